@@ -1,0 +1,264 @@
+"""The ``ipseval`` command: parses options and hands over to the library (no statistics here).
+
+Exit codes: 0 done (validate: clean), 1 problems found but usable rows remain, 2 nothing usable
+could be read (missing required file or column, unreadable file, bad settings).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(
+    name="ipseval",
+    help="Evaluate an Individual Placement and Support (IPS) employment service from its records.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=False, highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+_DEBUG = {"on": False}
+
+SettingsOpt = Annotated[
+    Path | None,
+    typer.Option("--settings", "-s", help="Settings file (default: ipseval.toml beside the data, if any)."),
+]
+
+
+class Fatal(Exception):
+    """A user-facing failure: one line, exit 2."""
+
+
+def _settings(path: Path | None, data: Path | None):
+    from .settings import load_settings
+
+    search = None
+    if data is not None:
+        search = data if data.is_dir() else data.parent
+    return load_settings(path, search_dir=search)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    errors.print(f"[bold red]ipseval:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _guard(fn):
+    """Turn expected failures into one plain line and an exit code; never a traceback."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from .ingest import InputError
+        from .settings import SettingsError
+        from .store import StoreError
+
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except (InputError, SettingsError, StoreError, Fatal) as e:
+            if _DEBUG["on"]:
+                raise
+            _fail(str(e), 2)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except Exception as e:  # a bug: say so plainly, offer --debug
+            if _DEBUG["on"]:
+                raise
+            _fail(
+                f"unexpected error ({type(e).__name__}: {e}). Re-run with --debug for details "
+                "and report it with the command you ran.",
+                3,
+            )
+
+    return wrapper
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for errors.")] = False,
+) -> None:
+    _DEBUG["on"] = debug
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    )
+
+
+def problems_table(problems, limit: int = 200) -> Table:
+    """The problems as a terminal table (first ``limit`` rows)."""
+    t = Table(title=f"Problems found ({problems.height})", show_lines=False, header_style="bold")
+    for col in ("severity", "file", "row", "column", "value", "expected", "message"):
+        t.add_column(col, overflow="fold")
+    for r in problems.head(limit).iter_rows(named=True):
+        style = "red" if r["severity"] == "error" else "yellow"
+        t.add_row(
+            *[
+                "" if r[c] is None else str(r[c])
+                for c in ("severity", "file", "row", "column", "value", "expected", "message")
+            ],
+            style=style,
+        )
+    return t
+
+
+def _row_counts_table(row_counts) -> Table:
+    t = Table(title="Rows per table", header_style="bold")
+    for col in ("table", "file", "rows read", "rows used", "rows rejected"):
+        t.add_column(col, justify="right" if col.startswith("rows") else "left")
+    for r in row_counts.iter_rows(named=True):
+        t.add_row(r["table"], r["file"], f"{r['rows_read']:,}", f"{r['rows_used']:,}", f"{r['rows_rejected']:,}")
+    return t
+
+
+@app.command()
+@_guard
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the demo data set into.")],
+    clients: Annotated[int, typer.Option("--clients", "-n", min=10, help="Number of clients.")] = 718,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 2019,
+    clean: Annotated[bool, typer.Option("--clean", help="Leave out the deliberately invalid rows.")] = False,
+    meetings_per_client: Annotated[
+        float | None, typer.Option("--meetings-per-client", help="Mean meetings per client (default: realistic).")
+    ] = None,
+) -> None:
+    """Write a synthetic IPS service data set (every table of the standard, with interviews)."""
+    from .demo import write_demo
+
+    with _progress() as p:
+        p.add_task(f"generating {clients:,} clients", total=None)
+        kwargs = {} if meetings_per_client is None else {"meetings_per_client": meetings_per_client}
+        rows = write_demo(directory, n_clients=clients, seed=seed, clean=clean, **kwargs)
+    console.print(f"Demo data written to [bold]{directory}[/] (seed {seed}):")
+    for name, n in rows.items():
+        console.print(f"  {name:<20} {n:>12,} rows")
+    if not clean:
+        console.print("It contains a few deliberately invalid rows; 'ipseval validate' names them.")
+
+
+@app.command()
+@_guard
+def validate(
+    data: Annotated[Path, typer.Argument(help="Folder of CSV files or one .xlsx workbook.")],
+    settings: SettingsOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also write problems.csv and problems.html here.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Most problems to list in the terminal.")] = 200,
+) -> None:
+    """Check a data set against the standard: every problem at once, or 'clean'."""
+    from .validate import load, write_problem_report
+
+    s = _settings(settings, data)
+    with _progress() as p:
+        p.add_task("reading and validating", total=None)
+        ds = load(data, s)
+    console.print(_row_counts_table(ds.row_counts))
+    if ds.problems.height:
+        console.print(problems_table(ds.problems, limit))
+        if ds.problems.height > limit:
+            console.print(f"... and {ds.problems.height - limit:,} more (see problems.csv).")
+    if out is not None:
+        csv_path, html_path = write_problem_report(ds, out)
+        console.print(f"Problem report: {csv_path} and {html_path}")
+    errors_n = int((ds.problems["severity"] == "error").sum()) if ds.problems.height else 0
+    warnings_n = ds.problems.height - errors_n
+    if ds.exit_code == 0:
+        note = f" ({warnings_n} warning{'s' if warnings_n != 1 else ''})" if warnings_n else ""
+        console.print(f"[bold green]clean[/]{note}")
+    else:
+        rejected = int(ds.row_counts["rows_rejected"].sum())
+        console.print(
+            f"[bold red]{errors_n} error{'s' if errors_n != 1 else ''}[/], {warnings_n} warnings; "
+            f"{rejected:,} row{'s' if rejected != 1 else ''} would be excluded from the analysis."
+        )
+    raise typer.Exit(ds.exit_code)
+
+
+@app.command()
+@_guard
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="Folder of CSV files or one .xlsx workbook.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    settings: SettingsOpt = None,
+    db: Annotated[Path | None, typer.Option("--db", help="DuckDB store (default: <out>/ipseval.duckdb).")] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf.")] = False,
+) -> None:
+    """Run the evaluation: report.html, results.json and tables/*.csv in the output folder."""
+    from .pipeline import run_evaluation
+
+    s = _settings(settings, data)
+    t0 = time.perf_counter()
+    with _progress() as p:
+        task = p.add_task("starting", total=None)
+        run = run_evaluation(
+            data,
+            out,
+            s,
+            db_path=db,
+            pdf=pdf or None,
+            progress=lambda name: p.update(task, description=name),
+        )
+    ds = run.validated
+    errors_n = run.published.meta.problems.get("error", 0)
+    if errors_n:
+        rejected = int(ds.row_counts["rows_rejected"].sum())
+        console.print(
+            f"[yellow]{errors_n} data problem{'s' if errors_n != 1 else ''}: {rejected:,} row"
+            f"{'s' if rejected != 1 else ''} excluded. See {run.outputs['problems.html']}[/]"
+        )
+    if run.published.disclosure.get("warning"):
+        console.print(f"[bold red]{run.published.disclosure['warning']}[/]")
+    console.print(f"Report: [bold]{run.outputs['report.html']}[/]")
+    if "report.pdf" in run.outputs:
+        console.print(f"PDF: {run.outputs['report.pdf']}")
+    console.print(f"Results: {run.outputs['results.json']} and {out / 'tables'}/")
+    console.print(f"Done in {time.perf_counter() - t0:.1f} s.")
+
+
+@app.command()
+@_guard
+def template(
+    path: Annotated[Path, typer.Argument(help="Where to write the blank workbook (.xlsx).")],
+) -> None:
+    """Write a blank Excel workbook in the data standard, with a README sheet and drop-downs."""
+    from .ingest.template import write_template
+
+    if path.suffix.lower() != ".xlsx":
+        raise Fatal(f"{path}: the template is an Excel workbook; give a name ending in .xlsx")
+    write_template(path)
+    console.print(f"Blank workbook written to [bold]{path}[/]")
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit:
+        raise
+    except BaseException as e:  # last resort: never show a traceback without --debug
+        if _DEBUG["on"] or "--debug" in sys.argv:
+            raise
+        errors.print(f"ipseval: unexpected error ({type(e).__name__}: {e}). Re-run with --debug.")
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

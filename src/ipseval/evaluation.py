@@ -1,0 +1,183 @@
+"""The evaluation as data: compute every tidy result from the store, then protect it once.
+
+``Evaluation`` holds unrounded results (internal); ``PublishedEvaluation`` holds the same results
+after disclosure control, and is the only thing renderers (report, JSON, CSV, dashboard) receive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+
+from . import __version__, metrics, profile
+from .results import ProtectedTable, ResultTable
+from .schema import STANDARD_VERSION
+from .settings import Disclosure, Settings
+from .store import Store
+
+
+@dataclass
+class EvaluationMeta:
+    service_name: str
+    source: str
+    data_cut: date
+    data_cut_source: str
+    period_start: str
+    period_end: str
+    generated_at: str
+    software_version: str
+    standard_version: str
+    tables_present: list[str]
+    settings: Settings
+    problems: dict[str, int] = field(default_factory=dict)  # {"error": n, "warning": n}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "service_name": self.service_name,
+            "source": self.source,
+            "data_cut": self.data_cut.isoformat(),
+            "data_cut_source": self.data_cut_source,
+            "period_start": self.period_start,
+            "period_end": self.period_end,
+            "generated_at": self.generated_at,
+            "software_version": self.software_version,
+            "standard_version": self.standard_version,
+            "tables_present": self.tables_present,
+            "problems": self.problems,
+        }
+
+
+@dataclass
+class Evaluation:
+    """Unrounded results: for internal use, never rendered directly."""
+
+    meta: EvaluationMeta
+    tables: dict[str, ResultTable]
+
+    def publish(self, policy: Disclosure | None = None) -> PublishedEvaluation:
+        """Apply disclosure control (the settings' policy unless another is given)."""
+        from .disclosure import describe_policy, protect_all
+
+        policy = policy or self.meta.settings.disclosure
+        return PublishedEvaluation(
+            meta=self.meta, disclosure=describe_policy(policy), tables=protect_all(self.tables, policy)
+        )
+
+
+@dataclass
+class PublishedEvaluation:
+    """Results after disclosure control: what every output is rendered from."""
+
+    meta: EvaluationMeta
+    disclosure: dict[str, Any]
+    tables: dict[str, ProtectedTable]
+
+    def table(self, key: str) -> ProtectedTable | None:
+        return self.tables.get(key)
+
+
+def data_quality(row_counts: pl.DataFrame, problems: pl.DataFrame) -> ResultTable:
+    """Rows read, used and rejected per table, with the number of problems found."""
+    if row_counts.height == 0:
+        df = pl.DataFrame(
+            schema={
+                "table": pl.Utf8,
+                "file": pl.Utf8,
+                "rows_read": pl.Int64,
+                "rows_used": pl.Int64,
+                "rows_rejected": pl.Int64,
+                "errors": pl.Int64,
+                "warnings": pl.Int64,
+            }
+        )
+    else:
+        if problems.height:
+            per = problems.group_by("table").agg(
+                (pl.col("severity") == "error").sum().cast(pl.Int64).alias("errors"),
+                (pl.col("severity") == "warning").sum().cast(pl.Int64).alias("warnings"),
+            )
+        else:
+            per = pl.DataFrame(schema={"table": pl.Utf8, "errors": pl.Int64, "warnings": pl.Int64})
+        df = (
+            row_counts.select("table", "file", "rows_read", "rows_used", "rows_rejected")
+            .with_columns(pl.col(c).cast(pl.Int64) for c in ("rows_read", "rows_used", "rows_rejected"))
+            .join(per, on="table", how="left")
+            .with_columns(pl.col("errors").fill_null(0), pl.col("warnings").fill_null(0))
+        )
+    return ResultTable(
+        key="data_quality",
+        title="Data quality: rows read, used and rejected",
+        data=df,
+        dims=["table", "file"],
+        about_people=False,
+        columns={
+            "rows_read": "data rows in the file (blank rows ignored)",
+            "rows_used": "rows that passed every check and are analysed",
+            "rows_rejected": "rows excluded because of at least one error",
+            "errors": "problems that excluded a row",
+            "warnings": "problems noted but not excluding a row",
+        },
+        notes=["Rows read = rows used + rows rejected, for every table. Counts of records, not of people."],
+    )
+
+
+Step = Callable[[str], None]
+
+
+def compute(
+    store: Store,
+    settings: Settings,
+    row_counts: pl.DataFrame | None = None,
+    problems: pl.DataFrame | None = None,
+    source: str = "",
+    data_cut_source: str = "settings",
+    step: Step | None = None,
+) -> Evaluation:
+    """Every analysis on the imported data, as unrounded tidy tables."""
+    step = step or (lambda _name: None)
+    row_counts = row_counts if row_counts is not None else store.table("import_row_counts")
+    problems = problems if problems is not None else store.table("import_problems")
+    if "severity" not in problems.columns:
+        problems = pl.DataFrame(schema={"severity": pl.Utf8, "table": pl.Utf8})
+    if "rows_read" not in row_counts.columns:
+        row_counts = pl.DataFrame(
+            schema={
+                "table": pl.Utf8,
+                "file": pl.Utf8,
+                "rows_read": pl.Int64,
+                "rows_used": pl.Int64,
+                "rows_rejected": pl.Int64,
+            }
+        )
+    tables: dict[str, ResultTable] = {}
+    step("outcomes")
+    for t in (metrics.outcomes(store), metrics.sustainment(store), metrics.meeting_bands(store)):
+        tables[t.key] = t
+    step("time to job")
+    tables |= metrics.time_to_job(store, settings)
+    step("profile")
+    tables["profile"] = profile.profile(store)
+    tables["data_quality"] = data_quality(row_counts, problems)
+    start, end = metrics.referral_period(store)
+    meta = EvaluationMeta(
+        service_name=settings.service_name,
+        source=source,
+        data_cut=store.data_cut,
+        data_cut_source=data_cut_source,
+        period_start=start,
+        period_end=end,
+        generated_at=datetime.now().replace(microsecond=0).isoformat(),
+        software_version=__version__,
+        standard_version=STANDARD_VERSION,
+        tables_present=store.tables_present,
+        settings=settings,
+        problems={
+            "error": int((problems["severity"] == "error").sum()) if problems.height else 0,
+            "warning": int((problems["severity"] == "warning").sum()) if problems.height else 0,
+        },
+    )
+    return Evaluation(meta=meta, tables=tables)

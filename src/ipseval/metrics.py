@@ -1,0 +1,381 @@
+"""Service outcomes: referrals, engagement, job entry, hours, sustainment, meetings, time to job.
+
+Each function reads the store's SQL views (src/ipseval/sql/metrics.sql holds the definitions)
+and returns a tidy, unrounded :class:`ResultTable`. Breakdowns (overall, by local authority,
+by referral year) come from one GROUPING SETS query, so the parts always match the whole.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+
+from .results import ColumnsAddUp, Rate, ResultTable, RowsAddUp
+from .settings import Settings
+from .store import Store
+
+BREAKDOWN_ORDER = {"overall": 0, "local_authority": 1, "referral_year": 2}
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _sort_breakdowns(df: pl.DataFrame, *extra: str) -> pl.DataFrame:
+    return (
+        df.with_columns(pl.col("breakdown").replace_strict(BREAKDOWN_ORDER, default=9).alias("_o"))
+        .sort(["_o", "group", *extra])
+        .drop("_o")
+    )
+
+
+def outcomes(store: Store) -> ResultTable:
+    """Referrals, engagement, job entry (Wilson 95% CI), 16+ hours, timing and meetings."""
+    df = store.query(
+        """
+        SELECT *,
+               ratio(engaged, referrals) AS engaged_rate,
+               ratio(job_entries, denominator) AS job_entry_rate,
+               wilson_low(job_entries, denominator) AS job_entry_ci_low,
+               wilson_high(job_entries, denominator) AS job_entry_ci_high,
+               ratio(first_jobs_16plus, first_jobs_hours_known) AS share_16plus,
+               wilson_low(first_jobs_16plus, first_jobs_hours_known) AS share_16plus_ci_low,
+               wilson_high(first_jobs_16plus, first_jobs_hours_known) AS share_16plus_ci_high,
+               ratio(entries_within_window, job_entries) AS share_within_window
+        FROM outcomes_summary
+        """
+    )
+    df = _sort_breakdowns(df)
+    counts = [
+        "referrals",
+        "engaged",
+        "employed_at_referral",
+        "denominator",
+        "job_entries",
+        "first_jobs_hours_known",
+        "first_jobs_16plus",
+        "entries_within_window",
+        "jobs_before_engagement",
+        "engaged_without_meetings",
+    ]
+    df = df.with_columns([pl.col(c).cast(pl.Int64) for c in [*counts, "job_starts", "meetings_engaged"]])
+    return ResultTable(
+        key="outcomes",
+        title="Referrals, engagement and job outcomes",
+        data=df,
+        dims=["breakdown", "group"],
+        counts=counts,
+        rates={
+            "engaged_rate": Rate("engaged", "referrals"),
+            "job_entry_rate": Rate("job_entries", "denominator", ("job_entry_ci_low", "job_entry_ci_high")),
+            "share_16plus": Rate(
+                "first_jobs_16plus", "first_jobs_hours_known", ("share_16plus_ci_low", "share_16plus_ci_high")
+            ),
+            "share_within_window": Rate("entries_within_window", "job_entries"),
+        },
+        guarded={
+            "job_starts": "job_entries",
+            "meetings_engaged": "engaged",
+            "meetings_per_engaged_client": "engaged",
+            "median_meetings": "engaged",
+        },
+        additive=[RowsAddUp(c, ("breakdown",)) for c in counts],
+        columns={
+            "breakdown": "overall, local_authority or referral_year",
+            "group": "the area or year ('All' for overall)",
+            "referrals": "clients referred (rows in clients)",
+            "engaged": "clients with an engagement date (vocational profile started)",
+            "engaged_rate": "engaged / referrals",
+            "employed_at_referral": "clients in work when referred (job retention; not in the job-entry denominator)",
+            "denominator": "job-entry denominator: engaged and not employed at referral",
+            "job_entries": "clients in the denominator with at least one job start",
+            "job_entry_rate": "job_entries / denominator",
+            "job_entry_ci_low": "Wilson 95% interval, lower bound",
+            "job_entry_ci_high": "Wilson 95% interval, upper bound",
+            "job_starts": "all job starts (first and later) by clients in the denominator",
+            "first_jobs_hours_known": "first jobs with hours recorded",
+            "first_jobs_16plus": "first jobs at or above the hours threshold (16 by default)",
+            "share_16plus": "first_jobs_16plus / first_jobs_hours_known",
+            "share_16plus_ci_low": "Wilson 95% interval, lower bound",
+            "share_16plus_ci_high": "Wilson 95% interval, upper bound",
+            "entries_within_window": "job entries whose first job started within the window after engagement",
+            "share_within_window": "entries_within_window / job_entries",
+            "jobs_before_engagement": "job entries whose first job was recorded before the engagement date",
+            "meetings_engaged": "attended meetings of engaged clients",
+            "meetings_per_engaged_client": "mean attended meetings per engaged client",
+            "median_meetings": "median attended meetings per engaged client",
+            "engaged_without_meetings": "engaged clients with no attended meeting",
+        },
+    )
+
+
+def sustainment(store: Store) -> ResultTable:
+    """First jobs sustained N weeks; jobs too recent to tell are 'not yet due', not failures."""
+    df = store.query(
+        """
+        SELECT breakdown, "group", weeks, first_jobs, sustained, not_sustained, not_yet_due,
+               first_jobs - not_yet_due AS due,
+               ratio(sustained, first_jobs - not_yet_due) AS sustained_rate,
+               wilson_low(sustained, first_jobs - not_yet_due) AS sustained_ci_low,
+               wilson_high(sustained, first_jobs - not_yet_due) AS sustained_ci_high
+        FROM sustainment_summary
+        """
+    )
+    counts = ["first_jobs", "sustained", "not_sustained", "not_yet_due", "due"]
+    df = _sort_breakdowns(df.with_columns([pl.col(c).cast(pl.Int64) for c in counts]), "weeks")
+    return ResultTable(
+        key="sustainment",
+        title="First jobs sustained",
+        data=df,
+        dims=["breakdown", "group", "weeks"],
+        counts=counts,
+        rates={
+            "sustained_rate": Rate("sustained", "due", ("sustained_ci_low", "sustained_ci_high")),
+        },
+        additive=[
+            *(RowsAddUp(c, ("breakdown", "weeks")) for c in counts),
+            ColumnsAddUp(("sustained", "not_sustained"), "due"),
+            ColumnsAddUp(("due", "not_yet_due"), "first_jobs"),
+        ],
+        columns={
+            "weeks": "sustainment horizon in weeks",
+            "first_jobs": "first jobs of job entrants",
+            "sustained": "first jobs lasting at least the horizon (ongoing jobs measured to the data cut)",
+            "not_sustained": "first jobs that ended before the horizon",
+            "not_yet_due": "first jobs still ongoing that started less than the horizon before the data cut",
+            "due": "first_jobs - not_yet_due: jobs whose outcome is known",
+            "sustained_rate": "sustained / due",
+            "sustained_ci_low": "Wilson 95% interval, lower bound",
+            "sustained_ci_high": "Wilson 95% interval, upper bound",
+        },
+    )
+
+
+def meeting_bands(store: Store) -> ResultTable:
+    """Job entry by band of attended meetings (descriptive, unadjusted)."""
+    df = store.query(
+        """
+        SELECT ord AS band_order, meeting_band, clients, job_entries,
+               ratio(job_entries, clients) AS job_entry_rate,
+               wilson_low(job_entries, clients) AS job_entry_ci_low,
+               wilson_high(job_entries, clients) AS job_entry_ci_high
+        FROM meeting_band_summary ORDER BY ord
+        """
+    ).with_columns(pl.col("clients").cast(pl.Int64), pl.col("job_entries").cast(pl.Int64))
+    return ResultTable(
+        key="job_entry_by_meeting_band",
+        title="Job entry by number of IPS meetings attended (unadjusted)",
+        data=df,
+        dims=["band_order", "meeting_band"],
+        counts=["clients", "job_entries"],
+        rates={"job_entry_rate": Rate("job_entries", "clients", ("job_entry_ci_low", "job_entry_ci_high"))},
+        additive=[RowsAddUp("clients"), RowsAddUp("job_entries")],
+        columns={
+            "meeting_band": "band of attended meetings (all meetings, including in-work support)",
+            "clients": "clients in the job-entry denominator in the band",
+            "job_entries": "of whom started a job",
+            "job_entry_rate": "job_entries / clients",
+        },
+        notes=[
+            "Unadjusted. Clients who find work go on to have in-work support meetings, and clients who "
+            "stay longer both meet more and have more time to find work, so this overstates the effect "
+            "of meetings; see the service impact analysis."
+        ],
+    )
+
+
+# ---------------------------------------------------------------- time to first job (Kaplan-Meier)
+
+
+def _time_to_job_frame(store: Store) -> pl.DataFrame:
+    return store.query(
+        """
+        SELECT client_id, local_authority, referral_year,
+               CASE WHEN job_entry THEN days_to_first_job
+                    ELSE greatest(date_diff('day', engagement_date, follow_up_end), 0) END AS days,
+               job_entry AS event
+        FROM client_outcomes WHERE in_denominator
+        """
+    )
+
+
+def kaplan_meier(days: np.ndarray, event: np.ndarray) -> pl.DataFrame:
+    """Kaplan-Meier estimate of staying out of work, with Greenwood log-log 95% CI.
+
+    Returns one row per distinct time: day, at_risk, events, censored, survival, ci_low, ci_high.
+    Fitted with lifelines; the tests check it against a second implementation.
+    """
+    from lifelines import KaplanMeierFitter
+
+    if len(days) == 0:
+        return pl.DataFrame(
+            schema={
+                "day": pl.Float64,
+                "at_risk": pl.Int64,
+                "events": pl.Int64,
+                "censored": pl.Int64,
+                "survival": pl.Float64,
+                "ci_low": pl.Float64,
+                "ci_high": pl.Float64,
+            }
+        )
+    kmf = KaplanMeierFitter(alpha=0.05)
+    kmf.fit(days.astype(float), event_observed=event.astype(bool))
+    table = kmf.event_table
+    ci = kmf.confidence_interval_survival_function_
+    return pl.DataFrame(
+        {
+            "day": table.index.to_numpy(dtype=float),
+            "at_risk": table["at_risk"].to_numpy(dtype=np.int64),
+            "events": table["observed"].to_numpy(dtype=np.int64),
+            "censored": table["censored"].to_numpy(dtype=np.int64),
+            "survival": kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float),
+            "ci_low": ci.iloc[:, 0].to_numpy(dtype=float),
+            "ci_high": ci.iloc[:, 1].to_numpy(dtype=float),
+        }
+    )
+
+
+def _km_groups(frame: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
+    groups: list[tuple[str, str, pl.DataFrame]] = [("overall", "All", frame)]
+    for breakdown in ("local_authority", "referral_year"):
+        for key, sub in sorted(frame.group_by(breakdown), key=lambda kv: str(kv[0][0])):
+            groups.append((breakdown, str(key[0]), sub))
+    return groups
+
+
+def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
+    """Time from engagement to first job, censored at discharge or the data cut.
+
+    Returns the curve (one row per event time), the share in work at set months with the number
+    still at risk, and the median time to first job per group.
+    """
+    frame = _time_to_job_frame(store)
+    months = settings.definitions.share_in_work_months
+    curves, at_months, summary = [], [], []
+    for breakdown, group, sub in _km_groups(frame):
+        days = sub["days"].to_numpy()
+        event = sub["event"].to_numpy()
+        km = kaplan_meier(days, event)
+        curves.append(km.with_columns(pl.lit(breakdown).alias("breakdown"), pl.lit(group).alias("group")))
+        n = len(days)
+        for m in [0, *months]:
+            t = m * DAYS_PER_MONTH
+            past = km.filter(pl.col("day") <= t)
+            if past.height:
+                s, lo, hi = past["survival"][-1], past["ci_low"][-1], past["ci_high"][-1]
+            else:
+                s, lo, hi = 1.0, 1.0, 1.0
+            at_months.append(
+                {
+                    "breakdown": breakdown,
+                    "group": group,
+                    "months": m,
+                    "clients": n,
+                    "at_risk": int((days >= t).sum()) if m > 0 else n,
+                    "job_entries_by_then": int(((days <= t) & event).sum()),
+                    "in_work": 1.0 - s if n else None,
+                    "in_work_ci_low": 1.0 - hi if n else None,
+                    "in_work_ci_high": 1.0 - lo if n else None,
+                }
+            )
+        below = km.filter(pl.col("survival") <= 0.5)
+        summary.append(
+            {
+                "breakdown": breakdown,
+                "group": group,
+                "clients": n,
+                "job_entries": int(event.sum()),
+                "median_days": float(below["day"][0]) if below.height else None,
+            }
+        )
+    curve = pl.concat(curves).select(
+        "breakdown",
+        "group",
+        "day",
+        "at_risk",
+        "events",
+        "censored",
+        "survival",
+        "ci_low",
+        "ci_high",
+        (1 - pl.col("survival")).alias("in_work"),
+        (1 - pl.col("ci_high")).alias("in_work_ci_low"),
+        (1 - pl.col("ci_low")).alias("in_work_ci_high"),
+    )
+    at = pl.DataFrame(at_months, infer_schema_length=None)
+    summ = pl.DataFrame(summary, schema_overrides={"median_days": pl.Float64})
+    note = (
+        "Kaplan-Meier estimate from engagement to first job start, among engaged clients not in work at "
+        "referral; clients are censored at discharge or the data cut. 95% CI: Greenwood, log-log."
+    )
+    return {
+        "time_to_job_curve": ResultTable(
+            key="time_to_job_curve",
+            title="Time from engagement to first job (Kaplan-Meier)",
+            data=curve,
+            dims=["breakdown", "group", "day"],
+            counts=["at_risk", "events", "censored"],
+            guarded={
+                "survival": "at_risk",
+                "ci_low": "at_risk",
+                "ci_high": "at_risk",
+                "in_work": "at_risk",
+                "in_work_ci_low": "at_risk",
+                "in_work_ci_high": "at_risk",
+            },
+            columns={
+                "day": "days since engagement",
+                "at_risk": "clients still out of work and followed up at this day",
+                "events": "first job starts on this day",
+                "censored": "clients whose follow-up ended on this day without a job",
+                "survival": "estimated share still without a job",
+                "in_work": "estimated share who have started a job (1 - survival)",
+            },
+            notes=[note, "Points where fewer clients than the disclosure threshold remain at risk are not shown."],
+        ),
+        "time_to_job_at": ResultTable(
+            key="time_to_job_at",
+            title="Share in work by months since engagement",
+            data=at,
+            dims=["breakdown", "group", "months"],
+            counts=["clients", "at_risk", "job_entries_by_then"],
+            guarded={"in_work": "clients", "in_work_ci_low": "clients", "in_work_ci_high": "clients"},
+            columns={
+                "months": "months since engagement",
+                "clients": "clients in the analysis (engaged, not in work at referral)",
+                "at_risk": "clients still out of work and followed up at that time (number at risk)",
+                "job_entries_by_then": "first job starts observed by then",
+                "in_work": "Kaplan-Meier estimate of the share who have started a job by then",
+            },
+            notes=[note],
+        ),
+        "time_to_job_summary": ResultTable(
+            key="time_to_job_summary",
+            title="Median time from engagement to first job",
+            data=summ,
+            dims=["breakdown", "group"],
+            counts=["clients", "job_entries"],
+            guarded={"median_days": "clients"},
+            additive=[RowsAddUp("clients", ("breakdown",)), RowsAddUp("job_entries", ("breakdown",))],
+            columns={
+                "median_days": "days by which half had started a job; blank = not reached (fewer than half did)",
+            },
+            notes=[note],
+        ),
+    }
+
+
+def referral_period(store: Store) -> tuple[str, str]:
+    """First and last referral dates (ISO)."""
+    row = store.query("SELECT min(referral_date) AS a, max(referral_date) AS b FROM clients").row(0)
+    return (row[0].isoformat() if row[0] else "", row[1].isoformat() if row[1] else "")
+
+
+def wilson_interval(x: float, n: float, z: float = 1.959963984540054) -> tuple[float, float] | tuple[None, None]:
+    """Wilson score interval (the same formula as the SQL macros), for use outside the store."""
+    if not n:
+        return (None, None)
+    p = x / n
+    centre = p + z * z / (2 * n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return ((centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n))

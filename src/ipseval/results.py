@@ -1,0 +1,109 @@
+"""Tidy result types shared by every analysis, by disclosure control and by the renderers.
+
+An analysis returns :class:`ResultTable` objects: unrounded data plus a declaration of which
+columns count people, which are rates of which counts, and which counts add up to totals.
+Disclosure control reads only those declarations, so it never needs to know the analysis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A proportion ``numerator / denominator`` of two count columns, with optional CI columns."""
+
+    numerator: str
+    denominator: str
+    ci: tuple[str, str] | None = None
+    ci_method: str = "wilson"
+
+
+@dataclass(frozen=True)
+class RowsAddUp:
+    """Within each group of rows sharing ``by``, the rows' ``column`` values add up to a total
+    that is (or may be) published elsewhere. ``by=()`` means all rows of the table."""
+
+    column: str
+    by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ColumnsAddUp:
+    """On every row, the ``parts`` columns add up to the ``total`` column."""
+
+    parts: tuple[str, ...]
+    total: str
+
+
+@dataclass
+class ResultTable:
+    """One tidy, unrounded result with the facts disclosure control needs about it.
+
+    key: stable name in results.json and tables/<key>.csv.
+    dims: columns that label a row (never protected).
+    counts: columns that count people (or their jobs/meetings); protected.
+    rates: rate column -> how it is made from counts; hidden when either count is hidden.
+    guarded: statistic column (mean, median, survival...) -> count column giving its n;
+        hidden when that n is hidden or at most the threshold.
+    additive: relations used for secondary suppression.
+    columns: column -> meaning, for the generated results documentation.
+    """
+
+    key: str
+    title: str
+    data: pl.DataFrame
+    dims: list[str] = field(default_factory=list)
+    counts: list[str] = field(default_factory=list)
+    rates: dict[str, Rate] = field(default_factory=dict)
+    guarded: dict[str, str] = field(default_factory=dict)
+    additive: list[RowsAddUp | ColumnsAddUp] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    about_people: bool = True  # False for record-keeping tables (e.g. rows read per file)
+
+    def __post_init__(self) -> None:
+        missing = [
+            c
+            for c in [*self.dims, *self.counts, *self.rates, *self.guarded]
+            if c not in self.data.columns
+        ]
+        if missing:
+            raise ValueError(f"result table {self.key!r} declares columns it lacks: {missing}")
+
+    @property
+    def protected_columns(self) -> list[str]:
+        cis = [c for r in self.rates.values() if r.ci for c in r.ci]
+        return list(dict.fromkeys([*self.counts, *self.rates, *cis, *self.guarded]))
+
+
+@dataclass
+class ProtectedTable:
+    """A result after disclosure control: ``data`` has hidden cells set to null and
+    ``hidden`` marks them (so a hidden cell is told apart from a value that is simply missing)."""
+
+    key: str
+    title: str
+    data: pl.DataFrame
+    hidden: pl.DataFrame  # boolean, one column per protected column, same row order as data
+    dims: list[str]
+    columns: dict[str, str]
+    notes: list[str]
+    source: ResultTable
+
+    def is_hidden(self, row: int, column: str) -> bool:
+        return column in self.hidden.columns and bool(self.hidden[column][row])
+
+    def rows(self, hidden_marker: Any = "*") -> list[dict[str, Any]]:
+        """Rows as dicts with hidden cells replaced by ``hidden_marker``."""
+        out = self.data.to_dicts()
+        for col in self.hidden.columns:
+            mask = self.hidden[col].to_list()
+            for i, h in enumerate(mask):
+                if h:
+                    out[i][col] = hidden_marker
+        return out

@@ -1,0 +1,238 @@
+"""Evaluation settings: every definition an evaluator may change, with documented defaults.
+
+Loaded from ``ipseval.toml`` (or a path on the command line). The report's methods appendix
+prints the settings used, and docs/settings.md is generated from the field descriptions here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class SettingsError(Exception):
+    """A settings file that cannot be used; the message names the file and the setting."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MeetingBand(_Section):
+    label: str = Field(description="How the band is labelled in tables, e.g. '5-9'.")
+    low: int = Field(ge=0, description="Fewest attended meetings in the band (inclusive).")
+    high: int | None = Field(default=None, description="Most meetings in the band (inclusive); blank = no upper limit.")
+
+
+def _default_bands() -> list[MeetingBand]:
+    return [
+        MeetingBand(label="1-4", low=1, high=4),
+        MeetingBand(label="5-9", low=5, high=9),
+        MeetingBand(label="10-19", low=10, high=19),
+        MeetingBand(label="20+", low=20, high=None),
+    ]
+
+
+DEFAULT_CONTROLS = [
+    "local_authority",
+    "referral_source",
+    "main_substance",
+    "treatment_status",
+    "time_since_last_job",
+    "gp_visit_recent",
+    "ae_visit_recent",
+    "benefits",
+    "ethnicity",
+    "sex",
+    "age",
+    "housing_tenure",
+    "criminal_conviction",
+    "work_confidence",
+    "highest_qualification",
+    "referral_year",
+]
+
+
+class Definitions(_Section):
+    """How outcomes are defined. Every field here is printed in the report's methods appendix."""
+
+    data_cut: date | None = Field(
+        default=None,
+        description="Date the data were extracted. Blank = the latest date found in the data.",
+    )
+    job_start_min_hours: float = Field(
+        default=0,
+        ge=0,
+        description="Fewest weekly hours for a job to count as a job start. 0 = any paid job counts "
+        "(a job with unknown hours then counts too; above 0, a job with unknown hours does not).",
+    )
+    hours_threshold: float = Field(
+        default=16,
+        gt=0,
+        description="Weekly hours at or above which a job counts as '16+ hours' (exactly 16 counts).",
+    )
+    sustainment_weeks: list[int] = Field(
+        default_factory=lambda: [13, 26],
+        description="Horizons for job sustainment, in weeks. A first job lasting at least this long "
+        "(end minus start, or data cut minus start while ongoing) is sustained; a job still ongoing that "
+        "started less than this long before the data cut is 'not yet due' and left out of the rate.",
+    )
+    job_entry_window_months: int = Field(
+        default=9,
+        ge=1,
+        description="Observation window after engagement, in months, for the headline share of job "
+        "entries that happened 'within N months of engagement'.",
+    )
+    share_in_work_months: list[int] = Field(
+        default_factory=lambda: [3, 6, 9, 12],
+        description="Months after engagement at which the time-to-job curve reports the share in work.",
+    )
+    meeting_bands: list[MeetingBand] = Field(
+        default_factory=_default_bands,
+        description="Bands of attended meetings; the first band is the reference level in models.",
+    )
+    model_controls: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CONTROLS),
+        description="Client and service factors controlled for in impact models.",
+    )
+    missing_employed_at_referral: Literal["not_employed", "exclude"] = Field(
+        default="not_employed",
+        description="How a blank employed_at_referral is treated for the job-entry denominator: "
+        "'not_employed' keeps the client in the denominator, 'exclude' leaves them out.",
+    )
+
+    @field_validator("sustainment_weeks", "share_in_work_months")
+    @classmethod
+    def _positive_sorted(cls, v: list[int]) -> list[int]:
+        if not v or any(x <= 0 for x in v):
+            raise ValueError("must be a non-empty list of positive whole numbers")
+        return sorted(set(v))
+
+    @field_validator("meeting_bands")
+    @classmethod
+    def _bands_ordered(cls, v: list[MeetingBand]) -> list[MeetingBand]:
+        if not v:
+            raise ValueError("at least one band is needed")
+        for a, b in zip(v, v[1:], strict=False):
+            if a.high is None or b.low != a.high + 1:
+                raise ValueError(f"bands must be contiguous: '{a.label}' then '{b.label}'")
+        for b in v:
+            if b.high is not None and b.high < b.low:
+                raise ValueError(f"band '{b.label}' has high below low")
+        return v
+
+
+class Disclosure(_Section):
+    """Statistical disclosure control applied to every number about people before it is shown."""
+
+    policy: Literal["ndtms", "nhs", "none"] = Field(
+        default="ndtms",
+        description="'ndtms': counts 1..threshold hidden as '*', with secondary suppression so no "
+        "hidden cell can be recovered from totals, and percentages of hidden cells hidden. "
+        "'nhs': counts 1..threshold hidden, others rounded to the nearest rounding_base, "
+        "percentages recomputed from rounded figures. 'none': nothing hidden (internal use only; "
+        "every page is marked 'not for publication').",
+    )
+    threshold: int | None = Field(
+        default=None,
+        ge=1,
+        description="Largest count that is hidden. Blank = the policy's own (ndtms 4, nhs 7).",
+    )
+    rounding_base: int = Field(default=5, ge=1, description="Rounding base for the 'nhs' policy.")
+
+    @property
+    def effective_threshold(self) -> int:
+        if self.threshold is not None:
+            return self.threshold
+        return {"ndtms": 4, "nhs": 7, "none": 0}[self.policy]
+
+
+class Mapping(_Section):
+    """Maps a local export onto the standard without editing the data."""
+
+    columns: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Per table, local column name -> standard column name, "
+        "e.g. [mapping.columns.clients] 'Client Ref' = 'client_id'.",
+    )
+    codes: dict[str, dict[str, dict[str, str]]] = Field(
+        default_factory=dict,
+        description="Per table and column, local code -> standard code, "
+        "e.g. [mapping.codes.clients.sex] M = 'male'.",
+    )
+    tables: dict[str, str] = Field(
+        default_factory=dict,
+        description="Local file or sheet name -> standard table name, e.g. 'Caseload' = 'clients'.",
+    )
+
+
+class Report(_Section):
+    title: str | None = Field(default=None, description="Report title. Blank = '<service name>: evaluation'.")
+    pdf: bool = Field(default=False, description="Also write report.pdf.")
+
+
+class Settings(_Section):
+    service_name: str = Field(default="IPS service", description="Name of the service, shown on every output.")
+    definitions: Definitions = Field(default_factory=Definitions)
+    disclosure: Disclosure = Field(default_factory=Disclosure)
+    mapping: Mapping = Field(default_factory=Mapping)
+    report: Report = Field(default_factory=Report)
+    source: str | None = Field(default=None, exclude=True, description="Where these settings were read from.")
+
+    @model_validator(mode="after")
+    def _controls_known(self) -> Settings:
+        from .schema import CLIENTS
+
+        allowed = set(CLIENTS.column_names) | {"referral_year"}
+        bad = [c for c in self.definitions.model_controls if c not in allowed]
+        if bad:
+            raise ValueError(f"definitions.model_controls: unknown column(s) {', '.join(bad)}")
+        return self
+
+
+def load_settings(path: str | Path | None = None, search_dir: str | Path | None = None) -> Settings:
+    """Read settings from ``path``, or ``ipseval.toml`` in ``search_dir`` if present, else defaults."""
+    if path is None and search_dir is not None:
+        candidate = Path(search_dir) / "ipseval.toml"
+        if candidate.is_file():
+            path = candidate
+    if path is None:
+        return Settings()
+    p = Path(path)
+    if not p.is_file():
+        raise SettingsError(f"settings file not found: {p}")
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SettingsError(f"{p}: not valid TOML ({e})") from None
+    try:
+        s = Settings.model_validate(raw)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors():
+            where = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            lines.append(f"{where}: {err['msg']}")
+        raise SettingsError(f"{p}: " + "; ".join(lines)) from None
+    s.source = str(p)
+    return s
+
+
+def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
+    """Flatten settings to (name, value, description) rows for the methods appendix."""
+    rows: list[tuple[str, str, str]] = [("service_name", s.service_name, Settings.model_fields["service_name"].description or "")]
+    for section_name in ("definitions", "disclosure"):
+        section = getattr(s, section_name)
+        for name, field in type(section).model_fields.items():
+            value = getattr(section, name)
+            if name == "meeting_bands":
+                value = ", ".join(b.label for b in value)
+            elif isinstance(value, list):
+                value = ", ".join(str(x) for x in value)
+            elif value is None:
+                value = "(default)"
+            rows.append((f"{section_name}.{name}", str(value), field.description or ""))
+    return rows

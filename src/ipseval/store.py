@@ -1,0 +1,202 @@
+"""The embedded DuckDB store: one import is one transaction, and metric definitions are SQL views.
+
+Importing replaces the current data set whole (never appends), so importing the same data twice
+gives the same store, and a failed import leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from .schema import TABLES, Column
+from .settings import Settings
+
+_SQL_TYPES = {
+    "text": "VARCHAR",
+    "code": "VARCHAR",
+    "date": "DATE",
+    "bool": "BOOLEAN",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+}
+_POLARS_TYPES = {
+    "text": pl.Utf8,
+    "code": pl.Utf8,
+    "date": pl.Date,
+    "bool": pl.Boolean,
+    "integer": pl.Int64,
+    "number": pl.Float64,
+}
+
+
+class StoreError(Exception):
+    """The store could not be opened or written; the message says which file and why."""
+
+
+def metrics_sql() -> str:
+    """The metric definitions (views and macros) as an analyst can read them."""
+    return resources.files("ipseval").joinpath("sql/metrics.sql").read_text(encoding="utf-8")
+
+
+def _typed_frame(name: str, frame: pl.DataFrame | None) -> pl.DataFrame:
+    """The table with exactly the standard's columns (plus source_row), typed; empty if absent."""
+    table = TABLES[name]
+    cols: list[Column] = list(table.columns)
+    if frame is None:
+        schema = {c.name: _POLARS_TYPES[c.type] for c in cols} | {"source_row": pl.Int64}
+        return pl.DataFrame(schema=schema)
+    exprs = []
+    for c in cols:
+        if c.name in frame.columns:
+            exprs.append(pl.col(c.name).cast(_POLARS_TYPES[c.type]))
+        else:
+            exprs.append(pl.lit(None, dtype=_POLARS_TYPES[c.type]).alias(c.name))
+    row = pl.col("_row").cast(pl.Int64) if "_row" in frame.columns else pl.lit(None, dtype=pl.Int64)
+    return frame.select(*exprs, row.alias("source_row"))
+
+
+def _params_frames(settings: Settings, data_cut: date) -> dict[str, pl.DataFrame]:
+    d = settings.definitions
+    return {
+        "params": pl.DataFrame(
+            {
+                "data_cut": [data_cut],
+                "job_start_min_hours": [float(d.job_start_min_hours)],
+                "hours_threshold": [float(d.hours_threshold)],
+                "window_months": [int(d.job_entry_window_months)],
+            }
+        ),
+        "sustainment_horizons": pl.DataFrame({"weeks": d.sustainment_weeks}, schema={"weeks": pl.Int64}),
+        "meeting_bands": pl.DataFrame(
+            {
+                "ord": list(range(1, len(d.meeting_bands) + 1)),
+                "label": [b.label for b in d.meeting_bands],
+                "low": [b.low for b in d.meeting_bands],
+                "high": [b.high for b in d.meeting_bands],
+            },
+            schema={"ord": pl.Int64, "label": pl.Utf8, "low": pl.Int64, "high": pl.Int64},
+        ),
+    }
+
+
+@dataclass
+class ImportSummary:
+    db_path: Path
+    tables_present: list[str]
+    content_hash: str
+
+
+def import_dataset(
+    db_path: str | Path,
+    tables: dict[str, pl.DataFrame],
+    settings: Settings,
+    data_cut: date,
+    row_counts: pl.DataFrame | None = None,
+    problems: pl.DataFrame | None = None,
+    meta: dict[str, Any] | None = None,
+) -> ImportSummary:
+    """Replace the store's data with ``tables`` in one transaction (all or nothing)."""
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    frames = {name: _typed_frame(name, tables.get(name)) for name in TABLES}
+    frames |= _params_frames(settings, data_cut)
+    frames["import_row_counts"] = row_counts if row_counts is not None else pl.DataFrame()
+    frames["import_problems"] = problems if problems is not None else pl.DataFrame()
+    present = sorted(n for n in TABLES if n in tables)
+    digest = _content_hash(frames)
+    meta_row = {
+        "source": str((meta or {}).get("source", "")),
+        "data_cut": data_cut.isoformat(),
+        "tables_present": ",".join(present),
+        "content_hash": digest,
+        "settings_json": settings.model_dump_json(),
+        **{k: json.dumps(v, default=str) for k, v in (meta or {}).items() if k != "source"},
+    }
+    frames["dataset_meta"] = pl.DataFrame({k: [v] for k, v in meta_row.items()})
+    try:
+        con = duckdb.connect(str(db_path))
+    except duckdb.Error as e:
+        raise StoreError(f"{db_path}: cannot open the store ({e})") from None
+    try:
+        con.execute("BEGIN TRANSACTION")
+        for name, frame in frames.items():
+            con.execute(f'DROP TABLE IF EXISTS "{name}" CASCADE')
+            if frame.width == 0:
+                con.execute(f'CREATE TABLE "{name}" (empty BOOLEAN)')
+                continue
+            con.register("_incoming", frame.to_arrow())
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _incoming')
+            con.unregister("_incoming")
+        con.execute(metrics_sql())
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+    return ImportSummary(db_path=db_path, tables_present=present, content_hash=digest)
+
+
+def _content_hash(frames: dict[str, pl.DataFrame]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(frames):
+        f = frames[name]
+        h.update(name.encode())
+        h.update(str(f.schema).encode())
+        if f.height:
+            # order-independent digest of the rows (same data in another order = same store)
+            h.update(str(f.hash_rows(seed=1).sum()).encode())
+    return h.hexdigest()[:16]
+
+
+class Store:
+    """Read access to an imported data set."""
+
+    def __init__(self, db_path: str | Path, read_only: bool = True):
+        self.path = Path(db_path)
+        if not self.path.is_file():
+            raise StoreError(f"{self.path}: no store here (run 'ipseval evaluate' or import first)")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as e:
+            raise StoreError(f"{self.path}: cannot open the store ({e})") from None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+        return self.con.execute(sql, params or []).pl()
+
+    def table(self, name: str) -> pl.DataFrame:
+        return self.query(f'SELECT * FROM "{name}"')
+
+    @property
+    def meta(self) -> dict[str, str]:
+        return self.query("SELECT * FROM dataset_meta").to_dicts()[0]
+
+    @property
+    def data_cut(self) -> date:
+        return date.fromisoformat(self.meta["data_cut"])
+
+    @property
+    def tables_present(self) -> list[str]:
+        v = self.meta["tables_present"]
+        return v.split(",") if v else []
+
+    def settings(self) -> Settings:
+        return Settings.model_validate_json(self.meta["settings_json"])

@@ -1,0 +1,29 @@
+"""Shared test helpers: a store made from hand-written frames in one line."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ipseval.settings import Settings
+from ipseval.store import Store, import_dataset
+
+
+@pytest.fixture
+def make_store(tmp_path: Path):
+    """make_store(tables, data_cut, settings=None) -> open read-only Store."""
+    opened: list[Store] = []
+
+    def _make(tables: dict[str, pl.DataFrame], data_cut: date, settings: Settings | None = None) -> Store:
+        path = tmp_path / f"store{len(opened)}.duckdb"
+        import_dataset(path, tables, settings or Settings(), data_cut)
+        store = Store(path)
+        opened.append(store)
+        return store
+
+    yield _make
+    for s in opened:
+        s.close()
