@@ -7,8 +7,6 @@ by referral year) come from one GROUPING SETS query, so the parts always match t
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import polars as pl
 
@@ -40,7 +38,12 @@ def outcomes(store: Store) -> ResultTable:
                ratio(first_jobs_16plus, first_jobs_hours_known) AS share_16plus,
                wilson_low(first_jobs_16plus, first_jobs_hours_known) AS share_16plus_ci_low,
                wilson_high(first_jobs_16plus, first_jobs_hours_known) AS share_16plus_ci_high,
-               ratio(entries_within_window, job_entries) AS share_within_window
+               ratio(entries_within_window, job_entries) AS share_within_window,
+               -- complements, declared so that e.g. '38 of 40' cannot reveal a hidden '2 without'
+               referrals - engaged AS not_engaged,
+               denominator - job_entries AS without_job_entry,
+               first_jobs_hours_known - first_jobs_16plus AS first_jobs_under_threshold,
+               job_entries - entries_within_window AS entries_after_window
         FROM outcomes_summary
         """
     )
@@ -56,6 +59,10 @@ def outcomes(store: Store) -> ResultTable:
         "entries_within_window",
         "jobs_before_engagement",
         "engaged_without_meetings",
+        "not_engaged",
+        "without_job_entry",
+        "first_jobs_under_threshold",
+        "entries_after_window",
     ]
     df = df.with_columns([pl.col(c).cast(pl.Int64) for c in [*counts, "job_starts", "meetings_engaged"]])
     return ResultTable(
@@ -78,7 +85,13 @@ def outcomes(store: Store) -> ResultTable:
             "meetings_per_engaged_client": "engaged",
             "median_meetings": "engaged",
         },
-        additive=[RowsAddUp(c, ("breakdown",)) for c in counts],
+        additive=[
+            *(RowsAddUp(c, ("breakdown",)) for c in counts),
+            ColumnsAddUp(("engaged", "not_engaged"), "referrals"),
+            ColumnsAddUp(("job_entries", "without_job_entry"), "denominator"),
+            ColumnsAddUp(("first_jobs_16plus", "first_jobs_under_threshold"), "first_jobs_hours_known"),
+            ColumnsAddUp(("entries_within_window", "entries_after_window"), "job_entries"),
+        ],
         columns={
             "breakdown": "overall, local_authority or referral_year",
             "group": "the area or year ('All' for overall)",
@@ -104,6 +117,10 @@ def outcomes(store: Store) -> ResultTable:
             "meetings_per_engaged_client": "mean attended meetings per engaged client",
             "median_meetings": "median attended meetings per engaged client",
             "engaged_without_meetings": "engaged clients with no attended meeting",
+            "not_engaged": "referrals - engaged",
+            "without_job_entry": "denominator - job_entries",
+            "first_jobs_under_threshold": "first jobs with known hours below the threshold",
+            "entries_after_window": "job entries whose first job started after the window",
         },
     )
 
@@ -155,24 +172,31 @@ def meeting_bands(store: Store) -> ResultTable:
     df = store.query(
         """
         SELECT ord AS band_order, meeting_band, clients, job_entries,
+               clients - job_entries AS without_job_entry,
                ratio(job_entries, clients) AS job_entry_rate,
                wilson_low(job_entries, clients) AS job_entry_ci_low,
                wilson_high(job_entries, clients) AS job_entry_ci_high
         FROM meeting_band_summary ORDER BY ord
         """
-    ).with_columns(pl.col("clients").cast(pl.Int64), pl.col("job_entries").cast(pl.Int64))
+    ).with_columns(pl.col(c).cast(pl.Int64) for c in ("clients", "job_entries", "without_job_entry"))
     return ResultTable(
         key="job_entry_by_meeting_band",
         title="Job entry by number of IPS meetings attended (unadjusted)",
         data=df,
         dims=["band_order", "meeting_band"],
-        counts=["clients", "job_entries"],
+        counts=["clients", "job_entries", "without_job_entry"],
         rates={"job_entry_rate": Rate("job_entries", "clients", ("job_entry_ci_low", "job_entry_ci_high"))},
-        additive=[RowsAddUp("clients"), RowsAddUp("job_entries")],
+        additive=[
+            RowsAddUp("clients"),
+            RowsAddUp("job_entries"),
+            RowsAddUp("without_job_entry"),
+            ColumnsAddUp(("job_entries", "without_job_entry"), "clients"),
+        ],
         columns={
             "meeting_band": "band of attended meetings (all meetings, including in-work support)",
             "clients": "clients in the job-entry denominator in the band",
             "job_entries": "of whom started a job",
+            "without_job_entry": "clients - job_entries",
             "job_entry_rate": "job_entries / clients",
         },
         notes=[
@@ -370,12 +394,3 @@ def referral_period(store: Store) -> tuple[str, str]:
     row = store.query("SELECT min(referral_date) AS a, max(referral_date) AS b FROM clients").row(0)
     return (row[0].isoformat() if row[0] else "", row[1].isoformat() if row[1] else "")
 
-
-def wilson_interval(x: float, n: float, z: float = 1.959963984540054) -> tuple[float, float] | tuple[None, None]:
-    """Wilson score interval (the same formula as the SQL macros), for use outside the store."""
-    if not n:
-        return (None, None)
-    p = x / n
-    centre = p + z * z / (2 * n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return ((centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n))

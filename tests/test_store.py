@@ -1,0 +1,65 @@
+"""The store: one transaction per import, same data gives the same store, SQL is readable."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from ipseval import store as store_mod
+from ipseval.settings import Settings
+from ipseval.store import Store, StoreError, import_dataset
+
+CUT = date(2021, 1, 1)
+
+
+def _clients(ids):
+    return pl.DataFrame(
+        {"client_id": ids, "local_authority": ["A"] * len(ids), "referral_date": [date(2020, 1, 1)] * len(ids)}
+    )
+
+
+def test_same_data_twice_gives_the_same_store(tmp_path):
+    db = tmp_path / "s.duckdb"
+    a = import_dataset(db, {"clients": _clients(["x", "y"])}, Settings(), CUT)
+    b = import_dataset(db, {"clients": _clients(["y", "x"])}, Settings(), CUT)
+    assert a.content_hash == b.content_hash
+    with Store(db) as s:
+        assert s.table("clients").height == 2
+
+
+def test_failed_import_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    db = tmp_path / "s.duckdb"
+    import_dataset(db, {"clients": _clients(["x", "y"])}, Settings(), CUT)
+    monkeypatch.setattr(store_mod, "metrics_sql", lambda: "CREATE VIEW broken AS SELECT * FROM no_such_table")
+    with pytest.raises(Exception):
+        import_dataset(db, {"clients": _clients(["a", "b", "c"])}, Settings(), CUT)
+    with Store(db) as s:
+        assert sorted(s.table("clients")["client_id"].to_list()) == ["x", "y"]
+        assert s.query("SELECT count(*) AS n FROM client_outcomes")["n"][0] == 2
+
+
+def test_absent_tables_exist_empty_so_the_views_work(tmp_path):
+    db = tmp_path / "s.duckdb"
+    summary = import_dataset(db, {"clients": _clients(["x"])}, Settings(), CUT)
+    assert summary.tables_present == ["clients"]
+    with Store(db) as s:
+        assert s.table("jobs").height == 0
+        assert s.query("SELECT job_entries FROM outcomes_summary WHERE breakdown = 'overall'")["job_entries"][0] == 0
+        assert s.tables_present == ["clients"]
+        assert s.data_cut == CUT
+
+
+def test_settings_are_kept_with_the_data(tmp_path):
+    db = tmp_path / "s.duckdb"
+    s = Settings.model_validate({"service_name": "Test IPS", "definitions": {"hours_threshold": 20}})
+    import_dataset(db, {"clients": _clients(["x"])}, s, CUT)
+    with Store(db) as st:
+        assert st.settings().definitions.hours_threshold == 20
+        assert st.query("SELECT hours_threshold FROM params")["hours_threshold"][0] == 20
+
+
+def test_missing_store_is_a_plain_error(tmp_path):
+    with pytest.raises(StoreError, match="no store here"):
+        Store(tmp_path / "nothing.duckdb")
