@@ -165,7 +165,11 @@ def test_exactly_13_weeks_is_sustained_one_day_less_is_not(make_store):
         jobs = pl.DataFrame(
             {"client_id": ["c1"], "start_date": [D(2020, 3, 2)], "end_date": [end], "hours_per_week": [16.0]}
         )
-        r = _row(metrics.sustainment(make_store({"clients": clients, "jobs": jobs}, CUT)), breakdown="overall", weeks=13)
+        r = _row(
+            metrics.sustainment(make_store({"clients": clients, "jobs": jobs}, CUT)),
+            breakdown="overall",
+            weeks=13,
+        )
         assert r["sustained"] == expected
 
 
@@ -225,14 +229,19 @@ def test_kaplan_meier_matches_statsmodels_second_implementation():
 
 def test_profile_counts_percentages_and_type2_quartiles(store):
     t = profile.profile(store).data
-    sex = {r["level"]: (r["n"], r["percent"]) for r in t.filter(pl.col("characteristic") == "sex").iter_rows(named=True)}
+    sex = {
+        r["level"]: (r["n"], r["percent"])
+        for r in t.filter(pl.col("characteristic") == "sex").iter_rows(named=True)
+    }
     assert sex["male"] == (4, pytest.approx(4 / 7))
     assert sex["female"] == (2, pytest.approx(2 / 7))
     assert sex["unknown"] == (1, pytest.approx(1 / 7))
     age = t.filter((pl.col("characteristic") == "age") & (pl.col("kind") == "continuous")).row(0, named=True)
     # known ages 25 30 35 40 50 60: median 37.5; type 2 quartiles 30 and 50
     assert (age["n"], age["median"], age["q1"], age["q3"]) == (6, 37.5, 30.0, 50.0)
-    unknown_age = t.filter((pl.col("characteristic") == "age") & (pl.col("kind") == "unknown")).row(0, named=True)
+    unknown_age = t.filter((pl.col("characteristic") == "age") & (pl.col("kind") == "unknown")).row(
+        0, named=True
+    )
     assert unknown_age["n"] == 1
     # every characteristic's rows add up to all clients
     sums = t.group_by("characteristic").agg(pl.col("n").sum())
@@ -247,8 +256,32 @@ def test_profile_quartiles_match_numpy_type2_on_random_data():
     )
     for c in profile.PROFILE_CHARACTERISTICS:
         if c not in clients.columns and c != "referral_year":
-            dtype = pl.Boolean if c in ("employed_at_referral", "gp_visit_recent", "ae_visit_recent", "criminal_conviction") else pl.Utf8
+            dtype = (
+                pl.Boolean
+                if c in ("employed_at_referral", "gp_visit_recent", "ae_visit_recent", "criminal_conviction")
+                else pl.Utf8
+            )
             clients = clients.with_columns(pl.lit(None, dtype=dtype).alias(c))
     t = profile.client_profile(clients)
     age = t.filter((pl.col("characteristic") == "age") & (pl.col("kind") == "continuous")).row(0, named=True)
     assert age["median"] == np.median(ages)
+
+
+def test_recent_job_that_already_ended_is_not_yet_due_not_a_failure(make_store):
+    # started 30 days before the cut and ended after 10 days: it never had the chance to last 13 weeks
+    clients = _clients().filter(pl.col("client_id") == "c1")
+    jobs = pl.DataFrame(
+        {
+            "client_id": ["c1"],
+            "start_date": [CUT - timedelta(days=30)],
+            "end_date": [CUT - timedelta(days=20)],
+            "hours_per_week": [16.0],
+        }
+    )
+    r = _row(
+        metrics.sustainment(make_store({"clients": clients, "jobs": jobs}, CUT)),
+        breakdown="overall",
+        weeks=13,
+    )
+    assert (r["not_yet_due"], r["not_sustained"], r["due"]) == (1, 0, 0)
+    assert r["sustained_rate"] is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -16,7 +17,11 @@ CUT = date(2021, 1, 1)
 
 def _clients(ids):
     return pl.DataFrame(
-        {"client_id": ids, "local_authority": ["A"] * len(ids), "referral_date": [date(2020, 1, 1)] * len(ids)}
+        {
+            "client_id": ids,
+            "local_authority": ["A"] * len(ids),
+            "referral_date": [date(2020, 1, 1)] * len(ids),
+        }
     )
 
 
@@ -33,7 +38,7 @@ def test_failed_import_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     db = tmp_path / "s.duckdb"
     import_dataset(db, {"clients": _clients(["x", "y"])}, Settings(), CUT)
     monkeypatch.setattr(store_mod, "metrics_sql", lambda: "CREATE VIEW broken AS SELECT * FROM no_such_table")
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.CatalogException):
         import_dataset(db, {"clients": _clients(["a", "b", "c"])}, Settings(), CUT)
     with Store(db) as s:
         assert sorted(s.table("clients")["client_id"].to_list()) == ["x", "y"]
@@ -46,7 +51,10 @@ def test_absent_tables_exist_empty_so_the_views_work(tmp_path):
     assert summary.tables_present == ["clients"]
     with Store(db) as s:
         assert s.table("jobs").height == 0
-        assert s.query("SELECT job_entries FROM outcomes_summary WHERE breakdown = 'overall'")["job_entries"][0] == 0
+        assert (
+            s.query("SELECT job_entries FROM outcomes_summary WHERE breakdown = 'overall'")["job_entries"][0]
+            == 0
+        )
         assert s.tables_present == ["clients"]
         assert s.data_cut == CUT
 

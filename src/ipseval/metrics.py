@@ -355,7 +355,10 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
                 "survival": "estimated share still without a job",
                 "in_work": "estimated share who have started a job (1 - survival)",
             },
-            notes=[note, "Points where fewer clients than the disclosure threshold remain at risk are not shown."],
+            notes=[
+                note,
+                "Points where fewer clients than the disclosure threshold remain at risk are not shown.",
+            ],
         ),
         "time_to_job_at": ResultTable(
             key="time_to_job_at",
@@ -393,4 +396,3 @@ def referral_period(store: Store) -> tuple[str, str]:
     """First and last referral dates (ISO)."""
     row = store.query("SELECT min(referral_date) AS a, max(referral_date) AS b FROM clients").row(0)
     return (row[0].isoformat() if row[0] else "", row[1].isoformat() if row[1] else "")
-

@@ -6,6 +6,7 @@ prints the settings used, and docs/settings.md is generated from the field descr
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,9 @@ class _Section(BaseModel):
 class MeetingBand(_Section):
     label: str = Field(description="How the band is labelled in tables, e.g. '5-9'.")
     low: int = Field(ge=0, description="Fewest attended meetings in the band (inclusive).")
-    high: int | None = Field(default=None, description="Most meetings in the band (inclusive); blank = no upper limit.")
+    high: int | None = Field(
+        default=None, description="Most meetings in the band (inclusive); blank = no upper limit."
+    )
 
 
 def _default_bands() -> list[MeetingBand]:
@@ -78,7 +81,7 @@ class Definitions(_Section):
     sustainment_weeks: list[int] = Field(
         default_factory=lambda: [13, 26],
         description="Horizons for job sustainment, in weeks. A first job lasting at least this long "
-        "(end minus start, or data cut minus start while ongoing) is sustained; a job still ongoing that "
+        "(end minus start, or data cut minus start while ongoing) is sustained; a first job that "
         "started less than this long before the data cut is 'not yet due' and left out of the rate.",
     )
     job_entry_window_months: int = Field(
@@ -117,7 +120,7 @@ class Definitions(_Section):
     def _bands_ordered(cls, v: list[MeetingBand]) -> list[MeetingBand]:
         if not v:
             raise ValueError("at least one band is needed")
-        for a, b in zip(v, v[1:], strict=False):
+        for a, b in itertools.pairwise(v):
             if a.high is None or b.low != a.high + 1:
                 raise ValueError(f"bands must be contiguous: '{a.label}' then '{b.label}'")
         for b in v:
@@ -173,10 +176,18 @@ class Mapping(_Section):
 class Report(_Section):
     title: str | None = Field(default=None, description="Report title. Blank = '<service name>: evaluation'.")
     pdf: bool = Field(default=False, description="Also write report.pdf.")
+    curve_min_at_risk: int = Field(
+        default=10,
+        ge=1,
+        description="The time-to-job curve is drawn only while at least this many clients remain at risk "
+        "(the tail of a Kaplan-Meier curve rests on few people and jumps about).",
+    )
 
 
 class Settings(_Section):
-    service_name: str = Field(default="IPS service", description="Name of the service, shown on every output.")
+    service_name: str = Field(
+        default="IPS service", description="Name of the service, shown on every output."
+    )
     definitions: Definitions = Field(default_factory=Definitions)
     disclosure: Disclosure = Field(default_factory=Disclosure)
     mapping: Mapping = Field(default_factory=Mapping)
@@ -223,8 +234,10 @@ def load_settings(path: str | Path | None = None, search_dir: str | Path | None 
 
 def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
     """Flatten settings to (name, value, description) rows for the methods appendix."""
-    rows: list[tuple[str, str, str]] = [("service_name", s.service_name, Settings.model_fields["service_name"].description or "")]
-    for section_name in ("definitions", "disclosure"):
+    rows: list[tuple[str, str, str]] = [
+        ("service_name", s.service_name, Settings.model_fields["service_name"].description or "")
+    ]
+    for section_name in ("definitions", "disclosure", "report"):
         section = getattr(s, section_name)
         for name, field in type(section).model_fields.items():
             value = getattr(section, name)

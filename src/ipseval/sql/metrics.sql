@@ -82,16 +82,18 @@ CROSS JOIN params p
 LEFT JOIN meeting_bands b ON f.meetings >= b.low AND (b.high IS NULL OR f.meetings <= b.high);
 
 -- First jobs of job entrants against each sustainment horizon.
+-- Not yet due: started less than N weeks before the data cut, so it has not had the chance
+--   to last N weeks (whether or not it has already ended: counting the recent jobs that ended
+--   early but not the recent ones still going would bias the rate down).
 -- Sustained: lasted at least N weeks (end - start, or data cut - start while ongoing).
--- Not yet due: still ongoing and started less than N weeks before the data cut (unknown yet).
 -- Not sustained: ended before N weeks.
 CREATE OR REPLACE VIEW first_job_sustainment AS
 SELECT o.client_id, o.local_authority, o.referral_year, h.weeks,
        date_diff('day', o.first_job_start, coalesce(o.first_job_end, p.data_cut)) AS days_in_job,
        CASE
+         WHEN date_diff('day', o.first_job_start, p.data_cut) < 7 * h.weeks THEN 'not_yet_due'
          WHEN date_diff('day', o.first_job_start, coalesce(o.first_job_end, p.data_cut)) >= 7 * h.weeks
            THEN 'sustained'
-         WHEN o.first_job_end IS NULL OR o.first_job_end > p.data_cut THEN 'not_yet_due'
          ELSE 'not_sustained'
        END AS status
 FROM client_outcomes o

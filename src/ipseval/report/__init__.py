@@ -1,0 +1,127 @@
+"""The evaluation report: one self-contained HTML file (optionally PDF), results.json and CSVs.
+
+Everything here renders a :class:`PublishedEvaluation` (already disclosure-controlled); nothing
+computes a statistic. A section is a module in :data:`SECTIONS` with ``ID``, ``TITLE`` and
+``build(pub) -> dict | None`` plus the template ``templates/sections/<ID>.html.j2``; add a
+section by adding its module to the list. Numbers are formatted last, by the filters in
+:mod:`.format`; tables are laid out by :mod:`.tables` (great_tables) and charts drawn by
+:mod:`.charts` (inline SVG). The page loads nothing from anywhere: inline CSS, inline SVG,
+system fonts, no scripts.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from ..evaluation import PublishedEvaluation
+from . import charts, format
+from .outputs import results_json, write_results_json, write_tables_csv
+from .sections import data_quality, headline, methods, outcomes, profile
+from .tables import TableSpec, render_table
+
+__all__ = ["SECTIONS", "render_html", "results_json", "write_report", "write_tables_csv"]
+
+SECTIONS: list[ModuleType] = [headline, profile, outcomes, data_quality, methods]
+
+
+def css_string(value: Any) -> Markup:
+    """A CSS string literal, safe inside <style> (quotes, backslashes and '<' escaped as hex)."""
+    out = re.sub(r"[^\w .,:;()!?%–-]", lambda m: f"\\{ord(m.group(0)):06x}", str(value))
+    return Markup(f'"{out}"')
+
+
+def _table_filter(spec: TableSpec | None, notes: bool = True) -> Markup:
+    return render_table(spec, notes=notes) if spec is not None else Markup("")
+
+
+def environment() -> Environment:
+    """The Jinja environment: autoescaped, strict, with the formatting filters and charts."""
+    env = Environment(
+        loader=PackageLoader("ipseval.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    format.register(env)
+    env.globals.update(format.FORMATTERS)
+    env.filters["table"] = _table_filter
+    env.filters["css_string"] = css_string
+    env.tests["hidden"] = format.is_hidden
+    env.tests["shown"] = lambda v: not format.is_hidden(v) and not format.is_missing(v)
+    env.globals["charts"] = charts
+    return env
+
+
+def _css() -> str:
+    return resources.files("ipseval.report").joinpath("templates/style.css").read_text(encoding="utf-8")
+
+
+def render_sections(pub: PublishedEvaluation, env: Environment | None = None) -> list[dict[str, Any]]:
+    """Each applicable section's id, title and HTML body, in :data:`SECTIONS` order."""
+    env = env or environment()
+    out = []
+    for module in SECTIONS:
+        data = module.build(pub)
+        if data is None:
+            continue
+        body = env.get_template(f"sections/{module.ID}.html.j2").render(pub=pub, data=data, section=module)
+        out.append({"id": module.ID, "title": module.TITLE, "html": Markup(body)})
+    return out
+
+
+def report_title(pub: PublishedEvaluation) -> str:
+    return pub.meta.settings.report.title or pub.meta.service_name
+
+
+def render_html(pub: PublishedEvaluation) -> str:
+    """The whole report as one self-contained HTML document."""
+    env = environment()
+    return env.get_template("report.html.j2").render(
+        pub=pub,
+        meta=pub.meta,
+        title=report_title(pub),
+        sections=render_sections(pub, env),
+        css=Markup(_css()),
+        warning=pub.disclosure.get("warning"),
+    )
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    raise ValueError(f"the report must be self-contained; refusing to fetch {url}")
+
+
+def write_pdf(html: str, path: Path) -> Path:
+    """report.pdf from the report HTML with WeasyPrint (A4; nothing is fetched)."""
+    from weasyprint import HTML
+
+    HTML(string=html, url_fetcher=_no_fetch).write_pdf(str(path))
+    return path
+
+
+def write_report(pub: PublishedEvaluation, out_dir: Path, pdf: bool = False) -> dict[str, Path]:
+    """Write report.html (+ report.pdf), results.json and tables/<key>.csv into ``out_dir``.
+
+    Returns each file's name relative to ``out_dir`` (e.g. "tables/outcomes.csv") -> its path.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html = render_html(pub)
+    written: dict[str, Path] = {}
+    report = out_dir / "report.html"
+    report.write_text(html, encoding="utf-8")
+    written["report.html"] = report
+    if pdf:
+        written["report.pdf"] = write_pdf(html, out_dir / "report.pdf")
+    written["results.json"] = write_results_json(pub, out_dir / "results.json")
+    for path in write_tables_csv(pub, out_dir / "tables"):
+        written[f"tables/{path.name}"] = path
+    return written

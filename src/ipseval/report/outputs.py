@@ -1,0 +1,105 @@
+"""Machine-readable outputs: results.json and tables/<key>.csv, from the protected tables only.
+
+results.json (format ``ipseval-results/1``) has stable top-level keys:
+
+``format``      "ipseval-results/1"; bumped only when a key below changes meaning or goes.
+``meta``        :meth:`EvaluationMeta.as_dict`: service, source, data cut and where it came
+                from, referral period, generated at, software and standard versions, tables
+                present, problem counts.
+``disclosure``  the policy as applied (:func:`ipseval.disclosure.describe_policy`): name,
+                threshold, rounding_base, secondary_suppression, description, warning.
+``settings``    every setting used (``Settings.model_dump(mode="json")``).
+``tables``      table key -> ``{"title", "notes", "dims", "columns", "rows"}``: ``dims`` are the
+                columns that label a row; ``columns`` maps every column, in order, to its meaning
+                ("" where none is documented); ``rows`` is a list of objects. A cell hidden by
+                disclosure control is the string ``"*"``; a missing or not-applicable value is
+                ``null``; numbers are unrounded (rates as shares 0..1, not percentages).
+
+The CSV files hold the same rows (hidden cells ``*``, missing cells empty). Text cells that a
+spreadsheet would run as a formula (starting ``=``, ``+``, ``-`` or ``@``, or a tab/carriage
+return) get a leading apostrophe; numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..evaluation import PublishedEvaluation
+from ..results import ProtectedTable
+from .format import HIDDEN
+
+FORMAT = "ipseval-results/1"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return v
+
+
+def table_json(t: ProtectedTable) -> dict[str, Any]:
+    """One protected table as a JSON-ready dict (hidden cells '*', floats unrounded)."""
+    return {
+        "title": t.title,
+        "notes": list(t.notes),
+        "dims": list(t.dims),
+        "columns": {c: t.columns.get(c, "") for c in t.data.columns},
+        "rows": [{k: _json_value(v) for k, v in r.items()} for r in t.rows(HIDDEN)],
+    }
+
+
+def results_json(pub: PublishedEvaluation) -> dict[str, Any]:
+    """Everything the report shows, as data (see the module docstring for the keys)."""
+    return {
+        "format": FORMAT,
+        "meta": pub.meta.as_dict(),
+        "disclosure": pub.disclosure,
+        "settings": pub.meta.settings.model_dump(mode="json"),
+        "tables": {key: table_json(t) for key, t in pub.tables.items()},
+    }
+
+
+def write_results_json(pub: PublishedEvaluation, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(results_json(pub), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def csv_cell(v: Any) -> Any:
+    """A value as written to CSV: missing -> empty, text that could run as a formula -> prefixed '."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    if isinstance(v, str):
+        return "'" + v if v.startswith(_FORMULA_START) else v
+    return v
+
+
+def write_tables_csv(pub: PublishedEvaluation, directory: Path) -> list[Path]:
+    """tables/<key>.csv for every protected table (UTF-8 with BOM so Excel reads it correctly)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for key, t in pub.tables.items():
+        path = directory / f"{key}.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            w.writerow([csv_cell(c) for c in t.data.columns])
+            for r in t.rows(HIDDEN):
+                w.writerow([csv_cell(v) for v in r.values()])
+        written.append(path)
+    return written

@@ -1,0 +1,60 @@
+"""Headline panel: the evaluation's key figures as cards, each with one plain-English sentence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...evaluation import PublishedEvaluation
+from . import has_table, row, rows, visible
+
+ID = "headline"
+TITLE = "At a glance"
+
+
+def sustainment_weeks(pub: PublishedEvaluation, preferred: int = 13) -> int:
+    """The horizon the headline reports: 13 weeks if it was computed, else the shortest one."""
+    weeks = pub.meta.settings.definitions.sustainment_weeks
+    return preferred if preferred in weeks else min(weeks)
+
+
+def area_range(pub: PublishedEvaluation) -> dict[str, Any] | None:
+    """The lowest and highest visible job entry rates across areas (None if fewer than two)."""
+    areas = [r for r in rows(pub, "outcomes", breakdown="local_authority") if visible(r["job_entry_rate"])]
+    if len(areas) < 2:
+        return None
+    low = min(areas, key=lambda r: r["job_entry_rate"])
+    high = max(areas, key=lambda r: r["job_entry_rate"])
+    if low["job_entry_rate"] == high["job_entry_rate"]:
+        return None
+    return {
+        "low_area": low["group"],
+        "low_rate": low["job_entry_rate"],
+        "high_area": high["group"],
+        "high_rate": high["job_entry_rate"],
+        "areas_shown": len(areas),
+        "areas_total": len(rows(pub, "outcomes", breakdown="local_authority")),
+    }
+
+
+def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
+    overall = row(pub, "outcomes", breakdown="overall")
+    if overall is None:
+        return None
+    d = pub.meta.settings.definitions
+    weeks = sustainment_weeks(pub)
+    benefits = row(pub, "profile", characteristic="benefits", level="out_of_work")
+    jobs = has_table(pub, "jobs")
+    return {
+        "referrals": overall["referrals"],
+        "period_start": pub.meta.period_start,
+        "period_end": pub.meta.period_end,
+        "data_cut": pub.meta.data_cut,
+        "out_of_work": benefits,  # n, clients, percent (None if benefits were not recorded)
+        "has_jobs": jobs,
+        "outcomes": overall,
+        "area_range": area_range(pub) if jobs else None,
+        "hours_threshold": d.hours_threshold,
+        "sustainment_weeks": weeks,
+        "sustained": row(pub, "sustainment", breakdown="overall", weeks=weeks) if jobs else None,
+        "window_months": d.job_entry_window_months,
+    }
