@@ -125,7 +125,9 @@ def _row_counts_table(row_counts) -> Table:
     for col in ("table", "file", "rows read", "rows used", "rows rejected"):
         t.add_column(col, justify="right" if col.startswith("rows") else "left")
     for r in row_counts.iter_rows(named=True):
-        t.add_row(r["table"], r["file"], f"{r['rows_read']:,}", f"{r['rows_used']:,}", f"{r['rows_rejected']:,}")
+        t.add_row(
+            r["table"], r["file"], f"{r['rows_read']:,}", f"{r['rows_used']:,}", f"{r['rows_rejected']:,}"
+        )
     return t
 
 
@@ -137,7 +139,8 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 2019,
     clean: Annotated[bool, typer.Option("--clean", help="Leave out the deliberately invalid rows.")] = False,
     meetings_per_client: Annotated[
-        float | None, typer.Option("--meetings-per-client", help="Mean meetings per client (default: realistic).")
+        float | None,
+        typer.Option("--meetings-per-client", help="Mean meetings per client (default: realistic)."),
     ] = None,
 ) -> None:
     """Write a synthetic IPS service data set (every table of the standard, with interviews)."""
@@ -199,7 +202,9 @@ def evaluate(
     data: Annotated[Path, typer.Argument(help="Folder of CSV files or one .xlsx workbook.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     settings: SettingsOpt = None,
-    db: Annotated[Path | None, typer.Option("--db", help="DuckDB store (default: <out>/ipseval.duckdb).")] = None,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="DuckDB store (default: <out>/ipseval.duckdb).")
+    ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf.")] = False,
 ) -> None:
     """Run the evaluation: report.html, results.json and tables/*.csv in the output folder."""

@@ -73,4 +73,6 @@ def run_evaluation(
     outputs["problems.csv"] = out / "problems.csv"
     outputs["problems.html"] = out / "problems.html"
     outputs["store"] = db
-    return EvaluationRun(validated=ds, evaluation=evaluation, published=published, outputs=outputs, db_path=db)
+    return EvaluationRun(
+        validated=ds, evaluation=evaluation, published=published, outputs=outputs, db_path=db
+    )

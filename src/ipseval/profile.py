@@ -156,7 +156,5 @@ def profile(store: Store) -> ResultTable:
             "q1": "first quartile (quantile type 2)",
             "q3": "third quartile (quantile type 2)",
         },
-        notes=[
-            "n (% of all clients); median (Q1, Q3) for age and work confidence; Unknown = not recorded."
-        ],
+        notes=["n (% of all clients); median (Q1, Q3) for age and work confidence; Unknown = not recorded."],
     )

@@ -68,9 +68,7 @@ class ResultTable:
 
     def __post_init__(self) -> None:
         missing = [
-            c
-            for c in [*self.dims, *self.counts, *self.rates, *self.guarded]
-            if c not in self.data.columns
+            c for c in [*self.dims, *self.counts, *self.rates, *self.guarded] if c not in self.data.columns
         ]
         if missing:
             raise ValueError(f"result table {self.key!r} declares columns it lacks: {missing}")

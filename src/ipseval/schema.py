@@ -129,9 +129,7 @@ CHARACTERISTICS: tuple[Column, ...] = (
     Column("ae_visit_recent", "bool", meaning="attended A&E in the last 3 months"),
     Column("housing_tenure", "code", codes=HOUSING_TENURES),
     Column("criminal_conviction", "bool", meaning="has a criminal conviction"),
-    Column(
-        "work_confidence", "integer", meaning="self-rated confidence about work", minimum=0, maximum=10
-    ),
+    Column("work_confidence", "integer", meaning="self-rated confidence about work", minimum=0, maximum=10),
     Column("highest_qualification", "code", codes=QUALIFICATIONS),
 )
 
@@ -146,7 +144,9 @@ CLIENTS = Table(
         Column("local_authority", "text", required=True, meaning="area the client was supported in"),
         Column("referral_date", "date", required=True, meaning="referral accepted onto the caseload"),
         CHARACTERISTICS[0],
-        Column("engagement_date", "date", meaning="vocational profile started (engaged); blank = never engaged"),
+        Column(
+            "engagement_date", "date", meaning="vocational profile started (engaged); blank = never engaged"
+        ),
         Column("discharge_date", "date", meaning="blank = still on caseload at the data cut"),
         Column("discharge_reason", "code", codes=DISCHARGE_REASONS),
         *CHARACTERISTICS[1:],
@@ -196,7 +196,9 @@ WELLBEING = Table(
     columns=(
         Column("client_id", "text", required=True, references="clients.client_id"),
         Column("assessment_date", "date", required=True),
-        Column("instrument", "text", required=True, meaning="e.g. TOP, SURE, or a service's own questionnaire"),
+        Column(
+            "instrument", "text", required=True, meaning="e.g. TOP, SURE, or a service's own questionnaire"
+        ),
         Column("measure", "text", required=True, meaning="e.g. psychological_health, relationships, total"),
         Column("score", "number", required=True),
     ),

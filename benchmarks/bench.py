@@ -1,0 +1,190 @@
+"""Benchmark each stage of an evaluation: generate, read+validate, import, metrics, report.
+
+Usage: python benchmarks/bench.py [--sizes 718,100000,1000000] [--meetings 25] [--keep DIR]
+
+Each size runs in its own process so peak memory is per size. Peak memory per stage is the
+largest resident set size sampled (every 10 ms) while that stage ran. Also times the whole
+`ipseval evaluate` command on the 718-client demo, interpreter start included.
+Results are printed as a table and written to benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class PeakRSS:
+    """Samples this process's resident memory in a background thread."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _rss(self) -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * self._page
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._rss())
+            time.sleep(0.01)
+
+    def __enter__(self) -> PeakRSS:
+        self.peak = self._rss()
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join()
+        self.peak = max(self.peak, self._rss())
+
+
+def _stage(results: list[dict], name: str, fn):
+    t0 = time.perf_counter()
+    with PeakRSS() as mem:
+        value = fn()
+    results.append({"stage": name, "seconds": time.perf_counter() - t0, "peak_mb": mem.peak / 2**20})
+    return value
+
+
+def run_size(n: int, meetings: float | None, workdir: Path) -> dict:
+    """All stages for one size, in this process."""
+    from ipseval.demo import write_demo
+    from ipseval.evaluation import compute
+    from ipseval.report import write_report
+    from ipseval.settings import Settings
+    from ipseval.store import Store, import_dataset
+    from ipseval.validate import load
+
+    data, out = workdir / "data", workdir / "out"
+    s = Settings()
+    stages: list[dict] = []
+    kwargs = {} if meetings is None else {"meetings_per_client": meetings}
+    rows = _stage(
+        stages,
+        "generate",
+        lambda: write_demo(data, n_clients=n, seed=1, clean=True, interviews=False, **kwargs),
+    )
+    ds = _stage(stages, "read+validate", lambda: load(data, s))
+    db = out / "ipseval.duckdb"
+    _stage(
+        stages,
+        "import",
+        lambda: import_dataset(db, ds.tables, s, ds.data_cut, row_counts=ds.row_counts, problems=ds.problems),
+    )
+    ds.tables.clear()  # free the validated frames before the next stages, as the CLI would
+
+    def _metrics():
+        with Store(db) as store:
+            return compute(store, s)
+
+    evaluation = _stage(stages, "metrics", _metrics)
+    _stage(stages, "report", lambda: write_report(evaluation.publish(), out))
+    return {"clients": n, "rows": rows, "stages": stages, "total_seconds": sum(x["seconds"] for x in stages)}
+
+
+def cli_wall_time(python: str) -> dict:
+    """`ipseval evaluate` on the 718-client demo, as a user runs it (interpreter start included)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        subprocess.run([python, "-m", "ipseval.cli", "demo", str(data)], check=True, capture_output=True)
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            subprocess.run(
+                [python, "-m", "ipseval.cli", "evaluate", str(data), "-o", str(Path(tmp) / "out")],
+                check=True,
+                capture_output=True,
+            )
+            times.append(time.perf_counter() - t0)
+    return {
+        "command": "ipseval evaluate (718-client demo)",
+        "runs_seconds": times,
+        "best_seconds": min(times),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="718,100000,1000000")
+    ap.add_argument(
+        "--meetings", type=float, default=25.0, help="mean meetings per client for sizes above 718"
+    )
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size in this process
+    ap.add_argument("--workdir", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.one is not None:
+        meetings = None if args.one <= 718 else args.meetings
+        print(json.dumps(run_size(args.one, meetings, Path(args.workdir))))
+        return 0
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    results = {"machine": {"cores": os.cpu_count()}, "sizes": [], "cli": None}
+    for n in [int(x) for x in args.sizes.split(",")]:
+        work = Path(tempfile.mkdtemp(prefix=f"ipsbench{n}_"))
+        try:
+            console.print(f"[bold]{n:,} clients[/] ...")
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--one",
+                    str(n),
+                    "--workdir",
+                    str(work),
+                    "--meetings",
+                    str(args.meetings),
+                ],
+                capture_output=True,
+                text=True,
+            )
+            if proc.returncode != 0:
+                console.print(proc.stderr[-3000:])
+                return 1
+            results["sizes"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    results["cli"] = cli_wall_time(sys.executable)
+
+    table = Table(title="ipseval benchmark")
+    for col in ("clients", "meetings rows", "stage", "seconds", "peak MB"):
+        table.add_column(col, justify="right")
+    for r in results["sizes"]:
+        for i, st in enumerate(r["stages"]):
+            table.add_row(
+                f"{r['clients']:,}" if i == 0 else "",
+                f"{r['rows'].get('meetings', 0):,}" if i == 0 else "",
+                st["stage"],
+                f"{st['seconds']:.2f}",
+                f"{st['peak_mb']:.0f}",
+            )
+        table.add_row("", "", "[bold]total[/]", f"[bold]{r['total_seconds']:.2f}[/]", "", end_section=True)
+    console.print(table)
+    console.print(f"{results['cli']['command']}: best of 3 = {results['cli']['best_seconds']:.2f} s wall")
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    console.print(f"written {out / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

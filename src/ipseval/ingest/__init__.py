@@ -1,0 +1,103 @@
+"""Read a service's records (a folder of CSV files or one .xlsx workbook) into raw string tables.
+
+Ingest never judges: it finds the tables and columns of the data standard (via the settings'
+mapping), reads every cell as text and numbers rows as the user sees them. ``ipseval.validate``
+decides what is usable. Only problems that make reading impossible raise :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from ipseval.settings import Settings
+
+__all__ = ["CellProblem", "InputError", "RawDataset", "RawTable", "read_source"]
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+OTHER_SPREADSHEETS = (".xls", ".xlsb", ".ods", ".numbers")
+
+
+class InputError(Exception):
+    """Input that cannot be read at all. ``str(e)`` is one plain line naming the file (CLI exits 2).
+
+    Raised by validate when no clients row is usable; it then carries ``e.dataset`` (the
+    ValidatedDataset with every problem) so a problem report can still be written.
+    """
+
+    dataset = None
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """A cell that could be read but not trusted (e.g. a formula with no saved result, a ragged row).
+
+    Validate turns each into an error that excludes the row.
+    """
+
+    row: int
+    column: str | None
+    value: str | None
+    expected: str
+    message: str
+
+
+@dataclass
+class RawTable:
+    """One standard table as read: every column text, named by the standard.
+
+    ``frame`` holds the standard columns present in the file (pl.Utf8; surrounding spaces removed,
+    blank cells null) plus ``_row`` (Int64, the row number as the user sees it: header = row 1).
+    Fully empty rows are already dropped.
+    """
+
+    name: str
+    file: str
+    frame: pl.DataFrame
+    unused_columns: list[str] = field(default_factory=list)
+    read_problems: list[CellProblem] = field(default_factory=list)
+
+
+@dataclass
+class RawDataset:
+    source: Path
+    tables: dict[str, RawTable]
+    interviews_dir: Path | None = None
+    unused_files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def read_source(path: str | Path, settings: Settings) -> RawDataset:
+    """Read a folder of CSV files or one Excel workbook. Raises InputError if it cannot be read."""
+    from ipseval.ingest.mapping import check_mapping
+
+    check_mapping(settings)
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise InputError(f"{p}: no such file or folder")
+    if p.is_dir():
+        from ipseval.ingest.csv import read_folder
+
+        return read_folder(p, settings)
+    suffix = p.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        from ipseval.ingest.excel import read_workbook
+
+        return read_workbook(p, settings)
+    if suffix in OTHER_SPREADSHEETS:
+        raise InputError(
+            f"{p.name}: {suffix} workbooks cannot be read; open it in Excel and save it as "
+            "'Excel Workbook (.xlsx)', or save each sheet as 'CSV UTF-8' into one folder"
+        )
+    if suffix == ".csv":
+        raise InputError(
+            f"{p.name}: give the folder that holds the CSV files (clients.csv, meetings.csv, ...), "
+            f"not one file: {p.parent}"
+        )
+    raise InputError(
+        f"{p.name}: unsupported file type '{suffix or '(none)'}'; give a folder of CSV files or an .xlsx workbook"
+    )

@@ -1,0 +1,274 @@
+"""Read one .xlsx workbook: one sheet per table of the standard, header in row 1.
+
+Excel's habits are undone here so validate sees plain text, as if the sheet were a CSV: real
+dates become ISO text, date serial numbers in date columns become dates, 16.0 becomes "16",
+TRUE/FALSE become true/false, formulas give their saved results. Rows keep Excel's numbers.
+Sheets are streamed (openpyxl read-only), so formatting down to row 1,048,576 costs little.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
+
+import openpyxl
+import polars as pl
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.datetime import from_excel, to_excel
+
+from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable
+from ipseval.ingest.mapping import resolve_columns, resolve_table, table_key
+from ipseval.schema import TABLES
+
+if TYPE_CHECKING:
+    from ipseval.settings import Settings
+
+SEP = " › "
+_IGNORED_SHEETS = {"readme", "notes", "lists"}
+# Formula errors that make a cell unusable (#N/A, "not available", is read as blank by validate).
+_EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+_MAX_SERIAL = 2958465  # 9999-12-31
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def read_workbook(path: Path, settings: Settings) -> RawDataset:
+    """Read every sheet named after a standard table; other sheets are listed as unused."""
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        archive = zipfile.ZipFile(path)
+    except Exception as e:  # a broken or protected file can fail in many ways inside openpyxl/zipfile
+        raise InputError(
+            f"{path.name}: cannot be opened as an .xlsx workbook ({type(e).__name__}); if it has a "
+            "password remove it, otherwise open it in Excel and save it again as 'Excel Workbook (.xlsx)'"
+        ) from None
+    try:
+        return _read_book(path, wb, archive, settings)
+    finally:
+        wb.close()
+        archive.close()
+
+
+def _read_book(path: Path, wb: Any, archive: zipfile.ZipFile, settings: Settings) -> RawDataset:
+    found: dict[str, Any] = {}
+    unused_files: list[str] = []
+    notes: list[str] = []
+    for ws in wb.worksheets:
+        table = resolve_table(ws.title, settings)
+        if table is None:
+            if table_key(ws.title) in _IGNORED_SHEETS:
+                notes.append(f"sheet '{ws.title}' in {path.name} was not read (instructions sheet)")
+            else:
+                unused_files.append(f"{path.name}{SEP}{ws.title}")
+            continue
+        if table in found:
+            raise InputError(
+                f"{path.name}: sheets '{found[table].title}' and '{ws.title}' both give the {table} "
+                "table; keep only one"
+            )
+        found[table] = ws
+
+    for t in TABLES.values():
+        if t.required and t.name not in found:
+            sheets = ", ".join(f"'{ws.title}'" for ws in wb.worksheets)
+            raise InputError(
+                f"{path.name}: no sheet named '{t.name}' (sheets: {sheets}); rename the sheet or map "
+                "its name in the settings [mapping.tables]"
+            )
+
+    tables: dict[str, RawTable] = {}
+    for table, ws in found.items():
+        try:
+            raw = _read_sheet(path, ws, archive, table, settings, wb.epoch)
+        except InputError:
+            raise
+        except Exception as e:  # malformed sheet XML
+            raise InputError(
+                f"{path.name}{SEP}{ws.title}: the sheet cannot be read ({type(e).__name__}); open the "
+                "workbook in Excel and save it again"
+            ) from None
+        if raw is None:
+            notes.append(f"sheet '{ws.title}' in {path.name} is empty and was ignored")
+        else:
+            tables[table] = raw
+    return RawDataset(source=path, tables=tables, interviews_dir=None, unused_files=unused_files, notes=notes)
+
+
+def _uncached_formulas(archive: zipfile.ZipFile, member: str | None) -> dict[tuple[int, int], str]:
+    """Formula cells with no saved result, keyed (row, column), valued by the formula text.
+
+    openpyxl reads such a cell as blank, like a formula whose saved result is empty text, so the
+    sheet's XML is checked directly (only when it holds formulas at all).
+    """
+    if not member:
+        return {}
+    data = archive.read(member.lstrip("/"))
+    if not _HAS_FORMULA.search(data):
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    for _, el in ElementTree.iterparse(io.BytesIO(data)):
+        if el.tag.rsplit("}", 1)[-1] != "c":
+            continue
+        children = {child.tag.rsplit("}", 1)[-1]: child for child in el}
+        ref = el.get("r")
+        # A saved empty-text result is <v/> on a text cell (t="str"); a number is never empty.
+        v = children.get("v")
+        saved = v is not None and (bool(v.text) or el.get("t") in ("str", "s", "inlineStr"))
+        if "f" in children and not saved and ref:
+            text = children["f"].text
+            out[coordinate_to_tuple(ref)] = f"={text}" if text else "(shared formula)"
+        el.clear()
+    return out
+
+
+def _read_sheet(
+    path: Path, ws: Any, archive: zipfile.ZipFile, table: str, settings: Settings, epoch: datetime
+) -> RawTable | None:
+    label = f"{path.name}{SEP}{ws.title}"
+    spec = TABLES[table]
+    uncached = _uncached_formulas(archive, getattr(ws, "_worksheet_path", None))
+    ws.reset_dimensions()  # trust the cells, not the sheet's declared size
+    rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+    # The used range: the last row and column holding a value (or an unsaved formula).
+    last_row, last_col = 0, 0
+    for n, cells in enumerate(rows, start=1):
+        filled = [i for i, v in enumerate(cells, start=1) if not _blank(v)]
+        if filled:
+            last_row, last_col = n, max(last_col, filled[-1])
+    for r, c in uncached:
+        last_row, last_col = max(last_row, r), max(last_col, c)
+    if last_row == 0:
+        if spec.required:
+            raise InputError(f"{label}: the sheet is empty (a header row is needed at least)")
+        return None
+    rows = rows[:last_row] + [[] for _ in range(last_row - len(rows))]
+    header: list[object] = [_plain(v) for v in rows[0][:last_col]]
+    header = [None if _blank(h) else h for h in header] + [None] * (last_col - len(header))
+
+    def blank_label(i: int) -> str:
+        return f"header cell {get_column_letter(i + 1)}1 is blank or merged"
+
+    match = resolve_columns(table, header, settings, label, blank_label)
+    types = {i: spec.column(std).type for i, std in match.standard.items()}
+
+    columns: list[list[str | None]] = [[] for _ in range(last_col)]
+    row_numbers: list[int] = []
+    problems: list[CellProblem] = []
+    for r, cells in enumerate(rows[1:], start=2):
+        values: list[str | None] = []
+        row_problems: list[CellProblem] = []
+        any_value = False
+        for i in range(last_col):
+            v = cells[i] if i < len(cells) else None
+            std = match.standard.get(i)
+            if _blank(v):
+                values.append(None)
+                formula = uncached.get((r, i + 1))
+                if formula is not None:
+                    any_value = True
+                    if std is not None:
+                        row_problems.append(
+                            CellProblem(
+                                row=r,
+                                column=std,
+                                value=formula[:80],
+                                expected="a formula with a saved result",
+                                message=f"cell {get_column_letter(i + 1)}{r} has a formula with no saved "
+                                "result: open the workbook in Excel and save it",
+                            )
+                        )
+                continue
+            any_value = True
+            if isinstance(v, str) and v.strip() in _EXCEL_ERRORS and std is not None:
+                row_problems.append(
+                    CellProblem(
+                        row=r,
+                        column=std,
+                        value=v.strip(),
+                        expected="a value, not an Excel error",
+                        message=f"cell {get_column_letter(i + 1)}{r} holds the Excel error {v.strip()}",
+                    )
+                )
+                values.append(None)
+                continue
+            values.append(_cell_text(v, types.get(i), epoch))
+        if not any_value:
+            continue
+        row_numbers.append(r)
+        problems.extend(row_problems)
+        for i, v in enumerate(values):
+            columns[i].append(v)
+
+    schema = {f"_c{i}": pl.Utf8 for i in range(last_col)}
+    df = pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema)
+    df = df.with_columns(
+        *(
+            pl.when(pl.col(c).str.strip_chars().str.len_bytes() == 0)
+            .then(None)
+            .otherwise(pl.col(c).str.strip_chars())
+            .alias(c)
+            for c in schema
+        ),
+        pl.Series("_row", row_numbers, dtype=pl.Int64),
+    )
+
+    unused = [text for _, text in sorted(match.unused.items())]
+    for i in match.blank:
+        n = df.height - df[f"_c{i}"].null_count()
+        if n:
+            unused.append(
+                f"(column {get_column_letter(i + 1)}: {blank_label(i)}, {n} value{'s' if n != 1 else ''})"
+            )
+    order = {c: k for k, c in enumerate(spec.column_names)}
+    cols = sorted(match.standard.items(), key=lambda kv: order[kv[1]])
+    frame = df.select(*[pl.col(f"_c{i}").alias(std) for i, std in cols], "_row")
+    return RawTable(name=table, file=label, frame=frame, unused_columns=unused, read_problems=problems)
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _plain(v: object) -> object:
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def _number_text(v: float | int) -> str:
+    if isinstance(v, int):
+        return str(v)
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.15g}"
+
+
+def _cell_text(v: object, col_type: str | None, epoch: datetime) -> str | None:
+    """One cell as the text a CSV export would hold, undoing Excel's typing for the column's type."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, datetime):
+        if col_type in ("integer", "number"):  # a number shown with a date format
+            return _number_text(to_excel(v, epoch))
+        if col_type == "date" or v.time() == time(0):
+            return v.date().isoformat()
+        return v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, time | timedelta):
+        return str(v)
+    if isinstance(v, int | float):
+        if col_type == "date" and 1 <= v <= _MAX_SERIAL:
+            try:
+                return from_excel(v, epoch).date().isoformat()
+            except (ValueError, OverflowError):
+                pass
+        return _number_text(v)
+    return str(v)

@@ -1,0 +1,154 @@
+"""Match local file, sheet, column and code names to the data standard (settings ``[mapping]``).
+
+Names are compared case-insensitively with surrounding spaces ignored; inside a name, runs of
+spaces and hyphens count as one underscore ("Client ID" = client_id). Table names (files and
+sheets) also ignore underscores and spaces altogether ("Employer Contacts" = employer_contacts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ipseval.ingest import InputError
+from ipseval.schema import TABLES
+
+if TYPE_CHECKING:
+    from ipseval.settings import Settings
+
+_SEP = re.compile(r"[\s\-]+")
+_TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+def norm_name(name: object) -> str:
+    """Canonical column or code name: lower case, trimmed, inner spaces/hyphens as '_'."""
+    return _SEP.sub("_", str(name).strip().lower())
+
+
+def table_key(name: str) -> str:
+    """Canonical file or sheet name: lower case with spaces, underscores and hyphens removed."""
+    s = name.strip().lower()
+    for suffix in _TABLE_SUFFIXES:
+        if s.endswith(suffix):
+            s = s[: -len(suffix)]
+    return re.sub(r"[\s_\-]+", "", s)
+
+
+def check_mapping(settings: Settings) -> None:
+    """Fail early (InputError) if the mapping names a table or column that is not in the standard."""
+    m = settings.mapping
+    for local, target in m.tables.items():
+        if target not in TABLES:
+            raise InputError(
+                f"settings [mapping.tables] '{local}' = '{target}': '{target}' is not a table of the "
+                f"standard ({', '.join(TABLES)})"
+            )
+    for section, by_table in (("columns", m.columns), ("codes", m.codes)):
+        for table, cols in by_table.items():
+            if table not in TABLES:
+                raise InputError(
+                    f"settings [mapping.{section}.{table}]: '{table}' is not a table of the standard "
+                    f"({', '.join(TABLES)})"
+                )
+            names = TABLES[table].column_names
+            targets = cols.values() if section == "columns" else cols.keys()
+            for target in targets:
+                if section == "codes" and norm_name(target) in _local_names(settings, table):
+                    continue
+                if target not in names:
+                    raise InputError(
+                        f"settings [mapping.{section}.{table}]: '{target}' is not a column of {table} "
+                        f"({', '.join(names)})"
+                    )
+
+
+def _local_names(settings: Settings, table: str) -> set[str]:
+    return {norm_name(k) for k in settings.mapping.columns.get(table, {})}
+
+
+def resolve_table(local_name: str, settings: Settings) -> str | None:
+    """The standard table a file or sheet name stands for, or None if it is not one."""
+    key = table_key(local_name)
+    for local, target in settings.mapping.tables.items():
+        if table_key(local) == key:
+            return target
+    for name in TABLES:
+        if table_key(name) == key:
+            return name
+    return None
+
+
+@dataclass
+class ColumnMatch:
+    """How a header row maps onto a standard table."""
+
+    standard: dict[int, str]  # position -> standard column name
+    unused: dict[int, str]  # position -> label shown to the user (header text or a description)
+    blank: list[int]  # positions with a blank header (unused only if the column holds data)
+
+
+def resolve_columns(
+    table: str,
+    header: list[object],
+    settings: Settings,
+    file: str,
+    blank_label: Callable[[int], str],
+) -> ColumnMatch:
+    """Map header cells to standard columns (mapping first, then the standard's own names).
+
+    Raises InputError when two columns give the same standard column or a required one is missing.
+    """
+    spec = TABLES[table]
+    local_map = {norm_name(k): v for k, v in settings.mapping.columns.get(table, {}).items()}
+    names = set(spec.column_names)
+    standard: dict[int, str] = {}
+    unused: dict[int, str] = {}
+    blank: list[int] = []
+    seen: dict[str, str] = {}
+    for i, cell in enumerate(header):
+        text = "" if cell is None else str(cell).strip()
+        if not text:
+            blank.append(i)
+            continue
+        key = norm_name(text)
+        target = local_map.get(key) or (key if key in names else None)
+        if target is None:
+            unused[i] = text
+            continue
+        if target in seen:
+            raise InputError(
+                f"{file}: columns '{seen[target]}' and '{text}' both give the column '{target}'; "
+                "remove or rename one of them"
+            )
+        seen[target] = text
+        standard[i] = target
+    missing = [c for c in spec.required_columns if c not in seen]
+    if missing:
+        found = ", ".join(str(h).strip() for h in header if h is not None and str(h).strip()) or "none"
+        if len(missing) == 1:
+            what = f"required column '{missing[0]}' is missing"
+        else:
+            what = "required columns " + ", ".join(f"'{c}'" for c in missing) + " are missing"
+        blank_hint = f"; {blank_label(blank[0])}" if blank else ""
+        raise InputError(
+            f"{file}: {what} (found: {found}){blank_hint}. Rename the column, or map your own "
+            f"name to it in the settings [mapping.columns.{table}]"
+        )
+    return ColumnMatch(standard=standard, unused=unused, blank=blank)
+
+
+def code_map(settings: Settings, table: str, column: str) -> dict[str, str]:
+    """Local code -> standard code for one column, keys canonicalised with :func:`norm_name`.
+
+    The settings may key the column by its standard name or by the local name mapped to it.
+    """
+    by_column = settings.mapping.codes.get(table, {})
+    local_to_std = {norm_name(k): v for k, v in settings.mapping.columns.get(table, {}).items()}
+    out: dict[str, str] = {}
+    for col_key, codes in by_column.items():
+        target = col_key if col_key in TABLES[table].column_names else local_to_std.get(norm_name(col_key))
+        if target == column:
+            out.update({norm_name(k): str(v).strip() for k, v in codes.items()})
+    return out

@@ -1,0 +1,113 @@
+"""The command line: exit codes, plain one-line messages, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ipseval.cli import app
+
+runner = CliRunner()
+
+
+def _run(*args: str):
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("demo") / "data"
+    r = runner.invoke(app, ["demo", str(d), "--clients", "300", "--seed", "5"])
+    assert r.exit_code == 0, r.output
+    return d
+
+
+@pytest.fixture(scope="module")
+def clean_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("clean") / "data"
+    r = runner.invoke(app, ["demo", str(d), "--clients", "300", "--seed", "5", "--clean"])
+    assert r.exit_code == 0, r.output
+    return d
+
+
+def test_validate_clean_data_exits_0_and_says_clean(clean_dir):
+    r = _run("validate", str(clean_dir))
+    assert r.exit_code == 0, r.output
+    assert "clean" in r.output
+
+
+def test_validate_with_problems_exits_1_and_names_them(demo_dir, tmp_path):
+    r = _run("validate", str(demo_dir), "--out", str(tmp_path))
+    assert r.exit_code == 1, r.output
+    assert "error" in r.output
+    assert (tmp_path / "problems.csv").is_file()
+    assert (tmp_path / "problems.html").is_file()
+
+
+def test_validate_missing_clients_file_exits_2_with_one_line(tmp_path):
+    (tmp_path / "meetings.csv").write_text("client_id,meeting_date\na,2020-01-01\n")
+    r = _run("validate", str(tmp_path))
+    assert r.exit_code == 2
+    assert "clients" in r.output
+    assert len(r.output.strip().splitlines()) <= 3
+
+
+def test_validate_missing_required_column_exits_2(tmp_path):
+    (tmp_path / "clients.csv").write_text("client_id,local_authority\na,Brent\n")
+    r = _run("validate", str(tmp_path))
+    assert r.exit_code == 2
+    assert "referral_date" in r.output
+
+
+def test_path_that_does_not_exist_exits_2(tmp_path):
+    r = _run("validate", str(tmp_path / "nowhere"))
+    assert r.exit_code == 2
+
+
+def test_bad_settings_file_exits_2_naming_the_setting(clean_dir, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[definitions]\nhours_threshold = -3\n")
+    r = _run("evaluate", str(clean_dir), "-o", str(tmp_path / "out"), "--settings", str(bad))
+    assert r.exit_code == 2
+    assert "hours_threshold" in r.output
+
+
+def test_evaluate_writes_report_json_tables_and_store(demo_dir, tmp_path):
+    out = tmp_path / "out"
+    r = _run("evaluate", str(demo_dir), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    for name in ("report.html", "results.json", "problems.csv", "problems.html", "ipseval.duckdb"):
+        assert (out / name).is_file(), name
+    assert list((out / "tables").glob("*.csv"))
+    results = json.loads((out / "results.json").read_text())
+    assert results["disclosure"]["name"] == "ndtms"
+    assert "report.html" in r.output
+
+
+def test_evaluate_twice_gives_the_same_store(clean_dir, tmp_path):
+    from ipseval.store import Store
+
+    hashes = []
+    for _ in range(2):
+        assert _run("evaluate", str(clean_dir), "-o", str(tmp_path / "out")).exit_code == 0
+        with Store(tmp_path / "out" / "ipseval.duckdb") as s:
+            hashes.append(s.meta["content_hash"])
+    assert hashes[0] == hashes[1]
+
+
+def test_template_needs_xlsx_name(tmp_path):
+    r = _run("template", str(tmp_path / "book.csv"))
+    assert r.exit_code == 2
+    r = _run("template", str(tmp_path / "book.xlsx"))
+    assert r.exit_code == 0
+    assert (tmp_path / "book.xlsx").is_file()
+
+
+def test_no_arguments_shows_help():
+    r = runner.invoke(app, [])
+    assert "evaluate" in r.output

@@ -1,0 +1,490 @@
+"""Reading: folders of CSV files and .xlsx workbooks become raw text tables; unreadable input fails clearly."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from ipseval.ingest import InputError, RawDataset, read_source
+from ipseval.ingest.template import write_template
+from ipseval.settings import Settings
+from ipseval.validate import validate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CLIENTS_HEAD = "client_id,local_authority,referral_date"
+
+
+def write_folder(root: Path, files: dict[str, str | bytes]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_text(content, encoding="utf-8")
+    return root
+
+
+def read(path: Path, settings: Settings | None = None) -> RawDataset:
+    return read_source(path, settings or Settings())
+
+
+def input_error(path: Path, settings: Settings | None = None) -> str:
+    with pytest.raises(InputError) as e:
+        read(path, settings)
+    msg = str(e.value)
+    assert "\n" not in msg, "an InputError message must be one line"
+    return msg
+
+
+# -- folders of CSV files ------------------------------------------------------------------------
+
+
+def test_clean_folder_reads_every_table_as_text_with_user_row_numbers():
+    raw = read(FIXTURES / "tiny_clean")
+    assert set(raw.tables) == {
+        "clients",
+        "meetings",
+        "jobs",
+        "wellbeing",
+        "areas",
+        "fidelity",
+        "staff",
+        "employer_contacts",
+    }
+    clients = raw.tables["clients"]
+    assert clients.file == "clients.csv"
+    assert clients.frame.height == 5
+    assert clients.frame["_row"].to_list() == [2, 3, 4, 5, 6]
+    assert clients.frame["_row"].dtype == pl.Int64
+    assert all(clients.frame[c].dtype == pl.Utf8 for c in clients.frame.columns if c != "_row")
+    assert clients.frame["age"].to_list()[:2] == ["34", "41"]
+    assert raw.unused_files == []
+
+
+def test_interviews_subfolder_is_found():
+    raw = read(FIXTURES / "tiny_clean")
+    assert raw.interviews_dir == FIXTURES / "tiny_clean" / "interviews"
+
+
+def test_bom_and_case_and_space_insensitive_headers_are_matched():
+    raw = read(FIXTURES / "uk_bom_messy_headers")
+    frame = raw.tables["clients"].frame
+    assert frame.columns[:4] == ["client_id", "local_authority", "referral_date", "referral_source"]
+    assert frame["client_id"].to_list() == ["A1", "A2", "A3"]
+    assert frame["local_authority"].to_list() == ["Leeds", "York", "Leeds"]  # surrounding spaces trimmed
+    assert raw.tables["clients"].unused_columns == []
+
+
+def test_unknown_columns_are_kept_out_and_reported_as_not_used():
+    raw = read(FIXTURES / "broken")
+    assert raw.tables["clients"].unused_columns == ["notes"]
+    assert "notes" not in raw.tables["clients"].frame.columns
+
+
+def test_unknown_files_are_listed_as_unused(tmp_path):
+    root = write_folder(
+        tmp_path / "d",
+        {
+            "clients.csv": f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\n",
+            "budget.csv": "a,b\n1,2\n",
+            "notes.txt": "hello",
+            "old/clients.csv": "x",
+            "ipseval.toml": "",
+        },
+    )
+    raw = read(root)
+    assert raw.unused_files == ["budget.csv", "notes.txt", "old/"]
+
+
+def test_missing_clients_file_is_a_one_line_input_error(tmp_path):
+    root = write_folder(tmp_path / "d", {"meetings.csv": "client_id,meeting_date\n"})
+    msg = input_error(root)
+    assert msg.startswith("clients.csv: not found")
+    assert "meetings.csv" not in msg or "found:" in msg
+
+
+def test_folder_holding_only_a_workbook_points_to_it(tmp_path):
+    root = tmp_path / "d"
+    root.mkdir()
+    openpyxl.Workbook().save(root / "book.xlsx")
+    assert "book.xlsx" in input_error(root)
+
+
+def test_missing_required_column_names_the_file_and_what_was_found(tmp_path):
+    root = write_folder(tmp_path / "d", {"clients.csv": "client_id,local_authority\nC1,Leeds\n"})
+    msg = input_error(root)
+    assert msg.startswith(
+        "clients.csv: required column 'referral_date' is missing (found: client_id, local_authority)"
+    )
+
+
+def test_missing_required_column_in_optional_table_stops_too(tmp_path):
+    root = write_folder(
+        tmp_path / "d",
+        {"clients.csv": f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\n", "meetings.csv": "client_id,date\nC1,x\n"},
+    )
+    assert input_error(root).startswith("meetings.csv: required column 'meeting_date' is missing")
+
+
+def test_non_utf8_file_is_input_error_suggesting_csv_utf8(tmp_path):
+    content = f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\nC2,Caf\xe9 town,2023-01-01\n".encode("latin-1")
+    root = write_folder(tmp_path / "d", {"clients.csv": content})
+    msg = input_error(root)
+    assert msg.startswith("clients.csv: is not UTF-8")
+    assert "line 3" in msg and "CSV UTF-8" in msg
+
+
+def test_utf16_file_is_input_error(tmp_path):
+    content = f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\n".encode("utf-16")
+    root = write_folder(tmp_path / "d", {"clients.csv": content})
+    assert "UTF-16" in input_error(root)
+
+
+def test_semicolon_separated_file_is_input_error(tmp_path):
+    root = write_folder(
+        tmp_path / "d", {"clients.csv": "client_id;local_authority;referral_date\nC1;L;2023-01-01\n"}
+    )
+    assert "semicolons" in input_error(root)
+
+
+def test_empty_clients_file_is_input_error_but_empty_optional_file_is_ignored(tmp_path):
+    root = write_folder(tmp_path / "a", {"clients.csv": ""})
+    assert "empty" in input_error(root)
+    root = write_folder(
+        tmp_path / "b", {"clients.csv": f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\n", "meetings.csv": ""}
+    )
+    raw = read(root)
+    assert "meetings" not in raw.tables
+    assert any("meetings.csv is empty" in n for n in raw.notes)
+
+
+def test_fully_empty_rows_are_dropped_and_row_numbers_stay_as_the_user_sees_them(tmp_path):
+    root = write_folder(
+        tmp_path / "d",
+        {"clients.csv": f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\n\n,,\n  , ,\nC2,York,2023-01-02\n,,\n"},
+    )
+    frame = read(root).tables["clients"].frame
+    assert frame["client_id"].to_list() == ["C1", "C2"]
+    assert frame["_row"].to_list() == [2, 6]
+
+
+def test_quoted_value_spanning_lines_is_one_row(tmp_path):
+    root = write_folder(
+        tmp_path / "d",
+        {"clients.csv": f'{CLIENTS_HEAD},notes\nC1,Leeds,2023-01-01,"two\nlines"\nC2,York,2023-01-02,x\n'},
+    )
+    frame = read(root).tables["clients"].frame
+    assert frame["_row"].to_list() == [2, 3]
+
+
+def test_ragged_row_with_extra_cells_becomes_a_row_problem_not_a_crash(tmp_path):
+    root = write_folder(
+        tmp_path / "d",
+        {
+            "clients.csv": f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\nC2,Leeds,Kirkgate,2023-01-02\nC3,York,2023-01-03\n"
+        },
+    )
+    t = read(root).tables["clients"]
+    assert t.frame.height == 3
+    assert [p.row for p in t.read_problems] == [3]
+    assert "4 cells but the header has 3" in t.read_problems[0].message
+
+
+def test_short_rows_read_as_blank_cells(tmp_path):
+    root = write_folder(tmp_path / "d", {"clients.csv": f"{CLIENTS_HEAD},age\nC1,Leeds,2023-01-01\n"})
+    frame = read(root).tables["clients"].frame
+    assert frame["age"].to_list() == [None]
+
+
+def test_stray_quote_inside_a_value_is_read(tmp_path):
+    root = write_folder(tmp_path / "d", {"clients.csv": f'{CLIENTS_HEAD}\nC1,St Mary"s,2023-01-01\n'})
+    assert read(root).tables["clients"].frame["local_authority"].to_list() == ['St Mary"s']
+
+
+def test_unclosed_quote_is_input_error_naming_the_line(tmp_path):
+    root = write_folder(
+        tmp_path / "d",
+        {"clients.csv": f'{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\nC2,"Leeds,2023-01-02\nC3,Y,2023-01-03\n'},
+    )
+    msg = input_error(root)
+    assert msg.startswith("clients.csv:") and "line 3" in msg and "never closed" in msg
+
+
+def test_two_columns_giving_the_same_standard_column_is_input_error(tmp_path):
+    root = write_folder(
+        tmp_path / "d", {"clients.csv": "client_id,Client ID,local_authority,referral_date\n"}
+    )
+    assert "both give the column 'client_id'" in input_error(root)
+
+
+def test_path_not_found_and_unsupported_types_are_input_errors(tmp_path):
+    assert "no such file or folder" in input_error(tmp_path / "nope")
+    for name, words in [
+        ("book.xls", "save it as"),
+        ("data.ods", "save it as"),
+        ("x.json", "unsupported"),
+        ("c.csv", "folder"),
+    ]:
+        p = tmp_path / name
+        p.write_bytes(b"x")
+        assert words in input_error(p)
+
+
+def test_excel_workbook_renamed_to_csv_is_input_error(tmp_path):
+    root = tmp_path / "d"
+    root.mkdir()
+    openpyxl.Workbook().save(root / "clients.csv")
+    assert "Excel workbook renamed" in input_error(root)
+
+
+# -- mapping ---------------------------------------------------------------------------------------
+
+MAPPING = {
+    "tables": {"Caseload": "clients", "Appointments.csv": "meetings"},
+    "columns": {
+        "clients": {
+            "Client Ref": "client_id",
+            "Area": "local_authority",
+            "Date Referred": "referral_date",
+            "Source": "referral_source",
+            "Gender": "sex",
+            "In work": "employed_at_referral",
+        },
+        "meetings": {"client ref": "client_id", "Appt Date": "meeting_date", "Outcome": "attended"},
+    },
+    "codes": {
+        "clients": {
+            "Source": {"DAT": "drug_alcohol_service", "Self referral": "self", "GP": "gp_health"},
+            "sex": {"M": "male", "F": "female", "Not known": "unknown"},
+        },
+        "meetings": {"attended": {"Attended": "yes", "DNA": "no"}},
+    },
+}
+
+
+def test_mapping_renames_local_files_and_columns():
+    raw = read(FIXTURES / "mapped_export", Settings.model_validate({"mapping": MAPPING}))
+    assert set(raw.tables) == {"clients", "meetings"}
+    clients = raw.tables["clients"]
+    assert clients.file == "Caseload.csv"
+    assert clients.frame.columns == [
+        "client_id",
+        "local_authority",
+        "referral_date",
+        "referral_source",
+        "employed_at_referral",
+        "sex",
+        "_row",
+    ]
+    assert raw.tables["meetings"].frame["attended"].to_list() == ["Attended", "DNA", "Attended"]
+
+
+def test_mapping_to_a_name_not_in_the_standard_is_input_error():
+    bad = Settings.model_validate({"mapping": {"columns": {"clients": {"Ref": "client_ref"}}}})
+    msg = input_error(FIXTURES / "tiny_clean", bad)
+    assert "'client_ref' is not a column of clients" in msg
+    bad = Settings.model_validate({"mapping": {"tables": {"Caseload": "caseload"}}})
+    assert "'caseload' is not a table" in input_error(FIXTURES / "tiny_clean", bad)
+
+
+# -- Excel workbooks -------------------------------------------------------------------------------
+
+
+def _book(tmp_path: Path, sheets: dict[str, list[list[object]]], name: str = "book.xlsx") -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    p = tmp_path / name
+    wb.save(p)
+    return p
+
+
+CLIENT_ROWS = [
+    ["client_id", "local_authority", "referral_date", "age", "employed_at_referral"],
+    ["C1", "Leeds", datetime(2023, 1, 5), 34, True],
+    ["C2", "York", "05/02/2023", 16.0, False],
+    ["C3", "Hull", 43831, "41", None],
+]
+
+
+def test_excel_dates_as_dates_text_and_serial_numbers_become_iso_text(tmp_path):
+    raw = read(_book(tmp_path, {"clients": CLIENT_ROWS}))
+    frame = raw.tables["clients"].frame
+    assert raw.tables["clients"].file == "book.xlsx › clients"
+    assert frame["referral_date"].to_list() == ["2023-01-05", "05/02/2023", "2020-01-01"]
+    assert frame["age"].to_list() == ["34", "16", "41"]
+    assert frame["employed_at_referral"].to_list() == ["true", "false", None]
+    assert frame["_row"].to_list() == [2, 3, 4]
+
+
+def test_excel_number_in_a_text_column_stays_a_plain_number(tmp_path):
+    raw = read(
+        _book(tmp_path, {"clients": [CLIENT_ROWS[0], [1001.0, "Leeds", date(2023, 1, 1), None, None]]})
+    )
+    assert raw.tables["clients"].frame["client_id"].to_list() == ["1001"]
+
+
+def test_excel_sheet_names_are_case_and_space_insensitive_and_other_sheets_unused(tmp_path):
+    contacts = [["employment_specialist_id", "contact_date"], ["ES1", date(2023, 1, 1)]]
+    raw = read(_book(tmp_path, {" Clients ": CLIENT_ROWS, "Employer Contacts": contacts, "Pivot": [["x"]]}))
+    assert set(raw.tables) == {"clients", "employer_contacts"}
+    assert raw.unused_files == ["book.xlsx › Pivot"]
+
+
+def test_excel_sheet_name_mapping(tmp_path):
+    s = Settings.model_validate({"mapping": {"tables": {"Caseload 2023": "clients"}}})
+    raw = read(_book(tmp_path, {"Caseload 2023": CLIENT_ROWS}), s)
+    assert raw.tables["clients"].file == "book.xlsx › Caseload 2023"
+
+
+def test_excel_trailing_empty_rows_and_columns_are_ignored_and_rows_are_excel_rows(tmp_path):
+    p = _book(tmp_path, {"clients": CLIENT_ROWS})
+    wb = openpyxl.load_workbook(p)
+    ws = wb["clients"]
+    ws.insert_rows(3)  # an empty row between C1 and C2
+    ws.cell(40, 1).number_format = "0.00"  # formatted but empty cells far below and to the right
+    ws.cell(2, 30).number_format = "0.00"
+    ws.cell(50, 1, value="   ")  # a cell holding only spaces counts as empty
+    wb.save(p)
+    frame = read(p).tables["clients"].frame
+    assert frame["client_id"].to_list() == ["C1", "C2", "C3"]
+    assert frame["_row"].to_list() == [2, 4, 5]
+
+
+def _patch_sheet(p: Path, old: str, new: str) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(p) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    assert old.encode() in parts[sheet]
+    parts[sheet] = parts[sheet].replace(old.encode(), new.encode())
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+
+
+def test_excel_formula_uses_its_saved_result(tmp_path):
+    import xlsxwriter  # openpyxl cannot write a formula's saved result; Excel and xlsxwriter can
+
+    p = tmp_path / "book.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    ws = wb.add_worksheet("clients")
+    ws.write_row(0, 0, ["client_id", "local_authority", "referral_date", "age"])
+    ws.write_row(1, 0, ["C1", "Leeds", "2023-01-05"])
+    ws.write_formula(1, 3, "=30+4", None, 34)
+    ws.write_row(2, 0, ["C2", "Leeds", "2023-01-06"])
+    ws.write_formula(2, 3, '=IF(1>2,30,"")', None, "")
+    wb.close()
+    # Excel marks a saved text result t="str"; an empty one (<v></v>) is a blank cell, not a missing result.
+    _patch_sheet(p, '<c r="D3">', '<c r="D3" t="str">')
+    t = read(p).tables["clients"]
+    assert t.frame["age"].to_list() == ["34", None]
+    assert t.read_problems == []
+
+
+def test_excel_formula_without_saved_result_is_a_problem_naming_the_cell(tmp_path):
+    p = _book(tmp_path, {"clients": [CLIENT_ROWS[0], ["C1", "Leeds", date(2023, 1, 5), "=30+4", None]]})
+    t = read(p).tables["clients"]
+    assert len(t.read_problems) == 1
+    prob = t.read_problems[0]
+    assert (prob.row, prob.column, prob.value) == (2, "age", "=30+4")
+    assert "cell D2" in prob.message
+
+
+def test_excel_error_value_is_a_problem(tmp_path):
+    p = _book(tmp_path, {"clients": [CLIENT_ROWS[0], ["C1", "Leeds", date(2023, 1, 5), "#REF!", "#N/A"]]})
+    t = read(p).tables["clients"]
+    assert len(t.read_problems) == 1
+    assert t.read_problems[0].value == "#REF!" and "cell D2" in t.read_problems[0].message
+    assert t.frame["employed_at_referral"].to_list() == [
+        "#N/A"
+    ]  # "not available": validate reads it as blank
+
+
+def test_excel_merged_or_blank_header_cell_is_named(tmp_path):
+    rows = [
+        ["client_id", "local_authority", "referral_date", "Contact", None, None],
+        ["C1", "Leeds", date(2023, 1, 5), "phone", "07700", None],
+    ]
+    p = _book(tmp_path, {"clients": rows})
+    wb = openpyxl.load_workbook(p)
+    wb["clients"].merge_cells("D1:E1")
+    wb.save(p)
+    t = read(p).tables["clients"]
+    assert t.unused_columns == ["Contact", "(column E: header cell E1 is blank or merged, 1 value)"]
+
+
+def test_excel_blank_header_over_a_required_column_is_named_in_the_error(tmp_path):
+    p = _book(
+        tmp_path, {"clients": [["client_id", "local_authority", None], ["C1", "Leeds", date(2023, 1, 5)]]}
+    )
+    msg = input_error(p)
+    assert "required column 'referral_date' is missing" in msg and "header cell C1 is blank or merged" in msg
+
+
+def test_excel_missing_clients_sheet_is_input_error(tmp_path):
+    msg = input_error(_book(tmp_path, {"Sheet1": [["a"]]}))
+    assert msg == (
+        "book.xlsx: no sheet named 'clients' (sheets: 'Sheet1'); rename the sheet or map its name in the "
+        "settings [mapping.tables]"
+    )
+
+
+def test_corrupt_workbook_is_input_error(tmp_path):
+    p = tmp_path / "book.xlsx"
+    p.write_bytes(b"this is not a zip file")
+    assert "cannot be opened as an .xlsx workbook" in input_error(p)
+
+
+# -- template --------------------------------------------------------------------------------------
+
+
+def test_blank_template_reads_and_only_fails_at_nothing_usable(tmp_path):
+    p = write_template(tmp_path / "template.xlsx")
+    raw = read(p)
+    assert raw.tables["clients"].frame.height == 0
+    assert raw.unused_files == []
+    with pytest.raises(InputError, match="nothing usable"):
+        validate(raw, Settings())
+
+
+def test_template_has_readme_bold_frozen_headers_and_drop_downs(tmp_path):
+    p = write_template(tmp_path / "template.xlsx")
+    wb = openpyxl.load_workbook(p)
+    assert wb.sheetnames[0] == "README"
+    ws = wb["clients"]
+    assert [c.value for c in ws[1]][:3] == ["client_id", "local_authority", "referral_date"]
+    assert ws["A1"].font.b and ws.freeze_panes == "A2"
+    lists = [dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert any("drug_alcohol_service" in f for f in lists)
+    readme = [[c for c in row] for row in wb["README"].iter_rows(values_only=True)]
+    assert any(r[0] == "meetings" and r[1] == "mode" and "face_to_face" in r[5] for r in readme if r[1])
+
+
+def test_filled_template_round_trips(tmp_path):
+    p = write_template(tmp_path / "template.xlsx")
+    wb = openpyxl.load_workbook(p)
+    ws = wb["clients"]
+    header = [c.value for c in ws[1]]
+    row = dict.fromkeys(header)
+    row.update(
+        client_id="C1", local_authority="Leeds", referral_date=datetime(2023, 1, 5), age=30, sex="female"
+    )
+    ws.append([row[h] for h in header])
+    m = wb["meetings"]
+    m.append(["C1", datetime(2023, 2, 1), "yes", "phone", "ES1"])
+    wb.save(p)
+    ds = validate(read(p), Settings())
+    assert ds.exit_code == 0
+    assert ds.tables["clients"].row(0, named=True)["referral_date"] == date(2023, 1, 5)
+    assert ds.tables["meetings"]["mode"].to_list() == ["phone"]
