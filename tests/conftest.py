@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 
 from ipseval.settings import Settings
 from ipseval.store import Store, import_dataset
+
+# Every table the validator outputs in the tests is also checked against the pandera contract.
+os.environ.setdefault("IPSEVAL_CONTRACT_CHECKS", "1")
 
 
 @pytest.fixture

@@ -285,3 +285,22 @@ def test_recent_job_that_already_ended_is_not_yet_due_not_a_failure(make_store):
     )
     assert (r["not_yet_due"], r["not_sustained"], r["due"]) == (1, 0, 0)
     assert r["sustained_rate"] is None
+
+
+def test_kaplan_meier_matches_lifelines_event_table_and_interval():
+    from lifelines import KaplanMeierFitter
+
+    rng = np.random.default_rng(11)
+    days = np.concatenate([rng.integers(0, 300, 400), [0, 0, 5]]).astype(float)  # ties and zeros
+    event = rng.random(days.size) < 0.35
+    ours = metrics.kaplan_meier(days, event)
+    kmf = KaplanMeierFitter(alpha=0.05).fit(days, event_observed=event)
+    table = kmf.event_table
+    assert ours["day"].to_list() == table.index.tolist()
+    assert ours["at_risk"].to_list() == table["at_risk"].tolist()
+    assert ours["events"].to_list() == table["observed"].tolist()
+    assert ours["censored"].to_list() == table["censored"].tolist()
+    np.testing.assert_allclose(ours["survival"].to_numpy(), kmf.survival_function_.iloc[:, 0], rtol=1e-12)
+    ci = kmf.confidence_interval_survival_function_
+    np.testing.assert_allclose(ours["ci_low"].to_numpy(), ci.iloc[:, 0], rtol=1e-9)
+    np.testing.assert_allclose(ours["ci_high"].to_numpy(), ci.iloc[:, 1], rtol=1e-9)

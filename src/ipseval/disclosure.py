@@ -40,8 +40,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import sparse
-from scipy.optimize import linprog
 
 from .results import ColumnsAddUp, ProtectedTable, Rate, ResultTable, RowsAddUp
 from .settings import Disclosure
@@ -633,6 +631,10 @@ def _implicit_zeros(
     One linear programme: maximise sum(t) with t_i <= x_i and 0 <= t_i <= 1/len(candidates). Any
     candidate with t_i > 0 can be positive; repeat on the others until none is found.
     """
+    # imported here: scipy.optimize costs ~0.4 s to import and most tables never get this far
+    from scipy import sparse
+    from scipy.optimize import linprog
+
     where = {c: i for i, c in enumerate(variables)}
     nv, ne = len(variables), len(equations)
     rows, cols, data = [], [], []

@@ -222,15 +222,16 @@ def _time_to_job_frame(store: Store) -> pl.DataFrame:
     )
 
 
-def kaplan_meier(days: np.ndarray, event: np.ndarray) -> pl.DataFrame:
-    """Kaplan-Meier estimate of staying out of work, with Greenwood log-log 95% CI.
+def kaplan_meier(days: np.ndarray, event: np.ndarray, z: float = 1.959963984540054) -> pl.DataFrame:
+    """Kaplan-Meier estimate of staying out of work, with a Greenwood log-log 95% CI.
 
-    Returns one row per distinct time: day, at_risk, events, censored, survival, ci_low, ci_high.
-    Fitted with lifelines; the tests check it against a second implementation.
+    Returns one row per distinct time (time 0 always included): day, at_risk, events, censored,
+    survival, ci_low, ci_high. Vectorised numpy (a lifelines fit costs ~0.15 s per group); the
+    tests check it against lifelines and statsmodels.
     """
-    from lifelines import KaplanMeierFitter
-
-    if len(days) == 0:
+    days = np.asarray(days, dtype=float)
+    event = np.asarray(event, dtype=bool)
+    if days.size == 0:
         return pl.DataFrame(
             schema={
                 "day": pl.Float64,
@@ -242,19 +243,32 @@ def kaplan_meier(days: np.ndarray, event: np.ndarray) -> pl.DataFrame:
                 "ci_high": pl.Float64,
             }
         )
-    kmf = KaplanMeierFitter(alpha=0.05)
-    kmf.fit(days.astype(float), event_observed=event.astype(bool))
-    table = kmf.event_table
-    ci = kmf.confidence_interval_survival_function_
+    times, inverse = np.unique(np.concatenate([[0.0], days]), return_inverse=True)
+    inverse = inverse[1:]
+    removed = np.bincount(inverse, minlength=times.size)
+    events = np.bincount(inverse, weights=event, minlength=times.size).astype(np.int64)
+    at_risk = days.size - np.concatenate([[0], np.cumsum(removed)[:-1]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        survival = np.cumprod(1.0 - events / at_risk)
+        # Greenwood's sum, then the interval on the log(-log S) scale
+        greenwood = np.cumsum(np.where(at_risk > events, events / (at_risk * (at_risk - events)), 0.0))
+        log_s = np.log(survival)
+        half = z * np.sqrt(greenwood) / np.abs(log_s)
+        centre = np.log(-log_s)
+        low = np.exp(-np.exp(centre + half))
+        high = np.exp(-np.exp(centre - half))
+    undefined = (survival >= 1.0) | (survival <= 0.0)
+    low = np.where(undefined, survival, low)
+    high = np.where(undefined, survival, high)
     return pl.DataFrame(
         {
-            "day": table.index.to_numpy(dtype=float),
-            "at_risk": table["at_risk"].to_numpy(dtype=np.int64),
-            "events": table["observed"].to_numpy(dtype=np.int64),
-            "censored": table["censored"].to_numpy(dtype=np.int64),
-            "survival": kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float),
-            "ci_low": ci.iloc[:, 0].to_numpy(dtype=float),
-            "ci_high": ci.iloc[:, 1].to_numpy(dtype=float),
+            "day": times,
+            "at_risk": at_risk.astype(np.int64),
+            "events": events,
+            "censored": (removed - events).astype(np.int64),
+            "survival": survival,
+            "ci_low": low,
+            "ci_high": high,
         }
     )
 
