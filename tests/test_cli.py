@@ -111,3 +111,19 @@ def test_template_needs_xlsx_name(tmp_path):
 def test_no_arguments_shows_help():
     r = runner.invoke(app, [])
     assert "evaluate" in r.output
+
+
+def test_all_client_rows_bad_exits_2_but_names_every_problem(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "clients.csv").write_text(
+        "client_id,local_authority,referral_date,age\na,Brent,31/02/2020,30\nb,Brent,2020-01-01,140\n"
+    )
+    out = tmp_path / "out"
+    r = _run("evaluate", str(data), "-o", str(out))
+    assert r.exit_code == 2
+    assert "nothing usable" in r.output
+    assert "Problems found (2)" in r.output
+    written = (out / "problems.csv").read_text(encoding="utf-8-sig")
+    assert "31/02/2020" in written and "140" in written
+    assert (out / "problems.html").is_file()

@@ -304,3 +304,10 @@ def test_kaplan_meier_matches_lifelines_event_table_and_interval():
     ci = kmf.confidence_interval_survival_function_
     np.testing.assert_allclose(ours["ci_low"].to_numpy(), ci.iloc[:, 0], rtol=1e-9)
     np.testing.assert_allclose(ours["ci_high"].to_numpy(), ci.iloc[:, 1], rtol=1e-9)
+
+
+def test_blank_employed_at_referral_can_be_left_out_of_the_denominator(make_store):
+    s = Settings.model_validate({"definitions": {"missing_employed_at_referral": "exclude"}})
+    st = make_store({"clients": _clients(), "jobs": _jobs(), "meetings": _meetings()}, CUT, s)
+    r = _row(metrics.outcomes(st), breakdown="overall")
+    assert (r["denominator"], r["job_entries"]) == (4, 3)  # c3 (blank) leaves with its job

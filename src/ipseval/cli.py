@@ -157,6 +157,19 @@ def demo(
         console.print("It contains a few deliberately invalid rows; 'ipseval validate' names them.")
 
 
+def _show_unusable(error: Exception, out: Path | None, limit: int = 200) -> None:
+    """Nothing usable could be read: still show (and write) every problem found on the way."""
+    from .validate import write_problem_report
+
+    ds = getattr(error, "dataset", None)
+    if ds is None or not ds.problems.height:
+        return
+    console.print(problems_table(ds.problems, limit))
+    if out is not None:
+        _csv, html_path = write_problem_report(ds, out)
+        errors.print(f"Problem report: {html_path}")
+
+
 @app.command()
 @_guard
 def validate(
@@ -168,12 +181,17 @@ def validate(
     limit: Annotated[int, typer.Option("--limit", help="Most problems to list in the terminal.")] = 200,
 ) -> None:
     """Check a data set against the standard: every problem at once, or 'clean'."""
+    from .ingest import InputError
     from .validate import load, write_problem_report
 
     s = _settings(settings, data)
-    with _progress() as p:
-        p.add_task("reading and validating", total=None)
-        ds = load(data, s)
+    try:
+        with _progress() as p:
+            p.add_task("reading and validating", total=None)
+            ds = load(data, s)
+    except InputError as e:
+        _show_unusable(e, out, limit)
+        raise
     console.print(_row_counts_table(ds.row_counts))
     if ds.problems.height:
         console.print(problems_table(ds.problems, limit))
@@ -208,20 +226,25 @@ def evaluate(
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf.")] = False,
 ) -> None:
     """Run the evaluation: report.html, results.json and tables/*.csv in the output folder."""
+    from .ingest import InputError
     from .pipeline import run_evaluation
 
     s = _settings(settings, data)
     t0 = time.perf_counter()
-    with _progress() as p:
-        task = p.add_task("starting", total=None)
-        run = run_evaluation(
-            data,
-            out,
-            s,
-            db_path=db,
-            pdf=pdf or None,
-            progress=lambda name: p.update(task, description=name),
-        )
+    try:
+        with _progress() as p:
+            task = p.add_task("starting", total=None)
+            run = run_evaluation(
+                data,
+                out,
+                s,
+                db_path=db,
+                pdf=pdf or None,
+                progress=lambda name: p.update(task, description=name),
+            )
+    except InputError as e:
+        _show_unusable(e, out)
+        raise
     ds = run.validated
     errors_n = run.published.meta.problems.get("error", 0)
     if errors_n:

@@ -76,7 +76,7 @@ def client_profile(clients: pl.DataFrame) -> pl.DataFrame:
             missing = total - int(known.size)
         else:
             if s.dtype == pl.Boolean:
-                s = s.map_elements(lambda v: "yes" if v else "no", return_dtype=pl.Utf8)
+                s = pl.select(pl.when(s).then(pl.lit("yes")).when(~s).then(pl.lit("no"))).to_series()
             s = s.fill_null(UNKNOWN)
             counts = dict(s.value_counts().iter_rows())
             missing = int(counts.get(UNKNOWN, 0))

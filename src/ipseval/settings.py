@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class SettingsError(Exception):
@@ -38,26 +38,6 @@ def _default_bands() -> list[MeetingBand]:
         MeetingBand(label="10-19", low=10, high=19),
         MeetingBand(label="20+", low=20, high=None),
     ]
-
-
-DEFAULT_CONTROLS = [
-    "local_authority",
-    "referral_source",
-    "main_substance",
-    "treatment_status",
-    "time_since_last_job",
-    "gp_visit_recent",
-    "ae_visit_recent",
-    "benefits",
-    "ethnicity",
-    "sex",
-    "age",
-    "housing_tenure",
-    "criminal_conviction",
-    "work_confidence",
-    "highest_qualification",
-    "referral_year",
-]
 
 
 class Definitions(_Section):
@@ -97,10 +77,6 @@ class Definitions(_Section):
     meeting_bands: list[MeetingBand] = Field(
         default_factory=_default_bands,
         description="Bands of attended meetings; the first band is the reference level in models.",
-    )
-    model_controls: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_CONTROLS),
-        description="Client and service factors controlled for in impact models.",
     )
     missing_employed_at_referral: Literal["not_employed", "exclude"] = Field(
         default="not_employed",
@@ -174,7 +150,7 @@ class Mapping(_Section):
 
 
 class Report(_Section):
-    title: str | None = Field(default=None, description="Report title. Blank = '<service name>: evaluation'.")
+    title: str | None = Field(default=None, description="Report title. Blank = the service name.")
     pdf: bool = Field(default=False, description="Also write report.pdf.")
     curve_min_at_risk: int = Field(
         default=10,
@@ -193,16 +169,6 @@ class Settings(_Section):
     mapping: Mapping = Field(default_factory=Mapping)
     report: Report = Field(default_factory=Report)
     source: str | None = Field(default=None, exclude=True, description="Where these settings were read from.")
-
-    @model_validator(mode="after")
-    def _controls_known(self) -> Settings:
-        from .schema import CLIENTS
-
-        allowed = set(CLIENTS.column_names) | {"referral_year"}
-        bad = [c for c in self.definitions.model_controls if c not in allowed]
-        if bad:
-            raise ValueError(f"definitions.model_controls: unknown column(s) {', '.join(bad)}")
-        return self
 
 
 def load_settings(path: str | Path | None = None, search_dir: str | Path | None = None) -> Settings:

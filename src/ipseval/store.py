@@ -75,6 +75,7 @@ def _params_frames(settings: Settings, data_cut: date) -> dict[str, pl.DataFrame
                 "job_start_min_hours": [float(d.job_start_min_hours)],
                 "hours_threshold": [float(d.hours_threshold)],
                 "window_months": [int(d.job_entry_window_months)],
+                "unknown_employed_in_denominator": [d.missing_employed_at_referral == "not_employed"],
             }
         ),
         "sustainment_horizons": pl.DataFrame({"weeks": d.sustainment_weeks}, schema={"weeks": pl.Int64}),

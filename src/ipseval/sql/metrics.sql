@@ -1,7 +1,8 @@
 -- ipseval metric definitions. Read these to see exactly how every outcome is counted.
 -- The views read the imported tables (clients, meetings, jobs, ...) and two small tables written
 -- from the settings at import time:
---   params(data_cut, job_start_min_hours, hours_threshold, window_months)
+--   params(data_cut, job_start_min_hours, hours_threshold, window_months,
+--          unknown_employed_in_denominator)
 --   sustainment_horizons(weeks)      meeting_bands(ord, label, low, high)
 
 -- Wilson score 95% interval for x successes out of n (z = 1.959963984540054).
@@ -50,8 +51,10 @@ SELECT c.client_id,
        CAST(year(c.referral_date) AS VARCHAR) AS referral_year,
        c.referral_date, c.engagement_date, c.discharge_date,
        c.engagement_date IS NOT NULL AS engaged,
-       -- job-entry denominator: engaged and not in work when referred
-       (c.engagement_date IS NOT NULL AND NOT coalesce(c.employed_at_referral, FALSE)) AS in_denominator,
+       -- job-entry denominator: engaged and not in work when referred (a blank employed_at_referral
+       -- counts as not in work unless the settings say to leave such clients out)
+       (c.engagement_date IS NOT NULL
+        AND NOT coalesce(c.employed_at_referral, NOT p.unknown_employed_in_denominator)) AS in_denominator,
        c.employed_at_referral,
        coalesce(met.meetings, 0) AS meetings,
        fj.start_date AS first_job_start,
