@@ -45,6 +45,9 @@ def test_validate_with_problems_exits_1_and_names_them(demo_dir, tmp_path):
     r = _run("validate", str(demo_dir), "--out", str(tmp_path))
     assert r.exit_code == 1, r.output
     assert "error" in r.output
+    # rows excluded only because their client's row was rejected are summarised, not listed
+    flat = " ".join(r.output.replace("│", " ").split())
+    assert "whose clients row was rejected" in " ".join(flat.split())
     assert (tmp_path / "problems.csv").is_file()
     assert (tmp_path / "problems.html").is_file()
 
@@ -86,6 +89,9 @@ def test_evaluate_writes_report_json_tables_and_store(demo_dir, tmp_path):
     assert list((out / "tables").glob("*.csv"))
     results = json.loads((out / "results.json").read_text())
     assert results["disclosure"]["name"] == "ndtms"
+    # the demo's ipseval.toml beside the data is found and used
+    assert results["meta"]["service_name"] == "West London IPS (synthetic demo)"
+    assert results["meta"]["data_cut_source"] == "settings"
     assert "report.html" in r.output
 
 

@@ -12,9 +12,10 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from ipseval.ingest import InputError, RawDataset, RawTable
+from ipseval.problems import write_problem_report
 from ipseval.schema import TABLES
 from ipseval.settings import Settings
-from ipseval.validate import ValidatedDataset, contract, load, validate, write_problem_report
+from ipseval.validate import ValidatedDataset, contract, load, validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLIENTS_HEAD = "client_id,local_authority,referral_date"

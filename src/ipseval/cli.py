@@ -104,8 +104,19 @@ def _progress() -> Progress:
 
 
 def problems_table(problems, limit: int = 200) -> Table:
-    """The problems as a terminal table (first ``limit`` rows)."""
-    t = Table(title=f"Problems found ({problems.height})", show_lines=False, header_style="bold")
+    """The problems as a terminal table (first ``limit`` rows). Rows excluded only because their
+    client's row was rejected are summarised per table, not listed (problems.csv lists them)."""
+    import polars as pl
+
+    from .validate import is_cascade
+
+    cascade = problems.filter(is_cascade())
+    problems = problems.filter(~is_cascade())
+    t = Table(
+        title=f"Problems found ({problems.height + cascade.height})",
+        show_lines=False,
+        header_style="bold",
+    )
     for col in ("severity", "file", "row", "column", "value", "expected", "message"):
         t.add_column(col, overflow="fold")
     for r in problems.head(limit).iter_rows(named=True):
@@ -117,6 +128,20 @@ def problems_table(problems, limit: int = 200) -> Table:
             ],
             style=style,
         )
+    if cascade.height:
+        per_file = cascade.group_by("file", maintain_order=True).agg(pl.len().alias("n"))
+        for r in per_file.iter_rows(named=True):
+            t.add_row(
+                "error",
+                r["file"],
+                "",
+                "client_id",
+                "",
+                "",
+                f"{r['n']:,} row{'s' if r['n'] != 1 else ''} of clients whose clients row was rejected "
+                "(excluded with them; listed in problems.csv)",
+                style="red dim",
+            )
     return t
 
 
@@ -159,7 +184,7 @@ def demo(
 
 def _show_unusable(error: Exception, out: Path | None, limit: int = 200) -> None:
     """Nothing usable could be read: still show (and write) every problem found on the way."""
-    from .validate import write_problem_report
+    from .problems import write_problem_report
 
     ds = getattr(error, "dataset", None)
     if ds is None or not ds.problems.height:
@@ -182,7 +207,8 @@ def validate(
 ) -> None:
     """Check a data set against the standard: every problem at once, or 'clean'."""
     from .ingest import InputError
-    from .validate import load, write_problem_report
+    from .problems import write_problem_report
+    from .validate import load
 
     s = _settings(settings, data)
     try:

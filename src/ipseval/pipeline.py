@@ -35,8 +35,9 @@ def run_evaluation(
     progress: Progress | None = None,
 ) -> EvaluationRun:
     """Evaluate the data set at ``source`` and write every output to ``out_dir``."""
+    from .problems import write_problem_report
     from .report import write_report
-    from .validate import load, write_problem_report
+    from .validate import load
 
     step = progress or (lambda _name: None)
     out = Path(out_dir)

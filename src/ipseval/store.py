@@ -138,6 +138,7 @@ def import_dataset(
                 if frame.width:
                     staged[name] = Path(staging) / f"{name}.parquet"
                     frame.write_parquet(staged[name], compression="lz4", statistics=False)
+            con.execute("SET preserve_insertion_order = false")  # faster bulk load; rows keep source_row
             con.execute("BEGIN TRANSACTION")
             for name in frames:
                 con.execute(f'DROP TABLE IF EXISTS "{name}" CASCADE')

@@ -100,7 +100,21 @@ def write_demo(
         target.mkdir(exist_ok=True)
         for path in interview_files():
             shutil.copyfile(path, target / path.name)
+    (out / "ipseval.toml").write_text(DEMO_SETTINGS.format(data_cut=DATA_CUT.isoformat()), encoding="utf-8")
     return written
+
+
+# Written beside the demo data, where `ipseval evaluate` finds it; a starting point for a real service.
+DEMO_SETTINGS = """\
+# ipseval settings for the synthetic demo service (see docs/settings.md for every setting).
+service_name = "West London IPS (synthetic demo)"
+
+[definitions]
+data_cut = {data_cut}
+
+[disclosure]
+policy = "ndtms"
+"""
 
 
 _DEFAULT_PROBLEMS: list[dict[str, Any]] | None = None

@@ -110,15 +110,38 @@ def _figure(width: float, height: float) -> Figure:
         return Figure(figsize=(width, height), layout="constrained")
 
 
+def _bar_figure(
+    width: float, height: float, labels: Sequence[str], label_size: float, top: float = 0.1
+) -> Figure:
+    """A figure whose left margin fits the longest bar label, measured from the font's glyphs.
+
+    Cheaper than constrained layout, which draws each figure several times to find its margins.
+    """
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    font = get_font(findfont(FontProperties(family="DejaVu Sans")))
+    font.set_size(label_size, 72)  # at 72 dpi, one pixel is one point
+    widths = []
+    for label in labels:
+        font.set_text(label)
+        widths.append(font.get_width_height()[0] / 64)  # FreeType measures in 1/64 pixel
+    widest = max(widths, default=0.0)
+    left = (widest + 10) / 72 / width  # points -> inches -> share of the width, plus a small gap
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=min(left, 0.6), right=0.97, bottom=0.3 / height, top=1 - top / height)
+    return fig
+
+
 def share_bars(chart_id: str, title: str, items: Sequence[tuple[str, Value, bool]]) -> Markup:
     """Horizontal bars of shares (0..1) with a % label on each; ``items`` = (label, share, muted).
 
     A muted bar (e.g. Unknown) is grey. A hidden share has no bar and is labelled '*'.
     """
     with matplotlib.rc_context(_RC):
-        fig = _figure(4.4, 0.45 + 0.3 * max(len(items), 1))
-        ax = fig.add_subplot()
         labels = [label for label, _v, _m in items]
+        fig = _bar_figure(4.4, 0.45 + 0.3 * max(len(items), 1), labels, 9.5)
+        ax = fig.add_subplot()
         ys = list(range(len(items)))[::-1]
         shown = [float(v) for _l, v, _m in items if _visible(v)]
         xmax = max([*shown, 0.05]) * 1.28
@@ -163,7 +186,7 @@ def rate_bars(
     ``items`` = (label, rate, ci_low, ci_high); a hidden rate has no bar and is labelled '*'.
     """
     with matplotlib.rc_context(_RC):
-        fig = _figure(5.0, 0.95 + 0.4 * max(len(items), 1))
+        fig = _bar_figure(5.0, 0.95 + 0.4 * max(len(items), 1), [label for label, *_ in items], 10.5, top=0.3)
         ax = fig.add_subplot()
         ys = list(range(len(items)))[::-1]
         highs = [float(h) for _l, r, _lo, h in items if _visible(r) and _visible(h)]

@@ -79,8 +79,8 @@ def key_outcomes(pub: PublishedEvaluation, overall: dict[str, Any]) -> TableSpec
         ],
         rows=out,
         notes=[
-            "Not yet due: first jobs still going that started too recently to have reached the "
-            "horizon by the data cut; their outcome is not known yet, so they are left out of the "
+            "Not yet due: first jobs that started less than the horizon before the data cut, so "
+            "they have not yet had the chance to last that long; they are left out of the "
             "sustainment rate (neither sustained nor not sustained).",
             "95% CI: Wilson score interval.",
         ],

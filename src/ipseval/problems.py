@@ -1,0 +1,112 @@
+"""The problem report: every problem found in a data set, as problems.csv and problems.html.
+
+Validation judges the data (validate.py); this module only writes down what it found, so a user
+can work through the problems file by file, row by row.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import polars as pl
+
+from .validate import ValidatedDataset
+
+HTML_PROBLEM_LIMIT = 10_000
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;margin:2rem;color:#1b1b1b;max-width:80rem}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
+table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
+th,td{border:1px solid #c8c8c8;padding:.3rem .55rem;text-align:left;vertical-align:top}
+th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.error{color:#a4000f;font-weight:600}.warning{color:#7a5200;font-weight:600}
+.ok{color:#0b6b2f;font-weight:600}p.note{color:#444}td.v{white-space:nowrap}
+"""
+
+
+def write_problem_report(ds: ValidatedDataset, out_dir: Path) -> tuple[Path, Path]:
+    """Write problems.csv (every problem) and problems.html (self-contained summary + problems)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, html_path = out_dir / "problems.csv", out_dir / "problems.html"
+    ds.problems.write_csv(csv_path)
+    html_path.write_text(_problem_html(ds), encoding="utf-8")
+    return csv_path, html_path
+
+
+def _problem_html(ds: ValidatedDataset) -> str:
+    e = html.escape
+    p = ds.problems
+    n_err = int((p["severity"] == "error").sum())
+    n_warn = p.height - n_err
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>Data problems: {e(str(ds.source.name))}</title><style>{_CSS}</style></head><body>",
+        f"<h1>Data problems in {e(str(ds.source.name))}</h1>",
+    ]
+    if n_err:
+        parts.append(
+            f"<p><span class='error'>{n_err:,} error{'s' if n_err != 1 else ''}</span>: rows with an error "
+            "are left out of the evaluation. Fix them in your records and run again.</p>"
+        )
+    else:
+        parts.append("<p><span class='ok'>No errors</span>: every row can be used.</p>")
+    if n_warn:
+        parts.append(
+            f"<p><span class='warning'>{n_warn:,} warning{'s' if n_warn != 1 else ''}</span>: "
+            "these do not stop any row being used.</p>"
+        )
+    parts.append(
+        f"<p>Data cut: <strong>{ds.data_cut.isoformat()}</strong> ({e(ds.data_cut_source)}).</p>"
+        "<h2>Rows per table</h2><table><thead><tr><th>table</th><th>file</th><th>rows read</th>"
+        "<th>rows used</th><th>rows rejected</th></tr></thead><tbody>"
+    )
+    for r in ds.row_counts.iter_rows(named=True):
+        parts.append(
+            f"<tr><td>{e(r['table'])}</td><td>{e(r['file'])}</td><td class='n'>{r['rows_read']:,}</td>"
+            f"<td class='n'>{r['rows_used']:,}</td><td class='n'>{r['rows_rejected']:,}</td></tr>"
+        )
+    parts.append("</tbody></table>")
+    if ds.notes:
+        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{e(n)}</li>" for n in ds.notes) + "</ul>")
+    if p.height:
+        summary = (
+            p.group_by(["severity", "table", "column", "expected"], maintain_order=True)
+            .agg(pl.len().alias("n"), pl.col("message").first().alias("example"))
+            .sort(["severity", "n"], descending=[False, True])
+        )
+        parts.append(
+            "<h2>Problems by kind</h2><table><thead><tr><th>severity</th><th>table</th><th>column</th>"
+            "<th>expected</th><th>count</th><th>example</th></tr></thead><tbody>"
+        )
+        for r in summary.iter_rows(named=True):
+            parts.append(
+                f"<tr><td class='{e(r['severity'])}'>{e(r['severity'])}</td><td>{e(r['table'] or '')}</td>"
+                f"<td>{e(r['column'] or '')}</td><td>{e(r['expected'])}</td><td class='n'>{r['n']:,}</td>"
+                f"<td>{e(r['example'])}</td></tr>"
+            )
+        parts.append("</tbody></table><h2>Every problem</h2>")
+        if p.height > HTML_PROBLEM_LIMIT:
+            parts.append(
+                f"<p class='note'>The first {HTML_PROBLEM_LIMIT:,} of {p.height:,} problems are shown; "
+                "problems.csv lists them all.</p>"
+            )
+        parts.append(
+            "<table><thead><tr><th>severity</th><th>file</th><th>row</th><th>column</th><th>value</th>"
+            "<th>expected</th><th>problem</th></tr></thead><tbody>"
+        )
+        for r in p.head(HTML_PROBLEM_LIMIT).iter_rows(named=True):
+            row = "" if r["row"] is None else str(r["row"])
+            value = r["value"] or ""
+            vclass = " class='v'" if len(value) <= 24 else ""
+            parts.append(
+                f"<tr><td class='{e(r['severity'])}'>{e(r['severity'])}</td><td>{e(r['file'])}</td>"
+                f"<td class='n'>{row}</td><td>{e(r['column'] or '')}</td><td{vclass}>{e(value)}</td>"
+                f"<td>{e(r['expected'])}</td><td>{e(r['message'])}</td></tr>"
+            )
+        parts.append("</tbody></table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
