@@ -272,12 +272,14 @@ def evaluate(
         _show_unusable(e, out)
         raise
     ds = run.validated
-    errors_n = run.published.meta.problems.get("error", 0)
-    if errors_n:
+    counts = run.published.meta.problems
+    root = counts.get("error", 0) - counts.get("excluded_with_client", 0)
+    if counts.get("error", 0):
         rejected = int(ds.row_counts["rows_rejected"].sum())
         console.print(
-            f"[yellow]{errors_n} data problem{'s' if errors_n != 1 else ''}: {rejected:,} row"
-            f"{'s' if rejected != 1 else ''} excluded. See {run.outputs['problems.html']}[/]"
+            f"[yellow]{root} data problem{'s' if root != 1 else ''} found; {rejected:,} row"
+            f"{'s' if rejected != 1 else ''} excluded (including rows of rejected clients). "
+            f"See {run.outputs['problems.html']}[/]"
         )
     if run.published.disclosure.get("warning"):
         console.print(f"[bold red]{run.published.disclosure['warning']}[/]")

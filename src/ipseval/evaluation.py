@@ -18,6 +18,7 @@ from .results import ProtectedTable, ResultTable
 from .schema import STANDARD_VERSION
 from .settings import Disclosure, Settings
 from .store import Store
+from .validate import CASCADE_EXPECTED
 
 
 @dataclass
@@ -128,6 +129,21 @@ def data_quality(row_counts: pl.DataFrame, problems: pl.DataFrame) -> ResultTabl
 Step = Callable[[str], None]
 
 
+def problem_counts(problems: pl.DataFrame) -> dict[str, int]:
+    """Errors and warnings found; of the errors, how many only follow from a rejected client row."""
+    if not problems.height or "severity" not in problems.columns:
+        return {"error": 0, "warning": 0, "excluded_with_client": 0}
+    errors = problems.filter(pl.col("severity") == "error")
+    cascade = (
+        errors.filter(pl.col("expected") == CASCADE_EXPECTED).height if "expected" in errors.columns else 0
+    )
+    return {
+        "error": errors.height,
+        "warning": problems.height - errors.height,
+        "excluded_with_client": cascade,
+    }
+
+
 def compute(
     store: Store,
     settings: Settings,
@@ -175,9 +191,6 @@ def compute(
         standard_version=STANDARD_VERSION,
         tables_present=store.tables_present,
         settings=settings,
-        problems={
-            "error": int((problems["severity"] == "error").sum()) if problems.height else 0,
-            "warning": int((problems["severity"] == "warning").sum()) if problems.height else 0,
-        },
+        problems=problem_counts(problems),
     )
     return Evaluation(meta=meta, tables=tables)

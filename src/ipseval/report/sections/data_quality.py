@@ -38,5 +38,6 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "table": spec,
         "errors": problems.get("error", 0),
         "warnings": problems.get("warning", 0),
+        "excluded_with_client": problems.get("excluded_with_client", 0),
         "source": pub.meta.source,
     }
