@@ -18,7 +18,7 @@ from .results import ProtectedTable, ResultTable
 from .schema import STANDARD_VERSION
 from .settings import Disclosure, Settings
 from .store import Store
-from .validate import CASCADE_EXPECTED
+from .validate import CASCADE_EXPECTED, PROBLEM_SCHEMA, ROW_COUNT_SCHEMA
 
 
 @dataclass
@@ -84,17 +84,7 @@ class PublishedEvaluation:
 def data_quality(row_counts: pl.DataFrame, problems: pl.DataFrame) -> ResultTable:
     """Rows read, used and rejected per table, with the number of problems found."""
     if row_counts.height == 0:
-        df = pl.DataFrame(
-            schema={
-                "table": pl.Utf8,
-                "file": pl.Utf8,
-                "rows_read": pl.Int64,
-                "rows_used": pl.Int64,
-                "rows_rejected": pl.Int64,
-                "errors": pl.Int64,
-                "warnings": pl.Int64,
-            }
-        )
+        df = pl.DataFrame(schema=ROW_COUNT_SCHEMA | {"errors": pl.Int64, "warnings": pl.Int64})
     else:
         if problems.height:
             per = problems.group_by("table").agg(
@@ -157,18 +147,10 @@ def compute(
     step = step or (lambda _name: None)
     row_counts = row_counts if row_counts is not None else store.table("import_row_counts")
     problems = problems if problems is not None else store.table("import_problems")
-    if "severity" not in problems.columns:
-        problems = pl.DataFrame(schema={"severity": pl.Utf8, "table": pl.Utf8})
+    if "severity" not in problems.columns:  # a store imported without a problem list
+        problems = pl.DataFrame(schema=PROBLEM_SCHEMA)
     if "rows_read" not in row_counts.columns:
-        row_counts = pl.DataFrame(
-            schema={
-                "table": pl.Utf8,
-                "file": pl.Utf8,
-                "rows_read": pl.Int64,
-                "rows_used": pl.Int64,
-                "rows_rejected": pl.Int64,
-            }
-        )
+        row_counts = pl.DataFrame(schema=ROW_COUNT_SCHEMA)
     tables: dict[str, ResultTable] = {}
     step("outcomes")
     for t in (metrics.outcomes(store), metrics.sustainment(store), metrics.meeting_bands(store)):

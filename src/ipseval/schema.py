@@ -9,9 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import polars as pl
+
 ColumnType = Literal["text", "date", "code", "bool", "integer", "number"]
 
 STANDARD_VERSION = "1"
+
+# How each column type is held once validated (and stored).
+POLARS_DTYPES: dict[str, type[pl.DataType]] = {
+    "text": pl.Utf8,
+    "code": pl.Utf8,
+    "date": pl.Date,
+    "bool": pl.Boolean,
+    "integer": pl.Int64,
+    "number": pl.Float64,
+}
 UNKNOWN = "unknown"
 
 

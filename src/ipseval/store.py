@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from .schema import TABLES, Column
+from .schema import POLARS_DTYPES, TABLES, Column
 from .settings import Settings
 
 _SQL_TYPES = {
@@ -29,14 +29,6 @@ _SQL_TYPES = {
     "bool": "BOOLEAN",
     "integer": "BIGINT",
     "number": "DOUBLE",
-}
-_POLARS_TYPES = {
-    "text": pl.Utf8,
-    "code": pl.Utf8,
-    "date": pl.Date,
-    "bool": pl.Boolean,
-    "integer": pl.Int64,
-    "number": pl.Float64,
 }
 
 
@@ -54,14 +46,14 @@ def _typed_frame(name: str, frame: pl.DataFrame | None) -> pl.DataFrame:
     table = TABLES[name]
     cols: list[Column] = list(table.columns)
     if frame is None:
-        schema = {c.name: _POLARS_TYPES[c.type] for c in cols} | {"source_row": pl.Int64}
+        schema = {c.name: POLARS_DTYPES[c.type] for c in cols} | {"source_row": pl.Int64}
         return pl.DataFrame(schema=schema)
     exprs = []
     for c in cols:
         if c.name in frame.columns:
-            exprs.append(pl.col(c.name).cast(_POLARS_TYPES[c.type]))
+            exprs.append(pl.col(c.name).cast(POLARS_DTYPES[c.type]))
         else:
-            exprs.append(pl.lit(None, dtype=_POLARS_TYPES[c.type]).alias(c.name))
+            exprs.append(pl.lit(None, dtype=POLARS_DTYPES[c.type]).alias(c.name))
     row = pl.col("_row").cast(pl.Int64) if "_row" in frame.columns else pl.lit(None, dtype=pl.Int64)
     return frame.select(*exprs, row.alias("source_row"))
 

@@ -16,7 +16,7 @@ import polars as pl
 
 from ipseval.ingest import InputError, RawDataset, RawTable, read_source
 from ipseval.ingest.mapping import code_map, norm_name
-from ipseval.schema import BOOL_FALSE, BOOL_TRUE, TABLES, UNKNOWN, Column, Table
+from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
 
 if TYPE_CHECKING:
     from ipseval.settings import Settings
@@ -33,13 +33,13 @@ PROBLEM_SCHEMA: dict[str, type[pl.DataType]] = {
     "expected": pl.Utf8,
     "message": pl.Utf8,
 }
-DTYPES: dict[str, type[pl.DataType]] = {
-    "text": pl.Utf8,
-    "code": pl.Utf8,
-    "date": pl.Date,
-    "bool": pl.Boolean,
-    "integer": pl.Int64,
-    "number": pl.Float64,
+DTYPES = POLARS_DTYPES
+ROW_COUNT_SCHEMA: dict[str, type[pl.DataType]] = {
+    "table": pl.Utf8,
+    "file": pl.Utf8,
+    "rows_read": pl.Int64,
+    "rows_used": pl.Int64,
+    "rows_rejected": pl.Int64,
 }
 # Words some exports write for an empty cell (and Excel's "not available"); read as blank.
 NULL_WORDS = ("NULL", "null", "Null", "NA", "N/A", "n/a", "#N/A", "na")
@@ -444,13 +444,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
             "rows_used": [tables[n].height for n in checkers],
             "rows_rejected": [int(c.reject.sum()) for c in checkers.values()],
         },
-        schema={
-            "table": pl.Utf8,
-            "file": pl.Utf8,
-            "rows_read": pl.Int64,
-            "rows_used": pl.Int64,
-            "rows_rejected": pl.Int64,
-        },
+        schema=ROW_COUNT_SCHEMA,
     )
 
     if cut is not None:
