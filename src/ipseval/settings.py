@@ -40,6 +40,26 @@ def _default_bands() -> list[MeetingBand]:
     ]
 
 
+DEFAULT_CONTROLS = [
+    "local_authority",
+    "referral_source",
+    "main_substance",
+    "treatment_status",
+    "time_since_last_job",
+    "gp_visit_recent",
+    "ae_visit_recent",
+    "benefits",
+    "ethnicity",
+    "sex",
+    "age",
+    "housing_tenure",
+    "criminal_conviction",
+    "work_confidence",
+    "highest_qualification",
+    "referral_year",
+]
+
+
 class Definitions(_Section):
     """How outcomes are defined. Every field here is printed in the report's methods appendix."""
 
@@ -78,6 +98,11 @@ class Definitions(_Section):
         default_factory=_default_bands,
         description="Bands of attended meetings; the first band is the reference level in models.",
     )
+    model_controls: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_CONTROLS),
+        description="Client and service factors controlled for in the impact models (the published "
+        "evaluation's 16: clients columns, plus referral_year).",
+    )
     missing_employed_at_referral: Literal["not_employed", "exclude"] = Field(
         default="not_employed",
         description="How a blank employed_at_referral is treated for the job-entry denominator: "
@@ -90,6 +115,19 @@ class Definitions(_Section):
         if not v or any(x <= 0 for x in v):
             raise ValueError("must be a non-empty list of positive whole numbers")
         return sorted(set(v))
+
+    @field_validator("model_controls")
+    @classmethod
+    def _controls_known(cls, v: list[str]) -> list[str]:
+        from .schema import CLIENTS
+
+        allowed = set(CLIENTS.column_names) | {"referral_year"}
+        unknown = [c for c in v if c not in allowed]
+        if unknown:
+            raise ValueError(
+                f"unknown column(s): {', '.join(unknown)} (use clients columns or referral_year)"
+            )
+        return v
 
     @field_validator("meeting_bands")
     @classmethod

@@ -1,0 +1,74 @@
+"""The client-level analysis frame every impact model starts from (one definition, from the store).
+
+One row per client in the job-entry denominator (engaged, not in work when referred): outcome,
+exposure, follow-up and the controls. 'unknown' codes and blank answers become nulls here, so
+multiple imputation and complete-case analyses see what is really missing.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..schema import CLIENTS, UNKNOWN
+from ..settings import Settings
+from ..store import Store
+
+# Controls that are numbers (entered as they are); every other control is categorical.
+NUMERIC_CONTROLS = ("age", "work_confidence")
+
+
+def analysis_frame(store: Store, settings: Settings) -> pl.DataFrame:
+    """Clients in the job-entry denominator with outcome, meetings, follow-up and controls.
+
+    Columns: client_id, local_authority, referral_year, integration_strength, co_located,
+    engagement_date, discharge_date, follow_up_end, job_entry (0/1), first_job_start,
+    days_to_first_job, days_followed (engagement to first job or end of follow-up), meetings
+    (attended, whole caseload), meeting_band (settings' bands; null for no meetings), and every
+    clients characteristic (codes with 'unknown' as null; booleans as 0/1).
+    """
+    characteristics = [
+        c.name
+        for c in CLIENTS.columns
+        if c.name
+        not in (
+            "client_id",
+            "local_authority",
+            "referral_date",
+            "engagement_date",
+            "discharge_date",
+            "discharge_reason",
+            "employment_specialist_id",
+        )
+    ]
+    cols = ", ".join(f"c.{name}" for name in characteristics)
+    df = store.query(
+        f"""
+        SELECT o.client_id, o.local_authority, o.referral_year,
+               a.integration_strength, a.co_located,
+               o.engagement_date, o.discharge_date, o.follow_up_end,
+               CAST(o.job_entry AS INTEGER) AS job_entry,
+               o.first_job_start, o.days_to_first_job,
+               CASE WHEN o.job_entry THEN o.days_to_first_job
+                    ELSE greatest(date_diff('day', o.engagement_date, o.follow_up_end), 0) END AS days_followed,
+               o.meetings, o.meeting_band, o.meeting_band_ord,
+               c.employment_specialist_id, {cols}
+        FROM client_outcomes o
+        JOIN clients c ON c.client_id = o.client_id
+        LEFT JOIN areas a ON a.local_authority = o.local_authority
+        WHERE o.in_denominator
+        ORDER BY o.client_id
+        """
+    )
+    fixes = []
+    for name in characteristics:
+        col = CLIENTS.column(name)
+        if col.type == "code":
+            fixes.append(pl.when(pl.col(name) == UNKNOWN).then(None).otherwise(pl.col(name)).alias(name))
+        elif col.type == "bool":
+            fixes.append(pl.col(name).cast(pl.Int8).alias(name))
+    return df.with_columns(fixes)
+
+
+def controls(settings: Settings) -> list[str]:
+    """The controls named in the settings, in their order."""
+    return list(settings.definitions.model_controls)
