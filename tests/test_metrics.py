@@ -188,7 +188,7 @@ def test_minimum_hours_setting_drops_short_jobs(make_store):
 
 
 def test_time_to_job_kaplan_meier_by_hand(store):
-    res = metrics.time_to_job(store, Settings())
+    res = metrics.time_to_job(store, Settings.model_validate({"report": {"curve_min_at_risk": 1}}))
     curve = res["time_to_job_curve"].data.filter(pl.col("breakdown") == "overall")
     # denominator clients: c3 day 0 (job before engagement), c7 28, c1 49, c6 censored 84, c2 506
     # S(0)=4/5, S(28)=.8*3/4=.6, S(49)=.6*2/3=.4, S(506)=0
@@ -197,7 +197,8 @@ def test_time_to_job_kaplan_meier_by_hand(store):
     assert surv[28.0] == pytest.approx(0.6)
     assert surv[49.0] == pytest.approx(0.4)
     assert surv[84.0] == pytest.approx(0.4)
-    assert surv[506.0] == pytest.approx(0.0)
+    assert surv[504.0] == pytest.approx(0.4)  # weekly grid, up to the last follow-up (day 506)
+    assert max(surv) == 504.0
     at3 = _row(res["time_to_job_at"], breakdown="overall", months=3)
     assert at3["in_work"] == pytest.approx(0.6)
     assert at3["at_risk"] == 1  # only c2 still followed up and out of work at 91 days
@@ -311,3 +312,18 @@ def test_blank_employed_at_referral_can_be_left_out_of_the_denominator(make_stor
     st = make_store({"clients": _clients(), "jobs": _jobs(), "meetings": _meetings()}, CUT, s)
     r = _row(metrics.outcomes(st), breakdown="overall")
     assert (r["denominator"], r["job_entries"]) == (4, 3)  # c3 (blank) leaves with its job
+
+
+def test_published_curve_keeps_no_counts_that_would_reveal_daily_job_starts(store):
+    from ipseval.disclosure import protect
+
+    curve = metrics.time_to_job(store, Settings.model_validate({"report": {"curve_min_at_risk": 1}}))[
+        "time_to_job_curve"
+    ]
+    published = protect(curve, Settings().disclosure)
+    assert {"guard_n", "at_risk", "events"}.isdisjoint(published.data.columns)
+    days = published.data.filter(pl.col("breakdown") == "overall")["day"].to_list()
+    assert all(d % 7 == 0 for d in days)
+    # with only five clients, every estimate is guarded away under the default policy
+    overall = published.hidden.filter(published.data["breakdown"] == "overall")
+    assert overall["in_work"].all()

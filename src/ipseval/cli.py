@@ -58,6 +58,7 @@ def _guard(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from .impact.result import AnalysisError
         from .ingest import InputError
         from .settings import SettingsError
         from .store import StoreError
@@ -66,7 +67,7 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
-        except (InputError, SettingsError, StoreError, Fatal) as e:
+        except (InputError, SettingsError, StoreError, AnalysisError, Fatal) as e:
             if _DEBUG["on"]:
                 raise
             _fail(str(e), 2)
@@ -250,12 +251,17 @@ def evaluate(
         Path | None, typer.Option("--db", help="DuckDB store (default: <out>/ipseval.duckdb).")
     ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf.")] = False,
+    no_impact: Annotated[
+        bool, typer.Option("--no-impact", help="Skip the service impact models (outcomes only; fast).")
+    ] = False,
 ) -> None:
     """Run the evaluation: report.html, results.json and tables/*.csv in the output folder."""
     from .ingest import InputError
     from .pipeline import run_evaluation
 
     s = _settings(settings, data)
+    if no_impact:
+        s.impact.enabled = False
     t0 = time.perf_counter()
     try:
         with _progress() as p:
@@ -302,6 +308,136 @@ def template(
         raise Fatal(f"{path}: the template is an Excel workbook; give a name ending in .xlsx")
     write_template(path)
     console.print(f"Blank workbook written to [bold]{path}[/]")
+
+
+def _read_flat(path: Path):
+    import polars as pl
+
+    if not path.is_file():
+        raise Fatal(f"{path}: no such file")
+    try:
+        if path.suffix.lower() == ".xlsx":
+            return pl.read_excel(path)
+        return pl.read_csv(path, infer_schema_length=10_000, null_values=["", "NA"])
+    except Exception as e:  # polars' own parse errors, said plainly
+        raise Fatal(
+            f"{path}: cannot read it as a table ({type(e).__name__}: {str(e).splitlines()[0]})"
+        ) from None
+
+
+def _split(values: str | None) -> list[str]:
+    return [v.strip() for v in (values or "").split(",") if v.strip()]
+
+
+def _show_impact(result, key: str, title: str, policy_name: str | None, as_json: bool) -> None:
+    """Print an impact result after disclosure control, as a table or as JSON."""
+    import json as _json
+
+    from .disclosure import describe_policy, protect
+    from .impact.tables import result_table
+    from .settings import Disclosure
+
+    policy = Disclosure(policy=policy_name or "ndtms")
+    protected = protect(result_table(result, key, title), policy)
+    rows = protected.rows("*")
+    if as_json:
+        payload = {
+            "analysis": result.name,
+            "table": rows,
+            "card": result.card,
+            "notes": result.notes,
+            "disclosure": describe_policy(policy),
+        }
+        console.print_json(_json.dumps(payload, default=str))
+        return
+    t = Table(title=title, header_style="bold")
+    shown = [c for c in protected.data.columns if c not in ("std_error",)]
+    for c in shown:
+        t.add_column(c, justify="left" if c in ("term", "level") else "right")
+    for r in rows:
+        t.add_row(*[_cell(r[c]) for c in shown])
+    console.print(t)
+    for k, v in result.card.items():
+        console.print(f"  {k}: {v}")
+    for note in result.notes:
+        console.print(f"  [dim]{note}[/]")
+
+
+def _cell(v) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "Ref" if v else ""
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+@app.command()
+@_guard
+def model(
+    file: Annotated[Path, typer.Argument(help="A flat table (CSV or .xlsx), one row per person.")],
+    outcome: Annotated[str, typer.Option("--outcome", "-y", help="0/1 outcome column.")],
+    terms: Annotated[str, typer.Option("--terms", "-x", help="Comma-separated explanatory columns.")],
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Reference levels, e.g. band=1-4,sex=female.")
+    ] = None,
+    cluster: Annotated[
+        str | None, typer.Option("--cluster", help="Cluster column (e.g. local_authority).")
+    ] = None,
+    se: Annotated[str, typer.Option("--se", help="cluster_t | wild | robust | model")] = "cluster_t",
+    policy: Annotated[
+        str | None, typer.Option("--policy", help="Disclosure policy: ndtms | nhs | none.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Logistic regression on any table: odds ratios, 95% CI, p-values, marginal effects."""
+    from .impact.flat import logit
+
+    df = _read_flat(file)
+    refs = dict(item.split("=", 1) for item in _split(reference) if "=" in item)
+    missing = [
+        c for c in [outcome, *_split(terms), *refs, *([cluster] if cluster else [])] if c not in df.columns
+    ]
+    if missing:
+        raise Fatal(f"{file}: no column named {', '.join(missing)} (columns: {', '.join(df.columns)})")
+    result = logit(df, outcome=outcome, terms=_split(terms), reference=refs or None, cluster=cluster, se=se)
+    _show_impact(result, "model", f"Logistic regression of {outcome}", policy, as_json)
+
+
+@app.command()
+@_guard
+def compare(
+    file: Annotated[Path, typer.Argument(help="A flat table (CSV or .xlsx), one row per person.")],
+    treatment: Annotated[str, typer.Option("--treatment", "-t", help="0/1 column: 1 = received IPS.")],
+    outcome: Annotated[str, typer.Option("--outcome", "-y", help="0/1 outcome column.")],
+    covariates: Annotated[str, typer.Option("--covariates", "-x", help="Comma-separated covariates.")],
+    method: Annotated[str, typer.Option("--method", help="ipw | match")] = "ipw",
+    policy: Annotated[
+        str | None, typer.Option("--policy", help="Disclosure policy: ndtms | nhs | none.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Effect on the treated against a comparison group (propensity-score weighting or matching)."""
+    from .impact.compare import compare as compare_groups
+
+    df = _read_flat(file)
+    missing = [c for c in [treatment, outcome, *_split(covariates)] if c not in df.columns]
+    if missing:
+        raise Fatal(f"{file}: no column named {', '.join(missing)} (columns: {', '.join(df.columns)})")
+    if method not in ("ipw", "match"):
+        raise Fatal(f"--method must be ipw or match, not {method!r}")
+    with _progress() as p:
+        task = p.add_task("bootstrap", total=None)
+        result = compare_groups(
+            df,
+            treatment=treatment,
+            outcome=outcome,
+            covariates=_split(covariates),
+            method=method,
+            progress=lambda i, n: p.update(task, completed=i, total=n),
+        )
+    _show_impact(result, "compare", f"Effect of {treatment} on {outcome} ({method})", policy, as_json)
 
 
 def main() -> None:

@@ -301,14 +301,15 @@ def _recompute_rate(out: pl.DataFrame, src: pl.DataFrame, col: str, rate: Rate) 
 
 
 def _wrap(table: ResultTable, data: pl.DataFrame, hide: dict[str, np.ndarray]) -> ProtectedTable:
+    published = [c for c in table.protected_columns if c not in table.internal]
     hidden = pl.DataFrame(
-        {c: pl.Series(c, hide[c], dtype=pl.Boolean) for c in table.protected_columns},
-        schema={c: pl.Boolean for c in table.protected_columns},
+        {c: pl.Series(c, hide[c], dtype=pl.Boolean) for c in published},
+        schema={c: pl.Boolean for c in published},
     )
     return ProtectedTable(
         key=table.key,
         title=table.title,
-        data=data,
+        data=data.drop([c for c in table.internal if c in data.columns]),
         hidden=hidden,
         dims=list(table.dims),
         columns=dict(table.columns),

@@ -115,7 +115,7 @@ def _settings_section(model: type[BaseModel], prefix: str, out: list[str]) -> No
 
 
 def settings_md() -> str:
-    from .settings import Definitions, Disclosure, Mapping, Report
+    from .settings import Definitions, Disclosure, Impact, Mapping, Report
 
     out = [
         "# Settings reference",
@@ -131,6 +131,7 @@ def settings_md() -> str:
     _settings_section(Settings, "", out)
     for section, model in (
         ("definitions", Definitions),
+        ("impact", Impact),
         ("disclosure", Disclosure),
         ("mapping", Mapping),
         ("report", Report),
@@ -197,7 +198,8 @@ def results_md(tables: dict) -> str:
         "",
         "Each table is also written as `tables/<key>.csv`. A cell hidden by disclosure control is `*`;",
         "a value that does not apply is empty (JSON `null`). Numbers are unrounded (rates are",
-        "proportions from 0 to 1), except where the disclosure policy rounds counts.",
+        "proportions from 0 to 1), except where the disclosure policy rounds counts. Each table's",
+        "`notes` (in results.json) explain how it was made for the data at hand.",
         "",
     ]
     for key, t in tables.items():
@@ -215,8 +217,6 @@ def results_md(tables: dict) -> str:
                     if rate.ci and col in rate.ci:
                         meaning = f"95% interval for {rate_col} ({'lower' if col == rate.ci[0] else 'upper'})"
             out.append(f"| {col} | {meaning} |")
-        for note in t.notes:
-            out += ["", f"_{note}_"]
         out.append("")
     return "\n".join(out)
 

@@ -159,6 +159,10 @@ def compute(
     tables |= metrics.time_to_job(store, settings)
     step("profile")
     tables["profile"] = profile.profile(store)
+    if settings.impact.enabled:
+        from .impact.evaluate import impact_tables
+
+        tables |= impact_tables(store, settings, step)
     tables["data_quality"] = data_quality(row_counts, problems)
     start, end = metrics.referral_period(store)
     meta = EvaluationMeta(

@@ -273,6 +273,64 @@ def kaplan_meier(days: np.ndarray, event: np.ndarray, z: float = 1.9599639845400
     )
 
 
+def curve_on_grid(
+    km: pl.DataFrame, days: np.ndarray, step_days: int = 7, min_at_risk: int = 1
+) -> pl.DataFrame:
+    """The Kaplan-Meier curve read off every ``step_days`` (weekly by default), for publication.
+
+    Publishing the estimate at every event day beside the number at risk would let a reader work
+    out each day's small number of job starts (n x (1 - S/S_before)); on a weekly grid the number
+    at risk is kept only to guard the estimate (disclosure control drops it), and the published
+    numbers at risk are those at set months (see time_to_job_at).
+    """
+    days = np.asarray(days, dtype=float)
+    top = float(days.max()) if days.size else 0.0
+    grid = np.arange(0.0, top + 1.0, step_days)  # up to the last follow-up, not beyond
+    if km.height == 0:
+        idx = np.full(grid.size, -1)
+    else:
+        idx = np.searchsorted(km["day"].to_numpy(), grid, side="right") - 1
+    take = np.clip(idx, 0, max(km.height - 1, 0))
+
+    def read(col: str) -> np.ndarray:
+        values = km[col].to_numpy() if km.height else np.ones(1)
+        return np.where(idx >= 0, values[take], 1.0)
+
+    survival, low, high = read("survival"), read("ci_low"), read("ci_high")
+    ordered = np.sort(days)
+    at_risk = ordered.size - np.searchsorted(ordered, grid, side="left")
+    keep = at_risk >= min_at_risk  # the tail rests on few people and jumps about: not reported
+    grid, idx, take, at_risk = grid[keep], idx[keep], take[keep], at_risk[keep]
+    survival, low, high = survival[keep], low[keep], high[keep]
+    starts = np.cumsum(km["events"].to_numpy()) if km.height else np.zeros(1, dtype=np.int64)
+    starts_so_far = np.where(idx >= 0, starts[take], 0)
+    return pl.DataFrame(
+        {
+            "day": grid,
+            # the estimate rests on both: few still at risk, or few job starts so far, identify people
+            "guard_n": np.minimum(at_risk, starts_so_far).astype(np.int64),
+            "survival": survival,
+            "ci_low": low,
+            "ci_high": high,
+            "in_work": 1.0 - survival,
+            "in_work_ci_low": 1.0 - high,
+            "in_work_ci_high": 1.0 - low,
+        }
+    )
+
+
+CURVE_COLUMNS = {
+    "day": "days since engagement (weekly grid)",
+    "survival": "estimated share still without a job",
+    "ci_low": "95% interval for survival, lower",
+    "ci_high": "95% interval for survival, upper",
+    "in_work": "estimated share who have started a job (1 - survival)",
+    "in_work_ci_low": "95% interval for in_work, lower",
+    "in_work_ci_high": "95% interval for in_work, upper",
+}
+CURVE_STATISTICS = ("survival", "ci_low", "ci_high", "in_work", "in_work_ci_low", "in_work_ci_high")
+
+
 def _km_groups(frame: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
     groups: list[tuple[str, str, pl.DataFrame]] = [("overall", "All", frame)]
     for breakdown in ("local_authority", "referral_year"):
@@ -294,7 +352,11 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
         days = sub["days"].to_numpy()
         event = sub["event"].to_numpy()
         km = kaplan_meier(days, event)
-        curves.append(km.with_columns(pl.lit(breakdown).alias("breakdown"), pl.lit(group).alias("group")))
+        curves.append(
+            curve_on_grid(km, days, min_at_risk=settings.report.curve_min_at_risk).with_columns(
+                pl.lit(breakdown).alias("breakdown"), pl.lit(group).alias("group")
+            )
+        )
         n = len(days)
         for m in [0, *months]:
             t = m * DAYS_PER_MONTH
@@ -326,20 +388,7 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
                 "median_days": float(below["day"][0]) if below.height else None,
             }
         )
-    curve = pl.concat(curves).select(
-        "breakdown",
-        "group",
-        "day",
-        "at_risk",
-        "events",
-        "censored",
-        "survival",
-        "ci_low",
-        "ci_high",
-        (1 - pl.col("survival")).alias("in_work"),
-        (1 - pl.col("ci_high")).alias("in_work_ci_low"),
-        (1 - pl.col("ci_low")).alias("in_work_ci_high"),
-    )
+    curve = pl.concat(curves).select("breakdown", "group", "day", "guard_n", *CURVE_STATISTICS)
     at = pl.DataFrame(at_months, infer_schema_length=None)
     summ = pl.DataFrame(summary, schema_overrides={"median_days": pl.Float64})
     note = (
@@ -352,23 +401,10 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             title="Time from engagement to first job (Kaplan-Meier)",
             data=curve,
             dims=["breakdown", "group", "day"],
-            counts=["at_risk", "events", "censored"],
-            guarded={
-                "survival": "at_risk",
-                "ci_low": "at_risk",
-                "ci_high": "at_risk",
-                "in_work": "at_risk",
-                "in_work_ci_low": "at_risk",
-                "in_work_ci_high": "at_risk",
-            },
-            columns={
-                "day": "days since engagement",
-                "at_risk": "clients still out of work and followed up at this day",
-                "events": "first job starts on this day",
-                "censored": "clients whose follow-up ended on this day without a job",
-                "survival": "estimated share still without a job",
-                "in_work": "estimated share who have started a job (1 - survival)",
-            },
+            counts=["guard_n"],
+            internal=["guard_n"],
+            guarded=dict.fromkeys(CURVE_STATISTICS, "guard_n"),
+            columns=dict(CURVE_COLUMNS),
             notes=[
                 note,
                 "Points where fewer clients than the disclosure threshold remain at risk are not shown.",
@@ -380,7 +416,8 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             data=at,
             dims=["breakdown", "group", "months"],
             counts=["clients", "at_risk", "job_entries_by_then"],
-            guarded={"in_work": "clients", "in_work_ci_low": "clients", "in_work_ci_high": "clients"},
+            # guarded by the job starts so far: share x clients would otherwise give a hidden count
+            guarded=dict.fromkeys(("in_work", "in_work_ci_low", "in_work_ci_high"), "job_entries_by_then"),
             columns={
                 "months": "months since engagement",
                 "clients": "clients in the analysis (engaged, not in work at referral)",

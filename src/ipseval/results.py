@@ -50,6 +50,7 @@ class ResultTable:
     rates: rate column -> how it is made from counts; hidden when either count is hidden.
     guarded: statistic column (mean, median, survival...) -> count column giving its n;
         hidden when that n is hidden or at most the threshold.
+    internal: columns used to protect others but never published.
     additive: relations used for secondary suppression.
     columns: column -> meaning, for the generated results documentation.
     """
@@ -65,6 +66,9 @@ class ResultTable:
     columns: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     about_people: bool = True  # False for record-keeping tables (e.g. rows read per file)
+    # columns disclosure control uses (e.g. the number at risk behind a survival estimate) but
+    # never publishes: they are dropped from the protected table
+    internal: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         missing = [

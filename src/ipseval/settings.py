@@ -187,14 +187,38 @@ class Mapping(_Section):
     )
 
 
+class Impact(_Section):
+    """How the impact models are fitted. Printed in the report's model card."""
+
+    enabled: bool = Field(
+        default=True, description="Run the service impact analyses (off: outcomes only, much faster)."
+    )
+    imputations: int = Field(
+        default=20, ge=0, description="Multiple imputations for missing controls (0 = complete cases only)."
+    )
+    se: Literal["cluster_t", "wild", "robust"] = Field(
+        default="cluster_t",
+        description="Standard errors: 'cluster_t' = clustered by local authority (CR1) with t on G-1 "
+        "degrees of freedom (holds for few clusters); 'wild' = wild cluster bootstrap; 'robust' = HC1.",
+    )
+    bootstrap_reps: int = Field(default=999, ge=99, description="Replications for bootstrap intervals.")
+    period_days: int = Field(
+        default=28, ge=7, description="Length of a period in the discrete-time (person-period) model."
+    )
+    landmark_weeks: int = Field(
+        default=12, ge=1, description="Weeks after engagement at which the landmark analysis fixes exposure."
+    )
+    seed: int = Field(default=2019, description="Random seed for imputation and bootstrap (repeatable).")
+
+
 class Report(_Section):
     title: str | None = Field(default=None, description="Report title. Blank = the service name.")
     pdf: bool = Field(default=False, description="Also write report.pdf.")
     curve_min_at_risk: int = Field(
         default=10,
         ge=1,
-        description="The time-to-job curve is drawn only while at least this many clients remain at risk "
-        "(the tail of a Kaplan-Meier curve rests on few people and jumps about).",
+        description="Time-to-job curves are reported only while at least this many clients remain at "
+        "risk (the tail of a Kaplan-Meier curve rests on few people and jumps about).",
     )
 
 
@@ -204,6 +228,7 @@ class Settings(_Section):
     )
     definitions: Definitions = Field(default_factory=Definitions)
     disclosure: Disclosure = Field(default_factory=Disclosure)
+    impact: Impact = Field(default_factory=Impact)
     mapping: Mapping = Field(default_factory=Mapping)
     report: Report = Field(default_factory=Report)
     source: str | None = Field(default=None, exclude=True, description="Where these settings were read from.")
@@ -241,7 +266,7 @@ def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = [
         ("service_name", s.service_name, Settings.model_fields["service_name"].description or "")
     ]
-    for section_name in ("definitions", "disclosure", "report"):
+    for section_name in ("definitions", "impact", "disclosure", "report"):
         section = getattr(s, section_name)
         for name, field in type(section).model_fields.items():
             value = getattr(section, name)

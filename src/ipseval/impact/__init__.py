@@ -3,6 +3,6 @@
 Every analysis returns an :class:`ImpactResult` whose ``.table`` has the same core columns.
 """
 
-from .result import CORE_COLUMNS, ImpactResult
+from .result import CORE_COLUMNS, AnalysisError, ImpactResult
 
-__all__ = ["CORE_COLUMNS", "ImpactResult"]
+__all__ = ["CORE_COLUMNS", "AnalysisError", "ImpactResult"]

@@ -11,6 +11,14 @@ from typing import Any
 
 import polars as pl
 
+
+class AnalysisError(Exception):
+    """A model that cannot be fitted on these data (separation, no events, too few clusters...).
+
+    The message is one plain sentence for the user; the CLI shows it without a traceback.
+    """
+
+
 # Core columns of every impact table, in this order (analyses add their own after them):
 #   term       the variable (e.g. "meeting_band"), or "(Intercept)"
 #   level      the category for a categorical term ("5-9"); "" for a numeric term

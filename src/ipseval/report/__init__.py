@@ -21,14 +21,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..evaluation import PublishedEvaluation
-from . import charts, format
+from . import charts, format, impact_charts
 from .outputs import results_json, write_results_json, write_tables_csv
-from .sections import data_quality, headline, methods, outcomes, profile
+from .sections import data_quality, headline, impact, methods, outcomes, profile
 from .tables import TableSpec, render_table
 
 __all__ = ["SECTIONS", "render_html", "results_json", "write_report", "write_tables_csv"]
 
-SECTIONS: list[ModuleType] = [headline, profile, outcomes, data_quality, methods]
+SECTIONS: list[ModuleType] = [headline, profile, outcomes, impact, data_quality, methods]
 
 
 def css_string(value: Any) -> Markup:
@@ -58,6 +58,7 @@ def environment() -> Environment:
     env.tests["hidden"] = format.is_hidden
     env.tests["shown"] = lambda v: not format.is_hidden(v) and not format.is_missing(v)
     env.globals["charts"] = charts
+    env.globals["charts_impact"] = impact_charts
     return env
 
 

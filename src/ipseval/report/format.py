@@ -44,7 +44,10 @@ def is_missing(v: Any) -> bool:
 
 
 def _special(*values: Any) -> str | None:
-    """'*' if any value is hidden, '–' if any is missing, else None (format normally)."""
+    """'*' if any value is hidden, '–' if any is missing, '' for a deliberately blank cell (e.g. a
+    term's heading row), else None (format normally)."""
+    if values and all(isinstance(v, str) and v == "" for v in values):
+        return ""
     if any(is_hidden(v) for v in values):
         return HIDDEN
     if any(is_missing(v) for v in values):
@@ -194,7 +197,66 @@ def and_list(items: Any) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def ratio(v: Any) -> str:
+    """An odds or hazard ratio, 2 significant decimals: 2.314 -> '2.31'."""
+    s = _special(v)
+    return s if s is not None else f"{float(v):.2f}"
+
+
+def ratio_ci(low: Any, high: Any) -> str:
+    """'1.40 to 3.82' (a ratio's 95% interval)."""
+    s = _special(low, high)
+    return s if s is not None else f"{float(low):.2f} to {float(high):.2f}"
+
+
+def p_value(v: Any) -> str:
+    """gtsummary style: '<0.001', else 3 decimals (2 when above 0.1)."""
+    s = _special(v)
+    if s is not None:
+        return s
+    p = float(v)
+    if p < 0.001:
+        return "<0.001"
+    return f"{p:.2f}" if p >= 0.1 else f"{p:.3f}"
+
+
+def p_value_marked(v: Any) -> str:
+    """A p-value with '‡' when below 0.05 (the mark is explained in the table's note)."""
+    text = p_value(v)
+    return f"{text} ‡" if _special(v) is None and float(v) < 0.05 else text
+
+
+def pp(v: Any, dp: int = 1) -> str:
+    """A difference in proportions as signed percentage points: 0.052 -> '+5.2 pp'."""
+    s = _special(v)
+    return s if s is not None else f"{100 * float(v):+.{dp}f} pp"
+
+
+def pp_ci(low: Any, high: Any, dp: int = 1) -> str:
+    s = _special(low, high)
+    return s if s is not None else f"{100 * float(low):+.{dp}f} to {100 * float(high):+.{dp}f} pp"
+
+
+def ratio_or_ref(v: Any) -> str:
+    """A ratio, or 'Ref' on a reference level's row (gtsummary's convention)."""
+    return "Ref" if v == "Ref" else ratio(v)
+
+
+def pp_points(v: Any, dp: int = 1) -> str:
+    """A value already in percentage points: -15.5 -> '-15.5 pp'."""
+    s = _special(v)
+    return s if s is not None else f"{float(v):+.{dp}f} pp"
+
+
 FORMATTERS: dict[str, Callable[..., str]] = {
+    "ratio": ratio,
+    "ratio_or_ref": ratio_or_ref,
+    "pp_points": pp_points,
+    "ratio_ci": ratio_ci,
+    "p_value": p_value,
+    "p_value_marked": p_value_marked,
+    "pp": pp,
+    "pp_ci": pp_ci,
     "count": count,
     "number": number,
     "pct": pct,

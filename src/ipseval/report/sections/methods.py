@@ -28,7 +28,27 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         wrap_text=True,
         width="100%",
     )
+    cards = None
+    if pub.table("model_cards") is not None:
+        cards = TableSpec(
+            id="model-cards",
+            caption="Model cards: how each impact model was fitted",
+            columns=[
+                Col("model", "Model", align="left"),
+                Col("formula", "Formula", align="left"),
+                Col("n", "N", "count"),
+                Col("events", "Events", "count"),
+                Col("clusters", "Clusters", "count"),
+                Col("se_type", "Standard errors", align="left"),
+                Col("imputations", "Imputations", "count"),
+                Col("software", "Software", align="left"),
+            ],
+            rows=pub.table("model_cards").rows("*"),
+            wrap_text=True,
+            width="100%",
+        )
     return {
+        "model_cards": cards,
         "settings": settings,
         "settings_source": meta.settings.source,
         "disclosure": pub.disclosure,

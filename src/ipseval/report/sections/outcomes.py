@@ -148,8 +148,8 @@ def time_to_job(pub: PublishedEvaluation) -> dict[str, Any] | None:
     min_at_risk = pub.meta.settings.report.curve_min_at_risk
     points = []
     for r in curve_rows:
-        if not visible(r["in_work"]) or not visible(r["at_risk"]) or r["at_risk"] < min_at_risk:
-            break  # later points rest on fewer people still; the curve stops here
+        if not visible(r["in_work"]):
+            continue  # hidden by disclosure control (few job starts so far, or few still at risk)
         points.append((r["day"], r["in_work"], r["in_work_ci_low"], r["in_work_ci_high"]))
     at = sorted(rows(pub, "time_to_job_at", breakdown="overall"), key=lambda r: r["months"])
     at_table = pub.table("time_to_job_at")

@@ -1,0 +1,163 @@
+"""The published evaluation's model: job entry by meeting band with its controls, clustered by area.
+
+Multiple imputation is the main estimate; complete cases and meeting band alone are sensitivities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from ..settings import Settings
+from ..store import Store
+from .data import NUMERIC_CONTROLS, analysis_frame
+from .flat import logit
+from .imputation import impute_and_fit
+from .result import ImpactResult
+
+MIN_LEVEL = 10  # fewer clients than this in a level (or no events, or all events): merged into "other"
+OUTCOME = "job_entry"
+
+
+def _prepare(frame: pl.DataFrame, controls: list[str]) -> tuple[pl.DataFrame, list[str], dict, list[str]]:
+    """0/1 controls become no/yes; sparse levels are merged into "other" (judged on complete cases)."""
+    fixes, categorical, numeric = [], [], []
+    for c in controls:
+        dtype = frame.schema[c]
+        if c in NUMERIC_CONTROLS or (
+            dtype.is_numeric() and not set(frame[c].drop_nulls().unique()) <= {0, 1}
+        ):
+            numeric.append(c)
+        elif dtype.is_numeric():
+            fixes.append(pl.col(c).replace_strict({0: "no", 1: "yes"}, default=None, return_dtype=pl.String))
+            categorical.append(c)
+        else:
+            fixes.append(pl.col(c).cast(pl.String))
+            categorical.append(c)
+    frame = frame.with_columns(fixes)
+    complete = frame.drop_nulls([OUTCOME, "meeting_band", *controls])
+    collapsed, notes, dropped = {}, [], []
+    for c in categorical:
+        stats = complete.group_by(c).agg(n=pl.len(), events=pl.col(OUTCOME).sum())
+        sparse = stats.filter(
+            (pl.col("n") < MIN_LEVEL) | (pl.col("events") == 0) | (pl.col("events") == pl.col("n"))
+        )[c].to_list()
+        if not sparse:
+            continue
+        mapping = {lv: "other" for lv in sparse}
+        other = stats.filter(pl.col(c).is_in([*sparse, "other"]))
+        o_n, o_events = int(other["n"].sum()), int(other["events"].sum())
+        what = f"{c}: {', '.join(repr(s) for s in sorted(sparse))}"
+        if o_n < MIN_LEVEL or o_events in (0, o_n):  # still too small: join the largest level
+            largest = stats.filter(~pl.col(c).is_in([*sparse, "other"])).sort("n", descending=True)[c]
+            if largest.is_empty():
+                dropped.append(c)
+                notes.append(f"{c} was left out of the model: every level was too small.")
+                continue
+            mapping = {lv: largest[0] for lv in [*sparse, "other"]}
+            notes.append(
+                f"{what} (too few clients or no variation in job entry) merged into the largest level {largest[0]!r}."
+            )
+        else:
+            notes.append(
+                f"{what} (fewer than {MIN_LEVEL} clients, or no variation in job entry) merged into 'other'."
+            )
+        collapsed[c] = {k: v for k, v in mapping.items() if k != v and k in stats[c].to_list()}
+        frame = frame.with_columns(pl.col(c).replace(mapping))
+        if frame[c].drop_nulls().n_unique() < 2:
+            dropped.append(c)
+            notes.append(f"{c} was left out of the model: one level remained after merging.")
+    return frame, [c for c in controls if c not in dropped], collapsed, notes
+
+
+def published_model(
+    store: Store,
+    settings: Settings,
+    m: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, ImpactResult]:
+    """Logit of job entry on meeting band (first band = reference) plus the settings' controls.
+
+    Returns {"published_mi", "published_complete_case", "published_unadjusted"} (no "published_mi"
+    when m = 0); CR1 SEs clustered by local_authority, t(G-1). m defaults to impact.imputations.
+    """
+    if m is None:
+        m = settings.impact.imputations
+    bands = [b.label for b in settings.definitions.meeting_bands]
+    frame = analysis_frame(store, settings)
+    n_denominator = frame.height
+    frame = frame.filter(pl.col("meeting_band").is_not_null())
+    excluded = n_denominator - frame.height
+    frame = frame.with_columns(pl.col("meeting_band").cast(pl.Enum(bands)))
+    controls = [c for c in settings.definitions.model_controls if c != "meeting_band"]
+    frame = frame.with_columns(local_authority_cluster=pl.col("local_authority"))
+    frame, controls, collapsed, collapse_notes = _prepare(frame, controls)
+    # the clusters stay the recorded areas even when small areas share one fixed effect
+    cluster = "local_authority_cluster" if "local_authority" in collapsed else "local_authority"
+    reference = {"meeting_band": bands[0]}
+
+    def fit(d: pl.DataFrame, terms: list[str]) -> ImpactResult:
+        return logit(d, OUTCOME, ["meeting_band", *terms], reference=reference, cluster=cluster)
+
+    common = [
+        f"{excluded} of {n_denominator} clients in the job-entry denominator had no attended meetings "
+        "and are excluded from this model (it compares meeting bands; first band = reference).",
+        "Meetings are counted over the whole caseload, including in-work support after a job starts, so "
+        "clients who found work early have more meetings: the band odds ratios mix the effect of meetings "
+        "with the effect of a job on meetings and should not be read as the effect of more support.",
+    ]
+    if "local_authority" in controls:
+        common.append(
+            "local_authority is both a control (area fixed effects) and the cluster for the standard errors, "
+            "as in the published model; with each area its own cluster, the area coefficients' clustered "
+            "standard errors are not meaningful (read them as adjustment only)."
+        )
+    common += collapse_notes
+    card_extra = {
+        "population": "job-entry denominator with at least one attended meeting",
+        "excluded_no_meetings": excluded,
+        "collapsed_levels": collapsed,
+        "controls": controls,
+    }
+
+    def finish(result: ImpactResult, name: str, notes: list[str]) -> ImpactResult:
+        result.name = name
+        result.card.update(card_extra)
+        result.notes = [*common, *notes, *result.notes]
+        return result
+
+    out = {
+        "published_complete_case": finish(
+            fit(frame, controls),
+            "published_complete_case",
+            [
+                "Sensitivity: complete cases only."
+                if m
+                else "Main estimate (imputations = 0): complete cases only."
+            ],
+        ),
+        "published_unadjusted": finish(
+            fit(frame, []), "published_unadjusted", ["Sensitivity: meeting band only, no controls."]
+        ),
+    }
+    if m == 0:  # imputations = 0: complete cases only
+        return out
+    missing = [c for c in controls if frame[c].null_count()]
+    mi = impute_and_fit(
+        frame,
+        lambda d: fit(d, controls),
+        columns=controls,
+        m=m,
+        predictors=[OUTCOME, "meeting_band"],
+        progress=progress,
+    )
+    what = (
+        f"missing values of {', '.join(missing)} imputed {m} times" if missing else "no control was missing"
+    )
+    note = (
+        f"Main estimate: {what} by chained equations (predictive mean matching; the imputation models "
+        "include job entry and meeting band), pooled by Rubin's rules."
+    )
+    out = {"published_mi": finish(mi, "published_mi", [note]), **out}
+    return out

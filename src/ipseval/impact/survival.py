@@ -1,0 +1,500 @@
+"""Time from engagement to first job by group (Kaplan-Meier, log-rank) and a clustered Cox model.
+
+Curves reuse :func:`ipseval.metrics.kaplan_meier`; tables declare their counts for disclosure control.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import polars as pl
+import statsmodels
+from scipy import stats
+from statsmodels.duration.hazard_regression import PHReg
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+from ..metrics import CURVE_COLUMNS, CURVE_STATISTICS, DAYS_PER_MONTH, curve_on_grid, kaplan_meier
+from ..results import ColumnsAddUp, ResultTable, RowsAddUp
+from ..schema import CLIENTS, INTEGRATION_STRENGTHS
+from ..settings import Settings
+from ..store import Store
+from .data import analysis_frame, controls
+from .result import CORE_COLUMNS, AnalysisError, ImpactResult
+
+GroupBy = Literal["local_authority", "integration_strength"]
+NOT_RECORDED = "not recorded"
+INTEGRATION_LEVELS = (*INTEGRATION_STRENGTHS, NOT_RECORDED)
+INTEGRATION_REFERENCE = "strong"
+MIN_LEVEL = 10  # a category with fewer clients (or no events) is combined with others
+COMBINED = "other (combined)"
+
+
+def with_integration(frame: pl.DataFrame) -> pl.DataFrame:
+    """Integration strength with areas missing from the areas table as 'not recorded'."""
+    return frame.with_columns(pl.col("integration_strength").fill_null(NOT_RECORDED))
+
+
+def group_order(by: str, values: list[str]) -> list[str]:
+    """Groups in reading order: integration strong/moderate/weak/not recorded, areas by name."""
+    if by == "integration_strength":
+        return [v for v in INTEGRATION_LEVELS if v in values] + sorted(set(values) - set(INTEGRATION_LEVELS))
+    return sorted(values)
+
+
+def single_area_levels(result: ImpactResult, frame: pl.DataFrame, term: str = "integration_strength") -> dict:
+    """Areas per level of an area-level term; a level (or reference) seen in one area loses its interval.
+
+    Its clustered SE would rest on that one area's residuals alone, so it cannot be estimated.
+    """
+    per_level = dict(sorted(frame.group_by(term).agg(pl.col("local_authority").n_unique()).iter_rows()))
+    lonely = sorted(lv for lv, k in per_level.items() if k < 2)
+    ref = result.table.filter((pl.col("term") == term) & pl.col("reference"))["level"].to_list()
+    if lonely:
+        cols = [c for c in result.table.columns if "std_error" in c or c == "p_value" or "ci_" in c]
+        hit = (pl.col("term") == term) & (
+            pl.col("level").is_in(lonely) | pl.lit(bool(set(ref) & set(lonely)))
+        )
+        result.table = result.table.with_columns(
+            pl.when(hit).then(None).otherwise(pl.col(c)).alias(c) for c in cols
+        )
+        result.notes.append(
+            f"No interval for {term.replace('_', ' ')}: {', '.join(lonely)} covers a single area, so a "
+            "clustered standard error cannot be estimated for it."
+        )
+    return per_level
+
+
+# ------------------------------------------------------------------------------- log-rank test
+
+
+def logrank(days: np.ndarray, event: np.ndarray, group: np.ndarray) -> dict:
+    """K-sample log-rank test: chi-square on K-1 df, observed and expected events per group.
+
+    Returns levels (sorted unique groups), observed, expected, chi_square, df, p_value.
+    """
+    days, event, group = np.asarray(days, float), np.asarray(event, bool), np.asarray(group)
+    levels, g = np.unique(group, return_inverse=True)
+    k = levels.size
+    times = np.unique(days[event])
+    at_risk = np.empty((k, times.size))
+    deaths = np.zeros((k, times.size))
+    for j in range(k):
+        d = np.sort(days[g == j])
+        at_risk[j] = d.size - np.searchsorted(d, times, side="left")
+        hits = np.searchsorted(times, days[(g == j) & event])
+        deaths[j] = np.bincount(hits, minlength=times.size)
+    n, dt = at_risk.sum(0), deaths.sum(0)
+    observed, expected = deaths.sum(1), (at_risk * dt / n).sum(1)
+    # hypergeometric covariance: d (n - d) / (n - 1) * n_j / n * (delta_jl - n_l / n)
+    w = np.where(n > 1, dt * (n - dt) / np.maximum(n - 1, 1), 0.0)
+    share = at_risk / n
+    cov = np.diag((w * share).sum(1)) - (w * share) @ share.T
+    out = {
+        "levels": levels,
+        "observed": observed,
+        "expected": expected,
+        "chi_square": None,
+        "df": 0,
+        "p_value": None,
+    }
+    if k > 1:
+        z = (observed - expected)[:-1]
+        chi2 = float(z @ np.linalg.pinv(cov[:-1, :-1]) @ z)
+        out |= {"chi_square": chi2, "df": k - 1, "p_value": float(stats.chi2.sf(chi2, k - 1))}
+    return out
+
+
+# ------------------------------------------------------------------------ Kaplan-Meier by group
+
+
+def _km_at(km: pl.DataFrame, t: float) -> tuple[float, float, float]:
+    i = int(np.searchsorted(km["day"].to_numpy(), t, side="right")) - 1
+    return (km["survival"][i], km["ci_low"][i], km["ci_high"][i]) if i >= 0 else (1.0, 1.0, 1.0)
+
+
+def _first_day(km: pl.DataFrame, column: str) -> float | None:
+    below = km.filter(pl.col(column) <= 0.5)
+    return float(below["day"][0]) if below.height else None
+
+
+def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, ResultTable]:
+    """Kaplan-Meier time to first job per local authority or integration strength, with log-rank test.
+
+    Keys: time_to_job_by_<by>_curve, _at (share in work and number at risk), _summary, _logrank.
+    """
+    if by not in ("local_authority", "integration_strength"):
+        raise ValueError(f"by must be 'local_authority' or 'integration_strength', not {by!r}")
+    frame = with_integration(analysis_frame(store, settings))
+    if frame.height == 0:
+        raise AnalysisError("Nobody in the job-entry denominator: no time-to-job curves.")
+    days = frame["days_followed"].to_numpy().astype(float)
+    event = frame["job_entry"].to_numpy().astype(bool)
+    group = frame[by].to_numpy()
+    months = [0, *settings.definitions.share_in_work_months]
+    test = logrank(days, event, group)
+    expected = dict(zip(test["levels"].tolist(), test["expected"].tolist(), strict=True))
+    curves, at_rows, summary = [], [], []
+    for name in group_order(by, list(expected)):
+        mask = group == name
+        d, e = days[mask], event[mask]
+        km = kaplan_meier(d, e)
+        curve_points = curve_on_grid(km, d, min_at_risk=settings.report.curve_min_at_risk)
+        curves.append(curve_points.with_columns(pl.lit(name).alias("group")))
+        for m in months:
+            t = m * DAYS_PER_MONTH
+            s, lo, hi = _km_at(km, t)
+            at_risk = int((d >= t).sum()) if m > 0 else int(d.size)
+            at_rows.append((name, m, int(d.size), at_risk, int(((d <= t) & e).sum()), 1 - s, 1 - hi, 1 - lo))
+        medians = [_first_day(km, c) for c in ("survival", "ci_low", "ci_high")]
+        summary.append((name, int(d.size), int(e.sum()), int(d.size - e.sum()), *medians, expected[name]))
+    curve = pl.concat(curves).select("group", "day", "guard_n", *CURVE_STATISTICS)
+    in_work = ["in_work", "in_work_ci_low", "in_work_ci_high"]
+    at = pl.DataFrame(
+        at_rows, ["group", "months", "clients", "at_risk", "job_entries_by_then", *in_work], orient="row"
+    )
+    medians = ["median_days", "median_ci_low", "median_ci_high"]
+    summ = pl.DataFrame(
+        summary,
+        {"group": pl.Utf8, **dict.fromkeys(("clients", "job_entries", "without_job_entry"), pl.Int64),
+         **dict.fromkeys([*medians, "expected_job_entries"], pl.Float64)},
+        orient="row",
+    )  # fmt: skip
+    label = by.replace("_", " ")
+    note = (
+        f"Kaplan-Meier by {label}, engagement to first job start; censored at discharge or the data "
+        "cut. 95% CI: Greenwood, log-log."
+    )
+    key = f"time_to_job_by_{by}"
+    stat_cols = ("survival", "ci_low", "ci_high", *in_work)
+    small = int(min(test["observed"])) if len(test["observed"]) else 0
+    row = (by, len(expected), int(days.size), int(event.sum()), small, test["chi_square"], test["df"])
+    test_row = pl.DataFrame(
+        [(*row, test["p_value"])],
+        {"by": pl.Utf8, "groups": pl.Int64, "clients": pl.Int64, "job_entries": pl.Int64,
+         "fewest_group_job_entries": pl.Int64, "chi_square": pl.Float64, "df": pl.Int64,
+         "p_value": pl.Float64},
+        orient="row",
+    )  # fmt: skip
+    lr_notes = [
+        "Log-rank test of equal hazards of first job across groups (hypergeometric variance for ties); "
+        "unadjusted for who was referred."
+    ]
+    if by == "integration_strength":
+        lr_notes.append(
+            "Clients in one area are not independent and integration strength varies only between "
+            "areas, so this p-value overstates the evidence; see the adjusted comparison."
+        )
+    return {
+        f"{key}_curve": ResultTable(
+            key=f"{key}_curve",
+            title=f"Time from engagement to first job by {label} (Kaplan-Meier)",
+            data=curve,
+            dims=["group", "day"],
+            counts=["guard_n"],
+            internal=["guard_n"],
+            guarded=dict.fromkeys(stat_cols, "guard_n"),
+            columns={"group": label, **CURVE_COLUMNS},
+            notes=[note, "Points where few clients remain at risk are not shown."],
+        ),
+        f"{key}_at": ResultTable(
+            key=f"{key}_at",
+            title=f"Share in work by months since engagement, by {label}",
+            data=at,
+            dims=["group", "months"],
+            counts=["clients", "at_risk", "job_entries_by_then"],
+            guarded=dict.fromkeys(in_work, "job_entries_by_then"),
+            additive=[RowsAddUp(c, ("months",)) for c in ("clients", "at_risk", "job_entries_by_then")],
+            columns={
+                "months": "months since engagement",
+                "clients": "clients in the group (engaged, not in work at referral)",
+                "at_risk": "number at risk: still out of work and followed up at that time",
+                "job_entries_by_then": "first job starts observed by then",
+                "in_work": "Kaplan-Meier estimate of the share who have started a job by then",
+            },
+            notes=[
+                note,
+                "The share in work is hidden with the job starts it rests on (else a small count could be "
+                "worked out).",
+            ],
+        ),
+        f"{key}_summary": ResultTable(
+            key=f"{key}_summary",
+            title=f"Median time from engagement to first job by {label}",
+            data=summ,
+            dims=["group"],
+            counts=["clients", "job_entries", "without_job_entry"],
+            guarded={**dict.fromkeys(medians, "clients"), "expected_job_entries": "job_entries"},
+            additive=[
+                *(RowsAddUp(c) for c in ("clients", "job_entries", "without_job_entry")),
+                ColumnsAddUp(("job_entries", "without_job_entry"), "clients"),
+            ],
+            columns={
+                "median_days": "days by which half had started a job; blank = not reached",
+                "median_ci_low": "95% interval for the median, from the log-log band (blank = not reached)",
+                "median_ci_high": "95% interval for the median, upper (blank = not reached)",
+                "expected_job_entries": "job starts expected under the log-rank null of no difference",
+            },
+            notes=[note],
+        ),
+        f"{key}_logrank": ResultTable(
+            key=f"{key}_logrank",
+            title=f"Log-rank test of time to first job across {label} groups",
+            data=test_row,
+            dims=["by"],
+            counts=["clients", "job_entries", "fewest_group_job_entries"],
+            guarded={"chi_square": "fewest_group_job_entries", "p_value": "fewest_group_job_entries"},
+            columns={
+                "groups": "number of groups compared",
+                "fewest_group_job_entries": "fewest job starts in any group (the test is hidden with it)",
+                "chi_square": "log-rank chi-square (all groups, unweighted)",
+                "df": "degrees of freedom (groups - 1)",
+                "p_value": "p-value of no difference between the groups' curves",
+            },
+            notes=lr_notes,
+        ),
+    }
+
+
+# --------------------------------------------------------------------------------- model design
+
+
+@dataclass
+class Design:
+    """A model frame after complete cases and collapsing: X columns and one table row per level."""
+
+    frame: pl.DataFrame
+    X: np.ndarray
+    names: list[str]
+    rows: list[dict]
+    notes: list[str] = field(default_factory=list)
+    dropped: int = 0
+
+
+def is_bool(name: str) -> bool:
+    return name in CLIENTS.column_names and CLIENTS.column(name).type == "bool"
+
+
+def _level_order(name: str, levels: list[str]) -> list[str]:
+    codes = CLIENTS.column(name).codes if name in CLIENTS.column_names else None
+    known = list(codes or ()) + (list(INTEGRATION_LEVELS) if name == "integration_strength" else [])
+    return (
+        [v for v in known if v in levels]
+        + sorted(set(levels) - set(known) - {COMBINED})
+        + ([COMBINED] if COMBINED in levels else [])
+    )
+
+
+def design(
+    frame: pl.DataFrame,
+    terms: list[str],
+    event: str = "job_entry",
+    binary: bool = False,
+    references: dict[str, str] | None = None,
+    min_level: int = MIN_LEVEL,
+) -> Design:
+    """Complete cases on ``terms``; categorical levels with < min_level clients or no events combined.
+
+    Numeric terms enter as they are; yes/no items and text are categories (reference: most common).
+    """
+    references = references or {}
+    cc = frame.drop_nulls(terms)
+    notes, cols, names, rows = [], [], [], []
+    if cc.height < frame.height:
+        notes.append(
+            f"Complete cases: {frame.height - cc.height} of {frame.height} clients with a missing "
+            "control were left out."
+        )
+    y = cc[event].to_numpy().astype(float)
+    for term in terms:
+        col = cc[term]
+        if col.dtype.is_numeric() and not is_bool(term):
+            x = col.to_numpy().astype(float)
+            if np.ptp(x) == 0:
+                notes.append(f"{term} has one value in the model data and was left out.")
+                continue
+            cols.append(x)
+            names.append(term)
+            rows.append(dict(term=term, level="", reference=False, n=cc.height, events=int(y.sum())))
+            continue
+        yes_no = is_bool(term) and col.dtype.is_numeric()
+        values = col.cast(pl.Int8).replace_strict({0: "no", 1: "yes"}) if yes_no else col.cast(pl.Utf8)
+        v = values.to_numpy().astype(object)
+
+        def sparse(mask: np.ndarray) -> bool:
+            n, d = mask.sum(), y[mask].sum()
+            return n < min_level or d == 0 or (binary and d == n)
+
+        small = [lv for lv in np.unique(v) if sparse(v == lv)]
+        if small:
+            v = np.where(np.isin(v, small), COMBINED, v)
+        counts = {lv: int((v == lv).sum()) for lv in np.unique(v)}
+        ref = references.get(term, "no" if is_bool(term) else None)
+        if ref not in counts or ref == COMBINED:
+            ref = max((lv for lv in counts if lv != COMBINED), key=lambda lv: (counts[lv], lv), default=None)
+        if ref is not None and COMBINED in counts and sparse(v == COMBINED):
+            v = np.where(v == COMBINED, ref, v)
+        if small:
+            merged = "the reference level" if COMBINED not in v else f"'{COMBINED}'"
+            notes.append(f"{term}: sparse levels {', '.join(map(str, small))} combined into {merged}.")
+        levels = _level_order(term, list(np.unique(v)))
+        if len(levels) < 2:
+            notes.append(f"{term} has one level in the model data and was left out.")
+            continue
+        cc = cc.with_columns(pl.Series(term, v.astype(str)))
+        for lv in [ref, *(lv for lv in levels if lv != ref)]:
+            mask = v == lv
+            rows.append(
+                dict(term=term, level=lv, reference=lv == ref, n=int(mask.sum()), events=int(y[mask].sum()))
+            )
+            if lv != ref:
+                cols.append(mask.astype(float))
+                names.append(f"{term}[{lv}]")
+    X = np.column_stack(cols) if cols else np.zeros((cc.height, 0))
+    return Design(cc, X, names, rows, notes, frame.height - cc.height)
+
+
+# -------------------------------------------------------------------------------------- Cox
+
+
+def fit_cox(
+    frame: pl.DataFrame,
+    terms: list[str],
+    duration: str = "days_followed",
+    event: str = "job_entry",
+    cluster: str | None = "local_authority",
+    strata: str | None = None,
+    se: str = "cluster_t",
+    references: dict[str, str] | None = None,
+) -> ImpactResult:
+    """Cox model (statsmodels PHReg, Efron ties), cluster-robust sandwich x G/(G-1) with t(G-1).
+
+    ``se='robust'``: unclustered sandwich, normal. Not lifelines: its score residuals ignore ties.
+    """
+    keep = [duration, event, *terms, *(c for c in (cluster, strata) if c)]
+    d = design(frame.select(list(dict.fromkeys(keep))), terms, event, references=references)
+    if not d.names:
+        raise AnalysisError("The Cox model has no covariates left to estimate.")
+    n, events = d.frame.height, int(d.frame[event].sum())
+    if events == 0:
+        raise AnalysisError("No first job starts among the clients with complete data: no Cox model.")
+    clustered = se != "robust" and cluster is not None
+    g = d.frame[cluster].n_unique() if clustered else None
+    if clustered and g < 2:
+        raise AnalysisError("Clustered standard errors need at least two local authorities.")
+    groups = d.frame[cluster].to_numpy() if clustered else np.arange(n)
+    model = PHReg(
+        d.frame[duration].to_numpy().astype(float),
+        d.X,
+        status=d.frame[event].to_numpy().astype(float),
+        strata=d.frame[strata].to_numpy() if strata else None,
+        ties="efron",
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            res = model.fit()
+            # sandwich by hand: statsmodels leaves the score residual of a client censored before the
+            # first job start in their stratum as NaN (it is 0), which would make every SE NaN
+            scores = np.nan_to_num(model.score_residuals(res.params))
+            bread = np.linalg.inv(model.hessian(res.params))
+        except np.linalg.LinAlgError:
+            raise AnalysisError("The Cox model could not be fitted (collinear covariates).") from None
+    codes = np.unique(groups, return_inverse=True)[1]
+    meat = np.zeros((codes.max() + 1, scores.shape[1]))
+    np.add.at(meat, codes, scores)
+    beta, raw_se = np.asarray(res.params), np.sqrt(np.diag(bread @ meat.T @ meat @ bread))
+    if not (np.isfinite(beta).all() and np.isfinite(raw_se).all()) or np.abs(beta).max() > 15:
+        raise AnalysisError("The Cox model did not converge (a covariate perfectly predicts job entry).")
+    if clustered:
+        factor, dof = np.sqrt(g / (g - 1)), g - 1
+        std = raw_se * factor
+        crit, p = stats.t.ppf(0.975, dof), 2 * stats.t.sf(np.abs(beta / std), dof)
+        se_type = f"cluster-robust sandwich by {cluster} x G/(G-1), t({dof})"
+    else:
+        factor, dof, std = 1.0, None, raw_se
+        crit, p = stats.norm.ppf(0.975), 2 * stats.norm.sf(np.abs(beta / std))
+        se_type = "robust sandwich (HC0), normal"
+    est = dict(
+        zip(d.names, zip(beta, std, beta - crit * std, beta + crit * std, p, strict=True), strict=True)
+    )
+    out = []
+    for r in d.rows:
+        name = r["term"] if r["level"] == "" else f"{r['term']}[{r['level']}]"
+        b, s, lo, hi, pv = est.get(name, (None,) * 5)
+        out.append({**r, "estimate": b, "std_error": s, "ci_low": lo, "ci_high": hi, "p_value": pv})
+    f64 = dict.fromkeys(("estimate", "std_error", "ci_low", "ci_high", "p_value"), pl.Float64)
+    table = pl.DataFrame(out, schema_overrides=f64).select(
+        *CORE_COLUMNS,
+        "events",
+        pl.col("estimate").exp().alias("hazard_ratio"),
+        pl.col("ci_low").exp().alias("hr_ci_low"),
+        pl.col("ci_high").exp().alias("hr_ci_high"),
+    )
+    notes = [
+        "Cox proportional hazards model of time from engagement to first job start (censored at "
+        "discharge or the data cut); ties by Efron's method (statsmodels PHReg).",
+        *d.notes,
+    ]
+    if strata:
+        notes.append(f"{strata} enters as strata (its own baseline hazard), so it has no hazard ratio.")
+    if clustered:
+        notes.append(
+            f"Standard errors: cluster-robust sandwich (score residuals summed within {cluster}) times "
+            f"G/(G-1) (CR1); intervals and p-values from t with G-1 = {dof} df."
+        )
+    if clustered and g < 20:
+        notes.append(
+            f"Only {g} clusters: clustered standard errors are imprecise and may still be too small; "
+            "read the intervals as rough."
+        )
+    notes += [f"Fitting warning: {w.message}" for w in caught if issubclass(w.category, ConvergenceWarning)]
+    rhs = [t for t in terms if t in {r["term"] for r in d.rows}] + ([f"strata({strata})"] if strata else [])
+    card = {
+        "outcome": "time from engagement to first job start (days)",
+        "formula": f"Surv({duration}, {event}) ~ {' + '.join(rhs)}",
+        "n": n,
+        "events": events,
+        "clusters": g,
+        "se_type": se_type,
+        "df": dof,
+        "imputations": 0,
+        "software": f"statsmodels {statsmodels.__version__} PHReg",
+        "ties": "efron",
+        "se_factor": float(factor),
+        "dropped_missing": d.dropped,
+    }
+    return ImpactResult("cox", table, card, notes)
+
+
+def cox_model(store: Store, settings: Settings, integration: bool = False) -> ImpactResult:
+    """Cox model of time to first job on the settings' controls, clustered by local authority.
+
+    Local authority is a stratum; with ``integration=True`` integration strength replaces it.
+    """
+    frame = with_integration(analysis_frame(store, settings))
+    terms = [t for t in controls(settings) if t != "local_authority"]
+    if integration:
+        result = fit_cox(
+            frame,
+            [*terms, "integration_strength"],
+            se=settings.impact.se,
+            references={"integration_strength": INTEGRATION_REFERENCE},
+        )
+        result.card["areas_per_level"] = single_area_levels(
+            result, frame.drop_nulls([*terms, "integration_strength"])
+        )
+        result.notes.append(
+            "Integration strength is a property of areas: its hazard ratios compare a handful of areas "
+            "and are weak evidence."
+        )
+    else:
+        strata = "local_authority" if "local_authority" in controls(settings) else None
+        result = fit_cox(frame, terms, strata=strata, se=settings.impact.se)
+    if settings.impact.se == "wild":
+        result.notes.append(
+            "No wild bootstrap for the Cox model: clustered sandwich with t(G-1) used instead."
+        )
+    return result

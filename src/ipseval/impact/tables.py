@@ -1,0 +1,114 @@
+"""Impact results as ResultTables, so model output passes through disclosure control like the rest.
+
+A model's table counts people per level (``n``, and ``events`` where given): those are protected,
+and every estimate for a level is guarded by that level's n, so an odds ratio for a band of three
+clients is never shown. Model cards (N, events, clusters, SE type...) become one table too.
+"""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+
+from ..results import ResultTable, RowsAddUp
+from .result import ImpactResult
+
+_COUNT_COLUMNS = ("n", "events", "treated_n", "comparison_n")
+_LABELS = ("term", "level", "reference")
+
+CARD_FIELDS = ("outcome", "formula", "n", "events", "clusters", "se_type", "df", "imputations", "software")
+
+
+def result_table(result: ImpactResult, key: str, title: str) -> ResultTable:
+    """One impact result as a ResultTable: counts protected, estimates guarded by their n."""
+    df = result.table
+    counts = [c for c in _COUNT_COLUMNS if c in df.columns]
+    df = df.with_columns(pl.col(c).cast(pl.Int64) for c in counts)
+    numeric = [
+        c
+        for c, dtype in df.schema.items()
+        if c not in counts and c not in _LABELS and dtype.is_numeric() and c != "df"
+    ]
+    guard = "n" if "n" in counts else (counts[0] if counts else None)
+    return ResultTable(
+        key=key,
+        title=title,
+        data=df,
+        dims=[c for c in _LABELS if c in df.columns],
+        counts=counts,
+        guarded=dict.fromkeys(numeric, guard) if guard else {},
+        # a term's levels add up to the model's N (and events), which the model card publishes
+        additive=[RowsAddUp(c, ("term",)) for c in ("n", "events") if c in counts and "term" in df.columns],
+        columns={
+            "term": "model term (variable)",
+            "level": "category of a categorical term; blank for a numeric term",
+            "reference": "true on the reference level (shown as Ref)",
+            "estimate": "estimate on the model's own scale (log-odds, log-hazard, or probability for effects)",
+            "std_error": "standard error of estimate",
+            "ci_low": "95% interval, lower (estimate scale)",
+            "ci_high": "95% interval, upper (estimate scale)",
+            "p_value": "p-value",
+            "n": "people in the level (or in the model, for a numeric term)",
+            "odds_ratio": "exp(estimate) for a logit",
+            "ame": "average marginal effect (probability; x100 = percentage points)",
+            "hazard_ratio": "exp(estimate) for a hazard model",
+        },
+        notes=list(result.notes),
+    )
+
+
+def model_cards(results: dict[str, ImpactResult]) -> ResultTable:
+    """One row per fitted model: what it is and how it was fitted (for the methods appendix)."""
+    rows = []
+    for key, r in results.items():
+        card = dict(r.card)
+        row = {"model": key, "analysis": r.name}
+        for f in CARD_FIELDS:
+            v = card.pop(f, None)
+            row[f] = (
+                None
+                if v is None
+                else (
+                    v
+                    if isinstance(v, int | float) and f in ("n", "events", "clusters", "df", "imputations")
+                    else str(v)
+                )
+            )
+        row["details"] = json.dumps(card, default=str, sort_keys=True) if card else ""
+        rows.append(row)
+    schema = {
+        "model": pl.Utf8,
+        "analysis": pl.Utf8,
+        "outcome": pl.Utf8,
+        "formula": pl.Utf8,
+        "n": pl.Int64,
+        "events": pl.Int64,
+        "clusters": pl.Int64,
+        "se_type": pl.Utf8,
+        "df": pl.Float64,
+        "imputations": pl.Int64,
+        "software": pl.Utf8,
+        "details": pl.Utf8,
+    }
+    data = pl.DataFrame(
+        [{k: (int(v) if schema[k] == pl.Int64 and v is not None else v) for k, v in r.items()} for r in rows],
+        schema=schema,
+    )
+    return ResultTable(
+        key="model_cards",
+        title="Model cards",
+        data=data,
+        dims=["model", "analysis"],
+        counts=["n", "events"],
+        columns={
+            "model": "key of the model's table in results.json",
+            "formula": "the model in R formula notation",
+            "n": "people (or person-periods) in the model",
+            "events": "outcomes observed (e.g. job entries)",
+            "clusters": "clusters for the standard errors (local authorities)",
+            "se_type": "how standard errors were computed",
+            "df": "degrees of freedom for t-based intervals",
+            "imputations": "multiple imputations pooled by Rubin's rules (0 = complete cases)",
+        },
+    )
