@@ -164,6 +164,9 @@ def demo(
     clients: Annotated[int, typer.Option("--clients", "-n", min=10, help="Number of clients.")] = 718,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 2019,
     clean: Annotated[bool, typer.Option("--clean", help="Leave out the deliberately invalid rows.")] = False,
+    comparison: Annotated[
+        bool, typer.Option("--comparison", help="Also write a comparison group (people not referred).")
+    ] = False,
     meetings_per_client: Annotated[
         float | None,
         typer.Option("--meetings-per-client", help="Mean meetings per client (default: realistic)."),
@@ -175,7 +178,9 @@ def demo(
     with _progress() as p:
         p.add_task(f"generating {clients:,} clients", total=None)
         kwargs = {} if meetings_per_client is None else {"meetings_per_client": meetings_per_client}
-        rows = write_demo(directory, n_clients=clients, seed=seed, clean=clean, **kwargs)
+        rows = write_demo(
+            directory, n_clients=clients, seed=seed, clean=clean, comparison=comparison, **kwargs
+        )
     console.print(f"Demo data written to [bold]{directory}[/] (seed {seed}):")
     for name, n in rows.items():
         console.print(f"  {name:<20} {n:>12,} rows")

@@ -26,6 +26,7 @@ import polars as pl
 from .areas import AREAS
 from .areas import Area as Area
 from .columns import DEMO_TABLES
+from .comparison import comparison_table
 from .days import DATA_CUT
 from .days import SERVICE_START as SERVICE_START
 from .generate import _generate
@@ -86,8 +87,13 @@ def write_demo(
     interviews: bool = True,
     *,
     meetings_per_client: float | None = None,
+    comparison: bool = False,
 ) -> dict[str, int]:
-    """Write ``<table>.csv`` for each demo table (and ``interviews/``); return data rows per table."""
+    """Write ``<table>.csv`` for each demo table (and ``interviews/``); return data rows per table.
+
+    ``comparison=True`` also writes ``comparison.csv``: IPS clients and twice as many synthetic
+    people not referred, for the comparison-group analysis (its bootstrap takes a minute or two).
+    """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     tables = generate_demo(n_clients, seed, clean, meetings_per_client=meetings_per_client)
@@ -100,6 +106,10 @@ def write_demo(
         target.mkdir(exist_ok=True)
         for path in interview_files():
             shutil.copyfile(path, target / path.name)
+    if comparison:
+        people = comparison_table(tables["clients"], tables["jobs"], seed)
+        people.write_csv(out / "comparison.csv", null_value="", line_terminator="\n")
+        written["comparison"] = people.height
     (out / "ipseval.toml").write_text(DEMO_SETTINGS.format(data_cut=DATA_CUT.isoformat()), encoding="utf-8")
     return written
 

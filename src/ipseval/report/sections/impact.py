@@ -255,7 +255,12 @@ def _comparison(pub: PublishedEvaluation) -> dict[str, Any] | None:
         ],
         rows=[{"method": "Weighting (IPW)" if k.endswith("ipw") else "Matching", **r} for k, r in found],
     )
-    return {"table": table, "notes": list(dict.fromkeys(n for k, _r in found for n in pub.table(k).notes))}
+    balance = pub.table(f"{found[0][0]}_balance")
+    return {
+        "table": table,
+        "notes": list(dict.fromkeys(n for k, _r in found for n in pub.table(k).notes)),
+        "balance": balance.data if balance is not None and balance.data.height else None,
+    }
 
 
 def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
