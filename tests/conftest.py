@@ -31,3 +31,25 @@ def make_store(tmp_path: Path):
     yield _make
     for s in opened:
         s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_store_and_settings(tmp_path_factory):
+    """The 718-client demo (with its ipseval.toml), validated and imported once per test session."""
+    from ipseval import demo
+    from ipseval.settings import load_settings
+    from ipseval.validate import load
+
+    d = tmp_path_factory.mktemp("demo") / "data"
+    demo.write_demo(d, interviews=False)
+    settings = load_settings(search_dir=d)
+    ds = load(d, settings)
+    db = d.parent / "store.duckdb"
+    import_dataset(db, ds.tables, settings, ds.data_cut, row_counts=ds.row_counts)
+    with Store(db) as store:
+        yield store, settings
+
+
+@pytest.fixture
+def demo_store(demo_store_and_settings):
+    return demo_store_and_settings[0]

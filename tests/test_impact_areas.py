@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from math import comb
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -20,12 +19,9 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from ipseval import demo
 from ipseval.disclosure import protect
 from ipseval.impact import areas
-from ipseval.settings import Settings, load_settings
-from ipseval.store import Store, import_dataset
-from ipseval.validate import load
+from ipseval.settings import Settings
 
 CUT = date(2021, 6, 30)
 ENGAGED = date(2020, 1, 13)
@@ -67,18 +63,6 @@ def tiny_tables(with_areas: bool = True) -> dict[str, pl.DataFrame]:
 @pytest.fixture
 def tiny(make_store):
     return make_store(tiny_tables(), CUT, SETTINGS)
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    d: Path = tmp_path_factory.mktemp("demo") / "data"
-    demo.write_demo(d, interviews=False)
-    settings = load_settings(search_dir=d)
-    ds = load(d, settings)
-    db = d.parent / "store.duckdb"
-    import_dataset(db, ds.tables, settings, ds.data_cut, row_counts=ds.row_counts)
-    with Store(db) as store:
-        yield store
 
 
 def _row(df: pl.DataFrame, **where) -> dict:

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 from scipy import stats
 
-from ipseval import demo
 from ipseval.impact import CORE_COLUMNS, ImpactResult
 from ipseval.impact.flat import logit
 from ipseval.impact.imputation import impute_and_fit, pool, rubin
 from ipseval.impact.published import published_model
-from ipseval.settings import load_settings
-from ipseval.store import Store, import_dataset
-from ipseval.validate import load
 
 
 def test_rubin_rules_by_hand():
@@ -124,16 +119,9 @@ def test_impute_and_fit_fills_only_observed_categories_and_is_seeded():
     assert again.table.equals(r.table)
 
 
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    d: Path = tmp_path_factory.mktemp("demo") / "data"
-    demo.write_demo(d, interviews=False)
-    settings = load_settings(search_dir=d)
-    ds = load(d, settings)
-    db = d.parent / "store.duckdb"
-    import_dataset(db, ds.tables, settings, ds.data_cut, row_counts=ds.row_counts)
-    with Store(db) as store:
-        yield store, settings
+@pytest.fixture
+def demo_store(demo_store_and_settings):
+    return demo_store_and_settings
 
 
 def test_published_model_on_the_demo_shows_large_rising_band_odds_ratios(demo_store):

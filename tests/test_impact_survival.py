@@ -10,7 +10,6 @@ Tiny service (data cut 2021-06-30; everyone engaged 2020-01-13, so followed 534 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -20,12 +19,10 @@ from lifelines.statistics import multivariate_logrank_test
 from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 
-from ipseval import demo, metrics
+from ipseval import metrics
 from ipseval.disclosure import protect
 from ipseval.impact import survival
-from ipseval.settings import Settings, load_settings
-from ipseval.store import Store, import_dataset
-from ipseval.validate import load
+from ipseval.settings import Settings
 
 CUT = date(2021, 6, 30)
 ENGAGED = date(2020, 1, 13)
@@ -70,19 +67,6 @@ TINY_SETTINGS = Settings.model_validate({"definitions": {"model_controls": ["sex
 @pytest.fixture
 def tiny(make_store):
     return make_store(tiny_tables(), CUT, TINY_SETTINGS)
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    """The 718-client demo, validated and imported (no report)."""
-    d: Path = tmp_path_factory.mktemp("demo") / "data"
-    demo.write_demo(d, interviews=False)
-    settings = load_settings(search_dir=d)
-    ds = load(d, settings)
-    db = d.parent / "store.duckdb"
-    import_dataset(db, ds.tables, settings, ds.data_cut, row_counts=ds.row_counts)
-    with Store(db) as store:
-        yield store
 
 
 def _row(df: pl.DataFrame, **where) -> dict:
