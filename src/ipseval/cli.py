@@ -330,6 +330,12 @@ def _read_flat(path: Path):
         ) from None
 
 
+def _require_columns(file: Path, df, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise Fatal(f"{file}: no column named {', '.join(missing)} (columns: {', '.join(df.columns)})")
+
+
 def _split(values: str | None) -> list[str]:
     return [v.strip() for v in (values or "").split(",") if v.strip()]
 
@@ -401,11 +407,7 @@ def model(
 
     df = _read_flat(file)
     refs = dict(item.split("=", 1) for item in _split(reference) if "=" in item)
-    missing = [
-        c for c in [outcome, *_split(terms), *refs, *([cluster] if cluster else [])] if c not in df.columns
-    ]
-    if missing:
-        raise Fatal(f"{file}: no column named {', '.join(missing)} (columns: {', '.join(df.columns)})")
+    _require_columns(file, df, [outcome, *_split(terms), *refs, *([cluster] if cluster else [])])
     result = logit(df, outcome=outcome, terms=_split(terms), reference=refs or None, cluster=cluster, se=se)
     _show_impact(result, "model", f"Logistic regression of {outcome}", policy, as_json)
 
@@ -427,9 +429,7 @@ def compare(
     from .impact.compare import compare as compare_groups
 
     df = _read_flat(file)
-    missing = [c for c in [treatment, outcome, *_split(covariates)] if c not in df.columns]
-    if missing:
-        raise Fatal(f"{file}: no column named {', '.join(missing)} (columns: {', '.join(df.columns)})")
+    _require_columns(file, df, [treatment, outcome, *_split(covariates)])
     if method not in ("ipw", "match"):
         raise Fatal(f"--method must be ipw or match, not {method!r}")
     with _progress() as p:
