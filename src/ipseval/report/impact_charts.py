@@ -15,6 +15,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
+from ..schema import CHARACTERISTICS
 from .charts import (
     _RC,
     ACCENT,
@@ -32,6 +33,8 @@ from .charts import (
 from .format import pct, ratio
 
 Value = Any
+# characteristics the labels module knows; other covariates (e.g. a user's own) keep their names
+CHARACTERISTIC_NAMES = {c.name for c in CHARACTERISTICS}
 
 
 def forest(
@@ -190,8 +193,22 @@ def love_plot_svg(
 ) -> Markup:
     """Absolute SMD per covariate level before (grey) and after (teal), with the 0.1 line (SVG)."""
     from ..impact.balance import SMD_THRESHOLD, love_plot_data
+    from ..labels import characteristic_label, code_label
+
+    def readable(covariate: str, level: str) -> str:
+        if covariate in ("ps_logit", "propensity score (logit)") or covariate not in CHARACTERISTIC_NAMES:
+            return f"{covariate}: {level}" if level else covariate
+        name = characteristic_label(covariate)
+        if not level:
+            return name
+        return f"{name}: {'missing' if level == '(missing)' else code_label(covariate, level)}"
 
     data = love_plot_data(balance)
+    data = data.with_columns(
+        pl.struct("covariate", "level")
+        .map_elements(lambda r: readable(r["covariate"], r["level"] or ""), return_dtype=pl.Utf8)
+        .alias("label")
+    )
     labels = list(dict.fromkeys(data["label"].to_list()))
     ys = {label: i for i, label in enumerate(reversed(labels))}
     with matplotlib.rc_context(_RC):
