@@ -23,7 +23,7 @@ import polars as pl
 import pytest
 
 from ipseval.impact import CORE_COLUMNS, AnalysisError
-from ipseval.impact.data import analysis_frame
+from ipseval.impact.data import analysis_frame, meeting_days
 from ipseval.impact.dose import (
     compare_with_published_note,
     discrete_time_hazard,
@@ -134,6 +134,9 @@ def test_vectorised_builder_matches_a_loop_over_clients(tmp_path: Path):
     with Store(tmp_path / "s.duckdb") as store:
         frame, meetings = analysis_frame(store, st), attended_meetings(store)
         pp = build_person_periods(frame, meetings, st, period_days=21)
+        # the integer form the models use (client row, days since engagement) gives the same rows
+        assert build_person_periods(frame, meeting_days(store), st, period_days=21).equals(pp)
+        assert frame["client_index"].to_list() == list(range(frame.height))
     by_client: dict[str, list[int]] = {}
     for cid, d, eng in meetings.join(
         frame.select("client_id", "engagement_date"), on="client_id"

@@ -155,7 +155,7 @@ def test_table_has_reference_rows_in_band_order_and_a_complete_card():
     assert _row(r, "band", "20+")["odds_ratio"] == pytest.approx(np.exp(_row(r, "band", "20+")["estimate"]))
     card = r.card
     assert card["formula"] == "y ~ band + z" and card["n_dropped"] == 7 and card["n"] == df.height - 7
-    assert card["converged"] and card["software"].startswith("statsmodels")
+    assert card["converged"] and card["software"].startswith("ipseval")
     assert card["reference_levels"] == {"band": "1-4"}
     other = logit(df, "y", ["band", "z"], cluster="area", reference={"band": "20+"})
     assert other.table["level"].to_list()[1] == "20+"
@@ -208,3 +208,106 @@ def test_pandas_and_polars_give_the_same_table():
     a = logit(df, "y", ["x", "band"], cluster="area")
     b = logit(pd.DataFrame(df.to_dict(as_series=False)), "y", ["x", "band"], cluster="area")
     assert a.table.equals(b.table)
+
+
+def _person_periods(n=300, seed=11) -> pl.DataFrame:
+    """Clients with fixed characteristics (area, sex, age) followed over periods with changing meetings."""
+    rng = np.random.default_rng(seed)
+    periods = rng.integers(1, 9, n)
+    cid = np.repeat(np.arange(n), periods)
+    t = np.concatenate([np.arange(k) for k in periods])
+    area = rng.integers(0, 6, n)[cid]
+    sex = rng.choice(["female", "male"], n)[cid]
+    age = rng.normal(40, 10, n)[cid]
+    meetings = rng.poisson(2, len(cid))
+    eta = -2 + 0.2 * meetings - 0.1 * t + 0.3 * (sex == "male") + 0.01 * (age - 40)
+    return pl.DataFrame(
+        {
+            "client": [f"c{i:04d}" for i in cid],
+            "event": (rng.random(len(cid)) < 1 / (1 + np.exp(-eta))).astype(int),
+            "meetings": meetings,
+            "time": np.where(t < 2, "0-1", np.where(t < 5, "2-4", "5+")),
+            "sex": sex,
+            "age": age,
+            "area": [f"a{i}" for i in area],
+        }
+    )
+
+
+@pytest.mark.parametrize("se", ["cluster_t", "robust", "model"])
+def test_units_and_row_blocks_change_nothing_but_speed(monkeypatch, se):
+    """A person-period table factored by client, and split into blocks of a few rows, gives the same fit."""
+    from ipseval.impact import design
+
+    df = _person_periods()
+    terms = ["meetings", "time", "sex", "age", "area"]
+    plain = logit(df, "event", terms, cluster="area", se=se)
+    factored = logit(
+        df.sample(fraction=1.0, shuffle=True, seed=2), "event", terms, cluster="area", se=se, unit="client"
+    )
+    monkeypatch.setattr(design, "BLOCK_ROWS", 37)
+    blocked = logit(df, "event", terms, cluster="area", se=se, unit="client")
+    for other in (factored, blocked):
+        for col in ("estimate", "std_error", "p_value", "ame", "ame_std_error"):
+            np.testing.assert_allclose(other.table[col].to_numpy(), plain.table[col].to_numpy(), rtol=1e-9)
+        assert other.table["n"].to_list() == plain.table["n"].to_list()
+    # statsmodels on the full dense matrix agrees too
+    X = pd.get_dummies(df.to_pandas()[terms], drop_first=True, dtype=float)
+    ref = sm.Logit(df["event"].to_numpy(), sm.add_constant(X)).fit(disp=0, method="newton", tol=1e-12)
+    np.testing.assert_allclose(
+        plain.table.drop_nulls("estimate")["estimate"].to_numpy().sum(), ref.params.sum(), rtol=1e-8
+    )
+    assert plain.card["log_likelihood"] == pytest.approx(ref.llf, rel=1e-10)
+
+
+def test_ame_terms_limits_marginal_effects_without_changing_them():
+    df = _person_periods(seed=12)
+    terms = ["meetings", "time", "sex", "area"]
+    full = logit(df, "event", terms, cluster="area")
+    some = logit(df, "event", terms, cluster="area", unit="client", ame_terms=["meetings", "time"])
+    kept = some.table.filter(pl.col("term").is_in(["meetings", "time"]) & ~pl.col("reference"))
+    want = full.table.filter(pl.col("term").is_in(["meetings", "time"]) & ~pl.col("reference"))
+    np.testing.assert_allclose(kept["ame"].to_numpy(), want["ame"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(kept["ame_std_error"].to_numpy(), want["ame_std_error"].to_numpy(), rtol=1e-9)
+    others = some.table.filter(pl.col("term").is_in(["sex", "area"]))
+    assert others.height == 2 + 6 and others["ame"].null_count() == others.height
+
+
+def test_unit_frame_holds_client_terms_once_and_gives_the_same_fit():
+    """Client characteristics in their own table (one row per client) give the same model as repeating them."""
+    df = _person_periods(seed=13)
+    df = df.with_columns(age=pl.when(pl.col("client") == "c0007").then(None).otherwise("age"))
+    terms = ["meetings", "time", "sex", "age", "area"]
+    repeated = logit(df, "event", terms, cluster="area")
+    clients = (
+        df.unique("client", keep="first")
+        .select("client", "sex", "age", "area")
+        .sort("client", descending=True)
+    )
+    rows = df.select("client", "event", "meetings", "time")
+    split = logit(rows, "event", terms, cluster="area", unit="client", unit_frame=clients)
+    for col in ("estimate", "std_error", "p_value", "ame", "ame_std_error"):
+        np.testing.assert_allclose(split.table[col].to_numpy(), repeated.table[col].to_numpy(), rtol=1e-9)
+    assert split.table["n"].to_list() == repeated.table["n"].to_list()
+    assert split.card["n"] == repeated.card["n"] and split.card["n_dropped"] == repeated.card["n_dropped"] > 0
+
+
+def test_warm_start_from_a_sample_changes_the_path_not_the_estimates(monkeypatch):
+    from ipseval.impact import flat
+
+    df = _person_periods(n=2000, seed=14)
+    terms = ["meetings", "time", "sex", "age", "area"]
+    cold = logit(df, "event", terms, cluster="area", unit="client")
+    monkeypatch.setattr(flat, "WARM_START_ROWS", 100)
+    monkeypatch.setattr(flat, "WARM_START_UNITS", 400)
+    starts = []
+    original = flat._warm_start
+    monkeypatch.setattr(flat, "_warm_start", lambda d: starts.append(original(d)) or starts[-1])
+    warm = logit(df, "event", terms, cluster="area", unit="client")
+    np.testing.assert_allclose(
+        warm.table["estimate"].to_numpy(), cold.table["estimate"].to_numpy(), rtol=1e-8
+    )
+    np.testing.assert_allclose(
+        warm.table["std_error"].to_numpy(), cold.table["std_error"].to_numpy(), rtol=1e-7
+    )
+    assert starts[0] is not None and warm.card["iterations"] <= cold.card["iterations"]

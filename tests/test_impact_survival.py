@@ -228,7 +228,7 @@ def test_cox_matches_lifelines_without_ties():
 
 def test_stratified_cox_matches_lifelines():
     # two strata of five areas; clients censored before their stratum's first job start have a zero
-    # score residual (statsmodels returns NaN for them, which fit_cox sets to 0)
+    # score residual (statsmodels returns NaN for them; ipseval.impact.cox gives 0)
     df = simulated().with_columns(
         pl.col("local_authority").str.slice(2).cast(pl.Int64).mod(2).alias("site"),
         pl.when(pl.int_range(pl.len()) < 5)
@@ -268,7 +268,7 @@ def test_cox_with_tied_weeks_matches_lifelines_efron_and_not_breslow():
 
 def test_cox_standard_errors_do_not_depend_on_row_order_with_ties():
     # lifelines' score residuals ignore ties (its own TODO), so its clustered SEs change with the
-    # order of tied rows; statsmodels' do not, which is why fit_cox uses PHReg
+    # order of tied rows; statsmodels PHReg's do not, nor do ours (test_impact_cox: they are equal)
     df = simulated(whole_weeks=True)
     se = [_ours(df.sample(fraction=1.0, shuffle=True, seed=s))[2] for s in (0, 1)]
     assert se[0] == pytest.approx(se[1], rel=1e-9)

@@ -8,6 +8,9 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from ipseval.ingest import InputError, RawDataset, read_source
 from ipseval.ingest.template import write_template
@@ -241,6 +244,72 @@ def test_excel_workbook_renamed_to_csv_is_input_error(tmp_path):
     root.mkdir()
     openpyxl.Workbook().save(root / "clients.csv")
     assert "Excel workbook renamed" in input_error(root)
+
+
+def test_padding_is_trimmed_wherever_it_can_occur(tmp_path):
+    head = "client_id,local_authority,referral_date,sex"
+    rows = [
+        "C1,Leeds,2023-01-01,female",  # nothing to trim
+        "C2, York ,2023-01-02,male",  # spaces around a value
+        'C3,"Hull",2023-01-03,"  "',  # quoted value; quoted blank
+        "C4,Leeds\t,2023-01-04,\u00a0male",  # tab; no-break space
+        "C5,Leeds,2023-01-05,",  # empty last cell
+    ]
+    for sep in ("\n", "\r\n"):
+        root = write_folder(tmp_path / f"d{len(sep)}", {"clients.csv": sep.join([head, *rows]) + sep})
+        frame = read(root).tables["clients"].frame
+        assert frame["local_authority"].to_list() == ["Leeds", "York", "Hull", "Leeds", "Leeds"]
+        assert frame["sex"].to_list() == ["female", "male", None, "male", None]
+
+
+def test_only_columns_with_padded_values_are_trimmed(tmp_path, monkeypatch):
+    import ipseval.ingest.csv as ingest_csv
+
+    content = f"{CLIENTS_HEAD},sex\r\nC1,Tower Hamlets,2023-01-01, female\r\nC2,Leeds,2023-01-02,male\r\n"
+    root = write_folder(tmp_path / "d", {"clients.csv": content})
+    trimmed: list[list[str]] = []
+    clean = ingest_csv._clean
+    monkeypatch.setattr(ingest_csv, "_clean", lambda df, cols: trimmed.append(cols) or clean(df, cols))
+    frame = read(root).tables["clients"].frame
+    assert trimmed == [["_c3"]]  # sex only: the space in "Tower Hamlets" is inside the value
+    assert frame["local_authority"].to_list() == ["Tower Hamlets", "Leeds"]
+    assert frame["sex"].to_list() == ["female", "male"]
+
+
+_csv_cell = st.one_of(
+    st.text(alphabet="a1 ", max_size=4),
+    st.text(alphabet=["a", "1", " ", "\t", "\r", "\n", '"', ",", "\u00a0", "\u3000", "\x0b"], max_size=4),
+)
+
+
+@hsettings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.tuples(_csv_cell, _csv_cell, _csv_cell), max_size=6), crlf=st.booleans())
+def test_skipping_the_trim_never_changes_what_is_read(rows, crlf):
+    """Whatever bytes a file holds, reading it gives what trimming every cell would give."""
+    import tempfile
+
+    import ipseval.ingest.csv as ingest_csv
+
+    sep = "\r\n" if crlf else "\n"
+    text = sep.join([CLIENTS_HEAD, *(",".join(r) for r in rows)]) + sep
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "clients.csv"
+        path.write_text(text, encoding="utf-8", newline="")
+        try:
+            got = ingest_csv.read_csv_table(path, "clients", Settings())
+        except InputError as e:
+            got = str(e)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(ingest_csv, "_columns_to_trim", lambda path, df, columns: columns)
+            try:
+                want = ingest_csv.read_csv_table(path, "clients", Settings())
+            except InputError as e:
+                want = str(e)
+    if isinstance(want, str):
+        assert got == want
+    else:
+        assert got.frame.equals(want.frame)
+        assert got.read_problems == want.read_problems
 
 
 # -- mapping ---------------------------------------------------------------------------------------

@@ -71,3 +71,19 @@ def test_settings_are_kept_with_the_data(tmp_path):
 def test_missing_store_is_a_plain_error(tmp_path):
     with pytest.raises(StoreError, match="no store here"):
         Store(tmp_path / "nothing.duckdb")
+
+
+def test_new_store_uses_the_faster_storage_format_and_old_stores_still_import(tmp_path):
+    db = tmp_path / "s.duckdb"
+    import_dataset(db, {"clients": _clients(["x"])}, Settings(), CUT)
+    con = duckdb.connect(str(db), read_only=True)
+    version = con.sql("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 's'")
+    expected = store_mod._STORAGE.get("storage_compatibility_version", "v1.0.0")
+    assert version.fetchone()[0].startswith(expected)
+    con.close()
+
+    old = tmp_path / "old.duckdb"
+    duckdb.connect(str(old)).close()  # a store file made with DuckDB's default format
+    import_dataset(old, {"clients": _clients(["x", "y"])}, Settings(), CUT)
+    with Store(old) as s:
+        assert s.table("clients").height == 2

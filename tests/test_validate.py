@@ -449,6 +449,49 @@ def test_rows_read_always_equal_rows_used_plus_rows_rejected(tmp_path, clients, 
         assert rejected.filter(pl.col("table") == r["table"]).height == r["rows_rejected"]
 
 
+@hsettings(max_examples=60, deadline=None)
+@given(
+    ids=st.lists(st.sampled_from(["a", "b", "c", "x", None]), max_size=40),
+    grouped=st.booleans(),
+)
+def test_joining_clients_run_by_run_gives_the_plain_join(ids, grouped):
+    """Rows of one client listed together are looked up once per run; the result must not change."""
+    from ipseval.validate import _join_clients
+
+    if grouped:
+        ids = sorted(ids, key=lambda v: (v is None, v or ""))
+    lookup = pl.DataFrame(
+        {
+            "client_id": ["a", "b", "c", "d"],
+            "_crow": [2, 3, 4, 5],
+            "referral_date": [date(2020, 1, d) for d in (1, 2, 3, 4)],
+            "_ok": [True, False, True, True],
+        }
+    )
+    s = pl.Series("client_id", ids, dtype=pl.Utf8)
+    plain = s.to_frame().join(lookup, on="client_id", how="left", maintain_order="left").drop("client_id")
+    assert _join_clients(s, lookup).equals(plain)
+
+
+def test_a_client_whose_rows_are_listed_together_is_checked_like_any_other(tmp_path):
+    dates = ("2023-01-02", "2023-01-03", "2023-01-04", "2023-01-05", "2022-12-01")
+    meetings = "client_id,meeting_date\n" + "".join(
+        f"{c},{d}\n" for c in ("C1", "C2", "C9", "C3") for d in dates
+    )
+    ds = run(
+        tmp_path,
+        clients=f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\nC2,Leeds,not a date\nC3,York,2022-11-01\n",
+        meetings=meetings,
+    )
+    got = [(row, column, message) for row, column, _, message in errors(ds, "meetings")]
+    assert got == [
+        (6, "meeting_date", "before the client's referral_date (2023-01-01)"),
+        *[(r, "client_id", "client row rejected (see clients row 3)") for r in range(7, 12)],
+        *[(r, "client_id", "client_id not found in clients") for r in range(12, 17)],
+    ]
+    assert_balanced(ds)
+
+
 def test_every_table_of_the_standard_has_a_contract():
     for name in TABLES:
         assert contract(name).columns

@@ -128,7 +128,8 @@ def _expected_model(frame: pl.DataFrame, settings: Settings) -> tuple[ImpactResu
     kept = list(dict.fromkeys(r["term"] for r in d.rows))
     refs = {r["term"]: r["level"] for r in d.rows if r["reference"]}
     try:
-        model = logit(d.frame, "job_entry", kept, reference=refs, se="model")  # only predictions are used
+        # only predictions are used: no marginal effects
+        model = logit(d.frame, "job_entry", kept, reference=refs, se="model", ame_terms=[])
     except ModelError as exc:
         raise AnalysisError(f"The model for expected job entries cannot be fitted: {exc}.") from None
     model.name = "area_expected_logit"
@@ -284,7 +285,7 @@ def _integration_logit(frame: pl.DataFrame, settings: Settings) -> tuple[ImpactR
     try:
         res = logit(
             d.frame, "job_entry", kept, reference=refs, cluster="local_authority", se=se,
-            bootstrap_reps=imp.bootstrap_reps, seed=imp.seed,
+            bootstrap_reps=imp.bootstrap_reps, seed=imp.seed, ame_terms=["integration_strength"],
         )  # fmt: skip
     except ModelError as exc:
         return None, [f"No adjusted comparison: {exc}."]

@@ -7,6 +7,9 @@ multiple imputation and complete-case analyses see what is really missing.
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
+
 import polars as pl
 
 from ..schema import CLIENTS, UNKNOWN
@@ -17,15 +20,34 @@ from ..store import Store
 NUMERIC_CONTROLS = ("age", "work_confidence")
 
 
+# Frames read from a store, kept while the Store object lives: an evaluation's models all start
+# from the same clients (a million-client query takes about two seconds). Frames are never
+# changed in place (polars returns new frames), so sharing them is safe; a store is read-only
+# while it is open for an evaluation.
+_READS: weakref.WeakKeyDictionary[Store, dict[str, pl.DataFrame]] = weakref.WeakKeyDictionary()
+
+
+def read_once(store: Store, key: str, read: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """``read()`` the first time per open store and key; the same frame afterwards."""
+    cache = _READS.setdefault(store, {})
+    if key not in cache:
+        cache[key] = read()
+    return cache[key]
+
+
 def analysis_frame(store: Store, settings: Settings) -> pl.DataFrame:
     """Clients in the job-entry denominator with outcome, meetings, follow-up and controls.
 
-    Columns: client_id, local_authority, referral_year, integration_strength, co_located,
+    Columns: client_id, client_index (the row number, 0 first, as in :func:`meeting_days`), local_authority, referral_year, integration_strength, co_located,
     engagement_date, discharge_date, follow_up_end, job_entry (0/1), first_job_start,
     days_to_first_job, days_followed (engagement to first job or end of follow-up), meetings
     (attended, whole caseload), meeting_band (settings' bands; null for no meetings), and every
     clients characteristic (codes with 'unknown' as null; booleans as 0/1).
     """
+    return read_once(store, "analysis_frame", lambda: _read_analysis_frame(store))
+
+
+def _read_analysis_frame(store: Store) -> pl.DataFrame:
     characteristics = [
         c.name
         for c in CLIENTS.columns
@@ -43,7 +65,8 @@ def analysis_frame(store: Store, settings: Settings) -> pl.DataFrame:
     cols = ", ".join(f"c.{name}" for name in characteristics)
     df = store.query(
         f"""
-        SELECT o.client_id, o.local_authority, o.referral_year,
+        SELECT o.client_id, (row_number() OVER (ORDER BY o.client_id) - 1)::INTEGER AS client_index,
+               o.local_authority, o.referral_year,
                a.integration_strength, a.co_located,
                o.engagement_date, o.discharge_date, o.follow_up_end,
                CAST(o.job_entry AS INTEGER) AS job_entry,
@@ -67,6 +90,30 @@ def analysis_frame(store: Store, settings: Settings) -> pl.DataFrame:
         elif col.type == "bool":
             fixes.append(pl.col(name).cast(pl.Int8).alias(name))
     return df.with_columns(fixes)
+
+
+def meeting_days(store: Store) -> pl.DataFrame:
+    """Attended meetings of clients in the job-entry denominator as two integer columns.
+
+    client_index: the client's row in :func:`analysis_frame`; day: days from engagement to the
+    meeting (negative = before engagement). Integers rather than ids and dates: a million clients
+    have about 25 million meetings, and strings would cost seconds to move and join.
+    """
+
+    def read() -> pl.DataFrame:
+        return store.query(
+            """
+            WITH d AS (
+                SELECT client_id, engagement_date,
+                       (row_number() OVER (ORDER BY client_id) - 1)::INTEGER AS client_index
+                FROM client_outcomes WHERE in_denominator
+            )
+            SELECT d.client_index, date_diff('day', d.engagement_date, m.meeting_date)::INTEGER AS day
+            FROM attended_meetings m JOIN d ON d.client_id = m.client_id
+            """
+        )
+
+    return read_once(store, "meeting_days", read)
 
 
 def controls(settings: Settings) -> list[str]:

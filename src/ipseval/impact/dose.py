@@ -24,7 +24,7 @@ import polars as pl
 
 from ..settings import Settings
 from ..store import Store
-from .data import controls
+from .data import analysis_frame, controls, meeting_days
 from .flat import ModelError, logit
 from .person_period import (
     Missing,
@@ -35,7 +35,6 @@ from .person_period import (
     merge_sparse_bands,
     model_bands,
     period_days_setting,
-    person_periods,
     prepare_controls,
     tertile_bands,
     time_band,
@@ -63,17 +62,46 @@ def _se_setting(settings: Settings, se: str | None) -> str:
 
 
 def _fit(
-    df: pl.DataFrame, outcome: str, terms: list[str], reference: dict[str, str], se: str, what: str
+    df: pl.DataFrame,
+    outcome: str,
+    terms: list[str],
+    reference: dict[str, str],
+    se: str,
+    what: str,
+    ame_terms: list[str] | None = None,
+    clients: pl.DataFrame | None = None,
 ) -> ImpactResult:
-    """flat.logit clustered by local authority ('_cluster'); robust SEs if there is only one area."""
+    """flat.logit on person-periods, clustered by local authority ('_cluster'), factored by client.
+
+    ``clients``: one row per client with the controls and '_cluster'; person-period rows then carry
+    only what changes from period to period (a million clients' controls are not copied 15 times).
+
+    Robust SEs if there is only one area. Marginal effects only for ``ame_terms`` (the exposure):
+    a control's effect on a four-week hazard is not something the report shows.
+    """
     notes = []
-    if se in ("cluster_t", "wild") and df["_cluster"].n_unique() < 2:
+    cluster_source = df if clients is None else clients
+    if se in ("cluster_t", "wild") and cluster_source["_cluster"].n_unique() < 2:
         se = "robust"
         notes.append("There is only one local authority, so robust (HC1) standard errors are used.")
     try:
-        fit = logit(df, outcome, terms, reference=reference, cluster="_cluster", se=se)
+        fit = logit(
+            df,
+            outcome,
+            terms,
+            reference=reference,
+            cluster="_cluster",
+            se=se,
+            unit="client_id",
+            unit_frame=clients,
+            ame_terms=ame_terms if ame_terms is not None else terms,
+        )
     except ModelError as e:
-        k = 1 + sum(1 if df.schema[t].is_numeric() else df[t].n_unique() - 1 for t in terms)
+        k = 1 + sum(
+            1 if frame.schema[t].is_numeric() else frame[t].n_unique() - 1
+            for t in terms
+            for frame in [df if t in df.columns else clients]
+        )
         raise AnalysisError(
             f"The {what} could not be fitted ({int(df[outcome].sum())} job starts for {k} coefficients): "
             f"{str(e).rstrip('.')}."
@@ -85,14 +113,24 @@ def _fit(
 
 
 def _finish_table(
-    table: pl.DataFrame, df: pl.DataFrame, outcome: str, roles: dict[str, str], order: dict[str, list[str]]
+    table: pl.DataFrame,
+    df: pl.DataFrame,
+    outcome: str,
+    roles: dict[str, str],
+    order: dict[str, list[str]],
+    clients: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Add role and events columns; rows by role (exposure, time, control, intercept), levels in order."""
+    """Add role and events columns; rows by role (exposure, time, control, intercept), levels in order.
+
+    Events of a client-level term are counted on ``clients`` (column '_event': 0/1 per client).
+    """
     events = {}
-    for term in {*table["term"].to_list()} & set(df.columns):
-        if not df.schema[term].is_numeric():
-            by = df.group_by(pl.col(term).cast(pl.Utf8)).agg(pl.col(outcome).sum())
-            events |= {(term, lev): int(e) for lev, e in by.iter_rows()}
+    sources = [(df, outcome), *([(clients, "_event")] if clients is not None else [])]
+    for frame, count in sources:
+        for term in {*table["term"].to_list()} & set(frame.columns):
+            if not frame.schema[term].is_numeric():
+                by = frame.group_by(pl.col(term).cast(pl.Utf8)).agg(pl.col(count).sum())
+                events |= {(term, lev): int(e) for lev, e in by.iter_rows()}
     total = int(df[outcome].sum())
     rank = {"exposure": 0, "time": 1, "control": 2, "intercept": 3}
     first: dict[str, int] = {}
@@ -113,6 +151,35 @@ def _finish_table(
     return t.sort("_key").drop("_key")
 
 
+def _prepared_clients(
+    pp: pl.DataFrame, clients: pl.DataFrame | None, settings: Settings, missing: Missing
+) -> tuple[pl.DataFrame, list[str], list[str], str]:
+    """One row per client: client_id, '_cluster', '_event' (0/1) and the controls ready for the model.
+
+    From ``clients`` if given, else from the controls repeated on the person-period rows.
+    Returns (clients, controls present, control terms, how missing controls were handled).
+    """
+    source = pp if clients is None else clients
+    ctrl = [c for c in controls(settings) if c in source.columns]
+    cols = list(dict.fromkeys(["local_authority", *ctrl]))
+    if clients is None:
+        people = pp.group_by("client_id", maintain_order=True).agg(
+            pl.col("event").max().alias("_event"), *(pl.col(c).first() for c in cols)
+        )
+    else:
+        people = clients.select("client_id", pl.col("job_entry").alias("_event"), *cols)
+    people = people.with_columns(pl.col("local_authority").cast(pl.Utf8).alias("_cluster"))
+    people, terms, how = prepare_controls(people, ctrl, missing, "_event")
+    return people.select("client_id", "_cluster", "_event", *dict.fromkeys(terms)), ctrl, terms, how
+
+
+def _rows_of(rows: pl.DataFrame, people: pl.DataFrame, clients: pl.DataFrame | None) -> pl.DataFrame:
+    """Person-period rows of the clients still in the model (complete cases drop whole clients)."""
+    if clients is not None and people.height == clients.height:  # nobody dropped: no 10M-row join
+        return rows
+    return rows.join(people.select("client_id"), on="client_id", how="semi", maintain_order="left")
+
+
 # -- 1. discrete-time hazard ----------------------------------------------------------------------
 
 
@@ -123,25 +190,22 @@ def fit_discrete_time_hazard(
     period_days: int | None = None,
     missing: Missing = "complete_case",
     se: str | None = None,
+    clients: pl.DataFrame | None = None,
 ) -> ImpactResult:
-    """The discrete-time hazard model on person-period rows from :func:`person_periods`."""
+    """The discrete-time hazard model on person-period rows from :func:`person_periods`.
+
+    ``clients``: one row per client (client_id, local_authority, job_entry and the controls), when
+    ``pp`` does not carry the controls itself (see :func:`client_frame`).
+    """
     if exposure not in EXPOSURE_TERMS:
         raise ValueError(f"exposure must be one of {sorted(EXPOSURE_TERMS)}, not {exposure!r}")
     p = period_days_setting(settings) if period_days is None else period_days
     if pp.height == 0 or int(pp["event"].sum()) == 0:
         raise AnalysisError("The discrete-time model needs job starts after engagement; there are none.")
-    ctrl = [c for c in controls(settings) if c in pp.columns]
     exp_terms = list(EXPOSURE_TERMS[exposure])
-    df = pp.select(
-        "client_id",
-        pl.col("local_authority").cast(pl.Utf8).alias("_cluster"),
-        "event",
-        "recent_meetings",
-        "cumulative_meetings",
-        "period_start_day",
-        *ctrl,
-    )
-    df, ctrl_terms, how_missing = prepare_controls(df, ctrl, missing, "event")
+    people, _, ctrl_terms, how_missing = _prepared_clients(pp, clients, settings, missing)
+    df = pp.select("client_id", "event", "recent_meetings", "cumulative_meetings", "period_start_day")
+    df = _rows_of(df, people, clients)
     breaks = time_band_breaks(df["period_start_day"], df["event"])
     df = df.with_columns(time_band(pl.col("period_start_day"), breaks).alias("time_band"))
     cum_bands = merge_sparse_bands(df["cumulative_meetings"], df["event"], model_bands(settings))
@@ -150,10 +214,11 @@ def fit_discrete_time_hazard(
     time_levels = time_band_labels(breaks)
     reference = {"time_band": time_levels[0], "cumulative_band": cum_levels[0]}
     terms = [*exp_terms, "time_band", *ctrl_terms]
-    fit = _fit(df, "event", terms, reference, _se_setting(settings, se), "discrete-time hazard model")
+    se_type = _se_setting(settings, se)
+    fit = _fit(df, "event", terms, reference, se_type, "discrete-time hazard model", exp_terms, people)
     roles = {t: "exposure" for t in exp_terms} | {"time_band": "time", "(Intercept)": "intercept"}
     order = {"time_band": time_levels, "cumulative_band": cum_levels}
-    table = _finish_table(fit.table, df, "event", roles, order)
+    table = _finish_table(fit.table, df, "event", roles, order, people)
     exposure_def = {
         "recent": f"attended meetings in the {p} days before the period starts (per meeting)",
         "cumulative": "attended meetings before the period starts, in the settings' bands with none yet "
@@ -168,7 +233,7 @@ def fit_discrete_time_hazard(
         "formula": f"event ~ {' + '.join([*exp_terms, 'time_band', *ctrl_terms])}",
         "n": df.height,
         "person_periods": df.height,
-        "clients": df["client_id"].n_unique(),
+        "clients": fit.card.get("units"),
         "events": int(df["event"].sum()),
         "period_days": p,
         "exposure": exp_desc,
@@ -231,8 +296,9 @@ def discrete_time_hazard(
     with ``role`` ('exposure', 'time', 'control', 'intercept') and odds ratios per meeting/band.
     """
     p = period_days_setting(settings) if period_days is None else period_days
-    pp = person_periods(store, settings, p)
-    return fit_discrete_time_hazard(pp, settings, exposure, p, missing, se)
+    clients = analysis_frame(store, settings)
+    pp = build_person_periods(clients, meeting_days(store), settings, p, carry=[])
+    return fit_discrete_time_hazard(pp, settings, exposure, p, missing, se, clients=clients)
 
 
 # -- 2. landmark ----------------------------------------------------------------------------------
@@ -285,23 +351,19 @@ def landmark(
         cuts = [*([(0, 0)] if cuts[0][0] > 0 else []), *cuts]
     else:
         raise ValueError(f"bands must be 'tertiles' or 'settings', not {bands!r}")
-    ctrl = controls(settings)
-    carry = list(dict.fromkeys(["local_authority", "meetings_before_landmark", *ctrl]))
     empty = pl.DataFrame(schema={"client_id": pl.Utf8, "meeting_date": pl.Date})
     pp = build_person_periods(
-        cohort.with_columns(pl.col("landmark_date").alias("engagement_date")), empty, settings, p, carry
+        cohort.with_columns(pl.col("landmark_date").alias("engagement_date")),
+        empty,
+        settings,
+        p,
+        ["meetings_before_landmark"],
     )
     counts["followed_after_landmark"] = pp["client_id"].n_unique()  # at least half a period, or a job
     offset = 7 * weeks
-    df = pp.select(
-        "client_id",
-        pl.col("local_authority").cast(pl.Utf8).alias("_cluster"),
-        "event",
-        "meetings_before_landmark",
-        "period_start_day",
-        *ctrl,
-    )
-    df, ctrl_terms, how_missing = prepare_controls(df, ctrl, missing, "event")
+    people, ctrl, ctrl_terms, how_missing = _prepared_clients(pp, cohort, settings, missing)
+    df = pp.select("client_id", "event", "meetings_before_landmark", "period_start_day")
+    df = _rows_of(df, people, cohort)
     breaks = time_band_breaks(df["period_start_day"], df["event"], tuple(range(0, 28 * months, p)))
     time_levels = time_band_labels(breaks, offset)
     df = df.with_columns(time_band(pl.col("period_start_day"), breaks, offset).alias("time_band"))
@@ -315,9 +377,19 @@ def landmark(
     df = df.with_columns(bands_expr(pl.col("meetings_before_landmark"), cuts).alias("landmark_band"))
     se_type = _se_setting(settings, se)
     reference = {"landmark_band": labels[0], "time_band": time_levels[0]}
-    fit = _fit(df, "event", ["landmark_band", "time_band", *ctrl_terms], reference, se_type, "landmark model")
+    terms = ["landmark_band", "time_band", *ctrl_terms]
+    fit = _fit(df, "event", terms, reference, se_type, "landmark model", ["landmark_band"], people)
     per_terms = ["meetings_before_landmark", "time_band", *ctrl_terms]
-    per = _fit(df, "event", per_terms, {"time_band": time_levels[0]}, se_type, "landmark model")
+    per = _fit(
+        df,
+        "event",
+        per_terms,
+        {"time_band": time_levels[0]},
+        se_type,
+        "landmark model",
+        ["meetings_before_landmark"],
+        people,
+    )
     roles = {
         "landmark_band": "exposure",
         "meetings_before_landmark": "exposure",
@@ -325,7 +397,7 @@ def landmark(
         "(Intercept)": "intercept",
     }
     order = {"landmark_band": labels, "time_band": time_levels}
-    table = _finish_table(fit.table, df, "event", roles, order)
+    table = _finish_table(fit.table, df, "event", roles, order, people)
     clients = df.unique("client_id").select("client_id", "landmark_band")
     by_band = (
         df.group_by("landmark_band")
@@ -373,7 +445,10 @@ def landmark(
             *fit.notes,
             compare_with_published_note(),
         ],
-        extra={"per_meeting": _finish_table(per.table, df, "event", roles, order), "by_band": by_band},
+        extra={
+            "per_meeting": _finish_table(per.table, df, "event", roles, order, people),
+            "by_band": by_band,
+        },
     )
 
 

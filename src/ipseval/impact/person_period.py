@@ -28,7 +28,7 @@ import polars as pl
 
 from ..settings import Settings
 from ..store import Store
-from .data import analysis_frame, controls
+from .data import analysis_frame, controls, meeting_days, read_once
 from .result import AnalysisError
 
 DEFAULT_PERIOD_DAYS = 28
@@ -141,7 +141,8 @@ def build_person_periods(
 
     frame: one row per client with client_id, engagement_date, job_entry (0/1) and days_followed
         (engagement to first job start, or to the end of follow-up), as from ``analysis_frame``.
-    meetings: attended meetings, columns client_id and meeting_date (others ignored).
+    meetings: attended meetings, columns client_id and meeting_date, or client_index (row of
+        ``frame``) and day (days since engagement) as from :func:`~.data.meeting_days`.
     carry: client columns repeated on every row (default: local_authority and the controls).
 
     Rows: the event period always counts; a censored client's last, partial period counts only if
@@ -169,11 +170,15 @@ def build_person_periods(
 
     # each attended meeting's period (negative = before engagement), then counts per row by
     # position (the rows of client c are offsets[c] + period), without hashing or sorting
-    m = meetings.select("client_id", "meeting_date").join(
-        frame.select("client_id", pl.int_range(pl.len(), dtype=pl.Int64).alias("_cid")), on="client_id"
-    )
-    mc = m["_cid"].to_numpy()
-    mp = (m["meeting_date"].cast(pl.Int32).to_numpy().astype(np.int64) - engaged[mc]) // p
+    if {"client_index", "day"} <= set(meetings.columns):  # from meeting_days: rows of this frame
+        mc = meetings["client_index"].to_numpy().astype(np.int64)
+        mp = meetings["day"].to_numpy().astype(np.int64) // p
+    else:
+        m = meetings.select("client_id", "meeting_date").join(
+            frame.select("client_id", pl.int_range(pl.len(), dtype=pl.Int64).alias("_cid")), on="client_id"
+        )
+        mc = m["_cid"].to_numpy()
+        mp = (m["meeting_date"].cast(pl.Int32).to_numpy().astype(np.int64) - engaged[mc]) // p
     inside = (mp >= 0) & (mp < n_per[mc])
     in_period = np.bincount(offsets[mc[inside]] + mp[inside], minlength=total)
     before = np.bincount(mc[mp < 0], minlength=n_clients)  # all meetings before engagement
@@ -208,13 +213,17 @@ def build_person_periods(
 
 def attended_meetings(store: Store) -> pl.DataFrame:
     """Attended meetings up to the data cut of clients in the job-entry denominator."""
-    return store.query(
-        """
+    return read_once(
+        store,
+        "attended_meetings",
+        lambda: store.query(
+            """
         SELECT m.client_id, m.meeting_date
         FROM attended_meetings m
         JOIN client_outcomes o ON o.client_id = m.client_id
         WHERE o.in_denominator
         """
+        ),
     )
 
 
@@ -226,7 +235,7 @@ def person_periods(store: Store, settings: Settings, period_days: int | None = N
     string fifteen times). See :func:`build_person_periods` for the columns.
     """
     p = period_days_setting(settings) if period_days is None else period_days
-    return build_person_periods(analysis_frame(store, settings), attended_meetings(store), settings, p)
+    return build_person_periods(analysis_frame(store, settings), meeting_days(store), settings, p)
 
 
 # -- the landmark cohort --------------------------------------------------------------------------
@@ -269,21 +278,16 @@ def landmark_cohort(
     counts["on_caseload_at_landmark"] = frame.height
     frame = frame.filter((pl.col("job_entry") == 0) | (pl.col("first_job_start") >= pl.col("landmark_date")))
     counts["eligible"] = frame.height
-    met = (
-        attended_meetings(store)
-        .join(frame.select("client_id", "landmark_date"), on="client_id", how="inner")
-        .filter(pl.col("meeting_date") < pl.col("landmark_date"))
-        .group_by("client_id")
-        .agg(pl.len().cast(pl.Int64).alias("meetings_before_landmark"))
-    )
+    met = meeting_days(store).filter(pl.col("day") < 7 * weeks)
+    before = np.bincount(met["client_index"].to_numpy(), minlength=int(frame["client_index"].max() or 0) + 1)
     in_window = (pl.col("job_entry") == 1) & (pl.col("first_job_start") <= pl.col("horizon_end"))
     end = (
         pl.when(in_window)
         .then("first_job_start")
         .otherwise(pl.min_horizontal("follow_up_end", "horizon_end"))
     )
-    frame = frame.join(met, on="client_id", how="left", maintain_order="left").with_columns(
-        pl.col("meetings_before_landmark").fill_null(0),
+    frame = frame.with_columns(
+        pl.Series("meetings_before_landmark", before[frame["client_index"].to_numpy()], dtype=pl.Int64),
         in_window.cast(pl.Int8).alias("job_entry"),
         (end - pl.col("landmark_date")).dt.total_days().alias("days_followed"),
     )
@@ -359,7 +363,8 @@ def prepare_controls(
     if missing == "complete_case":
         before = df.height
         df = df.drop_nulls(names)
-        how = f"complete cases ({before - df.height} of {before} rows with a missing control dropped)"
+        what = "clients" if "client_id" in df.columns and df["client_id"].is_unique().all() else "rows"
+        how = f"complete cases ({before - df.height} of {before} {what} with a missing control dropped)"
     elif missing == "indicator":
         fixes = [pl.col(c).fill_null(MISSING_LEVEL) for c in cat]
         for c in names:

@@ -5,22 +5,20 @@ Curves reuse :func:`ipseval.metrics.kaplan_meier`; tables declare their counts f
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import polars as pl
-import statsmodels
 from scipy import stats
-from statsmodels.duration.hazard_regression import PHReg
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
+from .. import __version__
 from ..metrics import CURVE_COLUMNS, CURVE_STATISTICS, DAYS_PER_MONTH, curve_on_grid, kaplan_meier
 from ..results import ColumnsAddUp, ResultTable, RowsAddUp
 from ..schema import CLIENTS, INTEGRATION_STRENGTHS
 from ..settings import Settings
 from ..store import Store
+from . import cox
 from .data import analysis_frame, controls
 from .result import CORE_COLUMNS, AnalysisError, ImpactResult
 
@@ -75,8 +73,13 @@ def logrank(days: np.ndarray, event: np.ndarray, group: np.ndarray) -> dict:
 
     Returns levels (sorted unique groups), observed, expected, chi_square, df, p_value.
     """
-    days, event, group = np.asarray(days, float), np.asarray(event, bool), np.asarray(group)
-    levels, g = np.unique(group, return_inverse=True)
+    days, event = np.asarray(days, float), np.asarray(event, bool)
+    groups = pl.Series(np.asarray(group))
+    levels = groups.unique().sort()  # by hash, not by sorting a million Python strings
+    g = groups.replace_strict(
+        levels, pl.int_range(levels.len(), eager=True), return_dtype=pl.Int64
+    ).to_numpy()
+    levels = levels.to_numpy()
     k = levels.size
     times = np.unique(days[event])
     at_risk = np.empty((k, times.size))
@@ -132,13 +135,13 @@ def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, R
         raise AnalysisError("Nobody in the job-entry denominator: no time-to-job curves.")
     days = frame["days_followed"].to_numpy().astype(float)
     event = frame["job_entry"].to_numpy().astype(bool)
-    group = frame[by].to_numpy()
+    group = frame[by].cast(pl.Utf8)
     months = [0, *settings.definitions.share_in_work_months]
     test = logrank(days, event, group)
     expected = dict(zip(test["levels"].tolist(), test["expected"].tolist(), strict=True))
     curves, at_rows, summary = [], [], []
     for name in group_order(by, list(expected)):
-        mask = group == name
+        mask = (group == name).to_numpy()
         d, e = days[mask], event[mask]
         km = kaplan_meier(d, e)
         curve_points = curve_on_grid(km, d, min_at_risk=settings.report.curve_min_at_risk)
@@ -287,6 +290,23 @@ def _level_order(name: str, levels: list[str]) -> list[str]:
     )
 
 
+def _move(n_of: dict, d_of: dict, level: str, into: str) -> None:
+    """Combine a level's clients and events into another level."""
+    n_of[into], d_of[into] = n_of.get(into, 0) + n_of.pop(level), d_of.get(into, 0) + d_of.pop(level)
+
+
+def _level_codes(col: pl.Series, yes_no: bool) -> tuple[list[str], np.ndarray]:
+    """Sorted levels of a category column (yes/no items as 'no', 'yes') and each row's code."""
+    if yes_no:
+        code = col.cast(pl.Int8).to_numpy().astype(np.intp)
+        present = np.bincount(code, minlength=2) > 0
+        levels = [lv for lv, there in zip(("no", "yes"), present, strict=False) if there]
+        return levels, code - (not present[0])
+    values = col.cast(pl.Utf8)
+    levels = values.unique().sort().to_list()
+    return levels, values.cast(pl.Enum(levels)).to_physical().to_numpy().astype(np.intp)
+
+
 def design(
     frame: pl.DataFrame,
     terms: list[str],
@@ -301,7 +321,7 @@ def design(
     """
     references = references or {}
     cc = frame.drop_nulls(terms)
-    notes, cols, names, rows = [], [], [], []
+    notes, blocks, names, rows, relabel = [], [], [], [], {}
     if cc.height < frame.height:
         notes.append(
             f"Complete cases: {frame.height - cc.height} of {frame.height} clients with a missing "
@@ -315,48 +335,73 @@ def design(
             if np.ptp(x) == 0:
                 notes.append(f"{term} has one value in the model data and was left out.")
                 continue
-            cols.append(x)
+            blocks.append(x)
             names.append(term)
             rows.append(dict(term=term, level="", reference=False, n=cc.height, events=int(y.sum())))
             continue
         yes_no = is_bool(term) and col.dtype.is_numeric()
-        values = col.cast(pl.Int8).replace_strict({0: "no", 1: "yes"}) if yes_no else col.cast(pl.Utf8)
-        v = values.to_numpy().astype(object)
+        found, code = _level_codes(col, yes_no)
+        n_of = dict(zip(found, np.bincount(code, minlength=len(found)).tolist(), strict=True))
+        d_of = dict(zip(found, np.bincount(code, y, minlength=len(found)).tolist(), strict=True))
 
-        def sparse(mask: np.ndarray) -> bool:
-            n, d = mask.sum(), y[mask].sum()
+        def sparse(lv: str, n_of: dict = n_of, d_of: dict = d_of) -> bool:
+            n, d = n_of[lv], d_of[lv]
             return n < min_level or d == 0 or (binary and d == n)
 
-        small = [lv for lv in np.unique(v) if sparse(v == lv)]
-        if small:
-            v = np.where(np.isin(v, small), COMBINED, v)
-        counts = {lv: int((v == lv).sum()) for lv in np.unique(v)}
+        small = [lv for lv in found if sparse(lv)]
+        target = dict.fromkeys(small, COMBINED)
+        for lv in small:
+            if lv != COMBINED:
+                _move(n_of, d_of, lv, COMBINED)
         ref = references.get(term, "no" if is_bool(term) else None)
-        if ref not in counts or ref == COMBINED:
-            ref = max((lv for lv in counts if lv != COMBINED), key=lambda lv: (counts[lv], lv), default=None)
-        if ref is not None and COMBINED in counts and sparse(v == COMBINED):
-            v = np.where(v == COMBINED, ref, v)
+        if ref not in n_of or ref == COMBINED:
+            ref = max((lv for lv in n_of if lv != COMBINED), key=lambda lv: (n_of[lv], lv), default=None)
+        if ref is not None and COMBINED in n_of and sparse(COMBINED):
+            target = {**dict.fromkeys(target, ref), COMBINED: ref}
+            _move(n_of, d_of, COMBINED, ref)
         if small:
-            merged = "the reference level" if COMBINED not in v else f"'{COMBINED}'"
+            merged = "the reference level" if COMBINED not in n_of else f"'{COMBINED}'"
             notes.append(f"{term}: sparse levels {', '.join(map(str, small))} combined into {merged}.")
-        levels = _level_order(term, list(np.unique(v)))
+        levels = _level_order(term, list(n_of))
         if len(levels) < 2:
             notes.append(f"{term} has one level in the model data and was left out.")
             continue
-        cc = cc.with_columns(pl.Series(term, v.astype(str)))
-        for lv in [ref, *(lv for lv in levels if lv != ref)]:
-            mask = v == lv
-            rows.append(
-                dict(term=term, level=lv, reference=lv == ref, n=int(mask.sum()), events=int(y[mask].sum()))
-            )
-            if lv != ref:
-                cols.append(mask.astype(float))
+        order = [ref, *(lv for lv in levels if lv != ref)]
+        position = {lv: j for j, lv in enumerate(order)}
+        final = np.array([position[target.get(lv, lv)] for lv in found])[code]  # 0 = reference
+        if target or yes_no or col.dtype != pl.Utf8:
+            relabel[term] = pl.Series(term, order).gather(final)
+        blocks.append((final, len(order) - 1))
+        for j, lv in enumerate(order):
+            rows.append(dict(term=term, level=lv, reference=j == 0, n=int(n_of[lv]), events=int(d_of[lv])))
+            if j:
                 names.append(f"{term}[{lv}]")
-    X = np.column_stack(cols) if cols else np.zeros((cc.height, 0))
-    return Design(cc, X, names, rows, notes, frame.height - cc.height)
+    if relabel:
+        cc = cc.with_columns(relabel.values())
+    return Design(cc, _matrix(blocks, cc.height, len(names)), names, rows, notes, frame.height - cc.height)
+
+
+def _matrix(blocks: list, n: int, k: int) -> np.ndarray:
+    """X from numeric columns and (code, levels - 1) categories (a 1 in column code - 1, none for 0)."""
+    X, at, rows = np.zeros((n, k)), 0, np.arange(n)
+    for b in blocks:
+        if isinstance(b, tuple):
+            code, width = b
+            hit = code > 0
+            X[rows[hit], at + code[hit] - 1] = 1.0
+        else:
+            X[:, at], width = b, 1
+        at += width
+    return X
 
 
 # -------------------------------------------------------------------------------------- Cox
+
+
+def _codes(labels: pl.Series) -> np.ndarray:
+    """Integer codes 0..k-1 of a label column (strata, clusters); a missing label is a level too."""
+    rank = labels.rank("dense").fill_null(0)
+    return (rank - rank.min()).to_numpy().astype(np.int64)
 
 
 def fit_cox(
@@ -369,9 +414,11 @@ def fit_cox(
     se: str = "cluster_t",
     references: dict[str, str] | None = None,
 ) -> ImpactResult:
-    """Cox model (statsmodels PHReg, Efron ties), cluster-robust sandwich x G/(G-1) with t(G-1).
+    """Cox model (Efron ties; :mod:`.cox`), cluster-robust sandwich x G/(G-1) with t(G-1).
 
-    ``se='robust'``: unclustered sandwich, normal. Not lifelines: its score residuals ignore ties.
+    ``se='robust'``: unclustered sandwich, normal. The estimates, information and score residuals
+    equal statsmodels PHReg(ties='efron')'s (checked in the tests). Not lifelines: its score
+    residuals ignore ties.
     """
     keep = [duration, event, *terms, *(c for c in (cluster, strata) if c)]
     d = design(frame.select(list(dict.fromkeys(keep))), terms, event, references=references)
@@ -384,30 +431,29 @@ def fit_cox(
     g = d.frame[cluster].n_unique() if clustered else None
     if clustered and g < 2:
         raise AnalysisError("Clustered standard errors need at least two local authorities.")
-    groups = d.frame[cluster].to_numpy() if clustered else np.arange(n)
-    model = PHReg(
+    model = cox.Efron(
         d.frame[duration].to_numpy().astype(float),
+        d.frame[event].to_numpy().astype(bool),
         d.X,
-        status=d.frame[event].to_numpy().astype(float),
-        strata=d.frame[strata].to_numpy() if strata else None,
-        ties="efron",
+        strata=_codes(d.frame[strata]) if strata else None,
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            res = model.fit()
-            # sandwich by hand: statsmodels leaves the score residual of a client censored before the
-            # first job start in their stratum as NaN (it is 0), which would make every SE NaN
-            scores = np.nan_to_num(model.score_residuals(res.params))
-            bread = np.linalg.inv(model.hessian(res.params))
-        except np.linalg.LinAlgError:
-            raise AnalysisError("The Cox model could not be fitted (collinear covariates).") from None
-    codes = np.unique(groups, return_inverse=True)[1]
-    meat = np.zeros((codes.max() + 1, scores.shape[1]))
-    np.add.at(meat, codes, scores)
-    beta, raw_se = np.asarray(res.params), np.sqrt(np.diag(bread @ meat.T @ meat @ bread))
-    if not (np.isfinite(beta).all() and np.isfinite(raw_se).all()) or np.abs(beta).max() > 15:
-        raise AnalysisError("The Cox model did not converge (a covariate perfectly predicts job entry).")
+    diverged = AnalysisError("The Cox model did not converge (a covariate perfectly predicts job entry).")
+    try:
+        res = model.fit()
+    except np.linalg.LinAlgError:
+        raise AnalysisError("The Cox model could not be fitted (collinear covariates).") from None
+    beta = res.params
+    if not np.isfinite(beta).all() or np.abs(beta).max() > 15:
+        raise diverged
+    try:
+        bread = np.linalg.inv(res.information)
+    except np.linalg.LinAlgError:
+        raise diverged from None
+    # score residuals summed by cluster (one per client when unclustered)
+    meat = res.score_residuals(_codes(d.frame[cluster]), g) if clustered else res.score_residuals()
+    raw_se = np.sqrt(np.diag(bread @ meat.T @ meat @ bread))
+    if not np.isfinite(raw_se).all():
+        raise diverged
     if clustered:
         factor, dof = np.sqrt(g / (g - 1)), g - 1
         std = raw_se * factor
@@ -435,7 +481,8 @@ def fit_cox(
     )
     notes = [
         "Cox proportional hazards model of time from engagement to first job start (censored at "
-        "discharge or the data cut); ties by Efron's method (statsmodels PHReg).",
+        "discharge or the data cut); ties by Efron's method (our own Newton-Raphson fit, verified "
+        "against statsmodels PHReg with Efron ties).",
         *d.notes,
     ]
     if strata:
@@ -450,7 +497,8 @@ def fit_cox(
             f"Only {g} clusters: clustered standard errors are imprecise and may still be too small; "
             "read the intervals as rough."
         )
-    notes += [f"Fitting warning: {w.message}" for w in caught if issubclass(w.category, ConvergenceWarning)]
+    if not res.converged:
+        notes.append(f"Fitting warning: Newton-Raphson did not converge ({res.iterations} iterations).")
     rhs = [t for t in terms if t in {r["term"] for r in d.rows}] + ([f"strata({strata})"] if strata else [])
     card = {
         "outcome": "time from engagement to first job start (days)",
@@ -461,7 +509,8 @@ def fit_cox(
         "se_type": se_type,
         "df": dof,
         "imputations": 0,
-        "software": f"statsmodels {statsmodels.__version__} PHReg",
+        "software": f"ipseval {__version__} Cox (Newton-Raphson on the Efron partial likelihood in numpy "
+        f"{np.__version__}; verified against statsmodels PHReg(ties='efron') in the test suite)",
         "ties": "efron",
         "se_factor": float(factor),
         "dropped_missing": d.dropped,
