@@ -14,7 +14,7 @@ from ..disclosure import wilson_interval
 from ..results import ColumnsAddUp, Rate, ResultTable, RowsAddUp
 from ..settings import Settings
 from ..store import Store
-from .data import analysis_frame, controls
+from .data import analysis_frame, controls, read_once
 from .flat import ModelError, logit
 from .result import AnalysisError, ImpactResult
 from .survival import (
@@ -83,6 +83,10 @@ def _position(rate: float | None, lo: float, hi: float) -> str | None:
 
 def _area_counts(store: Store) -> pl.DataFrame:
     """Referrals, engagement and job entry per area (outcomes_summary) with the areas table."""
+    return read_once(store, "area_counts", lambda: _read_area_counts(store))
+
+
+def _read_area_counts(store: Store) -> pl.DataFrame:
     counts = store.query(
         """SELECT "group" AS local_authority, referrals, engaged, denominator, job_entries
            FROM outcomes_summary WHERE breakdown = 'local_authority'"""

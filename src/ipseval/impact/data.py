@@ -65,8 +65,7 @@ def _read_analysis_frame(store: Store) -> pl.DataFrame:
     cols = ", ".join(f"c.{name}" for name in characteristics)
     df = store.query(
         f"""
-        SELECT o.client_id, (row_number() OVER (ORDER BY o.client_id) - 1)::INTEGER AS client_index,
-               o.local_authority, o.referral_year,
+        SELECT o.client_id, o.local_authority, o.referral_year,
                a.integration_strength, a.co_located,
                o.engagement_date, o.discharge_date, o.follow_up_end,
                CAST(o.job_entry AS INTEGER) AS job_entry,
@@ -89,7 +88,13 @@ def _read_analysis_frame(store: Store) -> pl.DataFrame:
             fixes.append(pl.when(pl.col(name) == UNKNOWN).then(None).otherwise(pl.col(name)).alias(name))
         elif col.type == "bool":
             fixes.append(pl.col(name).cast(pl.Int8).alias(name))
-    return df.with_columns(fixes)
+    # rows come in client_id order, so the row number is the client index meeting_days uses
+    return (
+        df.with_columns(fixes)
+        .with_row_index("client_index")
+        .with_columns(pl.col("client_index").cast(pl.Int32))
+        .select("client_id", "client_index", pl.exclude("client_id", "client_index"))
+    )
 
 
 def meeting_days(store: Store) -> pl.DataFrame:
