@@ -180,3 +180,15 @@ def test_compare_command_estimates_an_effect_on_the_treated(tmp_path):
     assert r.exit_code == 0, r.output
     row = json.loads(r.output)["table"][0]
     assert row["ci_low"] < 0.1 < row["ci_high"]  # the true effect on the treated is +10 points
+
+
+def test_fidelity_form_writes_a_form_the_evaluation_can_read_and_refuses_to_overwrite(tmp_path):
+    form = tmp_path / "review.xlsx"
+    assert _run("fidelity", "form", str(form), "--team", "Brent", "--date", "2022-01-10").exit_code == 0
+    assert form.is_file()
+    again = _run("fidelity", "form", str(form))
+    assert again.exit_code == 2 and "--force" in again.output
+    assert _run("fidelity", "form", str(form), "--force").exit_code == 0
+    bad = _run("fidelity", "form", str(tmp_path / "x.xlsx"), "--date", "10/01/2022")
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+    assert _run("fidelity", "form", str(tmp_path / "x.csv")).exit_code == 2

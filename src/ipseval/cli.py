@@ -315,6 +315,44 @@ def template(
     console.print(f"Blank workbook written to [bold]{path}[/]")
 
 
+fidelity_app = typer.Typer(help="IPS-25 fidelity reviews: a blank review form.", no_args_is_help=True)
+app.add_typer(fidelity_app, name="fidelity")
+
+
+@fidelity_app.command("form")
+@_guard
+def fidelity_form(
+    path: Annotated[Path, typer.Argument(help="Where to write the blank review form (.xlsx).")],
+    team: Annotated[str | None, typer.Option(help="Team or area reviewed, filled in on every row.")] = None,
+    review_date: Annotated[
+        str | None, typer.Option("--date", help="Date of the review (YYYY-MM-DD), filled in on every row.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+) -> None:
+    """Write a blank IPS-25 fidelity review form: the 25 items, their anchors and a score column.
+
+    Filled in, the form's sheet is the `fidelity` table of the data standard: put it in the data
+    folder (or workbook) and the next evaluation scores it.
+    """
+    from datetime import date
+
+    from .fidelity import write_fidelity_form
+
+    when = None
+    if review_date:
+        try:
+            when = date.fromisoformat(review_date)
+        except ValueError:
+            raise Fatal(f"--date {review_date!r}: give the review date as YYYY-MM-DD") from None
+    try:
+        written = write_fidelity_form(path, team=team, review_date=when, overwrite=force)
+    except FileExistsError:
+        raise Fatal(f"{path} exists: choose another name, or add --force to replace it") from None
+    except ValueError as e:
+        raise Fatal(str(e)) from None
+    console.print(f"Fidelity review form written to [bold]{written}[/]")
+
+
 def _read_flat(path: Path):
     import polars as pl
 

@@ -115,7 +115,7 @@ def _settings_section(model: type[BaseModel], prefix: str, out: list[str]) -> No
 
 
 def settings_md() -> str:
-    from .settings import Definitions, Disclosure, Impact, Mapping, Report
+    from .settings import Definitions, Disclosure, Impact, Mapping, Report, Wellbeing
 
     out = [
         "# Settings reference",
@@ -132,6 +132,7 @@ def settings_md() -> str:
     for section, model in (
         ("definitions", Definitions),
         ("impact", Impact),
+        ("wellbeing", Wellbeing),
         ("disclosure", Disclosure),
         ("mapping", Mapping),
         ("report", Report),

@@ -163,6 +163,15 @@ def compute(
         from .impact.evaluate import impact_tables
 
         tables |= impact_tables(store, settings, step)
+    if "wellbeing" in store.tables_present:
+        from .wellbeing import wellbeing_tables
+
+        step("wellbeing")
+        tables |= wellbeing_tables(store, settings)
+    step("fidelity and evidence from the records")
+    from .fidelity import evidence_tables, fidelity_tables
+
+    tables |= fidelity_tables(store, settings) | evidence_tables(store, settings)
     tables["data_quality"] = data_quality(row_counts, problems)
     start, end = metrics.referral_period(store)
     meta = EvaluationMeta(

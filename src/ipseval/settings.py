@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class SettingsError(Exception):
@@ -211,6 +211,62 @@ class Impact(_Section):
     seed: int = Field(default=2019, description="Random seed for imputation and bootstrap (repeatable).")
 
 
+class Wellbeing(_Section):
+    """How wellbeing change is measured (TOP, SURE and any instrument in the measures file).
+    Every field here is printed in the report's methods appendix."""
+
+    baseline_days_before: int = Field(
+        default=42,
+        ge=0,
+        description="The baseline is the assessment nearest the engagement date, taken at most this "
+        "many days before engagement (on a tie, the earlier one: before support began).",
+    )
+    baseline_days_after: int = Field(
+        default=28,
+        ge=0,
+        description="The baseline may also be taken up to this many days after engagement (later "
+        "assessments may already reflect IPS support).",
+    )
+    follow_up_months: int = Field(
+        default=6,
+        ge=1,
+        description="The follow-up is the assessment nearest this many calendar months after "
+        "engagement (a client with several uses the nearest; on a tie, the later one).",
+    )
+    follow_up_window_days: int = Field(
+        default=60,
+        ge=1,
+        description="An assessment counts as the follow-up only within this many days either side of "
+        "the follow-up point. A client with a baseline and no follow-up is 'lost to follow-up' once "
+        "the window has closed before the data cut, and 'not yet due' until then.",
+    )
+    min_pairs: int = Field(
+        default=10,
+        ge=2,
+        description="Fewest clients for a change to be tested (95% CI, effect size, t and Wilcoxon "
+        "tests): clients with both a baseline and a follow-up on the measure, and each group in the "
+        "comparison by job entry. Below it only counts and means are shown.",
+    )
+    measures_file: str | None = Field(
+        default=None,
+        description="CSV describing other instruments: instrument, measure, min, max, "
+        "higher_is_better, domain, and optionally label and users_only (analyse only clients "
+        "scoring above the minimum at baseline, as for TOP days of use). A relative path is read "
+        "from the settings file's folder. A row for a TOP or SURE measure replaces the built-in "
+        "definition (e.g. to move it to another domain). Blank = TOP and SURE only.",
+    )
+
+    @model_validator(mode="after")
+    def _windows_do_not_overlap(self) -> Wellbeing:
+        earliest_follow_up = self.follow_up_months * 365.25 / 12 - self.follow_up_window_days
+        if earliest_follow_up <= self.baseline_days_after:
+            raise ValueError(
+                "the follow-up window overlaps the baseline window: shorten follow_up_window_days "
+                "or baseline_days_after"
+            )
+        return self
+
+
 class Report(_Section):
     title: str | None = Field(default=None, description="Report title. Blank = the service name.")
     pdf: bool = Field(default=False, description="Also write report.pdf.")
@@ -231,6 +287,7 @@ class Settings(_Section):
     impact: Impact = Field(default_factory=Impact)
     mapping: Mapping = Field(default_factory=Mapping)
     report: Report = Field(default_factory=Report)
+    wellbeing: Wellbeing = Field(default_factory=Wellbeing)
     source: str | None = Field(default=None, exclude=True, description="Where these settings were read from.")
 
 
@@ -266,7 +323,7 @@ def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = [
         ("service_name", s.service_name, Settings.model_fields["service_name"].description or "")
     ]
-    for section_name in ("definitions", "impact", "disclosure", "report"):
+    for section_name in ("definitions", "impact", "wellbeing", "disclosure", "report"):
         section = getattr(s, section_name)
         for name, field in type(section).model_fields.items():
             value = getattr(section, name)

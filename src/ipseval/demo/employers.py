@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .areas import _Staff
+from .areas import _STRENGTH, _Staff
 from .days import _LOCKDOWN, _REMOTE, CUT, START, _back_to_weekday
 
 _SECTORS = (
@@ -90,13 +90,20 @@ def _employer_pool(
     return names, np.array(offsets), np.array(counts)
 
 
+# Employer contacts a week per full-time specialist by the borough's integration strength (strong,
+# moderate, weak): about three in four are face to face outside the remote-working period, so
+# strong boroughs log around five face-to-face contacts a week (item 17 of the fidelity scale: 4),
+# weak ones under three (2).
+_CONTACTS_PER_WEEK = np.array([7.0, 5.5, 3.5])
+
+
 def _employer_contacts(rng: np.random.Generator, staff: _Staff, n_employers: int) -> tuple[np.ndarray, ...]:
     sid, days = [], []
     for s in range(len(staff.ids)):
         first = max(int(staff.start[s]), START - 30)
         last = CUT if staff.end[s] < 0 else min(int(staff.end[s]), CUT)
         weeks = max(last - first, 0) / 7
-        count = rng.poisson(3.0 * staff.fte[s] * weeks)
+        count = rng.poisson(_CONTACTS_PER_WEEK[_STRENGTH[staff.area[s]]] * staff.fte[s] * weeks)
         d = rng.integers(first, last + 1, size=count)
         keep = ~((d >= _LOCKDOWN[0]) & (d < _LOCKDOWN[1])) | (rng.random(count) < 0.45)
         d = np.sort(_back_to_weekday(d[keep]))

@@ -117,11 +117,13 @@ def _wellbeing(rng: np.random.Generator, c: _Clients, k: _Careers, client_ids: p
 
 
 _REVIEWERS = ("JH and PM", "KS and AO", "LR and DT", "NB and CF")
+_INTEGRATION_ITEMS = (3, 4)  # 0-based: items 4 and 5 (integration with treatment)
 
 
 def _fidelity(rng: np.random.Generator) -> pl.DataFrame:
     item_offset = rng.normal(0, 0.35, 25)
-    item_offset[[9, 10]] -= 0.4  # integration items are the hardest to score well on
+    # the integration items (4 and 5 in the scale's order) are the hardest to score well on
+    item_offset[list(_INTEGRATION_ITEMS)] -= 0.4
     rows = []
     for a, spec in enumerate(AREAS):
         strength = _STRENGTH[a]
@@ -131,7 +133,7 @@ def _fidelity(rng: np.random.Generator) -> pl.DataFrame:
             windows = ((2019, (10, 1), (12, 13)), (2021, (9, 1), (12, 10)))
             y, lo, hi = windows[r if n_reviews == 2 else int(rng.integers(2))]
             day = int(_back_to_weekday(np.array([rng.integers(_d(date(y, *lo)), _d(date(y, *hi)))]))[0])
-            integ = -0.5 * strength * np.isin(np.arange(25), (9, 10))
+            integ = -0.5 * strength * np.isin(np.arange(25), _INTEGRATION_ITEMS)
             scores = np.clip(np.round(mean + 0.2 * r + item_offset + integ + rng.normal(0, 0.55, 25)), 1, 5)
             reviewer = _REVIEWERS[rng.integers(len(_REVIEWERS))]
             rows.append((spec.name, day, scores.astype(np.int64), reviewer))

@@ -1,0 +1,100 @@
+"""Wellbeing change: baseline near engagement against follow-up about six months later.
+
+From the ``wellbeing`` table (long format: one row per measure per questionnaire), for TOP, SURE
+and any instrument described in the settings' measures file:
+
+- :mod:`.measures`: what each measure is (range, better direction, domain), as data;
+- :mod:`.pairing`: which assessment is the baseline and which the follow-up;
+- :mod:`.stats`: paired statistics (t, Wilcoxon, Holm, d_z), Welch and standardised differences;
+- :mod:`.tables` and :mod:`.compare`: the tidy, unrounded result tables.
+
+:func:`wellbeing_tables` returns every table (keys ``wellbeing_*``), or {} when the data set has no
+wellbeing table.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..results import ResultTable
+from ..settings import Settings
+from ..store import Store
+from .compare import attrition, by_job_entry
+from .measures import BUILTIN_MEASURES_CSV, DOMAINS, load_measures
+from .pairing import Pairs, pair, pairs_from_store
+from .stats import holm, paired_summary, standardised_difference, welch_difference, wilcoxon_signed_rank
+from .tables import coverage, domain_change, measure_change
+
+__all__ = [
+    "BUILTIN_MEASURES_CSV",
+    "DOMAINS",
+    "Pairs",
+    "holm",
+    "load_measures",
+    "pair",
+    "paired_summary",
+    "standardised_difference",
+    "tables_from_pairs",
+    "welch_difference",
+    "wellbeing_tables",
+    "wilcoxon_signed_rank",
+]
+
+
+def records(pairs: Pairs) -> ResultTable:
+    """Assessment rows per instrument and measure: how many were used, and why others were not."""
+    data = pairs.records.select(
+        "instrument",
+        "measure",
+        "defined",
+        "records",
+        "used",
+        "out_of_range",
+        "after_data_cut",
+        "client_not_engaged",
+    )
+    return ResultTable(
+        key="wellbeing_records",
+        title="Wellbeing assessment records used",
+        data=data,
+        dims=["instrument", "measure"],
+        about_people=False,
+        columns={
+            "instrument": "instrument as written in the data (first spelling seen)",
+            "measure": "measure as written in the data",
+            "defined": "whether the measure has a definition (built-in or the measures file); "
+            "undefined measures are not analysed",
+            "records": "rows in the wellbeing table",
+            "used": "rows used: defined, in range, on or before the data cut, client engaged",
+            "out_of_range": "scores outside the measure's range (not used)",
+            "after_data_cut": "assessments after the data cut (not used)",
+            "client_not_engaged": "rows of clients with no engagement date (no baseline to anchor to)",
+        },
+        notes=[
+            "Counts of assessment rows, not of people. A measure not defined here can be described "
+            "in the measures file ([wellbeing] measures_file) to be analysed."
+        ],
+    )
+
+
+def tables_from_pairs(pairs: Pairs, measures: pl.DataFrame, settings: Settings) -> dict[str, ResultTable]:
+    """Every wellbeing table from already-paired data (pure)."""
+    w = settings.wellbeing
+    out = [
+        coverage(pairs, measures),
+        domain_change(pairs, measures, w),
+        measure_change(pairs, measures, w),
+        attrition(pairs, measures),
+        by_job_entry(pairs, measures, w),
+        records(pairs),
+    ]
+    return {t.key: t for t in out}
+
+
+def wellbeing_tables(store: Store, settings: Settings) -> dict[str, ResultTable]:
+    """Every wellbeing result table (unrounded, declared for disclosure control), keyed
+    ``wellbeing_*``; {} when the imported data set has no wellbeing table."""
+    if "wellbeing" not in store.tables_present:
+        return {}
+    measures = load_measures(settings)
+    return tables_from_pairs(pairs_from_store(store, measures, settings.wellbeing), measures, settings)

@@ -1,0 +1,206 @@
+"""Paired change statistics, Holm adjustment, Welch differences and standardised differences.
+
+Pure functions on arrays, named and computed the way R does, so an analyst can check any figure:
+
+- mean change with a 95% t interval and paired t-test: ``t.test(follow_up, baseline, paired = TRUE)``
+  on the change in the better direction;
+- effect size: Cohen's d_z = mean change / SD of the changes (the paired-design effect size);
+- Wilcoxon signed-rank test: ``wilcox.test(change)``: zero changes are dropped (zero_method
+  "wilcox"); the exact null distribution when fewer than 50 changes remain and none are zero or
+  tied, otherwise the normal approximation with a continuity correction and the tie-corrected
+  variance;
+- Holm's step-down adjustment: ``p.adjust(p, "holm")``;
+- difference in mean change between two groups: Welch's ``t.test(x, y)``;
+- standardised difference: (mean1 - mean2) / sqrt((var1 + var2) / 2), sample variances, as in
+  the comparison-group balance table.
+
+Values that cannot be computed (too few clients, no spread) are None, never NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+CONFIDENCE = 0.95
+_EPS = 1e-9  # changes smaller than this (floating-point noise on averaged scores) count as zero
+
+
+def _f(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+def changes(baseline: np.ndarray, follow_up: np.ndarray, higher_is_better: bool = True) -> np.ndarray:
+    """Change in the better direction (positive = better), with float noise snapped to 0."""
+    d = np.asarray(follow_up, dtype=float) - np.asarray(baseline, dtype=float)
+    if not higher_is_better:
+        d = -d
+    d = np.round(d, 9)
+    d[np.abs(d) < _EPS] = 0.0
+    return d
+
+
+def wilcoxon_signed_rank(d: np.ndarray) -> dict[str, Any]:
+    """R's ``wilcox.test(d)`` (two-sided): V = sum of the ranks of positive changes after zeros
+    are dropped, the p-value, and the method used ('exact' or 'normal')."""
+    from scipy import stats
+
+    d = np.asarray(d, dtype=float)
+    zeros = bool((d == 0).any())
+    nz = d[d != 0]
+    out: dict[str, Any] = {"wilcoxon_v": None, "p_wilcoxon": None, "wilcoxon_method": None}
+    if nz.size == 0:
+        return out
+    ranks = stats.rankdata(np.abs(nz))
+    out["wilcoxon_v"] = float(ranks[nz > 0].sum())
+    ties = np.unique(np.abs(nz)).size < nz.size
+    exact = nz.size < 50 and not ties and not zeros
+    res = stats.wilcoxon(
+        nz,
+        zero_method="wilcox",
+        correction=not exact,
+        alternative="two-sided",
+        method="exact" if exact else "asymptotic",
+    )
+    out["p_wilcoxon"] = _f(res.pvalue)
+    out["wilcoxon_method"] = "exact" if exact else "normal"
+    return out
+
+
+def mean_interval(
+    d: np.ndarray, min_n: int = 2
+) -> tuple[float | None, float | None, float | None, float | None]:
+    """(mean, SD, 95% t interval low, high) of ``d``; the interval only from ``min_n`` values."""
+    from scipy import stats
+
+    d = np.asarray(d, dtype=float)
+    n = d.size
+    mean = _f(d.mean()) if n else None
+    sd = _f(d.std(ddof=1)) if n > 1 else None
+    if n < max(min_n, 2) or mean is None or sd is None:
+        return mean, sd, None, None
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * sd / math.sqrt(n)
+    return mean, sd, mean - half, mean + half
+
+
+def paired_summary(
+    baseline: Sequence[float] | np.ndarray,
+    follow_up: Sequence[float] | np.ndarray,
+    higher_is_better: bool = True,
+    min_pairs: int = 10,
+) -> dict[str, Any]:
+    """Everything reported about one measure's change (see the module docstring for methods).
+
+    Means and SDs are in the measure's own units; ``change_*`` are in the better direction. The
+    interval, effect size and tests need at least ``min_pairs`` clients (and some spread)."""
+    from scipy import stats
+
+    b = np.asarray(baseline, dtype=float)
+    f = np.asarray(follow_up, dtype=float)
+    n = int(b.size)
+    d = changes(b, f, higher_is_better)
+    out: dict[str, Any] = {
+        "n": n,
+        "improved": int((d > 0).sum()),
+        "no_change": int((d == 0).sum()),
+        "worse": int((d < 0).sum()),
+        "baseline_mean": _f(b.mean()) if n else None,
+        "baseline_sd": _f(b.std(ddof=1)) if n > 1 else None,
+        "follow_up_mean": _f(f.mean()) if n else None,
+        "follow_up_sd": _f(f.std(ddof=1)) if n > 1 else None,
+        "change_mean": _f(d.mean()) if n else None,
+        "change_sd": _f(d.std(ddof=1)) if n > 1 else None,
+        "change_ci_low": None,
+        "change_ci_high": None,
+        "effect_size": None,
+        "t_statistic": None,
+        "df": None,
+        "p_t": None,
+        "wilcoxon_v": None,
+        "p_wilcoxon": None,
+        "wilcoxon_method": None,
+    }
+    if n < max(min_pairs, 2):
+        return out
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    se = sd / math.sqrt(n)
+    q = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1))
+    out["change_ci_low"], out["change_ci_high"] = mean - q * se, mean + q * se
+    out["df"] = n - 1
+    if sd > 0:
+        t = mean / se
+        out["effect_size"] = mean / sd
+        out["t_statistic"] = t
+        out["p_t"] = _f(2 * stats.t.sf(abs(t), n - 1))
+    out |= wilcoxon_signed_rank(d)
+    return out
+
+
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm's step-down adjusted p-values (R's ``p.adjust(p, "holm")``); None stays None and is
+    not counted among the tests."""
+    idx = [i for i, p in enumerate(p_values) if p is not None and not math.isnan(p)]
+    m = len(idx)
+    out: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    for rank, i in enumerate(sorted(idx, key=lambda i: p_values[i])):  # type: ignore[arg-type, return-value]
+        running = max(running, min(1.0, (m - rank) * float(p_values[i])))  # type: ignore[arg-type]
+        out[i] = running
+    return out
+
+
+def welch_difference(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> dict[str, Any]:
+    """mean(x) - mean(y) with Welch's 95% interval and two-sided p (R's ``t.test(x, y)``)."""
+    from scipy import stats
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    out: dict[str, Any] = {"difference": None, "ci_low": None, "ci_high": None, "df": None, "p_value": None}
+    if x.size == 0 or y.size == 0:
+        return out
+    diff = float(x.mean() - y.mean())
+    out["difference"] = diff
+    if x.size < 2 or y.size < 2:
+        return out
+    vx, vy = float(x.var(ddof=1)) / x.size, float(y.var(ddof=1)) / y.size
+    se = math.sqrt(vx + vy)
+    if se == 0:
+        return out
+    df = (vx + vy) ** 2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
+    q = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df))
+    out |= {
+        "ci_low": diff - q * se,
+        "ci_high": diff + q * se,
+        "df": df,
+        "p_value": _f(2 * stats.t.sf(abs(diff / se), df)),
+    }
+    return out
+
+
+def standardised_difference(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float | None:
+    """(mean(x) - mean(y)) / sqrt((var(x) + var(y)) / 2), sample variances; 0/1 values for a
+    share. None when either group has fewer than 2 values or there is no spread at all."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.size < 2 or y.size < 2:
+        return None
+    pooled = math.sqrt((float(x.var(ddof=1)) + float(y.var(ddof=1))) / 2)
+    if pooled == 0:
+        return None
+    return float(x.mean() - y.mean()) / pooled
+
+
+def evidence(ci_low: float | None, ci_high: float | None) -> str | None:
+    """'better' when the 95% interval of the change lies above 0, 'worse' when below, else
+    'unclear'; None without an interval."""
+    if ci_low is None or ci_high is None:
+        return None
+    if ci_low > 0:
+        return "better"
+    if ci_high < 0:
+        return "worse"
+    return "unclear"
