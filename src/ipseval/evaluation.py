@@ -172,6 +172,10 @@ def compute(
     from .fidelity import evidence_tables, fidelity_tables
 
     tables |= fidelity_tables(store, settings) | evidence_tables(store, settings)
+    step("four factors scorecard")
+    from .scorecard import scorecard_tables
+
+    tables |= scorecard_tables(store, settings)
     tables["data_quality"] = data_quality(row_counts, problems)
     start, end = metrics.referral_period(store)
     meta = EvaluationMeta(

@@ -23,12 +23,32 @@ from markupsafe import Markup
 from ..evaluation import PublishedEvaluation
 from . import charts, format, impact_charts
 from .outputs import results_json, write_results_json, write_tables_csv
-from .sections import data_quality, fidelity, headline, impact, methods, outcomes, profile, wellbeing
+from .sections import (
+    data_quality,
+    fidelity,
+    headline,
+    impact,
+    methods,
+    outcomes,
+    profile,
+    scorecard,
+    wellbeing,
+)
 from .tables import TableSpec, render_table
 
 __all__ = ["SECTIONS", "render_html", "results_json", "write_report", "write_tables_csv"]
 
-SECTIONS: list[ModuleType] = [headline, profile, outcomes, impact, wellbeing, fidelity, data_quality, methods]
+SECTIONS: list[ModuleType] = [
+    headline,
+    profile,
+    outcomes,
+    impact,
+    wellbeing,
+    fidelity,
+    scorecard,
+    data_quality,
+    methods,
+]
 
 
 def css_string(value: Any) -> Markup:
