@@ -192,3 +192,20 @@ def test_fidelity_form_writes_a_form_the_evaluation_can_read_and_refuses_to_over
     bad = _run("fidelity", "form", str(tmp_path / "x.xlsx"), "--date", "10/01/2022")
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
     assert _run("fidelity", "form", str(tmp_path / "x.csv")).exit_code == 2
+
+
+def test_code_suggests_a_sheet_and_applies_it(tmp_path):
+    from ipseval.demo import write_demo
+
+    data = tmp_path / "data"
+    write_demo(data, n_clients=50, seed=3, clean=True)
+    (tmp_path / "s.toml").write_text('[qualitative]\nmethod = "keyword"\n', encoding="utf-8")
+    sheet = tmp_path / "coding.xlsx"
+    r = _run("code", str(data), "-o", str(sheet), "--settings", str(tmp_path / "s.toml"))
+    assert r.exit_code == 0 and sheet.is_file() and "keyword" in r.output
+    again = _run("code", str(data), "-o", str(sheet), "--settings", str(tmp_path / "s.toml"))
+    assert again.exit_code == 2 and "--force" in again.output
+    applied = _run("code", str(data), "--apply", str(sheet), "--settings", str(tmp_path / "s.toml"))
+    assert applied.exit_code == 0 and "Nothing saved" in applied.output  # nobody reviewed a segment
+    both = _run("code", str(data))
+    assert both.exit_code == 2 and "--apply" in both.output

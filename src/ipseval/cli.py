@@ -315,6 +315,63 @@ def template(
     console.print(f"Blank workbook written to [bold]{path}[/]")
 
 
+@app.command()
+@_guard
+def code(
+    data: Annotated[Path, typer.Argument(help="The data folder (its interviews/ folder is read).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write a coding sheet (.xlsx) with suggested codes.")
+    ] = None,
+    apply: Annotated[
+        Path | None, typer.Option("--apply", help="Read back a coding sheet the analyst filled in.")
+    ] = None,
+    second: Annotated[
+        Path | None, typer.Option("--second", help="With --apply: a second analyst's sheet, for agreement.")
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db", help="Store for the embedding cache (default: ipseval.duckdb beside the sheet)."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the coding sheet if it exists.")] = False,
+    settings: SettingsOpt = None,
+) -> None:
+    """Suggest interview codes for an analyst to review, or apply the analyst's coding.
+
+    `ipseval code data/ -o coding.xlsx` writes a sheet with up to k suggested themes per segment;
+    the analyst fills in the code columns and marks good quotes; `ipseval code data/ --apply
+    coding.xlsx` checks the sheet, reports agreement and saves the codes to
+    data/interviews/codes.csv, where the next evaluation reads them.
+    """
+    from .qualitative.coding import apply_coding, suggest_codes
+
+    if (out is None) == (apply is None):
+        raise Fatal(
+            "give either --out SHEET.xlsx (suggest codes) or --apply SHEET.xlsx (read the analyst's coding)"
+        )
+    if second is not None and apply is None:
+        raise Fatal("--second compares two analysts' sheets: use it with --apply")
+    s = _settings(settings, data)
+    if out is not None:
+        try:
+            run = suggest_codes(data, out, s, store_path=db, overwrite=force)
+        except FileExistsError:
+            raise Fatal(f"{out} exists: choose another name, or add --force to replace it") from None
+        if run.problems.height:
+            console.print(problems_table(run.problems))
+        for line in run.messages():
+            console.print(line)
+        return
+    result = apply_coding(data, apply, s, second_sheet=second)
+    if result.problems.height:
+        console.print(problems_table(result.problems))
+    for line in result.messages():
+        console.print(line)
+    if result.errors:
+        raise typer.Exit(1)
+
+
 fidelity_app = typer.Typer(help="IPS-25 fidelity reviews: a blank review form.", no_args_is_help=True)
 app.add_typer(fidelity_app, name="fidelity")
 

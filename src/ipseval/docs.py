@@ -115,7 +115,7 @@ def _settings_section(model: type[BaseModel], prefix: str, out: list[str]) -> No
 
 
 def settings_md() -> str:
-    from .settings import Definitions, Disclosure, Impact, Mapping, Report, Wellbeing
+    from .settings import Definitions, Disclosure, Impact, Mapping, Qualitative, Report, Wellbeing
 
     out = [
         "# Settings reference",
@@ -133,6 +133,7 @@ def settings_md() -> str:
         ("definitions", Definitions),
         ("impact", Impact),
         ("wellbeing", Wellbeing),
+        ("qualitative", Qualitative),
         ("disclosure", Disclosure),
         ("mapping", Mapping),
         ("report", Report),
@@ -230,13 +231,13 @@ def _demo_tables() -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        write_demo(data, n_clients=300, seed=1, clean=True, interviews=False)
-        s = Settings()
+        write_demo(data, n_clients=300, seed=1, clean=True)
+        s = Settings.model_validate({"qualitative": {"method": "keyword"}})  # the same on every machine
         ds = load(data, s)
         db = Path(tmp) / "s.duckdb"
         import_dataset(db, ds.tables, s, ds.data_cut, row_counts=ds.row_counts, problems=ds.problems)
         with Store(db) as store:
-            return compute(store, s, row_counts=ds.row_counts, problems=ds.problems).tables
+            return compute(store, s, row_counts=ds.row_counts, problems=ds.problems, data_folder=data).tables
 
 
 def generate(directory: Path) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -142,8 +143,13 @@ def compute(
     source: str = "",
     data_cut_source: str = "settings",
     step: Step | None = None,
+    data_folder: Path | None = None,
 ) -> Evaluation:
-    """Every analysis on the imported data, as unrounded tidy tables."""
+    """Every analysis on the imported data, as unrounded tidy tables.
+
+    ``data_folder``: the folder the data came from, for its ``interviews/`` transcripts (they are
+    text, not rows, so they are read from the folder rather than the store).
+    """
     step = step or (lambda _name: None)
     row_counts = row_counts if row_counts is not None else store.table("import_row_counts")
     problems = problems if problems is not None else store.table("import_problems")
@@ -176,6 +182,11 @@ def compute(
     from .scorecard import scorecard_tables
 
     tables |= scorecard_tables(store, settings)
+    if data_folder is not None:
+        from .qualitative.evaluate import interview_tables
+
+        step("interviews")
+        tables |= interview_tables(data_folder, store, settings)
     tables["data_quality"] = data_quality(row_counts, problems)
     start, end = metrics.referral_period(store)
     meta = EvaluationMeta(

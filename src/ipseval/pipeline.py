@@ -65,6 +65,7 @@ def run_evaluation(
             source=Path(source).name,
             data_cut_source=ds.data_cut_source,
             step=lambda name: step(f"computing {name}"),
+            data_folder=ds.interviews_dir.parent if ds.interviews_dir else None,
         )
     step("applying disclosure control")
     published = evaluation.publish()

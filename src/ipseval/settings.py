@@ -267,6 +267,62 @@ class Wellbeing(_Section):
         return self
 
 
+class Qualitative(_Section):
+    """How interview transcripts (the ``interviews/`` folder) are read, protected and coded."""
+
+    names: list[str] = Field(
+        default_factory=list,
+        exclude=True,  # never written to results.json or the store's settings record
+        description="Names of people to remove from every quote, in addition to the speaker labels "
+        "found in the transcripts (every speaker label except the interviewer's is removed anyway). "
+        'Whole words, any case, possessives too ("Hannah\'s" becomes "[name]\'s"); a full name '
+        "also removes each part of it. The report prints how many names are listed, never the names.",
+    )
+    max_segment_words: int = Field(
+        default=80,
+        ge=10,
+        description="A speaker turn longer than this many words is split into runs of whole "
+        "sentences of at most this length (a single longer sentence stays whole); shorter turns "
+        "are one segment each.",
+    )
+    codebook: Path | None = Field(
+        default=None,
+        description="A YAML codebook replacing the built-in one. A relative path is read from the "
+        "settings file's folder. Blank = the built-in codebook.",
+    )
+    method: Literal["auto", "embedding", "keyword"] = Field(
+        default="auto",
+        description="How codes are suggested for each segment: 'embedding' = by meaning (a sentence "
+        "embedding model), 'keyword' = by the codebook's keywords, 'auto' = embedding when the "
+        "model is available, otherwise keyword.",
+    )
+    top_k: int = Field(default=3, ge=1, description="Most codes suggested for one segment (best first).")
+    min_score: float = Field(
+        default=0.0,
+        description="Suggested codes scoring below this are dropped, on the method's own scale. "
+        "0 = keep every code that matches at all, up to top_k; raise it to suggest fewer, surer "
+        "codes.",
+    )
+    coding_sheet: Path | None = Field(
+        default=None,
+        description="The analyst's reviewed coding sheet, used in the report in place of the "
+        "automatic suggestions. A relative path is read from the settings file's folder. "
+        "Blank = none.",
+    )
+
+    @field_validator("names")
+    @classmethod
+    def _names_clean(cls, v: list[str]) -> list[str]:
+        names = [n.strip() for n in v if n.strip()]
+        short = [n for n in names if len(n) < 2]
+        if short:
+            raise ValueError(
+                "a name must be at least 2 characters (a single letter would be removed from "
+                f"every word): {', '.join(short)}"
+            )
+        return names
+
+
 class Report(_Section):
     title: str | None = Field(default=None, description="Report title. Blank = the service name.")
     pdf: bool = Field(default=False, description="Also write report.pdf.")
@@ -286,6 +342,7 @@ class Settings(_Section):
     disclosure: Disclosure = Field(default_factory=Disclosure)
     impact: Impact = Field(default_factory=Impact)
     mapping: Mapping = Field(default_factory=Mapping)
+    qualitative: Qualitative = Field(default_factory=Qualitative)
     report: Report = Field(default_factory=Report)
     wellbeing: Wellbeing = Field(default_factory=Wellbeing)
     source: str | None = Field(default=None, exclude=True, description="Where these settings were read from.")
@@ -323,11 +380,14 @@ def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = [
         ("service_name", s.service_name, Settings.model_fields["service_name"].description or "")
     ]
-    for section_name in ("definitions", "impact", "wellbeing", "disclosure", "report"):
+    for section_name in ("definitions", "impact", "wellbeing", "qualitative", "disclosure", "report"):
         section = getattr(s, section_name)
         for name, field in type(section).model_fields.items():
             value = getattr(section, name)
-            if name == "meeting_bands":
+            if section_name == "qualitative" and name == "names":
+                # the names themselves are identifying: only their number is printed
+                value = f"{len(value)} listed (not shown)" if value else "none listed"
+            elif name == "meeting_bands":
                 value = ", ".join(b.label for b in value)
             elif isinstance(value, list):
                 value = ", ".join(str(x) for x in value)

@@ -31,6 +31,7 @@ from .sections import (
     methods,
     outcomes,
     profile,
+    qualitative,
     scorecard,
     wellbeing,
 )
@@ -46,6 +47,7 @@ SECTIONS: list[ModuleType] = [
     wellbeing,
     fidelity,
     scorecard,
+    qualitative,
     data_quality,
     methods,
 ]
