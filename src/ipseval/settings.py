@@ -258,7 +258,9 @@ class Wellbeing(_Section):
 
     @model_validator(mode="after")
     def _windows_do_not_overlap(self) -> Wellbeing:
-        earliest_follow_up = self.follow_up_months * 365.25 / 12 - self.follow_up_window_days
+        # the shortest run of calendar months is 28 days each (February): with the follow-up window
+        # always after the baseline window, a follow-up can never precede its baseline
+        earliest_follow_up = self.follow_up_months * 28 - self.follow_up_window_days
         if earliest_follow_up <= self.baseline_days_after:
             raise ValueError(
                 "the follow-up window overlaps the baseline window: shorten follow_up_window_days "

@@ -23,7 +23,7 @@ from ..settings import Wellbeing
 from .measures import domains_in_use
 from .pairing import Pairs
 from .stats import changes, evidence, holm, mean_interval, standardised_difference, welch_difference
-from .tables import domain_scores, paired_frame, scaled_scores
+from .tables import paired_domain_scores, paired_frame, scaled_scores, split
 
 # (name, label, condition on the clients frame): a share of each group (unknown counts as not)
 INDICATORS: list[tuple[str, str, Callable[[], pl.Expr]]] = [
@@ -111,24 +111,26 @@ def attrition(pairs: Pairs, measures: pl.DataFrame) -> ResultTable:
     # followed up = followed up on at least one of them
     by_domain = (
         scaled.filter(pl.col("domain") != "")
-        .group_by("client_id", "domain")
+        .group_by("client_no", "domain")
         .agg(pl.col("baseline_pomp").mean(), (pl.col("status") == "followed_up").any().alias("fu"))
     )
+    domain_parts = split(by_domain, "domain")
     for code, label in domains_in_use(measures):
-        sub = by_domain.filter(pl.col("domain") == code)
-        if sub.height:
+        sub = domain_parts.get(code)
+        if sub is not None:
             fu = sub.filter("fu")["baseline_pomp"].to_numpy()
             lost = sub.filter(~pl.col("fu"))["baseline_pomp"].to_numpy()
             rows.append(_mean_row("domain", code, label, fu, lost))
+    due_parts = split(due, "key")
     for m in measures.iter_rows(named=True):
-        sub = due.filter(pl.col("key") == m["key"])
-        if sub.height:
+        sub = due_parts.get(m["key"])
+        if sub is not None:
             fu = sub.filter(pl.col("status") == "followed_up")["baseline_score"].to_numpy()
             lost = sub.filter(pl.col("status") == "lost")["baseline_score"].to_numpy()
             rows.append(_mean_row("measure", m["key"], m["label"], fu, lost))
     # characteristics, per client: followed up on any measure against lost on all
-    status = due.group_by("client_id").agg((pl.col("status") == "followed_up").any().alias("fu"))
-    people = status.join(pairs.clients, on="client_id", how="left")
+    status = due.group_by("client_no").agg((pl.col("status") == "followed_up").any().alias("fu"))
+    people = status.join(pairs.clients, on="client_no", how="left")
     if people.height:
         for name, label in CONTINUOUS:
             known = people.filter(pl.col(name).is_not_null())
@@ -257,7 +259,7 @@ def _job_row(level: str, order: int, variable: str, label: str, frame: pl.DataFr
 
 def _found_work(frame: pl.DataFrame, clients: pl.DataFrame) -> pl.DataFrame:
     return frame.join(
-        clients.select("client_id", "in_denominator", "first_job_start"), on="client_id", how="left"
+        clients.select("client_no", "in_denominator", "first_job_start"), on="client_no", how="left"
     ).with_columns(
         pl.col("in_denominator").fill_null(False),
         (pl.col("first_job_start") <= pl.col("follow_up_date")).fill_null(False).alias("found_work"),
@@ -268,19 +270,20 @@ def by_job_entry(pairs: Pairs, measures: pl.DataFrame, settings: Wellbeing) -> R
     """Mean change of clients who found work by their follow-up against those who had not."""
     paired = _found_work(paired_frame(pairs, measures), pairs.clients)
     rows: list[dict] = []
-    domains = _found_work(domain_scores(paired_frame(pairs, measures)), pairs.clients).with_columns(
+    domains = _found_work(paired_domain_scores(pairs, measures), pairs.clients).with_columns(
         (pl.col("follow_up_pomp") - pl.col("baseline_pomp")).alias("change")
     )
+    domain_parts, paired_parts = split(domains, "domain"), split(paired, "key")
     level_rows: list[dict] = []
     for order, (code, label) in enumerate(domains_in_use(measures), start=1):
-        sub = domains.filter(pl.col("domain") == code)
-        if sub.height:
+        sub = domain_parts.get(code)
+        if sub is not None:
             level_rows.append(_job_row("domain", order, code, label, sub, settings.min_pairs))
     rows += _holm_rows(level_rows)
     level_rows = []
     for m in measures.iter_rows(named=True):
-        sub = paired.filter(pl.col("key") == m["key"])
-        if sub.height:
+        sub = paired_parts.get(m["key"])
+        if sub is not None:
             d = changes(
                 sub["baseline_score"].to_numpy(), sub["follow_up_score"].to_numpy(), m["higher_is_better"]
             )

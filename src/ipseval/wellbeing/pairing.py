@@ -21,9 +21,11 @@ Rules (each a setting in ``[wellbeing]``, defaults in brackets):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
+import duckdb
 import polars as pl
 
 from ..settings import Wellbeing
@@ -45,35 +47,36 @@ CLIENT_COLUMNS = (
 @dataclass
 class Pairs:
     """``episodes``: one row per client and measure with a baseline (see :func:`pair`);
-    ``assessed``: (client_id, key) of every usable assessment, at any date;
+    ``assessed_keys``: the measure keys with at least one usable assessment, at any date;
     ``records``: assessment rows per instrument and measure and what became of them;
     ``clients``: engaged clients with their job outcome and characteristics."""
 
     episodes: pl.DataFrame
-    assessed: pl.DataFrame
+    assessed_keys: frozenset[str]
     records: pl.DataFrame
     clients: pl.DataFrame
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key: tuple[str, pl.DataFrame], make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        """A frame derived from these pairs and a set of measures, made once: several tables
+        start from the same scaled scores, which at a million clients take seconds to build."""
+        name, measures = key
+        held = self._derived.get(name)
+        if held is None or held[0] is not measures:
+            held = self._derived[name] = (measures, make())
+        return held[1]
 
 
-def load_clients(store: Store) -> pl.DataFrame:
+def _clients_sql() -> str:
     """Engaged clients: engagement date, job-entry facts and the characteristics compared in the
     attrition analysis."""
     cols = ", ".join(f"c.{c}" for c in CLIENT_COLUMNS)
-    return store.query(
-        f"""
+    return f"""
         SELECT o.client_id, o.engagement_date, o.in_denominator, o.job_entry, o.first_job_start,
                {cols}
         FROM client_outcomes o JOIN clients c USING (client_id)
         WHERE o.engagement_date IS NOT NULL
-        ORDER BY o.client_id
-        """
-    )
-
-
-def load_assessments(store: Store) -> pl.DataFrame:
-    return store.query(
-        "SELECT client_id, assessment_date, instrument, measure, score FROM wellbeing ORDER BY source_row"
-    )
+    """
 
 
 def pair(
@@ -85,108 +88,166 @@ def pair(
 ) -> Pairs:
     """Select baselines and follow-ups (pure: frames in, frames out).
 
-    ``episodes`` columns: client_id, key, engagement_date, baseline_date, baseline_score,
+    ``assessments``: client_id, assessment_date, instrument, measure, score (in file order);
+    ``clients``: engaged clients: client_id, engagement_date and any other columns (returned with
+    a ``client_no``, the key ``episodes`` also carry).
+    ``episodes`` columns: client_no, client_id, key, engagement_date, baseline_date, baseline_score,
     follow_up_date, follow_up_score (null unless followed up), status.
     """
-    a = assessments.with_columns(
-        pl.concat_str(
-            pl.col("instrument").str.strip_chars().str.to_lowercase(),
-            pl.lit("|"),
-            pl.col("measure").str.strip_chars().str.to_lowercase(),
-        ).alias("key"),
-        pl.col("score").cast(pl.Float64),
-    )
-    defs = measures.select("key", "scale_min", "scale_max", "users_only")
-    engaged = clients.select("client_id", "engagement_date")
-    a = a.join(defs, on="key", how="left").join(engaged, on="client_id", how="left")
-    a = a.with_columns(
-        pl.col("scale_min").is_not_null().alias("defined"),
-        (pl.col("assessment_date") > pl.lit(data_cut)).alias("after_data_cut"),
-        ((pl.col("score") < pl.col("scale_min")) | (pl.col("score") > pl.col("scale_max")))
-        .fill_null(False)
-        .alias("out_of_range"),
-        pl.col("engagement_date").is_null().alias("not_engaged"),
-    )
-    a = a.with_columns(
-        (
-            pl.col("defined") & ~pl.col("after_data_cut") & ~pl.col("out_of_range") & ~pl.col("not_engaged")
-        ).alias("used")
-    )
-    records = (
-        a.group_by("key")
-        .agg(
-            pl.col("instrument").first(),
-            pl.col("measure").first(),
-            pl.col("defined").first(),
-            pl.len().cast(pl.Int64).alias("records"),
-            pl.col("used").sum().cast(pl.Int64).alias("used"),
-            pl.col("out_of_range").sum().cast(pl.Int64).alias("out_of_range"),
-            pl.col("after_data_cut").sum().cast(pl.Int64).alias("after_data_cut"),
-            (pl.col("not_engaged") & pl.col("defined")).sum().cast(pl.Int64).alias("client_not_engaged"),
-        )
-        .sort("key")
-    )
-
-    usable = (
-        a.filter("used")
-        .group_by("client_id", "key", "assessment_date")
-        .agg(pl.col("score").mean(), pl.col("engagement_date").first(), pl.col("users_only").first())
-        .with_columns(
-            (pl.col("assessment_date") - pl.col("engagement_date")).dt.total_days().alias("day"),
-            pl.col("engagement_date").dt.offset_by(f"{settings.follow_up_months}mo").alias("target"),
-        )
-        .with_columns((pl.col("assessment_date") - pl.col("target")).dt.total_days().alias("off"))
-    )
-    baseline = (
-        usable.filter(pl.col("day").is_between(-settings.baseline_days_before, settings.baseline_days_after))
-        # nearest engagement; equally near: the earlier (negative day first)
-        .sort("client_id", "key", pl.col("day").abs(), "day")
-        .group_by("client_id", "key", maintain_order=True)
-        .first()
-        .join(measures.select("key", "scale_min"), on="key")
-        .filter(~pl.col("users_only") | (pl.col("score") > pl.col("scale_min")))
-        .select(
-            "client_id",
-            "key",
-            "engagement_date",
-            "target",
-            pl.col("assessment_date").alias("baseline_date"),
-            pl.col("score").alias("baseline_score"),
-        )
-    )
-    follow_up = (
-        usable.filter(pl.col("off").abs() <= settings.follow_up_window_days)
-        .join(baseline.select("client_id", "key", "baseline_date"), on=["client_id", "key"])
-        .filter(pl.col("assessment_date") > pl.col("baseline_date"))
-        # nearest the follow-up point; equally near: the later (positive offset first)
-        .sort("client_id", "key", pl.col("off").abs(), pl.col("off"), descending=[False, False, False, True])
-        .group_by("client_id", "key", maintain_order=True)
-        .first()
-        .select(
-            "client_id",
-            "key",
-            pl.col("assessment_date").alias("follow_up_date"),
-            pl.col("score").alias("follow_up_score"),
-        )
-    )
-    window_closed = pl.col("target").dt.offset_by(f"{settings.follow_up_window_days}d") <= pl.lit(data_cut)
-    episodes = (
-        baseline.join(follow_up, on=["client_id", "key"], how="left")
-        .with_columns(
-            pl.when(pl.col("follow_up_date").is_not_null())
-            .then(pl.lit("followed_up"))
-            .when(window_closed)
-            .then(pl.lit("lost"))
-            .otherwise(pl.lit("not_yet_due"))
-            .alias("status")
-        )
-        .drop("target")
-        .sort("client_id", "key")
-    )
-    assessed = usable.select("client_id", "key").unique().sort("client_id", "key")
-    return Pairs(episodes=episodes, assessed=assessed, records=records, clients=clients)
+    con = duckdb.connect()
+    try:
+        con.register("_assessments", assessments.with_row_index("source_row"))
+        con.register("_engaged", clients)
+        return _pair_in(con, "_assessments", "_engaged", measures, settings, data_cut)
+    finally:
+        con.close()
 
 
 def pairs_from_store(store: Store, measures: pl.DataFrame, settings: Wellbeing) -> Pairs:
-    """:func:`pair` on the store's wellbeing and clients tables."""
-    return pair(load_assessments(store), load_clients(store), measures, settings, store.data_cut)
+    """:func:`pair` on the store's wellbeing and clients tables, inside DuckDB."""
+    return _pair_in(store.con, "wellbeing", f"({_clients_sql()})", measures, settings, store.data_cut)
+
+
+_TMP = "_ipseval_wellbeing"
+
+
+def _pair_in(
+    con: duckdb.DuckDBPyConnection,
+    assessments: str,
+    engaged: str,
+    measures: pl.DataFrame,
+    settings: Wellbeing,
+    data_cut: date,
+) -> Pairs:
+    """The selection as SQL over two relations: a million clients have ten million assessment
+    rows, which DuckDB joins and aggregates on integer codes in seconds."""
+    defs = measures.select("measure_order", "key", "scale_min", "scale_max", "users_only").rows()
+    params: dict = {"cut": data_cut}
+    rows = []
+    for i, row in enumerate(defs):
+        names = [f"d{i}_{j}" for j in range(len(row))]
+        params |= dict(zip(names, row, strict=True))
+        rows.append("(" + ", ".join(f"${n}" for n in names) + ")")
+    values = ", ".join(rows) or "(NULL, NULL, NULL, NULL, NULL)"
+    s = settings
+    common = f"""
+        WITH defs(measure_no, key, scale_min, scale_max, users_only) AS (VALUES {values}),
+        a AS (
+            SELECT client_id, assessment_date, instrument, measure, CAST(score AS DOUBLE) AS score,
+                   source_row,
+                   lower(trim(instrument, ' \t\r\n')) || '|' || lower(trim(measure, ' \t\r\n')) AS key
+            FROM {assessments}
+        ),
+        flagged AS (
+            SELECT a.*, d.measure_no, d.scale_min, d.users_only, e.client_no, e.engagement_date, e.target,
+                   d.key IS NOT NULL AS defined,
+                   a.assessment_date > $cut AS after_data_cut,
+                   coalesce(a.score < d.scale_min OR a.score > d.scale_max, false) AS out_of_range,
+                   e.client_no IS NULL AS not_engaged
+            FROM a LEFT JOIN defs d USING (key) LEFT JOIN {_TMP}_engaged e USING (client_id)
+        )
+    """
+    used = "defined AND NOT after_data_cut AND NOT out_of_range AND NOT not_engaged"
+    try:
+        # engaged clients numbered: joins and windows on integers, not ten million strings
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {_TMP}_engaged AS
+            SELECT row_number() OVER (ORDER BY client_id) AS client_no, *,
+                   CAST(engagement_date + INTERVAL ({int(s.follow_up_months)}) MONTH AS DATE) AS target
+            FROM {engaged}"""
+        )
+        clients = _fetch(con, f"SELECT * EXCLUDE (target) FROM {_TMP}_engaged ORDER BY client_no")
+        records = _fetch(
+            con,
+            f"""{common}
+            SELECT key, arg_min(instrument, source_row) AS instrument,
+                   arg_min(measure, source_row) AS measure, bool_or(defined) AS defined,
+                   count(*) AS records, count(*) FILTER ({used}) AS used,
+                   count(*) FILTER (out_of_range) AS out_of_range,
+                   count(*) FILTER (after_data_cut) AS after_data_cut,
+                   count(*) FILTER (not_engaged AND defined) AS client_not_engaged
+            FROM flagged GROUP BY key ORDER BY key""",
+            params,
+        )
+        # One pass: two scores on one day for one measure are averaged, then each client's
+        # measure takes the nearest baseline and the nearest follow-up. Baseline: nearest
+        # engagement, equally near the earlier (support had not yet begun): rank 2|day| + (day > 0).
+        # Follow-up: nearest the follow-up point, equally near the later (the full period of
+        # support): rank 2|off| + (off < 0). Ranks are unique (one row per date). The settings
+        # keep the follow-up window after the baseline window, so a follow-up is always later.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {_TMP}_usable AS {common}
+                SELECT client_no, measure_no, assessment_date, avg(score) AS score,
+                       any_value(assessment_date - engagement_date) AS day,
+                       any_value(assessment_date - target) AS off,
+                       any_value(users_only) AS users_only, any_value(scale_min) AS scale_min
+                FROM flagged
+                WHERE {used}
+                  AND (assessment_date - engagement_date
+                         BETWEEN -{int(s.baseline_days_before)} AND {int(s.baseline_days_after)}
+                       OR abs(assessment_date - target) <= {int(s.follow_up_window_days)})
+                GROUP BY client_no, measure_no, assessment_date""",
+            params,
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {_TMP}_episodes AS
+            WITH baseline AS (
+                SELECT client_no, measure_no,
+                       arg_min(assessment_date, 2 * abs(day) + (day > 0)::INT) AS baseline_date,
+                       arg_min(score, 2 * abs(day) + (day > 0)::INT) AS baseline_score,
+                       any_value(users_only) AS users_only, any_value(scale_min) AS scale_min
+                FROM {_TMP}_usable
+                WHERE day BETWEEN -{int(s.baseline_days_before)} AND {int(s.baseline_days_after)}
+                GROUP BY client_no, measure_no
+            ),
+            follow_up AS (
+                SELECT client_no, measure_no,
+                       arg_min(assessment_date, 2 * abs(off) + (off < 0)::INT) AS follow_up_date,
+                       arg_min(score, 2 * abs(off) + (off < 0)::INT) AS follow_up_score
+                FROM {_TMP}_usable
+                WHERE abs(off) <= {int(s.follow_up_window_days)}
+                GROUP BY client_no, measure_no
+            ),
+            picked AS (
+                SELECT * FROM baseline LEFT JOIN follow_up USING (client_no, measure_no)
+            )
+            SELECT p.client_no, p.measure_no, e.engagement_date,
+                   p.baseline_date, p.baseline_score, p.follow_up_date, p.follow_up_score,
+                   CASE WHEN p.follow_up_date IS NOT NULL THEN 'followed_up'
+                        WHEN e.target + {int(s.follow_up_window_days)} <= $cut THEN 'lost'
+                        ELSE 'not_yet_due' END AS status
+            FROM picked p JOIN {_TMP}_engaged e USING (client_no)
+            WHERE TRUE
+              -- users-only measures (TOP days of use): clients using the substance at baseline
+              AND (NOT p.users_only OR p.baseline_score > p.scale_min)""",
+            {"cut": data_cut},
+        )
+        raw = _fetch(con, f"SELECT * FROM {_TMP}_episodes ORDER BY client_no, measure_no")
+
+    finally:
+        for t in ("engaged", "usable", "episodes"):
+            con.execute(f"DROP TABLE IF EXISTS {_TMP}_{t}")
+    key_of = dict(zip(measures["measure_order"], measures["key"], strict=True))
+    # in client then measure order (client numbers follow client ids)
+    # client ids by position (client numbers run 1..n in the order of ``clients``): cheaper than
+    # carrying millions of strings out of DuckDB
+    episodes = raw.select(
+        "client_no",
+        clients["client_id"].gather(raw["client_no"].cast(pl.Int64) - 1).alias("client_id"),
+        pl.col("measure_no").replace_strict(key_of, return_dtype=pl.Utf8).alias("key"),
+        pl.exclude("client_no", "measure_no"),
+    )
+    assessed = frozenset(records.filter(pl.col("used") > 0)["key"].to_list())
+    return Pairs(episodes=episodes, assessed_keys=assessed, records=records, clients=clients)
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pl.DataFrame:
+    """Run, then read the result through the Arrow C stream (no pyarrow import). Run first:
+    a parameterised relation read as a stream can be several times slower."""
+    if params:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_TMP}_result AS {sql}", params)
+        sql = f"SELECT * FROM {_TMP}_result"
+    try:
+        return pl.DataFrame(con.sql(sql))
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_TMP}_result")

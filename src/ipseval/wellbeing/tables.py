@@ -111,8 +111,23 @@ def _change_table(
 
 def paired_frame(pairs: Pairs, measures: pl.DataFrame) -> pl.DataFrame:
     """Followed-up episodes with each score also on a 0-100 scale where 100 is best
-    (percent of maximum possible: (score - min) / (max - min), reversed when lower is better)."""
-    return scaled_scores(pairs.episodes.filter(pl.col("status") == "followed_up"), measures)
+    (percent of maximum possible: (score - min) / (max - min), reversed when lower is better).
+    Computed once per pairing and set of measures (several tables start from it)."""
+    return pairs.derived(
+        ("paired", measures),
+        lambda: scaled_scores(pairs.episodes.filter(pl.col("status") == "followed_up"), measures),
+    )
+
+
+def paired_domain_scores(pairs: Pairs, measures: pl.DataFrame) -> pl.DataFrame:
+    """:func:`domain_scores` of :func:`paired_frame`, computed once per pairing."""
+    return pairs.derived(("domains", measures), lambda: domain_scores(paired_frame(pairs, measures)))
+
+
+def split(frame: pl.DataFrame, column: str) -> dict[object, pl.DataFrame]:
+    """The frame's rows per value of a column, in one pass (a filter per value would scan the
+    whole frame each time: millions of rows times every measure)."""
+    return {k[0]: part for k, part in frame.partition_by(column, as_dict=True, maintain_order=True).items()}
 
 
 def scaled_scores(episodes: pl.DataFrame, measures: pl.DataFrame) -> pl.DataFrame:
@@ -132,14 +147,14 @@ def domain_scores(scaled: pl.DataFrame) -> pl.DataFrame:
     (both times on the same measures, for followed-up episodes)."""
     return (
         scaled.filter(pl.col("domain") != "")
-        .group_by("client_id", "domain")
+        .group_by("client_no", "domain")
         .agg(
             pl.col("baseline_pomp").mean(),
             pl.col("follow_up_pomp").mean(),
             pl.col("follow_up_date").max(),
             pl.len().alias("measures"),
         )
-        .sort("domain", "client_id")
+        .sort("domain", "client_no")
     )
 
 
@@ -174,12 +189,13 @@ DIM_COLUMNS = {
 
 def measure_change(pairs: Pairs, measures: pl.DataFrame, settings: Wellbeing) -> ResultTable:
     """Change per measure, in the measure's own units; Holm across measures."""
-    paired = paired_frame(pairs, measures)
+    frame = paired_frame(pairs, measures)
+    paired = split(frame, "key")
     rows = []
     for m in measures.filter(pl.col("key").is_in(pairs.episodes["key"].unique().implode())).iter_rows(
         named=True
     ):
-        sub = paired.filter(pl.col("key") == m["key"])
+        sub = paired.get(m["key"], frame.clear())
         s = _change_row(
             sub["baseline_score"].to_numpy(),
             sub["follow_up_score"].to_numpy(),
@@ -206,15 +222,14 @@ def measure_change(pairs: Pairs, measures: pl.DataFrame, settings: Wellbeing) ->
 
 def domain_change(pairs: Pairs, measures: pl.DataFrame, settings: Wellbeing) -> ResultTable:
     """Change per domain on a 0-100 scale (100 = best); Holm across domains."""
-    scores = domain_scores(paired_frame(pairs, measures))
+    frame = paired_domain_scores(pairs, measures)
+    scores = split(frame, "domain")
+    with_baseline = set(pairs.episodes["key"].unique().to_list())
     rows = []
     for order, (code, label) in enumerate(domains_in_use(measures), start=1):
-        sub = scores.filter(pl.col("domain") == code)
-        if (
-            sub.height == 0
-            and not pairs.episodes.join(
-                measures.filter(pl.col("domain") == code).select("key"), on="key"
-            ).height
+        sub = scores.get(code, frame.clear())
+        if sub.height == 0 and not with_baseline.intersection(
+            measures.filter(pl.col("domain") == code)["key"].to_list()
         ):
             continue  # no client has a baseline on any of the domain's measures
         s = _change_row(
@@ -267,12 +282,12 @@ def coverage(pairs: Pairs, measures: pl.DataFrame) -> ResultTable:
     for inst in [*instruments, None]:
         sub = ep if inst is None else ep.filter(pl.col("instrument") == inst)
         keys = measures if inst is None else measures.filter(pl.col("instrument") == inst)
-        if inst is not None and not pairs.assessed.filter(pl.col("key").is_in(keys["key"].implode())).height:
+        if inst is not None and not pairs.assessed_keys.intersection(keys["key"].to_list()):
             continue  # no usable assessment of this instrument at all
         # a client's best status across the instrument's measures
         best = (
             sub.with_columns(pl.col("status").replace_strict(rank, return_dtype=pl.Int64).alias("r"))
-            .group_by("client_id")
+            .group_by("client_no")
             .agg(pl.col("r").min())
         )
         counts = {s: int((best["r"] == r).sum()) for s, r in rank.items()}
