@@ -1,10 +1,12 @@
-"""Benchmark each stage of an evaluation: generate, read+validate, import, metrics, report.
+"""Benchmark each stage of an evaluation: generate, read+validate, import, analyses, report.
 
 Usage: python benchmarks/bench.py [--sizes 718,100000,1000000] [--meetings 25] [--keep DIR]
 
 Each size runs in its own process so peak memory is per size. Peak memory per stage is the
 largest resident set size sampled (every 10 ms) while that stage ran. Also times the whole
 `ipseval evaluate` command on the 718-client demo, interpreter start included.
+"evaluation" is what the 60 s target at a million clients covers: read+validate, import, every
+analysis with the impact models, and the report (not generating the data, not imputation).
 Results are printed as a table and written to benchmarks/results/latest.json.
 """
 
@@ -72,7 +74,6 @@ def run_size(n: int, meetings: float | None, workdir: Path) -> dict:
 
     data, out = workdir / "data", workdir / "out"
     s = Settings()
-    outcomes_only = Settings.model_validate({"impact": {"enabled": False}})
     stages: list[dict] = []
     kwargs = {} if meetings is None else {"meetings_per_client": meetings}
     rows = _stage(
@@ -89,27 +90,36 @@ def run_size(n: int, meetings: float | None, workdir: Path) -> dict:
     )
     ds.tables.clear()  # free the validated frames before the next stages, as the CLI would
 
-    def _metrics():
-        with Store(db) as store:
-            return compute(store, outcomes_only)
-
-    evaluation = _stage(stages, "metrics", _metrics)
-
-    # the impact models, without and then with multiple imputation (which reports its own time)
-    from ipseval.impact.evaluate import impact_tables
-
+    # the analyses as `ipseval evaluate` runs them: every table and the impact models (which run
+    # in a second thread alongside the rest), without multiple imputation (timed on its own below)
     no_mi = s.model_copy(deep=True)
     no_mi.impact.imputations = 0
+
+    def _analyses():
+        with Store(db) as store:
+            return compute(store, no_mi)
+
+    evaluation = _stage(stages, "analyses + impact models", _analyses)
+
+    from ipseval.impact.evaluate import impact_tables
 
     def _impact(settings):
         with Store(db) as store:
             return impact_tables(store, settings)
 
-    _stage(stages, "impact (no imputation)", lambda: _impact(no_mi))
     if n <= 1_000:  # about 28 s per imputation at 100,000 clients: timed at the demo size only
         _stage(stages, f"impact with imputation (m={s.impact.imputations})", lambda: _impact(s))
     _stage(stages, "report", lambda: write_report(evaluation.publish(), out))
-    return {"clients": n, "rows": rows, "stages": stages, "total_seconds": sum(x["seconds"] for x in stages)}
+    evaluation_seconds = sum(
+        x["seconds"] for x in stages if x["stage"] != "generate" and "imputation" not in x["stage"]
+    )
+    return {
+        "clients": n,
+        "rows": rows,
+        "stages": stages,
+        "total_seconds": sum(x["seconds"] for x in stages),
+        "evaluation_seconds": evaluation_seconds,
+    }
 
 
 def cli_wall_time(python: str) -> list[dict]:
@@ -194,7 +204,15 @@ def main() -> int:
                 f"{st['seconds']:.2f}",
                 f"{st['peak_mb']:.0f}",
             )
-        table.add_row("", "", "[bold]total[/]", f"[bold]{r['total_seconds']:.2f}[/]", "", end_section=True)
+        table.add_row("", "", "total", f"{r['total_seconds']:.2f}", "")
+        table.add_row(
+            "",
+            "",
+            "[bold]evaluation (no generate, no imputation)[/]",
+            f"[bold]{r['evaluation_seconds']:.2f}[/]",
+            "",
+            end_section=True,
+        )
     console.print(table)
     for run in results["cli"]:
         console.print(f"{run['command']}: best of 3 = {run['best_seconds']:.2f} s wall")

@@ -7,6 +7,7 @@ after disclosure control, and is the only thing renderers (report, JSON, CSV, da
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -135,6 +136,32 @@ def problem_counts(problems: pl.DataFrame) -> dict[str, int]:
     }
 
 
+def _other_analyses(
+    store: Store, settings: Settings, step: Step, data_folder: Path | None
+) -> dict[str, ResultTable]:
+    """Wellbeing, fidelity, the scorecard and the interviews (everything after the impact models)."""
+    tables: dict[str, ResultTable] = {}
+    if "wellbeing" in store.tables_present:
+        from .wellbeing import wellbeing_tables
+
+        step("wellbeing")
+        tables |= wellbeing_tables(store, settings)
+    step("fidelity and evidence from the records")
+    from .fidelity import evidence_tables, fidelity_tables
+
+    tables |= fidelity_tables(store, settings) | evidence_tables(store, settings)
+    step("four factors scorecard")
+    from .scorecard import scorecard_tables
+
+    tables |= scorecard_tables(store, settings)
+    if data_folder is not None:
+        from .qualitative.evaluate import interview_tables
+
+        step("interviews")
+        tables |= interview_tables(data_folder, store, settings)
+    return tables
+
+
 def compute(
     store: Store,
     settings: Settings,
@@ -165,28 +192,27 @@ def compute(
     tables |= metrics.time_to_job(store, settings)
     step("profile")
     tables["profile"] = profile.profile(store)
+    # The impact models run in a second thread while the other analyses run here: both spend
+    # much of their time in DuckDB, polars or BLAS outside the interpreter lock, so on several cores
+    # they overlap (at a million clients, about a tenth off the whole evaluation on two cores).
+    impact_job, impact_store, pool = None, None, None
     if settings.impact.enabled:
         from .impact.evaluate import impact_tables
 
-        tables |= impact_tables(store, settings, step)
-    if "wellbeing" in store.tables_present:
-        from .wellbeing import wellbeing_tables
-
-        step("wellbeing")
-        tables |= wellbeing_tables(store, settings)
-    step("fidelity and evidence from the records")
-    from .fidelity import evidence_tables, fidelity_tables
-
-    tables |= fidelity_tables(store, settings) | evidence_tables(store, settings)
-    step("four factors scorecard")
-    from .scorecard import scorecard_tables
-
-    tables |= scorecard_tables(store, settings)
-    if data_folder is not None:
-        from .qualitative.evaluate import interview_tables
-
-        step("interviews")
-        tables |= interview_tables(data_folder, store, settings)
+        impact_store = store.cursor()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ipseval-impact")
+        impact_job = pool.submit(impact_tables, impact_store, settings, step)
+    try:
+        others = _other_analyses(store, settings, step, data_folder)
+        if impact_job is not None:
+            step("impact models")
+            tables |= impact_job.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+        if impact_store is not None:
+            impact_store.close()
+    tables |= others
     tables["data_quality"] = data_quality(row_counts, problems)
     start, end = metrics.referral_period(store)
     meta = EvaluationMeta(

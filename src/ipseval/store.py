@@ -203,6 +203,9 @@ class Store:
 
     def __init__(self, db_path: str | Path, read_only: bool = True):
         self.path = Path(db_path)
+        # results of costly queries that several analyses share, made once per open store (the
+        # store is read-only while open, so they cannot go stale)
+        self.memo: dict[Any, Any] = {}
         if not self.path.is_file():
             raise StoreError(f"{self.path}: no store here (run 'ipseval evaluate' or import first)")
         try:
@@ -211,6 +214,16 @@ class Store:
             self.con.execute("SET enable_progress_bar = false")
         except duckdb.Error as e:
             raise StoreError(f"{self.path}: cannot open the store ({e})") from None
+
+    def cursor(self) -> Store:
+        """Another connection to the same open database, for a second thread (DuckDB connections
+        are not shared between threads); close it when done."""
+        other = object.__new__(Store)
+        other.path = self.path
+        other.memo = {}
+        other.con = self.con.cursor()
+        other.con.execute("SET enable_progress_bar = false")
+        return other
 
     def __enter__(self) -> Store:
         return self

@@ -70,6 +70,26 @@ def grouping(col: str = "local_authority") -> str:
 
 
 def caseload_at(store: Store, days: list[date], active: bool = True) -> pl.DataFrame:
+    """:func:`caseload_on` for ``days``, each day computed once per open store (the evidence tables
+    and the scorecard ask for the same month ends)."""
+    memo: dict[date, tuple[bool, pl.DataFrame]] = store.memo.setdefault("caseload_at", {})
+    wanted = sorted(set(days))
+    missing = [d for d in wanted if d not in memo or (active and not memo[d][0])]
+    if missing:
+        fresh = caseload_on(store, missing, active)
+        for d in missing:
+            memo[d] = (active, fresh.filter(pl.col("day") == d))
+    out = (
+        pl.concat([memo[d][1] for d in wanted], how="diagonal_relaxed")
+        if wanted
+        else caseload_on(store, [], active)
+    )
+    if not active:
+        out = out.with_columns(pl.lit(None, dtype=pl.Int64).alias("active"))
+    return out
+
+
+def caseload_on(store: Store, days: list[date], active: bool = True) -> pl.DataFrame:
     """On the caseload and active on each day, with specialists and FTE in post, by area and overall.
 
     On the caseload: referred on or before the day and not discharged by it (a discharge date is

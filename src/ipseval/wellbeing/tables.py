@@ -274,22 +274,23 @@ def coverage(pairs: Pairs, measures: pl.DataFrame) -> ResultTable:
     in the outcomes table, followed up as n in the change tables) = no baseline + lost + not
     yet due, which protects a small number of engaged clients with no baseline.
     """
-    ep = pairs.episodes.join(measures.select("key", "instrument"), on="key")
     engaged = pairs.clients.height
     instruments = list(dict.fromkeys(measures["instrument"].to_list()))
     rank = {"followed_up": 0, "lost": 1, "not_yet_due": 2}
+    # a client's best status across each instrument's measures, then across all instruments
+    per_instrument = (
+        pairs.episodes.select("client_no", "key", "status")
+        .join(measures.select("key", "instrument"), on="key")
+        .group_by("instrument", "client_no")
+        .agg(pl.col("status").replace_strict(rank, return_dtype=pl.Int64).min().alias("r"))
+    )
+    overall = per_instrument.group_by("client_no").agg(pl.col("r").min())
     rows = []
     for inst in [*instruments, None]:
-        sub = ep if inst is None else ep.filter(pl.col("instrument") == inst)
         keys = measures if inst is None else measures.filter(pl.col("instrument") == inst)
         if inst is not None and not pairs.assessed_keys.intersection(keys["key"].to_list()):
             continue  # no usable assessment of this instrument at all
-        # a client's best status across the instrument's measures
-        best = (
-            sub.with_columns(pl.col("status").replace_strict(rank, return_dtype=pl.Int64).alias("r"))
-            .group_by("client_no")
-            .agg(pl.col("r").min())
-        )
+        best = overall if inst is None else per_instrument.filter(pl.col("instrument") == inst)
         counts = {s: int((best["r"] == r).sum()) for s, r in rank.items()}
         due = counts["followed_up"] + counts["lost"]
         lo, hi = wilson_interval(counts["followed_up"], due) if due else (None, None)
