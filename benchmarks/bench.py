@@ -90,8 +90,8 @@ def run_size(n: int, meetings: float | None, workdir: Path) -> dict:
     )
     ds.tables.clear()  # free the validated frames before the next stages, as the CLI would
 
-    # the analyses as `ipseval evaluate` runs them: every table and the impact models (which run
-    # in a second thread alongside the rest), without multiple imputation (timed on its own below)
+    # the analyses as `ipseval evaluate` runs them: every table and the impact models, without
+    # multiple imputation (timed on its own below)
     no_mi = s.model_copy(deep=True)
     no_mi.impact.imputations = 0
 

@@ -7,7 +7,6 @@ after disclosure control, and is the only thing renderers (report, JSON, CSV, da
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -192,27 +191,11 @@ def compute(
     tables |= metrics.time_to_job(store, settings)
     step("profile")
     tables["profile"] = profile.profile(store)
-    # The impact models run in a second thread while the other analyses run here: both spend
-    # much of their time in DuckDB, polars or BLAS outside the interpreter lock, so on several cores
-    # they overlap (at a million clients, about a tenth off the whole evaluation on two cores).
-    impact_job, impact_store, pool = None, None, None
     if settings.impact.enabled:
         from .impact.evaluate import impact_tables
 
-        impact_store = store.cursor()
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ipseval-impact")
-        impact_job = pool.submit(impact_tables, impact_store, settings, step)
-    try:
-        others = _other_analyses(store, settings, step, data_folder)
-        if impact_job is not None:
-            step("impact models")
-            tables |= impact_job.result()
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True)
-        if impact_store is not None:
-            impact_store.close()
-    tables |= others
+        tables |= impact_tables(store, settings, step)
+    tables |= _other_analyses(store, settings, step, data_folder)
     tables["data_quality"] = data_quality(row_counts, problems)
     start, end = metrics.referral_period(store)
     meta = EvaluationMeta(

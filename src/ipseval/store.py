@@ -215,16 +215,6 @@ class Store:
         except duckdb.Error as e:
             raise StoreError(f"{self.path}: cannot open the store ({e})") from None
 
-    def cursor(self) -> Store:
-        """Another connection to the same open database, for a second thread (DuckDB connections
-        are not shared between threads); close it when done."""
-        other = object.__new__(Store)
-        other.path = self.path
-        other.memo = {}
-        other.con = self.con.cursor()
-        other.con.execute("SET enable_progress_bar = false")
-        return other
-
     def __enter__(self) -> Store:
         return self
 
