@@ -623,3 +623,30 @@ def test_the_real_model_puts_obvious_segments_under_the_right_theme():
         "r:0002": "integration.data_sharing",
         "r:0003": "client_valued.practical_support",
     }
+
+
+def test_evaluation_keeps_interview_embeddings_in_the_store_for_re_runs(tmp_path: Path, monkeypatch):
+    """Issue 5 §3: the first evaluation embeds the segments into the store's cache; a second
+    evaluation of the same data embeds nothing (the model would not even be loaded)."""
+    from ipseval import demo
+    from ipseval.pipeline import run_evaluation
+    from ipseval.qualitative import suggest as s
+
+    made: list[FakeEncoder] = []
+
+    def fake_lazy_encoder():
+        made.append(FakeEncoder())
+        return made[-1]
+
+    monkeypatch.setattr(s, "embedding_available", lambda: True)
+    monkeypatch.setattr(s, "LazyModelEncoder", fake_lazy_encoder)
+    data = tmp_path / "data"
+    demo.write_demo(data, n_clients=120, interviews=True)
+    settings = Settings.model_validate({"impact": {"enabled": False}})
+    first = run_evaluation(data, tmp_path / "out", settings, pdf=False)
+    embedded_first = sum(len(e.encoded) for e in made)
+    assert embedded_first > 100  # segments and codebook statements
+    assert first.evaluation.tables["qualitative_themes_by_role"].data.height > 0
+    made.clear()
+    run_evaluation(data, tmp_path / "out", settings, pdf=False)
+    assert made and sum(len(e.encoded) for e in made) == 0

@@ -56,6 +56,11 @@ def run_evaluation(
         problems=ds.problems,
         meta={"source": str(source), "data_cut_source": ds.data_cut_source},
     )
+    if ds.interviews_dir is not None:
+        from .qualitative.evaluate import fill_embedding_cache
+
+        step("embedding interview segments (kept in the store for re-runs)")
+        fill_embedding_cache(ds.interviews_dir.parent, db, settings)
     with Store(db) as store:
         evaluation = compute(
             store,

@@ -60,10 +60,14 @@ def interview_tables(data_folder: Path | None, store: Any, settings: Settings) -
         source = "analyst"
         extra += _unmatched(codes, iset.segments, codes_path.name)
     else:
-        from .suggest import suggest_detailed
+        from .suggest import EmbeddingCache, suggest_detailed
 
         q = settings.qualitative
-        made = suggest_detailed(iset.segments, codebook, q.method, q.top_k, q.min_score)
+        # embeddings come from the store's cache (filled by fill_embedding_cache before the store
+        # was opened read-only), so the model is loaded only for text it has not seen
+        con = getattr(store, "con", None)
+        cache = EmbeddingCache(con=con) if con is not None else None
+        made = suggest_detailed(iset.segments, codebook, q.method, q.top_k, q.min_score, cache=cache)
         codes = made.frame.select("segment_id", "rank", "code", "score")
         source = f"suggested: {made.method}"
     areas = store.table("areas") if "areas" in store.tables_present else None
@@ -79,6 +83,37 @@ def interview_tables(data_folder: Path | None, store: Any, settings: Settings) -
 
 
 _PROBLEMS = {"file": pl.String, "severity": pl.String, "problem": pl.String}
+
+
+def fill_embedding_cache(data_folder: Path | None, db_path: Path, settings: Settings) -> int:
+    """Embed the interview segments the evaluation will suggest codes for, into the store's
+    embedding cache (written here, while the store is not yet open read-only), so the evaluation
+    and every re-run find them there. Returns the number of texts newly embedded (0 when the
+    analyst's coding is used, the keyword method applies, or all were cached)."""
+    from .codebook import load_codebook
+    from .suggest import EmbeddingCache, resolve_method, suggest_detailed
+    from .transcripts import read_interviews
+
+    folder = interviews_folder(data_folder)
+    q = settings.qualitative
+    if (
+        folder is None
+        or setting_path(settings, q.coding_sheet) is not None
+        or (folder / CODES_FILE).is_file()
+    ):
+        return 0
+    try:
+        if resolve_method(q.method)[0] != "embedding":
+            return 0
+        iset = read_interviews(folder, settings)
+        if iset.interviews.height == 0:
+            return 0
+        codebook = load_codebook(setting_path(settings, q.codebook))
+    except SettingsError:
+        return 0  # the evaluation itself names the problem
+    cache = EmbeddingCache(db_path)
+    made = suggest_detailed(iset.segments, codebook, q.method, q.top_k, q.min_score, cache=cache)
+    return made.cache_misses
 
 
 def interviews_folder(data_folder: Path | None) -> Path | None:
