@@ -169,8 +169,8 @@ def _pair_in(
             FROM flagged GROUP BY key ORDER BY key""",
             params,
         )
-        # One pass: two scores on one day for one measure are averaged, then each client's
-        # measure takes the nearest baseline and the nearest follow-up. Baseline: nearest
+        # Usable rows inside either window, two scores on one day for one measure averaged; then
+        # each client's measure takes the nearest baseline and the nearest follow-up. Baseline: nearest
         # engagement, equally near the earlier (support had not yet begun): rank 2|day| + (day > 0).
         # Follow-up: nearest the follow-up point, equally near the later (the full period of
         # support): rank 2|off| + (off < 0). Ranks are unique (one row per date). The settings
