@@ -7,7 +7,6 @@ multiple imputation and complete-case analyses see what is really missing.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 
 import polars as pl
@@ -20,16 +19,11 @@ from ..store import Store
 NUMERIC_CONTROLS = ("age", "work_confidence")
 
 
-# Frames read from a store, kept while the Store object lives: an evaluation's models all start
-# from the same clients (a million-client query takes about two seconds). Frames are never
-# changed in place (polars returns new frames), so sharing them is safe; a store is read-only
-# while it is open for an evaluation.
-_READS: weakref.WeakKeyDictionary[Store, dict[str, pl.DataFrame]] = weakref.WeakKeyDictionary()
-
-
 def read_once(store: Store, key: str, read: Callable[[], pl.DataFrame]) -> pl.DataFrame:
-    """``read()`` the first time per open store and key; the same frame afterwards."""
-    cache = _READS.setdefault(store, {})
+    """``read()`` the first time per open store and key; the same frame afterwards (in
+    ``Store.memo``): an evaluation's models all start from the same clients (a million-client
+    query takes about two seconds). Frames are never changed in place, so sharing them is safe."""
+    cache = store.memo.setdefault("impact_reads", {})
     if key not in cache:
         cache[key] = read()
     return cache[key]
