@@ -304,10 +304,12 @@ def test_warm_start_from_a_sample_changes_the_path_not_the_estimates(monkeypatch
     original = flat._warm_start
     monkeypatch.setattr(flat, "_warm_start", lambda d: starts.append(original(d)) or starts[-1])
     warm = logit(df, "event", terms, cluster="area", unit="client")
+    # a big design also stops once its step is below BIG_DESIGN_STEP (one pass fewer): estimates
+    # agree to about the square of that step, standard errors to about the step
     np.testing.assert_allclose(
-        warm.table["estimate"].to_numpy(), cold.table["estimate"].to_numpy(), rtol=1e-8
+        warm.table["estimate"].to_numpy(), cold.table["estimate"].to_numpy(), rtol=1e-7
     )
     np.testing.assert_allclose(
-        warm.table["std_error"].to_numpy(), cold.table["std_error"].to_numpy(), rtol=1e-7
+        warm.table["std_error"].to_numpy(), cold.table["std_error"].to_numpy(), rtol=1e-5
     )
     assert starts[0] is not None and warm.card["iterations"] <= cold.card["iterations"]

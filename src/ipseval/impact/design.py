@@ -273,7 +273,8 @@ def build(df, outcome, terms, reference, cluster, weights, unit=None, unit_frame
         kept = kept.join(units.select(unit, "_unit"), on=unit, how="inner", maintain_order="left")
         if not kept["_unit"].is_sorted():
             kept = kept.sort("_unit", maintain_order=True)
-        present = np.unique(kept["_unit"].to_numpy())  # units with at least one row
+        key = kept["_unit"].to_numpy()
+        present = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key  # units with rows (sorted)
         if len(present) < units.height:
             units = units.filter(pl.col("_unit").is_in(present))
     elif unit and not kept[unit].is_sorted():

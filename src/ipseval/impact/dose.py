@@ -180,6 +180,13 @@ def _rows_of(rows: pl.DataFrame, people: pl.DataFrame, clients: pl.DataFrame | N
     return rows.join(people.select("client_id"), on="client_id", how="semi", maintain_order="left")
 
 
+def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
+    """The client frame with client_id replaced by the client's number (client_index): the models
+    never show who a client is, and ten million person-period rows join and group far faster on
+    numbers than on id strings."""
+    return frame.with_columns(pl.col("client_index").alias("client_id"))
+
+
 # -- 1. discrete-time hazard ----------------------------------------------------------------------
 
 
@@ -296,7 +303,7 @@ def discrete_time_hazard(
     with ``role`` ('exposure', 'time', 'control', 'intercept') and odds ratios per meeting/band.
     """
     p = period_days_setting(settings) if period_days is None else period_days
-    clients = analysis_frame(store, settings)
+    clients = _numbered(analysis_frame(store, settings))
     pp = build_person_periods(clients, meeting_days(store), settings, p, carry=[])
     return fit_discrete_time_hazard(pp, settings, exposure, p, missing, se, clients=clients)
 
@@ -338,6 +345,7 @@ def landmark(
     """
     p = period_days_setting(settings)
     cohort, counts = landmark_cohort(store, settings, landmark_weeks, horizon_months)
+    cohort = _numbered(cohort)
     weeks, months = counts["landmark_weeks"], counts["horizon_months"]
     if cohort.height == 0 or cohort["job_entry"].sum() == 0:
         raise AnalysisError(
@@ -351,7 +359,7 @@ def landmark(
         cuts = [*([(0, 0)] if cuts[0][0] > 0 else []), *cuts]
     else:
         raise ValueError(f"bands must be 'tertiles' or 'settings', not {bands!r}")
-    empty = pl.DataFrame(schema={"client_id": pl.Utf8, "meeting_date": pl.Date})
+    empty = pl.DataFrame(schema={"client_index": pl.Int32, "day": pl.Int32})
     pp = build_person_periods(
         cohort.with_columns(pl.col("landmark_date").alias("engagement_date")),
         empty,
