@@ -147,8 +147,9 @@ def import_dataset(
             digest_job = pool.submit(_content_hash, dict(frames))  # needed last, for dataset_meta
             con.execute("SET preserve_insertion_order = false")  # faster bulk load; rows keep source_row
             con.execute("BEGIN TRANSACTION")
+            catalog = _Catalog.of(con)
             for name, job in staged.items():
-                _load_table(con, name, job.result())
+                _load_table(con, name, job.result(), catalog)
             digest = digest_job.result()
             meta_row = {
                 "source": str((meta or {}).get("source", "")),
@@ -159,7 +160,9 @@ def import_dataset(
                 **{k: json.dumps(v, default=str) for k, v in (meta or {}).items() if k != "source"},
             }
             meta_frame = pl.DataFrame({k: [v] for k, v in meta_row.items()})
-            _load_table(con, "dataset_meta", _stage(meta_frame, Path(staging) / "dataset_meta.parquet"))
+            _load_table(
+                con, "dataset_meta", _stage(meta_frame, Path(staging) / "dataset_meta.parquet"), catalog
+            )
             con.execute(metrics_sql())
             # every metric and model starts from client_outcomes (about 0.7 s per use at a million
             # clients): keep its rows once as a table, behind a view of the same name, so the SQL
@@ -217,28 +220,44 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
+@dataclass
+class _Catalog:
+    """What the store held when the import began (asked once: each catalog query costs ~30 ms)."""
+
+    views: set[str]
+    tables: set[str]
+    types: set[str]
+
+    @classmethod
+    def of(cls, con: duckdb.DuckDBPyConnection) -> _Catalog:
+        def names(sql: str) -> set[str]:
+            return {r[0] for r in con.execute(sql).fetchall()}
+
+        return cls(
+            names("SELECT view_name FROM duckdb_views() WHERE NOT internal"),
+            names("SELECT table_name FROM duckdb_tables()"),
+            names("SELECT type_name FROM duckdb_types() WHERE NOT internal"),
+        )
+
+
+def _drop(con: duckdb.DuckDBPyConnection, name: str, catalog: _Catalog) -> None:
     """Drop table or view ``name`` with its stored rows and ENUM types, whichever exist."""
-    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    if name in views:
+    if name in catalog.views:
         con.execute(f"DROP VIEW {_ident(name)}")
-    con.execute(f"DROP TABLE IF EXISTS {_ident(name)} CASCADE")
-    con.execute(f"DROP TABLE IF EXISTS {_ident(name + ROWS_SUFFIX)} CASCADE")
-    types = con.execute(
-        "SELECT type_name FROM duckdb_types() WHERE NOT internal AND starts_with(type_name, ?)",
-        [name + ROWS_SUFFIX + "_"],
-    ).fetchall()
-    for (t,) in types:
-        con.execute(f"DROP TYPE IF EXISTS {_ident(t)}")
+    for table in (name, name + ROWS_SUFFIX):
+        if table in catalog.tables:
+            con.execute(f"DROP TABLE {_ident(table)} CASCADE")
+    for t in sorted(t for t in catalog.types if t.startswith(name + ROWS_SUFFIX + "_")):
+        con.execute(f"DROP TYPE {_ident(t)}")
 
 
-def _load_table(con: duckdb.DuckDBPyConnection, name: str, staged: _Staged | None) -> None:
+def _load_table(con: duckdb.DuckDBPyConnection, name: str, staged: _Staged | None, catalog: _Catalog) -> None:
     """Replace table ``name`` with the staged Parquet file (an empty placeholder table if None).
 
     Text columns with few values are stored as ENUM in ``<name>__rows``; ``<name>`` is then a view
     giving them back as text, so every query reads the table as it was imported.
     """
-    _drop(con, name)
+    _drop(con, name, catalog)
     if staged is None:
         con.execute(f"CREATE TABLE {_ident(name)} (empty BOOLEAN)")
         return
@@ -294,6 +313,13 @@ class Store:
             self.con.execute("SET enable_progress_bar = false")
         except duckdb.Error as e:
             raise StoreError(f"{self.path}: cannot open the store ({e})") from None
+
+    def cursor(self) -> Store:
+        """Another connection to the same open store, for work in another thread (a DuckDB
+        connection is used by one thread at a time); it has its own memo. Close it when done."""
+        other = object.__new__(Store)
+        other.path, other.memo, other.con = self.path, {}, self.con.cursor()
+        return other
 
     def __enter__(self) -> Store:
         return self
