@@ -206,7 +206,7 @@ def compute(
     if settings.impact.enabled:
         # The impact models are mostly numpy on one core, the other analyses mostly DuckDB and
         # polars: side by side they share the two cores of a small machine (a million clients:
-        # about 4 s less than one after the other, about 0.7 GB more memory at the peak)
+        # about 3 s less than one after the other, about 0.7 GB more memory at the peak)
         with ThreadPoolExecutor(max_workers=1) as pool:
             impact = pool.submit(_impact_tables, store, settings, step)
             others = _other_analyses(store, settings, step, data_folder)
