@@ -540,6 +540,127 @@ def compare(
     _show_impact(result, "compare", f"Effect of {treatment} on {outcome} ({method})", policy, as_json)
 
 
+HomeOpt = Annotated[
+    Path,
+    typer.Option("--home", help="The dashboard's home folder (data versions, accounts, audit log)."),
+]
+
+
+@app.command()
+@_guard
+def serve(
+    data: Annotated[
+        Path | None,
+        typer.Argument(help="Import this data set (CSV folder or .xlsx) before serving; optional."),
+    ] = None,
+    home: HomeOpt = Path("ipseval-home"),
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (loopback unless accounts exist).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    settings: SettingsOpt = None,
+    secure_cookies: Annotated[
+        bool | None,
+        typer.Option(
+            "--secure-cookies/--no-secure-cookies",
+            help="Send the session cookie over HTTPS only (default: on unless listening on loopback).",
+        ),
+    ] = None,
+) -> None:
+    """Serve the dashboard: the evaluation as web pages, with filters, downloads and uploads."""
+    from .web.app import create_app, is_loopback
+    from .web.auth import Accounts
+
+    home = home.expanduser()
+    if not is_loopback(host) and not Accounts(home).any():
+        raise Fatal(
+            f"refusing to listen on {host}: there are no accounts, so anyone who can reach the "
+            "address would see the data. Add accounts first (ipseval user add NAME --role viewer "
+            f"--home {home}), or listen on 127.0.0.1."
+        )
+    s = _settings(settings, data if data is not None else home)
+    web = create_app(
+        home, s, secure_cookies=not is_loopback(host) if secure_cookies is None else secure_cookies
+    )
+    workspace = web.state.workspace
+    if data is not None:
+        from .ingest import InputError
+
+        with _progress() as p:
+            p.add_task(f"importing {data}", total=None)
+            try:
+                entry = workspace.import_folder(data, "(command line)")
+            except InputError as e:
+                _show_unusable(e, None)
+                raise
+        console.print(
+            f"Imported {data}: {entry['rows_used']:,} rows used, {entry['rows_rejected']:,} rejected."
+        )
+    import uvicorn
+
+    console.print(f"Dashboard: [bold]http://{host}:{port}/[/]  (home folder {home}; Ctrl+C stops it)")
+    uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
+
+
+user_app = typer.Typer(help="Dashboard accounts: add, list and remove.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+@_guard
+def user_add(
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ @ -).")],
+    role: Annotated[str, typer.Option(help="viewer, analyst or admin.")] = "viewer",
+    home: HomeOpt = Path("ipseval-home"),
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input (scripts).")
+    ] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Change an existing account.")] = False,
+) -> None:
+    """Add a dashboard account (asks for the password twice, never shows it)."""
+    from .web.auth import AccountError, Accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    home.expanduser().mkdir(parents=True, exist_ok=True)
+    try:
+        Accounts(home.expanduser()).add(name, role, password, replace=replace)
+    except AccountError as e:
+        raise Fatal(str(e)) from None
+    console.print(f"Account [bold]{name}[/] ({role}) saved in {home / 'users.json'}.")
+
+
+@user_app.command("list")
+@_guard
+def user_list(home: HomeOpt = Path("ipseval-home")) -> None:
+    """List the dashboard's accounts."""
+    from .web.auth import Accounts
+
+    rows = Accounts(home.expanduser()).names()
+    if not rows:
+        console.print("No accounts (local mode: the dashboard answers on 127.0.0.1 only).")
+        return
+    t = Table("user", "role", "created")
+    for r in rows:
+        t.add_row(*r)
+    console.print(t)
+
+
+@user_app.command("remove")
+@_guard
+def user_remove(name: str, home: HomeOpt = Path("ipseval-home")) -> None:
+    """Remove a dashboard account (its sessions end at once)."""
+    from .web.auth import AccountError, Accounts
+
+    try:
+        Accounts(home.expanduser()).remove(name)
+    except AccountError as e:
+        raise Fatal(str(e)) from None
+    console.print(f"Account {name} removed.")
+
+
 def main() -> None:
     try:
         app()

@@ -336,6 +336,30 @@ class Report(_Section):
     )
 
 
+class Dashboard(_Section):
+    """The web dashboard (``ipseval serve``): who may see what, and its limits."""
+
+    min_clients_in_view: int = Field(
+        default=20,
+        ge=1,
+        description="Fewest clients a filtered view may cover before its figures are withheld for "
+        "viewers (many small filtered views could be compared to single people out).",
+    )
+    viewer_period: Literal["month", "day"] = Field(
+        default="month",
+        description="'month': a viewer's referral period filter is widened to whole calendar months "
+        "(so two views a day apart cannot be subtracted); 'day': exact dates.",
+    )
+    session_hours: float = Field(default=8, gt=0, description="How long a login lasts.")
+    max_upload_mb: int = Field(default=200, ge=1, description="Largest upload accepted, in MB.")
+    login_attempts: int = Field(
+        default=5, ge=1, description="Failed logins allowed per account and per address in 15 minutes."
+    )
+    cached_views: int = Field(
+        default=24, ge=1, description="Filtered evaluations kept in memory (each filter combination is one)."
+    )
+
+
 class Settings(_Section):
     service_name: str = Field(
         default="IPS service", description="Name of the service, shown on every output."
@@ -347,6 +371,7 @@ class Settings(_Section):
     qualitative: Qualitative = Field(default_factory=Qualitative)
     report: Report = Field(default_factory=Report)
     wellbeing: Wellbeing = Field(default_factory=Wellbeing)
+    dashboard: Dashboard = Field(default_factory=Dashboard)
     source: str | None = Field(default=None, exclude=True, description="Where these settings were read from.")
 
 

@@ -89,6 +89,14 @@ def csv_cell(v: Any) -> Any:
     return v
 
 
+def write_table_csv(t: ProtectedTable, f: Any) -> None:
+    """One protected table as CSV into the text stream ``f`` (hidden cells '*', formulas defused)."""
+    w = csv.writer(f)
+    w.writerow([csv_cell(c) for c in t.data.columns])
+    for r in t.rows(HIDDEN):
+        w.writerow([csv_cell(v) for v in r.values()])
+
+
 def write_tables_csv(pub: PublishedEvaluation, directory: Path) -> list[Path]:
     """tables/<key>.csv for every protected table (UTF-8 with BOM so Excel reads it correctly)."""
     directory = Path(directory)
@@ -97,9 +105,6 @@ def write_tables_csv(pub: PublishedEvaluation, directory: Path) -> list[Path]:
     for key, t in pub.tables.items():
         path = directory / f"{key}.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as f:
-            w = csv.writer(f)
-            w.writerow([csv_cell(c) for c in t.data.columns])
-            for r in t.rows(HIDDEN):
-                w.writerow([csv_cell(v) for v in r.values()])
+            write_table_csv(t, f)
         written.append(path)
     return written

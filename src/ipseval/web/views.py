@@ -1,0 +1,210 @@
+"""What a dashboard page shows: the evaluation of a view, protected for the person's role.
+
+Every figure comes from :func:`ipseval.evaluation.compute` on the view's clients and passes
+through disclosure control (:meth:`Evaluation.publish`) before a template sees it; sections are
+the report's own (same build functions, same templates, same SVG charts). Nothing here computes
+a statistic.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from ..evaluation import Evaluation, PublishedEvaluation, compute
+from ..results import ProtectedTable
+from ..schema import TABLES
+from ..settings import Disclosure
+from ..store import Store, import_dataset
+from . import filters as flt
+from .workspace import DataVersion, Workspace
+
+# Pages, in the report's order: (page id, report section ids it shows, title in the menu)
+PAGES: list[tuple[str, tuple[str, ...], str]] = [
+    ("headline", ("headline",), "Headline"),
+    ("profile", ("profile",), "Who the service supported"),
+    ("outcomes", ("outcomes",), "Outcomes and time to job"),
+    ("impact", ("impact",), "Service impact, areas and integration"),
+    ("wellbeing", ("wellbeing",), "Wellbeing"),
+    ("fidelity", ("fidelity", "scorecard"), "Fidelity"),
+    ("qualitative", ("qualitative",), "Qualitative themes"),
+    ("data-quality", ("data_quality",), "Data quality"),
+]
+PAGE_IDS = {p[0] for p in PAGES}
+
+
+@dataclass
+class View:
+    """One version of the data cut by one set of filters, evaluated (unprotected: internal)."""
+
+    version: DataVersion
+    filters: flt.Filters
+    evaluation: Evaluation
+    clients: int  # clients the view covers
+
+    def published(self, internal: bool) -> PublishedEvaluation:
+        """Protected as the settings say; ``internal`` = no disclosure control (analysts only)."""
+        if internal:
+            return self.evaluation.publish(Disclosure(policy="none"))
+        policy = self.evaluation.meta.settings.disclosure
+        if policy.policy == "none":  # a viewer always gets protected figures
+            policy = Disclosure(policy="ndtms")
+        return self.evaluation.publish(policy)
+
+
+class _Recorder(PublishedEvaluation):
+    """A published evaluation that notes which tables a section reads (to offer them as CSV)."""
+
+    def __init__(self, pub: PublishedEvaluation):
+        super().__init__(meta=pub.meta, disclosure=pub.disclosure, tables=pub.tables)
+        self.read: list[str] = []
+
+    def table(self, key: str) -> ProtectedTable | None:
+        if key in self.tables and key not in self.read:
+            self.read.append(key)
+        return super().table(key)
+
+
+@dataclass
+class Page:
+    id: str
+    title: str
+    sections: list[dict[str, Any]]  # id, title, html
+    table_keys: list[str]  # the tables shown, in the order the sections read them
+
+
+def render_page(pub: PublishedEvaluation, page_id: str) -> Page | None:
+    """The report sections of one dashboard page (None for an unknown page)."""
+    from ..report import SECTIONS, environment
+
+    found = next((p for p in PAGES if p[0] == page_id), None)
+    if found is None:
+        return None
+    _, section_ids, title = found
+    env = environment()
+    modules = {m.ID: m for m in SECTIONS}
+    rec = _Recorder(pub)
+    sections = []
+    for sid in section_ids:
+        module = modules[sid]
+        data = module.build(rec)
+        if data is None:
+            continue
+        html = env.get_template(f"sections/{sid}.html.j2").render(pub=rec, data=data, section=module)
+        sections.append({"id": sid, "title": module.TITLE, "html": Markup(html)})
+    return Page(id=page_id, title=title, sections=sections, table_keys=list(rec.read))
+
+
+def definitions(pub: PublishedEvaluation) -> dict[str, Any]:
+    """The methods section (settings and definitions used) and every table's column meanings."""
+    from ..report import environment
+    from ..report.sections import methods
+
+    env = environment()
+    data = methods.build(pub)
+    html = (
+        env.get_template("sections/methods.html.j2").render(pub=pub, data=data, section=methods)
+        if data is not None
+        else ""
+    )
+    tables = [
+        {"key": key, "title": t.title, "columns": t.columns, "notes": t.notes}
+        for key, t in pub.tables.items()
+    ]
+    return {"methods": Markup(html), "tables": tables}
+
+
+class Views:
+    """Evaluations of (version, filters), computed once and kept (least recently used dropped)."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self._cache: OrderedDict[tuple[str, str], View] = OrderedDict()
+        self._options: dict[str, flt.FilterOptions] = {}
+        self._lock = threading.Lock()
+        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+
+    @property
+    def settings(self):
+        return self.workspace.settings
+
+    def options(self, version: DataVersion) -> flt.FilterOptions:
+        found = self._options.get(version.id)
+        if found is None:
+            with Store(version.db_path) as store:
+                clients = store.query(
+                    "SELECT local_authority, referral_source, employment_specialist_id, referral_date FROM clients"
+                )
+            found = self._options[version.id] = flt.options_from(clients)
+        return found
+
+    def view(self, version: DataVersion, filters: flt.Filters) -> View:
+        key = (version.id, filters.key())
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+            lock = self._key_locks.setdefault(key, threading.Lock())
+        with lock:  # two people asking for the same new view: it is computed once
+            with self._lock:
+                hit = self._cache.get(key)
+            if hit is None:
+                hit = self._compute(version, filters)
+                with self._lock:
+                    self._cache[key] = hit
+                    while len(self._cache) > self.settings.dashboard.cached_views:
+                        self._cache.popitem(last=False)
+                    self._key_locks.pop(key, None)
+        return hit
+
+    def _compute(self, version: DataVersion, filters: flt.Filters) -> View:
+        settings = self.settings
+        if filters.empty:
+            with Store(version.db_path) as store:
+                evaluation = compute(store, settings, data_folder=version.data_folder)
+                n = int(store.query("SELECT count(*) AS n FROM clients")["n"][0])
+            return View(version, filters, evaluation, n)
+        folder = self.workspace.root / "cache" / version.id
+        folder.mkdir(parents=True, exist_ok=True)
+        self._prune_cache()
+        db = folder / f"{filters.key()}.duckdb"
+        with Store(version.db_path) as store:
+            present = set(store.tables_present)
+            tables = {name: store.table(name) for name in TABLES if name in present}
+            row_counts, problems = store.table("import_row_counts"), store.table("import_problems")
+            data_cut, meta = store.data_cut, store.meta
+        cut = flt.apply(tables, filters)
+        cut = {name: frame.rename({"source_row": "_row"}) for name, frame in cut.items()}
+        if not db.is_file():
+            import_dataset(
+                db,
+                cut,
+                settings,
+                data_cut,
+                row_counts=row_counts,
+                problems=problems,
+                meta={"source": meta.get("source", ""), "filters": filters.query_string()},
+            )
+        with Store(db) as store:
+            evaluation = compute(
+                store,
+                settings,
+                row_counts=row_counts,
+                problems=problems,
+                source=meta.get("source", ""),
+                data_folder=version.data_folder if not (filters.area or filters.specialist) else None,
+            )
+        return View(version, filters, evaluation, cut["clients"].height)
+
+    def _prune_cache(self) -> None:
+        cache = self.workspace.root / "cache"
+        live = {p.name for p in (self.workspace.root / "versions").iterdir()}
+        for folder in cache.iterdir():
+            if folder.name not in live:
+                shutil.rmtree(folder, ignore_errors=True)

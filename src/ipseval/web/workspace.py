@@ -1,0 +1,348 @@
+"""The dashboard's home folder: imported data versions, the pointer to the current one, the audit log.
+
+Layout of a home folder::
+
+    current            the id of the data version readers use (replaced atomically)
+    versions/<id>/     one imported data set: ipseval.duckdb (+ interviews/ when the upload had them)
+    uploads/<token>/   an upload waiting to be accepted (its problems shown to the person)
+    audit.jsonl        who did what and when: one JSON object per line, appended
+    users.json         accounts (see :mod:`.auth`)
+    secret.key         the key that signs session cookies
+
+A data version is never changed once written: uploads, fidelity reviews and integration edits each
+write a new version, then replace ``current`` with one rename. A reader resolves ``current`` once
+per request and reads that version throughout, so it sees the old data or the new, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import threading
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..schema import TABLES
+from ..settings import Settings
+from ..store import Store, import_dataset
+
+KEEP_VERSIONS = 3  # the current version and the two before it (readers may still hold them)
+_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$")
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,120}$")
+INTERVIEW_SUFFIXES = {".txt", ".md", ".docx", ".csv"}
+
+
+class WorkspaceError(Exception):
+    """A problem the person can fix (the message says what); never a traceback."""
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """One imported data set, read-only once written."""
+
+    id: str
+    folder: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.folder / "ipseval.duckdb"
+
+    @property
+    def data_folder(self) -> Path | None:
+        """The folder whose ``interviews/`` the qualitative analysis reads, if there is one."""
+        return self.folder if (self.folder / "interviews").is_dir() else None
+
+
+@dataclass
+class StagedUpload:
+    """An uploaded file read and validated, waiting for a decision."""
+
+    token: str
+    filename: str
+    problems: pl.DataFrame
+    row_counts: pl.DataFrame
+    errors: int
+    warnings: int
+    notes: list[str]
+
+    @property
+    def clean(self) -> bool:
+        return self.errors == 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class Workspace:
+    """The home folder of one dashboard (see the module docstring)."""
+
+    def __init__(self, root: str | Path, settings: Settings | None = None):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "versions").mkdir(exist_ok=True)
+        (self.root / "uploads").mkdir(exist_ok=True)
+        self.settings = settings or Settings()
+        self._write_lock = threading.Lock()  # one writer at a time; readers never wait for it
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def current(self) -> DataVersion | None:
+        """The version readers should use now (None before the first import)."""
+        try:
+            vid = (self.root / "current").read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        if not _ID.match(vid) or not (self.root / "versions" / vid / "ipseval.duckdb").is_file():
+            return None
+        return DataVersion(vid, self.root / "versions" / vid)
+
+    def audit_entries(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The newest audit entries first."""
+        path = self.root / "audit.jsonl"
+        if not path.is_file():
+            return []
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(x) for x in reversed(lines[-limit:]) if x.strip()]
+
+    def audit(self, who: str, action: str, **detail: Any) -> dict[str, Any]:
+        entry = {"at": _now().isoformat(), "user": who, "action": action, **detail}
+        with (self.root / "audit.jsonl").open("a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, default=str) + "\n")
+        return entry
+
+    # -- writing a new version ----------------------------------------------------------------
+
+    def _publish(self, write: Callable[[Path], None]) -> DataVersion:
+        """Write a new version with ``write(folder)``, then make it current with one rename."""
+        vid = f"{_now():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+        folder = self.root / "versions" / vid
+        tmp = self.root / "versions" / f".{vid}.partial"
+        tmp.mkdir()
+        try:
+            write(tmp)
+            tmp.rename(folder)
+            pointer = self.root / ".current.tmp"
+            pointer.write_text(vid, encoding="utf-8")
+            os.replace(pointer, self.root / "current")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._prune()
+        return DataVersion(vid, folder)
+
+    def _prune(self) -> None:
+        versions = sorted(p for p in (self.root / "versions").iterdir() if _ID.match(p.name))
+        for old in versions[:-KEEP_VERSIONS]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def import_folder(self, source: Path, who: str, accepted_errors: bool = True) -> dict[str, Any]:
+        """Validate ``source`` (a CSV folder or .xlsx) and make it the current data.
+
+        With ``accepted_errors=False`` a data set with errors is not imported (WorkspaceError).
+        Raises :class:`ipseval.ingest.InputError` when nothing usable can be read.
+        """
+        from ..validate import load
+
+        ds = load(source, self.settings)
+        if ds.n_errors and not accepted_errors:
+            raise WorkspaceError(
+                "this upload has errors: accept them to import the usable rows, or fix the file"
+            )
+        with self._write_lock:
+
+            def write(folder: Path) -> None:
+                import_dataset(
+                    folder / "ipseval.duckdb",
+                    ds.tables,
+                    self.settings,
+                    ds.data_cut,
+                    row_counts=ds.row_counts,
+                    problems=ds.problems,
+                    meta={"source": Path(source).name, "data_cut_source": ds.data_cut_source},
+                )
+                if ds.interviews_dir is not None:
+                    shutil.copytree(ds.interviews_dir, folder / "interviews")
+
+            version = self._publish(write)
+        counts = ds.row_counts
+        return self.audit(
+            who,
+            "import",
+            source=self._source_name(source),
+            version=version.id,
+            rows_read=int(counts["rows_read"].sum()),
+            rows_used=int(counts["rows_used"].sum()),
+            rows_rejected=int(counts["rows_rejected"].sum()),
+            errors=ds.n_errors,
+            accepted_with_errors=bool(accepted_errors and ds.n_errors),
+        )
+
+    def _source_name(self, source: Path) -> str:
+        """The name a person knows the data by (an upload's own file name, not our staging path)."""
+        name_file = Path(source).parent / "name.txt"
+        return name_file.read_text(encoding="utf-8") if name_file.is_file() else Path(source).name
+
+    def replace_tables(
+        self, who: str, action: str, changes: dict[str, pl.DataFrame], **detail: Any
+    ) -> DataVersion:
+        """A new version equal to the current one but with ``changes`` (table name -> rows)."""
+        base = self.current()
+        if base is None:
+            raise WorkspaceError("there are no data yet: upload a data set first")
+        with self._write_lock, Store(base.db_path) as store:
+            present = set(store.tables_present)
+            tables = {}
+            for name in TABLES:
+                if name in changes:
+                    tables[name] = changes[name]
+                elif name in present:
+                    tables[name] = store.table(name).rename({"source_row": "_row"})
+            meta = store.meta
+            row_counts, problems = store.table("import_row_counts"), store.table("import_problems")
+            data_cut = store.data_cut
+            settings = self.settings
+
+            def write(folder: Path) -> None:
+                import_dataset(
+                    folder / "ipseval.duckdb",
+                    tables,
+                    settings,
+                    data_cut,
+                    row_counts=row_counts,
+                    problems=problems,
+                    meta={"source": meta.get("source", ""), "data_cut_source": "previous import"},
+                )
+                if base.data_folder is not None:
+                    shutil.copytree(base.folder / "interviews", folder / "interviews")
+
+            version = self._publish(write)
+        self.audit(who, action, version=version.id, **detail)
+        return version
+
+    # -- uploads ------------------------------------------------------------------------------
+
+    def stage_upload(self, filename: str, content: bytes) -> StagedUpload:
+        """Unpack and validate an uploaded .zip of CSV files or .xlsx workbook, without importing it."""
+        from ..validate import load
+
+        kind = _upload_kind(filename, content)
+        token = secrets.token_hex(16)
+        folder = self.root / "uploads" / token
+        folder.mkdir()
+        try:
+            if kind == "xlsx":
+                source = folder / "upload.xlsx"
+                source.write_bytes(content)
+            else:
+                source = folder / "data"
+                _unzip_tables(content, source)
+            ds = load(source, self.settings)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        (folder / "name.txt").write_text(_display_name(filename), encoding="utf-8")
+        return StagedUpload(
+            token=token,
+            filename=_display_name(filename),
+            problems=ds.problems,
+            row_counts=ds.row_counts,
+            errors=ds.n_errors,
+            warnings=ds.problems.height - ds.n_errors,
+            notes=list(ds.notes),
+        )
+
+    def accept_upload(self, token: str, who: str, accept_errors: bool) -> dict[str, Any]:
+        """Import a staged upload; with errors only when the person accepted them."""
+        folder = self._upload_folder(token)
+        source = folder / "upload.xlsx" if (folder / "upload.xlsx").is_file() else folder / "data"
+        entry = self.import_folder(source, who, accepted_errors=accept_errors)
+        shutil.rmtree(folder, ignore_errors=True)
+        return entry
+
+    def discard_upload(self, token: str) -> None:
+        shutil.rmtree(self._upload_folder(token), ignore_errors=True)
+
+    def _upload_folder(self, token: str) -> Path:
+        if not _TOKEN.match(token or ""):
+            raise WorkspaceError("unknown upload")
+        folder = self.root / "uploads" / token
+        if not folder.is_dir():
+            raise WorkspaceError("this upload is no longer waiting (imported, discarded or expired)")
+        return folder
+
+
+def _display_name(filename: str) -> str:
+    name = Path(filename or "upload").name
+    return name if _SAFE_NAME.match(name) else "upload"
+
+
+def _upload_kind(filename: str, content: bytes) -> str:
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in (".zip", ".xlsx"):
+        raise WorkspaceError(
+            f"{_display_name(filename)}: upload a .zip of CSV files or an Excel workbook (.xlsx)"
+        )
+    if not content.startswith(b"PK\x03\x04"):
+        raise WorkspaceError(
+            f"{_display_name(filename)}: this is not a {suffix} file (its content does not match)"
+        )
+    return suffix[1:]
+
+
+def _unzip_tables(content: bytes, dest: Path, max_total: int = 2 * 1024**3) -> None:
+    """Extract the standard's CSV files (and interviews/) from a zip, by name, never by path.
+
+    Members are matched on their file name alone; anything else is skipped. Nothing in the zip
+    chooses where a file is written, and the unpacked size is capped (zip bombs).
+    """
+    import io
+
+    dest.mkdir(parents=True)
+    wanted = {f"{name}.csv" for name in TABLES}
+    total = 0
+    found = 0
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise WorkspaceError("the .zip file cannot be opened (damaged or not a zip)") from None
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            parts = [p for p in info.filename.replace("\\", "/").split("/") if p]
+            if not parts:
+                continue
+            base = parts[-1]
+            if base.lower() in wanted and len(parts) <= 2:
+                target = dest / base.lower()
+            elif (
+                len(parts) >= 2
+                and parts[-2].lower() == "interviews"
+                and _SAFE_NAME.match(base)
+                and Path(base).suffix.lower() in INTERVIEW_SUFFIXES
+            ):
+                (dest / "interviews").mkdir(exist_ok=True)
+                target = dest / "interviews" / base
+            else:
+                continue
+            total += info.file_size
+            if total > max_total:
+                raise WorkspaceError("the .zip file unpacks to more than 2 GB; split it or upload fewer rows")
+            with archive.open(info) as src, target.open("wb") as out:
+                shutil.copyfileobj(src, out)
+            found += base.lower() in wanted
+    if not found:
+        raise WorkspaceError(
+            "the .zip file holds none of the data standard's files (clients.csv, meetings.csv, jobs.csv, ...)"
+        )
