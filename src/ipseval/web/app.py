@@ -607,6 +607,8 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         allowed = AREA_STRENGTHS
         changed = []
         for i, r in enumerate(rows):
+            if f"strength_{i}" not in form:  # not in this form: left as it is
+                continue
             value = str(form.get(f"strength_{i}", "") or "")
             if value and value not in allowed:
                 return render(

@@ -36,7 +36,7 @@ from ..settings import Settings
 from ..store import Store, import_dataset
 
 KEEP_VERSIONS = 3  # the current version and the two before it (readers may still hold them)
-_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$")
+_ID = re.compile(r"^[0-9]{8}T[0-9]{12}-[0-9a-f]{8}$")  # UTC time to the microsecond, then random
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,120}$")
 INTERVIEW_SUFFIXES = {".txt", ".md", ".docx", ".csv"}
@@ -125,7 +125,7 @@ class Workspace:
 
     def _publish(self, write: Callable[[Path], None]) -> DataVersion:
         """Write a new version with ``write(folder)``, then make it current with one rename."""
-        vid = f"{_now():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+        vid = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}"
         folder = self.root / "versions" / vid
         tmp = self.root / "versions" / f".{vid}.partial"
         tmp.mkdir()
@@ -142,9 +142,12 @@ class Workspace:
         return DataVersion(vid, folder)
 
     def _prune(self) -> None:
+        """Delete all but the newest KEEP_VERSIONS versions (never the current one)."""
+        current = self.current()
         versions = sorted(p for p in (self.root / "versions").iterdir() if _ID.match(p.name))
         for old in versions[:-KEEP_VERSIONS]:
-            shutil.rmtree(old, ignore_errors=True)
+            if current is None or old.name != current.id:
+                shutil.rmtree(old, ignore_errors=True)
 
     def import_folder(self, source: Path, who: str, accepted_errors: bool = True) -> dict[str, Any]:
         """Validate ``source`` (a CSV folder or .xlsx) and make it the current data.
@@ -194,9 +197,9 @@ class Workspace:
         return name_file.read_text(encoding="utf-8") if name_file.is_file() else Path(source).name
 
     def replace_tables(
-        self, who: str, action: str, changes: dict[str, pl.DataFrame], **detail: Any
+        self, who: str, action: str, new_tables: dict[str, pl.DataFrame], **detail: Any
     ) -> DataVersion:
-        """A new version equal to the current one but with ``changes`` (table name -> rows)."""
+        """A new version equal to the current one but with ``new_tables`` (table name -> rows)."""
         base = self.current()
         if base is None:
             raise WorkspaceError("there are no data yet: upload a data set first")
@@ -204,8 +207,8 @@ class Workspace:
             present = set(store.tables_present)
             tables = {}
             for name in TABLES:
-                if name in changes:
-                    tables[name] = changes[name]
+                if name in new_tables:
+                    tables[name] = new_tables[name]
                 elif name in present:
                     tables[name] = store.table(name).rename({"source_row": "_row"})
             meta = store.meta
@@ -320,7 +323,7 @@ def _unzip_tables(content: bytes, dest: Path, max_total: int = 2 * 1024**3) -> N
         for info in archive.infolist():
             if info.is_dir():
                 continue
-            parts = [p for p in info.filename.replace("\\", "/").split("/") if p]
+            parts = [p for p in info.filename.replace("\\", "/").split("/") if p not in ("", ".", "..")]
             if not parts:
                 continue
             base = parts[-1]
