@@ -115,7 +115,7 @@ def _settings_section(model: type[BaseModel], prefix: str, out: list[str]) -> No
 
 
 def settings_md() -> str:
-    from .settings import Definitions, Disclosure, Impact, Mapping, Qualitative, Report, Wellbeing
+    from .settings import Dashboard, Definitions, Disclosure, Impact, Mapping, Qualitative, Report, Wellbeing
 
     out = [
         "# Settings reference",
@@ -137,6 +137,7 @@ def settings_md() -> str:
         ("disclosure", Disclosure),
         ("mapping", Mapping),
         ("report", Report),
+        ("dashboard", Dashboard),
     ):
         _settings_section(model, f"{section}.", out)
     out += [

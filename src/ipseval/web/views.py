@@ -12,6 +12,7 @@ import shutil
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from markupsafe import Markup
@@ -78,15 +79,23 @@ class Page:
     table_keys: list[str]  # the tables shown, in the order the sections read them
 
 
+@cache
+def _report_env():
+    """The report's Jinja environment, made once (its templates compile on first use)."""
+    from ..report import environment
+
+    return environment()
+
+
 def render_page(pub: PublishedEvaluation, page_id: str) -> Page | None:
     """The report sections of one dashboard page (None for an unknown page)."""
-    from ..report import SECTIONS, environment
+    from ..report import SECTIONS
 
     found = next((p for p in PAGES if p[0] == page_id), None)
     if found is None:
         return None
     _, section_ids, title = found
-    env = environment()
+    env = _report_env()
     modules = {m.ID: m for m in SECTIONS}
     rec = _Recorder(pub)
     sections = []
@@ -102,10 +111,9 @@ def render_page(pub: PublishedEvaluation, page_id: str) -> Page | None:
 
 def definitions(pub: PublishedEvaluation) -> dict[str, Any]:
     """The methods section (settings and definitions used) and every table's column meanings."""
-    from ..report import environment
     from ..report.sections import methods
 
-    env = environment()
+    env = _report_env()
     data = methods.build(pub)
     html = (
         env.get_template("sections/methods.html.j2").render(pub=pub, data=data, section=methods)
