@@ -568,6 +568,12 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the dashboard: the evaluation as web pages, with filters, downloads and uploads."""
+    import os
+
+    # each view's models are small; numpy's BLAS threads would only fight the other requests
+    # (and the other core) for the CPU
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     from .web.app import create_app, is_loopback
     from .web.auth import Accounts
 

@@ -150,7 +150,10 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
     async def checked_form(request: Request, w: Who) -> dict[str, Any]:
         """The posted form, after the CSRF and same-origin checks every state change must pass."""
         origin = request.headers.get("origin")
-        if origin and origin != f"{request.url.scheme}://{request.headers.get('host', '')}":
+        # "null": browsers send it for same-site forms under Referrer-Policy: no-referrer; the
+        # CSRF token (and the SameSite=Strict cookie) is what protects those
+        own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+        if origin and origin not in ("null", own):
             raise Denied(403, "This request came from another site and was refused.")
         form = await request.form()
         token = request.headers.get("x-csrf-token") or form.get("csrf_token")
@@ -186,9 +189,12 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
             if request.headers.get("hx-request"):
                 response.headers["HX-Redirect"] = "/login"
             return response
-        return render(
-            request, w, "message.html.j2", status=exc.status, title="Not allowed", message=exc.message
-        )
+        if request.headers.get("hx-request"):  # a filter refused: say why where the figures were
+            response = render(request, w, "refused.html.j2", status=exc.status, message=exc.message)
+            response.headers["HX-Reswap"] = "innerHTML"
+            return response
+        title = "Not allowed" if exc.status in (401, 403) else "This cannot be shown"
+        return render(request, w, "message.html.j2", status=exc.status, title=title, message=exc.message)
 
     def current_or_none() -> DataVersion | None:
         return workspace.current()
@@ -320,8 +326,10 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
             "page": None if withheld(view, w) else render_page(pub, page_id),
             "min_clients": s.min_clients_in_view,
         }
-        if request.headers.get("hx-request"):
+        # htmx's history restore asks with HX-Request too, but wants the whole page
+        if request.headers.get("hx-request") and not request.headers.get("hx-history-restore-request"):
             response = render(request, w, "view.html.j2", **ctx)
+            response.headers["Vary"] = "HX-Request"
             # the address bar shows the view's own address: bookmark it, share it, reload it
             response.headers["HX-Push-Url"] = f"/page/{page_id}" + (
                 f"?{ctx['query']}" if ctx["query"] else ""

@@ -93,6 +93,8 @@ class Workspace:
         (self.root / "versions").mkdir(exist_ok=True)
         (self.root / "uploads").mkdir(exist_ok=True)
         self.settings = settings or Settings()
+        if self.settings.source:  # pages show where the settings came from: the name, not the server's path
+            self.settings = self.settings.model_copy(update={"source": Path(self.settings.source).name})
         self._write_lock = threading.Lock()  # one writer at a time; readers never wait for it
 
     # -- reading ----------------------------------------------------------------------------
