@@ -4,7 +4,8 @@ Usage: python benchmarks/bench.py [--sizes 718,100000,1000000] [--meetings 25] [
 
 Each size runs in its own process so peak memory is per size. Peak memory per stage is the
 largest resident set size sampled (every 10 ms) while that stage ran. Also times the whole
-`ipseval evaluate` command on the 718-client demo, interpreter start included.
+`ipseval evaluate` command on the 718-client demo, interpreter start included, and runs the
+dashboard load test (benchmarks/bench_web.py: concurrent viewers while an upload replaces the data).
 "evaluation" is what the 60 s target at a million clients covers: read+validate, import, every
 analysis with the impact models, and the report (not generating the data, not imputation).
 Results are printed as a table and written to benchmarks/results/latest.json.
@@ -146,6 +147,54 @@ def cli_wall_time(python: str) -> list[dict]:
     return out
 
 
+def web_load_test() -> dict:
+    """benchmarks/bench_web.py in its own process (its defaults: 8 viewers for about 15 s)."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_web.py")], capture_output=True, text=True
+    )
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return {"failed": f"exit code {proc.returncode}: {proc.stderr[-3000:]}"}
+
+
+def web_table(web: dict):
+    """The load test's figures as a small table."""
+    from rich.table import Table
+
+    table = Table(title="dashboard load test")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    if "failed" in web:
+        table.add_row("[bold red]failed[/]", web["failed"])
+        return table
+    up = web["upload"]
+    errors = f"[bold red]{web['errors']}[/]" if web["errors"] else "0"
+    for name, value in (
+        ("viewers, seconds of load", f"{web['viewers']}, {web['load_seconds']:.1f}"),
+        ("requests", f"{web['requests']:,}"),
+        ("throughput (requests/s)", f"{web['throughput_rps']:.1f}"),
+        ("errors (must be 0)", errors),
+        ("first view: evaluation computed (s)", f"{web['first_view_seconds']:.2f}"),
+        ("first filtered view (s)", f"{web['first_filtered_view_seconds']:.2f}"),
+        ("upload + import during the load (s)", f"{up['total_seconds']:.2f}" if up["ok"] else "failed"),
+        ("new data served after import (s)", _num(web["versions"]["new_data_served_after_seconds"])),
+        ("pages unlike the same page alone", str(web["differing_from_alone"])),
+        ("pages repeating an element id", str(web["pages_repeating_an_id"])),
+    ):
+        table.add_row(name, value)
+    for kind, lat in web["latency"].items():
+        table.add_row(
+            f"{kind}: p50 / p95 ms ({lat['requests']})",
+            f"{_num(lat['p50_ms'], 0)} / {_num(lat['p95_ms'], 0)}",
+        )
+    return table
+
+
+def _num(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None else f"{x:,.{digits}f}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="718,100000,1000000")
@@ -165,7 +214,7 @@ def main() -> int:
     from rich.table import Table
 
     console = Console()
-    results = {"machine": {"cores": os.cpu_count()}, "sizes": [], "cli": None}
+    results = {"machine": {"cores": os.cpu_count()}, "sizes": [], "cli": None, "web": None}
     for n in [int(x) for x in args.sizes.split(",")]:
         work = Path(tempfile.mkdtemp(prefix=f"ipsbench{n}_"))
         try:
@@ -190,6 +239,8 @@ def main() -> int:
             results["sizes"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
         finally:
             shutil.rmtree(work, ignore_errors=True)
+    console.print("[bold]dashboard load test[/] ...")
+    results["web"] = web_load_test()
     results["cli"] = cli_wall_time(sys.executable)
 
     table = Table(title="ipseval benchmark")
@@ -214,6 +265,7 @@ def main() -> int:
             end_section=True,
         )
     console.print(table)
+    console.print(web_table(results["web"]))
     for run in results["cli"]:
         console.print(f"{run['command']}: best of 3 = {run['best_seconds']:.2f} s wall")
     out = ROOT / "benchmarks" / "results"

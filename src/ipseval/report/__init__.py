@@ -12,6 +12,7 @@ system fonts, no scripts.
 from __future__ import annotations
 
 import re
+import threading
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -37,7 +38,11 @@ from .sections import (
 )
 from .tables import TableSpec, render_table
 
-__all__ = ["SECTIONS", "render_html", "results_json", "write_report", "write_tables_csv"]
+__all__ = ["RENDER_LOCK", "SECTIONS", "render_html", "results_json", "write_report", "write_tables_csv"]
+
+# matplotlib's settings (rc_context, the SVG id salt) are process-wide: two threads drawing charts
+# at once mix them up (the dashboard renders pages in parallel), so rendering holds this lock
+RENDER_LOCK = threading.RLock()
 
 SECTIONS: list[ModuleType] = [
     headline,
@@ -108,11 +113,13 @@ def report_title(pub: PublishedEvaluation) -> str:
 def render_html(pub: PublishedEvaluation) -> str:
     """The whole report as one self-contained HTML document."""
     env = environment()
+    with RENDER_LOCK:
+        sections = render_sections(pub, env)
     return env.get_template("report.html.j2").render(
         pub=pub,
         meta=pub.meta,
         title=report_title(pub),
-        sections=render_sections(pub, env),
+        sections=sections,
         css=Markup(_css()),
         warning=pub.disclosure.get("warning"),
     )

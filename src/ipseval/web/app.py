@@ -31,7 +31,7 @@ from ..schema import TABLES
 from ..settings import Settings
 from . import auth
 from . import filters as flt
-from .views import PAGE_IDS, PAGES, View, Views, definitions, render_page
+from .views import PAGE_IDS, PAGES, View, Views, definitions
 from .workspace import DataVersion, Workspace, WorkspaceError
 
 STATIC = {
@@ -165,7 +165,8 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         return dict(form)
 
     def render(request: Request, w: Who, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
-        version = workspace.current()
+        # the header names the version the figures came from, not one made current since
+        version = ctx.pop("data_version", None) or workspace.current()
         html = env.get_template(template).render(
             request=request,
             user=w.user,
@@ -323,7 +324,8 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
             "warning": pub.disclosure.get("warning"),
             "view": view,
             "withheld": withheld(view, w),
-            "page": None if withheld(view, w) else render_page(pub, page_id),
+            "page": None if withheld(view, w) else view.page(internal, page_id),
+            "data_version": view.version,
             "min_clients": s.min_clients_in_view,
         }
         # htmx's history restore asks with HX-Request too, but wants the whole page

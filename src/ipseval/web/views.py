@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -47,15 +47,29 @@ class View:
     filters: flt.Filters
     evaluation: Evaluation
     clients: int  # clients the view covers
+    # a version never changes, so its protected tables and pages are made once (per figures kind)
+    _published: dict[bool, PublishedEvaluation] = field(default_factory=dict, repr=False)
+    _pages: dict[tuple[bool, str], Page | None] = field(default_factory=dict, repr=False)
 
     def published(self, internal: bool) -> PublishedEvaluation:
         """Protected as the settings say; ``internal`` = no disclosure control (analysts only)."""
-        if internal:
-            return self.evaluation.publish(Disclosure(policy="none"))
-        policy = self.evaluation.meta.settings.disclosure
-        if policy.policy == "none":  # a viewer always gets protected figures
-            policy = Disclosure(policy="ndtms")
-        return self.evaluation.publish(policy)
+        found = self._published.get(internal)
+        if found is None:
+            if internal:
+                found = self.evaluation.publish(Disclosure(policy="none"))
+            else:
+                policy = self.evaluation.meta.settings.disclosure
+                if policy.policy == "none":  # a viewer always gets protected figures
+                    policy = Disclosure(policy="ndtms")
+                found = self.evaluation.publish(policy)
+            self._published[internal] = found
+        return found
+
+    def page(self, internal: bool, page_id: str) -> Page | None:
+        key = (internal, page_id)
+        if key not in self._pages:
+            self._pages[key] = render_page(self.published(internal), page_id)
+        return self._pages[key]
 
 
 class _Recorder(PublishedEvaluation):
@@ -97,7 +111,14 @@ def render_page(pub: PublishedEvaluation, page_id: str) -> Page | None:
     _, section_ids, title = found
     env = _report_env()
     modules = {m.ID: m for m in SECTIONS}
+    from ..report import RENDER_LOCK
+
     rec = _Recorder(pub)
+    with RENDER_LOCK:
+        return _render_sections(rec, section_ids, page_id, title, env, modules)
+
+
+def _render_sections(rec, section_ids, page_id, title, env, modules) -> Page:
     sections = []
     for sid in section_ids:
         module = modules[sid]
@@ -111,15 +132,17 @@ def render_page(pub: PublishedEvaluation, page_id: str) -> Page | None:
 
 def definitions(pub: PublishedEvaluation) -> dict[str, Any]:
     """The methods section (settings and definitions used) and every table's column meanings."""
+    from ..report import RENDER_LOCK
     from ..report.sections import methods
 
     env = _report_env()
     data = methods.build(pub)
-    html = (
-        env.get_template("sections/methods.html.j2").render(pub=pub, data=data, section=methods)
-        if data is not None
-        else ""
-    )
+    with RENDER_LOCK:
+        html = (
+            env.get_template("sections/methods.html.j2").render(pub=pub, data=data, section=methods)
+            if data is not None
+            else ""
+        )
     tables = [
         {"key": key, "title": t.title, "columns": t.columns, "notes": t.notes}
         for key, t in pub.tables.items()
@@ -136,6 +159,9 @@ class Views:
         self._options: dict[str, flt.FilterOptions] = {}
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+        # a new version's unfiltered view is worked out before it becomes current, so readers keep
+        # the old figures until the new ones are ready instead of waiting for them
+        workspace.prepare = lambda version: self.view(version, flt.Filters())
 
     @property
     def settings(self):

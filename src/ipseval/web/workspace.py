@@ -96,6 +96,7 @@ class Workspace:
         if self.settings.source:  # pages show where the settings came from: the name, not the server's path
             self.settings = self.settings.model_copy(update={"source": Path(self.settings.source).name})
         self._write_lock = threading.Lock()  # one writer at a time; readers never wait for it
+        self.prepare: Callable[[DataVersion], object] | None = None  # run on a version before it is current
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -134,6 +135,8 @@ class Workspace:
         try:
             write(tmp)
             tmp.rename(folder)
+            if self.prepare is not None:
+                self.prepare(DataVersion(vid, folder))
             pointer = self.root / ".current.tmp"
             pointer.write_text(vid, encoding="utf-8")
             os.replace(pointer, self.root / "current")
