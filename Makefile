@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench coding-quality docs lock clean install
+.PHONY: demo test lint format bench coding-quality docs lock clean install screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+screenshots: $(STAMP)
+	$(BIN)/python benchmarks/screenshots.py out/screenshots
 
 coding-quality: $(STAMP)
 	$(BIN)/python benchmarks/coding_quality.py

@@ -99,6 +99,8 @@ GETS = [
     ("/fidelity/review", "analyst"),
     ("/upload", "admin"),
     ("/areas", "admin"),
+    ("/settings", "admin"),
+    ("/accounts", "admin"),
     ("/admin", "admin"),
 ]
 POSTS = [
@@ -106,6 +108,8 @@ POSTS = [
     ("/upload", "admin"),
     ("/upload/0123456789abcdef0123456789abcdef/discard", "admin"),
     ("/areas", "admin"),
+    ("/settings", "admin"),
+    ("/accounts", "admin"),
 ]
 
 
@@ -265,6 +269,44 @@ def test_serve_refuses_other_addresses_without_accounts(tmp_path):
     assert auth.Accounts(tmp_path / "h").check("amy", PASSWORD) is not None
 
 
+def test_serve_keeps_the_homes_settings_unless_given_a_file(tmp_path, monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from ipseval.cli import app as cli
+
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    (tmp_path / "codes").mkdir()
+    (tmp_path / "codes" / "ipseval.toml").write_text(
+        'service_name = "From file"\n[qualitative]\ncodebook = "my-codebook.yaml"\n', encoding="utf-8"
+    )
+    home = str(tmp_path / "h")
+    r = CliRunner().invoke(
+        cli, ["serve", "--home", home, "--settings", str(tmp_path / "codes" / "ipseval.toml")]
+    )
+    assert r.exit_code == 0, r.output
+    ws = served[-1].state.workspace
+    assert ws.settings.service_name == "From file"
+    # a relative file setting still names the file beside the settings file it came from
+    assert ws.settings.qualitative.codebook == tmp_path / "codes" / "my-codebook.yaml"
+    assert ws.audit_entries()[0]["action"] == "settings read"
+    # started again without --settings: the home's own settings, not the defaults
+    r = CliRunner().invoke(cli, ["serve", "--home", home])
+    assert r.exit_code == 0, r.output
+    assert served[-1].state.workspace.settings.service_name == "From file"
+    # a broken hand edit of the home's file is named, not a traceback
+    (tmp_path / "h" / "ipseval.toml").write_text("service_name = [", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["serve", "--home", home])
+    assert r.exit_code != 0 and "ipseval.toml" in r.output and "Traceback" not in r.output
+    # a file given replaces it
+    r = CliRunner().invoke(
+        cli, ["serve", "--home", home, "--settings", str(tmp_path / "codes" / "ipseval.toml")]
+    )
+    assert r.exit_code == 0, r.output
+    assert 'service_name = "From file"' in (tmp_path / "h" / "ipseval.toml").read_text(encoding="utf-8")
+
+
 def test_viewers_get_protected_figures_analysts_can_ask_for_internal_ones(shared_app):
     viewer, analyst = login(shared_app, "viewer"), login(shared_app, "analyst")
     assert "Not for publication" not in viewer.get("/page/outcomes").text
@@ -421,7 +463,7 @@ def test_workspace_versions_are_immutable_and_pruned(tmp_path, demo_folder):
         seen.append(ws.current())
     kept = sorted(p.name for p in (tmp_path / "home" / "versions").iterdir())
     assert kept == sorted(v.id for v in seen[-3:])
-    assert len(ws.audit_entries()) == 5
+    assert [e["action"] for e in ws.audit_entries()] == ["import"] * 5 + ["settings read"]
     with pytest.raises(WorkspaceError):
         ws.accept_upload("../../etc", "t", True)
 
@@ -518,3 +560,266 @@ def test_filters_cut_every_table_to_the_view():
         with pytest.raises(flt.FilterError):
             flt.parse(bad, opts)
     assert flt.Filters(area="North").query_string() == "area=North"
+
+
+# -- settings in the browser ---------------------------------------------------------------------
+
+
+def _first_jobs_16plus(app) -> int:
+    ws = app.state.workspace
+    view = app.state.views.view(ws.current(), flt.Filters())
+    table = view.evaluation.tables["outcomes"].data
+    return (
+        int(table.filter(pl.col("group") == "All")["first_jobs_16plus"][0])
+        if "group" in table.columns
+        else int(table["first_jobs_16plus"][0])
+    )
+
+
+def test_settings_form_fields_and_what_is_not_editable():
+    from ipseval.web import settings_form as sf
+
+    names = [f.name for f in sf.editable_fields(Settings())]
+    assert "definitions.hours_threshold" in names and "disclosure.policy" in names
+    # read at upload, or paths on the server: never set from a browser
+    for fixed in (
+        "definitions.data_cut",
+        "qualitative.codebook",
+        "qualitative.coding_sheet",
+        "wellbeing.measures_file",
+    ):
+        assert fixed not in names
+    assert not any(n.startswith("mapping") for n in names)
+    assert sf.parse_bands("1-4, 5-9,10+") == [
+        {"label": "1-4", "low": 1, "high": 4},
+        {"label": "5-9", "low": 5, "high": 9},
+        {"label": "10+", "low": 10, "high": None},
+    ]
+    with pytest.raises(ValueError, match="'five' is not a band"):
+        sf.parse_bands("1-4, five")
+
+
+def test_settings_form_reads_changes_and_names_every_problem():
+    from ipseval.web import settings_form as sf
+
+    s = Settings()
+    s.qualitative.names = ["Hannah"]
+    ok = sf.read_form(
+        {
+            "definitions.hours_threshold": "20",
+            "definitions.meeting_bands": "1-2, 3-9, 10+",
+            "qualitative.names": "Hannah\r\nJo Bloggs\n",
+            "disclosure.threshold": "",
+            "qualitative.codebook": "/etc/passwd",  # not a field here: ignored
+        },
+        {},
+        s,
+    )
+    assert ok.problems == {}
+    assert ok.settings.definitions.hours_threshold == 20
+    assert [b.label for b in ok.settings.definitions.meeting_bands] == ["1-2", "3-9", "10+"]
+    assert ok.settings.qualitative.names == ["Hannah", "Jo Bloggs"]
+    assert ok.settings.qualitative.codebook is None
+    # the audit log gets counts of names, never the names
+    assert ok.changes == {
+        "definitions.hours_threshold": "16 → 20",
+        "definitions.meeting_bands": "1-4, 5-9, 10-19, 20+ → 1-2, 3-9, 10+",
+        "qualitative.names": "1 names → 2 names",
+    }
+    bad = sf.read_form(
+        {
+            "definitions.hours_threshold": "-3",
+            "definitions.sustainment_weeks": "13, x",
+            "disclosure.policy": "lax",
+            "impact.enabled": "maybe",
+            "definitions.meeting_bands": "1-4, 6-9",
+        },
+        {"definitions.model_controls": ["age", "shoe_size"]},
+        s,
+    )
+    assert bad.settings is None
+    assert set(bad.problems) == {"disclosure.policy", "impact.enabled"}  # form-level first
+    bad = sf.read_form(
+        {
+            "definitions.hours_threshold": "-3",
+            "definitions.sustainment_weeks": "13, x",
+            "definitions.meeting_bands": "1-4, 6-9",
+        },
+        {},
+        s,
+    )
+    assert set(bad.problems) == {
+        "definitions.hours_threshold",
+        "definitions.sustainment_weeks",
+        "definitions.meeting_bands",
+    }
+    assert "contiguous" in bad.problems["definitions.meeting_bands"]
+    # ticked boxes: unknown choices dropped, a form without the field keeps the current list
+    ticks = sf.read_form(
+        {"definitions.model_controls.present": "1"}, {"definitions.model_controls": ["age", "shoe_size"]}, s
+    )
+    assert ticks.settings.definitions.model_controls == ["age"]
+    kept = sf.read_form({}, {}, s)
+    assert kept.settings.definitions.model_controls == s.definitions.model_controls and kept.changes == {}
+
+
+def test_settings_change_recomputes_the_figures_and_is_kept(tmp_path, demo_folder):
+    app = _home(tmp_path, demo_folder)
+    ws = app.state.workspace
+    before_version, before_16 = ws.current(), _first_jobs_16plus(app)
+    c = login(app, "admin")
+    token = _token_from_page(c)
+    page = c.get("/settings")
+    assert 'name="definitions.hours_threshold" value="16"' in page.text
+    assert "definitions.data_cut" in page.text  # listed, read-only, with where to set it
+
+    r = c.post(
+        "/settings", data={"csrf_token": token, "definitions.hours_threshold": "abc", "service_name": "X"}
+    )
+    assert r.status_code == 422
+    assert "definitions.hours_threshold" in r.text and "Nothing was saved" in r.text
+    assert ws.current() == before_version and not (tmp_path / "home" / "ipseval.toml").read_text().count(
+        "abc"
+    )
+
+    r = c.post(
+        "/settings",
+        data={"csrf_token": token, "definitions.hours_threshold": "35", "service_name": "West IPS"},
+    )
+    assert r.status_code == 200 and "Saved" in r.text, r.text[-2000:]
+    after = ws.current()
+    assert after != before_version
+    assert ws.settings_for(after).definitions.hours_threshold == 35
+    assert ws.settings_for(before_version).definitions.hours_threshold == 16  # kept with its version
+    assert _first_jobs_16plus(app) < before_16  # fewer first jobs reach 35 hours than 16
+    entry = ws.audit_entries()[0]
+    assert entry["action"] == "settings changed" and entry["user"] == "admin"
+    assert entry["changes"] == {
+        "definitions.hours_threshold": "16 → 35",
+        "service_name": "IPS service → West IPS",
+    }
+    assert "35" in c.get("/definitions").text
+    # kept in the home folder: a restart without --settings uses them
+    again = create_app(tmp_path / "home")
+    assert again.state.workspace.settings.definitions.hours_threshold == 35
+    assert again.state.workspace.settings.service_name == "West IPS"
+    # no change: no new version
+    r = c.post("/settings", data={"csrf_token": token, "definitions.hours_threshold": "35"})
+    assert "No changes" in r.text and ws.current() == after
+
+
+def test_dashboard_settings_take_effect_at_once(tmp_path, demo_folder):
+    app = _home(tmp_path, demo_folder)
+    admin = login(app, "admin")
+    viewer = login(app, "viewer")
+    area = app.state.views.options(app.state.workspace.current()).areas[0]
+    assert viewer.get(f"/page/headline?area={area}").status_code == 200
+    r = admin.post(
+        "/settings", data={"csrf_token": _token_from_page(admin), "dashboard.min_clients_in_view": "100000"}
+    )
+    assert r.status_code == 200
+    assert "withheld" in viewer.get(f"/page/headline?area={area}").text
+
+
+def test_settings_given_at_start_replace_the_homes_and_are_audited(tmp_path):
+    s = Settings()
+    s.definitions.hours_threshold = 30
+    create_app(tmp_path / "home", s)
+    assert "hours_threshold = 30" in (tmp_path / "home" / "ipseval.toml").read_text()
+    ws = create_app(tmp_path / "home").state.workspace
+    assert ws.settings.definitions.hours_threshold == 30
+    assert [e["action"] for e in ws.audit_entries()] == ["settings read"]
+    create_app(tmp_path / "home", s)  # the same again: nothing to record
+    assert len(ws.audit_entries()) == 1
+
+
+# -- accounts in the browser ---------------------------------------------------------------------
+
+
+def _accounts_post(c: TestClient, **data):
+    return c.post("/accounts", data={"csrf_token": _token_from_page(c)} | data)
+
+
+def test_admin_manages_accounts_in_the_browser(tmp_path, demo_folder):
+    app = _home(tmp_path, demo_folder)
+    admin = login(app, "admin")
+    new = {"action": "add", "name": "carol", "role": "viewer", "password": PASSWORD}
+    r = _accounts_post(admin, **new, password2="different password")
+    assert r.status_code == 422 and "the two passwords differ" in r.text
+    r = _accounts_post(admin, **(new | {"password": "short"}), password2="short")
+    assert r.status_code == 422 and "too short" in r.text
+    r = _accounts_post(admin, **new, password2=PASSWORD)
+    assert r.status_code == 200 and "Account &#39;carol&#39; added as viewer" in r.text
+    assert _accounts_post(admin, **new, password2=PASSWORD).status_code == 422  # exists already
+    carol = login(app, "carol")
+    assert carol.get("/page/headline").status_code == 200
+    # a role change ends carol's session; she logs in again as an analyst
+    assert _accounts_post(admin, action="role", name="carol", role="analyst").status_code == 200
+    assert carol.get("/page/headline").status_code == 401
+    carol = login(app, "carol")
+    assert carol.get("/problems").status_code == 200
+    new_password = "a brand new passphrase"
+    r = _accounts_post(admin, action="password", name="carol", password=new_password, password2=new_password)
+    assert r.status_code == 200 and carol.get("/problems").status_code == 401
+    assert app.state.accounts.check("carol", new_password) is not None
+    assert _accounts_post(admin, action="remove", name="carol").status_code == 200
+    assert app.state.accounts.get("carol") is None
+    actions = [e["action"] for e in app.state.workspace.audit_entries()[:4]]
+    assert actions == ["account removed", "password set", "account role changed", "account added"]
+    # nobody locks the dashboard out
+    r = _accounts_post(admin, action="remove", name="admin")
+    assert r.status_code == 422 and "your own account" in r.text
+    r = _accounts_post(admin, action="role", name="admin", role="viewer")
+    assert r.status_code == 422 and "own admin role" in r.text
+    assert _accounts_post(admin, action="nonsense").status_code == 422
+    # the admin's own new password keeps them logged in
+    r = _accounts_post(admin, action="password", name="admin", password=new_password, password2=new_password)
+    assert r.status_code == 200 and admin.get("/accounts").status_code == 200
+
+
+def test_the_last_admin_cannot_be_removed_or_demoted():
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        accounts = auth.Accounts(Path(d))
+        accounts.add("ann", "admin", PASSWORD)
+        accounts.add("vic", "viewer", PASSWORD)
+        with pytest.raises(auth.AccountError, match="only admin"):
+            accounts.remove("ann")
+        with pytest.raises(auth.AccountError, match="only admin"):
+            accounts.set_role("ann", "analyst")
+        accounts.set_role("vic", "admin")
+        accounts.set_role("ann", "analyst")  # vic is an admin now
+        accounts.remove("ann")
+        accounts.remove("vic")  # the very last account: back to local mode
+        assert not accounts.any()
+
+
+def test_local_mode_first_account_must_be_an_admin_and_logs_in(tmp_path, demo_folder):
+    app = _home(tmp_path, demo_folder, accounts=False)
+    c = TestClient(app)
+    assert "local mode" in c.get("/accounts").text
+    r = _accounts_post(c, action="add", name="boss", role="viewer", password=PASSWORD, password2=PASSWORD)
+    assert r.status_code == 422 and "first account must be an admin" in r.text
+    r = _accounts_post(c, action="add", name="boss", role="admin", password=PASSWORD, password2=PASSWORD)
+    assert r.status_code == 200 and "You are logged in as this account" in r.text
+    # local mode is over: this browser is boss; another is asked to log in
+    assert c.get("/admin").status_code == 200 and "boss · admin" in c.get("/admin").text
+    assert TestClient(app).get("/admin").status_code == 401
+
+
+def test_pages_word_the_view_not_the_report(shared_app):
+    c = login(shared_app, "analyst")
+    area = shared_app.state.views.options(shared_app.state.workspace.current()).areas[0]
+    whole = c.get("/page/outcomes").text
+    assert "Job outcomes, all areas" in whole
+    part = c.get(f"/page/outcomes?area={area}").text
+    assert f"Job outcomes, area {area}" in part and "Job outcomes, all areas" not in part
+    quality = c.get("/page/data-quality").text
+    # the problems are a page of the dashboard, not a file beside a report
+    assert 'href="/problems"' in quality and "problems.html" not in quality
+    assert "Settings were read from" in c.get("/definitions").text
+    assert (
+        "home folder" in c.get("/definitions").text
+        and str(shared_app.state.workspace.root) not in c.get("/definitions").text
+    )

@@ -498,3 +498,46 @@ def test_web_address_in_the_data_does_not_break_a_page(open_as, server: Server, 
     response = page.goto("/page/impact")
     assert response.status == 200
     expect(page.locator("#view #impact")).to_contain_text(odd)
+
+
+# ----------------------------------------------------------------------------- settings and accounts
+
+
+def test_settings_change_in_the_browser_changes_the_figures(open_as, server: Server) -> None:
+    page = open_as("admin", then="/settings")
+    before = server.version()
+    page.goto("/page/headline")
+    sixteen = card_value(page, "16+ hours a week")
+    page.goto("/settings")
+    field = page.locator("input[name='definitions.hours_threshold']")
+    field.fill("thirty")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".dash-error")).to_contain_text("definitions.hours_threshold")
+    assert server.version() == before, "a refused form changes nothing"
+    expect(page.locator("input[name='definitions.hours_threshold']")).to_have_value("thirty")  # as typed
+
+    page.locator("input[name='definitions.hours_threshold']").fill("30")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".dash-ok")).to_contain_text("definitions.hours_threshold 16 → 30")
+    assert server.version() != before
+    page.goto("/page/headline")
+    expect(page.locator("#view")).to_contain_text("30+ hours a week")
+    assert card_value(page, "30+ hours a week") != sixteen
+
+
+def test_admin_adds_an_account_that_can_log_in(open_as, browser, server: Server) -> None:
+    page = open_as("admin", then="/accounts")
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Add account"))
+    form.get_by_label("User name").fill("commissioner1")
+    form.get_by_label("Role").select_option("viewer")
+    form.get_by_label("Password (at least").fill("commissioner-pass-1")
+    form.get_by_label("Password again").fill("commissioner-pass-1")
+    form.get_by_role("button", name="Add account").click()
+    expect(page.locator(".dash-ok")).to_contain_text("Account 'commissioner1' added as viewer")
+    expect(page.locator("table.dash-accounts")).to_contain_text("commissioner1")
+
+    other = open_as(None)
+    login(other, "commissioner1", password="commissioner-pass-1")
+    other.wait_for_url("**/page/headline")
+    expect(other.locator(".dash-user")).to_contain_text("commissioner1 · viewer")
+    assert other.goto("/upload").status == 403

@@ -584,7 +584,11 @@ def serve(
             "address would see the data. Add accounts first (ipseval user add NAME --role viewer "
             f"--home {home}), or listen on 127.0.0.1."
         )
-    s = _settings(settings, data if data is not None else home)
+    # the home keeps its own settings (ipseval.toml there, edited on the settings page); a file
+    # named here, or an ipseval.toml beside the data imported now, replaces them (audited)
+    s = _settings(settings, data) if settings is not None or data is not None else None
+    if s is not None and s.source is None:
+        s = None  # no file found beside the data: keep the home's
     web = create_app(
         home, s, secure_cookies=not is_loopback(host) if secure_cookies is None else secure_cookies
     )

@@ -37,6 +37,14 @@ class EvaluationMeta:
     tables_present: list[str]
     settings: Settings
     problems: dict[str, int] = field(default_factory=dict)  # {"error": n, "warning": n}
+    # the clients covered, in words, when the evaluation is of part of the data (a dashboard
+    # view's filters); "" = every client
+    scope: str = ""
+
+    @property
+    def coverage(self) -> str:
+        """How captions name what an overall figure covers: 'all areas', or the view's scope."""
+        return self.scope or "all areas"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +59,7 @@ class EvaluationMeta:
             "standard_version": self.standard_version,
             "tables_present": self.tables_present,
             "problems": self.problems,
+            "scope": self.scope,
         }
 
 
@@ -182,11 +191,13 @@ def compute(
     data_cut_source: str = "settings",
     step: Step | None = None,
     data_folder: Path | None = None,
+    scope: str = "",
 ) -> Evaluation:
     """Every analysis on the imported data, as unrounded tidy tables.
 
     ``data_folder``: the folder the data came from, for its ``interviews/`` transcripts (they are
-    text, not rows, so they are read from the folder rather than the store).
+    text, not rows, so they are read from the folder rather than the store). ``scope``: which
+    clients the store holds, in words, when it is part of the data (captions say so).
     """
     step = step or (lambda _name: None)
     row_counts = row_counts if row_counts is not None else store.table("import_row_counts")
@@ -229,5 +240,6 @@ def compute(
         tables_present=store.tables_present,
         settings=settings,
         problems=problem_counts(problems),
+        scope=scope,
     )
     return Evaluation(meta=meta, tables=tables)

@@ -422,3 +422,54 @@ def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
                 value = "(default)"
             rows.append((f"{section_name}.{name}", str(value), field.description or ""))
     return rows
+
+
+PATH_SETTINGS = (("qualitative", "codebook"), ("qualitative", "coding_sheet"), ("wellbeing", "measures_file"))
+
+
+def settings_document(s: Settings) -> dict:
+    """The settings as a plain document for a TOML or JSON file: everything, names included
+    (unlike ``model_dump``, which leaves them out of results), blanks left out."""
+
+    def drop_none(value):
+        if isinstance(value, dict):
+            return {k: drop_none(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [drop_none(v) for v in value]
+        return value
+
+    doc = s.model_dump(mode="json")
+    doc["qualitative"]["names"] = list(s.qualitative.names)
+    return drop_none(doc)
+
+
+def with_absolute_paths(s: Settings) -> Settings:
+    """The same settings with relative file settings made absolute (from the settings file's
+    folder), so they still point at the same files when the settings are saved elsewhere."""
+    if not s.source:
+        return s
+    base = Path(s.source).parent
+    update = {}
+    for section, name in PATH_SETTINGS:
+        value = getattr(getattr(s, section), name)
+        if value and not Path(value).is_absolute():
+            update.setdefault(section, getattr(s, section).model_copy())
+            setattr(
+                update[section],
+                name,
+                type(value)(base / value) if isinstance(value, Path) else str(base / value),
+            )
+    return s.model_copy(update=update) if update else s
+
+
+def write_settings(path: str | Path, s: Settings) -> None:
+    """Write ``s`` as a TOML settings file (atomically: readers see the old file or the new)."""
+    import os
+
+    import tomli_w
+
+    p = Path(path)
+    tmp = p.with_name(f".{p.name}.tmp")
+    header = "# ipseval settings: see docs/settings.md for what each one means\n"
+    tmp.write_text(header + tomli_w.dumps(settings_document(s)), encoding="utf-8")
+    os.replace(tmp, p)

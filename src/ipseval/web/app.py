@@ -31,6 +31,7 @@ from ..schema import TABLES
 from ..settings import Settings
 from . import auth
 from . import filters as flt
+from . import settings_form as sf
 from .views import PAGE_IDS, PAGES, View, Views, definitions
 from .workspace import DataVersion, Workspace, WorkspaceError
 
@@ -77,6 +78,15 @@ class Who:
     new_cookie: str | None  # a fresh anonymous session to set (carries the CSRF token)
 
 
+class PostedForm(dict):
+    """A posted form: one value per field, and ``lists`` for fields sent more than once (ticked
+    boxes)."""
+
+    def __init__(self, form: Any):
+        super().__init__(form)
+        self.lists: dict[str, list[str]] = {k: [str(v) for v in form.getlist(k)] for k in form}
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -102,12 +112,16 @@ def _env() -> Environment:
 
 
 def create_app(home: str | Path, settings: Settings | None = None, secure_cookies: bool = False) -> FastAPI:
-    """The dashboard over the workspace in ``home`` (see :class:`Workspace`)."""
+    """The dashboard over the workspace in ``home`` (see :class:`Workspace`); ``settings`` = adopt
+    these as the home's settings (None = the home's own ``ipseval.toml``)."""
     workspace = Workspace(home, settings)
-    s = workspace.settings.dashboard
+
+    def dash():  # read on each use: an admin may change them on the settings page
+        return workspace.settings.dashboard
+
     accounts = auth.Accounts(workspace.root)
-    sessions = auth.Sessions(auth.secret_key(workspace.root), s.session_hours * 3600)
-    limiter = auth.LoginLimiter(s.login_attempts)
+    sessions = auth.Sessions(auth.secret_key(workspace.root), dash().session_hours * 3600)
+    limiter = auth.LoginLimiter(dash().login_attempts)
     views = Views(workspace)
     env = _env()
     app = FastAPI(title="ipseval dashboard", docs_url=None, redoc_url=None, openapi_url=None)
@@ -162,7 +176,7 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
                 403,
                 "This form has expired or did not come from this dashboard: reload the page and try again.",
             )
-        return dict(form)
+        return PostedForm(form)
 
     def render(request: Request, w: Who, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         # the header names the version the figures came from, not one made current since
@@ -214,7 +228,7 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
             f = flt.parse(params, views.options(version))
         except flt.FilterError as e:
             raise Denied(400, f"This filter cannot be used: {e}.") from None
-        if not internal and s.viewer_period == "month" and not auth.at_least(w.user.role, "analyst"):
+        if not internal and dash().viewer_period == "month" and not auth.at_least(w.user.role, "analyst"):
             f = f.whole_months()
         return views.view(version, f), f, internal
 
@@ -226,7 +240,7 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         """Too few clients in a filtered view to show a viewer its figures."""
         return (
             not view.filters.empty
-            and view.clients < s.min_clients_in_view
+            and view.clients < dash().min_clients_in_view
             and not auth.at_least(w.user.role, "analyst")
         )
 
@@ -326,7 +340,7 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
             "withheld": withheld(view, w),
             "page": None if withheld(view, w) else view.page(internal, page_id),
             "data_version": view.version,
-            "min_clients": s.min_clients_in_view,
+            "min_clients": dash().min_clients_in_view,
         }
         # htmx's history restore asks with HX-Request too, but wants the whole page
         if request.headers.get("hx-request") and not request.headers.get("hx-history-restore-request"):
@@ -348,7 +362,8 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         view, _f, internal = found
         if withheld(view, w):
             raise Denied(
-                403, f"This view covers fewer than {s.min_clients_in_view} clients: its figures are withheld."
+                403,
+                f"This view covers fewer than {dash().min_clients_in_view} clients: its figures are withheld.",
             )
         pub = view.published(internal)
         table = pub.table(key)
@@ -394,7 +409,8 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         view, _f, internal = found
         if withheld(view, w):
             raise Denied(
-                403, f"This view covers fewer than {s.min_clients_in_view} clients: its figures are withheld."
+                403,
+                f"This view covers fewer than {dash().min_clients_in_view} clients: its figures are withheld.",
             )
         from ..report import render_html, write_pdf
 
@@ -495,12 +511,12 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
     @app.get("/upload", response_class=HTMLResponse)
     def upload_form(request: Request) -> Response:
         w = need(request, "admin")
-        return render(request, w, "upload.html.j2", staged=None, error=None, max_mb=s.max_upload_mb)
+        return render(request, w, "upload.html.j2", staged=None, error=None, max_mb=dash().max_upload_mb)
 
     @app.post("/upload", response_class=HTMLResponse)
     async def upload(request: Request) -> Response:
         w = need(request, "admin")
-        limit = s.max_upload_mb * 1024 * 1024
+        limit = dash().max_upload_mb * 1024 * 1024
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > limit + 64 * 1024:
             return render(
@@ -509,8 +525,8 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
                 "upload.html.j2",
                 status=413,
                 staged=None,
-                max_mb=s.max_upload_mb,
-                error=f"The file is larger than the {s.max_upload_mb} MB limit.",
+                max_mb=dash().max_upload_mb,
+                error=f"The file is larger than the {dash().max_upload_mb} MB limit.",
             )
         form = await checked_form(request, w)
         file = form.get("file")
@@ -521,7 +537,7 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
                 "upload.html.j2",
                 status=400,
                 staged=None,
-                max_mb=s.max_upload_mb,
+                max_mb=dash().max_upload_mb,
                 error="Choose a file to upload.",
             )
         content = await file.read(limit + 1)
@@ -532,14 +548,20 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
                 "upload.html.j2",
                 status=413,
                 staged=None,
-                max_mb=s.max_upload_mb,
-                error=f"The file is larger than the {s.max_upload_mb} MB limit.",
+                max_mb=dash().max_upload_mb,
+                error=f"The file is larger than the {dash().max_upload_mb} MB limit.",
             )
         try:
             staged = workspace.stage_upload(file.filename or "", content)
         except (WorkspaceError, InputError) as e:
             return render(
-                request, w, "upload.html.j2", status=422, staged=None, max_mb=s.max_upload_mb, error=str(e)
+                request,
+                w,
+                "upload.html.j2",
+                status=422,
+                staged=None,
+                max_mb=dash().max_upload_mb,
+                error=str(e),
             )
         if staged.clean:
             entry = workspace.accept_upload(staged.token, w.user.name, accept_errors=False)
@@ -551,7 +573,7 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
             status=200,
             staged=staged,
             error=None,
-            max_mb=s.max_upload_mb,
+            max_mb=dash().max_upload_mb,
             problems=staged.problems.head(500).to_dicts(),
         )
 
@@ -568,7 +590,13 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
                 return RedirectResponse("/upload", status_code=303)
         except (WorkspaceError, InputError) as e:
             return render(
-                request, w, "upload.html.j2", status=409, staged=None, max_mb=s.max_upload_mb, error=str(e)
+                request,
+                w,
+                "upload.html.j2",
+                status=409,
+                staged=None,
+                max_mb=dash().max_upload_mb,
+                error=str(e),
             )
         return PlainTextResponse("Not found", status_code=404)
 
@@ -654,14 +682,114 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
     @app.get("/admin", response_class=HTMLResponse)
     def admin(request: Request) -> Response:
         w = need(request, "admin")
+        return render(request, w, "admin.html.j2", audit=workspace.audit_entries())
+
+    # -- accounts --------------------------------------------------------------------------------
+
+    def accounts_page(request: Request, w: Who, status: int = 200, **ctx: Any) -> HTMLResponse:
+        ctx.setdefault("error", None)
+        ctx.setdefault("done", None)
         return render(
             request,
             w,
-            "admin.html.j2",
-            audit=workspace.audit_entries(),
+            "accounts.html.j2",
+            status=status,
             users=accounts.names(),
-            settings_toml=settings_text(workspace.settings),
+            roles=auth.ROLES,
+            min_password=auth.MIN_PASSWORD,
+            **ctx,
         )
+
+    @app.get("/accounts", response_class=HTMLResponse)
+    def accounts_form(request: Request) -> Response:
+        w = need(request, "admin")
+        return accounts_page(request, w)
+
+    @app.post("/accounts", response_class=HTMLResponse)
+    async def accounts_submit(request: Request) -> Response:
+        w = need(request, "admin")
+        form = await checked_form(request, w)
+        action = str(form.get("action") or "")
+        name = str(form.get("name") or "").strip()
+        role = str(form.get("role") or "")
+        password = str(form.get("password") or "")
+        first = not accounts.any()
+        try:
+            if action in ("add", "password") and password != str(form.get("password2") or ""):
+                raise auth.AccountError("the two passwords differ: type the same password twice")
+            if action == "add":
+                if first and role != "admin":
+                    raise auth.AccountError(
+                        "the first account must be an admin: once accounts exist everyone logs in, "
+                        "and an admin is needed to upload data and manage accounts"
+                    )
+                if accounts.get(name) is not None:
+                    raise auth.AccountError(f"'{name}' exists already")
+                accounts.add(name, role, password)
+                done = f"Account '{name}' added as {role}."
+                workspace.audit(w.user.name, "account added", account=name, role=role)
+            elif action == "role":
+                if name == w.user.name and role != "admin":
+                    raise auth.AccountError("you cannot take away your own admin role: ask another admin")
+                accounts.set_role(name, role)
+                done = f"'{name}' is now {role}: their current sessions have ended."
+                workspace.audit(w.user.name, "account role changed", account=name, role=role)
+            elif action == "password":
+                accounts.set_password(name, password)
+                done = f"New password set for '{name}'."
+                workspace.audit(w.user.name, "password set", account=name)
+            elif action == "remove":
+                if name == w.user.name:
+                    raise auth.AccountError("you cannot remove your own account: ask another admin")
+                accounts.remove(name)
+                done = f"Account '{name}' removed."
+                workspace.audit(w.user.name, "account removed", account=name)
+            else:
+                raise auth.AccountError("choose what to change: add, role, password or remove")
+        except auth.AccountError as e:
+            return accounts_page(request, w, status=422, error=str(e)[:300])
+        # the admin's own session follows their own account: after their first account (local
+        # mode ends) or their own new password they stay logged in as that account
+        own = accounts.get(name) if (first and action == "add") or name == w.user.name else None
+        if own is not None:
+            cookie, session = sessions.issue(own)
+            w = Who(own, session, cookie)
+            done += " You are logged in as this account." if first else ""
+        return accounts_page(request, w, done=done)
+
+    # -- settings --------------------------------------------------------------------------------
+
+    def settings_page(request: Request, w: Who, status: int = 200, **ctx: Any) -> HTMLResponse:
+        ctx.setdefault("change", None)
+        ctx.setdefault("saved", False)
+        return render(
+            request,
+            w,
+            "settings.html.j2",
+            status=status,
+            fields=sf.editable_fields(workspace.settings),
+            sections=sf.SECTIONS,
+            fixed=fixed_settings(workspace.settings),
+            **ctx,
+        )
+
+    @app.get("/settings", response_class=HTMLResponse)
+    def settings_form(request: Request) -> Response:
+        w = need(request, "admin")
+        return settings_page(request, w)
+
+    @app.post("/settings", response_class=HTMLResponse)
+    async def settings_submit(request: Request) -> Response:
+        w = need(request, "admin")
+        form = await checked_form(request, w)
+        change = sf.read_form(form, form.lists, workspace.settings)
+        if change.settings is None:
+            return settings_page(request, w, status=422, change=change)
+        if change.changes:
+            workspace.change_settings(change.settings, w.user.name, change.changes)
+            sessions.max_age = int(dash().session_hours * 3600)
+            limiter.attempts = dash().login_attempts
+        return settings_page(request, w, change=change, saved=True)
 
     return app
 
@@ -671,11 +799,22 @@ AREA_STRENGTHS: tuple[str, ...] = next(
 )
 
 
-def settings_text(settings: Settings) -> str:
-    """The settings in use, as JSON text, for admins to read."""
-    import json
-
-    return json.dumps(settings.model_dump(mode="json"), indent=2)
+def fixed_settings(settings: Settings) -> list[tuple[str, str]]:
+    """The settings not changed in the browser (see :mod:`.settings_form`), for admins to read."""
+    rows = [
+        ("definitions.data_cut", str(settings.definitions.data_cut or "blank: the latest date in the data")),
+        ("qualitative.codebook", str(settings.qualitative.codebook or "blank: the built-in codebook")),
+        ("qualitative.coding_sheet", str(settings.qualitative.coding_sheet or "blank: none")),
+        ("wellbeing.measures_file", str(settings.wellbeing.measures_file or "blank: the built-in measures")),
+    ]
+    m = settings.mapping
+    mapped = [
+        f"{what} in {len(v)} table(s)"
+        for what, v in (("column names", m.columns), ("codes", m.codes), ("file names", m.tables))
+        if v
+    ]
+    rows.append(("mapping", "own " + ", ".join(mapped) if mapped else "none: the data standard's own names"))
+    return rows
 
 
 def review_rows(form: dict[str, Any]) -> tuple[list[str], list[dict], str, date | None]:

@@ -91,14 +91,14 @@ class Accounts:
             raise AccountError(
                 f"'{name}': a user name is 1-64 letters, digits, '.', '_', '@' or '-' (not '{LOCAL_USER}')"
             )
-        if role not in ROLES:
-            raise AccountError(f"role '{role}': choose one of {', '.join(ROLES)}")
-        if len(password) < MIN_PASSWORD:
-            raise AccountError(f"the password is too short: use at least {MIN_PASSWORD} characters")
+        _check_role(role)
+        _check_password(password)
         with self._lock:
             users = self._read()
             if name in users and not replace:
                 raise AccountError(f"'{name}' exists already (use --replace to change its role or password)")
+            if name in users:
+                _keep_an_admin(users, name, role)
             users[name] = {
                 "role": role,
                 "hash": _hasher.hash(password),
@@ -106,11 +106,33 @@ class Accounts:
             }
             self._write(users)
 
+    def set_role(self, name: str, role: str) -> None:
+        """Change an account's role (its sessions end: they were issued for the old role)."""
+        _check_role(role)
+        with self._lock:
+            users = self._read()
+            if name not in users:
+                raise AccountError(f"no user named '{name}'")
+            _keep_an_admin(users, name, role)
+            users[name]["role"] = role
+            self._write(users)
+
+    def set_password(self, name: str, password: str) -> None:
+        """Give an account a new password (its sessions end)."""
+        _check_password(password)
+        with self._lock:
+            users = self._read()
+            if name not in users:
+                raise AccountError(f"no user named '{name}'")
+            users[name]["hash"] = _hasher.hash(password)
+            self._write(users)
+
     def remove(self, name: str) -> None:
         with self._lock:
             users = self._read()
             if name not in users:
                 raise AccountError(f"no user named '{name}'")
+            _keep_an_admin(users, name, None)
             del users[name]
             self._write(users)
 
@@ -132,6 +154,26 @@ class Accounts:
 
 
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"role '{role}': choose one of {', '.join(ROLES)}")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password is too short: use at least {MIN_PASSWORD} characters")
+
+
+def _keep_an_admin(users: dict[str, dict[str, str]], name: str, new_role: str | None) -> None:
+    """Refuse a change that would leave accounts but no admin (nobody could then upload data or
+    manage accounts in the dashboard). Removing the very last account is allowed: local mode."""
+    after = {n: u["role"] for n, u in users.items() if n != name}
+    if new_role is not None:
+        after[name] = new_role
+    if after and "admin" not in after.values():
+        raise AccountError(f"'{name}' is the only admin: make another account an admin first")
 
 
 def _fingerprint(u: dict[str, str]) -> str:

@@ -125,7 +125,9 @@ def _render_sections(rec, section_ids, page_id, title, env, modules) -> Page:
         data = module.build(rec)
         if data is None:
             continue
-        html = env.get_template(f"sections/{sid}.html.j2").render(pub=rec, data=data, section=module)
+        html = env.get_template(f"sections/{sid}.html.j2").render(
+            pub=rec, data=data, section=module, dashboard=True
+        )
         sections.append({"id": sid, "title": module.TITLE, "html": Markup(html)})
     return Page(id=page_id, title=title, sections=sections, table_keys=list(rec.read))
 
@@ -198,7 +200,7 @@ class Views:
         return hit
 
     def _compute(self, version: DataVersion, filters: flt.Filters) -> View:
-        settings = self.settings
+        settings = self.workspace.settings_for(version)
         if filters.empty:
             with Store(version.db_path) as store:
                 evaluation = compute(store, settings, data_folder=version.data_folder)
@@ -233,6 +235,7 @@ class Views:
                 problems=problems,
                 source=meta.get("source", ""),
                 data_folder=version.data_folder if not (filters.area or filters.specialist) else None,
+                scope=filters.describe(),
             )
         return View(version, filters, evaluation, cut["clients"].height)
 

@@ -3,9 +3,11 @@
 Layout of a home folder::
 
     current            the id of the data version readers use (replaced atomically)
-    versions/<id>/     one imported data set: ipseval.duckdb (+ interviews/ when the upload had them)
+    versions/<id>/     one imported data set: ipseval.duckdb, settings.json (the settings it was
+                       imported and is evaluated with), interviews/ when the upload had them
     uploads/<token>/   an upload waiting to be accepted (its problems shown to the person)
     audit.jsonl        who did what and when: one JSON object per line, appended
+    ipseval.toml       the settings in force (edited on the settings page, or by hand)
     users.json         accounts (see :mod:`.auth`)
     secret.key         the key that signs session cookies
 
@@ -32,7 +34,14 @@ from typing import Any
 import polars as pl
 
 from ..schema import TABLES
-from ..settings import Settings
+from ..settings import (
+    Settings,
+    SettingsError,
+    load_settings,
+    settings_document,
+    with_absolute_paths,
+    write_settings,
+)
 from ..store import Store, import_dataset
 
 KEEP_VERSIONS = 3  # the current version and the two before it (readers may still hold them)
@@ -40,6 +49,8 @@ _ID = re.compile(r"^[0-9]{8}T[0-9]{12}-[0-9a-f]{8}$")  # UTC time to the microse
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,120}$")
 INTERVIEW_SUFFIXES = {".txt", ".md", ".docx", ".csv"}
+SETTINGS_FILE = "ipseval.toml"
+SETTINGS_SHOWN_AS = "ipseval.toml in the dashboard's home folder"  # pages never show server paths
 
 
 class WorkspaceError(Exception):
@@ -56,6 +67,10 @@ class DataVersion:
     @property
     def db_path(self) -> Path:
         return self.folder / "ipseval.duckdb"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.folder / "settings.json"
 
     @property
     def data_folder(self) -> Path | None:
@@ -88,15 +103,35 @@ class Workspace:
     """The home folder of one dashboard (see the module docstring)."""
 
     def __init__(self, root: str | Path, settings: Settings | None = None):
+        """``settings``: adopt these (saved as the home's ``ipseval.toml``, audited when they
+        differ from it); None = the home's own ``ipseval.toml``, or the defaults."""
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "versions").mkdir(exist_ok=True)
         (self.root / "uploads").mkdir(exist_ok=True)
-        self.settings = settings or Settings()
-        if self.settings.source:  # pages show where the settings came from: the name, not the server's path
-            self.settings = self.settings.model_copy(update={"source": Path(self.settings.source).name})
         self._write_lock = threading.Lock()  # one writer at a time; readers never wait for it
         self.prepare: Callable[[DataVersion], object] | None = None  # run on a version before it is current
+        self._version_settings: dict[str, Settings] = {}
+        home_file = self.root / SETTINGS_FILE
+        saved = None
+        if home_file.is_file():
+            try:
+                saved = load_settings(home_file)
+            except SettingsError:
+                if settings is None:
+                    raise  # nothing else to use: the message names the file and the setting
+        if settings is None:
+            settings = saved or Settings()
+        else:
+            settings = with_absolute_paths(settings)
+            if settings_document(settings) != settings_document(saved or Settings()):
+                write_settings(home_file, settings)
+                self.audit(
+                    "(command line)",
+                    "settings read",
+                    source=Path(settings.source).name if settings.source else "given at start",
+                )
+        self.settings = with_absolute_paths(settings).model_copy(update={"source": SETTINGS_SHOWN_AS})
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -109,6 +144,31 @@ class Workspace:
         if not _ID.match(vid) or not (self.root / "versions" / vid / "ipseval.duckdb").is_file():
             return None
         return DataVersion(vid, self.root / "versions" / vid)
+
+    def settings_for(self, version: DataVersion) -> Settings:
+        """The settings a version was imported with (a version made before settings were kept
+        with it: the settings in force)."""
+        found = self._version_settings.get(version.id)
+        if found is None:
+            try:
+                doc = json.loads(version.settings_path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                return self.settings
+            found = Settings.model_validate(doc).model_copy(update={"source": SETTINGS_SHOWN_AS})
+            self._version_settings[version.id] = found
+        return found
+
+    def change_settings(self, new: Settings, who: str, changes: dict[str, str]) -> DataVersion | None:
+        """Make ``new`` the settings in force: saved to the home's ``ipseval.toml``, and the current
+        data imported again under them as a new version (so its figures follow them)."""
+        new = new.model_copy(update={"source": SETTINGS_SHOWN_AS})
+        with self._write_lock:
+            write_settings(self.root / SETTINGS_FILE, new)
+            self.settings = new
+        if self.current() is None:
+            self.audit(who, "settings changed", changes=changes)
+            return None
+        return self.replace_tables(who, "settings changed", {}, changes=changes)
 
     def audit_entries(self, limit: int = 200) -> list[dict[str, Any]]:
         """The newest audit entries first."""
@@ -126,14 +186,16 @@ class Workspace:
 
     # -- writing a new version ----------------------------------------------------------------
 
-    def _publish(self, write: Callable[[Path], None]) -> DataVersion:
-        """Write a new version with ``write(folder)``, then make it current with one rename."""
+    def _publish(self, write: Callable[[Path], None], settings: Settings) -> DataVersion:
+        """Write a new version with ``write(folder)`` (imported under ``settings``, kept with it),
+        then make it current with one rename."""
         vid = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}"
         folder = self.root / "versions" / vid
         tmp = self.root / "versions" / f".{vid}.partial"
         tmp.mkdir()
         try:
             write(tmp)
+            (tmp / "settings.json").write_text(json.dumps(settings_document(settings)), encoding="utf-8")
             tmp.rename(folder)
             if self.prepare is not None:
                 self.prepare(DataVersion(vid, folder))
@@ -162,7 +224,8 @@ class Workspace:
         """
         from ..validate import load
 
-        ds = load(source, self.settings)
+        settings = self.settings
+        ds = load(source, settings)
         if ds.n_errors and not accepted_errors:
             raise WorkspaceError(
                 "this upload has errors: accept them to import the usable rows, or fix the file"
@@ -173,7 +236,7 @@ class Workspace:
                 import_dataset(
                     folder / "ipseval.duckdb",
                     ds.tables,
-                    self.settings,
+                    settings,
                     ds.data_cut,
                     row_counts=ds.row_counts,
                     problems=ds.problems,
@@ -182,7 +245,7 @@ class Workspace:
                 if ds.interviews_dir is not None:
                     shutil.copytree(ds.interviews_dir, folder / "interviews")
 
-            version = self._publish(write)
+            version = self._publish(write, settings)
         counts = ds.row_counts
         return self.audit(
             who,
@@ -234,7 +297,7 @@ class Workspace:
                 if base.data_folder is not None:
                     shutil.copytree(base.folder / "interviews", folder / "interviews")
 
-            version = self._publish(write)
+            version = self._publish(write, settings)
         self.audit(who, action, version=version.id, **detail)
         return version
 

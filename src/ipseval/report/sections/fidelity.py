@@ -312,7 +312,7 @@ def sectors(pub: PublishedEvaluation) -> TableSpec | None:
         return None
     return TableSpec(
         id="evidence-sectors",
-        caption="Job starts by sector in the 12 months to the data cut, all areas",
+        caption=f"Job starts by sector in the 12 months to the data cut, {pub.meta.coverage}",
         columns=[Col("sector", "Sector", align="left"), Col("job_starts", "Job starts", "count")],
         rows=found,
     )

@@ -67,7 +67,7 @@ def key_outcomes(pub: PublishedEvaluation, overall: dict[str, Any]) -> TableSpec
     )
     return TableSpec(
         id="key-outcomes",
-        caption="Job outcomes, all areas",
+        caption=f"Job outcomes, {pub.meta.coverage}",
         columns=[
             Col("label", "Outcome", align="left"),
             Col("n", "Number", "count"),
@@ -156,7 +156,7 @@ def time_to_job(pub: PublishedEvaluation) -> dict[str, Any] | None:
     summary = row(pub, "time_to_job_summary", breakdown="overall") or {}
     table = TableSpec(
         id="share-in-work",
-        caption="Share in work by months since engagement, all areas",
+        caption=f"Share in work by months since engagement, {pub.meta.coverage}",
         columns=[
             Col("label", "Months since engagement", align="left"),
             Col("at_risk", "Number at risk", "count"),
