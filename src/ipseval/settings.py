@@ -471,5 +471,8 @@ def write_settings(path: str | Path, s: Settings) -> None:
     p = Path(path)
     tmp = p.with_name(f".{p.name}.tmp")
     header = "# ipseval settings: see docs/settings.md for what each one means\n"
-    tmp.write_text(header + tomli_w.dumps(settings_document(s)), encoding="utf-8")
+    # owner-only, like the accounts file: the settings may list names of people (qualitative.names)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(header + tomli_w.dumps(settings_document(s)))
     os.replace(tmp, p)
