@@ -19,9 +19,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import polars as pl
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from .. import __version__
@@ -32,7 +33,7 @@ from ..settings import Settings
 from . import auth
 from . import filters as flt
 from . import settings_form as sf
-from .views import PAGE_IDS, PAGES, View, Views, definitions
+from .views import LANDING_PAGE, PAGE_IDS, PAGES, View, Views, definitions
 from .workspace import DataVersion, Workspace, WorkspaceError
 
 STATIC = {
@@ -76,6 +77,13 @@ class Who:
     user: auth.User | None
     session: auth.Session
     new_cookie: str | None  # a fresh anonymous session to set (carries the CSRF token)
+
+
+async def posted_form(request: Request) -> PostedForm:
+    """The request's form, read before a (synchronous) handler runs. Handlers that change data are
+    synchronous so they run in worker threads: an import or a recomputation takes seconds and must
+    not hold up the event loop that serves everyone else's pages."""
+    return PostedForm(await request.form())
 
 
 class PostedForm(dict):
@@ -161,7 +169,7 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
             raise Denied(403, f"This needs the {role} role; you are logged in as a {w.user.role}.")
         return w
 
-    async def checked_form(request: Request, w: Who) -> dict[str, Any]:
+    def checked_form(request: Request, w: Who, form: PostedForm) -> PostedForm:
         """The posted form, after the CSRF and same-origin checks every state change must pass."""
         origin = request.headers.get("origin")
         # "null": browsers send it for same-site forms under Referrer-Policy: no-referrer; the
@@ -169,14 +177,13 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         own = f"{request.url.scheme}://{request.headers.get('host', '')}"
         if origin and origin not in ("null", own):
             raise Denied(403, "This request came from another site and was refused.")
-        form = await request.form()
         token = request.headers.get("x-csrf-token") or form.get("csrf_token")
         if not auth.same_token(str(token or ""), w.session.csrf):
             raise Denied(
                 403,
                 "This form has expired or did not come from this dashboard: reload the page and try again.",
             )
-        return PostedForm(form)
+        return form
 
     def render(request: Request, w: Who, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         # the header names the version the figures came from, not one made current since
@@ -266,9 +273,9 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         return render(request, w, "login.html.j2", error=None, next=request.query_params.get("next", "/"))
 
     @app.post("/login")
-    async def login(request: Request) -> Response:
+    def login(request: Request, posted: PostedForm = Depends(posted_form)) -> Response:
         w = who(request)
-        form = await checked_form(request, w)
+        form = checked_form(request, w, posted)
         name = str(form.get("username", ""))[:64]
         password = str(form.get("password", ""))[:1024]
         address = request.client.host if request.client else "?"
@@ -301,9 +308,9 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         return response
 
     @app.post("/logout")
-    async def logout(request: Request) -> Response:
+    def logout(request: Request, posted: PostedForm = Depends(posted_form)) -> Response:
         w = who(request)
-        await checked_form(request, w)
+        checked_form(request, w, posted)
         response = RedirectResponse("/login" if accounts.any() else "/", status_code=303)
         response.delete_cookie(sessions.COOKIE, path="/")
         return response
@@ -314,7 +321,7 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
     def home(request: Request) -> Response:
         need(request, "viewer")
         q = request.url.query
-        return RedirectResponse("/page/headline" + (f"?{q}" if q else ""), status_code=303)
+        return RedirectResponse(f"/page/{LANDING_PAGE}" + (f"?{q}" if q else ""), status_code=303)
 
     @app.get("/page/{page_id}", response_class=HTMLResponse)
     def page(request: Request, page_id: str) -> Response:
@@ -454,9 +461,9 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         return render(request, w, "review.html.j2", items=items(), values={}, errors=[], result=None)
 
     @app.post("/fidelity/review", response_class=HTMLResponse)
-    async def review_submit(request: Request) -> Response:
+    def review_submit(request: Request, posted: PostedForm = Depends(posted_form)) -> Response:
         w = need(request, "analyst")
-        form = await checked_form(request, w)
+        form = checked_form(request, w, posted)
         from ..fidelity import score_reviews
         from ..fidelity.items import items
 
@@ -528,7 +535,7 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
                 max_mb=dash().max_upload_mb,
                 error=f"The file is larger than the {dash().max_upload_mb} MB limit.",
             )
-        form = await checked_form(request, w)
+        form = checked_form(request, w, PostedForm(await request.form()))
         file = form.get("file")
         if file is None or not hasattr(file, "read"):
             return render(
@@ -552,7 +559,8 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
                 error=f"The file is larger than the {dash().max_upload_mb} MB limit.",
             )
         try:
-            staged = workspace.stage_upload(file.filename or "", content)
+            # seconds of work: in a worker thread, so other people's pages are served meanwhile
+            staged = await run_in_threadpool(workspace.stage_upload, file.filename or "", content)
         except (WorkspaceError, InputError) as e:
             return render(
                 request,
@@ -564,7 +572,7 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
                 error=str(e),
             )
         if staged.clean:
-            entry = workspace.accept_upload(staged.token, w.user.name, accept_errors=False)
+            entry = await run_in_threadpool(workspace.accept_upload, staged.token, w.user.name, False)
             return render(request, w, "imported.html.j2", entry=entry, staged=staged)
         return render(
             request,
@@ -578,9 +586,11 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         )
 
     @app.post("/upload/{token}/{decision}", response_class=HTMLResponse)
-    async def upload_decision(request: Request, token: str, decision: str) -> Response:
+    def upload_decision(
+        request: Request, token: str, decision: str, posted: PostedForm = Depends(posted_form)
+    ) -> Response:
         w = need(request, "admin")
-        await checked_form(request, w)
+        checked_form(request, w, posted)
         try:
             if decision == "accept":
                 entry = workspace.accept_upload(token, w.user.name, accept_errors=True)
@@ -628,9 +638,9 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
             return store.table("areas").sort("local_authority").to_dicts()
 
     @app.post("/areas", response_class=HTMLResponse)
-    async def areas_submit(request: Request) -> Response:
+    def areas_submit(request: Request, posted: PostedForm = Depends(posted_form)) -> Response:
         w = need(request, "admin")
-        form = await checked_form(request, w)
+        form = checked_form(request, w, posted)
         rows = area_rows()
         if not rows:
             return render(
@@ -706,9 +716,9 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         return accounts_page(request, w)
 
     @app.post("/accounts", response_class=HTMLResponse)
-    async def accounts_submit(request: Request) -> Response:
+    def accounts_submit(request: Request, posted: PostedForm = Depends(posted_form)) -> Response:
         w = need(request, "admin")
-        form = await checked_form(request, w)
+        form = checked_form(request, w, posted)
         action = str(form.get("action") or "")
         name = str(form.get("name") or "").strip()
         role = str(form.get("role") or "")
@@ -779,9 +789,9 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         return settings_page(request, w)
 
     @app.post("/settings", response_class=HTMLResponse)
-    async def settings_submit(request: Request) -> Response:
+    def settings_submit(request: Request, posted: PostedForm = Depends(posted_form)) -> Response:
         w = need(request, "admin")
-        form = await checked_form(request, w)
+        form = checked_form(request, w, posted)
         change = sf.read_form(form, form.lists, workspace.settings)
         if change.settings is None:
             return settings_page(request, w, status=422, change=change)

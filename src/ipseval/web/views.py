@@ -8,11 +8,13 @@ a statistic.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -20,9 +22,10 @@ from markupsafe import Markup
 from ..evaluation import Evaluation, PublishedEvaluation, compute
 from ..results import ProtectedTable
 from ..schema import TABLES
-from ..settings import Disclosure
+from ..settings import Disclosure, Settings
 from ..store import Store, import_dataset
 from . import filters as flt
+from .worker import Worker
 from .workspace import DataVersion, Workspace
 
 # Pages, in the report's order: (page id, report section ids it shows, title in the menu)
@@ -37,6 +40,7 @@ PAGES: list[tuple[str, tuple[str, ...], str]] = [
     ("data-quality", ("data_quality",), "Data quality"),
 ]
 PAGE_IDS = {p[0] for p in PAGES}
+LANDING_PAGE = "headline"  # where "/" leads
 
 
 @dataclass
@@ -50,25 +54,31 @@ class View:
     # a version never changes, so its protected tables and pages are made once (per figures kind)
     _published: dict[bool, PublishedEvaluation] = field(default_factory=dict, repr=False)
     _pages: dict[tuple[bool, str], Page | None] = field(default_factory=dict, repr=False)
+    _publishing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def published(self, internal: bool) -> PublishedEvaluation:
         """Protected as the settings say; ``internal`` = no disclosure control (analysts only)."""
         found = self._published.get(internal)
         if found is None:
-            if internal:
-                found = self.evaluation.publish(Disclosure(policy="none"))
-            else:
-                policy = self.evaluation.meta.settings.disclosure
-                if policy.policy == "none":  # a viewer always gets protected figures
-                    policy = Disclosure(policy="ndtms")
-                found = self.evaluation.publish(policy)
-            self._published[internal] = found
+            with self._publishing:  # readers arriving together: protected once, not once each
+                found = self._published.get(internal)
+                if found is None:
+                    if internal:
+                        policy = Disclosure(policy="none")
+                    else:
+                        policy = self.evaluation.meta.settings.disclosure
+                        if policy.policy == "none":  # a viewer always gets protected figures
+                            policy = Disclosure(policy="ndtms")
+                    found = self._published[internal] = self.evaluation.publish(policy)
         return found
 
     def page(self, internal: bool, page_id: str) -> Page | None:
         key = (internal, page_id)
         if key not in self._pages:
-            self._pages[key] = render_page(self.published(internal), page_id)
+            published = self.published(internal)
+            with self._publishing:  # drawn once, however many ask at once
+                if key not in self._pages:
+                    self._pages[key] = render_page(published, page_id)
         return self._pages[key]
 
 
@@ -152,22 +162,90 @@ def definitions(pub: PublishedEvaluation) -> dict[str, Any]:
     return {"methods": Markup(html), "tables": tables}
 
 
-class Views:
-    """Evaluations of (version, filters), computed once and kept (least recently used dropped)."""
+def work_out_view(
+    version: DataVersion,
+    cache_root: Path,
+    filters: flt.Filters,
+    settings: Settings,
+    pages: tuple[str, ...] = (),
+) -> tuple[Evaluation, int, PublishedEvaluation | None, dict[tuple[bool, str], Page | None]]:
+    """Evaluate one view of a version: (unprotected evaluation, clients covered, and with
+    ``pages`` the protected evaluation and those pages drawn). Reads only its arguments and the
+    files they name, so it can run in a worker process."""
+    if filters.empty:
+        with Store(version.db_path) as store:
+            evaluation = compute(store, settings, data_folder=version.data_folder)
+            n = int(store.query("SELECT count(*) AS n FROM clients")["n"][0])
+    else:
+        folder = cache_root / version.id
+        folder.mkdir(parents=True, exist_ok=True)
+        db = folder / f"{filters.key()}.duckdb"
+        with Store(version.db_path) as store:
+            present = set(store.tables_present)
+            tables = {name: store.table(name) for name in TABLES if name in present}
+            row_counts, problems = store.table("import_row_counts"), store.table("import_problems")
+            data_cut, meta = store.data_cut, store.meta
+        cut = flt.apply(tables, filters)
+        cut = {name: frame.rename({"source_row": "_row"}) for name, frame in cut.items()}
+        n = cut["clients"].height
+        if not db.is_file():
+            partial = folder / f".{filters.key()}.{os.getpid()}.partial"
+            import_dataset(
+                partial,
+                cut,
+                settings,
+                data_cut,
+                row_counts=row_counts,
+                problems=problems,
+                meta={"source": meta.get("source", ""), "filters": filters.query_string()},
+            )
+            os.replace(partial, db)  # whole or absent: a reader never opens a half-written store
+        with Store(db) as store:
+            evaluation = compute(
+                store,
+                settings,
+                row_counts=row_counts,
+                problems=problems,
+                source=meta.get("source", ""),
+                data_folder=version.data_folder if not (filters.area or filters.specialist) else None,
+                scope=filters.describe(),
+            )
+    if not pages:
+        return evaluation, n, None, {}
+    view = View(version, filters, evaluation, n)
+    drawn = {(False, page_id): view.page(False, page_id) for page_id in pages}
+    return evaluation, n, view.published(False), drawn
 
-    def __init__(self, workspace: Workspace):
+
+WORKER = Worker()  # one for every dashboard in this process: two evaluations of a very large
+# service at once would need twice the memory
+
+
+class Views:
+    """Evaluations of (version, filters), computed once and kept (least recently used dropped).
+
+    ``in_worker``: evaluate in the worker process (see :mod:`.worker`); False = in the calling
+    thread."""
+
+    def __init__(self, workspace: Workspace, in_worker: bool = True):
         self.workspace = workspace
+        self.in_worker = in_worker
         self._cache: OrderedDict[tuple[str, str], View] = OrderedDict()
         self._options: dict[str, flt.FilterOptions] = {}
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
-        # a new version's unfiltered view is worked out before it becomes current, so readers keep
-        # the old figures until the new ones are ready instead of waiting for them
-        workspace.prepare = lambda version: self.view(version, flt.Filters())
+        # a new version's unfiltered view and its pages are worked out before it becomes current,
+        # so readers keep the old figures until the new ones are ready instead of waiting for them
+        workspace.prepare = self.prepare
 
     @property
     def settings(self):
         return self.workspace.settings
+
+    def prepare(self, version: DataVersion) -> View:
+        """The unfiltered view of ``version``, with the page everyone lands on drawn (the others
+        take well under a second each when first asked for)."""
+        return self.view(version, flt.Filters(), pages=(LANDING_PAGE,))
 
     def options(self, version: DataVersion) -> flt.FilterOptions:
         found = self._options.get(version.id)
@@ -179,7 +257,8 @@ class Views:
             found = self._options[version.id] = flt.options_from(clients)
         return found
 
-    def view(self, version: DataVersion, filters: flt.Filters) -> View:
+    def view(self, version: DataVersion, filters: flt.Filters, pages: tuple[str, ...] = ()) -> View:
+        """The view, computed on first request (then also drawing ``pages``)."""
         key = (version.id, filters.key())
         with self._lock:
             hit = self._cache.get(key)
@@ -191,7 +270,7 @@ class Views:
             with self._lock:
                 hit = self._cache.get(key)
             if hit is None:
-                hit = self._compute(version, filters)
+                hit = self._compute(version, filters, pages)
                 with self._lock:
                     self._cache[key] = hit
                     while len(self._cache) > self.settings.dashboard.cached_views:
@@ -199,45 +278,19 @@ class Views:
                     self._key_locks.pop(key, None)
         return hit
 
-    def _compute(self, version: DataVersion, filters: flt.Filters) -> View:
-        settings = self.workspace.settings_for(version)
-        if filters.empty:
-            with Store(version.db_path) as store:
-                evaluation = compute(store, settings, data_folder=version.data_folder)
-                n = int(store.query("SELECT count(*) AS n FROM clients")["n"][0])
-            return View(version, filters, evaluation, n)
-        folder = self.workspace.root / "cache" / version.id
-        folder.mkdir(parents=True, exist_ok=True)
-        self._prune_cache()
-        db = folder / f"{filters.key()}.duckdb"
-        with Store(version.db_path) as store:
-            present = set(store.tables_present)
-            tables = {name: store.table(name) for name in TABLES if name in present}
-            row_counts, problems = store.table("import_row_counts"), store.table("import_problems")
-            data_cut, meta = store.data_cut, store.meta
-        cut = flt.apply(tables, filters)
-        cut = {name: frame.rename({"source_row": "_row"}) for name, frame in cut.items()}
-        if not db.is_file():
-            import_dataset(
-                db,
-                cut,
-                settings,
-                data_cut,
-                row_counts=row_counts,
-                problems=problems,
-                meta={"source": meta.get("source", ""), "filters": filters.query_string()},
-            )
-        with Store(db) as store:
-            evaluation = compute(
-                store,
-                settings,
-                row_counts=row_counts,
-                problems=problems,
-                source=meta.get("source", ""),
-                data_folder=version.data_folder if not (filters.area or filters.specialist) else None,
-                scope=filters.describe(),
-            )
-        return View(version, filters, evaluation, cut["clients"].height)
+    def _compute(self, version: DataVersion, filters: flt.Filters, pages: tuple[str, ...]) -> View:
+        if not filters.empty:
+            (self.workspace.root / "cache").mkdir(exist_ok=True)
+            self._prune_cache()
+        args = (version, self.workspace.root / "cache", filters, self.workspace.settings_for(version), pages)
+        evaluation, n, protected, drawn = (
+            WORKER.run(work_out_view, *args) if self.in_worker else work_out_view(*args)
+        )
+        view = View(version, filters, evaluation, n)
+        if protected is not None:
+            view._published[False] = protected
+        view._pages.update(drawn)
+        return view
 
     def _prune_cache(self) -> None:
         cache = self.workspace.root / "cache"
