@@ -82,6 +82,13 @@ def main(out: Path) -> int:
                     scroll = page.evaluate("document.documentElement.scrollWidth")
                     if scroll > w + 1:
                         wide.append(f"{name} at {w}px is {scroll}px wide")
+                # a settings form that cannot be used: every problem named beside its setting
+                page.goto("/settings")
+                page.locator("input[name='definitions.hours_threshold']").fill("sixteen")
+                page.locator("input[name='definitions.sustainment_weeks']").fill("13, -1")
+                page.get_by_role("button", name="Save settings").click()
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=str(out / f"settings-refused-{kind}.png"), full_page=True)
                 context.close()
             # the accounts page once accounts exist (local mode ends: log in first)
             app.state.accounts.add("admin", "admin", "screenshot-password")
@@ -103,7 +110,7 @@ def main(out: Path) -> int:
             browser.close()
         server.should_exit = True
         thread.join(timeout=10)
-    print(f"{(len(urls) + 1) * len(WIDTHS)} screenshots in {out}")
+    print(f"{(len(urls) + 2) * len(WIDTHS)} screenshots in {out}")
     for line in wide:
         print("too wide:", line)
     return 1 if wide else 0

@@ -220,6 +220,8 @@ def read_form(form: dict[str, Any], multi: dict[str, list[str]], current: Settin
                 sections = {s for s, _ in SECTIONS if s}
                 name = ".".join(loc[:2]) if loc and loc[0] in sections else (loc[0] if loc else "")
                 message = str(err["msg"]).removeprefix("Value error, ")
+                if isinstance(err.get("input"), str):  # name the value as well as the rule
+                    message = f"'{err['input'][:60]}': {message[0].lower()}{message[1:]}"
                 problems.setdefault(name or "settings", message)
     changes: dict[str, str] = {}
     if new is not None:
