@@ -102,11 +102,12 @@ def run_size(n: int, meetings: float | None, workdir: Path) -> dict:
 
     evaluation = _stage(stages, "analyses + impact models", _analyses)
 
-    from ipseval.impact.evaluate import impact_tables
+    from ipseval.analyses import Context, run_all, tables_of
 
     def _impact(settings):
         with Store(db) as store:
-            return impact_tables(store, settings)
+            ctx = Context(store, settings, lambda _name: None)
+            return tables_of(run_all(ctx, lambda *_: None, only=("published_model",)))
 
     if n <= 1_000:  # about 28 s per imputation at 100,000 clients: timed at the demo size only
         _stage(stages, f"impact with imputation (m={s.impact.imputations})", lambda: _impact(s))

@@ -17,9 +17,9 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
+from ipseval import subset as flt
 from ipseval.settings import Settings
 from ipseval.web import auth
-from ipseval.web import filters as flt
 from ipseval.web.app import create_app
 from ipseval.web.workspace import Workspace, WorkspaceError
 

@@ -109,8 +109,8 @@ def server(tmp_path_factory) -> Iterator[Server]:
 
     from ipseval.demo import write_demo
     from ipseval.settings import load_settings
+    from ipseval.subset import Filters
     from ipseval.web import create_app
-    from ipseval.web.filters import Filters
 
     with _one_blas_thread():
         root = tmp_path_factory.mktemp("web")

@@ -191,7 +191,8 @@ def wilson_interval(successes: float, trials: float, z: float = _Z95) -> tuple[f
     z2 = z * z
     centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
     half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
-    return centre - half, centre + half
+    # exact at the ends: 0 successes give a lower bound of 0, all successes an upper bound of 1
+    return (0.0 if successes <= 0 else centre - half), (1.0 if successes >= trials else centre + half)
 
 
 # --------------------------------------------------------------------------------------------

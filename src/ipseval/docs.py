@@ -205,23 +205,38 @@ def results_md(tables: dict) -> str:
         "`notes` (in results.json) explain how it was made for the data at hand.",
         "",
     ]
+    from .analyses import REGISTRY, declared
+
+    done: set[str] = set()
+    for a in REGISTRY:
+        out += [f"## {a.title} (`{a.key}`)", "", f"Needs {a.needs.describe()}; shown in the report section "
+                f"`{a.section}`. When it cannot run, the `analyses` table says why.", ""]  # fmt: skip
+        for key, t in tables.items():
+            if key not in done and declared(a, key):
+                out += _table_md(key, t, "###")
+                done.add(key)
+    out += ["## Tables of every evaluation", ""]
     for key, t in tables.items():
-        out += [f"## `{key}` — {t.title}", ""]
-        if t.dims:
-            out.append("Rows are identified by: " + ", ".join(f"`{d}`" for d in t.dims) + ".")
-            out.append("")
-        out += ["| column | meaning |", "|---|---|"]
-        for col in t.data.columns:
-            meaning = t.columns.get(col, "")
-            if not meaning and col in t.dims:
-                meaning = "row label"
-            if not meaning:
-                for rate_col, rate in t.rates.items():
-                    if rate.ci and col in rate.ci:
-                        meaning = f"95% interval for {rate_col} ({'lower' if col == rate.ci[0] else 'upper'})"
-            out.append(f"| {col} | {meaning} |")
-        out.append("")
+        if key not in done:
+            out += _table_md(key, t, "###")
     return "\n".join(out)
+
+
+def _table_md(key: str, t, level: str) -> list[str]:
+    out = [f"{level} `{key}` — {t.title}", ""]
+    if t.dims:
+        out += ["Rows are identified by: " + ", ".join(f"`{d}`" for d in t.dims) + ".", ""]
+    out += ["| column | meaning |", "|---|---|"]
+    for col in t.data.columns:
+        meaning = t.columns.get(col, "")
+        if not meaning and col in t.dims:
+            meaning = "row label"
+        if not meaning:
+            for rate_col, rate in t.rates.items():
+                if rate.ci and col in rate.ci:
+                    meaning = f"95% interval for {rate_col} ({'lower' if col == rate.ci[0] else 'upper'})"
+        out.append(f"| {col} | {meaning} |")
+    return [*out, ""]
 
 
 def _demo_tables() -> dict:
@@ -232,7 +247,7 @@ def _demo_tables() -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        write_demo(data, n_clients=300, seed=1, clean=True)
+        write_demo(data, n_clients=300, seed=1, clean=True, comparison=True)
         s = Settings.model_validate({"qualitative": {"method": "keyword"}})  # the same on every machine
         ds = load(data, s)
         db = Path(tmp) / "s.duckdb"

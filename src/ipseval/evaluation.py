@@ -7,7 +7,6 @@ after disclosure control, and is the only thing renderers (report, JSON, CSV, da
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -15,11 +14,11 @@ from typing import Any
 
 import polars as pl
 
-from . import __version__, metrics, profile
+from . import __version__, metrics
 from .results import ProtectedTable, ResultTable
 from .schema import STANDARD_VERSION
 from .settings import Disclosure, Settings
-from .store import Store
+from .store import Store, StoreError
 from .validate import CASCADE_EXPECTED, PROBLEM_SCHEMA, ROW_COUNT_SCHEMA
 
 
@@ -69,6 +68,9 @@ class Evaluation:
 
     meta: EvaluationMeta
     tables: dict[str, ResultTable]
+    # analyses that raised an unexpected error: (title, "ExceptionType: message"); the rest ran
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    raise_errors: bool = False  # --debug: renderers let an error propagate too
 
     def publish(self, policy: Disclosure | None = None) -> PublishedEvaluation:
         """Apply disclosure control (the settings' policy unless another is given)."""
@@ -76,7 +78,11 @@ class Evaluation:
 
         policy = policy or self.meta.settings.disclosure
         return PublishedEvaluation(
-            meta=self.meta, disclosure=describe_policy(policy), tables=protect_all(self.tables, policy)
+            meta=self.meta,
+            disclosure=describe_policy(policy),
+            tables=protect_all(self.tables, policy),
+            failed=list(self.failed),
+            raise_errors=self.raise_errors,
         )
 
 
@@ -87,9 +93,20 @@ class PublishedEvaluation:
     meta: EvaluationMeta
     disclosure: dict[str, Any]
     tables: dict[str, ProtectedTable]
+    # analyses, and report sections that could not be drawn, that failed unexpectedly:
+    # (what, "ExceptionType: message"); renderers add the sections they could not draw
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    raise_errors: bool = False
 
     def table(self, key: str) -> ProtectedTable | None:
         return self.tables.get(key)
+
+    def missing_reason(self, key: str) -> str:
+        """Why table ``key`` is not here, in plain words (the reason its analysis did not run)."""
+        from .analyses import missing_table_reason
+
+        status = self.tables.get("analyses")
+        return missing_table_reason(status.data.to_dicts() if status else [], key)
 
 
 def data_quality(row_counts: pl.DataFrame, problems: pl.DataFrame) -> ResultTable:
@@ -145,46 +162,9 @@ def problem_counts(problems: pl.DataFrame) -> dict[str, int]:
     }
 
 
-def _impact_tables(store: Store, settings: Settings, step: Step) -> dict[str, ResultTable]:
-    """The impact models on their own connection to the store (they run in a second thread)."""
-    from .impact.evaluate import impact_tables
-
-    own = store.cursor()
-    try:
-        return impact_tables(own, settings, step)
-    finally:
-        own.close()
-
-
-def _other_analyses(
-    store: Store, settings: Settings, step: Step, data_folder: Path | None
-) -> dict[str, ResultTable]:
-    """Wellbeing, fidelity, the scorecard and the interviews (everything after the impact models)."""
-    tables: dict[str, ResultTable] = {}
-    if "wellbeing" in store.tables_present:
-        from .wellbeing import wellbeing_tables
-
-        step("wellbeing")
-        tables |= wellbeing_tables(store, settings)
-    step("fidelity and evidence from the records")
-    from .fidelity import evidence_tables, fidelity_tables
-
-    tables |= fidelity_tables(store, settings) | evidence_tables(store, settings)
-    step("four factors scorecard")
-    from .scorecard import scorecard_tables
-
-    tables |= scorecard_tables(store, settings)
-    if data_folder is not None:
-        from .qualitative.evaluate import interview_tables
-
-        step("interviews")
-        tables |= interview_tables(data_folder, store, settings)
-    return tables
-
-
 def compute(
     store: Store,
-    settings: Settings,
+    settings: Settings | None = None,
     row_counts: pl.DataFrame | None = None,
     problems: pl.DataFrame | None = None,
     source: str = "",
@@ -192,39 +172,32 @@ def compute(
     step: Step | None = None,
     data_folder: Path | None = None,
     scope: str = "",
+    raise_errors: bool = False,
+    only: tuple[str, ...] | None = None,
 ) -> Evaluation:
-    """Every analysis on the imported data, as unrounded tidy tables.
+    """Every registered analysis on the imported data, as unrounded tidy tables.
 
-    ``data_folder``: the folder the data came from, for its ``interviews/`` transcripts (they are
-    text, not rows, so they are read from the folder rather than the store). ``scope``: which
-    clients the store holds, in words, when it is part of the data (captions say so).
+    ``settings``: None = the settings the store was imported with; others are refused when their
+    definitions differ from those (the store's metric views were built from them). ``data_folder``:
+    the folder the data came from, for its ``interviews/`` transcripts (text, not rows).
+    ``scope``: which clients the store holds, in words, when it is part of the data. ``step(name,
+    done, total)`` reports progress. ``raise_errors``: let an analysis's unexpected exception
+    propagate (--debug) instead of recording it as failed. ``only``: run just these analyses.
     """
-    step = step or (lambda _name: None)
+    from .analyses import Context, run_all, status_table, tables_of
+
+    settings = settings_for_store(store, settings)
+    step = step or (lambda *_args: None)
     row_counts = row_counts if row_counts is not None else store.table("import_row_counts")
     problems = problems if problems is not None else store.table("import_problems")
     if "severity" not in problems.columns:  # a store imported without a problem list
         problems = pl.DataFrame(schema=PROBLEM_SCHEMA)
     if "rows_read" not in row_counts.columns:
         row_counts = pl.DataFrame(schema=ROW_COUNT_SCHEMA)
-    tables: dict[str, ResultTable] = {}
-    step("outcomes")
-    for t in (metrics.outcomes(store), metrics.sustainment(store), metrics.meeting_bands(store)):
-        tables[t.key] = t
-    step("time to job")
-    tables |= metrics.time_to_job(store, settings)
-    step("profile")
-    tables["profile"] = profile.profile(store)
-    if settings.impact.enabled:
-        # The impact models are mostly numpy on one core, the other analyses mostly DuckDB and
-        # polars: side by side they share the two cores of a small machine (a million clients:
-        # about 3 s less than one after the other, about 0.7 GB more memory at the peak)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            impact = pool.submit(_impact_tables, store, settings, step)
-            others = _other_analyses(store, settings, step, data_folder)
-            tables |= impact.result()
-        tables |= others
-    else:
-        tables |= _other_analyses(store, settings, step, data_folder)
+    ctx = Context(store, settings, lambda name: step(name), data_folder)
+    outcomes = run_all(ctx, step, raise_errors=raise_errors, only=only)
+    tables = tables_of(outcomes)
+    tables["analyses"] = status_table(outcomes)
     tables["data_quality"] = data_quality(row_counts, problems)
     start, end = metrics.referral_period(store)
     meta = EvaluationMeta(
@@ -242,4 +215,24 @@ def compute(
         problems=problem_counts(problems),
         scope=scope,
     )
-    return Evaluation(meta=meta, tables=tables)
+    failed = [(o.analysis.title, f"{type(o.error).__name__}: {o.error}") for o in outcomes if o.error]
+    return Evaluation(meta=meta, tables=tables, failed=failed, raise_errors=raise_errors)
+
+
+def settings_for_store(store: Store, settings: Settings | None) -> Settings:
+    """The settings to evaluate ``store`` with: its own when none are given; ``settings`` when
+    their definitions are the store's (other sections, such as the disclosure policy, may differ)."""
+    stored = store.settings()
+    if settings is None:
+        return stored
+    if settings.definitions != stored.definitions:
+        changed = [
+            k for k in type(settings.definitions).model_fields
+            if getattr(settings.definitions, k) != getattr(stored.definitions, k)
+        ]  # fmt: skip
+        raise StoreError(
+            f"{store.path.name}: the store was imported with other definitions ("
+            + ", ".join(f"definitions.{k}" for k in changed)
+            + "); import the data again with these settings (ipseval evaluate re-imports)"
+        )
+    return settings

@@ -26,6 +26,30 @@ def _sort_breakdowns(df: pl.DataFrame, *extra: str) -> pl.DataFrame:
     )
 
 
+# Columns that only mean something when the data set has the table they come from: without it they
+# are null ("not reported"), never 0.
+JOB_COLUMNS = (
+    "job_entries", "job_entry_rate", "job_entry_ci_low", "job_entry_ci_high", "job_starts",
+    "first_jobs_hours_known", "first_jobs_16plus", "share_16plus", "share_16plus_ci_low",
+    "share_16plus_ci_high", "entries_within_window", "share_within_window", "jobs_before_engagement",
+    "without_job_entry", "first_jobs_under_threshold", "entries_after_window",
+)  # fmt: skip
+MEETING_COLUMNS = (
+    "meetings_engaged", "meetings_per_engaged_client", "median_meetings", "engaged_without_meetings",
+)  # fmt: skip
+
+
+def not_reported(df: pl.DataFrame, store: Store) -> pl.DataFrame:
+    """Null the job columns when there is no jobs table, the meeting columns when no meetings."""
+    present = set(store.tables_present)
+    gone = [
+        *(JOB_COLUMNS if "jobs" not in present else ()),
+        *(MEETING_COLUMNS if "meetings" not in present else ()),
+    ]
+    gone = [c for c in gone if c in df.columns]
+    return df.with_columns(pl.lit(None, dtype=df.schema[c]).alias(c) for c in gone) if gone else df
+
+
 def outcomes(store: Store) -> ResultTable:
     """Referrals, engagement, job entry (Wilson 95% CI), 16+ hours, timing and meetings."""
     df = store.query(
@@ -65,6 +89,7 @@ def outcomes(store: Store) -> ResultTable:
         "entries_after_window",
     ]
     df = df.with_columns([pl.col(c).cast(pl.Int64) for c in [*counts, "job_starts", "meetings_engaged"]])
+    df = not_reported(df, store)
     return ResultTable(
         key="outcomes",
         title="Referrals, engagement and job outcomes",
@@ -179,6 +204,7 @@ def meeting_bands(store: Store) -> ResultTable:
         FROM meeting_band_summary ORDER BY ord
         """
     ).with_columns(pl.col(c).cast(pl.Int64) for c in ("clients", "job_entries", "without_job_entry"))
+    df = not_reported(df, store)
     return ResultTable(
         key="job_entry_by_meeting_band",
         title="Job entry by number of IPS meetings attended (unadjusted)",

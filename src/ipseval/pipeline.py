@@ -69,7 +69,7 @@ def run_evaluation(
             problems=ds.problems,
             source=Path(source).name,
             data_cut_source=ds.data_cut_source,
-            step=lambda name: step(f"computing {name}"),
+            step=lambda name, *_: step(f"computing {name}"),
             data_folder=ds.interviews_dir.parent if ds.interviews_dir else None,
         )
     step("applying disclosure control")

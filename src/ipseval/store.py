@@ -118,15 +118,24 @@ def import_dataset(
     row_counts: pl.DataFrame | None = None,
     problems: pl.DataFrame | None = None,
     meta: dict[str, Any] | None = None,
+    present: list[str] | None = None,
 ) -> ImportSummary:
-    """Replace the store's data with ``tables`` in one transaction (all or nothing)."""
+    """Replace the store's data with ``tables`` in one transaction (all or nothing).
+
+    ``present``: the tables the data set supplied. By default those with at least one row: a table
+    that is absent or has no usable rows makes its figures "not reported", never 0. A part of a
+    data set (a dashboard view) passes its whole data set's list, as its tables' rows are known
+    to be complete for the clients it holds, even when there are none.
+    """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     frames = {name: _typed_frame(name, tables.get(name)) for name in TABLES}
     frames |= _params_frames(settings, data_cut)
     frames["import_row_counts"] = row_counts if row_counts is not None else pl.DataFrame()
     frames["import_problems"] = problems if problems is not None else pl.DataFrame()
-    present = sorted(n for n in TABLES if n in tables)
+    if present is None:
+        present = [n for n in TABLES if n in tables and tables[n].height > 0]
+    present = sorted(n for n in present if n in TABLES)
     try:
         con = duckdb.connect(str(db_path), config=_STORAGE)
     except duckdb.Error as e:

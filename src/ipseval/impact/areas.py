@@ -14,7 +14,7 @@ from ..disclosure import wilson_interval
 from ..results import ColumnsAddUp, Rate, ResultTable, RowsAddUp
 from ..settings import Settings
 from ..store import Store
-from .data import analysis_frame, controls, read_once
+from .data import analysis_frame, controls, controls_note, read_once
 from .flat import ModelError, logit
 from .result import AnalysisError, ImpactResult
 from .survival import (
@@ -126,7 +126,8 @@ def _indicator_frame(frame: pl.DataFrame, terms: list[str]) -> tuple[pl.DataFram
 
 
 def _expected_model(frame: pl.DataFrame, settings: Settings) -> tuple[ImpactResult, pl.DataFrame]:
-    terms = [t for t in controls(settings) if t not in ("local_authority", "integration_strength")]
+    area_terms = ("local_authority", "integration_strength")
+    terms = [t for t in controls(settings, frame) if t not in area_terms]
     df, terms = _indicator_frame(frame, terms)
     d = design(df, terms, binary=True)
     kept = list(dict.fromkeys(r["term"] for r in d.rows))
@@ -142,6 +143,7 @@ def _expected_model(frame: pl.DataFrame, settings: Settings) -> tuple[ImpactResu
         "Expected job entries: logit of job entry on the controls without area, fitted on all areas; "
         "a missing category is its own level and a missing number is the mean plus a 0/1 flag.",
         *d.notes,
+        *controls_note(settings, frame, area_terms),
     ]
     expected = d.frame.select("local_authority", pl.Series("p", predict(model, d.frame)))
     return model, expected.group_by("local_authority").agg(pl.col("p").sum().alias("expected_job_entries"))
@@ -275,7 +277,8 @@ def area_variation(store: Store, settings: Settings) -> dict:
 
 
 def _integration_logit(frame: pl.DataFrame, settings: Settings) -> tuple[ImpactResult | None, list[str]]:
-    terms = [t for t in controls(settings) if t not in ("local_authority", "integration_strength")]
+    area_terms = ("local_authority", "integration_strength")
+    terms = [t for t in controls(settings, frame) if t not in area_terms]
     terms.append("integration_strength")
     d = design(frame, terms, binary=True, references={"integration_strength": INTEGRATION_REFERENCE})
     kept = list(dict.fromkeys(r["term"] for r in d.rows))
@@ -313,6 +316,7 @@ def _integration_logit(frame: pl.DataFrame, settings: Settings) -> tuple[ImpactR
         *d.notes,
         f"Weak evidence: integration strength varies only between {g} areas, so this compares a handful of "
         "areas that differ in many other ways too; the clustered intervals rest on very few clusters.",
+        *controls_note(settings, frame, area_terms),
     ]
     return res, res.notes
 

@@ -115,6 +115,44 @@ def meeting_days(store: Store) -> pl.DataFrame:
     return read_once(store, "meeting_days", read)
 
 
-def controls(settings: Settings) -> list[str]:
-    """The controls named in the settings, in their order."""
-    return list(settings.definitions.model_controls)
+def controls(settings: Settings, frame: pl.DataFrame | None = None) -> list[str]:
+    """The controls named in the settings, in their order; with ``frame``, only those it records
+    (see :func:`recorded`)."""
+    wanted = list(settings.definitions.model_controls)
+    return wanted if frame is None else [c for c in wanted if recorded(frame, c)]
+
+
+def recorded(frame: pl.DataFrame, column: str) -> bool:
+    """Whether ``frame`` records ``column`` usefully: at least two distinct known values (a control
+    that is blank or 'unknown' for everyone, or the same for everyone, cannot be estimated)."""
+    if column not in frame.columns:
+        return False
+    return frame[column].drop_nulls().n_unique() >= 2
+
+
+def controls_note(settings: Settings, frame: pl.DataFrame, leave_out: tuple[str, ...] = ()) -> list[str]:
+    """A note naming the settings' controls that ``frame`` does not record (none when all are)."""
+    from ..labels import characteristic_label
+
+    wanted = [c for c in settings.definitions.model_controls if c not in leave_out]
+    missing = [c for c in wanted if not recorded(frame, c)]
+    if not missing:
+        return []
+    names = ", ".join(characteristic_label(c) for c in missing)
+    return [
+        f"The model uses {len(wanted) - len(missing)} of the {len(wanted)} controls in the settings: "
+        f"left out because these data do not record them (blank, unknown or the same for everyone): {names}."
+    ]
+
+
+def nearest_level(levels: list[str], present: set[str]) -> tuple[str, list[str]]:
+    """The reference level: the first of ``levels`` when the data have it, else the nearest one
+    after it in order (or before it), with a note saying so. ``present`` must hold one of them."""
+    wanted = levels[0]
+    if wanted in present:
+        return wanted, []
+    found = next(lv for lv in [*levels[1:], *reversed(levels)] if lv in present)
+    return found, [
+        f"The usual reference group '{wanted}' has no clients in these data, so the nearest group, "
+        f"'{found}', is the reference instead."
+    ]

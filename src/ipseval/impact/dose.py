@@ -24,7 +24,7 @@ import polars as pl
 
 from ..settings import Settings
 from ..store import Store
-from .data import analysis_frame, controls, meeting_days
+from .data import analysis_frame, controls, controls_note, meeting_days
 from .flat import ModelError, logit
 from .person_period import (
     Missing,
@@ -160,7 +160,7 @@ def _prepared_clients(
     Returns (clients, controls present, control terms, how missing controls were handled).
     """
     source = pp if clients is None else clients
-    ctrl = [c for c in controls(settings) if c in source.columns]
+    ctrl = controls(settings, source)
     cols = list(dict.fromkeys(["local_authority", *ctrl]))
     if clients is None:
         people = pp.group_by("client_id", maintain_order=True).agg(
@@ -279,6 +279,7 @@ def fit_discrete_time_hazard(
             "on the caseload cannot inflate the estimate. It can still be confounded by things that change "
             "over time and are not recorded (e.g. motivation, or more meetings when a job offer is near).",
             *fit.notes,
+            *controls_note(settings, pp if clients is None else clients, ("local_authority",)),
         ],
         extra={"by_time_band": by_time, "by_recent_meetings": recent_counts},
     )
@@ -451,6 +452,7 @@ def landmark(
             "including in-work support, are not counted, and a discharge ends a client's follow-up (it does "
             "not count as 'no job', which would favour clients who stay longer).",
             *fit.notes,
+            *controls_note(settings, cohort, ("local_authority",)),
             compare_with_published_note(),
         ],
         extra={

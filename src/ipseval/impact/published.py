@@ -11,10 +11,11 @@ import polars as pl
 
 from ..settings import Settings
 from ..store import Store
-from .data import NUMERIC_CONTROLS, analysis_frame
+from .data import NUMERIC_CONTROLS, analysis_frame, controls_note, nearest_level
+from .data import controls as data_controls
 from .flat import logit
 from .imputation import impute_and_fit
-from .result import ImpactResult
+from .result import AnalysisError, ImpactResult
 
 MIN_LEVEL = 10  # fewer clients than this in a level (or no events, or all events): merged into "other"
 OUTCOME = "job_entry"
@@ -89,13 +90,19 @@ def published_model(
     n_denominator = frame.height
     frame = frame.filter(pl.col("meeting_band").is_not_null())
     excluded = n_denominator - frame.height
+    if frame.height == 0:
+        raise AnalysisError(
+            "No client in the job-entry denominator attended an IPS meeting, so there are "
+            "no meeting bands to compare."
+        )
     frame = frame.with_columns(pl.col("meeting_band").cast(pl.Enum(bands)))
-    controls = [c for c in settings.definitions.model_controls if c != "meeting_band"]
+    controls = [c for c in data_controls(settings, frame) if c != "meeting_band"]
     frame = frame.with_columns(local_authority_cluster=pl.col("local_authority"))
     frame, controls, collapsed, collapse_notes = _prepare(frame, controls)
     # the clusters stay the recorded areas even when small areas share one fixed effect
     cluster = "local_authority_cluster" if "local_authority" in collapsed else "local_authority"
-    reference = {"meeting_band": bands[0]}
+    reference_band, reference_note = nearest_level(bands, set(frame["meeting_band"].cast(pl.Utf8).unique()))
+    reference = {"meeting_band": reference_band}
 
     def fit(d: pl.DataFrame, terms: list[str]) -> ImpactResult:
         return logit(d, OUTCOME, ["meeting_band", *terms], reference=reference, cluster=cluster)
@@ -113,7 +120,7 @@ def published_model(
             "as in the published model; with each area its own cluster, the area coefficients' clustered "
             "standard errors are not meaningful (read them as adjustment only)."
         )
-    common += collapse_notes
+    common += [*reference_note, *controls_note(settings, frame, ("meeting_band",)), *collapse_notes]
     card_extra = {
         "population": "job-entry denominator with at least one attended meeting",
         "excluded_no_meetings": excluded,

@@ -19,7 +19,7 @@ from ..schema import CLIENTS, INTEGRATION_STRENGTHS
 from ..settings import Settings
 from ..store import Store
 from . import cox
-from .data import analysis_frame, controls
+from .data import analysis_frame, controls, controls_note
 from .result import CORE_COLUMNS, AnalysisError, ImpactResult
 
 GroupBy = Literal["local_authority", "integration_strength"]
@@ -524,7 +524,7 @@ def cox_model(store: Store, settings: Settings, integration: bool = False) -> Im
     Local authority is a stratum; with ``integration=True`` integration strength replaces it.
     """
     frame = with_integration(analysis_frame(store, settings))
-    terms = [t for t in controls(settings) if t != "local_authority"]
+    terms = [t for t in controls(settings, frame) if t != "local_authority"]
     if integration:
         result = fit_cox(
             frame,
@@ -540,8 +540,9 @@ def cox_model(store: Store, settings: Settings, integration: bool = False) -> Im
             "and are weak evidence."
         )
     else:
-        strata = "local_authority" if "local_authority" in controls(settings) else None
+        strata = "local_authority" if "local_authority" in controls(settings, frame) else None
         result = fit_cox(frame, terms, strata=strata, se=settings.impact.se)
+    result.notes += controls_note(settings, frame, ("local_authority",))
     if settings.impact.se == "wild":
         result.notes.append(
             "No wild bootstrap for the Cox model: clustered sandwich with t(G-1) used instead."

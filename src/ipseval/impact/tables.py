@@ -19,6 +19,36 @@ _LABELS = ("term", "level", "reference")
 
 CARD_FIELDS = ("outcome", "formula", "n", "events", "clusters", "se_type", "df", "imputations", "software")
 
+TITLES = {
+    "impact_published_adjusted": "Job entry by number of IPS meetings, adjusted (published-style model)",
+    "impact_published_complete_case": "Published-style model, complete cases (sensitivity)",
+    "impact_published_unadjusted": "Job entry by number of IPS meetings, unadjusted",
+    "impact_hazard": "Primary analysis: monthly chance of a first job by recent IPS meetings",
+    "impact_landmark": "Landmark analysis: job entry after 12 weeks by meetings before then",
+    "impact_cox": "Time to first job: Cox model with controls",
+    "impact_integration_logit": "Job entry by integration strength, adjusted",
+    "comparison_ipw": "Effect of IPS against a comparison group (weighting)",
+    "comparison_match": "Effect of IPS against a comparison group (matching)",
+}
+
+
+def model_tables(models: dict[str, ImpactResult]) -> dict[str, ResultTable]:
+    """Fitted models as ResultTables keyed for results.json (with a balance table where the model
+    made one: comparison-group estimates)."""
+    tables: dict[str, ResultTable] = {}
+    for key, result in models.items():
+        tables[key] = result_table(result, key, TITLES.get(key, key.replace("_", " ")))
+        balance = result.extra.get("balance")
+        if balance is not None:
+            tables[f"{key}_balance"] = ResultTable(
+                key=f"{key}_balance",
+                title="Covariate balance before and after adjustment",
+                data=balance,
+                dims=[c for c in ("covariate", "level") if c in balance.columns],
+                about_people=False,  # standardised differences, not counts of people
+            )
+    return tables
+
 
 def result_table(result: ImpactResult, key: str, title: str) -> ResultTable:
     """One impact result as a ResultTable: counts protected, estimates guarded by their n."""

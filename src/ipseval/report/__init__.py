@@ -30,6 +30,7 @@ from .sections import (
     headline,
     impact,
     methods,
+    not_run,
     outcomes,
     profile,
     qualitative,
@@ -93,17 +94,53 @@ def _css() -> str:
     return resources.files("ipseval.report").joinpath("templates/style.css").read_text(encoding="utf-8")
 
 
-def render_sections(pub: PublishedEvaluation, env: Environment | None = None) -> list[dict[str, Any]]:
-    """Each applicable section's id, title and HTML body, in :data:`SECTIONS` order."""
+def render_sections(
+    pub: PublishedEvaluation,
+    env: Environment | None = None,
+    ids: tuple[str, ...] | None = None,
+    dashboard: bool = False,
+) -> list[dict[str, Any]]:
+    """Each applicable section's id, title and HTML body, in :data:`SECTIONS` order (or just the
+    sections ``ids``). Analyses of a section that did not run are listed at its end with their
+    reasons; a section with nothing else to show is kept for that list alone."""
     env = env or environment()
     out = []
     for module in SECTIONS:
-        data = module.build(pub)
-        if data is None:
+        if ids is not None and module.ID not in ids:
             continue
-        body = env.get_template(f"sections/{module.ID}.html.j2").render(pub=pub, data=data, section=module)
+        skipped = not_run(pub, module.ID)
+        body = _section_body(pub, env, module, dashboard)
+        if body is None and not skipped:
+            continue
+        body = (body or "") + env.get_template("sections/_not_run.html.j2").render(
+            not_run=skipped, stub=body is None, dashboard=dashboard
+        )
         out.append({"id": module.ID, "title": module.TITLE, "html": Markup(body)})
     return out
+
+
+def _section_body(
+    pub: PublishedEvaluation, env: Environment, module: ModuleType, dashboard: bool
+) -> str | None:
+    """One section's HTML (None when it does not apply). A section that cannot be drawn (a bug)
+    says so and is recorded in ``pub.failed``, so the rest of the report is still written (unless
+    ``pub.raise_errors``)."""
+    try:
+        data = module.build(pub)
+        if data is None:
+            return None
+        return env.get_template(f"sections/{module.ID}.html.j2").render(
+            pub=pub, data=data, section=module, dashboard=dashboard
+        )
+    except Exception as e:
+        if pub.raise_errors:
+            raise
+        pub.failed.append((f"report section '{module.TITLE}'", f"{type(e).__name__}: {e}"))
+        return env.get_template("sections/_not_run.html.j2").render(
+            not_run=[{"title": module.TITLE, "status": "failed",
+                      "reason": f"This section could not be drawn: an unexpected error ({type(e).__name__})."}],
+            stub=True, dashboard=dashboard,
+        )  # fmt: skip
 
 
 def report_title(pub: PublishedEvaluation) -> str:

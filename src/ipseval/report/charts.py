@@ -203,7 +203,8 @@ def rate_bars(
                     ax.errorbar(
                         float(r),
                         y,
-                        xerr=[[float(r) - float(lo)], [float(hi) - float(r)]],
+                        # a rate of 0% or 100% can sit a rounding error outside its interval
+                        xerr=[[max(float(r) - float(lo), 0.0)], [max(float(hi) - float(r), 0.0)]],
                         fmt="none",
                         ecolor=TEAL,
                         elinewidth=1.3,

@@ -5,12 +5,14 @@
 --          unknown_employed_in_denominator)
 --   sustainment_horizons(weeks)      meeting_bands(ord, label, low, high)
 
--- Wilson score 95% interval for x successes out of n (z = 1.959963984540054).
-CREATE OR REPLACE MACRO wilson_low(x, n) AS CASE WHEN n > 0 THEN
+-- Wilson score 95% interval for x successes out of n (z = 1.959963984540054). At x = 0 the lower
+-- bound is exactly 0 and at x = n the upper bound exactly 1 (the formula gives them only to within
+-- a rounding error, which would put a rate of 0% or 100% outside its own interval).
+CREATE OR REPLACE MACRO wilson_low(x, n) AS CASE WHEN n > 0 AND x <= 0 THEN 0.0 WHEN n > 0 THEN
     ((x / n) + 1.959963984540054 ^ 2 / (2 * n)
      - 1.959963984540054 * sqrt((x / n) * (1 - x / n) / n + 1.959963984540054 ^ 2 / (4 * n ^ 2)))
     / (1 + 1.959963984540054 ^ 2 / n) END;
-CREATE OR REPLACE MACRO wilson_high(x, n) AS CASE WHEN n > 0 THEN
+CREATE OR REPLACE MACRO wilson_high(x, n) AS CASE WHEN n > 0 AND x >= n THEN 1.0 WHEN n > 0 THEN
     ((x / n) + 1.959963984540054 ^ 2 / (2 * n)
      + 1.959963984540054 * sqrt((x / n) * (1 - x / n) / n + 1.959963984540054 ^ 2 / (4 * n ^ 2)))
     / (1 + 1.959963984540054 ^ 2 / n) END;

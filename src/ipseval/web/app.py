@@ -26,12 +26,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from .. import __version__
+from .. import subset as flt
 from ..ingest import InputError
 from ..report import format as fmt
 from ..schema import TABLES
 from ..settings import Settings
 from . import auth
-from . import filters as flt
 from . import settings_form as sf
 from .views import LANDING_PAGE, PAGE_IDS, PAGES, View, Views, definitions
 from .workspace import DataVersion, Workspace, WorkspaceError
@@ -375,7 +375,9 @@ def create_app(home: str | Path, settings: Settings | None = None, secure_cookie
         pub = view.published(internal)
         table = pub.table(key)
         if table is None:
-            return PlainTextResponse("No such table.", status_code=404)
+            return PlainTextResponse(
+                f"No table {key} for this view. {pub.missing_reason(key)}", status_code=404
+            )
         from ..report.outputs import write_table_csv
 
         buf = io.StringIO()

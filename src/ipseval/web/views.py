@@ -8,7 +8,6 @@ a statistic.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from collections import OrderedDict
@@ -19,12 +18,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..evaluation import Evaluation, PublishedEvaluation, compute
+from .. import subset as flt
+from ..evaluation import Evaluation, PublishedEvaluation
 from ..results import ProtectedTable
-from ..schema import TABLES
 from ..settings import Disclosure, Settings
-from ..store import Store, import_dataset
-from . import filters as flt
+from ..store import Store
 from .worker import Worker
 from .workspace import DataVersion, Workspace
 
@@ -113,32 +111,15 @@ def _report_env():
 
 def render_page(pub: PublishedEvaluation, page_id: str) -> Page | None:
     """The report sections of one dashboard page (None for an unknown page)."""
-    from ..report import SECTIONS
+    from ..report import RENDER_LOCK, render_sections
 
     found = next((p for p in PAGES if p[0] == page_id), None)
     if found is None:
         return None
     _, section_ids, title = found
-    env = _report_env()
-    modules = {m.ID: m for m in SECTIONS}
-    from ..report import RENDER_LOCK
-
     rec = _Recorder(pub)
     with RENDER_LOCK:
-        return _render_sections(rec, section_ids, page_id, title, env, modules)
-
-
-def _render_sections(rec, section_ids, page_id, title, env, modules) -> Page:
-    sections = []
-    for sid in section_ids:
-        module = modules[sid]
-        data = module.build(rec)
-        if data is None:
-            continue
-        html = env.get_template(f"sections/{sid}.html.j2").render(
-            pub=rec, data=data, section=module, dashboard=True
-        )
-        sections.append({"id": sid, "title": module.TITLE, "html": Markup(html)})
+        sections = render_sections(rec, _report_env(), ids=section_ids, dashboard=True)
     return Page(id=page_id, title=title, sections=sections, table_keys=list(rec.read))
 
 
@@ -172,44 +153,12 @@ def work_out_view(
     """Evaluate one view of a version: (unprotected evaluation, clients covered, and with
     ``pages`` the protected evaluation and those pages drawn). Reads only its arguments and the
     files they name, so it can run in a worker process."""
-    if filters.empty:
-        with Store(version.db_path) as store:
-            evaluation = compute(store, settings, data_folder=version.data_folder)
-            n = int(store.query("SELECT count(*) AS n FROM clients")["n"][0])
-    else:
-        folder = cache_root / version.id
+    folder = cache_root / version.id
+    if not filters.empty:
         folder.mkdir(parents=True, exist_ok=True)
-        db = folder / f"{filters.key()}.duckdb"
-        with Store(version.db_path) as store:
-            present = set(store.tables_present)
-            tables = {name: store.table(name) for name in TABLES if name in present}
-            row_counts, problems = store.table("import_row_counts"), store.table("import_problems")
-            data_cut, meta = store.data_cut, store.meta
-        cut = flt.apply(tables, filters)
-        cut = {name: frame.rename({"source_row": "_row"}) for name, frame in cut.items()}
-        n = cut["clients"].height
-        if not db.is_file():
-            partial = folder / f".{filters.key()}.{os.getpid()}.partial"
-            import_dataset(
-                partial,
-                cut,
-                settings,
-                data_cut,
-                row_counts=row_counts,
-                problems=problems,
-                meta={"source": meta.get("source", ""), "filters": filters.query_string()},
-            )
-            os.replace(partial, db)  # whole or absent: a reader never opens a half-written store
-        with Store(db) as store:
-            evaluation = compute(
-                store,
-                settings,
-                row_counts=row_counts,
-                problems=problems,
-                source=meta.get("source", ""),
-                data_folder=version.data_folder if not (filters.area or filters.specialist) else None,
-                scope=filters.describe(),
-            )
+    evaluation, n = flt.evaluate_part(
+        version.db_path, filters, settings, folder / f"{filters.key()}.duckdb", version.data_folder
+    )
     if not pages:
         return evaluation, n, None, {}
     view = View(version, filters, evaluation, n)

@@ -37,3 +37,8 @@ def visible(v: Any) -> bool:
 def has_table(pub: PublishedEvaluation, name: str) -> bool:
     """Whether the imported data set included the standard table ``name`` (e.g. 'jobs')."""
     return name in pub.meta.tables_present
+
+
+def not_run(pub: PublishedEvaluation, section: str) -> list[dict[str, Any]]:
+    """The analyses shown in ``section`` that did not run (or failed), with their reasons."""
+    return [r for r in rows(pub, "analyses", section=section) if r["status"] != "run"]

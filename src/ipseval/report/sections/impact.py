@@ -264,10 +264,8 @@ def _comparison(pub: PublishedEvaluation) -> dict[str, Any] | None:
 
 
 def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
-    keys = ("impact_published_adjusted", "impact_hazard", "impact_cox", "area_variation", "comparison_ipw")
-    ran = any(pub.table(k) is not None for k in keys)
-    if not ran and not rows(pub, "impact_not_run"):
-        return None  # impact analyses were switched off, or there are no jobs data
+    if not rows(pub, "analyses", section=ID, status="run"):
+        return None  # nothing ran: the section lists why (see report.render_sections)
     controls = [characteristic_label(c) for c in pub.meta.settings.definitions.model_controls]
     published = regression_table(
         pub,
@@ -344,5 +342,4 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "cox": cox,
         "areas": _areas(pub),
         "comparison": _comparison(pub),
-        "not_run": rows(pub, "impact_not_run"),
     }

@@ -1,20 +1,29 @@
-"""The dashboard's filters: which clients a view covers, as data, and how a data set is cut to them.
+"""Part of a data set: which clients a view covers (filters, as data), the data set cut to them,
+and that part evaluated.
 
 A view is the whole evaluation re-run on the clients that pass the filters (area, referral period,
-referral source, employment specialist), so every figure on every page means what it means in the
-report, only for fewer people. Filters travel in the URL (``?area=Ealing&from=2020-01-01``), so a
-view can be bookmarked and shared.
+referral source, employment specialist), so every figure means what it means in the report, only
+for fewer people; an analysis the part is too small for says why, like any other. The dashboard
+carries filters in the URL (``?area=Ealing&from=2020-01-01``), so a view can be bookmarked.
 """
 
 from __future__ import annotations
 
 import calendar
 import hashlib
+import os
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from .evaluation import Evaluation
+    from .settings import Settings
+    from .store import Store
 
 FIELDS = ("area", "source", "specialist", "from", "to")
 
@@ -187,7 +196,7 @@ def apply(tables: dict[str, pl.DataFrame], f: Filters) -> dict[str, pl.DataFrame
         if "areas" in tables:
             out["areas"] = tables["areas"].filter(pl.col("local_authority") == f.area)
         if "fidelity" in tables:
-            from ..fidelity.scoring import team_key
+            from .fidelity.scoring import team_key
 
             out["fidelity"] = tables["fidelity"].filter(
                 pl.col("team").map_elements(team_key, return_dtype=pl.Utf8) == team_key(f.area)
@@ -200,3 +209,46 @@ def apply(tables: dict[str, pl.DataFrame], f: Filters) -> dict[str, pl.DataFrame
             cmp = cmp.filter(pl.col("referral_source") == f.source)
         out["comparison"] = cmp
     return out
+
+
+def evaluate_part(
+    db_path: Path,
+    filters: Filters,
+    settings: Settings,
+    part_path: Path,
+    data_folder: Path | None = None,
+) -> tuple[Evaluation, int]:
+    """The evaluation of the clients in the store at ``db_path`` that pass ``filters``, and how many
+    they are. The part is imported into its own store at ``part_path`` (kept: a later call reuses
+    it), written whole or not at all. Interviews are read only for views that keep every area and
+    specialist (transcripts are not linked to clients)."""
+    from .evaluation import compute
+    from .schema import TABLES
+    from .store import Store, import_dataset
+
+    with Store(db_path) as store:
+        if filters.empty:
+            return compute(store, settings, data_folder=data_folder), _clients(store)
+        present = store.tables_present
+        tables = {name: store.table(name) for name in TABLES if name in present}
+        row_counts, problems = store.table("import_row_counts"), store.table("import_problems")
+        data_cut, meta = store.data_cut, store.meta
+    part = {name: frame.rename({"source_row": "_row"}) for name, frame in apply(tables, filters).items()}
+    if not part_path.is_file():
+        partial = part_path.with_name(f".{part_path.name}.{os.getpid()}.partial")
+        import_dataset(
+            partial, part, settings, data_cut, row_counts=row_counts, problems=problems,
+            meta={"source": meta.get("source", ""), "filters": filters.query_string()}, present=present,
+        )  # fmt: skip
+        os.replace(partial, part_path)  # whole or absent: a reader never opens a half-written store
+    with Store(part_path) as store:
+        evaluation = compute(
+            store, settings, row_counts=row_counts, problems=problems, source=meta.get("source", ""),
+            data_folder=data_folder if not (filters.area or filters.specialist) else None,
+            scope=filters.describe(),
+        )  # fmt: skip
+    return evaluation, part["clients"].height
+
+
+def _clients(store: Store) -> int:
+    return int(store.query("SELECT count(*) AS n FROM clients")["n"][0])
