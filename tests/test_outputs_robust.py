@@ -414,6 +414,16 @@ def test_plain_progress_lines_name_the_stage_with_elapsed_time_and_share():
     ]
 
 
+def test_a_closed_progress_stream_does_not_stop_the_work():
+    class Closed(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    lines = Lines(Closed())
+    lines.stage("reading")
+    lines.stage("computing")  # nothing raised
+
+
 def test_overall_progress_never_goes_back():
     seen = []
 

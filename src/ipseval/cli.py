@@ -143,7 +143,9 @@ def _os_problem(e: OSError) -> str:
 
 @app.callback()
 def _main(
-    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show full tracebacks for errors (also after the command).")
+    ] = False,
 ) -> None:
     _DEBUG["on"] = debug
 

@@ -126,12 +126,12 @@ def row_counts_table(row_counts) -> Table:
 
 def print_problem_summary(console: Console, ds) -> None:
     """The one summary line ``validate`` and ``evaluate`` both print, then any rejected-share alert."""
-    from .problems import count_problems, summary_line
+    from .problems import count_problems, rejected_alerts, summary_line
 
     counts = count_problems(ds)
     style = "bold red" if counts.errors else "bold green"
     console.print(Text(summary_line(counts), style=style), soft_wrap=True)
-    for alert in getattr(ds, "rejected_alerts", None) or []:
+    for alert in rejected_alerts(ds):
         console.print(Text(alert, style="bold yellow"), soft_wrap=True)
 
 

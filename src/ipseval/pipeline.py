@@ -36,7 +36,9 @@ class EvaluationRun:
     @property
     def alerts(self) -> list[str]:
         """Sentences about tables of which a large share of rows was rejected."""
-        return list(getattr(self.validated, "rejected_alerts", None) or [])
+        from .problems import rejected_alerts
+
+        return rejected_alerts(self.validated)
 
     @property
     def failed(self) -> list[tuple[str, str]]:

@@ -58,6 +58,15 @@ def count_problems(ds: ValidatedDataset) -> ProblemCounts:
     return ProblemCounts(errors, p.height - errors, errors - cascaded, cascaded, rejected)
 
 
+def rejected_alerts(ds: ValidatedDataset) -> list[str]:
+    """Sentences about tables of which a large share of rows was rejected ("95% of jobs rows were
+    rejected (...)"), from ``ds.rejected_alerts`` when validation provides them; else none."""
+    alerts = getattr(ds, "rejected_alerts", None)
+    if callable(alerts):
+        alerts = alerts()
+    return [str(a) for a in alerts or []]
+
+
 def _n(count: int, word: str, plural: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else (plural or word + 's')}"
 

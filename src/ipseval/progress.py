@@ -9,6 +9,7 @@ phases of a job, each weighted by its usual share of the time, into that overall
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
 import time
@@ -69,8 +70,11 @@ class Lines:
                 return
             self._last = name
             share = f"{100 * done / total:3.0f}%" if done is not None and total else "    "
-            self.stream.write(f"[{self.clock() - self.start:6.1f} s {share}] {name}\n")
-            self.stream.flush()
+            try:
+                self.stream.write(f"[{self.clock() - self.start:6.1f} s {share}] {name}\n")
+                self.stream.flush()
+            except (OSError, ValueError):  # a closed pipe (| head) must not stop the work
+                self.stream = io.StringIO()
 
     def __enter__(self) -> Lines:
         return self
