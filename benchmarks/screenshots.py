@@ -33,8 +33,8 @@ def main(out: Path) -> int:
 
     from ipseval.demo import write_demo
     from ipseval.settings import load_settings
-    from ipseval.web import create_app
     from ipseval.subset import Filters
+    from ipseval.web import create_app
     from ipseval.web.views import PAGES
 
     out.mkdir(parents=True, exist_ok=True)

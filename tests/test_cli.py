@@ -83,7 +83,7 @@ def test_bad_settings_file_exits_2_naming_the_setting(clean_dir, tmp_path):
 def test_evaluate_writes_report_json_tables_and_store(demo_dir, tmp_path):
     out = tmp_path / "out"
     r = _run("evaluate", str(demo_dir), "-o", str(out))
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1, r.output  # done, but the demo's faulty rows were rejected
     for name in ("report.html", "results.json", "problems.csv", "problems.html", "ipseval.duckdb"):
         assert (out / name).is_file(), name
     assert list((out / "tables").glob("*.csv"))
@@ -209,3 +209,90 @@ def test_code_suggests_a_sheet_and_applies_it(tmp_path):
     assert applied.exit_code == 0 and "Nothing saved" in applied.output  # nobody reviewed a segment
     both = _run("code", str(data))
     assert both.exit_code == 2 and "--apply" in both.output
+
+
+def _summary(output: str) -> str:
+    [line] = [ln for ln in output.splitlines() if "to fix" in ln]
+    return line
+
+
+def test_validate_and_evaluate_print_the_same_summary_line(tmp_path):
+    from ipseval.demo import write_demo
+
+    data = tmp_path / "data"
+    write_demo(data, n_clients=60, seed=1)
+    v = _run("validate", str(data))
+    e = _run("evaluate", str(data), "-o", str(tmp_path / "out"), "--no-impact")
+    assert v.exit_code == e.exit_code == 1, e.output
+    assert _summary(v.stdout) == _summary(e.stdout)
+    assert "problems to fix (" in _summary(v.stdout) and "are rows of rejected clients" in _summary(v.stdout)
+    assert "rows excluded" in _summary(e.stdout) and "1 warnings" not in _summary(e.stdout)
+
+
+def test_evaluate_of_clean_data_exits_0_and_says_clean(clean_dir, tmp_path):
+    r = _run("evaluate", str(clean_dir), "-o", str(tmp_path / "out"), "--no-impact")
+    assert r.exit_code == 0, r.output
+    assert "clean: nothing to fix" in r.stdout
+    assert "Report: " in r.stdout and "report.html" in r.stdout
+
+
+def test_debug_is_accepted_after_the_command(tmp_path):
+    r = runner.invoke(app, ["validate", str(tmp_path / "nowhere"), "--debug"])
+    assert r.exit_code != 0 and type(r.exception).__name__ == "InputError"  # the traceback, as asked
+    r = runner.invoke(app, ["--debug", "validate", str(tmp_path / "nowhere")])
+    assert type(r.exception).__name__ == "InputError"
+    r = _run("validate", str(tmp_path / "nowhere"))
+    assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_debug_after_a_subcommand_of_a_group_is_accepted(tmp_path):
+    r = _run("fidelity", "form", str(tmp_path / "f.xlsx"), "--debug")
+    assert r.exit_code == 0, r.output
+
+
+def test_progress_is_one_plain_line_per_stage_on_stderr_when_not_a_terminal(clean_dir, tmp_path):
+    r = _run("evaluate", str(clean_dir), "-o", str(tmp_path / "out"), "--no-impact")
+    lines = r.stderr.splitlines()
+    assert any(ln.startswith("[") and "s   0%] reading and validating" in ln for ln in lines), r.stderr
+    for stage in ("importing into the store", "computing outcomes", "writing the report"):
+        assert any(stage in ln for ln in lines), stage
+    assert lines[-1].endswith("100%] evaluation written")
+    assert "[" not in r.stdout.split("\n")[0]  # progress never mixes into the results on stdout
+    v = _run("validate", str(clean_dir))
+    assert "reading and validating" in v.stderr
+    d = _run("demo", str(tmp_path / "d"), "--clients", "20", "--clean")
+    assert "generating 20 clients" in d.stderr
+
+
+def test_evaluate_exits_1_and_prints_the_alert_when_a_tables_rows_were_mostly_rejected(
+    clean_dir, tmp_path, monkeypatch
+):
+    from ipseval.validate import ValidatedDataset
+
+    alert = "95% of jobs rows were rejected (a date format?)"
+    monkeypatch.setattr(ValidatedDataset, "rejected_alerts", property(lambda self: [alert]), raising=False)
+    r = _run("evaluate", str(clean_dir), "-o", str(tmp_path / "out"), "--no-impact")
+    assert r.exit_code == 1, r.output
+    assert alert in r.stdout
+
+
+def test_evaluate_exits_3_naming_the_failed_analysis_and_still_writes_the_report(
+    clean_dir, tmp_path, monkeypatch
+):
+    import ipseval.pipeline as pipeline
+
+    real = pipeline.compute
+
+    def compute(*args, **kwargs):
+        evaluation = real(*args, **kwargs)
+        evaluation.failed = [("Wellbeing and recovery", "ValueError: boom")]
+        return evaluation
+
+    monkeypatch.setattr(pipeline, "compute", compute)
+    out = tmp_path / "out"
+    r = _run("evaluate", str(clean_dir), "-o", str(out), "--no-impact")
+    assert r.exit_code == 3, r.output
+    flat = " ".join(r.stdout.split())
+    assert "1 analysis failed: Wellbeing and recovery (ValueError: boom)" in flat
+    assert "re-run with --debug" in flat
+    assert (out / "report.html").stat().st_size > 0

@@ -1,20 +1,54 @@
 """The ``ipseval`` command: parses options and hands over to the library (no statistics here).
 
-Exit codes: 0 done (validate: clean), 1 problems found but usable rows remain, 2 nothing usable
-could be read (missing required file or column, unreadable file, bad settings).
+Exit codes (when several apply, the first in this order wins: 2, 3, 1, 0):
+
+- 0 done, and the data were clean (warnings allowed);
+- 1 done, but data problems were found (rows were rejected) or a large share of a table's rows
+  was rejected (the alert is printed);
+- 2 nothing was done: nothing usable could be read (a missing required file or column, an
+  unreadable file), bad settings, or the outputs or the store cannot be written (read-only
+  folder, full disk: the folder is named);
+- 3 an analysis failed unexpectedly (``evaluate`` still writes the rest of the report), or an
+  unexpected error; re-run with ``--debug`` for the traceback;
+- 130 interrupted.
+
+``--debug`` may be given before or after the command (``ipseval evaluate data --debug``).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
+
+from .console import (
+    Bar,
+    print_failed,
+    print_problem_summary,
+    problems_table,
+    progress_for,
+    row_counts_table,
+)
+from .progress import Lines, Plan, Silent
+
+
+class _Group(TyperGroup):
+    """Accepts ``--debug`` anywhere before a ``--``, not only before the command's name."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        cut = args.index("--") if "--" in args else len(args)
+        if "--debug" in args[1:cut]:
+            args = ["--debug", *(a for i, a in enumerate(args) if not (a == "--debug" and i < cut))]
+        return super().parse_args(ctx, args)
+
 
 app = typer.Typer(
     name="ipseval",
@@ -22,6 +56,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_Group,
 )
 console = Console(stderr=False, highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -48,7 +83,7 @@ def _settings(path: Path | None, data: Path | None):
 
 
 def _fail(message: str, code: int = 2) -> None:
-    errors.print(f"[bold red]ipseval:[/] {message}")
+    errors.print(f"[bold red]ipseval:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -58,6 +93,7 @@ def _guard(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from .atomic import OutputError
         from .impact.result import AnalysisError
         from .ingest import InputError
         from .settings import SettingsError
@@ -67,94 +103,57 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
-        except (InputError, SettingsError, StoreError, AnalysisError, Fatal) as e:
+        except (InputError, SettingsError, StoreError, AnalysisError, OutputError, Fatal) as e:
             if _DEBUG["on"]:
                 raise
             _fail(str(e), 2)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except OSError as e:  # a file or disk problem met outside ipseval's own writers
+            if e.filename and not _DEBUG["on"]:
+                _fail(_os_problem(e), 2)
+            _unexpected(e)
         except Exception as e:  # a bug: say so plainly, offer --debug
-            if _DEBUG["on"]:
-                raise
-            _fail(
-                f"unexpected error ({type(e).__name__}: {e}). Re-run with --debug for details "
-                "and report it with the command you ran.",
-                3,
-            )
+            _unexpected(e)
 
     return wrapper
 
 
+def _unexpected(e: Exception) -> None:
+    """A bug: the traceback with --debug, else one line saying how to get it (exit 3)."""
+    if _DEBUG["on"]:
+        raise e
+    _fail(
+        f"unexpected error ({type(e).__name__}: {e}). Re-run with --debug for details "
+        "and report it with the command you ran.",
+        3,
+    )
+
+
+def _os_problem(e: OSError) -> str:
+    """A file or disk problem in one line: the disk problems named, others as the system says."""
+    import errno
+
+    from .atomic import explain
+
+    if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # only writing meets these
+        return str(explain(e, e.filename))
+    return f"{e.filename}: {(e.strerror or str(e)).lower()}"
+
+
 @app.callback()
 def _main(
-    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show full tracebacks for errors (also after the command).")
+    ] = False,
 ) -> None:
     _DEBUG["on"] = debug
 
 
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-        disable=not errors.is_terminal,
-    )
-
-
-def problems_table(problems, limit: int = 200) -> Table:
-    """The problems as a terminal table (first ``limit`` rows). Rows excluded only because their
-    client's row was rejected are summarised per table, not listed (problems.csv lists them)."""
-    import polars as pl
-
-    from .validate import is_cascade
-
-    cascade = problems.filter(is_cascade())
-    problems = problems.filter(~is_cascade())
-    t = Table(
-        title=f"Problems found ({problems.height + cascade.height})",
-        show_lines=False,
-        header_style="bold",
-    )
-    for col in ("severity", "file", "row", "column", "value", "expected", "message"):
-        t.add_column(col, overflow="fold")
-    for r in problems.head(limit).iter_rows(named=True):
-        style = "red" if r["severity"] == "error" else "yellow"
-        t.add_row(
-            *[
-                "" if r[c] is None else str(r[c])
-                for c in ("severity", "file", "row", "column", "value", "expected", "message")
-            ],
-            style=style,
-        )
-    if cascade.height:
-        per_file = cascade.group_by("file", maintain_order=True).agg(pl.len().alias("n"))
-        for r in per_file.iter_rows(named=True):
-            t.add_row(
-                "error",
-                r["file"],
-                "",
-                "client_id",
-                "",
-                "",
-                f"{r['n']:,} row{'s' if r['n'] != 1 else ''} of clients whose clients row was rejected "
-                "(excluded with them; listed in problems.csv)",
-                style="red dim",
-            )
-    return t
-
-
-def _row_counts_table(row_counts) -> Table:
-    t = Table(title="Rows per table", header_style="bold")
-    for col in ("table", "file", "rows read", "rows used", "rows rejected"):
-        t.add_column(col, justify="right" if col.startswith("rows") else "left")
-    for r in row_counts.iter_rows(named=True):
-        t.add_row(
-            r["table"], r["file"], f"{r['rows_read']:,}", f"{r['rows_used']:,}", f"{r['rows_rejected']:,}"
-        )
-    return t
+def _plan(weights: dict[str, float], quiet: bool = False) -> tuple[Plan, Bar | Lines | Silent]:
+    """A progress plan drawn on standard error: a bar in a terminal, plain lines elsewhere."""
+    shown = progress_for(errors, quiet)
+    return Plan(shown, weights), shown
 
 
 @app.command()
@@ -175,12 +174,14 @@ def demo(
     """Write a synthetic IPS service data set (every table of the standard, with interviews)."""
     from .demo import write_demo
 
-    with _progress() as p:
-        p.add_task(f"generating {clients:,} clients", total=None)
+    plan, shown = _plan({"generate": 1.0})
+    with shown:
+        plan.phase("generate", f"generating {clients:,} clients")
         kwargs = {} if meetings_per_client is None else {"meetings_per_client": meetings_per_client}
         rows = write_demo(
             directory, n_clients=clients, seed=seed, clean=clean, comparison=comparison, **kwargs
         )
+        plan.finish("demo data written")
     console.print(f"Demo data written to [bold]{directory}[/] (seed {seed}):")
     for name, n in rows.items():
         console.print(f"  {name:<20} {n:>12,} rows")
@@ -217,33 +218,45 @@ def validate(
     from .validate import load
 
     s = _settings(settings, data)
-    try:
-        with _progress() as p:
-            p.add_task("reading and validating", total=None)
-            ds = load(data, s)
-    except InputError as e:
-        _show_unusable(e, out, limit)
-        raise
-    console.print(_row_counts_table(ds.row_counts))
+    plan, shown = _plan({"read": 0.9, "write": 0.1})
+    with _options_named(out):
+        try:
+            with shown:
+                plan.phase("read", "reading and validating")
+                ds = load(data, s)
+                if out is not None:
+                    plan.phase("write", "writing the problem report")
+                    written = write_problem_report(ds, out)
+                plan.finish("validated")
+        except InputError as e:
+            _show_unusable(e, out, limit)
+            raise
+    console.print(row_counts_table(ds.row_counts))
     if ds.problems.height:
         console.print(problems_table(ds.problems, limit))
         if ds.problems.height > limit:
             console.print(f"... and {ds.problems.height - limit:,} more (see problems.csv).")
     if out is not None:
-        csv_path, html_path = write_problem_report(ds, out)
-        console.print(f"Problem report: {csv_path} and {html_path}")
-    errors_n = int((ds.problems["severity"] == "error").sum()) if ds.problems.height else 0
-    warnings_n = ds.problems.height - errors_n
-    if ds.exit_code == 0:
-        note = f" ({warnings_n} warning{'s' if warnings_n != 1 else ''})" if warnings_n else ""
-        console.print(f"[bold green]clean[/]{note}")
-    else:
-        rejected = int(ds.row_counts["rows_rejected"].sum())
-        console.print(
-            f"[bold red]{errors_n} error{'s' if errors_n != 1 else ''}[/], {warnings_n} warnings; "
-            f"{rejected:,} row{'s' if rejected != 1 else ''} would be excluded from the analysis."
-        )
+        console.print(f"Problem report: {written[0]} and {written[1]}")
+    print_problem_summary(console, ds)
     raise typer.Exit(ds.exit_code)
+
+
+@contextmanager
+def _options_named(out: Path | None, db: Path | None = None):
+    """A place that cannot be written is named with the option that chose it ("choose another
+    --out folder")."""
+    from .atomic import OutputError
+
+    try:
+        yield
+    except OutputError as e:
+        folder = e.folder.resolve()
+        if db is not None and folder == db.resolve().parent and (out is None or folder != out.resolve()):
+            e.option = "--db"
+        elif out is not None:
+            e.option = "--out"
+        raise
 
 
 @app.command()
@@ -260,7 +273,11 @@ def evaluate(
         bool, typer.Option("--no-impact", help="Skip the service impact models (outcomes only; fast).")
     ] = False,
 ) -> None:
-    """Run the evaluation: report.html, results.json and tables/*.csv in the output folder."""
+    """Run the evaluation: report.html, results.json and tables/*.csv in the output folder.
+
+    Exits 0 when the data were clean, 1 when rows were rejected (or a large share of a table),
+    2 when nothing was done, 3 when an analysis failed (the rest of the report is written).
+    """
     from .ingest import InputError
     from .pipeline import run_evaluation
 
@@ -268,37 +285,33 @@ def evaluate(
     if no_impact:
         s.impact.enabled = False
     t0 = time.perf_counter()
-    try:
-        with _progress() as p:
-            task = p.add_task("starting", total=None)
-            run = run_evaluation(
-                data,
-                out,
-                s,
-                db_path=db,
-                pdf=pdf or None,
-                progress=lambda name: p.update(task, description=name),
-            )
-    except InputError as e:
-        _show_unusable(e, out)
-        raise
-    ds = run.validated
-    counts = run.published.meta.problems
-    root = counts.get("error", 0) - counts.get("excluded_with_client", 0)
-    if counts.get("error", 0):
-        rejected = int(ds.row_counts["rows_rejected"].sum())
-        console.print(
-            f"[yellow]{root} data problem{'s' if root != 1 else ''} found; {rejected:,} row"
-            f"{'s' if rejected != 1 else ''} excluded (including rows of rejected clients). "
-            f"See {run.outputs['problems.html']}[/]"
-        )
+    shown = progress_for(errors)
+    with _options_named(out, db):
+        try:
+            with shown:
+                run = run_evaluation(
+                    data, out, s, db_path=db, pdf=pdf or None, progress=shown, raise_errors=_DEBUG["on"]
+                )
+        except InputError as e:
+            _show_unusable(e, out)
+            raise
+    _report_run(run, out)
+    console.print(f"Done in {time.perf_counter() - t0:.1f} s.")
+    raise typer.Exit(run.exit_code)
+
+
+def _report_run(run, out: Path) -> None:
+    """What evaluate says when done: the problems, alerts, failures, and where everything is."""
+    print_problem_summary(console, run.validated)
+    if run.validated.problems.height:
+        console.print(f"Problem report: {run.outputs['problems.html']}")
     if run.published.disclosure.get("warning"):
         console.print(f"[bold red]{run.published.disclosure['warning']}[/]")
+    print_failed(console, run.failed)
     console.print(f"Report: [bold]{run.outputs['report.html']}[/]")
     if "report.pdf" in run.outputs:
         console.print(f"PDF: {run.outputs['report.pdf']}")
     console.print(f"Results: {run.outputs['results.json']} and {out / 'tables'}/")
-    console.print(f"Done in {time.perf_counter() - t0:.1f} s.")
 
 
 @app.command()
@@ -307,11 +320,13 @@ def template(
     path: Annotated[Path, typer.Argument(help="Where to write the blank workbook (.xlsx).")],
 ) -> None:
     """Write a blank Excel workbook in the data standard, with a README sheet and drop-downs."""
+    from .atomic import atomic_path
     from .ingest.template import write_template
 
     if path.suffix.lower() != ".xlsx":
         raise Fatal(f"{path}: the template is an Excel workbook; give a name ending in .xlsx")
-    write_template(path)
+    with atomic_path(path) as tmp:
+        write_template(tmp)
     console.print(f"Blank workbook written to [bold]{path}[/]")
 
 
@@ -393,6 +408,7 @@ def fidelity_form(
     """
     from datetime import date
 
+    from .atomic import atomic_path
     from .fidelity import write_fidelity_form
 
     when = None
@@ -401,13 +417,13 @@ def fidelity_form(
             when = date.fromisoformat(review_date)
         except ValueError:
             raise Fatal(f"--date {review_date!r}: give the review date as YYYY-MM-DD") from None
-    try:
-        written = write_fidelity_form(path, team=team, review_date=when, overwrite=force)
-    except FileExistsError:
-        raise Fatal(f"{path} exists: choose another name, or add --force to replace it") from None
-    except ValueError as e:
-        raise Fatal(str(e)) from None
-    console.print(f"Fidelity review form written to [bold]{written}[/]")
+    if path.suffix.lower() != ".xlsx":
+        raise Fatal(f"{path.name}: the form is an Excel workbook; give a file name ending in .xlsx")
+    if path.exists() and not force:
+        raise Fatal(f"{path} exists: choose another name, or add --force to replace it")
+    with atomic_path(path) as tmp:  # written under a temporary name, then renamed into place
+        write_fidelity_form(tmp, team=team, review_date=when, overwrite=True)
+    console.print(f"Fidelity review form written to [bold]{path}[/]")
 
 
 def _read_flat(path: Path):
@@ -527,15 +543,16 @@ def compare(
     _require_columns(file, df, [treatment, outcome, *_split(covariates)])
     if method not in ("ipw", "match"):
         raise Fatal(f"--method must be ipw or match, not {method!r}")
-    with _progress() as p:
-        task = p.add_task("bootstrap", total=None)
+    plan, shown = _plan({"bootstrap": 1.0}, quiet=as_json)
+    with shown:
+        plan.phase("bootstrap", "bootstrap")
         result = compare_groups(
             df,
             treatment=treatment,
             outcome=outcome,
             covariates=_split(covariates),
             method=method,
-            progress=lambda i, n: p.update(task, completed=i, total=n),
+            progress=lambda i, n: plan.step("bootstrap", i, n),
         )
     _show_impact(result, "compare", f"Effect of {treatment} on {outcome} ({method})", policy, as_json)
 
@@ -596,8 +613,9 @@ def serve(
     if data is not None:
         from .ingest import InputError
 
-        with _progress() as p:
-            p.add_task(f"importing {data}", total=None)
+        plan, shown = _plan({"import": 1.0})
+        with shown:
+            plan.phase("import", f"importing {data}")
             try:
                 entry = workspace.import_folder(data, "(command line)")
             except InputError as e:

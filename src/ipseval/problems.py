@@ -1,17 +1,21 @@
 """The problem report: every problem found in a data set, as problems.csv and problems.html.
 
 Validation judges the data (validate.py); this module only writes down what it found, so a user
-can work through the problems file by file, row by row.
+can work through the problems file by file, row by row. :func:`summary_line` is the one sentence
+that ``validate`` and ``evaluate`` both print about them.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from .validate import ValidatedDataset
+from .atomic import staged
+from .validate import CASCADE_EXPECTED, ValidatedDataset
 
 HTML_PROBLEM_LIMIT = 10_000
 
@@ -26,14 +30,104 @@ th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums}
 """
 
 
-def write_problem_report(ds: ValidatedDataset, out_dir: Path) -> tuple[Path, Path]:
-    """Write problems.csv (every problem) and problems.html (self-contained summary + problems)."""
+@dataclass(frozen=True)
+class ProblemCounts:
+    """How many problems a data set has. ``root_errors`` are the errors to fix; ``cascaded`` the
+    errors that only follow from them (rows of a client whose clients row was rejected)."""
+
+    errors: int
+    warnings: int
+    root_errors: int
+    cascaded: int
+    rows_rejected: int
+
+
+def count_problems(ds: ValidatedDataset) -> ProblemCounts:
+    """The counts, from ``ds.counts()`` when the data set offers it, else from its problem list."""
+    counts = getattr(ds, "counts", None)
+    if callable(counts):
+        c = counts()
+        get = c.get if isinstance(c, Mapping) else lambda name: getattr(c, name)
+        return ProblemCounts(*(int(get(f)) for f in ProblemCounts.__dataclass_fields__))
+    p = ds.problems
+    errors = int((p["severity"] == "error").sum()) if p.height else 0
+    cascaded = (
+        int(((p["severity"] == "error") & (p["expected"] == CASCADE_EXPECTED)).sum()) if p.height else 0
+    )
+    rejected = int(ds.row_counts["rows_rejected"].sum()) if ds.row_counts.height else 0
+    return ProblemCounts(errors, p.height - errors, errors - cascaded, cascaded, rejected)
+
+
+def rejected_alerts(ds: ValidatedDataset) -> list[str]:
+    """Sentences about tables of which a large share of rows was rejected ("95% of jobs rows were
+    rejected (...)"), from ``ds.rejected_alerts`` when validation provides them; else none."""
+    alerts = getattr(ds, "rejected_alerts", None)
+    if callable(alerts):
+        alerts = alerts()
+    return [str(a) for a in alerts or []]
+
+
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count:,} {word if count == 1 else (plural or word + 's')}"
+
+
+def summary_line(counts: ProblemCounts | ValidatedDataset) -> str:
+    """The data set's problems in one sentence, e.g. "14 problems to fix (136 errors in all: 122 are
+    rows of rejected clients), 0 warnings; 136 rows excluded", or "clean: nothing to fix, 2 warnings"."""
+    c = counts if isinstance(counts, ProblemCounts) else count_problems(counts)
+    warnings = _n(c.warnings, "warning")
+    if not c.errors:
+        return f"clean: nothing to fix, {warnings}"
+    fix = _n(c.root_errors, "problem") + " to fix"
+    if c.cascaded:
+        fix += f" ({_n(c.errors, 'error')} in all: {c.cascaded:,} {'is a row' if c.cascaded == 1 else 'are rows'}"
+        fix += " of rejected clients)"
+    return f"{fix}, {warnings}; {_n(c.rows_rejected, 'row')} excluded"
+
+
+def write_problem_report(
+    ds: ValidatedDataset, out_dir: Path, failures: list[tuple[str, str]] | None = None
+) -> tuple[Path, Path]:
+    """Write problems.csv (every problem) and problems.html (self-contained summary + problems).
+
+    ``failures``: analyses (or report sections) that failed with an unexpected error, as (what,
+    "ExceptionType: message"): listed first, as errors of the software rather than of the data.
+    Both files are replaced together, or neither (see :mod:`ipseval.atomic`)."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, html_path = out_dir / "problems.csv", out_dir / "problems.html"
-    ds.problems.write_csv(csv_path)
-    html_path.write_text(_problem_html(ds), encoding="utf-8")
+    failed = failure_frame(failures or [])
+    page = _problem_html(ds).replace(
+        "<h2>Rows per table</h2>", _failures_html(failed) + "<h2>Rows per table</h2>", 1
+    )
+    with staged() as files:
+        with files.open(csv_path, "wb") as f:
+            pl.concat([failed, ds.problems.select(failed.columns)]).write_csv(f)
+        files.write_text(html_path, page)
     return csv_path, html_path
+
+
+def failure_frame(failures: list[tuple[str, str]]) -> pl.DataFrame:
+    """Unexpected errors as rows of the problem list (table 'analysis')."""
+    from .validate import PROBLEM_SCHEMA
+
+    rows = [
+        {"severity": "error", "file": "", "table": "analysis", "row": None, "column": what,
+         "value": why.split(":", 1)[0], "expected": "the analysis to finish",
+         "message": f"failed with an unexpected error ({why[:300]}); the rest of the report was written. "
+         "Re-run with --debug for the details and report it with the command you ran."}
+        for what, why in failures
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=PROBLEM_SCHEMA)
+
+
+def _failures_html(failed: pl.DataFrame) -> str:
+    if not failed.height:
+        return ""
+    items = "".join(
+        f"<li><strong>{html.escape(r['column'])}</strong>: {html.escape(r['message'])}</li>"
+        for r in failed.iter_rows(named=True)
+    )
+    return f"<h2 class='error'>Analyses that failed</h2><ul>{items}</ul>"
 
 
 def _problem_html(ds: ValidatedDataset) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from ..atomic import Staging, ensure_folder, staged
 from ..evaluation import PublishedEvaluation
 from . import charts, format, impact_charts
 from .outputs import results_json, write_results_json, write_tables_csv
@@ -166,29 +167,34 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"the report must be self-contained; refusing to fetch {url}")
 
 
-def write_pdf(html: str, path: Path) -> Path:
-    """report.pdf from the report HTML with WeasyPrint (A4; nothing is fetched)."""
+def write_pdf(html: str, path: Path, files: Staging | None = None) -> Path:
+    """report.pdf from the report HTML with WeasyPrint (A4; nothing is fetched), written
+    atomically (through ``files`` when given)."""
     from weasyprint import HTML
 
-    HTML(string=html, url_fetcher=_no_fetch).write_pdf(str(path))
-    return path
+    data = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    if files is not None:
+        return files.write_bytes(path, data)
+    with staged() as own:
+        return own.write_bytes(path, data)
 
 
 def write_report(pub: PublishedEvaluation, out_dir: Path, pdf: bool = False) -> dict[str, Path]:
     """Write report.html (+ report.pdf), results.json and tables/<key>.csv into ``out_dir``.
 
-    Returns each file's name relative to ``out_dir`` (e.g. "tables/outcomes.csv") -> its path.
+    Everything is rendered and written under temporary names first, then renamed into place
+    together: a failure (a renderer that raises, a full disk) leaves the previous outputs as they
+    were. Disk problems raise :class:`ipseval.atomic.OutputError`. Returns each file's name
+    relative to ``out_dir`` (e.g. "tables/outcomes.csv") -> its path.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = ensure_folder(out_dir)
     html = render_html(pub)
     written: dict[str, Path] = {}
-    report = out_dir / "report.html"
-    report.write_text(html, encoding="utf-8")
-    written["report.html"] = report
-    if pdf:
-        written["report.pdf"] = write_pdf(html, out_dir / "report.pdf")
-    written["results.json"] = write_results_json(pub, out_dir / "results.json")
-    for path in write_tables_csv(pub, out_dir / "tables"):
-        written[f"tables/{path.name}"] = path
+    with staged() as files:
+        written["report.html"] = files.write_text(out_dir / "report.html", html)
+        if pdf:
+            written["report.pdf"] = write_pdf(html, out_dir / "report.pdf", files)
+        written["results.json"] = write_results_json(pub, out_dir / "results.json", files)
+        for path in write_tables_csv(pub, out_dir / "tables", files):
+            written[f"tables/{path.name}"] = path
     return written

@@ -18,6 +18,9 @@ results.json (format ``ipseval-results/1``) has stable top-level keys:
 The CSV files hold the same rows (hidden cells ``*``, missing cells empty). Text cells that a
 spreadsheet would run as a formula (starting ``=``, ``+``, ``-`` or ``@``, or a tab/carriage
 return) get a leading apostrophe; numbers are written as numbers.
+
+Files are written atomically (:mod:`ipseval.atomic`): given a :class:`~ipseval.atomic.Staging`,
+they are renamed into place only with the rest of the report.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..atomic import Staging, staged
 from ..evaluation import PublishedEvaluation
 from ..results import ProtectedTable
 from .format import HIDDEN
@@ -67,13 +71,13 @@ def results_json(pub: PublishedEvaluation) -> dict[str, Any]:
     }
 
 
-def write_results_json(pub: PublishedEvaluation, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(results_json(pub), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
-    )
-    return path
+def write_results_json(pub: PublishedEvaluation, path: Path, files: Staging | None = None) -> Path:
+    """results.json at ``path`` (through ``files`` when given, else atomically on its own)."""
+    text = json.dumps(results_json(pub), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    if files is not None:
+        return files.write_text(path, text)
+    with staged() as own:
+        return own.write_text(path, text)
 
 
 def csv_cell(v: Any) -> Any:
@@ -97,14 +101,17 @@ def write_table_csv(t: ProtectedTable, f: Any) -> None:
         w.writerow([csv_cell(v) for v in r.values()])
 
 
-def write_tables_csv(pub: PublishedEvaluation, directory: Path) -> list[Path]:
-    """tables/<key>.csv for every protected table (UTF-8 with BOM so Excel reads it correctly)."""
+def write_tables_csv(pub: PublishedEvaluation, directory: Path, files: Staging | None = None) -> list[Path]:
+    """tables/<key>.csv for every protected table (UTF-8 with BOM so Excel reads it correctly),
+    through ``files`` when given, else renamed into place together at the end."""
+    if files is None:
+        with staged() as own:
+            return write_tables_csv(pub, directory, own)
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     written = []
     for key, t in pub.tables.items():
         path = directory / f"{key}.csv"
-        with path.open("w", encoding="utf-8-sig", newline="") as f:
+        with files.open(path, "w", encoding="utf-8-sig", newline="") as f:
             write_table_csv(t, f)
         written.append(path)
     return written

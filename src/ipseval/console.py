@@ -1,0 +1,150 @@
+"""What the command line shows: problem tables, the problem summary, progress. No statistics here.
+
+Progress: in a terminal, a bar with percentage, time left (once it can be estimated) and time
+elapsed; anywhere else (logs, CI, the dashboard's worker, ``| tee``) one plain line per stage on
+standard error (:class:`ipseval.progress.Lines`), because a bar is invisible there.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichProgress
+from rich.table import Table
+from rich.text import Text
+
+from .progress import Lines, Silent
+
+
+class _TimeLeft(TimeRemainingColumn):
+    """Time left at the pace so far (elapsed x share left / share done), shown once some share is
+    done. The stages are uneven, so rich's estimate from the last seconds' speed would go stale."""
+
+    def render(self, task) -> Text:
+        if not task.total or not task.completed or task.finished or task.elapsed is None:
+            return Text("")
+        left = int(task.elapsed * (task.total - task.completed) / task.completed)
+        hours, rest = divmod(left, 3600)
+        return Text(f"{hours:d}:{rest // 60:02d}:{rest % 60:02d} left", style="progress.remaining")
+
+
+class Bar:
+    """A :class:`~ipseval.progress.Progress` drawn as a bar in a terminal (gone when done)."""
+
+    def __init__(self, console: Console):
+        self._bar = RichProgress(
+            SpinnerColumn(),
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            _TimeLeft(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._task = self._bar.add_task("starting", total=None)
+
+    def stage(self, name: str, done: float | None = None, total: float | None = None) -> None:
+        self._bar.update(self._task, description=name, completed=done, total=total)
+
+    def __enter__(self) -> Bar:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+
+def progress_for(console: Console, quiet: bool = False) -> Bar | Lines | Silent:
+    """The reporter for ``console``: a bar in a terminal, plain lines elsewhere, nothing when
+    ``quiet`` (output meant for a program, e.g. --json). Use with ``with``."""
+    if quiet:
+        return Silent()
+    if console.is_terminal:
+        return Bar(console)
+    return Lines(console.file)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def problems_table(problems, limit: int = 200) -> Table:
+    """The problems as a terminal table (first ``limit`` rows). Rows excluded only because their
+    client's row was rejected are summarised per table, not listed (problems.csv lists them)."""
+    import polars as pl
+
+    from .validate import is_cascade
+
+    cascade = problems.filter(is_cascade())
+    problems = problems.filter(~is_cascade())
+    t = Table(
+        title=f"Problems found ({problems.height + cascade.height})",
+        show_lines=False,
+        header_style="bold",
+    )
+    columns = ("severity", "file", "row", "column", "value", "expected", "message")
+    for col in columns:
+        t.add_column(col, overflow="fold")
+    for r in problems.head(limit).iter_rows(named=True):
+        style = "red" if r["severity"] == "error" else "yellow"
+        t.add_row(*["" if r[c] is None else str(r[c]) for c in columns], style=style)
+    if cascade.height:
+        per_file = cascade.group_by("file", maintain_order=True).agg(pl.len().alias("n"))
+        for r in per_file.iter_rows(named=True):
+            t.add_row(
+                "error",
+                r["file"],
+                "",
+                "client_id",
+                "",
+                "",
+                f"{_plural(r['n'], 'row')} of clients whose clients row was rejected "
+                "(excluded with them; listed in problems.csv)",
+                style="red dim",
+            )
+    return t
+
+
+def row_counts_table(row_counts) -> Table:
+    t = Table(title="Rows per table", header_style="bold")
+    for col in ("table", "file", "rows read", "rows used", "rows rejected"):
+        t.add_column(col, justify="right" if col.startswith("rows") else "left")
+    for r in row_counts.iter_rows(named=True):
+        t.add_row(
+            r["table"], r["file"], f"{r['rows_read']:,}", f"{r['rows_used']:,}", f"{r['rows_rejected']:,}"
+        )
+    return t
+
+
+def print_problem_summary(console: Console, ds) -> None:
+    """The one summary line ``validate`` and ``evaluate`` both print, then any rejected-share alert."""
+    from .problems import count_problems, rejected_alerts, summary_line
+
+    counts = count_problems(ds)
+    style = "bold red" if counts.errors else "bold green"
+    console.print(Text(summary_line(counts), style=style), soft_wrap=True)
+    for alert in rejected_alerts(ds):
+        console.print(Text(alert, style="bold yellow"), soft_wrap=True)
+
+
+def print_failed(console: Console, failed: list[tuple[str, str]]) -> None:
+    """Analyses that failed unexpectedly, in one paragraph."""
+    if not failed:
+        return
+    which = "; ".join(f"{title} ({reason})" for title, reason in failed)
+    n = len(failed)
+    console.print(
+        Text(
+            f"{'1 analysis' if n == 1 else f'{n} analyses'} failed: {which}; the rest of the report "
+            "was written; re-run with --debug for the traceback",
+            style="bold red",
+        )
+    )
