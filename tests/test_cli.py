@@ -254,7 +254,7 @@ def test_progress_is_one_plain_line_per_stage_on_stderr_when_not_a_terminal(clea
     r = _run("evaluate", str(clean_dir), "-o", str(tmp_path / "out"), "--no-impact")
     lines = r.stderr.splitlines()
     assert any(ln.startswith("[") and "s   0%] reading and validating" in ln for ln in lines), r.stderr
-    for stage in ("importing into the store", "computing outcomes", "writing the report"):
+    for stage in ("importing into the store", "computing Referrals, engagement", "writing the report"):
         assert any(stage in ln for ln in lines), stage
     assert lines[-1].endswith("100%] evaluation written")
     assert "[" not in r.stdout.split("\n")[0]  # progress never mixes into the results on stdout

@@ -461,7 +461,7 @@ def test_exit_code_precedence_failed_analysis_over_rejected_rows():
         return EvaluationRun(
             validated=SimpleNamespace(n_errors=errors, rejected_alerts=list(alerts)),
             evaluation=SimpleNamespace(failed=list(failed)),
-            published=None,
+            published=SimpleNamespace(failed=list(failed)),
             outputs={},
             db_path=Path("x"),
         )

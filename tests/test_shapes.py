@@ -95,7 +95,7 @@ def test_without_the_five_optional_columns_the_published_model_names_the_control
     assert status["published_model"]["status"] == RAN
     tables = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["tables"]
     notes = " ".join(tables["impact_published_adjusted"]["notes"])
-    assert "11 of the 16 controls" in notes and "GP visit" in notes
+    assert "of the 16 controls in the settings" in notes and "Saw a GP" in notes and "Housing" in notes
 
 
 def test_four_clients_evaluate_and_the_models_say_why_they_did_not_run(pool, tmp_path):
