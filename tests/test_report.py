@@ -20,6 +20,7 @@ from ipseval.evaluation import Evaluation, PublishedEvaluation, compute
 from ipseval.report import SECTIONS, charts, render_html, write_report
 from ipseval.report import format as fmt
 from ipseval.report.outputs import FORMAT, results_json, write_tables_csv
+from ipseval.report.sections import not_run
 from ipseval.results import ProtectedTable, ResultTable
 from ipseval.settings import Disclosure, Settings
 from ipseval.store import Store, import_dataset
@@ -219,7 +220,8 @@ def test_report_has_a_title_block_and_every_section_heading(html: str, pub: Publ
         built = module.build(pub)
         assert built is not None or module.ID in optional, module.ID
         heading = f'<h2 id="{module.ID}-heading">{module.TITLE}</h2>'
-        assert (heading in html) == (built is not None), module.ID
+        # a section without its data is kept to say which analyses did not run, and why
+        assert (heading in html) == (built is not None or bool(not_run(pub, module.ID))), module.ID
 
 
 def test_headings_never_skip_a_level(html: str) -> None:
@@ -327,11 +329,12 @@ def test_section_contract() -> None:
         assert (templates / f"{module.ID}.html.j2").is_file()
 
 
-def test_outcomes_section_is_left_out_without_jobs(tmp_path: Path) -> None:
+def test_without_jobs_the_outcomes_section_says_what_could_not_be_measured(tmp_path: Path) -> None:
     pub = publish(evaluate(tmp_path, tiny_tables(with_jobs=False)), "ndtms")
     html = render_html(pub)
-    assert 'id="outcomes"' not in html
     assert "No jobs table was supplied" in html
+    outcomes = html[html.index('id="outcomes"') : html.index('id="impact"')]
+    assert "Jobs sustained</strong>: It needs the jobs table" in outcomes
     assert network_references(html) == []
 
 

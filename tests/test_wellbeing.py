@@ -376,12 +376,10 @@ def test_no_wellbeing_table_gives_no_tables(make_store) -> None:
     assert wellbeing_tables(store, settings()) == {}
 
 
-def test_an_empty_wellbeing_table_gives_empty_tables(make_store) -> None:
+def test_an_empty_wellbeing_table_counts_as_none_so_nothing_is_reported_as_zero(make_store) -> None:
     store = make_store({"clients": clients(3), "wellbeing": assessments([])}, CUT)
-    t = wellbeing_tables(store, settings())
-    assert t["wellbeing_measures"].data.height == 0 and t["wellbeing_domains"].data.height == 0
-    (any_row,) = t["wellbeing_coverage"].data.filter(pl.col("instrument") == "Any").to_dicts()
-    assert any_row["followed_up"] == 0 and any_row["no_baseline"] == 3
+    assert "wellbeing" not in store.tables_present
+    assert wellbeing_tables(store, settings()) == {}
 
 
 # ----------------------------------------------------------------------------- measures file
