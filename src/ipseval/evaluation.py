@@ -39,6 +39,8 @@ class EvaluationMeta:
     # the clients covered, in words, when the evaluation is of part of the data (a dashboard
     # view's filters); "" = every client
     scope: str = ""
+    # optional columns ("table.column") the data set does not record: their figures are not reported
+    unrecorded: list[str] = field(default_factory=list)
 
     @property
     def coverage(self) -> str:
@@ -59,6 +61,7 @@ class EvaluationMeta:
             "tables_present": self.tables_present,
             "problems": self.problems,
             "scope": self.scope,
+            "unrecorded": self.unrecorded,
         }
 
 
@@ -214,6 +217,7 @@ def compute(
         settings=settings,
         problems=problem_counts(problems),
         scope=scope,
+        unrecorded=sorted(store.unrecorded),
     )
     failed = [(o.analysis.title, f"{type(o.error).__name__}: {o.error}") for o in outcomes if o.error]
     return Evaluation(meta=meta, tables=tables, failed=failed, raise_errors=raise_errors)

@@ -39,14 +39,21 @@ MEETING_COLUMNS = (
 )  # fmt: skip
 
 
+# Columns that count engaged clients: without any engagement date, nobody can be told engaged
+ENGAGEMENT_COLUMNS = ("engaged", "engaged_rate", "not_engaged", "denominator", "engaged_without_meetings")
+
+
 def not_reported(df: pl.DataFrame, store: Store) -> pl.DataFrame:
-    """Null the job columns when there is no jobs table, the meeting columns when no meetings."""
-    present = set(store.tables_present)
-    gone = [
-        *(JOB_COLUMNS if "jobs" not in present else ()),
-        *(MEETING_COLUMNS if "meetings" not in present else ()),
-    ]
-    gone = [c for c in gone if c in df.columns]
+    """Null the job columns when there is no jobs table, the meeting columns when no meetings, and
+    the engagement columns (so job entry too) when no engagement date is recorded."""
+    present, unrecorded = set(store.tables_present), store.unrecorded
+    gone = [*(JOB_COLUMNS if "jobs" not in present else ())]
+    gone += MEETING_COLUMNS if "meetings" not in present else ()
+    if "clients.engagement_date" in unrecorded:  # nobody engaged: no job-entry denominator at all
+        gone += [*ENGAGEMENT_COLUMNS, *JOB_COLUMNS, *MEETING_COLUMNS, "clients"]
+    if "clients.employed_at_referral" in unrecorded:
+        gone.append("employed_at_referral")
+    gone = [c for c in dict.fromkeys(gone) if c in df.columns]
     return df.with_columns(pl.lit(None, dtype=df.schema[c]).alias(c) for c in gone) if gone else df
 
 

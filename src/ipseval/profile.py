@@ -134,8 +134,17 @@ def client_profile(clients: pl.DataFrame) -> pl.DataFrame:
 
 
 def profile(store: Store) -> ResultTable:
-    """Table 1: every characteristic in the standard, for all referred clients."""
-    data = client_profile(store.table("clients"))
+    """Table 1: every characteristic the data set records, for all referred clients (one that is
+    blank or unknown for everyone is named in a note, not shown as 100% unknown)."""
+    from .labels import characteristic_label
+
+    gone = [c for c in PROFILE_CHARACTERISTICS if f"clients.{c}" in store.unrecorded]
+    data = client_profile(store.table("clients")).filter(~pl.col("characteristic").is_in(gone))
+    notes = ["n (% of all clients); median (Q1, Q3) for age and work confidence; Unknown = not recorded."]
+    if gone:
+        notes.append(
+            "Not recorded for any client, so not shown: " + ", ".join(map(characteristic_label, gone)) + "."
+        )
     return ResultTable(
         key="profile",
         title="Who the service supported",
@@ -156,5 +165,5 @@ def profile(store: Store) -> ResultTable:
             "q1": "first quartile (quantile type 2)",
             "q3": "third quartile (quantile type 2)",
         },
-        notes=["n (% of all clients); median (Q1, Q3) for age and work confidence; Unknown = not recorded."],
+        notes=notes,
     )

@@ -61,6 +61,28 @@ def metrics_sql() -> str:
     return resources.files("ipseval").joinpath("sql/metrics.sql").read_text(encoding="utf-8")
 
 
+def unrecorded_columns(tables: dict[str, pl.DataFrame]) -> list[str]:
+    """The optional columns (``"table.column"``) that hold no known value: absent, blank in every
+    row, or 'unknown' in every row. Figures that rest on them are "not recorded", never 0."""
+    from .schema import UNKNOWN
+
+    out = []
+    for name, frame in tables.items():
+        for c in TABLES[name].columns:
+            if c.required:
+                continue
+            if c.name not in frame.columns:
+                out.append(f"{name}.{c.name}")
+                continue
+            col = frame[c.name]
+            known = col.drop_nulls()
+            if c.codes and UNKNOWN in c.codes:
+                known = known.filter(known != UNKNOWN)
+            if known.len() == 0:
+                out.append(f"{name}.{c.name}")
+    return out
+
+
 def _typed_frame(name: str, frame: pl.DataFrame | None) -> pl.DataFrame:
     """The table with exactly the standard's columns (plus source_row), typed; empty if absent."""
     table = TABLES[name]
@@ -119,13 +141,16 @@ def import_dataset(
     problems: pl.DataFrame | None = None,
     meta: dict[str, Any] | None = None,
     present: list[str] | None = None,
+    unrecorded: list[str] | None = None,
 ) -> ImportSummary:
     """Replace the store's data with ``tables`` in one transaction (all or nothing).
 
     ``present``: the tables the data set supplied. By default those with at least one row: a table
     that is absent or has no usable rows makes its figures "not reported", never 0. A part of a
     data set (a dashboard view) passes its whole data set's list, as its tables' rows are known
-    to be complete for the clients it holds, even when there are none.
+    to be complete for the clients it holds, even when there are none. ``unrecorded``: the
+    optional columns (``"table.column"``) the data set does not record (absent, or no known value
+    in any row); by default worked out from ``tables``, and a part passes its whole data set's.
     """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,6 +161,8 @@ def import_dataset(
     if present is None:
         present = [n for n in TABLES if n in tables and tables[n].height > 0]
     present = sorted(n for n in present if n in TABLES)
+    if unrecorded is None:
+        unrecorded = unrecorded_columns({n: tables[n] for n in present})
     try:
         con = duckdb.connect(str(db_path), config=_STORAGE)
     except duckdb.Error as e:
@@ -164,6 +191,7 @@ def import_dataset(
                 "source": str((meta or {}).get("source", "")),
                 "data_cut": data_cut.isoformat(),
                 "tables_present": ",".join(present),
+                "unrecorded": ",".join(unrecorded),
                 "content_hash": digest,
                 "settings_json": settings.model_dump_json(),
                 **{k: json.dumps(v, default=str) for k, v in (meta or {}).items() if k != "source"},
@@ -358,6 +386,13 @@ class Store:
     def tables_present(self) -> list[str]:
         v = self.meta["tables_present"]
         return v.split(",") if v else []
+
+    @property
+    def unrecorded(self) -> set[str]:
+        """Optional columns (``"table.column"``) the data set does not record (see
+        :func:`unrecorded_columns`); empty for a store imported before this was kept."""
+        v = self.meta.get("unrecorded") or ""
+        return set(v.split(",")) if v else set()
 
     def settings(self) -> Settings:
         return Settings.model_validate_json(self.meta["settings_json"])

@@ -232,13 +232,14 @@ def evaluate_part(
         present = store.tables_present
         tables = {name: store.table(name) for name in TABLES if name in present}
         row_counts, problems = store.table("import_row_counts"), store.table("import_problems")
-        data_cut, meta = store.data_cut, store.meta
+        data_cut, meta, unrecorded = store.data_cut, store.meta, sorted(store.unrecorded)
     part = {name: frame.rename({"source_row": "_row"}) for name, frame in apply(tables, filters).items()}
     if not part_path.is_file():
         partial = part_path.with_name(f".{part_path.name}.{os.getpid()}.partial")
         import_dataset(
             partial, part, settings, data_cut, row_counts=row_counts, problems=problems,
             meta={"source": meta.get("source", ""), "filters": filters.query_string()}, present=present,
+            unrecorded=unrecorded,
         )  # fmt: skip
         os.replace(partial, part_path)  # whole or absent: a reader never opens a half-written store
     with Store(part_path) as store:

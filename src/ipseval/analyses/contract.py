@@ -53,6 +53,12 @@ class Needs:
     impact: bool = False
     interviews: bool = False
 
+    def __post_init__(self) -> None:
+        # the job-entry denominator is engaged clients: say that the dates are missing, not only
+        # that the denominator is empty
+        if self.min_denominator and "clients.engagement_date" not in self.columns:
+            object.__setattr__(self, "columns", ("clients.engagement_date", *self.columns))
+
     def describe(self) -> str:
         """The needs in a few words, for the generated documentation."""
         parts = [f"the {t} table" for t in self.tables]
@@ -154,7 +160,8 @@ class Facts:
             return "Switched off ([impact] enabled = false in the settings, or --no-impact)."
         for t in needs.tables:
             if t not in self.tables:
-                return f"It needs the {t} table ({t}.csv or a '{t}' sheet), which has no usable rows."
+                article = "an" if t[0] in "aeiou" else "a"
+                return f"It needs the {t} table ({t}.csv or {article} '{t}' sheet), which has no usable rows."
         for c in needs.columns:
             if not self.known.get(c):
                 table, column = c.split(".")

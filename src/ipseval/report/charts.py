@@ -158,13 +158,19 @@ def share_bars(chart_id: str, title: str, items: Sequence[tuple[str, Value, bool
         ax.set_xlim(0, xmax)
         ax.set_ylim(-0.6, len(items) - 0.4)
         _pct_axis(ax.xaxis)
-        ax.xaxis.set_major_locator(MultipleLocator(_nice_step(xmax)))
+        _share_ticks(ax, xmax)
         ax.grid(axis="x", color=GRID, linewidth=0.8)
         ax.set_axisbelow(True)
         _clean(ax, keep=("left",))
         ax.spines["left"].set_color(GREY)
         parts = [f"{label}: {pct(v)}" for label, v, _m in items]
         return _svg(fig, chart_id, title, "; ".join(parts))
+
+
+def _share_ticks(ax: Any, xmax: float) -> None:
+    """Percentage ticks at a nice step, never past 100% (the axis runs on to leave room for labels)."""
+    step = _nice_step(min(xmax, 1.0))
+    ax.set_xticks([i * step for i in range(int(min(xmax, 1.0) / step + 1e-9) + 1)])
 
 
 def _nice_step(span: float) -> float:

@@ -57,4 +57,19 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "sustainment_weeks": weeks,
         "sustained": row(pub, "sustainment", breakdown="overall", weeks=weeks) if jobs else None,
         "window_months": d.job_entry_window_months,
+        "no_job_entry": _no_job_entry(pub, overall),
+        "no_hours": "No first job has its weekly hours recorded."
+        if overall.get("job_entries")
+        else "No job entries yet.",
     }
+
+
+def _no_job_entry(pub: PublishedEvaluation, overall: dict[str, Any]) -> str:
+    """Why job entry has no figure (when it is missing, not hidden)."""
+    if "clients.engagement_date" in pub.meta.unrecorded:
+        return (
+            "No engagement dates were recorded, so no client can be counted as engaged and job entry "
+            "cannot be reported. Add each client's engagement_date (the date their vocational profile "
+            "started) to the clients table."
+        )
+    return "No client was both engaged and out of work when referred, so job entry cannot be reported."

@@ -215,6 +215,8 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
     if overall is None or not has_table(pub, "jobs"):
         return None
     areas = rows(pub, "outcomes", breakdown="local_authority")
+    if not any(r["job_entry_rate"] is not None for r in areas):
+        areas = []  # no rate to draw (hidden ones are drawn as '*'; missing ones are not)
     return {
         "overall": overall,
         "key_outcomes": key_outcomes(pub, overall),
