@@ -28,7 +28,7 @@ def site(tmp_path_factory):
     from ipseval import demo
 
     data = tmp_path_factory.mktemp("views") / "data"
-    demo.write_demo(data, n_clients=120, seed=5, interviews=False)
+    demo.write_demo(data, n_clients=80, seed=5, interviews=False)
     s = Settings()
     s.impact.imputations = 2
     s.impact.bootstrap_reps = 99
@@ -71,7 +71,11 @@ def _of(clients: pl.DataFrame, area: str) -> set[str]:
 
 
 def _check(response, where: str) -> None:
-    assert response.status_code in (200, 403, 404), f"{where}: {response.status_code} {response.text[:300]}"
+    assert response.status_code in (200, 400, 403, 404), (
+        f"{where}: {response.status_code} {response.text[:300]}"
+    )
+    if response.status_code == 400:  # a value the data do not hold (the file's rejected rows had it)
+        assert "This filter cannot be used" in response.text, where
     if response.status_code == 403:
         assert "fewer than" in response.text, where
     if response.status_code == 404:  # a table the view's data could not give: the reason, in words
@@ -80,18 +84,22 @@ def _check(response, where: str) -> None:
 
 
 def test_every_filter_combination_answers_every_page_or_says_why(site):
+    """Each combination is evaluated (the impact page, where the models are); every fifth is also
+    drawn on every page, for analysts and viewers (rendering is the same code for all views)."""
     app, clients = site
     analyst, viewer = _client(app, "analyst"), _client(app, "viewer")
     combos = _combinations(clients)
     assert len(combos) > 100
     periods = [{}, {"from": "2019-01-01", "to": "2019-12-31"}, {"from": "2021-03-01", "to": "2021-03-31"}]
     for i, combo in enumerate(combos):
-        period = periods[i % len(periods)]
-        query = urlencode(combo | period)
-        for page, *_ in PAGES:
-            _check(analyst.get(f"/page/{page}?{query}"), f"analyst {page} {query}")
-        _check(viewer.get(f"/page/impact?{query}"), f"viewer impact {query}")
-        _check(analyst.get(f"/table/outcomes.csv?{query}"), f"analyst outcomes.csv {query}")
+        query = urlencode(combo | periods[i % len(periods)])
+        _check(analyst.get(f"/page/impact?{query}"), f"analyst impact {query}")
+        _check(viewer.get(f"/table/outcomes.csv?{query}"), f"viewer outcomes.csv {query}")
+        if i % 5 == 0:
+            for page, *_ in PAGES:
+                _check(analyst.get(f"/page/{page}?{query}"), f"analyst {page} {query}")
+                _check(viewer.get(f"/page/{page}?{query}"), f"viewer {page} {query}")
+            _check(analyst.get(f"/definitions?{query}"), f"analyst definitions {query}")
 
 
 def test_a_view_too_small_for_a_model_says_why_on_its_page(site):

@@ -376,7 +376,12 @@ class Store:
 
     @property
     def meta(self) -> dict[str, str]:
-        return self.query("SELECT * FROM dataset_meta").to_dicts()[0]
+        """The import's record (source, data cut, tables present, settings...): read once per open
+        store, as every analysis asks for it and it cannot change while the store is open."""
+        found = self.memo.get("dataset_meta")
+        if found is None:
+            found = self.memo["dataset_meta"] = self.query("SELECT * FROM dataset_meta").to_dicts()[0]
+        return dict(found)
 
     @property
     def data_cut(self) -> date:
