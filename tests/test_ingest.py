@@ -136,7 +136,9 @@ def test_missing_required_column_in_optional_table_stops_too(tmp_path):
 
 
 def test_windows_1252_file_is_read_with_a_warning_naming_the_encoding(tmp_path):
-    content = f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\nC2,Caf\xe9 town \u2013 east,2023-01-01\n".encode("cp1252")
+    content = f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\nC2,Caf\xe9 town \u2013 east,2023-01-01\n".encode(
+        "cp1252"
+    )
     root = write_folder(tmp_path / "d", {"clients.csv": content})
     t = read(root).tables["clients"]
     assert t.frame["local_authority"].to_list() == ["Leeds", "Café town – east"]
@@ -212,7 +214,9 @@ def test_ragged_row_with_extra_cells_becomes_a_row_problem_not_a_crash(tmp_path)
 
 
 def test_short_row_is_a_problem_naming_the_missing_cells(tmp_path):
-    content = f"{CLIENTS_HEAD},age,sex\nC1,Leeds,2023-01-01,30,male\nC2,Leeds,2023-01-01\nC3,York,2023-01-02,40,\n"
+    content = (
+        f"{CLIENTS_HEAD},age,sex\nC1,Leeds,2023-01-01,30,male\nC2,Leeds,2023-01-01\nC3,York,2023-01-02,40,\n"
+    )
     root = write_folder(tmp_path / "d", {"clients.csv": content})
     t = read(root).tables["clients"]
     assert t.frame["age"].to_list() == ["30", None, "40"]
@@ -494,7 +498,10 @@ def test_excel_formula_without_saved_result_is_a_problem_naming_the_cell(tmp_pat
 def test_excel_error_value_is_a_problem(tmp_path):
     p = _book(tmp_path, {"clients": [CLIENT_ROWS[0], ["C1", "Leeds", date(2023, 1, 5), "#REF!", "#N/A"]]})
     t = read(p).tables["clients"]
-    assert [(p.value, p.column) for p in t.read_problems] == [("#REF!", "age"), ("#N/A", "employed_at_referral")]
+    assert [(p.value, p.column) for p in t.read_problems] == [
+        ("#REF!", "age"),
+        ("#N/A", "employed_at_referral"),
+    ]
     assert "cell D2" in t.read_problems[0].message and "cell E2" in t.read_problems[1].message
     assert t.frame["employed_at_referral"].to_list() == [None]  # named, not silently read as blank
 
@@ -582,3 +589,53 @@ def test_filled_template_round_trips(tmp_path):
     assert ds.exit_code == 0
     assert ds.tables["clients"].row(0, named=True)["referral_date"] == date(2023, 1, 5)
     assert ds.tables["meetings"]["mode"].to_list() == ["phone"]
+
+
+# -- limits, serials and the byte scan ------------------------------------------------------------------
+
+
+def test_excel_1900_serials_read_as_excel_shows_them_and_60_is_named(tmp_path):
+    rows = [["client_id", "local_authority", "referral_date"]]
+    rows += [[f"C{n}", "Leeds", n] for n in (1, 59, 60, 61, 43831)]
+    t = read(_book(tmp_path, {"clients": rows})).tables["clients"]
+    assert t.frame["referral_date"].to_list() == [
+        "1900-01-01",
+        "1900-02-28",
+        None,
+        "1900-03-01",
+        "2020-01-01",
+    ]
+    assert [(p.row, p.column) for p in t.read_problems] == [(4, "referral_date")]
+    assert "29/02/1900" in t.read_problems[0].message
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=12),
+    final_newline=st.booleans(),
+    limit=st.integers(min_value=1, max_value=30),
+    chunk=st.integers(min_value=1, max_value=50),
+)
+def test_long_lines_are_found_whatever_the_chunk_boundaries(lines, final_newline, limit, chunk):
+    """The scan's one-rfind-per-window search gives what measuring every line gives."""
+    from ipseval.ingest.scan import _LongLines
+
+    data = b"\n".join(b"x" * n for n in lines) + (b"\n" if final_newline else b"")
+    finder, found, base = _LongLines(limit), None, 0
+    for i in range(0, len(data), chunk):
+        piece = data[i : i + chunk]
+        found = finder.over(piece, base) if found is None else found
+        base += len(piece)
+    if found is None:
+        found = finder.over_at_end(len(data))
+    starts = [sum(n + 1 for n in lines[:k]) for k in range(len(lines))]
+    want = next((s for s, n in zip(starts, lines, strict=True) if n > limit), None)
+    assert found == want
+
+
+def test_file_over_the_size_limit_is_refused_before_reading(tmp_path):
+    root = write_folder(
+        tmp_path / "d", {"clients.csv": f"{CLIENTS_HEAD}\n" + "C1,Leeds,2023-01-01\n" * 70_000}
+    )
+    msg = input_error(root, Settings.model_validate({"input": {"max_file_mb": 1}}))
+    assert msg.startswith("clients.csv: the file is 1.3 MB, over the limit of 1.0 MB")

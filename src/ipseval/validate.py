@@ -225,7 +225,7 @@ class _Checker:
                 if col.type == "code" and found.severity == "error":
                     s = _blank_where(s, found.mask)
         if self.may_hold_invisible and not free_text:
-            s, found = invisible_characters(s)
+            s, found = invisible_characters(s, code=col.type == "code")
             if found is not None:
                 expected = "no invisible characters"
                 self.add(found.mask, col.name, expected, found.messages, severity=found.severity)

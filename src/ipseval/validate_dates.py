@@ -89,7 +89,7 @@ def read_dates(s: pl.Series, order: str, column: str) -> DateColumn:
         result.findings.append(
             RowFinding(
                 on_rows(us),
-                "not read: this column's dates look like month/day/year (US order); set [input] "
+                "not read: this column's dates look like month/day/year (US order); set input."
                 'date_order = "mdy" in the settings if they are (see the note on this column)',
             )
         )
@@ -140,7 +140,7 @@ def _us_order_note(column: str, examples: pl.Series, rows: int) -> ColumnNote:
         value=shown,
         message=f"dates in {column} look like month/day/year (US order): {shown} can only be read that "
         f"way. So that no day and month are swapped unseen, none of the {rows:,} dates written with "
-        f'/ . or - was read: set [input] date_order = "mdy" in the settings if the file uses US order, '
+        f'/ . or - was read: set input.date_order = "mdy" in the settings if the file uses US order, '
         'or "dmy" if it uses UK order and these are typing errors',
     )
 
@@ -150,7 +150,7 @@ def _read_as_uk(dates: pl.Series) -> pl.Series:
     return pl.Series(
         [
             f"day and month could be either way round and this column mixes both orders: read as {w} "
-            "(day/month/year); check it, or set [input] date_order"
+            "(day/month/year); check it, or set input.date_order"
             for w in words
         ],
         dtype=pl.Utf8,
@@ -179,7 +179,7 @@ def why_not_a_date(value: str, order: str) -> str:
         y, mo, d = m.groups()
         return (
             f"not a valid date: year first with / or . (write {y}-{int(mo):02d}-{int(d):02d}, or set "
-            '[input] date_order = "ymd")'
+            'input.date_order = "ymd")'
         )
     m = re.match(NUMERIC, v)
     if m and order != "ymd":
@@ -189,7 +189,7 @@ def why_not_a_date(value: str, order: str) -> str:
         if order != "mdy" and month > 12 and day <= 12 and _exists(y, day, month):
             hint = (
                 f" (as month/day/year, US order, it would be {date(y, day, month).isoformat()}; set "
-                '[input] date_order = "mdy" if the file uses US order)'
+                'input.date_order = "mdy" if the file uses US order)'
             )
         return _day_month(y, month, day, hint)
     return "not a valid date"

@@ -94,23 +94,33 @@ def control_characters(s: pl.Series, free_text: bool) -> Finding | None:
     return Finding(mask, pl.Series(messages, dtype=pl.Utf8), "warning" if free_text else "error")
 
 
-def invisible_characters(s: pl.Series) -> tuple[pl.Series, Finding | None]:
+def invisible_characters(s: pl.Series, code: bool) -> tuple[pl.Series, Finding | None]:
     """Ids, codes and names with zero-width characters or no-break spaces: the characters are
-    removed (a no-break space becomes a space) and each such cell named in a warning."""
+    removed (a no-break space becomes a space) and each such cell named in a warning, except a
+    no-break space in a code (codes are matched ignoring spaces of any kind anyway)."""
+    named = INVISIBLE if code else [*INVISIBLE, "\u00a0"]
     mask = s.str.contains_any([*INVISIBLE, "\u00a0"]).fill_null(False)
     if not mask.any():
         return s, None
+    cleaned = (
+        s.str.replace_many(INVISIBLE, [""] * len(INVISIBLE)).str.replace_all("\u00a0", " ").str.strip_chars()
+    )
+    cleaned = _frame(s=s, c=cleaned, m=mask).select(pl.when("m").then("c").otherwise("s")).to_series()
+    mask = s.str.contains_any(named).fill_null(False)
+    if not mask.any():
+        return cleaned, None
     messages = []
     for value in s.filter(mask).to_list():
-        pos, ch = next((i, c) for i, c in enumerate(value, start=1) if c in _INVISIBLE_NAMES)
+        pos, ch = next((i, c) for i, c in enumerate(value, start=1) if c in named)
         messages.append(
             f"holds an invisible character ({_INVISIBLE_NAMES[ch]}, {_SHOWN[ch]}) at character {pos}: "
             "read without it"
         )
-    cleaned = (
-        s.str.replace_many(INVISIBLE, [""] * len(INVISIBLE)).str.replace_all("\u00a0", " ").str.strip_chars()
-    )
     return cleaned, Finding(mask, pl.Series(messages, dtype=pl.Utf8), "warning")
+
+
+def _frame(**cols: pl.Series) -> pl.DataFrame:
+    return pl.DataFrame({k: v.alias(k) for k, v in cols.items()})
 
 
 def excel_errors(s: pl.Series) -> pl.Series | None:

@@ -137,7 +137,8 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
         rows = df.select(filled.sum()).item()
     line_breaks = not fast or (scan.quotes and df.height != scan.records_if_unquoted())
     if rows != df.height:  # fully blank rows are dropped; the others keep the user's row numbers
-        df = df.filter(filled)
+        named = [p.row for p in problems if p.row is not None]  # a row with a problem is kept to count it
+        df = df.filter(filled | pl.col("_row").is_in(named) if named else filled)
     if scan.cell_limit_reached or line_breaks:
         df, long_cells = _long_cells(df, header, positional, match.standard, limits.max_cell_chars)
         problems += long_cells
@@ -239,7 +240,7 @@ def _long_cells(
                     row=row,
                     column=standard.get(i) or label,
                     value=value[:_CELL_SHOWN],
-                    expected=f"at most {limit:,} characters ([input] max_cell_chars)",
+                    expected=f"at most {limit:,} characters (input.max_cell_chars)",
                     message=f"this cell holds {len(value):,} characters, over the limit of {limit:,}: "
                     "a quote opened and never closed can swallow many lines into one cell",
                 )
@@ -361,7 +362,7 @@ def _ragged(row: int, values: list[str], header: list[str]) -> CellProblem | Non
     first = next(h for h in missing if h)
     return CellProblem(
         row=row,
-        column=None,
+        column=first,
         value=",".join(values)[:80],
         expected=f"{width} cells, as in the header row",
         message=f"this row has {len(values)} cells but the header has {width} ({len(missing)} missing, "

@@ -255,7 +255,7 @@ def _cell(
             row=r,
             column=std,
             value=v[:_CELL_SHOWN],
-            expected=f"at most {limit:,} characters ([input] max_cell_chars)",
+            expected=f"at most {limit:,} characters (input.max_cell_chars)",
             message=f"cell {ref} holds {len(v):,} characters, over the limit of {limit:,}",
         )
     serial = isinstance(v, int | float) and not isinstance(v, bool)

@@ -1,7 +1,7 @@
 """Match local file, sheet, column and code names to the data standard (settings ``[mapping]``).
 
 Names are compared case-insensitively with surrounding spaces ignored; inside a name, runs of
-spaces and hyphens count as one underscore ("Client ID" = client_id). Table names (files and
+spaces, hyphens and underscores count as one underscore ("Client ID" = client_id). Table names (files and
 sheets) also ignore underscores and spaces altogether ("Employer Contacts" = employer_contacts).
 """
 
@@ -18,12 +18,12 @@ from ipseval.schema import TABLES
 if TYPE_CHECKING:
     from ipseval.settings import Settings
 
-_SEP = re.compile(r"[\s\-]+")
+_SEP = re.compile(r"[\s\-_]+")
 _TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
 def norm_name(name: object) -> str:
-    """Canonical column or code name: lower case, trimmed, inner spaces/hyphens as '_'."""
+    """Canonical column or code name: lower case, trimmed, inner runs of spaces/hyphens/underscores as '_'."""
     return _SEP.sub("_", str(name).strip().lower())
 
 
@@ -45,6 +45,7 @@ def check_mapping(settings: Settings) -> None:
                 f"settings [mapping.tables] '{local}' = '{target}': '{target}' is not a table of the "
                 f"standard ({', '.join(TABLES)})"
             )
+    _check_code_collisions(settings)
     for section, by_table in (("columns", m.columns), ("codes", m.codes)):
         for table, cols in by_table.items():
             if table not in TABLES:
@@ -61,6 +62,22 @@ def check_mapping(settings: Settings) -> None:
                     raise InputError(
                         f"settings [mapping.{section}.{table}]: '{target}' is not a column of {table} "
                         f"({', '.join(names)})"
+                    )
+
+
+def _check_code_collisions(settings: Settings) -> None:
+    """Codes are matched ignoring case and spaces, so two local codes that differ only that way are
+    one code: mapping them to different standard codes would silently apply only one (InputError)."""
+    for table, by_column in settings.mapping.codes.items():
+        for column, codes in by_column.items():
+            seen: dict[str, tuple[str, str]] = {}
+            for local, target in codes.items():
+                first = seen.setdefault(norm_name(local), (local, target))
+                if norm_name(first[1]) != norm_name(target):
+                    raise InputError(
+                        f"settings mapping.codes.{table}.{column}: '{first[0]}' and '{local}' are the same "
+                        f"code once case and spaces are ignored, but are mapped to '{first[1]}' and "
+                        f"'{target}'; keep one of them"
                     )
 
 

@@ -152,7 +152,7 @@ def _long_line(f: BinaryIO, name: str, start: int, max_line_kb: int) -> InputErr
         line += block.count(b"\n")
         done += len(block)
     return InputError(
-        f"{name}: line {line:,} is longer than {max_line_kb:,} KB, the longest line allowed ([input] "
+        f"{name}: line {line:,} is longer than {max_line_kb:,} KB, the longest line allowed (input."
         f"max_line_kb); so long a line usually means the file is not a table with one row per line "
         "(or its lines end in a way ipseval does not recognise); raise the limit in the settings if "
         "such lines are genuine"

@@ -18,7 +18,11 @@ if TYPE_CHECKING:
     from ipseval.settings import Input
 
 HEAD_BYTES = 1 << 16
-_BINARY_NUL_SHARE = 0.10  # more NUL bytes than this in the first block (and not UTF-16): not text
+# More NUL bytes, or other control bytes, than these shares of the first block (and not UTF-16):
+# not text. A NUL or two inside a cell of a real CSV file stays well below, to be named per cell.
+_BINARY_NUL_SHARE = 0.01
+_BINARY_CONTROL_SHARE = 0.10
+_BINARY_FEW = 4
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -37,7 +41,7 @@ def check_size(path: Path, limits: Input) -> None:
     if size > limit:
         raise InputError(
             f"{path.name}: the file is {_size(size)}, over the limit of {_size(limit)} "
-            f"([input] max_file_mb = {limits.max_file_mb}); if it really is one table, raise the limit "
+            f"(input.max_file_mb = {limits.max_file_mb}); if it really is one table, raise the limit "
             "in the settings"
         )
 
@@ -136,8 +140,15 @@ def _describe_zip(path: Path, suffix: str, claimed: str) -> str | None:
 
 
 def _looks_binary(head: bytes) -> bool:
-    """Many NUL bytes that are not the every-other-byte pattern of UTF-16 text."""
-    if not head or head.count(0) <= len(head) * _BINARY_NUL_SHARE:
+    """NUL bytes (beyond the odd stray one) or many control bytes, and not UTF-16 text, whose every
+    other byte is NUL."""
+    if not head:
+        return False
+    controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13))
+    few = _BINARY_FEW
+    if head.count(0) <= max(few, len(head) * _BINARY_NUL_SHARE) and controls <= max(
+        few, len(head) * _BINARY_CONTROL_SHARE
+    ):
         return False
     from ipseval.ingest.encoding import utf16_without_bom
 
