@@ -352,6 +352,24 @@ CASES = [
         0,
         "clean",
     ),
+    Case(
+        "month_written_as_a_word",
+        clients("C1,Brent,05-Jan-2020", "C2,Brent,5 January 2020", 'C3,Brent,"January 5th, 2020"'),
+        0,
+        "clean",
+    ),
+    Case(
+        "month_as_a_word_with_a_two_digit_year",
+        clients("C0,Brent,2020-01-01", "C1,Brent,5-Jan-20"),
+        1,
+        "a two-digit year cannot say which century",
+    ),
+    Case(
+        "timestamps_with_zone_or_am_pm",
+        clients("C1,Brent,2020-01-05T10:00:00Z", "C2,Brent,05/01/2020 2:30 PM"),
+        0,
+        "clean",
+    ),
     # 3. rows with more or fewer cells than the header
     Case(
         "short_row_named",
@@ -420,6 +438,30 @@ CASES = [
         folder(clients="client_id;local_authority;referral_date\nC1;Brent;2020-01-01\n"),
         2,
         "separated by semicolons",
+    ),
+    Case(
+        "no_header_row",
+        folder(clients="C1,Brent,2020-01-01\nC2,Brent,2020-01-02\n"),
+        2,
+        "the first row looks like data: the column names must be in the first row",
+    ),
+    Case(
+        "xlsx_title_above_the_header",
+        workbook({"clients": [["IPS caseload export"], XL_HEAD, XL_OK]}),
+        2,
+        "the first row looks like a title: the column names must be in the first row",
+    ),
+    Case(
+        "vertical_bars",
+        folder(clients="client_id|local_authority|referral_date\nC1|Brent|2020-01-01\n"),
+        2,
+        "separated by vertical bars (|)",
+    ),
+    Case(
+        "second_byte_order_mark_in_the_header",
+        folder(clients=("\ufeff\ufeff" + ok_clients()).encode()),
+        0,
+        "clean",
     ),
     # 4. control characters
     Case(
@@ -553,6 +595,7 @@ CASES = [
         0,
         "UTF-16 ('Unicode Text') with a byte-order mark",
     ),
+    Case("utf32_with_bom", folder(clients=ok_clients().encode("utf-32")), 0, "UTF-32 with a byte-order mark"),
     Case("utf16_be_with_bom", folder(clients=b"\xfe\xff" + ok_clients().encode("utf-16-be")), 0, "UTF-16"),
     Case(
         "utf16_without_bom",

@@ -214,9 +214,14 @@ class _Checker:
                 msg = ("holds the Excel error ", s, ": the formula behind it failed, so its value is unknown")
                 self.add(errors, col.name, "a value, not an Excel error", msg)
                 s = _blank_where(s, errors)
-        if col.type not in ("text", "code"):
-            return s
         free_text = (self.table, col.name) in FREE_TEXT
+        if self.may_hold_invisible and not free_text:
+            s, found = invisible_characters(s, code=col.type != "text")
+            if found is not None:
+                expected = "no invisible characters"
+                self.add(found.mask, col.name, expected, found.messages, severity=found.severity)
+        if col.type not in ("text", "code"):  # a control character fails the type check, named there
+            return s
         if self.may_hold_controls:
             found = control_characters(s, free_text)
             if found is not None:
@@ -224,11 +229,6 @@ class _Checker:
                 self.add(found.mask, col.name, expected, found.messages, severity=found.severity)
                 if col.type == "code" and found.severity == "error":
                     s = _blank_where(s, found.mask)
-        if self.may_hold_invisible and not free_text:
-            s, found = invisible_characters(s, code=col.type == "code")
-            if found is not None:
-                expected = "no invisible characters"
-                self.add(found.mask, col.name, expected, found.messages, severity=found.severity)
         return s
 
     def note(self, column: str | None, value: str, expected: str, message: str) -> None:

@@ -18,8 +18,17 @@ from datetime import date, timedelta
 import polars as pl
 
 ISO = "%Y-%m-%d"
-# A trailing time of day is ignored (exports often write "2023-01-05 00:00:00").
-TIME_PART = r"^(\S+)[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$"
+# A trailing time of day is ignored (exports often write "2023-01-05 00:00:00", "05/01/2023 2:30 PM").
+TIME_PART = r"^(.+?)[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm]|Z|[+-]\d{2}:?\d{2})?$"
+# The month by name is unambiguous ("05-Jan-2020", "5 January 2020", "January 5, 2020"), with a
+# four-digit year only: a two-digit one cannot say which century.
+DAY_MONTH_NAME = r"^(\d{1,2})[ \-/]([A-Za-z]{3,9})\.?,?[ \-/](\d{4})$"
+MONTH_NAME_DAY = r"^([A-Za-z]{3,9})\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$"
+MONTH_WORDS = {
+    **{calendar.month_name[m].lower(): str(m) for m in range(1, 13)},
+    **{calendar.month_abbr[m].lower(): str(m) for m in range(1, 13)},
+    "sept": "9",
+}
 # Day and month in either order, then a four-digit year, separated by / . or -.
 NUMERIC = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$"
 YEAR_FIRST = r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$"
@@ -32,7 +41,7 @@ EXPECTED = {
 }
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial numbers of Excel's 1900 system, from 1 March 1900 on
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
-_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}$")
+_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.\- ](\d{1,2}|[A-Za-z]{3,9})[/.\- ]\d{2}$")
 _EXAMPLES = 3
 
 
@@ -75,7 +84,7 @@ def read_dates(s: pl.Series, order: str, column: str) -> DateColumn:
     numeric = first.is_not_null()
     as_dmy, as_mdy = _date(year, second, first), _date(year, first, second)
     chosen, us_order = _in_order(order, sub, numeric, as_dmy, as_mdy)
-    read = sub.str.strptime(pl.Date, ISO, strict=False).fill_null(chosen)
+    read = sub.str.strptime(pl.Date, ISO, strict=False).fill_null(chosen).fill_null(_named_month(sub))
     result.dates = out.scatter(idx, read)
 
     def on_rows(sub_mask: pl.Series) -> pl.Series:
@@ -127,6 +136,17 @@ def _in_order(
     return as_dmy, False
 
 
+def _named_month(sub: pl.Series) -> pl.Series:
+    """Dates whose month is written as a word, in either of the usual orders."""
+    a = sub.str.extract_groups(DAY_MONTH_NAME).struct.unnest()
+    b = sub.str.extract_groups(MONTH_NAME_DAY).struct.unnest()
+    day = a[a.columns[0]].fill_null(b[b.columns[1]])
+    word = a[a.columns[1]].fill_null(b[b.columns[0]])
+    year = a[a.columns[2]].fill_null(b[b.columns[2]])
+    month = word.str.to_lowercase().replace_strict(MONTH_WORDS, default=None, return_dtype=pl.Utf8)
+    return _date(year, month, day)
+
+
 def _date(year: pl.Series, month: pl.Series, day: pl.Series) -> pl.Series:
     text = pl.DataFrame({"y": year, "m": month, "d": day}).select(
         pl.concat_str("y", pl.lit("-"), pl.col("m").str.zfill(2), pl.lit("-"), pl.col("d").str.zfill(2))
@@ -174,6 +194,9 @@ def why_not_a_date(value: str, order: str) -> str:
         y, mo, d = (int(x) for x in m.groups())
         hint = " (is it year-day-month? write YYYY-MM-DD)" if mo > 12 and d <= 12 else ""
         return _day_month(y, mo, d, hint)
+    m = re.match(DAY_MONTH_NAME, v)
+    if m and m.group(2).lower() in MONTH_WORDS:
+        return _day_month(int(m.group(3)), int(MONTH_WORDS[m.group(2).lower()]), int(m.group(1)), "")
     m = re.match(YEAR_FIRST, v)
     if m and order != "ymd":
         y, mo, d = m.groups()

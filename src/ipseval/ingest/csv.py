@@ -122,9 +122,9 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
     header = _read_header(path, name)
     if not any(h.strip() for h in header):
         raise InputError(f"{name}: the first row is blank; the first row must hold the column names")
-    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
-        sep = "semicolons" if ";" in header[0] else "tabs"
-        raise InputError(f"{name}: the columns are separated by {sep}, not commas; {SAVE_AS_UTF8}")
+    for mark, sep in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars (|)")):
+        if len(header) == 1 and mark in header[0]:
+            raise InputError(f"{name}: the columns are separated by {sep}, not commas; {SAVE_AS_UTF8}")
 
     match = resolve_columns(table, header, settings, name, lambda i: f"header cell {i + 1} is blank")
     positional = [f"_c{i}" for i in range(len(header))]

@@ -19,12 +19,16 @@ if TYPE_CHECKING:
     from ipseval.settings import Settings
 
 _SEP = re.compile(r"[\s\-_]+")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# A header cell that looks like a value (a date, a number): the first row holds data, not names.
+_LOOKS_LIKE_DATA = re.compile(r"^[\d\s.,/:\-]+$")
 _TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
 def norm_name(name: object) -> str:
-    """Canonical column or code name: lower case, trimmed, inner runs of spaces/hyphens/underscores as '_'."""
-    return _SEP.sub("_", str(name).strip().lower())
+    """Canonical column or code name: lower case, trimmed, inner runs of spaces/hyphens/underscores as
+    '_', characters that take no space on screen (a stray byte-order mark, zero-width spaces) removed."""
+    return _SEP.sub("_", _INVISIBLE.sub("", str(name)).strip().lower())
 
 
 def table_key(name: str) -> str:
@@ -149,6 +153,12 @@ def resolve_columns(
         else:
             what = "required columns " + ", ".join(f"'{c}'" for c in missing) + " are missing"
         blank_hint = f"; {blank_label(blank[0])}" if blank else ""
+        if not seen and any(
+            _LOOKS_LIKE_DATA.match(str(h).strip()) for h in header if h is not None and str(h).strip()
+        ):
+            blank_hint += "; the first row looks like data: the column names must be in the first row"
+        elif not seen and len(unused) == 1 and len(header) > 1 and len(blank) == len(header) - 1:
+            blank_hint += "; the first row looks like a title: the column names must be in the first row"
         raise InputError(
             f"{file}: {what} (found: {found}){blank_hint}. Rename the column, or map your own "
             f"name to it in the settings [mapping.columns.{table}]"
