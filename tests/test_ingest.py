@@ -639,3 +639,25 @@ def test_file_over_the_size_limit_is_refused_before_reading(tmp_path):
     )
     msg = input_error(root, Settings.model_validate({"input": {"max_file_mb": 1}}))
     assert msg.startswith("clients.csv: the file is 1.3 MB, over the limit of 1.0 MB")
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(st.text(alphabet="ab \t", max_size=3), max_size=6), max_size=8),
+    crlf=st.booleans(),
+)
+def test_short_rows_found_from_the_bytes_are_the_ones_the_careful_reader_finds(rows, crlf):
+    """Without quotes one line is one row, so counting commas per line names the same rows."""
+    import tempfile
+
+    import ipseval.ingest.csv as ingest_csv
+
+    header = f"{CLIENTS_HEAD},age"
+    sep = "\r\n" if crlf else "\n"
+    text = sep.join([header, *(",".join(r) for r in rows)]) + sep
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "clients.csv"
+        path.write_text(text, encoding="utf-8", newline="")
+        got = ingest_csv.read_csv_table(path, "clients", Settings())
+        _, want = ingest_csv._read_careful(path, "clients.csv", header.split(","))
+    assert [(p.row, p.message) for p in got.read_problems] == [(p.row, p.message) for p in want]

@@ -20,7 +20,7 @@ import polars as pl
 from ipseval.ingest import EXCEL_SUFFIXES, SAVE_AS_UTF8, CellProblem, InputError, RawDataset, RawTable
 from ipseval.ingest.encoding import NotUtf8, TextFile, as_utf8, as_windows_1252
 from ipseval.ingest.mapping import resolve_columns, resolve_table
-from ipseval.ingest.scan import ByteScan, count_commas_below_header, scan_csv
+from ipseval.ingest.scan import ByteScan, count_below_header, lines_with_fewer_commas, scan_csv
 from ipseval.ingest.sniff import check_link, check_size, read_head, refuse_non_text
 from ipseval.schema import TABLES
 
@@ -128,19 +128,9 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
 
     match = resolve_columns(table, header, settings, name, lambda i: f"header cell {i + 1} is blank")
     positional = [f"_c{i}" for i in range(len(header))]
-    df, problems, fast = _parse(path, name, header, scan)
-    filled = pl.any_horizontal(pl.col(c).is_not_null() for c in positional)
-    last_blank = filled & pl.col(positional[-1]).is_null()
-    rows, last_blank = df.select(filled.sum().alias("rows"), last_blank.sum().alias("last")).row(0)
-    if fast and _rows_may_be_short(path, df, positional, scan, rows, last_blank):
-        df, problems = _read_careful(path, name, header)
-        rows = df.select(filled.sum()).item()
-    line_breaks = not fast or (scan.quotes and df.height != scan.records_if_unquoted())
-    if rows != df.height:  # fully blank rows are dropped; the others keep the user's row numbers
-        named = [p.row for p in problems if p.row is not None]  # a row with a problem is kept to count it
-        df = df.filter(filled | pl.col("_row").is_in(named) if named else filled)
-    if scan.cell_limit_reached or line_breaks:
-        df, long_cells = _long_cells(df, header, positional, match.standard, limits.max_cell_chars)
+    df, problems, flags = _rows(path, name, header, scan)
+    if flags["line_breaks"] or scan.cell_limit_reached:
+        df, long_cells = _long_cells(df, positional, match.standard, header, limits.max_cell_chars)
         problems += long_cells
     if text.note is not None:
         problems.insert(0, text.note)
@@ -159,10 +149,37 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
         frame=frame,
         unused_columns=unused,
         read_problems=problems,
-        may_hold_controls=bool(scan.controls) or scan.stray_cr or line_breaks,
-        may_hold_excel_errors=scan.hashes or not fast,
+        may_hold_controls=flags["controls"] or scan.stray_cr or flags["line_breaks"],
+        may_hold_excel_errors=scan.hashes or not flags["fast"],
         may_hold_invisible=not scan.ascii,
     )
+
+
+def _rows(
+    path: Path, name: str, header: list[str], scan: ByteScan
+) -> tuple[pl.DataFrame, list[CellProblem], dict[str, bool]]:
+    """The rows with some content, the problems with their shape, and what the parse showed: whether
+    the fast reader read them, and whether a cell may hold a line break or a control character."""
+    positional = [f"_c{i}" for i in range(len(header))]
+    df, problems, fast = _parse(path, name, header, scan)
+    filled = pl.any_horizontal(pl.col(c).is_not_null() for c in positional)
+    last_blank = filled & pl.col(positional[-1]).is_null()
+    rows, last_blank = df.select(filled.sum().alias("rows"), last_blank.sum().alias("last")).row(0)
+    if fast and _rows_may_be_short(path, df, positional, scan, rows, last_blank):
+        if scan.quotes:  # a quoted comma or line break: only a real CSV parser can tell the cells
+            df, problems = _read_careful(path, name, header)
+            rows = df.select(filled.sum()).item()
+        else:
+            problems = _short_rows(path, df, header)
+    flags = {
+        "fast": fast,
+        "line_breaks": not fast or scan.line_breaks_in_cells(path, df.height),
+        "controls": scan.controls(path, df.height) > 0,
+    }
+    if rows != df.height:  # fully blank rows are dropped; the others keep the user's row numbers
+        named = [p.row for p in problems if p.row is not None]  # a row with a problem is kept to count it
+        df = df.filter(filled | pl.col("_row").is_in(named) if named else filled)
+    return df, problems, flags
 
 
 def _has_text(path: Path) -> bool:
@@ -220,38 +237,47 @@ def _rows_may_be_short(
     if scan.quotes:
         inside = df.select(pl.sum_horizontal(pl.col(positional).str.count_matches(",", literal=True).sum()))
         inside = int(inside.item())
-    return count_commas_below_header(path) - inside != (len(positional) - 1) * rows
+    return count_below_header(path, ord(",")) - inside != (len(positional) - 1) * rows
+
+
+def _short_rows(path: Path, df: pl.DataFrame, header: list[str]) -> list[CellProblem]:
+    """The rows of a file without quotes that have fewer cells than the header, found from the
+    bytes (one line is one row), each judged as the careful reader judges it."""
+    short = dict(lines_with_fewer_commas(path, len(header) - 1))
+    problems = []
+    for values in df.filter(pl.col("_row").is_in(list(short))).iter_rows(named=True):
+        row = values.pop("_row")
+        cells = [v or "" for v in list(values.values())[: short[row]]]
+        problem = _ragged(row, cells, header)
+        if problem is not None:
+            problems.append(problem)
+    return problems
 
 
 def _long_cells(
-    df: pl.DataFrame, header: list[str], positional: list[str], standard: dict[int, str], limit: int
+    df: pl.DataFrame, positional: list[str], standard: dict[int, str], header: list[str], limit: int
 ) -> tuple[pl.DataFrame, list[CellProblem]]:
-    """Cells longer than ``[input] max_cell_chars``: each a problem that rejects its row, the cell
-    cut short so no later check works through megabytes of it."""
-    columns = [c for c in positional if (df[c].str.len_bytes().max() or 0) > limit]
+    """Cells longer than ``[input] max_cell_chars``: each a problem that rejects its row (a warning
+    only in a column the standard does not use), the cell cut short so no later check works
+    through megabytes of it."""
     problems: list[CellProblem] = []
-    for c in columns:
-        too_long = df.filter(pl.col(c).str.len_chars() > limit)
-        i = positional.index(c)
-        label = standard.get(i) or (header[i].strip() or f"column {i + 1}")
-        for row, value in too_long.select("_row", c).iter_rows():
+    for i, c in enumerate(positional):
+        if (df[c].str.len_bytes().max() or 0) <= limit:  # no more characters than bytes
+            continue
+        too_long = pl.col(c).str.len_chars() > limit
+        for row, value in df.filter(too_long).select("_row", c).iter_rows():
             problems.append(
                 CellProblem(
                     row=row,
-                    column=standard.get(i) or label,
+                    column=standard.get(i) or header[i].strip() or f"column {i + 1}",
                     value=value[:_CELL_SHOWN],
                     expected=f"at most {limit:,} characters (input.max_cell_chars)",
                     message=f"this cell holds {len(value):,} characters, over the limit of {limit:,}: "
                     "a quote opened and never closed can swallow many lines into one cell",
+                    severity="error" if i in standard else "warning",
                 )
             )
-        if not too_long.is_empty():
-            df = df.with_columns(
-                pl.when(pl.col(c).str.len_chars() > limit)
-                .then(pl.col(c).str.slice(0, _CELL_SHOWN))
-                .otherwise(pl.col(c))
-                .alias(c)
-            )
+        df = df.with_columns(pl.when(too_long).then(pl.col(c).str.slice(0, _CELL_SHOWN)).otherwise(pl.col(c)))
     return df, problems
 
 
