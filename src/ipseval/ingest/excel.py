@@ -236,32 +236,46 @@ def _cell(
     v: object, r: int, i: int, std: str | None, col_type: str | None, epoch: datetime, limit: int
 ) -> tuple[str | None, CellProblem | None]:
     """A filled cell as text, and the problem with it if it cannot be trusted (only cells of the
-    standard's columns are judged; other columns are not read)."""
-    ref = f"{get_column_letter(i + 1)}{r}"
-    if std is None:
-        return _cell_text(v, col_type, epoch), None
-    if isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS:
-        error = v.strip()
-        return None, CellProblem(
-            row=r,
-            column=std,
-            value=error,
-            expected="a value, not an Excel error",
-            message=f"cell {ref} holds the Excel error {error}: the formula behind it failed, so its value "
-            "is unknown",
-        )
-    if isinstance(v, str) and len(v) > limit:
-        return v[:_CELL_SHOWN], CellProblem(
-            row=r,
-            column=std,
-            value=v[:_CELL_SHOWN],
-            expected=f"at most {limit:,} characters (input.max_cell_chars)",
-            message=f"cell {ref} holds {len(v):,} characters, over the limit of {limit:,}",
-        )
-    serial = isinstance(v, int | float) and not isinstance(v, bool)
-    if serial and col_type == "date" and epoch == WINDOWS_EPOCH and int(v) == _LEAP_BUG_SERIAL:
-        return None, _leap_day(r, std, ref, v)
+    standard's columns are judged; other columns are not read). Called for every cell, so the
+    common case returns after a few cheap tests."""
+    if std is not None:
+        if isinstance(v, str):
+            if v.lstrip().startswith("#") and v.strip().upper() in EXCEL_ERRORS:
+                return None, _excel_error(r, std, _ref(r, i), v.strip())
+            if len(v) > limit:
+                return v[:_CELL_SHOWN], _too_long(r, std, _ref(r, i), v, limit)
+        elif col_type == "date" and epoch == WINDOWS_EPOCH and _is_serial(v, _LEAP_BUG_SERIAL):
+            return None, _leap_day(r, std, _ref(r, i), v)
     return _cell_text(v, col_type, epoch), None
+
+
+def _is_serial(v: object, serial: int) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and serial <= v < serial + 1
+
+
+def _ref(r: int, i: int) -> str:
+    return f"{get_column_letter(i + 1)}{r}"
+
+
+def _excel_error(r: int, std: str, ref: str, error: str) -> CellProblem:
+    return CellProblem(
+        row=r,
+        column=std,
+        value=error,
+        expected="a value, not an Excel error",
+        message=f"cell {ref} holds the Excel error {error}: the formula behind it failed, so its value is "
+        "unknown",
+    )
+
+
+def _too_long(r: int, std: str, ref: str, v: str, limit: int) -> CellProblem:
+    return CellProblem(
+        row=r,
+        column=std,
+        value=v[:_CELL_SHOWN],
+        expected=f"at most {limit:,} characters (input.max_cell_chars)",
+        message=f"cell {ref} holds {len(v):,} characters, over the limit of {limit:,}",
+    )
 
 
 def _leap_day(r: int, std: str, ref: str, serial: object) -> CellProblem:
