@@ -193,16 +193,17 @@ class Input(_Section):
 
     date_order: Literal["auto", "dmy", "mdy", "ymd"] = Field(
         default="auto",
-        description="Order of day, month and year in dates written with / . or - (ISO YYYY-MM-DD is "
-        "always read). 'auto': day/month/year (UK), except that a column whose dates only make sense "
-        "as month/day/year is named as a problem and its rows rejected until this is set; 'dmy' = "
-        "31/12/2020; 'mdy' = 12/31/2020 (US); 'ymd' = 2020/12/31.",
+        description="Order of day, month and year in dates written with / . or - (ISO YYYY-MM-DD, and "
+        "dates with the month as a word such as 5 Jan 2020, are always read). 'auto': day/month/year "
+        "(UK), except that a column whose dates only make sense as month/day/year is named as a "
+        "problem and its rows rejected until this is set; 'dmy' = 31/12/2020; 'mdy' = 12/31/2020 "
+        "(US); 'ymd' = 2020/12/31.",
     )
     max_file_mb: int = Field(
         default=2048,
         ge=1,
         description="Largest file read, in MB (a bigger file is refused, naming its size). The default "
-        "takes a national data set of a million clients (meetings.csv about 1.2 GB).",
+        "takes a national data set of a million clients (a meetings.csv of 0.7 to 1.2 GB).",
     )
     max_line_kb: int = Field(
         default=1024,
@@ -214,7 +215,8 @@ class Input(_Section):
         default=32767,
         ge=1,
         description="Longest cell, in characters (Excel's own limit is 32,767). A row with a longer cell "
-        "is rejected, naming the cell: it usually means a quote opened and never closed.",
+        "in a column of the standard is rejected, naming the cell: it usually means a quote opened and "
+        "never closed.",
     )
     max_rejected_share: float = Field(
         default=0.10,
