@@ -135,18 +135,32 @@ def test_missing_required_column_in_optional_table_stops_too(tmp_path):
     assert input_error(root).startswith("meetings.csv: required column 'meeting_date' is missing")
 
 
-def test_non_utf8_file_is_input_error_suggesting_csv_utf8(tmp_path):
-    content = f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\nC2,Caf\xe9 town,2023-01-01\n".encode("latin-1")
+def test_windows_1252_file_is_read_with_a_warning_naming_the_encoding(tmp_path):
+    content = f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\nC2,Caf\xe9 town \u2013 east,2023-01-01\n".encode(
+        "cp1252"
+    )
+    root = write_folder(tmp_path / "d", {"clients.csv": content})
+    t = read(root).tables["clients"]
+    assert t.frame["local_authority"].to_list() == ["Leeds", "Café town – east"]
+    assert [(p.row, p.severity) for p in t.read_problems] == [(None, "warning")]
+    assert "Windows-1252" in t.read_problems[0].message
+
+
+def test_file_in_neither_utf8_nor_windows_1252_is_input_error_naming_the_byte_and_line(tmp_path):
+    content = f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\n".encode() + b"C2,Caf\x81,2023-01-01\n"
     root = write_folder(tmp_path / "d", {"clients.csv": content})
     msg = input_error(root)
     assert msg.startswith("clients.csv: is not UTF-8")
-    assert "line 3" in msg and "CSV UTF-8" in msg
+    assert "0x81 on line 3" in msg and "CSV UTF-8" in msg
 
 
-def test_utf16_file_is_input_error(tmp_path):
-    content = f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\n".encode("utf-16")
-    root = write_folder(tmp_path / "d", {"clients.csv": content})
-    assert "UTF-16" in input_error(root)
+def test_utf16_file_is_read_with_a_warning(tmp_path):
+    for codec in ("utf-16", "utf-16-le", "utf-16-be"):
+        content = f"{CLIENTS_HEAD}\r\nC1,Leeds,2023-01-01\r\n".encode(codec)
+        root = write_folder(tmp_path / codec, {"clients.csv": content})
+        t = read(root).tables["clients"]
+        assert t.frame["client_id"].to_list() == ["C1"], codec
+        assert "UTF-16" in t.read_problems[0].message
 
 
 def test_semicolon_separated_file_is_input_error(tmp_path):
@@ -199,10 +213,21 @@ def test_ragged_row_with_extra_cells_becomes_a_row_problem_not_a_crash(tmp_path)
     assert "4 cells but the header has 3" in t.read_problems[0].message
 
 
-def test_short_rows_read_as_blank_cells(tmp_path):
-    root = write_folder(tmp_path / "d", {"clients.csv": f"{CLIENTS_HEAD},age\nC1,Leeds,2023-01-01\n"})
-    frame = read(root).tables["clients"].frame
-    assert frame["age"].to_list() == [None]
+def test_short_row_is_a_problem_naming_the_missing_cells(tmp_path):
+    content = (
+        f"{CLIENTS_HEAD},age,sex\nC1,Leeds,2023-01-01,30,male\nC2,Leeds,2023-01-01\nC3,York,2023-01-02,40,\n"
+    )
+    root = write_folder(tmp_path / "d", {"clients.csv": content})
+    t = read(root).tables["clients"]
+    assert t.frame["age"].to_list() == ["30", None, "40"]
+    assert [p.row for p in t.read_problems] == [3]
+    assert "3 cells but the header has 5 (2 missing, from 'age' on)" in t.read_problems[0].message
+
+
+def test_trailing_comma_and_blank_rows_are_not_ragged(tmp_path):
+    content = f"{CLIENTS_HEAD},age\nC1,Leeds,2023-01-01,30,\n\n   \nC2,Leeds,2023-01-01,,\n"
+    t = read(write_folder(tmp_path / "d", {"clients.csv": content})).tables["clients"]
+    assert t.read_problems == [] and t.frame["_row"].to_list() == [2, 5]
 
 
 def test_stray_quote_inside_a_value_is_read(tmp_path):
@@ -473,11 +498,12 @@ def test_excel_formula_without_saved_result_is_a_problem_naming_the_cell(tmp_pat
 def test_excel_error_value_is_a_problem(tmp_path):
     p = _book(tmp_path, {"clients": [CLIENT_ROWS[0], ["C1", "Leeds", date(2023, 1, 5), "#REF!", "#N/A"]]})
     t = read(p).tables["clients"]
-    assert len(t.read_problems) == 1
-    assert t.read_problems[0].value == "#REF!" and "cell D2" in t.read_problems[0].message
-    assert t.frame["employed_at_referral"].to_list() == [
-        "#N/A"
-    ]  # "not available": validate reads it as blank
+    assert [(p.value, p.column) for p in t.read_problems] == [
+        ("#REF!", "age"),
+        ("#N/A", "employed_at_referral"),
+    ]
+    assert "cell D2" in t.read_problems[0].message and "cell E2" in t.read_problems[1].message
+    assert t.frame["employed_at_referral"].to_list() == [None]  # named, not silently read as blank
 
 
 def test_excel_merged_or_blank_header_cell_is_named(tmp_path):
@@ -511,8 +537,14 @@ def test_excel_missing_clients_sheet_is_input_error(tmp_path):
 
 def test_corrupt_workbook_is_input_error(tmp_path):
     p = tmp_path / "book.xlsx"
-    p.write_bytes(b"this is not a zip file")
+    p.write_bytes(b"PK\x03\x04 this is not a whole zip file")
     assert "cannot be opened as an .xlsx workbook" in input_error(p)
+
+
+def test_text_file_named_xlsx_is_input_error_saying_so(tmp_path):
+    p = tmp_path / "book.xlsx"
+    p.write_bytes(b"client_id,local_authority\nC1,Leeds\n")
+    assert "a text file (perhaps CSV) renamed to .xlsx" in input_error(p)
 
 
 # -- template --------------------------------------------------------------------------------------
@@ -557,3 +589,75 @@ def test_filled_template_round_trips(tmp_path):
     assert ds.exit_code == 0
     assert ds.tables["clients"].row(0, named=True)["referral_date"] == date(2023, 1, 5)
     assert ds.tables["meetings"]["mode"].to_list() == ["phone"]
+
+
+# -- limits, serials and the byte scan ------------------------------------------------------------------
+
+
+def test_excel_1900_serials_read_as_excel_shows_them_and_60_is_named(tmp_path):
+    rows = [["client_id", "local_authority", "referral_date"]]
+    rows += [[f"C{n}", "Leeds", n] for n in (1, 59, 60, 61, 43831)]
+    t = read(_book(tmp_path, {"clients": rows})).tables["clients"]
+    assert t.frame["referral_date"].to_list() == [
+        "1900-01-01",
+        "1900-02-28",
+        None,
+        "1900-03-01",
+        "2020-01-01",
+    ]
+    assert [(p.row, p.column) for p in t.read_problems] == [(4, "referral_date")]
+    assert "29/02/1900" in t.read_problems[0].message
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=12),
+    final_newline=st.booleans(),
+    limit=st.integers(min_value=1, max_value=30),
+    chunk=st.integers(min_value=1, max_value=50),
+)
+def test_long_lines_are_found_whatever_the_chunk_boundaries(lines, final_newline, limit, chunk):
+    """The scan's one-rfind-per-window search gives what measuring every line gives."""
+    from ipseval.ingest.scan import _LongLines
+
+    data = b"\n".join(b"x" * n for n in lines) + (b"\n" if final_newline else b"")
+    finder, found, base = _LongLines(limit), None, 0
+    for i in range(0, len(data), chunk):
+        piece = data[i : i + chunk]
+        found = finder.over(piece, base) if found is None else found
+        base += len(piece)
+    if found is None:
+        found = finder.over_at_end(len(data))
+    starts = [sum(n + 1 for n in lines[:k]) for k in range(len(lines))]
+    want = next((s for s, n in zip(starts, lines, strict=True) if n > limit), None)
+    assert found == want
+
+
+def test_file_over_the_size_limit_is_refused_before_reading(tmp_path):
+    root = write_folder(
+        tmp_path / "d", {"clients.csv": f"{CLIENTS_HEAD}\n" + "C1,Leeds,2023-01-01\n" * 70_000}
+    )
+    msg = input_error(root, Settings.model_validate({"input": {"max_file_mb": 1}}))
+    assert msg.startswith("clients.csv: the file is 1.3 MB, over the limit of 1.0 MB")
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(st.text(alphabet="ab \t", max_size=3), max_size=6), max_size=8),
+    crlf=st.booleans(),
+)
+def test_short_rows_found_from_the_bytes_are_the_ones_the_careful_reader_finds(rows, crlf):
+    """Without quotes one line is one row, so counting commas per line names the same rows."""
+    import tempfile
+
+    import ipseval.ingest.csv as ingest_csv
+
+    header = f"{CLIENTS_HEAD},age"
+    sep = "\r\n" if crlf else "\n"
+    text = sep.join([header, *(",".join(r) for r in rows)]) + sep
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "clients.csv"
+        path.write_text(text, encoding="utf-8", newline="")
+        got = ingest_csv.read_csv_table(path, "clients", Settings())
+        _, want = ingest_csv._read_careful(path, "clients.csv", header.split(","))
+    assert [(p.row, p.message) for p in got.read_problems] == [(p.row, p.message) for p in want]

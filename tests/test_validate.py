@@ -80,9 +80,8 @@ def test_broken_folder_reports_every_fault_at_once():
     assert_balanced(ds)
     got = {(t, r, c, m) for t, r, c, m in ds.problems.select("table", "row", "column", "message").iter_rows()}
     expected = {
-        ("clients", 3, "referral_date", "not a valid date"),
+        ("clients", 3, "referral_date", "not a valid date: February 2023 has no day 30"),
         ("clients", 4, "client_id", "duplicate of row 2"),
-        ("clients", 5, "referral_date", "not a valid date"),
         ("clients", 6, "referral_source", "not one of the allowed codes"),
         ("clients", 7, "age", "below the minimum of 16"),
         ("clients", 8, "age", "not a whole number"),
@@ -99,6 +98,11 @@ def test_broken_folder_reports_every_fault_at_once():
         ("wellbeing", 2, "score", "not a number"),
     }
     assert expected <= got
+    # the one date written with slashes, 12/25/2023, only fits US order: named, never read as a guess
+    (row5,) = [m for t, r, c, m in got if (t, r, c) == ("clients", 5, "referral_date")]
+    assert "month/day/year (US order)" in row5
+    (note,) = [m for t, r, c, m in got if (t, r, c) == ("clients", None, "referral_date")]
+    assert "12/25/2023" in note and 'date_order = "mdy"' in note
     assert counts(ds, "clients") == (13, 3, 10)
     assert counts(ds, "meetings") == (6, 2, 4)
     assert counts(ds, "jobs") == (3, 1, 2)
@@ -206,7 +210,7 @@ def test_required_value_blank_is_rejected(tmp_path):
 def test_null_words_read_as_blank(tmp_path):
     ds = run(
         tmp_path,
-        clients=f"{CLIENTS_HEAD},age,sex,employment_specialist_id\nC1,L,2023-01-01,NULL,N/A,#N/A\nNA,L,2023-01-01,,,\n",
+        clients=f"{CLIENTS_HEAD},age,sex,employment_specialist_id\nC1,L,2023-01-01,NULL,N/A,n/a\nNA,L,2023-01-01,,,\n",
     )
     assert ds.tables["clients"].select("age", "sex", "employment_specialist_id").row(0) == (
         None,
@@ -495,3 +499,87 @@ def test_a_client_whose_rows_are_listed_together_is_checked_like_any_other(tmp_p
 def test_every_table_of_the_standard_has_a_contract():
     for name in TABLES:
         assert contract(name).columns
+
+
+# -- counts and alerts: one source for every command -------------------------------------------------
+
+
+def test_counts_split_root_errors_from_rows_rejected_with_their_client():
+    from ipseval.evaluation import problem_counts
+
+    ds = load(FIXTURES / "broken", Settings())
+    c = ds.counts()
+    assert c.errors == c.root_errors + c.cascaded and c.cascaded == 1
+    assert c.rows_rejected == int(ds.row_counts["rows_rejected"].sum())
+    assert c.warnings == ds.problems.filter(pl.col("severity") == "warning").height
+    assert problem_counts(ds.problems) == {
+        "error": c.errors,
+        "warning": c.warnings,
+        "excluded_with_client": c.cascaded,
+    }
+
+
+def test_rejected_alert_names_the_share_and_the_commonest_reason(tmp_path):
+    jobs = "client_id,start_date,hours_per_week\n" + "".join(
+        f'C1,2023-02-{d:02d},"16,5"\n' if d <= 19 else f"C1,2023-02-{d:02d},16\n" for d in range(1, 21)
+    )
+    ds = run(tmp_path, clients=f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\n", jobs=jobs)
+    assert ds.rejected_alerts == [
+        "95% of jobs rows were rejected (19 of 20): most often hours_per_week 'not a number: decimal comma "
+        "(write 16.5)' (e.g. '16,5'); fix these before trusting the figures"
+    ]
+
+
+def test_no_alert_at_or_below_the_share_set(tmp_path):
+    s = Settings.model_validate({"input": {"max_rejected_share": 0.5}})
+    ds = run(tmp_path, s, clients=f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\nC2,Leeds,never\n")
+    assert ds.counts().rows_rejected == 1 and ds.rejected_alerts == []
+    ds.max_rejected_share = 0.1
+    assert ds.rejected_alerts[0].startswith(
+        "50% of clients rows were rejected (1 of 2): most often referral_date"
+    )
+
+
+def test_problems_about_a_whole_file_are_warnings_and_every_error_names_its_row(tmp_path):
+    ds = run(
+        tmp_path, clients=f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\nC2,Leeds,12/31/2022\nC3,LEEDS,2023-01-02\n"
+    )
+    assert ds.problems.filter(pl.col("row").is_null())["severity"].unique().to_list() == ["warning"]
+    assert ds.problems.filter(pl.col("severity") == "error")["row"].null_count() == 0
+    assert_balanced(ds)
+
+
+def test_merged_area_spellings_reach_the_typed_table(tmp_path):
+    ds = run(
+        tmp_path,
+        clients=f"{CLIENTS_HEAD}\nC1,Hounslow,2023-01-01\nC2,HOUNSLOW,2023-01-01\nC3,hounslow,2023-01-01\n"
+        "C4,Ealing,2023-01-01\nC5,Hounslow,2023-01-01\n",
+        staff="employment_specialist_id,local_authority\nES1,hounslow\nES2,EALING\n",
+    )
+    assert ds.tables["clients"]["local_authority"].unique().sort().to_list() == ["Ealing", "Hounslow"]
+    assert ds.tables["staff"]["local_authority"].to_list() == ["Hounslow", "Ealing"]
+    assert ds.exit_code == 0
+
+
+def test_code_mapping_that_collides_once_case_is_ignored_is_refused():
+    from ipseval.ingest.mapping import check_mapping
+
+    s = Settings.model_validate({"mapping": {"codes": {"clients": {"sex": {"M": "male", "m ": "female"}}}}})
+    with pytest.raises(InputError, match="'M' and 'm ' are the same code"):
+        check_mapping(s)
+
+
+@pytest.mark.parametrize(
+    ("order", "written", "read"),
+    [
+        ("auto", "05/01/2023", date(2023, 1, 5)),
+        ("dmy", "05/01/2023", date(2023, 1, 5)),
+        ("mdy", "05/01/2023", date(2023, 5, 1)),
+        ("ymd", "2023/05/01", date(2023, 5, 1)),
+        ("ymd", "2023.05.01", date(2023, 5, 1)),
+    ],
+)
+def test_date_order_setting_decides_how_slashed_dates_read(tmp_path, order, written, read):
+    s = Settings.model_validate({"input": {"date_order": order}})
+    ds = run(tmp_path, s, clients=f"{CLIENTS_HEAD}\nC1,Leeds,{written}\nC2,Leeds,2023-01-01\n")
+    assert ds.tables["clients"]["referral_date"].to_list() == [read, date(2023, 1, 1)]

@@ -187,6 +187,46 @@ class Mapping(_Section):
     )
 
 
+class Input(_Section):
+    """How exported files are read: the order of day and month in dates, and limits that stop a
+    broken file early (each is checked while the file is read, before it is loaded whole)."""
+
+    date_order: Literal["auto", "dmy", "mdy", "ymd"] = Field(
+        default="auto",
+        description="Order of day, month and year in dates written with / . or - (ISO YYYY-MM-DD, and "
+        "dates with the month as a word such as 5 Jan 2020, are always read). 'auto': day/month/year "
+        "(UK), except that a column whose dates only make sense as month/day/year is named as a "
+        "problem and its rows rejected until this is set; 'dmy' = 31/12/2020; 'mdy' = 12/31/2020 "
+        "(US); 'ymd' = 2020/12/31.",
+    )
+    max_file_mb: int = Field(
+        default=2048,
+        ge=1,
+        description="Largest file read, in MB (a bigger file is refused, naming its size). The default "
+        "takes a national data set of a million clients (a meetings.csv of 0.7 to 1.2 GB).",
+    )
+    max_line_kb: int = Field(
+        default=1024,
+        ge=1,
+        description="Longest line of a CSV file, in KB. A longer line stops the reading, naming the file "
+        "and the line: it usually means a file with no line breaks ipseval recognises.",
+    )
+    max_cell_chars: int = Field(
+        default=32767,
+        ge=1,
+        description="Longest cell, in characters (Excel's own limit is 32,767). A row with a longer cell "
+        "in a column of the standard is rejected, naming the cell: it usually means a quote opened and "
+        "never closed.",
+    )
+    max_rejected_share: float = Field(
+        default=0.10,
+        ge=0,
+        le=1,
+        description="Share of a table's rows that may be rejected before the evaluation says plainly "
+        "that its figures cannot be trusted (0.10 = 10%).",
+    )
+
+
 class Impact(_Section):
     """How the impact models are fitted. Printed in the report's model card."""
 
@@ -368,6 +408,7 @@ class Settings(_Section):
     disclosure: Disclosure = Field(default_factory=Disclosure)
     impact: Impact = Field(default_factory=Impact)
     mapping: Mapping = Field(default_factory=Mapping)
+    input: Input = Field(default_factory=Input)
     qualitative: Qualitative = Field(default_factory=Qualitative)
     report: Report = Field(default_factory=Report)
     wellbeing: Wellbeing = Field(default_factory=Wellbeing)

@@ -18,22 +18,31 @@ import polars as pl
 from ipseval.ingest import InputError, RawDataset, RawTable, read_source
 from ipseval.ingest.mapping import code_map, norm_name
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
+from ipseval.validate_dates import read_dates
+from ipseval.validate_summary import (
+    CASCADE_EXPECTED,
+    PROBLEM_SCHEMA,
+    ProblemCounts,
+    count_problems,
+    problem_frame,
+    rejected_alerts,
+)
+from ipseval.validate_text import (
+    AREA_COLUMNS,
+    FREE_TEXT,
+    area_key,
+    control_characters,
+    excel_errors,
+    invisible_characters,
+    one_spelling_per_area,
+    why_not_a_number,
+)
 
 if TYPE_CHECKING:
     from ipseval.settings import Settings
 
-__all__ = ["Problem", "ValidatedDataset", "is_cascade", "load", "validate"]
+__all__ = ["Problem", "ProblemCounts", "ValidatedDataset", "count_problems", "is_cascade", "load", "validate"]
 
-PROBLEM_SCHEMA: dict[str, type[pl.DataType]] = {
-    "severity": pl.Utf8,
-    "file": pl.Utf8,
-    "table": pl.Utf8,
-    "row": pl.Int64,
-    "column": pl.Utf8,
-    "value": pl.Utf8,
-    "expected": pl.Utf8,
-    "message": pl.Utf8,
-}
 DTYPES = POLARS_DTYPES
 ROW_COUNT_SCHEMA: dict[str, type[pl.DataType]] = {
     "table": pl.Utf8,
@@ -42,8 +51,9 @@ ROW_COUNT_SCHEMA: dict[str, type[pl.DataType]] = {
     "rows_used": pl.Int64,
     "rows_rejected": pl.Int64,
 }
-# Words some exports write for an empty cell (and Excel's "not available"); read as blank.
-NULL_WORDS = ("NULL", "null", "Null", "NA", "N/A", "n/a", "#N/A", "na")
+# Words some exports write for an empty cell; read as blank. (Excel's "#N/A" is not one of them:
+# it is a formula that failed, named as a problem, see validate_text.excel_errors.)
+NULL_WORDS = ("NULL", "null", "Null", "NA", "N/A", "n/a", "na")
 _NULL_WORD_BYTES = max(len(w) for w in NULL_WORDS)  # a column of longer values holds none
 EARLIEST = date(1900, 1, 1)
 
@@ -57,10 +67,6 @@ DATE_ORDER = (
 )
 # Client-linked events that cannot come before the client's referral.
 AFTER_REFERRAL = {"meetings": "meeting_date", "jobs": "start_date"}
-# What a row that belongs to a rejected client was expected to have: such rows are excluded with
-# their client and listed in full, but summarised in the terminal (the client's own problem is
-# the one to fix).
-CASCADE_EXPECTED = "a client whose clients row is usable"
 # Values for a blank cell other than null.
 BLANK_DEFAULTS: dict[tuple[str, str], object] = {("meetings", "attended"): True}
 
@@ -90,6 +96,7 @@ class ValidatedDataset:
     interviews_dir: Path | None
     notes: list[str] = field(default_factory=list)
     missing_columns: dict[str, list[str]] = field(default_factory=dict)  # optional columns not supplied
+    max_rejected_share: float = 0.10  # settings [input] max_rejected_share, for rejected_alerts
 
     @property
     def exit_code(self) -> int:
@@ -100,14 +107,29 @@ class ValidatedDataset:
     def n_errors(self) -> int:
         return int((self.problems["severity"] == "error").sum())
 
+    def counts(self) -> ProblemCounts:
+        """Errors, warnings, root-cause errors, errors cascaded from rejected clients, rows rejected:
+        the one count every command and page prints, so they all say the same numbers."""
+        return count_problems(self.problems, self.row_counts)
+
+    @property
+    def rejected_alerts(self) -> list[str]:
+        """One plain sentence per table whose share of rejected rows exceeds ``[input]
+        max_rejected_share``, naming the most common reason; [] when none does."""
+        return rejected_alerts(self.problems, self.row_counts, self.max_rejected_share)
+
 
 class _Checker:
     """Checks one table: collects problem frames and a per-row reject mask."""
 
-    def __init__(self, raw: RawTable, spec: Table):
+    def __init__(self, raw: RawTable, spec: Table, settings: Settings):
         self.spec = spec
         self.table = raw.name
         self.file = raw.file
+        self.settings = settings
+        self.may_hold_controls = raw.may_hold_controls
+        self.may_hold_excel_errors = raw.may_hold_excel_errors
+        self.may_hold_invisible = raw.may_hold_invisible
         present = [c for c in spec.column_names if c in raw.frame.columns]
         self.missing = [c for c in spec.column_names if c not in raw.frame.columns]
         frame = raw.frame.select(*(pl.col(c).cast(pl.Utf8) for c in present), pl.col("_row").cast(pl.Int64))
@@ -125,31 +147,36 @@ class _Checker:
         mask: pl.Series,
         column: str | None,
         expected: str,
-        message: str | tuple[str, pl.Series, str],
+        message: str | tuple[str, pl.Series, str] | pl.Series,
         value: pl.Series | None = None,
         severity: str = "error",
     ) -> None:
         """Record a problem on every row of ``mask``. A message given as (prefix, series, suffix) is
-        built only for those rows (building it for every row would cost seconds on big tables)."""
+        built only for those rows (building it for every row would cost seconds on big tables); a
+        message or value series holds one entry per row, or one per row of the mask."""
         mask = mask.fill_null(False)
         if not self.n or not mask.any():
             return
         if value is None:
             value = self.raw[column] if column else pl.Series([None] * self.n, dtype=pl.Utf8)
-        cols = {
-            "row": self.raw["_row"].filter(mask),
-            "value": value.filter(mask).cast(pl.Utf8),
-        }
+
+        def on_mask(s: pl.Series) -> pl.Series:  # given for every row, or already for the mask's rows
+            return s.filter(mask) if s.len() == self.n else s
+
+        cols = {"row": self.raw["_row"].filter(mask), "value": on_mask(value).cast(pl.Utf8)}
+        constant = isinstance(message, str)
         if isinstance(message, tuple):
             prefix, detail, suffix = message
             cols["message"] = _concat(prefix, detail.filter(mask), suffix)
+        elif isinstance(message, pl.Series):
+            cols["message"] = on_mask(message).cast(pl.Utf8)
         df = pl.DataFrame(cols).with_columns(
             pl.lit(severity).alias("severity"),
             pl.lit(self.file).alias("file"),
             pl.lit(self.table).alias("table"),
             pl.lit(column, dtype=pl.Utf8).alias("column"),
             pl.lit(expected).alias("expected"),
-            *([] if isinstance(message, tuple) else [pl.lit(message).alias("message")]),
+            *([pl.lit(message).alias("message")] if constant else []),
         )
         self.problems.append(df.select(list(PROBLEM_SCHEMA)))
         if severity == "error":
@@ -158,23 +185,57 @@ class _Checker:
     # -- per-column checks -----------------------------------------------------------------------
     def convert(self, settings: Settings) -> None:
         for col in self.spec.columns:
-            s = self.raw[col.name]
-            if s.null_count() < self.n and s.str.len_bytes().min() <= _NULL_WORD_BYTES:
-                words = s.is_in(NULL_WORDS)
-                if words.any():
-                    self.null_words += int(words.sum())
-                    s = _frame(s=s, w=words).select(pl.when(pl.col("w")).then(None).otherwise(pl.col("s")))
-                    s = s.to_series().alias(col.name)
+            s = self._null_words(self.raw[col.name])
+            present = s.is_not_null()
+            s = self._unreadable(s, col)
             cmap = code_map(settings, self.table, col.name) if col.type in ("text", "code", "bool") else {}
             typed = getattr(self, f"_as_{col.type}")(s, col, cmap)
             default = BLANK_DEFAULTS.get((self.table, col.name))
             if default is not None:
                 typed = typed.fill_null(default)
             if col.required:
-                self.add(
-                    s.is_null(), col.name, "a value (this column is required)", "required value is blank"
-                )
+                self.add(~present, col.name, "a value (this column is required)", "required value is blank")
             self.typed[col.name] = typed.alias(col.name)
+
+    def _null_words(self, s: pl.Series) -> pl.Series:
+        if s.null_count() < self.n and s.str.len_bytes().min() <= _NULL_WORD_BYTES:
+            words = s.is_in(NULL_WORDS)
+            if words.any():
+                self.null_words += int(words.sum())
+                return _blank_where(s, words)
+        return s
+
+    def _unreadable(self, s: pl.Series, col: Column) -> pl.Series:
+        """Excel error values, control characters and invisible characters: each named; a cell
+        that cannot be trusted is read as blank so it is not named twice (its row is rejected)."""
+        if self.may_hold_excel_errors:
+            errors = excel_errors(s)
+            if errors is not None:
+                msg = ("holds the Excel error ", s, ": the formula behind it failed, so its value is unknown")
+                self.add(errors, col.name, "a value, not an Excel error", msg)
+                s = _blank_where(s, errors)
+        free_text = (self.table, col.name) in FREE_TEXT
+        if self.may_hold_invisible and not free_text:
+            s, found = invisible_characters(s, code=col.type != "text")
+            if found is not None:
+                expected = "no invisible characters"
+                self.add(found.mask, col.name, expected, found.messages, severity=found.severity)
+        if col.type not in ("text", "code"):  # a control character fails the type check, named there
+            return s
+        if self.may_hold_controls:
+            found = control_characters(s, free_text)
+            if found is not None:
+                expected = "text without control characters"
+                self.add(found.mask, col.name, expected, found.messages, severity=found.severity)
+                if col.type == "code" and found.severity == "error":
+                    s = _blank_where(s, found.mask)
+        return s
+
+    def note(self, column: str | None, value: str, expected: str, message: str) -> None:
+        """A warning about the whole file or column (no row): the rows carry their own problems."""
+        row = {"severity": "warning", "file": self.file, "table": self.table, "row": None, "column": column}
+        row |= {"value": value, "expected": expected, "message": message}
+        self.problems.append(pl.DataFrame([row], schema=PROBLEM_SCHEMA))
 
     def _as_text(self, s: pl.Series, col: Column, cmap: dict[str, str]) -> pl.Series:
         if not cmap:
@@ -221,9 +282,11 @@ class _Checker:
             )
         t, f = s.is_in(_TRUE_FAST), s.is_in(_FALSE_FAST)
         unmatched = s.is_not_null() & ~t & ~f
-        if unmatched.any():
-            low = s.str.to_lowercase()
-            t, f = low.is_in(list(BOOL_TRUE)), low.is_in(list(BOOL_FALSE))
+        if unmatched.any():  # other spellings ("yEs"), or not a yes/no value: look at each once
+            others = s.filter(unmatched).unique()
+            low = others.str.to_lowercase()
+            t = t | s.is_in(others.filter(low.is_in(list(BOOL_TRUE))).implode())
+            f = f | s.is_in(others.filter(low.is_in(list(BOOL_FALSE))).implode())
             unmatched = s.is_not_null() & ~t & ~f
             self.add(unmatched, col.name, col.expected, "not a yes/no value")
         return (
@@ -239,9 +302,15 @@ class _Checker:
     def _as_number(self, s: pl.Series, col: Column, cmap: dict[str, str], whole: bool = False) -> pl.Series:
         x = s.cast(pl.Float64, strict=False)
         bad = s.is_not_null() & (x.is_null() | ~x.is_finite())
-        kind = "not a whole number" if whole else "not a number"
-        self.add(bad, col.name, col.expected, kind)
-        x = _frame(x=x, bad=bad).select(pl.when(pl.col("bad")).then(None).otherwise(pl.col("x"))).to_series()
+        if bad.any():
+            kind = "not a whole number" if whole else "not a number"
+            reasons = {v: why_not_a_number(v, kind) for v in s.filter(bad).unique().to_list()}
+            self.add(bad, col.name, col.expected, s.filter(bad).replace_strict(reasons, return_dtype=pl.Utf8))
+            x = (
+                _frame(x=x, bad=bad)
+                .select(pl.when(pl.col("bad")).then(None).otherwise(pl.col("x")))
+                .to_series()
+            )
         if whole:
             frac = x.is_not_null() & ((x != x.floor()) | (x.abs() > 1e15))
             self.add(frac, col.name, col.expected, "not a whole number")
@@ -253,8 +322,12 @@ class _Checker:
         return x
 
     def _as_date(self, s: pl.Series, col: Column, cmap: dict[str, str]) -> pl.Series:
-        d = parse_dates(s)
-        self.add(s.is_not_null() & d.is_null(), col.name, col.expected, "not a valid date")
+        found = read_dates(s, self.settings.input.date_order, col.name)
+        for f in found.findings:
+            self.add(f.mask, col.name, found.expected, f.message, severity=f.severity)
+        for n in found.notes:
+            self.note(col.name, n.value, "dates in one known order of day and month", n.message)
+        d = found.dates
         self.add(d < EARLIEST, col.name, "a date after 1900", "date before 1900: check the year")
         return d
 
@@ -264,7 +337,7 @@ class _Checker:
             return
         df = pl.DataFrame(
             {
-                "severity": "error",
+                "severity": [p.severity for p in raw.read_problems],
                 "file": self.file,
                 "table": self.table,
                 "row": [p.row for p in raw.read_problems],
@@ -276,15 +349,19 @@ class _Checker:
             schema=PROBLEM_SCHEMA,
         )
         self.problems.append(df)
-        self.reject = self.reject | self.raw["_row"].is_in(df["row"].implode())
+        rejected = df.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())["row"]
+        self.reject = self.reject | self.raw["_row"].is_in(rejected.implode())
 
     def unique(self) -> None:
         for col in self.spec.columns:
             if not col.unique:
                 continue
-            df = pl.DataFrame({"v": self.typed[col.name], "_row": self.raw["_row"]})
+            v = self.typed[col.name]
+            if AREA_COLUMNS.get(self.table) == col.name:  # "Brent" and "BRENT " are one area
+                v = area_key(v)
+            df = pl.DataFrame({"v": v, "_row": self.raw["_row"]})
             first = df.select(pl.col("_row").min().over("v")).to_series()
-            dup = self.typed[col.name].is_not_null() & (first != self.raw["_row"])
+            dup = v.is_not_null() & (first != self.raw["_row"])
             self.add(dup, col.name, f"each {col.name} once", ("duplicate of row ", first, ""))
 
     def date_order(self) -> None:
@@ -352,8 +429,26 @@ def _frame(**cols: pl.Series) -> pl.DataFrame:
 
 
 def _canon(s: pl.Series) -> pl.Series:
-    """Codes compare case-insensitively, with inner runs of spaces/hyphens as one underscore."""
-    return s.str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
+    """Codes compare case-insensitively, with inner runs of spaces, hyphens and underscores as one
+    underscore ("Drug alcohol service", "drug-alcohol-service" and "drug__alcohol_service" match).
+    A code column holds few distinct values: each is worked out once, then looked up."""
+    values = s.drop_nulls().unique()
+    if values.len() * 4 > s.len():
+        return _canon_each(s)
+    return s.replace(values, _canon_each(values))
+
+
+def _canon_each(s: pl.Series) -> pl.Series:
+    return s.str.to_lowercase().str.replace_all(r"[\s\-][\s\-_]*|_[\s\-_]+", "_")
+
+
+def _blank_where(s: pl.Series, mask: pl.Series) -> pl.Series:
+    return (
+        _frame(s=s, m=mask)
+        .select(pl.when(pl.col("m")).then(None).otherwise(pl.col("s")))
+        .to_series()
+        .alias(s.name)
+    )
 
 
 def _concat(prefix: str, s: pl.Series, suffix: str) -> pl.Series:
@@ -368,26 +463,15 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-_TIME_PART = r"^(\S+)[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$"
-
-
-def parse_dates(s: pl.Series) -> pl.Series:
-    """ISO YYYY-MM-DD, else UK DD/MM/YYYY (or D/M/YYYY), ignoring a trailing time; null if neither."""
-    out = s.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    fail = out.is_null() & s.is_not_null()
-    if not fail.any():
-        return out
-    idx = fail.arg_true()
-    sub = s.gather(idx)
-    d = sub.str.strptime(pl.Date, "%d/%m/%Y", strict=False)
-    if d.is_null().any():
-        bare = sub.str.replace(_TIME_PART, "$1")
-        again = _frame(
-            a=bare.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
-            b=bare.str.strptime(pl.Date, "%d/%m/%Y", strict=False),
-        ).select(pl.coalesce("a", "b"))
-        d = d.fill_null(again.to_series())
-    return out.scatter(idx, d)
+def _merge_area_spellings(checkers: dict[str, _Checker]) -> None:
+    """One spelling per area in every table that names areas (see validate_text), each merge and
+    each area of clients missing from the areas table named in a warning."""
+    columns = {t: checkers[t].typed[c] for t, c in AREA_COLUMNS.items() if t in checkers}
+    renamed, notes = one_spelling_per_area(columns, {t: checkers[t].file for t in columns})
+    for t, s in renamed.items():
+        checkers[t].typed[AREA_COLUMNS[t]] = s
+    for n in notes:
+        checkers[n.table].note(AREA_COLUMNS[n.table], n.value, n.expected, n.message)
 
 
 def _client_lookup(chk: _Checker) -> pl.DataFrame:
@@ -431,7 +515,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
     notes = list(raw.notes)
 
     def check(name: str, spec: Table) -> _Checker:
-        chk = _Checker(raw.tables[name], spec)
+        chk = _Checker(raw.tables[name], spec, settings)
         chk.read_problems(raw.tables[name])
         chk.convert(settings)
         chk.unique()
@@ -449,13 +533,14 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
 
         if "clients" not in checkers:
             raise InputError("clients: the clients table was not read; nothing usable can be read")
+        _merge_area_spellings(checkers)
         lookup = _client_lookup(checkers["clients"])
         links = [pool.submit(chk.links, lookup) for chk in checkers.values() if chk.table != "clients"]
         for job in links:
             job.result()
 
     tables = {name: chk.usable() for name, chk in checkers.items()}
-    problems = _problem_frame(raw, checkers)
+    problems = problem_frame(raw, [f for c in checkers.values() for f in c.problems])
     row_counts = pl.DataFrame(
         {
             "table": list(checkers),
@@ -491,6 +576,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         interviews_dir=raw.interviews_dir,
         notes=notes,
         missing_columns={n: c.missing for n, c in checkers.items() if c.missing},
+        max_rejected_share=settings.input.max_rejected_share,
     )
     if tables["clients"].height == 0:
         clients = checkers["clients"]
@@ -511,56 +597,6 @@ def _contract_checks_on() -> bool:
     import os
 
     return os.environ.get("IPSEVAL_CONTRACT_CHECKS", "") not in ("", "0")
-
-
-def _problem_frame(raw: RawDataset, checkers: dict[str, _Checker]) -> pl.DataFrame:
-    frames = [f for c in checkers.values() for f in c.problems]
-    warnings: list[dict[str, object]] = []
-    for name, t in raw.tables.items():
-        for col in t.unused_columns:
-            warnings.append(
-                {
-                    "severity": "warning",
-                    "file": t.file,
-                    "table": name,
-                    "row": None,
-                    "column": col,
-                    "value": None,
-                    "expected": f"a column of the {name} table",
-                    "message": "column not used: not part of the data standard (map it in the settings "
-                    f"[mapping.columns.{name}] if it is one under another name)",
-                }
-            )
-    for f in raw.unused_files:
-        warnings.append(
-            {
-                "severity": "warning",
-                "file": f,
-                "table": "",
-                "row": None,
-                "column": None,
-                "value": None,
-                "expected": "a table of the standard (" + ", ".join(TABLES) + ")",
-                "message": "file not used: its name is not a table of the standard (rename it, or map "
-                "it in the settings [mapping.tables])",
-            }
-        )
-    if warnings:
-        frames.append(pl.DataFrame(warnings, schema=PROBLEM_SCHEMA))
-    if not frames:
-        return pl.DataFrame(schema=PROBLEM_SCHEMA)
-    # Within a row, problems follow the standard's column order.
-    pos = {f"{t}.{c}": i for t, spec in TABLES.items() for i, c in enumerate(spec.column_names)}
-    return (
-        pl.concat(frames, how="vertical")
-        .with_columns(
-            pl.concat_str("table", pl.lit("."), "column")
-            .replace_strict(pos, default=len(pos), return_dtype=pl.Int32)
-            .alias("_pos")
-        )
-        .sort(["file", "row", "_pos"], nulls_last=False, maintain_order=True)
-        .drop("_pos")
-    )
 
 
 def contract(table: str):  # -> pandera.polars.DataFrameSchema

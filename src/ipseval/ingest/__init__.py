@@ -16,10 +16,30 @@ import polars as pl
 if TYPE_CHECKING:
     from ipseval.settings import Settings
 
-__all__ = ["CellProblem", "InputError", "RawDataset", "RawTable", "read_source"]
+__all__ = ["EXCEL_ERRORS", "CellProblem", "InputError", "RawDataset", "RawTable", "read_source"]
 
+SAVE_AS_UTF8 = "in Excel use File › Save As › 'CSV UTF-8 (Comma delimited) (*.csv)'"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 OTHER_SPREADSHEETS = (".xls", ".xlsb", ".ods", ".numbers")
+# What Excel shows in a cell whose formula failed; saved as text in a CSV export. A cell holding one
+# is a problem, never a blank: the value it should hold is unknown, not missing.
+EXCEL_ERRORS = (
+    "#N/A",
+    "#VALUE!",
+    "#REF!",
+    "#DIV/0!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+)
 
 
 class InputError(Exception):
@@ -36,14 +56,16 @@ class InputError(Exception):
 class CellProblem:
     """A cell that could be read but not trusted (e.g. a formula with no saved result, a ragged row).
 
-    Validate turns each into an error that excludes the row.
+    Validate turns each error into a problem that excludes the row. A problem about the whole file
+    (``row`` None, e.g. the text encoding it was read in) excludes nothing.
     """
 
-    row: int
+    row: int | None
     column: str | None
     value: str | None
     expected: str
     message: str
+    severity: str = "error"
 
 
 @dataclass
@@ -60,6 +82,10 @@ class RawTable:
     frame: pl.DataFrame
     unused_columns: list[str] = field(default_factory=list)
     read_problems: list[CellProblem] = field(default_factory=list)
+    # What a look at the file's bytes ruled out, so validate can skip a check on every cell:
+    may_hold_controls: bool = True  # a control character or line break inside some cell
+    may_hold_excel_errors: bool = True  # a cell starting with "#"
+    may_hold_invisible: bool = True  # a character outside ASCII (a zero-width or no-break space)
 
 
 @dataclass
@@ -86,7 +112,12 @@ def read_source(path: str | Path, settings: Settings) -> RawDataset:
     suffix = p.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         from ipseval.ingest.excel import read_workbook
+        from ipseval.ingest.sniff import check_size, describe, read_head
 
+        check_size(p, settings.input)
+        what = describe(p, read_head(p), ".xlsx")
+        if what is not None:
+            raise InputError(f"{p.name}: this is {what}")
         return read_workbook(p, settings)
     if suffix in OTHER_SPREADSHEETS:
         raise InputError(

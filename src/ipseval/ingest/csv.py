@@ -1,9 +1,12 @@
 """Read a folder of CSV files: one ``<table>.csv`` per table of the standard.
 
-The fast path reads each file with polars as text only (no type guessing, so no row is lost).
-A file polars cannot split cleanly (ragged rows, a stray quote) is re-read with Python's csv
-module so the offending rows can be named; that path is slower but only runs on broken files.
-Cells are trimmed only in columns where a quick look at the file shows some cell could need it.
+Before parsing, a file is checked for what it really is (ingest.sniff), its text encoding
+(ingest.encoding) and its limits (ingest.scan: one streaming pass over the bytes). The fast path
+then reads it with polars as text only (no type guessing, so no row is lost). A file polars cannot
+split cleanly (ragged rows, a stray quote), or whose counts of commas show a row with too few
+cells, is re-read with Python's csv module so the offending rows can be named; that path is slower
+but only runs on broken files. Cells are trimmed only in columns where the scan shows some cell
+could need it.
 """
 
 from __future__ import annotations
@@ -14,20 +17,20 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ipseval.ingest import EXCEL_SUFFIXES, CellProblem, InputError, RawDataset, RawTable
+from ipseval.ingest import EXCEL_SUFFIXES, SAVE_AS_UTF8, CellProblem, InputError, RawDataset, RawTable
+from ipseval.ingest.encoding import NotUtf8, TextFile, as_utf8, as_windows_1252
 from ipseval.ingest.mapping import resolve_columns, resolve_table
+from ipseval.ingest.scan import ByteScan, count_below_header, lines_with_fewer_commas, scan_csv
+from ipseval.ingest.sniff import check_link, check_size, read_head, refuse_non_text
 from ipseval.schema import TABLES
 
 if TYPE_CHECKING:
     from ipseval.settings import Settings
 
-SAVE_AS_UTF8 = "in Excel use File › Save As › 'CSV UTF-8 (Comma delimited) (*.csv)'"
 _IGNORED_FILES = {"ipseval.toml", "thumbs.db", "desktop.ini"}
 _INDEX = "__ipseval_row__"
 _BATCH = 500_000
-_SCAN_CHUNK = 1 << 22  # bytes per read when looking for padding
-# Bytes other than a space that may make a cell start or end with whitespace, or be blank text "".
-_PADDING = (b"\t", b"\x0b", b"\x0c", b'"')
+_CELL_SHOWN = 200  # characters kept of a cell over the length limit (its row is rejected anyway)
 
 
 def read_folder(folder: Path, settings: Settings) -> RawDataset:
@@ -43,7 +46,10 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
             continue
         if p.is_dir():
             if name.lower() == "interviews":
+                check_link(p, folder, "folder")
                 interviews_dir = p
+            elif p.suffix.lower() == ".csv" and resolve_table(p.stem, settings) is not None:
+                raise InputError(f"{name} is a folder, not a file: put the {name} file itself in {folder}")
             else:
                 unused_files.append(name + "/")
             continue
@@ -60,6 +66,7 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
             raise InputError(
                 f"{name}: both {found[table].name} and {name} give the {table} table; keep only one"
             )
+        check_link(p, folder)
         found[table] = p
 
     for t in TABLES.values():
@@ -91,37 +98,105 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
 
 def read_csv_table(path: Path, table: str, settings: Settings) -> RawTable | None:
     """Read one CSV file as the standard table ``table``; None if the file is empty (optional table)."""
-    name = path.name
+    check_size(path, settings.input)
+    head = read_head(path)
+    refuse_non_text(path, head)
     try:
-        with path.open("rb") as f:
-            head = f.read(64)
-    except OSError as e:
-        raise InputError(f"{name}: cannot be opened ({e.strerror or e})") from None
-    if (
-        not head.removeprefix(b"\xef\xbb\xbf").strip()
-        and not path.read_bytes().removeprefix(b"\xef\xbb\xbf").strip()
-    ):
+        with as_utf8(path, head) as text:
+            return _read_text(text, path.name, table, settings)
+    except NotUtf8:
+        with as_windows_1252(path) as text:
+            return _read_text(text, path.name, table, settings)
+
+
+def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> RawTable | None:
+    """Read UTF-8 text (the file or a converted copy of it) named ``name`` as the table ``table``."""
+    path = text.path
+    head = read_head(path, 64)
+    if not head.removeprefix(b"\xef\xbb\xbf").strip() and not _has_text(path):
         if TABLES[table].required:
             raise InputError(f"{name}: the file is empty (a header row is needed at least)")
         return None
-    if head.startswith(b"PK\x03\x04"):
-        raise InputError(
-            f"{name}: this is an Excel workbook renamed to .csv; {SAVE_AS_UTF8}, or give ipseval the workbook"
-        )
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{name}: the file is saved as UTF-16 ('Unicode Text'), not UTF-8; {SAVE_AS_UTF8}")
-
-    header = _read_header(path)
+    limits = settings.input
+    scan = scan_csv(path, name, limits.max_line_kb, limits.max_cell_chars)
+    header = _read_header(path, name)
     if not any(h.strip() for h in header):
         raise InputError(f"{name}: the first row is blank; the first row must hold the column names")
-    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
-        sep = "semicolons" if ";" in header[0] else "tabs"
-        raise InputError(f"{name}: the columns are separated by {sep}, not commas; {SAVE_AS_UTF8}")
+    for mark, sep in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars (|)")):
+        if len(header) == 1 and mark in header[0]:
+            raise InputError(f"{name}: the columns are separated by {sep}, not commas; {SAVE_AS_UTF8}")
 
     match = resolve_columns(table, header, settings, name, lambda i: f"header cell {i + 1} is blank")
     positional = [f"_c{i}" for i in range(len(header))]
-    problems: list[CellProblem] = []
-    trim = positional
+    df, problems, flags = _rows(path, name, header, scan)
+    if flags["line_breaks"] or scan.cell_limit_reached:
+        df, long_cells = _long_cells(df, positional, match.standard, header, limits.max_cell_chars)
+        problems += long_cells
+    if text.note is not None:
+        problems.insert(0, text.note)
+
+    unused = [label for _, label in sorted(match.unused.items())]
+    for i in match.blank:
+        n = df.height - df[positional[i]].null_count()
+        if n:
+            unused.append(f"(column {i + 1}: blank header, {n} value{'s' if n != 1 else ''})")
+    order = {c: k for k, c in enumerate(TABLES[table].column_names)}
+    cols = sorted(match.standard.items(), key=lambda kv: order[kv[1]])
+    frame = df.select(*[pl.col(positional[i]).alias(std) for i, std in cols], "_row")
+    return RawTable(
+        name=table,
+        file=name,
+        frame=frame,
+        unused_columns=unused,
+        read_problems=problems,
+        may_hold_controls=flags["controls"] or scan.stray_cr or flags["line_breaks"],
+        may_hold_excel_errors=scan.hashes or not flags["fast"],
+        may_hold_invisible=not scan.ascii,
+    )
+
+
+def _rows(
+    path: Path, name: str, header: list[str], scan: ByteScan
+) -> tuple[pl.DataFrame, list[CellProblem], dict[str, bool]]:
+    """The rows with some content, the problems with their shape, and what the parse showed: whether
+    the fast reader read them, and whether a cell may hold a line break or a control character."""
+    positional = [f"_c{i}" for i in range(len(header))]
+    df, problems, fast = _parse(path, name, header, scan)
+    filled = pl.any_horizontal(pl.col(c).is_not_null() for c in positional)
+    last_blank = filled & pl.col(positional[-1]).is_null()
+    rows, last_blank = df.select(filled.sum().alias("rows"), last_blank.sum().alias("last")).row(0)
+    if fast and _rows_may_be_short(path, df, positional, scan, rows, last_blank):
+        if scan.quotes:  # a quoted comma or line break: only a real CSV parser can tell the cells
+            df, problems = _read_careful(path, name, header)
+            rows = df.select(filled.sum()).item()
+        else:
+            problems = _short_rows(path, df, header)
+    flags = {
+        "fast": fast,
+        "line_breaks": not fast or scan.line_breaks_in_cells(path, df.height),
+        "controls": scan.controls(path, df.height) > 0,
+    }
+    if rows != df.height:  # fully blank rows are dropped; the others keep the user's row numbers
+        named = [p.row for p in problems if p.row is not None]  # a row with a problem is kept to count it
+        df = df.filter(filled | pl.col("_row").is_in(named) if named else filled)
+    return df, problems, flags
+
+
+def _has_text(path: Path) -> bool:
+    with path.open("rb") as f:
+        f.read(3)
+        while block := f.read(1 << 20):
+            if block.strip():
+                return True
+    return False
+
+
+def _parse(
+    path: Path, name: str, header: list[str], scan: ByteScan
+) -> tuple[pl.DataFrame, list[CellProblem], bool]:
+    """The rows (trimmed where needed, blank cells null, "_row" numbered) and whether the fast
+    reader could read them; a file it cannot split is read row by row, naming each ragged row."""
+    positional = [f"_c{i}" for i in range(len(header))]
     try:
         # The row number comes from the parser itself: added afterwards, its chunks would not line
         # up with the string columns and polars would copy every string to realign them.
@@ -137,28 +212,73 @@ def read_csv_table(path: Path, table: str, settings: Settings) -> RawTable | Non
         if df.width - 1 != len(header):  # header parsed differently: let the careful reader decide
             raise pl.exceptions.ComputeError("header width differs")
         df = df.rename(dict(zip(df.columns[1:], positional, strict=True)))
-        trim = _columns_to_trim(path, df, positional)
+        return _clean(df, _columns_to_trim(scan, df, positional)), [], True
     except pl.exceptions.PolarsError as e:
         if "utf-8" in str(e).lower() or "utf8" in str(e).lower():
-            raise _encoding_error(path) from None
-        df, problems = _read_slow(path, len(header))
-        df = df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int64).alias(_INDEX))
+            raise NotUtf8 from None
+        df, problems = _read_careful(path, name, header)
+        return df, problems, False
     except OSError as e:
         raise InputError(f"{name}: cannot be read ({e.strerror or e})") from None
 
-    df = _clean(df, trim)
-    if positional and df.select(pl.all_horizontal(pl.col(c).is_null() for c in positional).any()).item():
-        df = df.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in positional))
 
-    unused = [label for _, label in sorted(match.unused.items())]
-    for i in match.blank:
-        n = df.height - df[positional[i]].null_count()
-        if n:
-            unused.append(f"(column {i + 1}: blank header, {n} value{'s' if n != 1 else ''})")
-    order = {c: k for k, c in enumerate(TABLES[table].column_names)}
-    cols = sorted(match.standard.items(), key=lambda kv: order[kv[1]])
-    frame = df.select(*[pl.col(positional[i]).alias(std) for i, std in cols], "_row")
-    return RawTable(name=table, file=name, frame=frame, unused_columns=unused, read_problems=problems)
+def _rows_may_be_short(
+    path: Path, df: pl.DataFrame, positional: list[str], scan: ByteScan, rows: int, last_blank: int
+) -> bool:
+    """Whether one of the ``rows`` rows with some content may have fewer cells than the header (polars
+    fills the missing cells with blanks without a word). Such a row has its last cell blank, and
+    when no row is blank the file then has fewer separating commas than full rows need: commas are
+    counted in the bytes, less those inside quoted values (counted from the values themselves)."""
+    if len(positional) < 2 or last_blank == 0:
+        return False
+    if rows != df.height:  # blank rows hold an unknown number of commas
+        return True
+    inside = 0
+    if scan.quotes:
+        inside = df.select(pl.sum_horizontal(pl.col(positional).str.count_matches(",", literal=True).sum()))
+        inside = int(inside.item())
+    return count_below_header(path, ord(",")) - inside != (len(positional) - 1) * rows
+
+
+def _short_rows(path: Path, df: pl.DataFrame, header: list[str]) -> list[CellProblem]:
+    """The rows of a file without quotes that have fewer cells than the header, found from the
+    bytes (one line is one row), each judged as the careful reader judges it."""
+    short = dict(lines_with_fewer_commas(path, len(header) - 1))
+    problems = []
+    for values in df.filter(pl.col("_row").is_in(list(short))).iter_rows(named=True):
+        row = values.pop("_row")
+        cells = [v or "" for v in list(values.values())[: short[row]]]
+        problem = _ragged(row, cells, header)
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+def _long_cells(
+    df: pl.DataFrame, positional: list[str], standard: dict[int, str], header: list[str], limit: int
+) -> tuple[pl.DataFrame, list[CellProblem]]:
+    """Cells longer than ``[input] max_cell_chars``: each a problem that rejects its row (a warning
+    only in a column the standard does not use), the cell cut short so no later check works
+    through megabytes of it."""
+    problems: list[CellProblem] = []
+    for i, c in enumerate(positional):
+        if (df[c].str.len_bytes().max() or 0) <= limit:  # no more characters than bytes
+            continue
+        too_long = pl.col(c).str.len_chars() > limit
+        for row, value in df.filter(too_long).select("_row", c).iter_rows():
+            problems.append(
+                CellProblem(
+                    row=row,
+                    column=standard.get(i) or header[i].strip() or f"column {i + 1}",
+                    value=value[:_CELL_SHOWN],
+                    expected=f"at most {limit:,} characters (input.max_cell_chars)",
+                    message=f"this cell holds {len(value):,} characters, over the limit of {limit:,}: "
+                    "a quote opened and never closed can swallow many lines into one cell",
+                    severity="error" if i in standard else "warning",
+                )
+            )
+        df = df.with_columns(pl.when(too_long).then(pl.col(c).str.slice(0, _CELL_SHOWN)).otherwise(pl.col(c)))
+    return df, problems
 
 
 def _clean(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -175,7 +295,7 @@ def _clean(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     )
 
 
-def _columns_to_trim(path: Path, df: pl.DataFrame, columns: list[str]) -> list[str]:
+def _columns_to_trim(scan: ByteScan, df: pl.DataFrame, columns: list[str]) -> list[str]:
     """The columns that may hold a cell starting or ending with whitespace, or blank text.
 
     Trimming every cell of a big table costs ten times more than looking at the file's bytes.
@@ -184,48 +304,36 @@ def _columns_to_trim(path: Path, df: pl.DataFrame, columns: list[str]) -> list[s
     break, and polars reads its empty cells as null. Then only spaces can pad a cell, and only
     the columns with a value starting or ending with one need trimming.
     """
-    spaces = False
-    with path.open("rb") as f:
-        f.readline()  # the header row (and any byte-order mark) is read separately
-        while chunk := f.read(_SCAN_CHUNK):
-            if not chunk.isascii() or any(b in chunk for b in _PADDING):
-                return columns
-            if b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n"):
-                return columns  # also when a chunk happens to end between \r and \n: trimming is safe
-            spaces = spaces or b" " in chunk
-    if not spaces or not columns:
+    if not scan.ascii or scan.padding or scan.stray_cr:
+        return columns
+    if not scan.spaces or not columns:
         return []
     padded = df.select((pl.col(c).str.starts_with(" ") | pl.col(c).str.ends_with(" ")).any() for c in columns)
     return [c for c, yes in zip(columns, padded.row(0), strict=True) if yes]
 
 
-def _read_header(path: Path) -> list[str]:
+def _read_header(path: Path, name: str) -> list[str]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
             return next(csv.reader(f), [])
     except UnicodeDecodeError:
-        raise _encoding_error(path) from None
+        raise NotUtf8 from None
     except csv.Error as e:
-        raise InputError(f"{path.name}: the header row cannot be read as CSV ({e})") from None
+        raise InputError(f"{name}: the header row cannot be read as CSV ({e})") from None
 
 
-def _encoding_error(path: Path) -> InputError:
-    data = path.read_bytes()
-    where = ""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        where = f" (first bad byte 0x{data[e.start]:02X} on line {line})"
-    return InputError(f"{path.name}: is not UTF-8 text{where}; {SAVE_AS_UTF8}")
+def _read_careful(path: Path, name: str, header: list[str]) -> tuple[pl.DataFrame, list[CellProblem]]:
+    """Row-by-row reading that names ragged rows; used only when the fast reader fails or a row
+    may be short. Rows are numbered and cleaned as the fast path does."""
+    df, problems = _read_slow(path, name, header)
+    df = df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int64).alias(_INDEX))
+    return _clean(df, [f"_c{i}" for i in range(len(header))]), problems
 
 
-def _read_slow(path: Path, width: int) -> tuple[pl.DataFrame, list[CellProblem]]:
-    """Row-by-row reading that names ragged rows; used only when the fast reader fails.
-
-    Rows are moved into polars every ``_BATCH`` rows so a big broken file does not hold
-    millions of Python strings at once.
-    """
+def _read_slow(path: Path, name: str, header: list[str]) -> tuple[pl.DataFrame, list[CellProblem]]:
+    """Rows are moved into polars every ``_BATCH`` rows so a big broken file does not hold
+    millions of Python strings at once."""
+    width = len(header)
     schema = {f"_c{i}": pl.Utf8 for i in range(width)}
     columns: list[list[str | None]] = [[] for _ in range(width)]
     batches: list[pl.DataFrame] = []
@@ -238,18 +346,10 @@ def _read_slow(path: Path, width: int) -> tuple[pl.DataFrame, list[CellProblem]]
             start_line = reader.line_num + 1
             for values in reader:
                 row += 1
-                if len(values) > width and any(v.strip() for v in values[width:]):
-                    extra = len(values) - width
-                    problems.append(
-                        CellProblem(
-                            row=row,
-                            column=None,
-                            value=",".join(values[width:])[:80],
-                            expected=f"{width} cells, as in the header row",
-                            message=f"this row has {len(values)} cells but the header has {width} "
-                            f"({extra} extra): a comma inside a value needs the whole value in double quotes",
-                        )
-                    )
+                if len(values) != width:
+                    ragged = _ragged(row, values, header)
+                    if ragged is not None:
+                        problems.append(ragged)
                 for i in range(width):
                     columns[i].append(values[i] if i < len(values) else None)
                 start_line = reader.line_num + 1
@@ -257,16 +357,57 @@ def _read_slow(path: Path, width: int) -> tuple[pl.DataFrame, list[CellProblem]]
                     batches.append(pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema))
                     columns = [[] for _ in range(width)]
         except UnicodeDecodeError:
-            raise _encoding_error(path) from None
+            raise NotUtf8 from None
         except csv.Error as e:
-            what = str(e)
-            if "unexpected end of data" in what:
-                raise InputError(
-                    f"{path.name}: a double quote opened on line {start_line} (row {row + 1}) is never closed"
-                ) from None
-            raise InputError(
-                f"{path.name}: line {reader.line_num} (row {row + 1}) cannot be read as CSV ({what}); "
-                "a value containing quotes must be wrapped in double quotes with each inner quote doubled"
-            ) from None
+            raise _csv_error(name, str(e), start_line, reader.line_num, row) from None
     batches.append(pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema))
     return pl.concat(batches, rechunk=True), problems
+
+
+def _ragged(row: int, values: list[str], header: list[str]) -> CellProblem | None:
+    """A row with more or fewer cells than the header, unless the difference is only blank cells
+    (a trailing comma) or cells under blank headers, or the whole row is blank."""
+    width = len(header)
+    if not any(v.strip() for v in values):
+        return None
+    if len(values) > width:
+        if not any(v.strip() for v in values[width:]):
+            return None
+        extra = len(values) - width
+        return CellProblem(
+            row=row,
+            column=None,
+            value=",".join(values[width:])[:80],
+            expected=f"{width} cells, as in the header row",
+            message=f"this row has {len(values)} cells but the header has {width} ({extra} extra): a comma "
+            "inside a value needs the whole value in double quotes",
+        )
+    missing = [h.strip() for h in header[len(values) :]]
+    if not any(missing):
+        return None
+    first = next(h for h in missing if h)
+    return CellProblem(
+        row=row,
+        column=first,
+        value=",".join(values)[:80],
+        expected=f"{width} cells, as in the header row",
+        message=f"this row has {len(values)} cells but the header has {width} ({len(missing)} missing, "
+        f"from '{first}' on): a line break inside a value needs the whole value in double quotes, or "
+        "the row was cut short",
+    )
+
+
+def _csv_error(name: str, what: str, start_line: int, line: int, row: int) -> InputError:
+    if "unexpected end of data" in what:
+        return InputError(
+            f"{name}: a double quote opened on line {start_line} (row {row + 1}) is never closed"
+        )
+    if "field larger than field limit" in what:
+        return InputError(
+            f"{name}: line {line:,} (row {row + 1}) holds a cell longer than {csv.field_size_limit():,} "
+            f"characters: a double quote opened on line {start_line:,} is probably never closed"
+        )
+    return InputError(
+        f"{name}: line {line} (row {row + 1}) cannot be read as CSV ({what}); "
+        "a value containing quotes must be wrapped in double quotes with each inner quote doubled"
+    )

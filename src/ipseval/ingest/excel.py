@@ -20,9 +20,9 @@ import openpyxl
 import polars as pl
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
-from openpyxl.utils.datetime import from_excel, to_excel
+from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel, to_excel
 
-from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable
+from ipseval.ingest import EXCEL_ERRORS, CellProblem, InputError, RawDataset, RawTable
 from ipseval.ingest.mapping import resolve_columns, resolve_table, table_key
 from ipseval.schema import TABLES
 
@@ -31,9 +31,12 @@ if TYPE_CHECKING:
 
 SEP = " › "
 _IGNORED_SHEETS = {"readme", "notes", "lists"}
-# Formula errors that make a cell unusable (#N/A, "not available", is read as blank by validate).
-_EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
 _MAX_SERIAL = 2958465  # 9999-12-31
+# Excel's 1900 date system counts 1900 as a leap year: serial 60 is 29/02/1900, a day that never
+# was, and openpyxl reads it (and a date cell holding it) as 28/02/1900 like serial 59.
+_LEAP_BUG_SERIAL = 60
+_LEAP_BUG_READ_AS = datetime(1900, 2, 28)
+_CELL_SHOWN = 200
 _HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
@@ -159,6 +162,7 @@ def _read_sheet(
     columns: list[list[str | None]] = [[] for _ in range(last_col)]
     row_numbers: list[int] = []
     problems: list[CellProblem] = []
+    leap_suspects: dict[tuple[int, int], str] = {}
     for r, cells in enumerate(rows[1:], start=2):
         values: list[str | None] = []
         row_problems: list[CellProblem] = []
@@ -184,25 +188,23 @@ def _read_sheet(
                         )
                 continue
             any_value = True
-            if isinstance(v, str) and v.strip() in _EXCEL_ERRORS and std is not None:
-                row_problems.append(
-                    CellProblem(
-                        row=r,
-                        column=std,
-                        value=v.strip(),
-                        expected="a value, not an Excel error",
-                        message=f"cell {get_column_letter(i + 1)}{r} holds the Excel error {v.strip()}",
-                    )
-                )
-                values.append(None)
-                continue
-            values.append(_cell_text(v, types.get(i), epoch))
+            text, problem = _cell(v, r, i, std, types.get(i), epoch, settings.input.max_cell_chars)
+            if problem is not None:
+                row_problems.append(problem)
+            if v == _LEAP_BUG_READ_AS and std is not None and epoch == WINDOWS_EPOCH:
+                leap_suspects[(r, i + 1)] = std
+            values.append(text)
         if not any_value:
             continue
         row_numbers.append(r)
         problems.extend(row_problems)
         for i, v in enumerate(values):
             columns[i].append(v)
+
+    if leap_suspects:
+        problems += _leap_day_cells(archive, getattr(ws, "_worksheet_path", None), leap_suspects)
+    if ws.sheet_state != "visible":
+        problems.insert(0, _hidden_sheet(ws.title))
 
     schema = {f"_c{i}": pl.Utf8 for i in range(last_col)}
     df = pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema)
@@ -228,6 +230,99 @@ def _read_sheet(
     cols = sorted(match.standard.items(), key=lambda kv: order[kv[1]])
     frame = df.select(*[pl.col(f"_c{i}").alias(std) for i, std in cols], "_row")
     return RawTable(name=table, file=label, frame=frame, unused_columns=unused, read_problems=problems)
+
+
+def _cell(
+    v: object, r: int, i: int, std: str | None, col_type: str | None, epoch: datetime, limit: int
+) -> tuple[str | None, CellProblem | None]:
+    """A filled cell as text, and the problem with it if it cannot be trusted (only cells of the
+    standard's columns are judged; other columns are not read). Called for every cell, so the
+    common case returns after a few cheap tests."""
+    if std is not None:
+        if isinstance(v, str):
+            if v.lstrip().startswith("#") and v.strip().upper() in EXCEL_ERRORS:
+                return None, _excel_error(r, std, _ref(r, i), v.strip())
+            if len(v) > limit:
+                return v[:_CELL_SHOWN], _too_long(r, std, _ref(r, i), v, limit)
+        elif col_type == "date" and epoch == WINDOWS_EPOCH and _is_serial(v, _LEAP_BUG_SERIAL):
+            return None, _leap_day(r, std, _ref(r, i), v)
+    return _cell_text(v, col_type, epoch), None
+
+
+def _is_serial(v: object, serial: int) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and serial <= v < serial + 1
+
+
+def _ref(r: int, i: int) -> str:
+    return f"{get_column_letter(i + 1)}{r}"
+
+
+def _excel_error(r: int, std: str, ref: str, error: str) -> CellProblem:
+    return CellProblem(
+        row=r,
+        column=std,
+        value=error,
+        expected="a value, not an Excel error",
+        message=f"cell {ref} holds the Excel error {error}: the formula behind it failed, so its value is "
+        "unknown",
+    )
+
+
+def _too_long(r: int, std: str, ref: str, v: str, limit: int) -> CellProblem:
+    return CellProblem(
+        row=r,
+        column=std,
+        value=v[:_CELL_SHOWN],
+        expected=f"at most {limit:,} characters (input.max_cell_chars)",
+        message=f"cell {ref} holds {len(v):,} characters, over the limit of {limit:,}",
+    )
+
+
+def _leap_day(r: int, std: str, ref: str, serial: object) -> CellProblem:
+    return CellProblem(
+        row=r,
+        column=std,
+        value=_number_text(serial) if isinstance(serial, int | float) else str(serial),
+        expected="a date that exists",
+        message=f"cell {ref} holds Excel's date number 60, which Excel shows as 29/02/1900: a day that never "
+        "was (Excel counts 1900 as a leap year); type the real date",
+    )
+
+
+def _leap_day_cells(
+    archive: zipfile.ZipFile, member: str | None, suspects: dict[tuple[int, int], str]
+) -> list[CellProblem]:
+    """Date cells read as 28/02/1900 that hold serial 60 (29/02/1900) in the sheet's XML: openpyxl
+    reads 59 and 60 alike, so the stored number is looked up (rare, so the XML is parsed only then)."""
+    if not member:
+        return []
+    out: list[CellProblem] = []
+    for _, el in ElementTree.iterparse(io.BytesIO(archive.read(member.lstrip("/")))):
+        if el.tag.rsplit("}", 1)[-1] != "c":
+            continue
+        ref = el.get("r")
+        where = coordinate_to_tuple(ref) if ref else None
+        if where in suspects:
+            v = next((c.text for c in el if c.tag.rsplit("}", 1)[-1] == "v"), None)
+            try:
+                if v is not None and int(float(v)) == _LEAP_BUG_SERIAL:
+                    out.append(_leap_day(where[0], suspects[where], ref, _LEAP_BUG_SERIAL))
+            except ValueError:
+                pass
+        el.clear()
+    return out
+
+
+def _hidden_sheet(title: str) -> CellProblem:
+    return CellProblem(
+        row=None,
+        column=None,
+        value=title,
+        expected="a visible sheet",
+        message=f"the sheet '{title}' is hidden in the workbook: it was read all the same; unhide it in "
+        "Excel to see what it holds",
+        severity="warning",
+    )
 
 
 def _blank(v: object) -> bool:

@@ -1,7 +1,7 @@
 """Match local file, sheet, column and code names to the data standard (settings ``[mapping]``).
 
 Names are compared case-insensitively with surrounding spaces ignored; inside a name, runs of
-spaces and hyphens count as one underscore ("Client ID" = client_id). Table names (files and
+spaces, hyphens and underscores count as one underscore ("Client ID" = client_id). Table names (files and
 sheets) also ignore underscores and spaces altogether ("Employer Contacts" = employer_contacts).
 """
 
@@ -18,13 +18,17 @@ from ipseval.schema import TABLES
 if TYPE_CHECKING:
     from ipseval.settings import Settings
 
-_SEP = re.compile(r"[\s\-]+")
+_SEP = re.compile(r"[\s\-_]+")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# A header cell that looks like a value (a date, a number): the first row holds data, not names.
+_LOOKS_LIKE_DATA = re.compile(r"^[\d\s.,/:\-]+$")
 _TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
 def norm_name(name: object) -> str:
-    """Canonical column or code name: lower case, trimmed, inner spaces/hyphens as '_'."""
-    return _SEP.sub("_", str(name).strip().lower())
+    """Canonical column or code name: lower case, trimmed, inner runs of spaces/hyphens/underscores as
+    '_', characters that take no space on screen (a stray byte-order mark, zero-width spaces) removed."""
+    return _SEP.sub("_", _INVISIBLE.sub("", str(name)).strip().lower())
 
 
 def table_key(name: str) -> str:
@@ -45,6 +49,7 @@ def check_mapping(settings: Settings) -> None:
                 f"settings [mapping.tables] '{local}' = '{target}': '{target}' is not a table of the "
                 f"standard ({', '.join(TABLES)})"
             )
+    _check_code_collisions(settings)
     for section, by_table in (("columns", m.columns), ("codes", m.codes)):
         for table, cols in by_table.items():
             if table not in TABLES:
@@ -61,6 +66,22 @@ def check_mapping(settings: Settings) -> None:
                     raise InputError(
                         f"settings [mapping.{section}.{table}]: '{target}' is not a column of {table} "
                         f"({', '.join(names)})"
+                    )
+
+
+def _check_code_collisions(settings: Settings) -> None:
+    """Codes are matched ignoring case and spaces, so two local codes that differ only that way are
+    one code: mapping them to different standard codes would silently apply only one (InputError)."""
+    for table, by_column in settings.mapping.codes.items():
+        for column, codes in by_column.items():
+            seen: dict[str, tuple[str, str]] = {}
+            for local, target in codes.items():
+                first = seen.setdefault(norm_name(local), (local, target))
+                if norm_name(first[1]) != norm_name(target):
+                    raise InputError(
+                        f"settings mapping.codes.{table}.{column}: '{first[0]}' and '{local}' are the same "
+                        f"code once case and spaces are ignored, but are mapped to '{first[1]}' and "
+                        f"'{target}'; keep one of them"
                     )
 
 
@@ -132,6 +153,12 @@ def resolve_columns(
         else:
             what = "required columns " + ", ".join(f"'{c}'" for c in missing) + " are missing"
         blank_hint = f"; {blank_label(blank[0])}" if blank else ""
+        if not seen and any(
+            _LOOKS_LIKE_DATA.match(str(h).strip()) for h in header if h is not None and str(h).strip()
+        ):
+            blank_hint += "; the first row looks like data: the column names must be in the first row"
+        elif not seen and len(unused) == 1 and len(header) > 1 and len(blank) == len(header) - 1:
+            blank_hint += "; the first row looks like a title: the column names must be in the first row"
         raise InputError(
             f"{file}: {what} (found: {found}){blank_hint}. Rename the column, or map your own "
             f"name to it in the settings [mapping.columns.{table}]"
