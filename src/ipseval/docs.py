@@ -115,7 +115,17 @@ def _settings_section(model: type[BaseModel], prefix: str, out: list[str]) -> No
 
 
 def settings_md() -> str:
-    from .settings import Dashboard, Definitions, Disclosure, Impact, Mapping, Qualitative, Report, Wellbeing
+    from .settings import (
+        Dashboard,
+        Definitions,
+        Disclosure,
+        Impact,
+        Input,
+        Mapping,
+        Qualitative,
+        Report,
+        Wellbeing,
+    )
 
     out = [
         "# Settings reference",
@@ -136,6 +146,7 @@ def settings_md() -> str:
         ("qualitative", Qualitative),
         ("disclosure", Disclosure),
         ("mapping", Mapping),
+        ("input", Input),
         ("report", Report),
         ("dashboard", Dashboard),
     ):

@@ -19,7 +19,7 @@ from .results import ProtectedTable, ResultTable
 from .schema import STANDARD_VERSION
 from .settings import Disclosure, Settings
 from .store import Store, StoreError
-from .validate import CASCADE_EXPECTED, PROBLEM_SCHEMA, ROW_COUNT_SCHEMA
+from .validate import PROBLEM_SCHEMA, ROW_COUNT_SCHEMA
 
 
 @dataclass
@@ -41,6 +41,8 @@ class EvaluationMeta:
     scope: str = ""
     # optional columns ("table.column") the data set does not record: their figures are not reported
     unrecorded: list[str] = field(default_factory=list)
+    # sentences for the report's first screen: tables of which too many rows were rejected
+    alerts: list[str] = field(default_factory=list)
 
     @property
     def coverage(self) -> str:
@@ -62,6 +64,7 @@ class EvaluationMeta:
             "problems": self.problems,
             "scope": self.scope,
             "unrecorded": self.unrecorded,
+            "alerts": self.alerts,
         }
 
 
@@ -151,18 +154,12 @@ Step = Callable[[str], None]
 
 
 def problem_counts(problems: pl.DataFrame) -> dict[str, int]:
-    """Errors and warnings found; of the errors, how many only follow from a rejected client row."""
-    if not problems.height or "severity" not in problems.columns:
-        return {"error": 0, "warning": 0, "excluded_with_client": 0}
-    errors = problems.filter(pl.col("severity") == "error")
-    cascade = (
-        errors.filter(pl.col("expected") == CASCADE_EXPECTED).height if "expected" in errors.columns else 0
-    )
-    return {
-        "error": errors.height,
-        "warning": problems.height - errors.height,
-        "excluded_with_client": cascade,
-    }
+    """Errors and warnings found; of the errors, how many only follow from a rejected client row
+    (the counts validate and evaluate print, see :func:`ipseval.validate.count_problems`)."""
+    from .validate_summary import count_problems
+
+    c = count_problems(problems)
+    return {"error": c.errors, "warning": c.warnings, "excluded_with_client": c.cascaded}
 
 
 def compute(
@@ -188,6 +185,7 @@ def compute(
     propagate (--debug) instead of recording it as failed. ``only``: run just these analyses.
     """
     from .analyses import Context, run_all, status_table, tables_of
+    from .validate_summary import rejected_alerts
 
     settings = settings_for_store(store, settings)
     step = step or (lambda *_args: None)
@@ -218,6 +216,7 @@ def compute(
         problems=problem_counts(problems),
         scope=scope,
         unrecorded=sorted(store.unrecorded),
+        alerts=rejected_alerts(problems, row_counts, settings.input.max_rejected_share),
     )
     failed = [(o.analysis.title, f"{type(o.error).__name__}: {o.error}") for o in outcomes if o.error]
     return Evaluation(meta=meta, tables=tables, failed=failed, raise_errors=raise_errors)

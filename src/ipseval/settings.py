@@ -448,7 +448,15 @@ def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = [
         ("service_name", s.service_name, Settings.model_fields["service_name"].description or "")
     ]
-    for section_name in ("definitions", "impact", "wellbeing", "qualitative", "disclosure", "report"):
+    for section_name in (
+        "definitions",
+        "input",
+        "impact",
+        "wellbeing",
+        "qualitative",
+        "disclosure",
+        "report",
+    ):
         section = getattr(s, section_name)
         for name, field in type(section).model_fields.items():
             value = getattr(section, name)

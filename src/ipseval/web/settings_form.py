@@ -26,6 +26,7 @@ from ..settings import Settings
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("", "Service"),
     ("definitions", "Definitions"),
+    ("input", "Reading exports"),
     ("disclosure", "Disclosure control"),
     ("impact", "Impact models"),
     ("wellbeing", "Wellbeing"),
