@@ -60,7 +60,8 @@ def test_an_evaluation_refuses_definitions_other_than_the_stores(demo_store_and_
 def _facts(**kw) -> Facts:
     base = dict(
         tables=frozenset({"clients", "jobs"}), clients=50, denominator=30, job_entries=6, areas=3,
-        known={"areas.integration_strength": 0, "clients.sex": 50}, impact=True, interviews=False,
+        known={"areas.integration_strength": 0, "clients.sex": 50, "clients.engagement_date": 40},
+        impact=True, interviews=False,
     )  # fmt: skip
     return Facts(**(base | kw))
 

@@ -182,7 +182,7 @@ def demo(
             directory, n_clients=clients, seed=seed, clean=clean, comparison=comparison, **kwargs
         )
         plan.finish("demo data written")
-    console.print(f"Demo data written to [bold]{directory}[/] (seed {seed}):")
+    console.print(f"Demo data written to [bold]{escape(str(directory))}[/] (seed {seed}):")
     for name, n in rows.items():
         console.print(f"  {name:<20} {n:>12,} rows")
     if not clean:
@@ -237,7 +237,7 @@ def validate(
         if ds.problems.height > limit:
             console.print(f"... and {ds.problems.height - limit:,} more (see problems.csv).")
     if out is not None:
-        console.print(f"Problem report: {written[0]} and {written[1]}")
+        console.print(f"Problem report: {escape(str(written[0]))} and {escape(str(written[1]))}")
     print_problem_summary(console, ds)
     raise typer.Exit(ds.exit_code)
 
@@ -304,14 +304,14 @@ def _report_run(run, out: Path) -> None:
     """What evaluate says when done: the problems, alerts, failures, and where everything is."""
     print_problem_summary(console, run.validated)
     if run.validated.problems.height:
-        console.print(f"Problem report: {run.outputs['problems.html']}")
+        console.print(f"Problem report: {escape(str(run.outputs['problems.html']))}")
     if run.published.disclosure.get("warning"):
         console.print(f"[bold red]{run.published.disclosure['warning']}[/]")
     print_failed(console, run.failed)
-    console.print(f"Report: [bold]{run.outputs['report.html']}[/]")
+    console.print(f"Report: [bold]{escape(str(run.outputs['report.html']))}[/]")
     if "report.pdf" in run.outputs:
-        console.print(f"PDF: {run.outputs['report.pdf']}")
-    console.print(f"Results: {run.outputs['results.json']} and {out / 'tables'}/")
+        console.print(f"PDF: {escape(str(run.outputs['report.pdf']))}")
+    console.print(f"Results: {escape(str(run.outputs['results.json']))} and {escape(str(out / 'tables'))}/")
 
 
 @app.command()
@@ -327,7 +327,7 @@ def template(
         raise Fatal(f"{path}: the template is an Excel workbook; give a name ending in .xlsx")
     with atomic_path(path) as tmp:
         write_template(tmp)
-    console.print(f"Blank workbook written to [bold]{path}[/]")
+    console.print(f"Blank workbook written to [bold]{escape(str(path))}[/]")
 
 
 @app.command()
@@ -423,7 +423,7 @@ def fidelity_form(
         raise Fatal(f"{path} exists: choose another name, or add --force to replace it")
     with atomic_path(path) as tmp:  # written under a temporary name, then renamed into place
         write_fidelity_form(tmp, team=team, review_date=when, overwrite=True)
-    console.print(f"Fidelity review form written to [bold]{path}[/]")
+    console.print(f"Fidelity review form written to [bold]{escape(str(path))}[/]")
 
 
 def _read_flat(path: Path):
@@ -480,9 +480,9 @@ def _show_impact(result, key: str, title: str, policy_name: str | None, as_json:
         t.add_row(*[_cell(r[c]) for c in shown])
     console.print(t)
     for k, v in result.card.items():
-        console.print(f"  {k}: {v}")
+        console.print(f"  {escape(str(k))}: {escape(str(v))}")
     for note in result.notes:
-        console.print(f"  [dim]{note}[/]")
+        console.print(f"  [dim]{escape(str(note))}[/]")
 
 
 def _cell(v) -> str:

@@ -95,7 +95,8 @@ def problems_table(problems, limit: int = 200) -> Table:
         t.add_column(col, overflow="fold")
     for r in problems.head(limit).iter_rows(named=True):
         style = "red" if r["severity"] == "error" else "yellow"
-        t.add_row(*["" if r[c] is None else str(r[c]) for c in columns], style=style)
+        # Text, not str: a message may hold "[mapping.columns.clients]", which rich would take as markup
+        t.add_row(*[Text("" if r[c] is None else str(r[c])) for c in columns], style=style)
     if cascade.height:
         per_file = cascade.group_by("file", maintain_order=True).agg(pl.len().alias("n"))
         for r in per_file.iter_rows(named=True):
@@ -119,7 +120,11 @@ def row_counts_table(row_counts) -> Table:
         t.add_column(col, justify="right" if col.startswith("rows") else "left")
     for r in row_counts.iter_rows(named=True):
         t.add_row(
-            r["table"], r["file"], f"{r['rows_read']:,}", f"{r['rows_used']:,}", f"{r['rows_rejected']:,}"
+            Text(r["table"]),
+            Text(r["file"]),
+            f"{r['rows_read']:,}",
+            f"{r['rows_used']:,}",
+            f"{r['rows_rejected']:,}",
         )
     return t
 
