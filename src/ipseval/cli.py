@@ -455,11 +455,10 @@ def _show_impact(result, key: str, title: str, policy_name: str | None, as_json:
     """Print an impact result after disclosure control, as a table or as JSON."""
     import json as _json
 
-    from .disclosure import describe_policy, protect
+    from .disclosure import describe_policy, policy_for, protect
     from .impact.tables import result_table
-    from .settings import Disclosure
 
-    policy = Disclosure(policy=policy_name or "ndtms")
+    policy = policy_for(None, "command", policy_name)
     protected = protect(result_table(result, key, title), policy)
     rows = protected.rows("*")
     if as_json:

@@ -19,9 +19,10 @@ from typing import Any
 from markupsafe import Markup
 
 from .. import subset as flt
+from ..disclosure import policy_for
 from ..evaluation import Evaluation, PublishedEvaluation
 from ..results import ProtectedTable
-from ..settings import Disclosure, Settings
+from ..settings import Settings
 from ..store import Store
 from .worker import Worker
 from .workspace import DataVersion, Workspace
@@ -61,12 +62,8 @@ class View:
             with self._publishing:  # readers arriving together: protected once, not once each
                 found = self._published.get(internal)
                 if found is None:
-                    if internal:
-                        policy = Disclosure(policy="none")
-                    else:
-                        policy = self.evaluation.meta.settings.disclosure
-                        if policy.policy == "none":  # a viewer always gets protected figures
-                            policy = Disclosure(policy="ndtms")
+                    caller = "internal" if internal else "viewer"
+                    policy = policy_for(self.evaluation.meta.settings, caller)
                     found = self._published[internal] = self.evaluation.publish(policy)
         return found
 

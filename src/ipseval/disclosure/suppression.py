@@ -41,8 +41,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from .results import ColumnsAddUp, ProtectedTable, Rate, ResultTable, RowsAddUp
-from .settings import Disclosure
+from ..results import ColumnsAddUp, ProtectedTable, Rate, ResultTable, RowsAddUp
+from ..settings import Disclosure
 
 __all__ = ["NOT_FOR_PUBLICATION", "describe_policy", "protect", "protect_all", "wilson_interval"]
 
