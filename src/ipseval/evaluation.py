@@ -80,13 +80,13 @@ class Evaluation:
 
     def publish(self, policy: Disclosure | None = None) -> PublishedEvaluation:
         """Apply disclosure control (the settings' policy unless another is given)."""
-        from .disclosure import describe_policy, protect_all
+        from .disclosure import describe_policy, protect_release
 
         policy = policy or self.meta.settings.disclosure
         return PublishedEvaluation(
             meta=self.meta,
             disclosure=describe_policy(policy),
-            tables=protect_all(self.tables, policy),
+            tables=protect_release(self.tables, policy),
             failed=list(self.failed),
             raise_errors=self.raise_errors,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .results import ColumnsAddUp, Rate, ResultTable, RowsAddUp
+from .results import ColumnsAddUp, Monotone, Rate, ResultTable, RowsAddUp, SameCount
 from .settings import Settings
 from .store import Store
 
@@ -38,6 +38,9 @@ MEETING_COLUMNS = (
     "meetings_engaged", "meetings_per_engaged_client", "median_meetings", "engaged_without_meetings",
 )  # fmt: skip
 
+
+# Outcome counts that other tables publish too, for the same groups of clients
+SHARED_OUTCOMES = ("referrals", "engaged", "not_engaged", "denominator", "job_entries", "without_job_entry")
 
 # Columns that count engaged clients: without any engagement date, nobody can be told engaged
 ENGAGEMENT_COLUMNS = ("engaged", "engaged_rate", "not_engaged", "denominator", "engaged_without_meetings")
@@ -118,12 +121,14 @@ def outcomes(store: Store) -> ResultTable:
             "median_meetings": "engaged",
         },
         additive=[
-            *(RowsAddUp(c, ("breakdown",)) for c in counts),
+            *(RowsAddUp(c, ("breakdown",), total=(("breakdown", "overall"),)) for c in counts),
             ColumnsAddUp(("engaged", "not_engaged"), "referrals"),
             ColumnsAddUp(("job_entries", "without_job_entry"), "denominator"),
             ColumnsAddUp(("first_jobs_16plus", "first_jobs_under_threshold"), "first_jobs_hours_known"),
             ColumnsAddUp(("entries_within_window", "entries_after_window"), "job_entries"),
         ],
+        shares=[SameCount(c, c, ("breakdown", "group")) for c in SHARED_OUTCOMES],
+        spare=["not_engaged", "without_job_entry", "first_jobs_under_threshold", "entries_after_window"],
         columns={
             "breakdown": "overall, local_authority or referral_year",
             "group": "the area or year ('All' for overall)",
@@ -181,10 +186,12 @@ def sustainment(store: Store) -> ResultTable:
             "sustained_rate": Rate("sustained", "due", ("sustained_ci_low", "sustained_ci_high")),
         },
         additive=[
-            *(RowsAddUp(c, ("breakdown", "weeks")) for c in counts),
+            *(RowsAddUp(c, ("breakdown", "weeks"), total=(("breakdown", "overall"),)) for c in counts),
             ColumnsAddUp(("sustained", "not_sustained"), "due"),
             ColumnsAddUp(("due", "not_yet_due"), "first_jobs"),
         ],
+        shares=[SameCount("first_jobs", "job_entries", ("breakdown", "group"))],
+        spare=["not_yet_due", "first_jobs", "not_sustained"],
         columns={
             "weeks": "sustainment horizon in weeks",
             "first_jobs": "first jobs of job entrants",
@@ -199,8 +206,23 @@ def sustainment(store: Store) -> ResultTable:
     )
 
 
-def meeting_bands(store: Store) -> ResultTable:
-    """Job entry by band of attended meetings (descriptive, unadjusted)."""
+def no_meetings_merged(without: int, settings: Settings) -> bool:
+    """Whether the clients with no attended meeting are counted in the first band: when there are
+    so few of them (1 up to the disclosure threshold) that a row of their own would be hidden, and
+    hiding it would hide a second band too. Merging a tiny category hides nothing."""
+    policy = settings.disclosure
+    return policy.policy != "none" and 1 <= without <= policy.effective_threshold
+
+
+def first_band_with_none(settings: Settings) -> str:
+    """The first band's label with 0 meetings added: '1-4' -> '0-4'."""
+    first = settings.definitions.meeting_bands[0]
+    return f"0-{first.high}" if first.high is not None else f"0+ ({first.label})"
+
+
+def meeting_bands(store: Store, settings: Settings | None = None) -> ResultTable:
+    """Job entry by band of attended meetings (descriptive, unadjusted). With few clients without
+    meetings (see :func:`no_meetings_merged`) they are counted in the first band."""
     df = store.query(
         """
         SELECT ord AS band_order, meeting_band, clients, job_entries,
@@ -211,6 +233,13 @@ def meeting_bands(store: Store) -> ResultTable:
         FROM meeting_band_summary ORDER BY ord
         """
     ).with_columns(pl.col(c).cast(pl.Int64) for c in ("clients", "job_entries", "without_job_entry"))
+    notes = []
+    if settings is not None and df.height > 1 and no_meetings_merged(int(df["clients"][0] or 0), settings):
+        df = _merge_first_two(df, first_band_with_none(settings))
+        notes.append(
+            "Clients with no attended meeting were too few to show on their own, so they are counted in "
+            "the first band."
+        )
     df = not_reported(df, store)
     return ResultTable(
         key="job_entry_by_meeting_band",
@@ -220,9 +249,10 @@ def meeting_bands(store: Store) -> ResultTable:
         counts=["clients", "job_entries", "without_job_entry"],
         rates={"job_entry_rate": Rate("job_entries", "clients", ("job_entry_ci_low", "job_entry_ci_high"))},
         additive=[
-            RowsAddUp("clients"),
-            RowsAddUp("job_entries"),
-            RowsAddUp("without_job_entry"),
+            # the bands add up to the job-entry denominator's overall figures (the outcomes table)
+            RowsAddUp("clients", of=("denominator", ("=overall", "=All"))),
+            RowsAddUp("job_entries", of=("job_entries", ("=overall", "=All"))),
+            RowsAddUp("without_job_entry", of=("without_job_entry", ("=overall", "=All"))),
             ColumnsAddUp(("job_entries", "without_job_entry"), "clients"),
         ],
         columns={
@@ -232,12 +262,28 @@ def meeting_bands(store: Store) -> ResultTable:
             "without_job_entry": "clients - job_entries",
             "job_entry_rate": "job_entries / clients",
         },
+        shares=[SameCount("clients", "band_clients", ("meeting_band",))],
         notes=[
             "Unadjusted. Clients who find work go on to have in-work support meetings, and clients who "
             "stay longer both meet more and have more time to find work, so this overstates the effect "
-            "of meetings; see the service impact analysis."
+            "of meetings; see the service impact analysis.",
+            *notes,
         ],
     )
+
+
+def _merge_first_two(df: pl.DataFrame, label: str) -> pl.DataFrame:
+    """The 'No meetings' row added into the first band's, relabelled, with its rate recomputed."""
+    from .disclosure import wilson_interval
+
+    a, b = df.row(0, named=True), df.row(1, named=True)
+    n, x = a["clients"] + b["clients"], a["job_entries"] + b["job_entries"]
+    lo, hi = wilson_interval(x, n) if n else (None, None)
+    merged = {
+        **b, "meeting_band": label, "clients": n, "job_entries": x, "without_job_entry": n - x,
+        "job_entry_rate": x / n if n else None, "job_entry_ci_low": lo, "job_entry_ci_high": hi,
+    }  # fmt: skip
+    return pl.concat([pl.DataFrame([merged], schema=df.schema), df.slice(2)])
 
 
 # ---------------------------------------------------------------- time to first job (Kaplan-Meier)
@@ -451,6 +497,21 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             counts=["clients", "at_risk", "job_entries_by_then"],
             # guarded by the job starts so far: share x clients would otherwise give a hidden count
             guarded=dict.fromkeys(("in_work", "in_work_ci_low", "in_work_ci_high"), "job_entries_by_then"),
+            # every month of the grid: areas (and years) add up to all clients
+            additive=[
+                RowsAddUp(c, ("breakdown", "months"), total=(("breakdown", "overall"),))
+                for c in ("clients", "at_risk", "job_entries_by_then")
+            ],
+            monotone=[
+                Monotone("job_entries_by_then", "months", ("breakdown", "group")),
+                Monotone("at_risk", "months", ("breakdown", "group"), increasing=False),
+            ],
+            shares=[
+                SameCount("clients", "denominator", ("breakdown", "group")),
+                SameCount("job_entries_by_then", "entries_by", ("breakdown", "group", "months")),
+                SameCount("at_risk", "at_risk", ("breakdown", "group", "months")),
+            ],
+            spare=["at_risk"],
             columns={
                 "months": "months since engagement",
                 "clients": "clients in the analysis (engaged, not in work at referral)",
@@ -467,7 +528,14 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             dims=["breakdown", "group"],
             counts=["clients", "job_entries"],
             guarded={"median_days": "clients"},
-            additive=[RowsAddUp("clients", ("breakdown",)), RowsAddUp("job_entries", ("breakdown",))],
+            additive=[
+                RowsAddUp(c, ("breakdown",), total=(("breakdown", "overall"),))
+                for c in ("clients", "job_entries")
+            ],
+            shares=[
+                SameCount("clients", "denominator", ("breakdown", "group")),
+                SameCount("job_entries", "job_entries", ("breakdown", "group")),
+            ],
             columns={
                 "median_days": "days by which half had started a job; blank = not reached (fewer than half did)",
             },

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .results import Rate, ResultTable, RowsAddUp
+from .results import Rate, ResultTable, RowsAddUp, SameCount
 from .schema import CLIENTS, UNKNOWN
 from .store import Store
 
@@ -153,7 +153,16 @@ def profile(store: Store) -> ResultTable:
         counts=["n", "clients"],
         rates={"percent": Rate("n", "clients")},
         guarded={"median": "n", "q1": "n", "q3": "n"},
-        additive=[RowsAddUp("n", ("characteristic",))],
+        # each characteristic's levels add up to all referrals
+        additive=[RowsAddUp("n", ("characteristic",), of=("referrals", ("=overall", "=All")))],
+        # areas and referral years are the outcomes table's rows; every row's 'clients' is all referrals
+        shares=[
+            *(
+                SameCount("n", "referrals", (f"={c}", "level"), where=(("characteristic", c),))
+                for c in ("local_authority", "referral_year")
+            ),
+            SameCount("clients", "referrals", ("=overall", "=All")),
+        ],
         columns={
             "characteristic": "client characteristic (standard column name)",
             "level": "category code; 'unknown' = missing; blank for a continuous summary",

@@ -26,10 +26,19 @@ class Rate:
 @dataclass(frozen=True)
 class RowsAddUp:
     """Within each group of rows sharing ``by``, the rows' ``column`` values add up to a total
-    that is (or may be) published elsewhere. ``by=()`` means all rows of the table."""
+    that is (or may be) published elsewhere. ``by=()`` means all rows of the table.
+
+    ``total``: where the total is a row of this same table: the values that turn a group's ``by``
+    into the total row's (e.g. ``(("breakdown", "overall"),)``: the areas of one period add up to
+    that period's overall row). ``of``: where the total is a count of another table, as a
+    :class:`SameCount` population and key (key items name the group's ``by`` columns or are
+    '='-literals), e.g. ``("job_entries", ("=overall", "=All"))``. With neither, the total counts
+    as published and known to the reader."""
 
     column: str
     by: tuple[str, ...] = ()
+    total: tuple[tuple[str, Any], ...] = ()
+    of: tuple[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,31 @@ class ColumnsAddUp:
 
     parts: tuple[str, ...]
     total: str
+
+
+@dataclass(frozen=True)
+class SameCount:
+    """Cells of ``column`` count the same people as every cell of any table declared with the same
+    ``population`` and the same key: the row's values of ``key`` (an item starting with '=' is a
+    literal, e.g. ``("=local_authority", "group")``). ``where``: only rows whose columns have these
+    values. Release-wide disclosure control treats such cells as one number: hidden in one table,
+    hidden in all."""
+
+    column: str
+    population: str
+    key: tuple[str, ...] = ()
+    where: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Monotone:
+    """Along ``along`` (sorted ascending) within each group of ``by``, ``column`` never decreases
+    (``increasing``) or never increases: e.g. job entries so far, or the number still at risk."""
+
+    column: str
+    along: str
+    by: tuple[str, ...] = ()
+    increasing: bool = True
 
 
 @dataclass
@@ -52,6 +86,10 @@ class ResultTable:
         hidden when that n is hidden or at most the threshold.
     internal: columns used to protect others but never published.
     additive: relations used for secondary suppression.
+    shares: counts that are the same number as counts of other tables (see :class:`SameCount`).
+    monotone: counts that only rise (or fall) along a dimension, e.g. a time grid.
+    spare: count columns to hide first when another cell needs cover (complements and totals a
+        reader needs least), before the key figures.
     columns: column -> meaning, for the generated results documentation.
     """
 
@@ -69,11 +107,14 @@ class ResultTable:
     # columns disclosure control uses (e.g. the number at risk behind a survival estimate) but
     # never publishes: they are dropped from the protected table
     internal: list[str] = field(default_factory=list)
+    shares: list[SameCount] = field(default_factory=list)
+    monotone: list[Monotone] = field(default_factory=list)
+    spare: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        missing = [
-            c for c in [*self.dims, *self.counts, *self.rates, *self.guarded] if c not in self.data.columns
-        ]
+        declared = [*self.dims, *self.counts, *self.rates, *self.guarded, *self.spare]
+        declared += [d.column for d in [*self.shares, *self.monotone]]
+        missing = [c for c in declared if c not in self.data.columns]
         if missing:
             raise ValueError(f"result table {self.key!r} declares columns it lacks: {missing}")
 

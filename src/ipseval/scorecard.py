@@ -478,7 +478,7 @@ def areas_table(store: Store) -> ResultTable:
             "median_days_to_first_meeting": "referred_3m",
         },
         additive=[
-            *(RowsAddUp(c, ("breakdown",)) for c in COUNTS),
+            *(RowsAddUp(c, ("breakdown",), total=(("breakdown", "overall"),)) for c in COUNTS),
             ColumnsAddUp(("referrals_from_treatment", "referrals_other"), "referrals"),
             ColumnsAddUp(("job_entries", "without_job_entry"), "denominator"),
         ],

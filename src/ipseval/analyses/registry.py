@@ -31,7 +31,7 @@ def _sustainment(ctx: Context) -> Output:
 def _meeting_bands(ctx: Context) -> Output:
     from .. import metrics
 
-    return {"job_entry_by_meeting_band": metrics.meeting_bands(ctx.store)}
+    return {"job_entry_by_meeting_band": metrics.meeting_bands(ctx.store, ctx.settings)}
 
 
 def _time_to_job(ctx: Context) -> Output:

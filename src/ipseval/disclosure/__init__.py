@@ -9,6 +9,7 @@ Every number that leaves the store passes through here.
 """
 
 from .policy import Caller, policy_for
+from .release import DisclosureError, protect_release
 from .suppression import (
     NOT_FOR_PUBLICATION,
     _fixed_variables,
@@ -21,10 +22,12 @@ from .suppression import (
 __all__ = [
     "NOT_FOR_PUBLICATION",
     "Caller",
+    "DisclosureError",
     "_fixed_variables",
     "describe_policy",
     "policy_for",
     "protect",
     "protect_all",
+    "protect_release",
     "wilson_interval",
 ]

@@ -33,8 +33,8 @@ from __future__ import annotations
 import heapq
 import math
 import random
-import warnings
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,10 +121,14 @@ def protect_all(tables: dict[str, ResultTable], policy: Disclosure) -> dict[str,
     return {name: protect(table, policy) for name, table in tables.items()}
 
 
-def protect(table: ResultTable, policy: Disclosure) -> ProtectedTable:
+def protect(
+    table: ResultTable, policy: Disclosure, force: dict[str, np.ndarray] | None = None
+) -> ProtectedTable:
     """Apply ``policy`` to ``table``; the source table is not modified.
 
-    Tables with ``about_people=False`` pass through unchanged with nothing hidden.
+    Tables with ``about_people=False`` pass through unchanged with nothing hidden. ``force``:
+    count column -> boolean mask of further cells to hide (the release-wide audit's choices, see
+    :mod:`.release`), before secondary suppression covers them in turn.
     """
     protected = table.protected_columns
     n = table.data.height
@@ -145,6 +149,9 @@ def protect(table: ResultTable, policy: Disclosure) -> ProtectedTable:
         else np.zeros((n, 0))
     )
     hidden = (values >= 1) & (values <= k)  # NaN compares False: missing is never hidden
+    for j, c in enumerate(table.counts):
+        if force and c in force:
+            hidden[:, j] |= force[c] & ~np.isnan(values[:, j])
     if policy.policy == "nhs":
         # A count above k whose rounded value would still be 1..k, or 0 (e.g. 6 -> 5 with k = 5,
         # or 2 -> 0 with k = 1, base 5) is hidden too: every shown non-zero count is above k and
@@ -154,7 +161,8 @@ def protect(table: ResultTable, policy: Disclosure) -> ProtectedTable:
         hidden |= (values >= 1) & (rounded <= k)
     if policy.policy == "ndtms":
         groups, known_zero = _build_groups(table, data, values, k)
-        hidden = _secondary_suppression(values, hidden, groups, known_zero, table.key)
+        spare = frozenset(j for j, c in enumerate(table.counts) if c in table.spare)
+        hidden = _secondary_suppression(values, hidden, groups, known_zero, table.key, spare)
 
     hide: dict[str, np.ndarray] = {c: hidden[:, j] for j, c in enumerate(table.counts)}
     out = data
@@ -385,22 +393,33 @@ def _build_groups(
 
 
 def _pick(
-    cells: list[int], vals: list[float], hid: list[bool], known_zero: set[int], exclude: int | None = None
+    cells: list[int],
+    vals: list[float],
+    hid: list[bool],
+    known_zero: set[int],
+    exclude: int | None = None,
+    cost: Callable[[int], tuple] | None = None,
 ) -> int | None:
-    """Smallest non-zero visible cell; a zero only if no non-zero one (and never a zero that a
-    published zero total gives away); ties: first in row-major order (row, then ``counts`` order)."""
-    best: tuple[bool, float, int] | None = None
+    """The visible cell that costs least to hide (``cost``: spare columns first, then smallest
+    non-zero; a zero only if no non-zero one, and never a zero that a published zero total gives
+    away); ties: first in row-major order (row, then ``counts`` order)."""
+    best: tuple | None = None
     for c in cells:
         if hid[c] or c == exclude or c in known_zero:
             continue
-        key = (vals[c] == 0, vals[c], c)
+        key = (*(cost(c) if cost else ()), vals[c] == 0, vals[c], c)
         if best is None or key < best:
             best = key
-    return None if best is None else best[2]
+    return None if best is None else best[-1]
 
 
 def _secondary_suppression(
-    values: np.ndarray, primary: np.ndarray, groups: list[_Group], known_zero: set[int], key: str
+    values: np.ndarray,
+    primary: np.ndarray,
+    groups: list[_Group],
+    known_zero: set[int],
+    key: str,
+    spare: frozenset[int] = frozenset(),
 ) -> np.ndarray:
     """Hide more cells until no hidden cell can be worked out from the declared totals.
 
@@ -423,6 +442,10 @@ def _secondary_suppression(
     n, m = values.shape
     vals = [float(v) for v in values.ravel()]
     hid = [bool(h) for h in primary.ravel()]
+
+    def cost(c: int) -> tuple[bool]:
+        return (c % m not in spare,)  # a spare column (a complement, a total) is hidden first
+
     if not any(hid) or not groups:
         return primary.copy()
     cell_groups: dict[int, list[int]] = {}
@@ -451,7 +474,7 @@ def _secondary_suppression(
                 continue
             grp = groups[g]
             parts = [c for c in grp.cells if c != grp.total]
-            cand = _pick(parts, vals, hid, known_zero)
+            cand = _pick(parts, vals, hid, known_zero, cost=cost)
             if cand is None and grp.total is not None and not hid[grp.total]:
                 cand = grp.total
             if cand is not None:
@@ -469,7 +492,7 @@ def _secondary_suppression(
         for c in determined:
             if touched.intersection(cell_groups.get(c, [])):
                 continue  # a cell near it was just hidden: audit again before adding more
-            cand = _cover(c, vals, hid, groups, cell_groups, known_zero, pinned)
+            cand = _cover(c, vals, hid, groups, cell_groups, known_zero, pinned, cost)
             if cand is None:
                 given_up.add(c)
                 continue
@@ -480,12 +503,8 @@ def _secondary_suppression(
         if not added:
             break
         structural(sorted({g for c in added for g in cell_groups.get(c, [])}))
-    if given_up:
-        warnings.warn(
-            f"result table {key!r}: {len(given_up)} hidden cell(s) could still be worked out from "
-            "the totals, and hiding more of this table cannot prevent it",
-            stacklevel=3,
-        )
+    # cells this table alone cannot protect (``given_up``) are left to the release-wide audit,
+    # which knows where each total is published and whether it is hidden (see .release)
     return np.array(hid, dtype=bool).reshape(n, m)
 
 
@@ -500,6 +519,7 @@ def _cover(
     cell_groups: dict[int, list[int]],
     known_zero: set[int],
     pinned: set[int],
+    cost: Callable[[int], tuple] | None = None,
 ) -> int | None:
     """A visible cell to hide so that the recoverable hidden cell ``x`` is no longer recoverable.
 
@@ -515,7 +535,7 @@ def _cover(
 
     def ordered(cells: set[int]) -> list[int]:
         ok = [c for c in cells if not hid[c] and c not in known_zero]
-        return sorted(ok, key=lambda c: (vals[c] == 0, vals[c], c))
+        return sorted(ok, key=lambda c: (*(cost(c) if cost else ()), vals[c] == 0, vals[c], c))
 
     candidates = ordered(near) + ordered(far)
     for y in candidates[:_MAX_TRIALS]:

@@ -150,8 +150,8 @@ def caseload_table(store: Store) -> ResultTable:
             "active_per_fte": "active",
         },
         additive=[
-            RowsAddUp("on_caseload", ("breakdown", "date")),
-            RowsAddUp("active", ("breakdown", "date")),
+            RowsAddUp("on_caseload", ("breakdown", "date"), total=(("breakdown", "overall"),)),
+            RowsAddUp("active", ("breakdown", "date"), total=(("breakdown", "overall"),)),
         ],
         columns=cols,
         notes=[
@@ -260,7 +260,7 @@ def contacts_table(store: Store) -> ResultTable:
             "f2f_per_fte_week": "face_to_face",
             "implied_score": "face_to_face",
         },
-        additive=[RowsAddUp(c, ("breakdown", "quarter")) for c in counts],
+        additive=[RowsAddUp(c, ("breakdown", "quarter"), total=(("breakdown", "overall"),)) for c in counts],
         columns=cols,
         notes=notes,
     )
@@ -348,7 +348,7 @@ def job_diversity_table(store: Store) -> ResultTable:
         },
         additive=[
             *(
-                RowsAddUp(c, ("period", "breakdown"))
+                RowsAddUp(c, ("period", "breakdown"), total=(("breakdown", "overall"),))
                 for c in (
                     "job_starts",
                     "self_employed",
@@ -480,7 +480,7 @@ def first_meetings_table(store: Store) -> ResultTable:
         },
         guarded={"mean_meetings": "clients", "median_meetings": "clients"},
         additive=[
-            *(RowsAddUp(c, ("breakdown",)) for c in counts),
+            *(RowsAddUp(c, ("breakdown",), total=(("breakdown", "overall"),)) for c in counts),
             ColumnsAddUp(("clients_no_meeting", "clients_with_meeting"), "clients"),
         ],
         columns=cols,

@@ -11,7 +11,7 @@ from scipy import stats
 from scipy.special import expit
 
 from ..disclosure import wilson_interval
-from ..results import ColumnsAddUp, Rate, ResultTable, RowsAddUp
+from ..results import ColumnsAddUp, Rate, ResultTable, RowsAddUp, SameCount
 from ..settings import Settings
 from ..store import Store
 from .data import analysis_frame, controls, controls_note, read_once
@@ -225,10 +225,14 @@ def area_variation(store: Store, settings: Settings) -> dict:
                 **dict.fromkeys([*after_model, *flags], "job_entries"),
             },
             additive=[
-                *(RowsAddUp(c) for c in counts),
+                *(
+                    RowsAddUp(c, of=(c, ("=overall", "=All"))) for c in counts
+                ),  # the areas add up to all clients
                 ColumnsAddUp(("engaged", "not_engaged"), "referrals"),
                 ColumnsAddUp(("job_entries", "without_job_entry"), "denominator"),
             ],
+            shares=[SameCount(c, c, ("=local_authority", "local_authority")) for c in counts],
+            spare=["not_engaged", "without_job_entry"],
             columns={
                 "population": "area population (areas table), if given",
                 "referrals_per_100k": "referrals per 100,000 population",
@@ -403,10 +407,11 @@ def integration_panel(store: Store, settings: Settings) -> dict:
         rates={"job_entry_rate": Rate("job_entries", "denominator", tuple(rate_cols[1:]))},
         guarded={**dict.fromkeys(stats_cols, "referrals"), **dict.fromkeys(adjusted, "denominator")},
         additive=[
-            *(RowsAddUp(c) for c in counts),
+            *(RowsAddUp(c, of=(c, ("=overall", "=All"))) for c in counts),  # the levels add up to all clients
             ColumnsAddUp(("engaged", "not_engaged"), "referrals"),
             ColumnsAddUp(("job_entries", "without_job_entry"), "denominator"),
         ],
+        spare=["not_engaged", "without_job_entry"],
         columns={
             "integration_strength": f"from the areas table; areas not in it are '{NOT_RECORDED}'",
             "areas": "local authorities in the group",

@@ -337,9 +337,10 @@ def _assemble(outcome, terms, orders, codes, at_unit, sizes, y, w, groups, n_dro
             events = np.bincount(v, weights=events_w, minlength=len(order))
             for lv, c, e in zip(order, counts, events, strict=True):
                 if e == 0 or e == c:
-                    raise ModelError(
-                        f"{t} = {lv!r} has {int(e)} {outcome} events among {c} rows: its odds ratio cannot "
-                        "be estimated (separation). Merge it with another level or leave it out."
+                    what = f"no {outcome} event" if e == 0 else f"a {outcome} event on every row"
+                    raise ModelError(  # no counts in the words: the message may be published
+                        f"{t} = {lv!r} has {what}: its odds ratio cannot be estimated (separation). "
+                        "Merge it with another level or leave it out."
                     )
             columns += [(t, lv) for lv in order[1:]]
             meta.append((t, order[0], order, counts.tolist()))

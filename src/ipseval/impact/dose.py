@@ -103,7 +103,7 @@ def _fit(
             for frame in [df if t in df.columns else clients]
         )
         raise AnalysisError(
-            f"The {what} could not be fitted ({int(df[outcome].sum())} job starts for {k} coefficients): "
+            f"The {what} could not be fitted (too few job starts for its {k} coefficients): "
             f"{str(e).rstrip('.')}."
         ) from None
     fit.notes[:0] = notes

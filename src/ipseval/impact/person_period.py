@@ -361,10 +361,9 @@ def prepare_controls(
     df = df.with_columns(pl.col(c).cast(pl.Utf8) for c in cat)
     terms = list(names)
     if missing == "complete_case":
-        before = df.height
         df = df.drop_nulls(names)
-        what = "clients" if "client_id" in df.columns and df["client_id"].is_unique().all() else "rows"
-        how = f"complete cases ({before - df.height} of {before} {what} with a missing control dropped)"
+        # how many were left out is the model card's n against the population: not in words
+        how = "complete cases (clients with a missing control left out)"
     elif missing == "indicator":
         fixes = [pl.col(c).fill_null(MISSING_LEVEL) for c in cat]
         for c in names:

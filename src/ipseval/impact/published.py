@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import polars as pl
 
+from ..results import SameCount
 from ..settings import Settings
 from ..store import Store
 from .data import NUMERIC_CONTROLS, analysis_frame, controls_note, nearest_level
@@ -72,6 +73,40 @@ def _prepare(frame: pl.DataFrame, controls: list[str]) -> tuple[pl.DataFrame, li
     return frame, [c for c in controls if c not in dropped], collapsed, notes
 
 
+def _banded(frame: pl.DataFrame, settings: Settings) -> tuple[pl.DataFrame, list[str], dict[str, str]]:
+    """The model's clients with their meeting band, the bands in order, and how the population is
+    described. Clients without an attended meeting are left out, or, when so few that the band
+    table counts them in the first band (:func:`ipseval.metrics.no_meetings_merged`), counted
+    there too, so the model and the table describe the same clients."""
+    from ..metrics import first_band_with_none, no_meetings_merged
+
+    bands = [b.label for b in settings.definitions.meeting_bands]
+    without = int(frame["meeting_band"].null_count())
+    if no_meetings_merged(without, settings):
+        merged = first_band_with_none(settings)
+        frame = frame.with_columns(
+            pl.col("meeting_band").fill_null(bands[0]).replace({bands[0]: merged}).alias("meeting_band")
+        )
+        bands = [merged, *bands[1:]]
+        return (
+            frame,
+            bands,
+            {
+                "note": "Clients with no attended meeting were too few to show on their own, so they are "
+                f"counted in the first band ('{merged}', the reference).",
+                "card": "job-entry denominator",
+            },
+        )
+    frame = frame.filter(pl.col("meeting_band").is_not_null())
+    if frame.height == 0:
+        raise AnalysisError(
+            "No client in the job-entry denominator attended an IPS meeting, so there are no meeting bands "
+            "to compare."
+        )
+    note = "Clients with no attended meeting are left out (the model compares meeting bands; first band = reference)."
+    return frame, bands, {"note": note, "card": "job-entry denominator with at least one attended meeting"}
+
+
 def published_model(
     store: Store,
     settings: Settings,
@@ -85,16 +120,7 @@ def published_model(
     """
     if m is None:
         m = settings.impact.imputations
-    bands = [b.label for b in settings.definitions.meeting_bands]
-    frame = analysis_frame(store, settings)
-    n_denominator = frame.height
-    frame = frame.filter(pl.col("meeting_band").is_not_null())
-    excluded = n_denominator - frame.height
-    if frame.height == 0:
-        raise AnalysisError(
-            "No client in the job-entry denominator attended an IPS meeting, so there are "
-            "no meeting bands to compare."
-        )
+    frame, bands, population = _banded(analysis_frame(store, settings), settings)
     frame = frame.with_columns(pl.col("meeting_band").cast(pl.Enum(bands)))
     controls = [c for c in data_controls(settings, frame) if c != "meeting_band"]
     frame = frame.with_columns(local_authority_cluster=pl.col("local_authority"))
@@ -108,8 +134,7 @@ def published_model(
         return logit(d, OUTCOME, ["meeting_band", *terms], reference=reference, cluster=cluster)
 
     common = [
-        f"{excluded} of {n_denominator} clients in the job-entry denominator had no attended meetings "
-        "and are excluded from this model (it compares meeting bands; first band = reference).",
+        population["note"],
         "Meetings are counted over the whole caseload, including in-work support after a job starts, so "
         "clients who found work early have more meetings: the band odds ratios mix the effect of meetings "
         "with the effect of a job on meetings and should not be read as the effect of more support.",
@@ -122,8 +147,7 @@ def published_model(
         )
     common += [*reference_note, *controls_note(settings, frame, ("meeting_band",)), *collapse_notes]
     card_extra = {
-        "population": "job-entry denominator with at least one attended meeting",
-        "excluded_no_meetings": excluded,
+        "population": population["card"],
         "collapsed_levels": collapsed,
         "controls": controls,
     }
@@ -132,6 +156,8 @@ def published_model(
         result.name = name
         result.card.update(card_extra)
         result.notes = [*common, *notes, *result.notes]
+        if name != "published_complete_case":  # every client of the population, so the band table's
+            result.shares = [SameCount("n", "band_clients", ("level",), where=(("term", "meeting_band"),))]
         return result
 
     out = {

@@ -47,6 +47,8 @@ class ImpactResult:
     card: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     extra: dict[str, pl.DataFrame] = field(default_factory=dict)
+    # counts of the table that other tables publish too (see ipseval.results.SameCount)
+    shares: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         missing = [c for c in CORE_COLUMNS if c not in self.table.columns]

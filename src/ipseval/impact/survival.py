@@ -14,7 +14,7 @@ from scipy import stats
 
 from .. import __version__
 from ..metrics import CURVE_COLUMNS, CURVE_STATISTICS, DAYS_PER_MONTH, curve_on_grid, kaplan_meier
-from ..results import ColumnsAddUp, ResultTable, RowsAddUp
+from ..results import ColumnsAddUp, Monotone, ResultTable, RowsAddUp, SameCount
 from ..schema import CLIENTS, INTEGRATION_STRENGTHS
 from ..settings import Settings
 from ..store import Store
@@ -123,6 +123,15 @@ def _first_day(km: pl.DataFrame, column: str) -> float | None:
     return float(below["day"][0]) if below.height else None
 
 
+def _shares(by: str, populations: dict[str, str], months: bool = False) -> list[SameCount]:
+    """The by-area tables count the same clients as the outcomes tables' area rows (the populations
+    by integration strength are not published elsewhere)."""
+    if by != "local_authority":
+        return []
+    key = ("=local_authority", "group", *(("months",) if months else ()))
+    return [SameCount(column, population, key) for column, population in populations.items()]
+
+
 def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, ResultTable]:
     """Kaplan-Meier time to first job per local authority or integration strength, with log-rank test.
 
@@ -209,7 +218,23 @@ def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, R
             dims=["group", "months"],
             counts=["clients", "at_risk", "job_entries_by_then"],
             guarded=dict.fromkeys(in_work, "job_entries_by_then"),
-            additive=[RowsAddUp(c, ("months",)) for c in ("clients", "at_risk", "job_entries_by_then")],
+            additive=[  # each month, the groups add up to all clients' figures (the outcomes' time grid)
+                RowsAddUp("clients", ("months",), of=("denominator", ("=overall", "=All"))),
+                RowsAddUp("at_risk", ("months",), of=("at_risk", ("=overall", "=All", "months"))),
+                RowsAddUp(
+                    "job_entries_by_then", ("months",), of=("entries_by", ("=overall", "=All", "months"))
+                ),
+            ],
+            monotone=[
+                Monotone("job_entries_by_then", "months", ("group",)),
+                Monotone("at_risk", "months", ("group",), increasing=False),
+            ],
+            shares=_shares(
+                by,
+                {"clients": "denominator", "at_risk": "at_risk", "job_entries_by_then": "entries_by"},
+                months=True,
+            ),
+            spare=["at_risk"],
             columns={
                 "months": "months since engagement",
                 "clients": "clients in the group (engaged, not in work at referral)",
@@ -231,9 +256,19 @@ def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, R
             counts=["clients", "job_entries", "without_job_entry"],
             guarded={**dict.fromkeys(medians, "clients"), "expected_job_entries": "job_entries"},
             additive=[
-                *(RowsAddUp(c) for c in ("clients", "job_entries", "without_job_entry")),
+                RowsAddUp("clients", of=("denominator", ("=overall", "=All"))),
+                *(RowsAddUp(c, of=(c, ("=overall", "=All"))) for c in ("job_entries", "without_job_entry")),
                 ColumnsAddUp(("job_entries", "without_job_entry"), "clients"),
             ],
+            shares=_shares(
+                by,
+                {
+                    "clients": "denominator",
+                    "job_entries": "job_entries",
+                    "without_job_entry": "without_job_entry",
+                },
+            ),
+            spare=["without_job_entry"],
             columns={
                 "median_days": "days by which half had started a job; blank = not reached",
                 "median_ci_low": "95% interval for the median, from the log-log band (blank = not reached)",
@@ -324,8 +359,8 @@ def design(
     notes, blocks, names, rows, relabel = [], [], [], [], {}
     if cc.height < frame.height:
         notes.append(
-            f"Complete cases: {frame.height - cc.height} of {frame.height} clients with a missing "
-            "control were left out."
+            "Complete cases: clients with a missing control were left out (the model's n is in its "
+            "model card)."
         )
     y = cc[event].to_numpy().astype(float)
     for term in terms:

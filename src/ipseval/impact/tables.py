@@ -11,7 +11,7 @@ import json
 
 import polars as pl
 
-from ..results import ResultTable, RowsAddUp
+from ..results import ResultTable, RowsAddUp, SameCount
 from .result import ImpactResult
 
 _COUNT_COLUMNS = ("n", "events", "treated_n", "comparison_n")
@@ -69,7 +69,13 @@ def result_table(result: ImpactResult, key: str, title: str) -> ResultTable:
         counts=counts,
         guarded=dict.fromkeys(numeric, guard) if guard else {},
         # a term's levels add up to the model's N (and events), which the model card publishes
-        additive=[RowsAddUp(c, ("term",)) for c in ("n", "events") if c in counts and "term" in df.columns],
+        # a term's levels add up to the model's n (and events), which its model card publishes
+        additive=[
+            RowsAddUp(c, ("term",), of=(f"model_{c}", (f"={key}",)))
+            for c in ("n", "events")
+            if c in counts and "term" in df.columns
+        ],
+        shares=list(result.shares),
         columns={
             "term": "model term (variable)",
             "level": "category of a categorical term; blank for a numeric term",
@@ -88,11 +94,22 @@ def result_table(result: ImpactResult, key: str, title: str) -> ResultTable:
     )
 
 
+# Model card details that say how a model was fitted, never how many people: counts (units,
+# person-periods, rows dropped, residual degrees of freedom, small-sample factors that contain n)
+# stay internal; n and events are the card's own protected count columns.
+PUBLISHED_DETAILS = (
+    "areas_per_level", "cluster", "collapsed_levels", "controls", "converged", "exposure",
+    "horizon_months", "imputation", "iterations", "landmark_weeks", "log_likelihood",
+    "missing_controls", "model", "period_days", "pooling", "population", "reference_levels", "se",
+    "se_factor", "ties", "time", "weights", "exposure_definition", "strata", "method",
+)  # fmt: skip
+
+
 def model_cards(results: dict[str, ImpactResult]) -> ResultTable:
     """One row per fitted model: what it is and how it was fitted (for the methods appendix)."""
     rows = []
     for key, r in results.items():
-        card = dict(r.card)
+        card = {k: v for k, v in r.card.items() if k in (*CARD_FIELDS, *PUBLISHED_DETAILS)}
         row = {"model": key, "analysis": r.name}
         for f in CARD_FIELDS:
             v = card.pop(f, None)
@@ -131,6 +148,7 @@ def model_cards(results: dict[str, ImpactResult]) -> ResultTable:
         data=data,
         dims=["model", "analysis"],
         counts=["n", "events"],
+        shares=[SameCount("n", "model_n", ("model",)), SameCount("events", "model_events", ("model",))],
         columns={
             "model": "key of the model's table in results.json",
             "formula": "the model in R formula notation",

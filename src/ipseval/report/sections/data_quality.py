@@ -35,9 +35,32 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         )
     problems = pub.meta.problems or {}
     return {
+        "loss": _loss(pub),
         "table": spec,
         "errors": problems.get("error", 0),
         "warnings": problems.get("warning", 0),
         "excluded_with_client": problems.get("excluded_with_client", 0),
         "source": pub.meta.source,
     }
+
+
+def _loss(pub: PublishedEvaluation) -> dict[str, Any] | None:
+    """How much disclosure control hid: the tables that lost most, and the release as a whole."""
+    table = pub.table("disclosure_loss")
+    if table is None or not table.data.height or pub.disclosure.get("name") == "none":
+        return None
+    found = [r for r in rows(pub, "disclosure_loss") if r["hidden"]]
+    found.sort(key=lambda r: (-r["share_hidden"], r["title"]))
+    spec = TableSpec(
+        id="disclosure-loss",
+        caption="Counts hidden to protect people, by table",
+        columns=[
+            Col("title", "Table", align="left"),
+            Col("counts", "Counts", "count"),
+            Col("hidden", "Hidden", "count"),
+            Col("share_hidden", "Share hidden", "pct"),
+        ],
+        rows=found,
+        notes=list(table.notes),
+    )
+    return {"table": spec if found else None, "notes": list(table.notes)}
