@@ -455,32 +455,24 @@ def _show_impact(result, key: str, title: str, policy_name: str | None, as_json:
     """Print an impact result after disclosure control, as a table or as JSON."""
     import json as _json
 
-    from .disclosure import describe_policy, policy_for, protect
-    from .impact.tables import result_table
+    from .disclosure import policy_for
+    from .impact.tables import publish_result
 
-    policy = policy_for(None, "command", policy_name)
-    protected = protect(result_table(result, key, title), policy)
-    rows = protected.rows("*")
+    out = publish_result(result, key, title, policy_for(None, "command", policy_name))
     if as_json:
-        payload = {
-            "analysis": result.name,
-            "table": rows,
-            "card": result.card,
-            "notes": result.notes,
-            "disclosure": describe_policy(policy),
-        }
-        console.print_json(_json.dumps(payload, default=str))
+        out.pop("columns")
+        console.print_json(_json.dumps(out, default=str))
         return
     t = Table(title=title, header_style="bold")
-    shown = [c for c in protected.data.columns if c not in ("std_error",)]
+    shown = [c for c in out["columns"] if c not in ("std_error",)]
     for c in shown:
         t.add_column(c, justify="left" if c in ("term", "level") else "right")
-    for r in rows:
+    for r in out["table"]:
         t.add_row(*[_cell(r[c]) for c in shown])
     console.print(t)
-    for k, v in result.card.items():
+    for k, v in out["card"].items():
         console.print(f"  {escape(str(k))}: {escape(str(v))}")
-    for note in result.notes:
+    for note in out["notes"]:
         console.print(f"  [dim]{escape(str(note))}[/]")
 
 

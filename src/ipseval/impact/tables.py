@@ -8,6 +8,7 @@ clients is never shown. Model cards (N, events, clusters, SE type...) become one
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import polars as pl
 
@@ -102,6 +103,10 @@ PUBLISHED_DETAILS = (
     "horizon_months", "imputation", "iterations", "landmark_weeks", "log_likelihood",
     "missing_controls", "model", "period_days", "pooling", "population", "reference_levels", "se",
     "se_factor", "ties", "time", "weights", "exposure_definition", "strata", "method",
+    # comparison-group estimates
+    "estimand", "bootstrap_mean", "analytic_se", "caliper", "trim", "missing", "ps_converged",
+    "ps_terms", "covariates_without_variation", "risk_ratio", "e_value", "e_value_ci",
+    "naive_difference", "balance", "seed",
 )  # fmt: skip
 
 
@@ -160,3 +165,29 @@ def model_cards(results: dict[str, ImpactResult]) -> ResultTable:
             "imputations": "multiple imputations pooled by Rubin's rules (0 = complete cases)",
         },
     )
+
+
+def publish_result(result: ImpactResult, key: str, title: str, policy) -> dict[str, Any]:
+    """One fitted model as it may leave: its table and model card protected together as one
+    release (see :func:`ipseval.disclosure.protect_release`), notes without counts of people.
+
+    Returns ``{"analysis", "table" (rows, hidden cells '*'), "card", "notes", "disclosure"}``.
+    """
+    from ..disclosure import describe_policy, protect_release
+
+    release = protect_release(
+        {key: result_table(result, key, title), "model_cards": model_cards({key: result})}, policy
+    )
+    card_row = release["model_cards"].rows("*")[0]
+    details = json.loads(card_row.pop("details") or "{}")
+    card = {
+        k: v for k, v in {**card_row, **details}.items() if k not in ("model", "analysis") and v is not None
+    }
+    return {
+        "analysis": result.name,
+        "table": release[key].rows("*"),
+        "columns": list(release[key].data.columns),
+        "card": card,
+        "notes": list(release[key].notes),
+        "disclosure": describe_policy(policy),
+    }
