@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 import polars as pl
@@ -290,12 +289,14 @@ def test_zero_handling_and_missing_counts():
     assert hidden_cells(protect(t, NDTMS), "n") == []
 
 
-def test_unprotectable_table_warns():
+def test_unprotectable_release_is_not_written():
     #        x   y        Row B's total is 0, so (B,y) = 0 is known whatever is hidden; column y's
     #   A    3  20        total 20 then gives (A,y) = 20, and row A's total 23 gives (A,x) = 3.
-    #   B    0   0        No cell of this table can prevent that: protect says so.
-    with pytest.warns(UserWarning, match="could still be worked out"):
-        protect(two_way([[3, 20], [0, 0]]), NDTMS)
+    #   B    0   0        No cell of this table can prevent that: the release audit refuses it.
+    from ipseval.disclosure import DisclosureError, protect_release
+
+    with pytest.raises(DisclosureError, match="release is not written"):
+        protect_release({"t": two_way([[3, 20], [0, 0]])}, NDTMS)
 
 
 def test_nhs_rounding_and_recomputed_rates():
@@ -510,7 +511,7 @@ def assert_unrecoverable(
         for eq in equations:
             assert sum(hidden[c] for c in eq) != 1
         return
-    assert warned
+    assert warned, "a hidden cell is recoverable and the release was not refused"
     everything = cell_ranges(true, np.ones_like(hidden), equations)
     for c, r in zip(np.flatnonzero(hidden), ranges, strict=True):
         if r < 1 - 1e-7:
@@ -527,10 +528,14 @@ def two_way_equations(true: np.ndarray, k: int) -> list[dict[int, int]]:
 
 
 def protect_recording(table: ResultTable, policy: Disclosure):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        p = protect(table, policy)
-    return p, any("could still be worked out" in str(w.message) for w in caught)
+    """The table protected as a release of its own (tables alone leave to the release-wide audit
+    what they cannot protect themselves); (None, True) when the release is refused."""
+    from ipseval.disclosure import DisclosureError, protect_release
+
+    try:
+        return protect_release({table.key: table}, policy)[table.key], False
+    except DisclosureError:
+        return None, True
 
 
 small_counts = st.one_of(st.integers(0, 6), st.integers(0, 6), st.integers(0, 60))
@@ -551,6 +556,8 @@ FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthChe
 def test_property_ndtms_2way(case):
     true, k = case
     p, warned = protect_recording(two_way(true.tolist()), Disclosure(policy="ndtms", threshold=k))
+    if p is None:
+        return  # refused: nothing is published, which is safe
     hidden = p.hidden["n"].to_numpy().reshape(true.shape)
     shown = p.data["n"].to_numpy().reshape(true.shape)
     # (a) no published count in 1..k; hidden cells are exactly the nulls (no nulls in input)
@@ -585,6 +592,7 @@ def test_property_ndtms_1way(values, k):
     t = ResultTable("one", "One", pl.DataFrame({"n": values}), counts=["n"], additive=[RowsAddUp("n")])
     true = np.array(values)
     p, warned = protect_recording(t, Disclosure(threshold=k))
+    assert p is not None  # a 1-way table can always be protected
     hidden = p.hidden["n"].to_numpy()
     assert not (~hidden & (true >= 1) & (true <= k)).any()
     published = len(values) > 1 and not 1 <= true.sum() <= k
@@ -606,6 +614,8 @@ def test_property_ndtms_columns_add_up(parts, k, column_totals):
     if column_totals:
         t.additive += [RowsAddUp(c) for c in COLS]
     p, warned = protect_recording(t, Disclosure(threshold=k))
+    if p is None:
+        return  # refused: nothing is published, which is safe
     true = np.array(list(rows.values()))
     hidden = np.column_stack([p.hidden[c].to_numpy() for c in COLS])
     assert not (~hidden & (true >= 1) & (true <= k)).any()

@@ -336,7 +336,7 @@ def _rows_add_up(system: System, key: str, data, rel: RowsAddUp, where: dict[Cel
                 system.equations.append(({**{m: 1.0 for m in members}, total_cell: -1.0}, 0.0))
             continue
         total = float(sum(system.values[m] for m in members))
-        if len(members) >= 2 and total > small:
+        if len(members) >= 2 and not 1 <= total <= small:  # a zero total is shown: all its rows are 0
             system.equations.append(({m: 1.0 for m in members}, total))
 
 
