@@ -164,7 +164,7 @@ def test_table_has_reference_rows_in_band_order_and_a_complete_card():
 def test_separation_and_collinearity_raise_model_error_in_plain_words():
     df = _clustered()
     sparse = df.with_columns(band=pl.when(pl.col("y") == 0).then(pl.lit("none")).otherwise(pl.col("band")))
-    with pytest.raises(ModelError, match="events") as e:
+    with pytest.raises(ModelError, match="event on every row") as e:
         logit(sparse, "y", ["band"], cluster="area")
     assert e.value.__cause__ is None
     perfect = df.with_columns(score=pl.col("y") * 2.0 + pl.col("x") * 0.01)

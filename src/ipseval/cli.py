@@ -94,6 +94,7 @@ def _guard(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         from .atomic import OutputError
+        from .disclosure import DisclosureError
         from .impact.result import AnalysisError
         from .ingest import InputError
         from .settings import SettingsError
@@ -103,7 +104,15 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
-        except (InputError, SettingsError, StoreError, AnalysisError, OutputError, Fatal) as e:
+        except (
+            InputError,
+            SettingsError,
+            StoreError,
+            AnalysisError,
+            OutputError,
+            DisclosureError,
+            Fatal,
+        ) as e:
             if _DEBUG["on"]:
                 raise
             _fail(str(e), 2)

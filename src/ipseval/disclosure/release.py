@@ -22,7 +22,6 @@ from .text import scrub_notes
 
 __all__ = ["DisclosureError", "loss_table", "protect_release"]
 
-MAX_ROUNDS = 60
 TRIALS = 12  # cover candidates tried per failing cell, cheapest first
 
 
@@ -47,7 +46,7 @@ def _audit_loop(tables, published, force, policy: Disclosure) -> dict[str, Prote
     width = k + 1  # a hidden count must be able to lie anywhere in a range as wide as the threshold
     system = build_system(tables, published, k)  # the relations: fixed; what is hidden changes
     withheld: set[str] = set()
-    for _round in range(MAX_ROUNDS):
+    while True:  # every round hides at least one more cell, so this ends
         system.refresh(published)
         more = system.unprotected_copies()
         if not more:
@@ -65,9 +64,12 @@ def _audit_loop(tables, published, force, policy: Disclosure) -> dict[str, Prote
                     "protect it: the release is not written"
                 )
         changed = _add(force, more, tables, published)
+        if not changed:
+            raise DisclosureError(
+                "disclosure control could not hide what the audit asked for: the release is not written"
+            )
         for key in changed:
             published[key] = protect(tables[key], policy, force[key])
-    raise DisclosureError("disclosure control did not settle: the release is not written")
 
 
 def _whole_tables(system: System, failures, withheld: set[str]) -> list[Cell]:
