@@ -238,7 +238,10 @@ def _table_md(key: str, t, level: str) -> list[str]:
     if t.dims:
         out += ["Rows are identified by: " + ", ".join(f"`{d}`" for d in t.dims) + ".", ""]
     out += ["| column | meaning |", "|---|---|"]
+    cell_keys = set(getattr(t, "keys", {}).values())  # internal, never in results.json
     for col in t.data.columns:
+        if col in cell_keys:
+            continue
         meaning = t.columns.get(col, "")
         if not meaning and col in t.dims:
             meaning = "row label"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from .disclosure.cellkey import key_sum, keyed
 from .results import ColumnsAddUp, Rate, ResultTable, RowsAddUp
 from .settings import Settings
 from .store import Store
@@ -57,6 +58,32 @@ def not_reported(df: pl.DataFrame, store: Store) -> pl.DataFrame:
     return df.with_columns(pl.lit(None, dtype=df.schema[c]).alias(c) for c in gone) if gone else df
 
 
+# complements of outcome counts: count -> (total, part), for their cell keys
+OUTCOME_COMPLEMENTS = {
+    "not_engaged": ("referrals", "engaged"),
+    "without_job_entry": ("denominator", "job_entries"),
+    "first_jobs_under_threshold": ("first_jobs_hours_known", "first_jobs_16plus"),
+    "entries_after_window": ("job_entries", "entries_within_window"),
+}
+
+
+def _cell_keys(
+    df: pl.DataFrame, counts: list[str], store: Store, complements: dict[str, tuple[str, str]]
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The table's cell keys (``<count>_key`` columns, complements worked out from their total's and
+    part's), declared only when every count has one and the store's record keys are usable."""
+    from .disclosure.cellkey import keyed, with_complement_keys
+
+    df = with_complement_keys(df, complements)
+    return keyed(df, counts, usable=store.record_keys is not None)
+
+
+def _key_columns(store: Store, view: str) -> str:
+    """``, a_key, b_key`` for the view's cell key columns ("" in a store imported before keys)."""
+    names = [c for c in store.query(f"SELECT * FROM {view} LIMIT 0").columns if c.endswith("_key")]
+    return "".join(f", {c}" for c in names)
+
+
 def outcomes(store: Store) -> ResultTable:
     """Referrals, engagement, job entry (Wilson 95% CI), 16+ hours, timing and meetings."""
     df = store.query(
@@ -97,8 +124,10 @@ def outcomes(store: Store) -> ResultTable:
     ]
     df = df.with_columns([pl.col(c).cast(pl.Int64) for c in [*counts, "job_starts", "meetings_engaged"]])
     df = not_reported(df, store)
+    df, keys = _cell_keys(df, counts, store, OUTCOME_COMPLEMENTS)
     return ResultTable(
         key="outcomes",
+        keys=keys,
         title="Referrals, engagement and job outcomes",
         data=df,
         dims=["breakdown", "group"],
@@ -159,20 +188,23 @@ def outcomes(store: Store) -> ResultTable:
 
 def sustainment(store: Store) -> ResultTable:
     """First jobs sustained N weeks; jobs too recent to tell are 'not yet due', not failures."""
+    key_cols = _key_columns(store, "sustainment_summary")
     df = store.query(
-        """
+        f"""
         SELECT breakdown, "group", weeks, first_jobs, sustained, not_sustained, not_yet_due,
                first_jobs - not_yet_due AS due,
                ratio(sustained, first_jobs - not_yet_due) AS sustained_rate,
                wilson_low(sustained, first_jobs - not_yet_due) AS sustained_ci_low,
-               wilson_high(sustained, first_jobs - not_yet_due) AS sustained_ci_high
+               wilson_high(sustained, first_jobs - not_yet_due) AS sustained_ci_high{key_cols}
         FROM sustainment_summary
         """
     )
     counts = ["first_jobs", "sustained", "not_sustained", "not_yet_due", "due"]
     df = _sort_breakdowns(df.with_columns([pl.col(c).cast(pl.Int64) for c in counts]), "weeks")
+    df, keys = _cell_keys(df, counts, store, {"due": ("first_jobs", "not_yet_due")})
     return ResultTable(
         key="sustainment",
+        keys=keys,
         title="First jobs sustained",
         data=df,
         dims=["breakdown", "group", "weeks"],
@@ -201,19 +233,27 @@ def sustainment(store: Store) -> ResultTable:
 
 def meeting_bands(store: Store) -> ResultTable:
     """Job entry by band of attended meetings (descriptive, unadjusted)."""
+    key_cols = _key_columns(store, "meeting_band_summary")
     df = store.query(
-        """
+        f"""
         SELECT ord AS band_order, meeting_band, clients, job_entries,
                clients - job_entries AS without_job_entry,
                ratio(job_entries, clients) AS job_entry_rate,
                wilson_low(job_entries, clients) AS job_entry_ci_low,
-               wilson_high(job_entries, clients) AS job_entry_ci_high
+               wilson_high(job_entries, clients) AS job_entry_ci_high{key_cols}
         FROM meeting_band_summary ORDER BY ord
         """
     ).with_columns(pl.col(c).cast(pl.Int64) for c in ("clients", "job_entries", "without_job_entry"))
     df = not_reported(df, store)
+    df, keys = _cell_keys(
+        df,
+        ["clients", "job_entries", "without_job_entry"],
+        store,
+        {"without_job_entry": ("clients", "job_entries")},
+    )
     return ResultTable(
         key="job_entry_by_meeting_band",
+        keys=keys,
         title="Job entry by number of IPS meetings attended (unadjusted)",
         data=df,
         dims=["band_order", "meeting_band"],
@@ -244,15 +284,25 @@ def meeting_bands(store: Store) -> ResultTable:
 
 
 def _time_to_job_frame(store: Store) -> pl.DataFrame:
+    """One row per client in the denominator: days to first job or censoring, and whether a job
+    started; with ``record_key`` when the store's record keys are usable (cell keys)."""
+    key = ", record_key" if _usable_record_key(store) else ""
     return store.query(
-        """
-        SELECT client_id, local_authority, referral_year,
+        f"""
+        SELECT client_id, local_authority, referral_year{key},
                CASE WHEN job_entry THEN days_to_first_job
                     ELSE greatest(date_diff('day', engagement_date, follow_up_end), 0) END AS days,
                job_entry AS event
         FROM client_outcomes WHERE in_denominator
         """
     )
+
+
+def _usable_record_key(store: Store) -> bool:
+    """client_outcomes has each client's record key, and the store's keys may be used."""
+    if store.record_keys is None:
+        return False
+    return "record_key" in store.query("SELECT * FROM client_outcomes LIMIT 0").columns
 
 
 def kaplan_meier(days: np.ndarray, event: np.ndarray, z: float = 1.959963984540054) -> pl.DataFrame:
@@ -372,6 +422,19 @@ def _km_groups(frame: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
     return groups
 
 
+def _at_keys(rk: np.ndarray | None, days: np.ndarray, event: np.ndarray, t: float, m: int) -> dict[str, int]:
+    """Cell keys of a time_to_job_at row (none without record keys): all clients, those still at
+    risk at time ``t`` (everyone at month 0), and those with a job start by then."""
+    if rk is None:
+        return {}
+    at_risk = days >= t if m > 0 else np.ones(days.size, dtype=bool)
+    return {
+        "clients_key": key_sum(rk),
+        "at_risk_key": key_sum(rk, at_risk),
+        "job_entries_by_then_key": key_sum(rk, (days <= t) & event.astype(bool)),
+    }
+
+
 def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
     """Time from engagement to first job, censored at discharge or the data cut.
 
@@ -391,6 +454,7 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             )
         )
         n = len(days)
+        rk = sub["record_key"].to_numpy() if "record_key" in sub.columns else None
         for m in [0, *months]:
             t = m * DAYS_PER_MONTH
             past = km.filter(pl.col("day") <= t)
@@ -410,6 +474,7 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
                     "in_work_ci_low": 1.0 - hi if n else None,
                     "in_work_ci_high": 1.0 - lo if n else None,
                 }
+                | _at_keys(rk, days, event, t, m)
             )
         below = km.filter(pl.col("survival") <= 0.5)
         summary.append(
@@ -420,10 +485,13 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
                 "job_entries": int(event.sum()),
                 "median_days": float(below["day"][0]) if below.height else None,
             }
+            | ({} if rk is None else {"clients_key": key_sum(rk), "job_entries_key": key_sum(rk, event)})
         )
     curve = pl.concat(curves).select("breakdown", "group", "day", "guard_n", *CURVE_STATISTICS)
     at = pl.DataFrame(at_months, infer_schema_length=None)
     summ = pl.DataFrame(summary, schema_overrides={"median_days": pl.Float64})
+    at, at_keys = keyed(at, ["clients", "at_risk", "job_entries_by_then"])
+    summ, summ_keys = keyed(summ, ["clients", "job_entries"])
     note = (
         "Kaplan-Meier estimate from engagement to first job start, among engaged clients not in work at "
         "referral; clients are censored at discharge or the data cut. 95% CI: Greenwood, log-log."
@@ -449,6 +517,7 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             data=at,
             dims=["breakdown", "group", "months"],
             counts=["clients", "at_risk", "job_entries_by_then"],
+            keys=at_keys,
             # guarded by the job starts so far: share x clients would otherwise give a hidden count
             guarded=dict.fromkeys(("in_work", "in_work_ci_low", "in_work_ci_high"), "job_entries_by_then"),
             columns={
@@ -466,6 +535,7 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             data=summ,
             dims=["breakdown", "group"],
             counts=["clients", "job_entries"],
+            keys=summ_keys,
             guarded={"median_days": "clients"},
             additive=[RowsAddUp("clients", ("breakdown",)), RowsAddUp("job_entries", ("breakdown",))],
             columns={

@@ -69,6 +69,12 @@ class ResultTable:
     # columns disclosure control uses (e.g. the number at risk behind a survival estimate) but
     # never publishes: they are dropped from the protected table
     internal: list[str] = field(default_factory=list)
+    # cell keys for the cell key method (see ipseval.disclosure.cellkey): count column -> column
+    # holding the sum of the counted records' keys mod 2**32; key columns are internal
+    keys: dict[str, str] = field(default_factory=dict)
+    # a model-based result (coefficients, odds ratios...): in a perturbed view it is shown, with
+    # its person counts dropped, only for a model of enough people
+    model: bool = False
 
     def __post_init__(self) -> None:
         missing = [
@@ -76,6 +82,11 @@ class ResultTable:
         ]
         if missing:
             raise ValueError(f"result table {self.key!r} declares columns it lacks: {missing}")
+        if self.keys:
+            wrong = [c for c, k in self.keys.items() if c not in self.counts or k not in self.data.columns]
+            if wrong:
+                raise ValueError(f"result table {self.key!r} declares cell keys it lacks for: {wrong}")
+            self.internal = [*self.internal, *(k for k in self.keys.values() if k not in self.internal)]
 
     @property
     def protected_columns(self) -> list[str]:
@@ -96,6 +107,9 @@ class ProtectedTable:
     columns: dict[str, str]
     notes: list[str]
     source: ResultTable
+    # why the table's rows are not shown at all (e.g. a perturbed view withholds a table it cannot
+    # perturb); "" = shown
+    withheld: str = ""
 
     def is_hidden(self, row: int, column: str) -> bool:
         return column in self.hidden.columns and bool(self.hidden[column][row])

@@ -85,6 +85,7 @@ def result_table(result: ImpactResult, key: str, title: str) -> ResultTable:
             "hazard_ratio": "exp(estimate) for a hazard model",
         },
         notes=list(result.notes),
+        model=True,  # a perturbed view shows it only for a model of enough people, without counts
     )
 
 
@@ -131,6 +132,7 @@ def model_cards(results: dict[str, ImpactResult]) -> ResultTable:
         data=data,
         dims=["model", "analysis"],
         counts=["n", "events"],
+        model=True,
         columns={
             "model": "key of the model's table in results.json",
             "formula": "the model in R formula notation",
