@@ -202,6 +202,16 @@ def _max_entropy(v: np.ndarray, V: float) -> np.ndarray:
         if t < 1e-12:
             break
         lam, value, p, grad = lam - t * step, new_value, new_p, new_grad
+    # polish: the smallest change (relative to p, so zeros stay zero) that meets the three
+    # constraints exactly, to rounding error, whatever Newton's tolerance reached
+    A = np.stack([np.ones_like(x), x, x * x])
+    goal = np.array([1.0, 0.0, V])
+    for _ in range(3):
+        residual = goal - A @ p
+        weighted = A * p
+        p = p + p * (A.T @ np.linalg.solve(weighted @ A.T, residual))
+    if (p < 0).any():
+        raise ValueError(f"no perturbation distribution with variance {V:g} on {x.tolist()}")
     return p
 
 
