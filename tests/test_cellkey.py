@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -407,6 +407,8 @@ def test_differencing_views_one_month_apart_recovers_nobody(demo400, tmp_path):
     hits: dict[int, list[bool]] = defaultdict(list)  # true difference -> attacker exactly right?
     observed: dict[int, set[int]] = defaultdict(set)
     exact_pairs, whole_client_pairs, whole_client_recovered = 0, 0, 0
+    which_unchanged = {"right": 0, "wrong": 0, "undecided": 0}
+    entered = []
     for si in range(len(slices)):
         for mi in range(len(months) - 1):
             a, b = f"v{si * len(months) + mi:05d}", f"v{si * len(months) + mi + 1:05d}"
@@ -428,6 +430,17 @@ def test_differencing_views_one_month_apart_recovers_nobody(demo400, tmp_path):
             if diffs.get("referrals", (0, 0))[0] == 1:  # the two views differ by one client
                 whole_client_pairs += 1
                 whole_client_recovered += all(d == o for d, o in diffs.values())
+                if diffs.get("denominator", (0, 0))[0] == 1:
+                    # a cell the client is not in holds the same people in both views: with plain
+                    # cell keys its figure would be the same, giving away which cell they are in
+                    job = diffs["job_entries"][0] == 1
+                    entered.append(job)
+                    same_job = diffs["job_entries"][1] == 0
+                    same_without = diffs["without_job_entry"][1] == 0
+                    if same_job == same_without:
+                        which_unchanged["undecided"] += 1
+                    else:
+                        which_unchanged["right" if same_without == job else "wrong"] += 1
     assert exact_pairs > 200
     for d in (1, 2, 3, 4):
         rate = np.mean(hits[d])
@@ -439,6 +452,11 @@ def test_differencing_views_one_month_apart_recovers_nobody(demo400, tmp_path):
     # almost never read off exactly; without perturbation it always is
     assert whole_client_pairs >= 30
     assert whole_client_recovered / whole_client_pairs < 0.1
+    # "which of job entries / without a job did not change?" tells no more than the base rate
+    decided = which_unchanged["right"] + which_unchanged["wrong"]
+    base = max(np.mean(entered), 1 - np.mean(entered))
+    assert len(entered) >= 30 and which_unchanged["undecided"] > decided / 2, which_unchanged
+    assert which_unchanged["right"] / decided < base + 0.1, (which_unchanged, base)
     # ... and the same replay on exact figures (ndtms leaves counts of 5+ exact) recovers them
     exact = cells(protect(tables["outcomes"], Disclosure(policy="none")).data)
     assert all(exact[g]["referrals"] == t[g]["referrals"] for g in t)
@@ -446,27 +464,33 @@ def test_differencing_views_one_month_apart_recovers_nobody(demo400, tmp_path):
 
 def test_averaging_many_views_of_the_same_people_gains_nothing(demo400, tmp_path):
     """Different filters that select the same clients give the same noise, so averaging them is
-    pointless: every view of one month's clients of an area, chosen with any from/to days inside the
-    month (and around it, where nobody else was referred), shows exactly the same figures."""
+    pointless: every view of an area's first six months of clients, chosen with any from/to days
+    around them (where nobody else of the area was referred), shows exactly the same figures."""
     db, s, _ = demo400
     with Store(db) as store:
         clients = store.table("clients")
     area = clients["local_authority"].value_counts().sort("count")[-1, "local_authority"]
     mine = clients.filter(pl.col("local_authority") == area).sort("referral_date")
     first = mine["referral_date"][0]
-    month_end = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
-    inside = mine.filter(pl.col("referral_date") <= month_end)["referral_date"]
+    last_month = date(first.year + (first.month + 4) // 12, (first.month + 4) % 12 + 1, 1)
+    end = last_month.replace(day=calendar.monthrange(last_month.year, last_month.month)[1])
+    inside = mine.filter(pl.col("referral_date") <= end)["referral_date"]
+    after = mine.filter(pl.col("referral_date") > end)["referral_date"]
     views = []
     for start in range(1, inside.min().day + 1):
-        for end in range(inside.max().day, month_end.day + 1):
-            views.append(
-                Filters(area=area, referred_from=first.replace(day=start), referred_to=first.replace(day=end))
-            )
+        for days in range(8):
+            to = inside.max() + timedelta(days=days)
+            if after.len() and to >= after.min():
+                break
+            views.append(Filters(area=area, referred_from=first.replace(day=start), referred_to=to))
+    assert len(views) >= 4 and inside.len() >= 10
     tables = _views_store(db, s, views, tmp_path / "same.duckdb")
     shown = protect(tables["outcomes"], policy_for(s, "viewer", filtered=True)).data
     rows = shown.filter(pl.col("breakdown") == "local_authority").drop("group")
-    assert len(views) >= 4 and rows.height == len(views)
+    assert rows.height == len(views)
     assert rows.unique().height == 1  # one figure, however many views ask
+    true = tables["outcomes"].data.filter(pl.col("breakdown") == "local_authority")
+    assert true["referrals"].n_unique() == 1 and true["referrals"][0] == inside.len()
 
 
 def test_key_sums_are_exact_and_order_free():

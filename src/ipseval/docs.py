@@ -238,7 +238,8 @@ def _table_md(key: str, t, level: str) -> list[str]:
     if t.dims:
         out += ["Rows are identified by: " + ", ".join(f"`{d}`" for d in t.dims) + ".", ""]
     out += ["| column | meaning |", "|---|---|"]
-    cell_keys = set(getattr(t, "keys", {}).values())  # internal, never in results.json
+    # cell keys are internal, never in results.json
+    cell_keys = {*getattr(t, "keys", {}).values(), getattr(t, "population_key", "")}
     for col in t.data.columns:
         if col in cell_keys:
             continue

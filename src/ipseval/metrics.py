@@ -78,6 +78,33 @@ def _cell_keys(
     return keyed(df, counts, usable=store.record_keys is not None)
 
 
+def population_keys(store: Store) -> pl.DataFrame | None:
+    """The key of each breakdown group's clients (breakdown, group, population_key): the population
+    every count of that group's rows is perturbed with (see ResultTable.population_key); None when
+    the store keeps no usable record keys."""
+    if (
+        store.record_keys is None
+        or "referrals_key" not in store.query("SELECT * FROM outcomes_summary LIMIT 0").columns
+    ):
+        return None
+    return store.query('SELECT breakdown, "group", referrals_key AS population_key FROM outcomes_summary')
+
+
+def _with_population(
+    df: pl.DataFrame, store: Store, keys: dict[str, str], on: list[str]
+) -> tuple[pl.DataFrame, str]:
+    """``df`` with its rows' population keys (joined on ``on``), when it has cell keys."""
+    pops = population_keys(store) if keys else None
+    if pops is None:
+        return df, ""
+    if on:
+        return df.join(pops, on=on, how="left", maintain_order="left"), "population_key"
+    overall = pops.filter(pl.col("breakdown") == "overall")["population_key"]
+    return df.with_columns(
+        pl.lit(overall[0] if overall.len() else 0, dtype=pl.Int64).alias("population_key")
+    ), "population_key"
+
+
 def _key_columns(store: Store, view: str) -> str:
     """``, a_key, b_key`` for the view's cell key columns ("" in a store imported before keys)."""
     names = [c for c in store.query(f"SELECT * FROM {view} LIMIT 0").columns if c.endswith("_key")]
@@ -128,6 +155,7 @@ def outcomes(store: Store) -> ResultTable:
     return ResultTable(
         key="outcomes",
         keys=keys,
+        population_key="referrals_key" if keys else "",
         title="Referrals, engagement and job outcomes",
         data=df,
         dims=["breakdown", "group"],
@@ -202,9 +230,11 @@ def sustainment(store: Store) -> ResultTable:
     counts = ["first_jobs", "sustained", "not_sustained", "not_yet_due", "due"]
     df = _sort_breakdowns(df.with_columns([pl.col(c).cast(pl.Int64) for c in counts]), "weeks")
     df, keys = _cell_keys(df, counts, store, {"due": ("first_jobs", "not_yet_due")})
+    df, population = _with_population(df, store, keys, ["breakdown", "group"])
     return ResultTable(
         key="sustainment",
         keys=keys,
+        population_key=population,
         title="First jobs sustained",
         data=df,
         dims=["breakdown", "group", "weeks"],
@@ -251,9 +281,11 @@ def meeting_bands(store: Store) -> ResultTable:
         store,
         {"without_job_entry": ("clients", "job_entries")},
     )
+    df, population = _with_population(df, store, keys, [])
     return ResultTable(
         key="job_entry_by_meeting_band",
         keys=keys,
+        population_key=population,
         title="Job entry by number of IPS meetings attended (unadjusted)",
         data=df,
         dims=["band_order", "meeting_band"],
@@ -492,6 +524,8 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
     summ = pl.DataFrame(summary, schema_overrides={"median_days": pl.Float64})
     at, at_keys = keyed(at, ["clients", "at_risk", "job_entries_by_then"])
     summ, summ_keys = keyed(summ, ["clients", "job_entries"])
+    at, at_population = _with_population(at, store, at_keys, ["breakdown", "group"])
+    summ, summ_population = _with_population(summ, store, summ_keys, ["breakdown", "group"])
     note = (
         "Kaplan-Meier estimate from engagement to first job start, among engaged clients not in work at "
         "referral; clients are censored at discharge or the data cut. 95% CI: Greenwood, log-log."
@@ -518,6 +552,7 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             dims=["breakdown", "group", "months"],
             counts=["clients", "at_risk", "job_entries_by_then"],
             keys=at_keys,
+            population_key=at_population,
             # guarded by the job starts so far: share x clients would otherwise give a hidden count
             guarded=dict.fromkeys(("in_work", "in_work_ci_low", "in_work_ci_high"), "job_entries_by_then"),
             columns={
@@ -536,6 +571,7 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             dims=["breakdown", "group"],
             counts=["clients", "job_entries"],
             keys=summ_keys,
+            population_key=summ_population,
             guarded={"median_days": "clients"},
             additive=[RowsAddUp("clients", ("breakdown",)), RowsAddUp("job_entries", ("breakdown",))],
             columns={

@@ -162,6 +162,13 @@ def profile(store: Store) -> ResultTable:
         clients = clients.join(record_keys, on="client_id", how="left")
     data = client_profile(clients).filter(~pl.col("characteristic").is_in(gone))
     data, keys = keyed(data, ["n", "clients"], usable=record_keys is not None)
+    if keys:  # a row's people: all clients, or the area's or year's own (those levels are filters too)
+        data = data.with_columns(
+            pl.when(pl.col("characteristic").is_in(["local_authority", "referral_year"]))
+            .then(pl.col("n_key"))
+            .otherwise(pl.col("clients_key"))
+            .alias("population_key")
+        )
     notes = ["n (% of all clients); median (Q1, Q3) for age and work confidence; Unknown = not recorded."]
     if gone:
         notes.append(
@@ -174,6 +181,7 @@ def profile(store: Store) -> ResultTable:
         dims=["characteristic", "level", "level_order", "kind"],
         counts=["n", "clients"],
         keys=keys,
+        population_key="population_key" if keys else "",
         rates={"percent": Rate("n", "clients")},
         guarded={"median": "n", "q1": "n", "q3": "n"},
         additive=[RowsAddUp("n", ("characteristic",))],

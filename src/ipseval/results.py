@@ -72,6 +72,9 @@ class ResultTable:
     # cell keys for the cell key method (see ipseval.disclosure.cellkey): count column -> column
     # holding the sum of the counted records' keys mod 2**32; key columns are internal
     keys: dict[str, str] = field(default_factory=dict)
+    # column holding the key of each row's population (the view's clients in the row's group), mixed
+    # into every cell key of the row so that no figure of a row whose people changed stays the same
+    population_key: str = ""
     # a model-based result (coefficients, odds ratios...): in a perturbed view it is shown, with
     # its person counts dropped, only for a model of enough people
     model: bool = False
@@ -87,6 +90,13 @@ class ResultTable:
             if wrong:
                 raise ValueError(f"result table {self.key!r} declares cell keys it lacks for: {wrong}")
             self.internal = [*self.internal, *(k for k in self.keys.values() if k not in self.internal)]
+        if self.population_key:
+            if self.population_key not in self.data.columns:
+                raise ValueError(
+                    f"result table {self.key!r} lacks its population key {self.population_key!r}"
+                )
+            if self.population_key not in self.internal:
+                self.internal = [*self.internal, self.population_key]
 
     @property
     def protected_columns(self) -> list[str]:

@@ -317,10 +317,11 @@ def perturb(table: ResultTable, params: CKMParams, keys: dict[str, str] | None =
     pt = params.table
     hide: dict[str, np.ndarray] = {}
     perturbed: dict[str, np.ndarray] = {}  # float, NaN = missing
+    population = population_term(data, table.population_key)
     for c in table.counts:
         values = data[c].cast(pl.Float64).fill_null(np.nan).to_numpy()
         present = ~np.isnan(values)
-        ck = data[keys[c]].cast(pl.Int64).fill_null(0).to_numpy() % KEY_MODULUS
+        ck = (data[keys[c]].cast(pl.Int64).fill_null(0).to_numpy() + population) % KEY_MODULUS
         out = values.copy()
         n = np.where(present, values, 0).astype(np.int64)
         out[present] = (n + lookup(pt, n, ck))[present]
@@ -356,6 +357,21 @@ def perturb(table: ResultTable, params: CKMParams, keys: dict[str, str] | None =
     result = _wrap(table, out_df, hide, keys)
     result.notes.append(PERTURBED_NOTE)
     return result
+
+
+# The row's population key is mixed into every cell key of the row, times this even constant (so a
+# cell that is the whole population, with key (1 + POPULATION_FACTOR) x its keys, stays uniform:
+# 1 + an even number is odd, a bijection mod 2**32).
+POPULATION_FACTOR = 0x9E3779B8
+
+
+def population_term(data: pl.DataFrame, column: str) -> np.ndarray:
+    """Each row's population term of its cell keys (0 where the table declares no population)."""
+    if not column:
+        return np.zeros(data.height, dtype=np.int64)
+    pop = (data[column].cast(pl.Int64).fill_null(0).to_numpy() % KEY_MODULUS).astype(np.uint64)
+    # below 2**32 times below 2**32: exact in uint64, then back below 2**32
+    return ((pop * np.uint64(POPULATION_FACTOR)) % np.uint64(KEY_MODULUS)).astype(np.int64)
 
 
 def protect_ckm(table: ResultTable, policy: Disclosure) -> ProtectedTable:
@@ -420,7 +436,10 @@ def perturbed_view_size(tables: dict[str, ResultTable], policy: Disclosure) -> i
     row = table.data.filter(pl.col("breakdown") == "overall")
     if row.height != 1 or row["referrals"][0] is None:
         return None
-    n, key = int(row["referrals"][0]), int(row[table.keys["referrals"]][0])
+    n = int(row["referrals"][0])
+    key = (
+        int(row[table.keys["referrals"]][0]) + int(population_term(row, table.population_key)[0])
+    ) % KEY_MODULUS
     return int(n + lookup(CKMParams.of(policy).table, np.array([n]), np.array([key]))[0])
 
 

@@ -13,8 +13,16 @@ import polars as pl
 from scipy import stats
 
 from .. import __version__
-from ..disclosure.cellkey import key_sum, keyed
-from ..metrics import CURVE_COLUMNS, CURVE_STATISTICS, DAYS_PER_MONTH, _at_keys, curve_on_grid, kaplan_meier
+from ..disclosure.cellkey import KEY_MODULUS, key_sum, keyed
+from ..metrics import (
+    CURVE_COLUMNS,
+    CURVE_STATISTICS,
+    DAYS_PER_MONTH,
+    _at_keys,
+    curve_on_grid,
+    kaplan_meier,
+    population_keys,
+)
 from ..results import ColumnsAddUp, ResultTable, RowsAddUp
 from ..schema import CLIENTS, INTEGRATION_STRENGTHS
 from ..settings import Settings
@@ -135,6 +143,29 @@ def _record_keys_of(store: Store, frame: pl.DataFrame) -> np.ndarray | None:
     return joined["record_key"].to_numpy().astype(np.int64)
 
 
+def _group_populations(store: Store, frame: pl.DataFrame, by: str) -> pl.DataFrame | None:
+    """(group, population_key): the key of all the clients of each group (an area's clients; for an
+    integration strength, the clients of its areas), mixed into the cell keys of the group's rows."""
+    pops = population_keys(store)
+    if pops is None:
+        return None
+    areas = pops.filter(pl.col("breakdown") == "local_authority").select(
+        pl.col("group").alias("local_authority"), "population_key"
+    )
+    if by == "local_authority":
+        return areas.rename({"local_authority": "group"})
+    strength = frame.select("local_authority", pl.col(by).cast(pl.Utf8).alias("group")).unique(
+        "local_authority"
+    )
+    return (
+        strength.join(areas, on="local_authority", how="left")
+        .group_by("group")
+        .agg(
+            (pl.col("population_key").fill_null(0).sum() % KEY_MODULUS).cast(pl.Int64).alias("population_key")
+        )
+    )
+
+
 def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, ResultTable]:
     """Kaplan-Meier time to first job per local authority or integration strength, with log-rank test.
 
@@ -195,6 +226,10 @@ def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, R
             pl.DataFrame(summary_key_rows, {f"{c}_key": pl.Int64 for c in summary_counts}, orient="row")
         )
     summ, summary_keys = keyed(summ, summary_counts)
+    population = _group_populations(store, frame, by) if at_keys and summary_keys else None
+    if population is not None:
+        at = at.join(population, on="group", how="left", maintain_order="left")
+        summ = summ.join(population, on="group", how="left", maintain_order="left")
     label = by.replace("_", " ")
     note = (
         f"Kaplan-Meier by {label}, engagement to first job start; censored at discharge or the data "
@@ -239,6 +274,7 @@ def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, R
             dims=["group", "months"],
             counts=["clients", "at_risk", "job_entries_by_then"],
             keys=at_keys,
+            population_key="population_key" if population is not None else "",
             guarded=dict.fromkeys(in_work, "job_entries_by_then"),
             additive=[RowsAddUp(c, ("months",)) for c in ("clients", "at_risk", "job_entries_by_then")],
             columns={
@@ -261,6 +297,7 @@ def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, R
             dims=["group"],
             counts=["clients", "job_entries", "without_job_entry"],
             keys=summary_keys,
+            population_key="population_key" if population is not None else "",
             guarded={**dict.fromkeys(medians, "clients"), "expected_job_entries": "job_entries"},
             additive=[
                 *(RowsAddUp(c) for c in ("clients", "job_entries", "without_job_entry")),
