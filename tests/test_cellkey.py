@@ -499,3 +499,27 @@ def test_key_sums_are_exact_and_order_free():
     assert key_sum(keys) == key_sum(keys[::-1]) == int(sum(int(k) for k in keys) % KEY_MODULUS)
     mask = rng.random(10_000) < 0.3
     assert (key_sum(keys) - key_sum(keys, mask)) % KEY_MODULUS == key_sum(keys, ~mask)
+
+
+def test_a_row_is_kept_by_its_own_counts_not_by_a_total():
+    """The profile's Unknown row exists only when someone is unknown: shown only if its own
+    perturbed n is above 0, not because its clients total is."""
+    df = pl.DataFrame(
+        {
+            "level": ["a", "b", "unknown"],
+            "n": [40, 39, 1],
+            "clients": [80, 80, 80],
+            "n_key": [1, 2, 2**31 + 5],
+        }
+    ).with_columns(pl.lit(3).alias("clients_key"))
+    t = ResultTable(
+        key="p",
+        title="p",
+        data=df,
+        dims=["level"],
+        counts=["n", "clients"],
+        keys={"n": "n_key", "clients": "clients_key"},
+    )
+    shown = protect(t, CKM).data
+    noise = lookup(ptable(5, 3.0, 2), np.array([1]), np.array([2**31 + 5]))[0]
+    assert ("unknown" in shown["level"].to_list()) == (1 + noise > 0)

@@ -343,12 +343,17 @@ def perturb(table: ResultTable, params: CKMParams, keys: dict[str, str] | None =
         mask = has & ~(n >= params.min_statistic_n)  # NaN n: hidden (fail closed)
         hide[col] = mask
         rounded = _significant(out_df[col].cast(pl.Float64), params.statistic_digits)
+        if data[col].dtype.is_integer():  # e.g. job starts: a whole number stays one
+            rounded = rounded.round(0).cast(pl.Int64)
         out_df = out_df.with_columns(_null_where(rounded.alias(col), mask))
 
-    # rows with no perturbed count above 0 (all 0 or missing) are left out
+    # rows with no perturbed count of their own above 0 (all 0 or missing) are left out; a count
+    # that is the same on every row (a total, e.g. the profile's clients) is not the row's own, so
+    # it does not keep a row (the profile's Unknown row exists only when someone is unknown)
     if table.counts:
+        own = [c for c in table.counts if data.height < 2 or data[c].n_unique() > 1] or table.counts
         shown = np.zeros(data.height, dtype=bool)
-        for c in table.counts:
+        for c in own:
             shown |= np.nan_to_num(perturbed[c], nan=0.0) > 0
         if not shown.all():
             keep = pl.Series(shown)
