@@ -135,7 +135,9 @@ def test_enum_storage_changes_no_result(tmp_path, monkeypatch):
     for label, min_rows in (("text", 10**12), ("enum", 50)):
         monkeypatch.setattr(store_mod, "ENUM_MIN_ROWS", min_rows)
         db = tmp_path / f"{label}.duckdb"
-        import_dataset(db, ds.tables, settings, ds.data_cut, row_counts=ds.row_counts)
+        import_dataset(
+            db, ds.tables, settings, ds.data_cut, row_counts=ds.row_counts, key_secret=b"same keys"
+        )
         with Store(db) as s:
             if label == "enum":
                 assert (

@@ -238,7 +238,11 @@ def _table_md(key: str, t, level: str) -> list[str]:
     if t.dims:
         out += ["Rows are identified by: " + ", ".join(f"`{d}`" for d in t.dims) + ".", ""]
     out += ["| column | meaning |", "|---|---|"]
+    # cell keys are internal, never in results.json
+    cell_keys = {*getattr(t, "keys", {}).values(), getattr(t, "population_key", "")}
     for col in t.data.columns:
+        if col in cell_keys:
+            continue
         meaning = t.columns.get(col, "")
         if not meaning and col in t.dims:
             meaning = "row label"

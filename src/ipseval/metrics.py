@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from .disclosure.cellkey import key_sum, keyed
 from .results import ColumnsAddUp, Monotone, Rate, ResultTable, RowsAddUp, SameCount
 from .settings import Settings
 from .store import Store
@@ -60,6 +61,59 @@ def not_reported(df: pl.DataFrame, store: Store) -> pl.DataFrame:
     return df.with_columns(pl.lit(None, dtype=df.schema[c]).alias(c) for c in gone) if gone else df
 
 
+# complements of outcome counts: count -> (total, part), for their cell keys
+OUTCOME_COMPLEMENTS = {
+    "not_engaged": ("referrals", "engaged"),
+    "without_job_entry": ("denominator", "job_entries"),
+    "first_jobs_under_threshold": ("first_jobs_hours_known", "first_jobs_16plus"),
+    "entries_after_window": ("job_entries", "entries_within_window"),
+}
+
+
+def _cell_keys(
+    df: pl.DataFrame, counts: list[str], store: Store, complements: dict[str, tuple[str, str]]
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The table's cell keys (``<count>_key`` columns, complements worked out from their total's and
+    part's), declared only when every count has one and the store's record keys are usable."""
+    from .disclosure.cellkey import keyed, with_complement_keys
+
+    df = with_complement_keys(df, complements)
+    return keyed(df, counts, usable=store.record_keys is not None)
+
+
+def population_keys(store: Store) -> pl.DataFrame | None:
+    """The key of each breakdown group's clients (breakdown, group, population_key): the population
+    every count of that group's rows is perturbed with (see ResultTable.population_key); None when
+    the store keeps no usable record keys."""
+    if (
+        store.record_keys is None
+        or "referrals_key" not in store.query("SELECT * FROM outcomes_summary LIMIT 0").columns
+    ):
+        return None
+    return store.query('SELECT breakdown, "group", referrals_key AS population_key FROM outcomes_summary')
+
+
+def _with_population(
+    df: pl.DataFrame, store: Store, keys: dict[str, str], on: list[str]
+) -> tuple[pl.DataFrame, str]:
+    """``df`` with its rows' population keys (joined on ``on``), when it has cell keys."""
+    pops = population_keys(store) if keys else None
+    if pops is None:
+        return df, ""
+    if on:
+        return df.join(pops, on=on, how="left", maintain_order="left"), "population_key"
+    overall = pops.filter(pl.col("breakdown") == "overall")["population_key"]
+    return df.with_columns(
+        pl.lit(overall[0] if overall.len() else 0, dtype=pl.Int64).alias("population_key")
+    ), "population_key"
+
+
+def _key_columns(store: Store, view: str) -> str:
+    """``, a_key, b_key`` for the view's cell key columns ("" in a store imported before keys)."""
+    names = [c for c in store.query(f"SELECT * FROM {view} LIMIT 0").columns if c.endswith("_key")]
+    return "".join(f", {c}" for c in names)
+
+
 def outcomes(store: Store) -> ResultTable:
     """Referrals, engagement, job entry (Wilson 95% CI), 16+ hours, timing and meetings."""
     df = store.query(
@@ -100,8 +154,11 @@ def outcomes(store: Store) -> ResultTable:
     ]
     df = df.with_columns([pl.col(c).cast(pl.Int64) for c in [*counts, "job_starts", "meetings_engaged"]])
     df = not_reported(df, store)
+    df, keys = _cell_keys(df, counts, store, OUTCOME_COMPLEMENTS)
     return ResultTable(
         key="outcomes",
+        keys=keys,
+        population_key="referrals_key" if keys else "",
         title="Referrals, engagement and job outcomes",
         data=df,
         dims=["breakdown", "group"],
@@ -164,20 +221,25 @@ def outcomes(store: Store) -> ResultTable:
 
 def sustainment(store: Store) -> ResultTable:
     """First jobs sustained N weeks; jobs too recent to tell are 'not yet due', not failures."""
+    key_cols = _key_columns(store, "sustainment_summary")
     df = store.query(
-        """
+        f"""
         SELECT breakdown, "group", weeks, first_jobs, sustained, not_sustained, not_yet_due,
                first_jobs - not_yet_due AS due,
                ratio(sustained, first_jobs - not_yet_due) AS sustained_rate,
                wilson_low(sustained, first_jobs - not_yet_due) AS sustained_ci_low,
-               wilson_high(sustained, first_jobs - not_yet_due) AS sustained_ci_high
+               wilson_high(sustained, first_jobs - not_yet_due) AS sustained_ci_high{key_cols}
         FROM sustainment_summary
         """
     )
     counts = ["first_jobs", "sustained", "not_sustained", "not_yet_due", "due"]
     df = _sort_breakdowns(df.with_columns([pl.col(c).cast(pl.Int64) for c in counts]), "weeks")
+    df, keys = _cell_keys(df, counts, store, {"due": ("first_jobs", "not_yet_due")})
+    df, population = _with_population(df, store, keys, ["breakdown", "group"])
     return ResultTable(
         key="sustainment",
+        keys=keys,
+        population_key=population,
         title="First jobs sustained",
         data=df,
         dims=["breakdown", "group", "weeks"],
@@ -223,13 +285,14 @@ def first_band_with_none(settings: Settings) -> str:
 def meeting_bands(store: Store, settings: Settings | None = None) -> ResultTable:
     """Job entry by band of attended meetings (descriptive, unadjusted). With few clients without
     meetings (see :func:`no_meetings_merged`) they are counted in the first band."""
+    key_cols = _key_columns(store, "meeting_band_summary")
     df = store.query(
-        """
+        f"""
         SELECT ord AS band_order, meeting_band, clients, job_entries,
                clients - job_entries AS without_job_entry,
                ratio(job_entries, clients) AS job_entry_rate,
                wilson_low(job_entries, clients) AS job_entry_ci_low,
-               wilson_high(job_entries, clients) AS job_entry_ci_high
+               wilson_high(job_entries, clients) AS job_entry_ci_high{key_cols}
         FROM meeting_band_summary ORDER BY ord
         """
     ).with_columns(pl.col(c).cast(pl.Int64) for c in ("clients", "job_entries", "without_job_entry"))
@@ -241,8 +304,17 @@ def meeting_bands(store: Store, settings: Settings | None = None) -> ResultTable
             "the first band."
         )
     df = not_reported(df, store)
+    df, keys = _cell_keys(
+        df,
+        ["clients", "job_entries", "without_job_entry"],
+        store,
+        {"without_job_entry": ("clients", "job_entries")},
+    )
+    df, population = _with_population(df, store, keys, [])
     return ResultTable(
         key="job_entry_by_meeting_band",
+        keys=keys,
+        population_key=population,
         title="Job entry by number of IPS meetings attended (unadjusted)",
         data=df,
         dims=["band_order", "meeting_band"],
@@ -275,6 +347,7 @@ def meeting_bands(store: Store, settings: Settings | None = None) -> ResultTable
 def _merge_first_two(df: pl.DataFrame, label: str) -> pl.DataFrame:
     """The 'No meetings' row added into the first band's, relabelled, with its rate recomputed."""
     from .disclosure import wilson_interval
+    from .disclosure.cellkey import KEY_MODULUS
 
     a, b = df.row(0, named=True), df.row(1, named=True)
     n, x = a["clients"] + b["clients"], a["job_entries"] + b["job_entries"]
@@ -283,6 +356,9 @@ def _merge_first_two(df: pl.DataFrame, label: str) -> pl.DataFrame:
         **b, "meeting_band": label, "clients": n, "job_entries": x, "without_job_entry": n - x,
         "job_entry_rate": x / n if n else None, "job_entry_ci_low": lo, "job_entry_ci_high": hi,
     }  # fmt: skip
+    for c in (c for c in df.columns if c.endswith("_key")):  # cell keys: the two bands' records together
+        if a[c] is not None and b[c] is not None:
+            merged[c] = (a[c] + b[c]) % KEY_MODULUS
     return pl.concat([pl.DataFrame([merged], schema=df.schema), df.slice(2)])
 
 
@@ -290,15 +366,25 @@ def _merge_first_two(df: pl.DataFrame, label: str) -> pl.DataFrame:
 
 
 def _time_to_job_frame(store: Store) -> pl.DataFrame:
+    """One row per client in the denominator: days to first job or censoring, and whether a job
+    started; with ``record_key`` when the store's record keys are usable (cell keys)."""
+    key = ", record_key" if _usable_record_key(store) else ""
     return store.query(
-        """
-        SELECT client_id, local_authority, referral_year,
+        f"""
+        SELECT client_id, local_authority, referral_year{key},
                CASE WHEN job_entry THEN days_to_first_job
                     ELSE greatest(date_diff('day', engagement_date, follow_up_end), 0) END AS days,
                job_entry AS event
         FROM client_outcomes WHERE in_denominator
         """
     )
+
+
+def _usable_record_key(store: Store) -> bool:
+    """client_outcomes has each client's record key, and the store's keys may be used."""
+    if store.record_keys is None:
+        return False
+    return "record_key" in store.query("SELECT * FROM client_outcomes LIMIT 0").columns
 
 
 def kaplan_meier(days: np.ndarray, event: np.ndarray, z: float = 1.959963984540054) -> pl.DataFrame:
@@ -418,6 +504,19 @@ def _km_groups(frame: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
     return groups
 
 
+def _at_keys(rk: np.ndarray | None, days: np.ndarray, event: np.ndarray, t: float, m: int) -> dict[str, int]:
+    """Cell keys of a time_to_job_at row (none without record keys): all clients, those still at
+    risk at time ``t`` (everyone at month 0), and those with a job start by then."""
+    if rk is None:
+        return {}
+    at_risk = days >= t if m > 0 else np.ones(days.size, dtype=bool)
+    return {
+        "clients_key": key_sum(rk),
+        "at_risk_key": key_sum(rk, at_risk),
+        "job_entries_by_then_key": key_sum(rk, (days <= t) & event.astype(bool)),
+    }
+
+
 def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
     """Time from engagement to first job, censored at discharge or the data cut.
 
@@ -437,6 +536,7 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             )
         )
         n = len(days)
+        rk = sub["record_key"].to_numpy() if "record_key" in sub.columns else None
         for m in [0, *months]:
             t = m * DAYS_PER_MONTH
             past = km.filter(pl.col("day") <= t)
@@ -456,6 +556,7 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
                     "in_work_ci_low": 1.0 - hi if n else None,
                     "in_work_ci_high": 1.0 - lo if n else None,
                 }
+                | _at_keys(rk, days, event, t, m)
             )
         below = km.filter(pl.col("survival") <= 0.5)
         summary.append(
@@ -466,10 +567,15 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
                 "job_entries": int(event.sum()),
                 "median_days": float(below["day"][0]) if below.height else None,
             }
+            | ({} if rk is None else {"clients_key": key_sum(rk), "job_entries_key": key_sum(rk, event)})
         )
     curve = pl.concat(curves).select("breakdown", "group", "day", "guard_n", *CURVE_STATISTICS)
     at = pl.DataFrame(at_months, infer_schema_length=None)
     summ = pl.DataFrame(summary, schema_overrides={"median_days": pl.Float64})
+    at, at_keys = keyed(at, ["clients", "at_risk", "job_entries_by_then"])
+    summ, summ_keys = keyed(summ, ["clients", "job_entries"])
+    at, at_population = _with_population(at, store, at_keys, ["breakdown", "group"])
+    summ, summ_population = _with_population(summ, store, summ_keys, ["breakdown", "group"])
     note = (
         "Kaplan-Meier estimate from engagement to first job start, among engaged clients not in work at "
         "referral; clients are censored at discharge or the data cut. 95% CI: Greenwood, log-log."
@@ -495,6 +601,8 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             data=at,
             dims=["breakdown", "group", "months"],
             counts=["clients", "at_risk", "job_entries_by_then"],
+            keys=at_keys,
+            population_key=at_population,
             # guarded by the job starts so far: share x clients would otherwise give a hidden count
             guarded=dict.fromkeys(("in_work", "in_work_ci_low", "in_work_ci_high"), "job_entries_by_then"),
             # every month of the grid: areas (and years) add up to all clients
@@ -527,6 +635,8 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             data=summ,
             dims=["breakdown", "group"],
             counts=["clients", "job_entries"],
+            keys=summ_keys,
+            population_key=summ_population,
             guarded={"median_days": "clients"},
             additive=[
                 RowsAddUp(c, ("breakdown",), total=(("breakdown", "overall"),))

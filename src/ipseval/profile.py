@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from .disclosure.cellkey import key_sum, keyed
 from .results import Rate, ResultTable, RowsAddUp, SameCount
 from .schema import CLIENTS, UNKNOWN
 from .store import Store
@@ -51,10 +52,15 @@ def _quantile_type2(x: np.ndarray, q: float) -> float:
 
 
 def client_profile(clients: pl.DataFrame) -> pl.DataFrame:
-    """The tidy Table 1 for a clients frame (pure: no store needed)."""
+    """The tidy Table 1 for a clients frame (pure: no store needed). With a ``record_key`` column,
+    also the cell keys of ``n`` and ``clients`` (``n_key``, ``clients_key``; see
+    :mod:`ipseval.disclosure.cellkey`)."""
     df = clients.with_columns(pl.col("referral_date").dt.year().cast(pl.Utf8).alias("referral_year"))
     total = df.height
     rows: list[dict] = []
+    rk = df["record_key"].to_numpy() if "record_key" in df.columns else None
+    total_key = key_sum(rk) if rk is not None else None
+    level_keys: list[int | None] = []  # n_key of each row, in row order
     for name in PROFILE_CHARACTERISTICS:
         s = df[name]
         kind = "continuous" if name in ("age", "work_confidence") else "categorical"
@@ -73,12 +79,15 @@ def client_profile(clients: pl.DataFrame) -> pl.DataFrame:
                     "q3": _quantile_type2(known, 0.75) if known.size else None,
                 }
             )
+            level_keys.append(key_sum(rk, s.is_not_null().to_numpy()) if rk is not None else None)
             missing = total - int(known.size)
+            missing_mask = s.is_null().to_numpy()
         else:
             if s.dtype == pl.Boolean:
                 s = pl.select(pl.when(s).then(pl.lit("yes")).when(~s).then(pl.lit("no"))).to_series()
             s = s.fill_null(UNKNOWN)
             counts = dict(s.value_counts().iter_rows())
+            missing_mask = (s == UNKNOWN).to_numpy()
             missing = int(counts.get(UNKNOWN, 0))
             levels = _levels(name, s.filter(s != UNKNOWN))
             # codes present but outside the list (should not survive validation) still get a row
@@ -97,6 +106,7 @@ def client_profile(clients: pl.DataFrame) -> pl.DataFrame:
                         "q3": None,
                     }
                 )
+                level_keys.append(key_sum(rk, (s == level).to_numpy()) if rk is not None else None)
         if missing:
             rows.append(
                 {
@@ -111,6 +121,7 @@ def client_profile(clients: pl.DataFrame) -> pl.DataFrame:
                     "q3": None,
                 }
             )
+            level_keys.append(key_sum(rk, missing_mask) if rk is not None else None)
     out = pl.DataFrame(
         rows,
         schema={
@@ -125,12 +136,18 @@ def client_profile(clients: pl.DataFrame) -> pl.DataFrame:
             "q3": pl.Float64,
         },
     )
-    return out.with_columns(
+    out = out.with_columns(
         pl.when((pl.col("kind") != "continuous") & (pl.col("clients") > 0))
         .then(pl.col("n") / pl.col("clients"))
         .otherwise(None)
         .alias("percent")
     )
+    if rk is not None:
+        out = out.with_columns(
+            pl.Series("n_key", level_keys, dtype=pl.Int64),
+            pl.lit(total_key, dtype=pl.Int64).alias("clients_key"),
+        )
+    return out
 
 
 def profile(store: Store) -> ResultTable:
@@ -139,7 +156,19 @@ def profile(store: Store) -> ResultTable:
     from .labels import characteristic_label
 
     gone = [c for c in PROFILE_CHARACTERISTICS if f"clients.{c}" in store.unrecorded]
-    data = client_profile(store.table("clients")).filter(~pl.col("characteristic").is_in(gone))
+    clients = store.table("clients")
+    record_keys = store.record_keys
+    if record_keys is not None:  # cell keys for perturbed views
+        clients = clients.join(record_keys, on="client_id", how="left")
+    data = client_profile(clients).filter(~pl.col("characteristic").is_in(gone))
+    data, keys = keyed(data, ["n", "clients"], usable=record_keys is not None)
+    if keys:  # a row's people: all clients, or the area's or year's own (those levels are filters too)
+        data = data.with_columns(
+            pl.when(pl.col("characteristic").is_in(["local_authority", "referral_year"]))
+            .then(pl.col("n_key"))
+            .otherwise(pl.col("clients_key"))
+            .alias("population_key")
+        )
     notes = ["n (% of all clients); median (Q1, Q3) for age and work confidence; Unknown = not recorded."]
     if gone:
         notes.append(
@@ -151,6 +180,8 @@ def profile(store: Store) -> ResultTable:
         data=data,
         dims=["characteristic", "level", "level_order", "kind"],
         counts=["n", "clients"],
+        keys=keys,
+        population_key="population_key" if keys else "",
         rates={"percent": Rate("n", "clients")},
         guarded={"median": "n", "q1": "n", "q3": "n"},
         # each characteristic's levels add up to all referrals

@@ -110,6 +110,15 @@ class ResultTable:
     shares: list[SameCount] = field(default_factory=list)
     monotone: list[Monotone] = field(default_factory=list)
     spare: list[str] = field(default_factory=list)
+    # cell keys for the cell key method (see ipseval.disclosure.cellkey): count column -> column
+    # holding the sum of the counted records' keys mod 2**32; key columns are internal
+    keys: dict[str, str] = field(default_factory=dict)
+    # column holding the key of each row's population (the view's clients in the row's group), mixed
+    # into every cell key of the row so that no figure of a row whose people changed stays the same
+    population_key: str = ""
+    # a model-based result (coefficients, odds ratios...): in a perturbed view it is shown, with
+    # its person counts dropped, only for a model of enough people
+    model: bool = False
 
     def __post_init__(self) -> None:
         declared = [*self.dims, *self.counts, *self.rates, *self.guarded, *self.spare]
@@ -117,6 +126,18 @@ class ResultTable:
         missing = [c for c in declared if c not in self.data.columns]
         if missing:
             raise ValueError(f"result table {self.key!r} declares columns it lacks: {missing}")
+        if self.keys:
+            wrong = [c for c, k in self.keys.items() if c not in self.counts or k not in self.data.columns]
+            if wrong:
+                raise ValueError(f"result table {self.key!r} declares cell keys it lacks for: {wrong}")
+            self.internal = [*self.internal, *(k for k in self.keys.values() if k not in self.internal)]
+        if self.population_key:
+            if self.population_key not in self.data.columns:
+                raise ValueError(
+                    f"result table {self.key!r} lacks its population key {self.population_key!r}"
+                )
+            if self.population_key not in self.internal:
+                self.internal = [*self.internal, self.population_key]
 
     @property
     def protected_columns(self) -> list[str]:
@@ -137,6 +158,9 @@ class ProtectedTable:
     columns: dict[str, str]
     notes: list[str]
     source: ResultTable
+    # why the table's rows are not shown at all (e.g. a perturbed view withholds a table it cannot
+    # perturb); "" = shown
+    withheld: str = ""
 
     def is_hidden(self, row: int, column: str) -> bool:
         return column in self.hidden.columns and bool(self.hidden[column][row])

@@ -146,13 +146,14 @@ class Definitions(_Section):
 class Disclosure(_Section):
     """Statistical disclosure control applied to every number about people before it is shown."""
 
-    policy: Literal["ndtms", "nhs", "none"] = Field(
+    policy: Literal["ndtms", "nhs", "none", "ckm"] = Field(
         default="ndtms",
         description="'ndtms': counts 1..threshold hidden as '*', with secondary suppression so no "
         "hidden cell can be recovered from totals, and percentages of hidden cells hidden. "
         "'nhs': counts 1..threshold hidden, others rounded to the nearest rounding_base, "
         "percentages recomputed from rounded figures. 'none': nothing hidden (internal use only; "
-        "every page is marked 'not for publication').",
+        "every page is marked 'not for publication'). ('ckm', the cell key method, is not chosen "
+        "here: the dashboard gives it to a viewer's filtered views, with the ckm_* settings below.)",
     )
     threshold: int | None = Field(
         default=None,
@@ -160,12 +161,70 @@ class Disclosure(_Section):
         description="Largest count that is hidden. Blank = the policy's own (ndtms 4, nhs 7).",
     )
     rounding_base: int = Field(default=5, ge=1, description="Rounding base for the 'nhs' policy.")
+    ckm_max_perturbation: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="Cell key method (the dashboard's figures for a viewer's filtered views): the most "
+        "a count is changed by (D). See docs/disclosure.md.",
+    )
+    ckm_variance: float = Field(
+        default=3.0,
+        gt=0,
+        description="Cell key method: the variance of the change to each count (V); the difference of "
+        "two views that differ by one person then has noise of variance 2V.",
+    )
+    ckm_small_counts: int = Field(
+        default=2,
+        ge=0,
+        description="Cell key method: no perturbed count is 1 to this (with 2, a true 1 or 2 is shown "
+        "as 0 or as 3 or more). Must be below ckm_max_perturbation.",
+    )
+    ckm_min_statistic_n: int = Field(
+        default=50,
+        ge=1,
+        description="Cell key method: an average, median, survival estimate or model estimate is shown "
+        "only where the (perturbed) count of people it rests on is at least this.",
+    )
+    ckm_statistic_digits: int = Field(
+        default=2,
+        ge=1,
+        le=6,
+        description="Cell key method: significant figures such statistics are rounded to (an exact "
+        "average would give away the exact count behind it).",
+    )
+    ckm_min_model_clients: int = Field(
+        default=200,
+        ge=1,
+        description="Cell key method: model-based results (odds ratios, hazard ratios...) are shown in a "
+        "filtered view only for a model of at least this many people, without their counts.",
+    )
+
+    @model_validator(mode="after")
+    def _ckm_table_exists(self) -> Disclosure:
+        from .disclosure.cellkey import ptable
+
+        try:
+            ptable(self.ckm_max_perturbation, self.ckm_variance, self.ckm_small_counts)
+        except ValueError as e:
+            raise ValueError(f"ckm settings: {e}") from None
+        return self
+
+    @field_validator("policy")
+    @classmethod
+    def _not_ckm(cls, v: str) -> str:
+        if v == "ckm":
+            raise ValueError(
+                "'ckm' is chosen by the dashboard for a viewer's filtered views; choose 'ndtms', 'nhs' "
+                "or 'none' for the report"
+            )
+        return v
 
     @property
     def effective_threshold(self) -> int:
         if self.threshold is not None:
             return self.threshold
-        return {"ndtms": 4, "nhs": 7, "none": 0}[self.policy]
+        return {"ndtms": 4, "nhs": 7, "none": 0, "ckm": 4}[self.policy]
 
 
 class Mapping(_Section):

@@ -142,6 +142,9 @@ def import_dataset(
     meta: dict[str, Any] | None = None,
     present: list[str] | None = None,
     unrecorded: list[str] | None = None,
+    *,
+    record_keys: pl.DataFrame | None = None,
+    key_secret: bytes | None = None,
 ) -> ImportSummary:
     """Replace the store's data with ``tables`` in one transaction (all or nothing).
 
@@ -151,6 +154,13 @@ def import_dataset(
     to be complete for the clients it holds, even when there are none. ``unrecorded``: the
     optional columns (``"table.column"``) the data set does not record (absent, or no known value
     in any row); by default worked out from ``tables``, and a part passes its whole data set's.
+
+    Every client gets a record key for the cell key method (table ``client_keys``: client_id,
+    record_key; see :mod:`ipseval.disclosure.cellkey`). ``record_keys``: keys to keep (a part of
+    a data set passes its parent's, so the same people give the same perturbed figures); clients
+    without one, and every client when it is None, get a key drawn from a seed derived from
+    ``key_secret`` (the same secret gives a client the same key at every import), or from fresh
+    random bytes when no secret is given.
     """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,6 +168,7 @@ def import_dataset(
     frames |= _params_frames(settings, data_cut)
     frames["import_row_counts"] = row_counts if row_counts is not None else pl.DataFrame()
     frames["import_problems"] = problems if problems is not None else pl.DataFrame()
+    frames[CLIENT_KEYS] = _client_keys(frames["clients"], record_keys, key_secret)
     if present is None:
         present = [n for n in TABLES if n in tables and tables[n].height > 0]
     present = sorted(n for n in present if n in TABLES)
@@ -180,7 +191,9 @@ def import_dataset(
                 name: pool.submit(_stage, frame, Path(staging) / f"{name}.parquet")
                 for name, frame in frames.items()
             }
-            digest_job = pool.submit(_content_hash, dict(frames))  # needed last, for dataset_meta
+            # the keys are not the data: a data set imported again hashes the same
+            hashed = {k: v for k, v in frames.items() if k != CLIENT_KEYS}
+            digest_job = pool.submit(_content_hash, hashed)  # needed last, for dataset_meta
             con.execute("SET preserve_insertion_order = false")  # faster bulk load; rows keep source_row
             con.execute("BEGIN TRANSACTION")
             catalog = _Catalog.of(con)
@@ -214,6 +227,36 @@ def import_dataset(
     finally:
         con.close()
     return ImportSummary(db_path=db_path, tables_present=present, content_hash=digest)
+
+
+CLIENT_KEYS = "client_keys"
+UNUSABLE_KEYS = "unusable"  # meta record_keys: this store's keys must not be used to perturb
+
+
+def _client_keys(
+    clients: pl.DataFrame, record_keys: pl.DataFrame | None, key_secret: bytes | None
+) -> pl.DataFrame:
+    """One record key per client (see :func:`import_dataset`)."""
+    from .disclosure.cellkey import KEY_MODULUS, key_seed
+    from .disclosure.cellkey import record_keys as draw
+
+    ids = clients.select(pl.col("client_id").cast(pl.Utf8)).unique(maintain_order=True)
+    schema = {"client_id": pl.Utf8, "record_key": pl.Int64}
+    if record_keys is not None and record_keys.height:
+        given = record_keys.select(pl.col("client_id").cast(pl.Utf8), pl.col("record_key").cast(pl.Int64))
+        if (
+            given["record_key"].is_null().any()
+            or not given["record_key"].is_between(0, KEY_MODULUS - 1).all()
+        ):
+            raise ValueError(f"record keys must be whole numbers from 0 to {KEY_MODULUS - 1}")
+        kept = ids.join(given.unique("client_id", keep="first"), on="client_id", how="left")
+    else:
+        kept = ids.with_columns(pl.lit(None, dtype=pl.Int64).alias("record_key"))
+    new = kept.filter(pl.col("record_key").is_null())
+    if new.height:
+        drawn = new.with_columns(draw(new["client_id"], key_seed(key_secret)))
+        kept = pl.concat([kept.filter(pl.col("record_key").is_not_null()), drawn])
+    return kept.select(list(schema)).cast(schema)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -398,6 +441,20 @@ class Store:
         :func:`unrecorded_columns`); empty for a store imported before this was kept."""
         v = self.meta.get("unrecorded") or ""
         return set(v.split(",")) if v else set()
+
+    @property
+    def record_keys(self) -> pl.DataFrame | None:
+        """Each client's record key (client_id, record_key) for the cell key method; None for a
+        store imported before keys were kept (its tables then cannot be perturbed)."""
+        if "record_keys" not in self.memo:
+            if self.meta.get("record_keys") == json.dumps(UNUSABLE_KEYS):
+                self.memo["record_keys"] = None
+                return None
+            has = self.query("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'client_keys'")[
+                "n"
+            ][0]
+            self.memo["record_keys"] = self.table(CLIENT_KEYS) if has else None
+        return self.memo["record_keys"]
 
     def settings(self) -> Settings:
         return Settings.model_validate_json(self.meta["settings_json"])

@@ -224,7 +224,7 @@ def evaluate_part(
     specialist (transcripts are not linked to clients)."""
     from .evaluation import compute
     from .schema import TABLES
-    from .store import Store, import_dataset
+    from .store import UNUSABLE_KEYS, Store, import_dataset
 
     with Store(db_path) as store:
         if filters.empty:
@@ -233,13 +233,20 @@ def evaluate_part(
         tables = {name: store.table(name) for name in TABLES if name in present}
         row_counts, problems = store.table("import_row_counts"), store.table("import_problems")
         data_cut, meta, unrecorded = store.data_cut, store.meta, sorted(store.unrecorded)
+        # the part keeps its parent's keys: the same people give the same perturbed figures in every
+        # view. A parent imported before keys were kept has none: the part's keys would be drawn
+        # afresh for each view, so they are marked unusable and perturbed views withhold its tables.
+        keys = store.record_keys
+        part_meta = {"source": meta.get("source", ""), "filters": filters.query_string()}
+        if keys is None:
+            part_meta["record_keys"] = UNUSABLE_KEYS
     part = {name: frame.rename({"source_row": "_row"}) for name, frame in apply(tables, filters).items()}
     if not part_path.is_file():
         partial = part_path.with_name(f".{part_path.name}.{os.getpid()}.partial")
         import_dataset(
             partial, part, settings, data_cut, row_counts=row_counts, problems=problems,
-            meta={"source": meta.get("source", ""), "filters": filters.query_string()}, present=present,
-            unrecorded=unrecorded,
+            meta=part_meta, present=present,
+            unrecorded=unrecorded, record_keys=keys,
         )  # fmt: skip
         os.replace(partial, part_path)  # whole or absent: a reader never opens a half-written store
     with Store(part_path) as store:

@@ -78,6 +78,10 @@ def describe_policy(policy: Disclosure) -> dict[str, Any]:
             "statistic is shown exactly as computed, however small.",
             "warning": NOT_FOR_PUBLICATION,
         }
+    if name == "ckm":
+        from .cellkey import describe_ckm
+
+        return describe_ckm(policy)
     k = policy.effective_threshold
     small = "Counts of 1" if k == 1 else f"Counts from 1 to {k}"
     if name == "ndtms":
@@ -130,6 +134,10 @@ def protect(
     count column -> boolean mask of further cells to hide (the release-wide audit's choices, see
     :mod:`.release`), before secondary suppression covers them in turn.
     """
+    if policy.policy == "ckm":  # a viewer's filtered view: the cell key method
+        from .cellkey import protect_ckm
+
+        return protect_ckm(table, policy)
     protected = table.protected_columns
     n = table.data.height
     if not table.about_people:

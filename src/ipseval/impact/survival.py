@@ -13,7 +13,16 @@ import polars as pl
 from scipy import stats
 
 from .. import __version__
-from ..metrics import CURVE_COLUMNS, CURVE_STATISTICS, DAYS_PER_MONTH, curve_on_grid, kaplan_meier
+from ..disclosure.cellkey import KEY_MODULUS, key_sum, keyed
+from ..metrics import (
+    CURVE_COLUMNS,
+    CURVE_STATISTICS,
+    DAYS_PER_MONTH,
+    _at_keys,
+    curve_on_grid,
+    kaplan_meier,
+    population_keys,
+)
 from ..results import ColumnsAddUp, Monotone, ResultTable, RowsAddUp, SameCount
 from ..schema import CLIENTS, INTEGRATION_STRENGTHS
 from ..settings import Settings
@@ -132,6 +141,40 @@ def _shares(by: str, populations: dict[str, str], months: bool = False) -> list[
     return [SameCount(column, population, key) for column, population in populations.items()]
 
 
+def _record_keys_of(store: Store, frame: pl.DataFrame) -> np.ndarray | None:
+    """Each row's record key (rows are clients), or None when the store keeps no usable keys."""
+    keys = store.record_keys
+    if keys is None:
+        return None
+    joined = frame.select("client_id").join(keys, on="client_id", how="left", maintain_order="left")
+    if joined["record_key"].is_null().any():
+        return None
+    return joined["record_key"].to_numpy().astype(np.int64)
+
+
+def _group_populations(store: Store, frame: pl.DataFrame, by: str) -> pl.DataFrame | None:
+    """(group, population_key): the key of all the clients of each group (an area's clients; for an
+    integration strength, the clients of its areas), mixed into the cell keys of the group's rows."""
+    pops = population_keys(store)
+    if pops is None:
+        return None
+    areas = pops.filter(pl.col("breakdown") == "local_authority").select(
+        pl.col("group").alias("local_authority"), "population_key"
+    )
+    if by == "local_authority":
+        return areas.rename({"local_authority": "group"})
+    strength = frame.select("local_authority", pl.col(by).cast(pl.Utf8).alias("group")).unique(
+        "local_authority"
+    )
+    return (
+        strength.join(areas, on="local_authority", how="left")
+        .group_by("group")
+        .agg(
+            (pl.col("population_key").fill_null(0).sum() % KEY_MODULUS).cast(pl.Int64).alias("population_key")
+        )
+    )
+
+
 def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, ResultTable]:
     """Kaplan-Meier time to first job per local authority or integration strength, with log-rank test.
 
@@ -145,14 +188,18 @@ def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, R
     days = frame["days_followed"].to_numpy().astype(float)
     event = frame["job_entry"].to_numpy().astype(bool)
     group = frame[by].cast(pl.Utf8)
+    rk = _record_keys_of(store, frame)  # cell keys for perturbed views (None: not kept)
     months = [0, *settings.definitions.share_in_work_months]
     test = logrank(days, event, group)
     expected = dict(zip(test["levels"].tolist(), test["expected"].tolist(), strict=True))
     curves, at_rows, summary = [], [], []
+    at_key_rows: list[tuple] = []
+    summary_key_rows: list[tuple] = []
     for name in group_order(by, list(expected)):
         mask = (group == name).to_numpy()
         d, e = days[mask], event[mask]
         km = kaplan_meier(d, e)
+        r = rk[mask] if rk is not None else None
         curve_points = curve_on_grid(km, d, min_at_risk=settings.report.curve_min_at_risk)
         curves.append(curve_points.with_columns(pl.lit(name).alias("group")))
         for m in months:
@@ -160,13 +207,21 @@ def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, R
             s, lo, hi = _km_at(km, t)
             at_risk = int((d >= t).sum()) if m > 0 else int(d.size)
             at_rows.append((name, m, int(d.size), at_risk, int(((d <= t) & e).sum()), 1 - s, 1 - hi, 1 - lo))
+            if r is not None:
+                at_key_rows.append(tuple(_at_keys(r, d, e, t, m).values()))
         medians = [_first_day(km, c) for c in ("survival", "ci_low", "ci_high")]
         summary.append((name, int(d.size), int(e.sum()), int(d.size - e.sum()), *medians, expected[name]))
+        if r is not None:
+            summary_key_rows.append((key_sum(r), key_sum(r, e), key_sum(r, ~e)))
     curve = pl.concat(curves).select("group", "day", "guard_n", *CURVE_STATISTICS)
     in_work = ["in_work", "in_work_ci_low", "in_work_ci_high"]
     at = pl.DataFrame(
         at_rows, ["group", "months", "clients", "at_risk", "job_entries_by_then", *in_work], orient="row"
     )
+    at_counts = ["clients", "at_risk", "job_entries_by_then"]
+    if rk is not None:
+        at = at.hstack(pl.DataFrame(at_key_rows, [f"{c}_key" for c in at_counts], orient="row"))
+    at, at_keys = keyed(at, at_counts)
     medians = ["median_days", "median_ci_low", "median_ci_high"]
     summ = pl.DataFrame(
         summary,
@@ -174,6 +229,16 @@ def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, R
          **dict.fromkeys([*medians, "expected_job_entries"], pl.Float64)},
         orient="row",
     )  # fmt: skip
+    summary_counts = ["clients", "job_entries", "without_job_entry"]
+    if rk is not None:
+        summ = summ.hstack(
+            pl.DataFrame(summary_key_rows, {f"{c}_key": pl.Int64 for c in summary_counts}, orient="row")
+        )
+    summ, summary_keys = keyed(summ, summary_counts)
+    population = _group_populations(store, frame, by) if at_keys and summary_keys else None
+    if population is not None:
+        at = at.join(population, on="group", how="left", maintain_order="left")
+        summ = summ.join(population, on="group", how="left", maintain_order="left")
     label = by.replace("_", " ")
     note = (
         f"Kaplan-Meier by {label}, engagement to first job start; censored at discharge or the data "
@@ -217,6 +282,8 @@ def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, R
             data=at,
             dims=["group", "months"],
             counts=["clients", "at_risk", "job_entries_by_then"],
+            keys=at_keys,
+            population_key="population_key" if population is not None else "",
             guarded=dict.fromkeys(in_work, "job_entries_by_then"),
             additive=[  # each month, the groups add up to all clients' figures (the outcomes' time grid)
                 RowsAddUp("clients", ("months",), of=("denominator", ("=overall", "=All"))),
@@ -254,6 +321,8 @@ def time_to_job_by(store: Store, settings: Settings, by: GroupBy) -> dict[str, R
             data=summ,
             dims=["group"],
             counts=["clients", "job_entries", "without_job_entry"],
+            keys=summary_keys,
+            population_key="population_key" if population is not None else "",
             guarded={**dict.fromkeys(medians, "clients"), "expected_job_entries": "job_entries"},
             additive=[
                 RowsAddUp("clients", of=("denominator", ("=overall", "=All"))),

@@ -92,6 +92,7 @@ def result_table(result: ImpactResult, key: str, title: str) -> ResultTable:
             "hazard_ratio": "exp(estimate) for a hazard model",
         },
         notes=list(result.notes),
+        model=True,  # a perturbed view shows it only for a model of enough people, without counts
     )
 
 
@@ -154,6 +155,7 @@ def model_cards(results: dict[str, ImpactResult]) -> ResultTable:
         dims=["model", "analysis"],
         counts=["n", "events"],
         shares=[SameCount("n", "model_n", ("model",)), SameCount("events", "model_events", ("model",))],
+        model=True,
         columns={
             "model": "key of the model's table in results.json",
             "formula": "the model in R formula notation",

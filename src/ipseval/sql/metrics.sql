@@ -18,6 +18,14 @@ CREATE OR REPLACE MACRO wilson_high(x, n) AS CASE WHEN n > 0 AND x >= n THEN 1.0
     / (1 + 1.959963984540054 ^ 2 / n) END;
 CREATE OR REPLACE MACRO ratio(x, n) AS CASE WHEN n > 0 THEN x / n END;
 
+-- Cell keys for the cell key method (ipseval.disclosure.cellkey): each client has a fixed random
+-- record key (client_keys.record_key, 0 .. 2^32 - 1); the key of a count is the sum of the keys of
+-- the clients it counts, mod 2^32 (exact integers: the same clients always give the same key). The
+-- *_key columns are used only to perturb a viewer's filtered views and are never published.
+CREATE OR REPLACE MACRO cell_key(k) AS coalesce(CAST(k % 4294967296 AS BIGINT), 0);
+-- the key of a complement (total minus part): the keys of the clients in the total but not the part
+CREATE OR REPLACE MACRO cell_key_diff(a, b) AS CAST(((a - b) % 4294967296 + 4294967296) % 4294967296 AS BIGINT);
+
 -- A job counts as a job start when it started on or before the data cut and meets the minimum
 -- weekly hours (with a minimum of 0, any paid job counts, including one with unknown hours).
 CREATE OR REPLACE VIEW qualifying_jobs AS
@@ -68,11 +76,13 @@ SELECT c.client_id,
             THEN greatest(date_diff('day', c.engagement_date, fj.start_date), 0) END AS days_to_first_job,
        fj.start_date IS NOT NULL AND fj.start_date < c.engagement_date AS job_before_engagement,
        -- end of follow-up for time to job: discharge or the data cut, whichever is first
-       least(coalesce(c.discharge_date, p.data_cut), p.data_cut) AS follow_up_end
+       least(coalesce(c.discharge_date, p.data_cut), p.data_cut) AS follow_up_end,
+       ck.record_key
 FROM clients c
 CROSS JOIN params p
 LEFT JOIN first_job fj USING (client_id)
-LEFT JOIN met USING (client_id);
+LEFT JOIN met USING (client_id)
+LEFT JOIN client_keys ck USING (client_id);
 
 -- Job entry: a client in the denominator with at least one job start.
 CREATE OR REPLACE VIEW client_outcomes AS
@@ -93,7 +103,7 @@ LEFT JOIN meeting_bands b ON f.meetings >= b.low AND (b.high IS NULL OR f.meetin
 -- Sustained: lasted at least N weeks (end - start, or data cut - start while ongoing).
 -- Not sustained: ended before N weeks.
 CREATE OR REPLACE VIEW first_job_sustainment AS
-SELECT o.client_id, o.local_authority, o.referral_year, h.weeks,
+SELECT o.client_id, o.record_key, o.local_authority, o.referral_year, h.weeks,
        date_diff('day', o.first_job_start, coalesce(o.first_job_end, p.data_cut)) AS days_in_job,
        CASE
          WHEN date_diff('day', o.first_job_start, p.data_cut) < 7 * h.weeks THEN 'not_yet_due'
@@ -125,7 +135,19 @@ SELECT CASE WHEN grouping(local_authority) = 0 THEN 'local_authority'
        sum(meetings) FILTER (WHERE engaged) AS meetings_engaged,
        avg(meetings) FILTER (WHERE engaged) AS meetings_per_engaged_client,
        quantile_cont(meetings, 0.5) FILTER (WHERE engaged) AS median_meetings,
-       count(*) FILTER (WHERE engaged AND meetings = 0) AS engaged_without_meetings
+       count(*) FILTER (WHERE engaged AND meetings = 0) AS engaged_without_meetings,
+       -- cell keys of the counts above (see cell_key)
+       cell_key(sum(record_key)) AS referrals_key,
+       cell_key(sum(record_key) FILTER (WHERE engaged)) AS engaged_key,
+       cell_key(sum(record_key) FILTER (WHERE employed_at_referral)) AS employed_at_referral_key,
+       cell_key(sum(record_key) FILTER (WHERE in_denominator)) AS denominator_key,
+       cell_key(sum(record_key) FILTER (WHERE job_entry)) AS job_entries_key,
+       cell_key(sum(record_key) FILTER (WHERE job_entry AND entry_hours IS NOT NULL)) AS first_jobs_hours_known_key,
+       cell_key(sum(record_key) FILTER (WHERE job_entry AND entry_hours >= (SELECT hours_threshold FROM params)))
+         AS first_jobs_16plus_key,
+       cell_key(sum(record_key) FILTER (WHERE entry_within_window)) AS entries_within_window_key,
+       cell_key(sum(record_key) FILTER (WHERE job_before_engagement AND in_denominator)) AS jobs_before_engagement_key,
+       cell_key(sum(record_key) FILTER (WHERE engaged AND meetings = 0)) AS engaged_without_meetings_key
 FROM client_outcomes
 GROUP BY GROUPING SETS ((), (local_authority), (referral_year));
 
@@ -138,7 +160,11 @@ SELECT CASE WHEN grouping(local_authority) = 0 THEN 'local_authority'
        count(*) AS first_jobs,
        count(*) FILTER (WHERE status = 'sustained') AS sustained,
        count(*) FILTER (WHERE status = 'not_sustained') AS not_sustained,
-       count(*) FILTER (WHERE status = 'not_yet_due') AS not_yet_due
+       count(*) FILTER (WHERE status = 'not_yet_due') AS not_yet_due,
+       cell_key(sum(record_key)) AS first_jobs_key,
+       cell_key(sum(record_key) FILTER (WHERE status = 'sustained')) AS sustained_key,
+       cell_key(sum(record_key) FILTER (WHERE status = 'not_sustained')) AS not_sustained_key,
+       cell_key(sum(record_key) FILTER (WHERE status = 'not_yet_due')) AS not_yet_due_key
 FROM first_job_sustainment
 GROUP BY GROUPING SETS ((weeks), (weeks, local_authority), (weeks, referral_year));
 
@@ -146,12 +172,16 @@ GROUP BY GROUPING SETS ((weeks), (weeks, local_authority), (weeks, referral_year
 CREATE OR REPLACE VIEW meeting_band_summary AS
 SELECT 0 AS ord, 'No meetings' AS meeting_band,
        count(*) AS clients,
-       count(*) FILTER (WHERE job_entry) AS job_entries
+       count(*) FILTER (WHERE job_entry) AS job_entries,
+       cell_key(sum(record_key)) AS clients_key,
+       cell_key(sum(record_key) FILTER (WHERE job_entry)) AS job_entries_key
 FROM client_outcomes WHERE in_denominator AND meeting_band IS NULL
 UNION ALL
 SELECT b.ord, b.label AS meeting_band,
        count(o.client_id) AS clients,
-       count(o.client_id) FILTER (WHERE o.job_entry) AS job_entries
+       count(o.client_id) FILTER (WHERE o.job_entry) AS job_entries,
+       cell_key(sum(o.record_key)) AS clients_key,
+       cell_key(sum(o.record_key) FILTER (WHERE o.job_entry)) AS job_entries_key
 FROM meeting_bands b
 LEFT JOIN client_outcomes o ON o.meeting_band = b.label AND o.in_denominator
 GROUP BY b.ord, b.label;
