@@ -37,6 +37,8 @@ def protect_release(tables: dict[str, ResultTable], policy: Disclosure) -> dict[
     if policy.policy == "ndtms":
         published = _audit_loop(tables, published, force, policy)
     published = {k: scrub_notes(t, policy) for k, t in published.items()}
+    if policy.policy not in ("ndtms", "nhs"):
+        return published  # nothing is hidden ('none'), or figures are perturbed, not hidden ('ckm')
     loss = loss_table(tables, published, policy)
     return {**published, loss.key: protect(loss, policy)}
 
