@@ -21,10 +21,18 @@ from ipseval import subset as flt
 from ipseval.settings import Settings
 from ipseval.web import auth
 from ipseval.web.app import create_app
+from ipseval.web.sessions import COOKIE, SessionStore
+from ipseval.web.throttle import LoginThrottle
 from ipseval.web.workspace import Workspace, WorkspaceError
 
 PASSWORD = "correct horse battery"
 ROLES = ("viewer", "analyst", "admin")
+BASE = "http://127.0.0.1:8050"  # the dashboard answers loopback names (and those it is told)
+
+
+def client(app, peer: str = "127.0.0.1") -> TestClient:
+    """A browser on this computer (local mode answers nobody else)."""
+    return TestClient(app, base_url=BASE, client=(peer, 50000))
 
 
 def _settings() -> Settings:
@@ -57,7 +65,7 @@ def shared_app(tmp_path_factory, demo_folder):
 
 
 def login(app, role: str | None) -> TestClient:
-    c = TestClient(app)
+    c = client(app)
     if role is None:
         return c
     token = csrf_of(c.get("/login"))
@@ -150,7 +158,7 @@ def test_home_redirects_to_the_headline_keeping_the_filters(shared_app):
 
 
 def test_static_files_are_a_fixed_list(shared_app):
-    c = TestClient(shared_app)
+    c = client(shared_app)
     assert c.get("/static/htmx.min.js").status_code == 200
     assert c.get("/static/report.css").status_code == 200
     for bad in ("/static/..%2Fapp.py", "/static/app.py", "/static/%2e%2e%2fsecret.key"):
@@ -164,7 +172,7 @@ def test_security_headers_and_no_inline_script(shared_app):
     script = next(p for p in csp.split(";") if p.strip().startswith("script-src"))
     assert "'self'" in script and "unsafe-inline" not in script and "unsafe-eval" not in script
     assert "frame-ancestors 'none'" in csp
-    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["referrer-policy"] == "same-origin"  # no address leaves for another site
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["x-content-type-options"] == "nosniff"
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", r.text), "inline script found"
@@ -173,14 +181,16 @@ def test_security_headers_and_no_inline_script(shared_app):
     )
 
 
-def test_session_cookie_is_httponly_samesite_and_signed(shared_app):
-    c = TestClient(shared_app)
+def test_session_cookie_is_httponly_samesite_and_a_random_id(shared_app):
+    c = client(shared_app)
     r = c.get("/login")
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
-    # a forged cookie is nobody
-    c2 = TestClient(shared_app)
-    c2.cookies.set(auth.Sessions.COOKIE, "forged.value.here")
+    # a made-up cookie is nobody
+    c2 = client(shared_app)
+    c2.cookies.set(COOKIE, "forged.value.here")
+    assert c2.get("/page/headline").status_code == 401
+    c2.cookies.set(COOKIE, "A" * 43)
     assert c2.get("/page/headline").status_code == 401
 
 
@@ -190,10 +200,12 @@ def test_sessions_expire_and_end_when_the_password_changes(tmp_path, demo_folder
     assert c.get("/page/data-quality").status_code == 200
     app.state.accounts.add("viewer", "viewer", "another long password", replace=True)
     assert c.get("/page/data-quality").status_code == 401
-    s = auth.Sessions(b"k" * 32, max_age_seconds=-1)  # already expired when read
-    cookie, _ = s.issue(auth.User("a", "viewer", "f"))
-    assert s.read(cookie) is None
-    assert auth.Sessions(b"k" * 32, 60).read(cookie) is not None
+    hours = [8.0]
+    store = SessionStore(tmp_path, lambda: hours[0] * 3600)
+    cookie, _ = store.issue(auth.User("a", "viewer", "f"))
+    assert store.read(cookie) is not None
+    hours[0] = 0  # expired when read (the setting is read on each use)
+    assert store.read(cookie) is None
 
 
 def test_csrf_is_required_on_every_change(shared_app):
@@ -206,13 +218,13 @@ def test_csrf_is_required_on_every_change(shared_app):
     # the header htmx sends works as well as the form field
     assert c.post("/areas", headers={"x-csrf-token": token}).status_code == 200
     # logging in needs the token too (login CSRF)
-    anon = TestClient(shared_app)
+    anon = client(shared_app)
     assert anon.post("/login", data={"username": "viewer", "password": PASSWORD}).status_code == 403
 
 
 def test_login_is_rate_limited(tmp_path, demo_folder):
     app = _home(tmp_path, demo_folder)
-    c = TestClient(app)
+    c = client(app)
     token = csrf_of(c.get("/login"))
     for _ in range(5):
         r = c.post("/login", data={"username": "viewer", "password": "wrong password!", "csrf_token": token})
@@ -220,10 +232,10 @@ def test_login_is_rate_limited(tmp_path, demo_folder):
     r = c.post("/login", data={"username": "viewer", "password": PASSWORD, "csrf_token": token})
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     # another account from another address is not locked out by it
-    limiter = auth.LoginLimiter(2, window=60)
-    limiter.failed("user:a", "addr:1")
-    limiter.failed("user:a", "addr:1")
-    assert limiter.retry_after("user:a", "addr:1") > 0 and limiter.retry_after("user:b", "addr:2") == 0
+    limiter = LoginThrottle(lambda: 2, window=60)
+    limiter.failed("a", "192.0.2.1")
+    limiter.failed("a", "192.0.2.1")
+    assert limiter.retry_after("a", "192.0.2.1") > 0 and limiter.retry_after("b", "192.0.2.2") == 0
 
 
 def test_passwords_are_argon2_hashed_and_accounts_checked(tmp_path):
@@ -247,7 +259,7 @@ def test_passwords_are_argon2_hashed_and_accounts_checked(tmp_path):
 
 def test_local_mode_without_accounts_is_the_local_admin(tmp_path, demo_folder):
     app = _home(tmp_path, demo_folder, accounts=False)
-    c = TestClient(app)
+    c = client(app)
     assert c.get("/admin").status_code == 200
     assert "Local mode" in c.get("/page/data-quality").text
     assert c.get("/login", follow_redirects=False).status_code == 303
@@ -320,7 +332,7 @@ def test_viewers_get_protected_figures_analysts_can_ask_for_internal_ones(shared
     from ipseval.report.outputs import write_table_csv
 
     buf = io.StringIO()
-    write_table_csv(view.published(False).table("outcomes"), buf)
+    write_table_csv(view.published("viewer").table("outcomes"), buf)
     assert viewer.get("/table/outcomes.csv").content.decode("utf-8-sig") == buf.getvalue()
     assert viewer.get("/table/no_such_table.csv").status_code == 404
 
@@ -797,7 +809,7 @@ def test_the_last_admin_cannot_be_removed_or_demoted():
 
 def test_local_mode_first_account_must_be_an_admin_and_logs_in(tmp_path, demo_folder):
     app = _home(tmp_path, demo_folder, accounts=False)
-    c = TestClient(app)
+    c = client(app)
     assert "local mode" in c.get("/accounts").text
     r = _accounts_post(c, action="add", name="boss", role="viewer", password=PASSWORD, password2=PASSWORD)
     assert r.status_code == 422 and "first account must be an admin" in r.text
@@ -805,7 +817,7 @@ def test_local_mode_first_account_must_be_an_admin_and_logs_in(tmp_path, demo_fo
     assert r.status_code == 200 and "You are logged in as this account" in r.text
     # local mode is over: this browser is boss; another is asked to log in
     assert c.get("/admin").status_code == 200 and "boss · admin" in c.get("/admin").text
-    assert TestClient(app).get("/admin").status_code == 401
+    assert client(app).get("/admin").status_code == 401
 
 
 def test_pages_word_the_view_not_the_report(shared_app):

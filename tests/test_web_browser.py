@@ -6,8 +6,9 @@ One server (uvicorn in a thread, on a free loopback port) over one home folder h
 718-client demo is shared by the whole module; each test uses its own browser context (cookies).
 The upload and review tests each make a new data version, so they run last.
 
-Under ``Referrer-Policy: no-referrer`` Chromium posts the dashboard's own forms with ``Origin:
-null``; test_own_login_form_is_accepted checks the app accepts them (the CSRF token protects them).
+Under the dashboard's ``Referrer-Policy: same-origin`` Chromium posts its own forms with their
+``Origin``, which the app checks against the host names it answers to;
+test_own_login_form_is_accepted checks the app accepts them.
 """
 
 from __future__ import annotations
@@ -138,11 +139,16 @@ def server(tmp_path_factory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def playwright() -> Iterator[object]:
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright) -> Iterator[object]:
+    b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture
@@ -209,7 +215,7 @@ def assert_no_live_formulas(rows: list[list[str]]) -> None:
 # ----------------------------------------------------------------------------- logging in
 
 
-def test_own_login_form_is_accepted(open_as) -> None:
+def test_own_login_form_is_accepted(open_as, server: Server) -> None:
     """Chromium's own form POST, untouched: the app must not refuse its own forms."""
     page = open_as(None)
     origins = []
@@ -217,6 +223,7 @@ def test_own_login_form_is_accepted(open_as) -> None:
     login(page, "analyst", PASSWORDS["analyst"])
     page.wait_for_load_state()
     assert "came from another site" not in page.content()
+    assert origins and all(o == server.url for o in origins), origins
     page.wait_for_url("**/page/headline")
     expect(page.locator(".dash-user")).to_have_text(re.compile(r"analyst · analyst"))
 
@@ -541,3 +548,50 @@ def test_admin_adds_an_account_that_can_log_in(open_as, browser, server: Server)
     other.wait_for_url("**/page/headline")
     expect(other.locator(".dash-user")).to_contain_text("commissioner1 · viewer")
     assert other.goto("/upload").status == 403
+
+
+# ----------------------------------------------------------------------------- access
+
+
+def test_dns_rebinding_is_refused(playwright, server: Server) -> None:
+    """A name re-pointed at 127.0.0.1 (Chromium's resolver told so) reaches the server, which
+    refuses it: the page under that name cannot read the dashboard."""
+    port = server.url.rsplit(":", 1)[1]
+    b = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.evil.example 127.0.0.1"],
+    )
+    try:
+        page = b.new_page()
+        response = page.goto(f"http://rebind.evil.example:{port}/settings")
+        assert response.status == 400
+        assert "Unknown host name" in page.content() and "csrf_token" not in page.content()
+    finally:
+        b.close()
+
+
+def test_a_form_on_another_site_is_refused(open_as, server: Server) -> None:
+    page = open_as("admin", then="/settings")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    evil = (
+        f'<form id="f" method="post" action="{server.url}/settings">'
+        f'<input name="csrf_token" value="{token}"><input name="dashboard.min_clients_in_view" value="1">'
+        "</form><script>document.getElementById('f').submit()</script>"
+    )
+    page.route("http://evil.example/**", lambda route: route.fulfill(body=evil, content_type="text/html"))
+    with page.expect_response(
+        lambda r: r.url == f"{server.url}/settings" and r.request.method == "POST"
+    ) as r:
+        page.goto("http://evil.example/")
+    assert r.value.status in (401, 403)
+    assert server.app.state.workspace.settings.dashboard.min_clients_in_view != 1
+
+
+def test_logging_out_ends_the_session_on_the_server(open_as, server: Server) -> None:
+    page = open_as("viewer")
+    saved = page.context.cookies()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login")
+    page.context.add_cookies(saved)  # the cookie as it was before logging out
+    assert page.goto("/page/headline").status == 401

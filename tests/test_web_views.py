@@ -43,7 +43,7 @@ def site(tmp_path_factory):
 def _client(app, role: str) -> TestClient:
     import re
 
-    c = TestClient(app, raise_server_exceptions=False)
+    c = TestClient(app, base_url="http://127.0.0.1:8050", raise_server_exceptions=False)
     token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
     r = c.post(
         "/login", data={"username": role, "password": PASSWORD, "csrf_token": token}, follow_redirects=False

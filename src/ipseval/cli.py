@@ -606,9 +606,8 @@ def serve(
     s = _settings(settings, data) if settings is not None or data is not None else None
     if s is not None and s.source is None:
         s = None  # no file found beside the data: keep the home's
-    web = create_app(
-        home, s, secure_cookies=not is_loopback(host) if secure_cookies is None else secure_cookies
-    )
+    secure = not is_loopback(host) if secure_cookies is None else secure_cookies
+    web = create_app(home, s, secure_cookies=secure, host=host, port=port)
     workspace = web.state.workspace
     if data is not None:
         from .ingest import InputError
@@ -627,7 +626,15 @@ def serve(
     import uvicorn
 
     console.print(f"Dashboard: [bold]http://{host}:{port}/[/]  (home folder {home}; Ctrl+C stops it)")
-    uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
+    if not is_loopback(host):
+        names = ", ".join(workspace.settings.dashboard.allowed_hosts) or "none yet"
+        console.print(
+            f"It answers to 127.0.0.1, localhost and the names in [dashboard] allowed_hosts ({names}); "
+            "see docs/dashboard.md."
+        )
+    # proxy_headers=False: the dashboard itself believes forwarded headers from [dashboard]
+    # trusted_proxies only (uvicorn's own default believes them from 127.0.0.1)
+    uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
 
 
 user_app = typer.Typer(help="Dashboard accounts: add, list and remove.", no_args_is_help=True)

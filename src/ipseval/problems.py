@@ -204,3 +204,11 @@ def _problem_html(ds: ValidatedDataset) -> str:
         parts.append("</tbody></table>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def stored_problems(db_path: Path, limit: int) -> list[dict]:
+    """The first ``limit`` problems recorded when the store at ``db_path`` was imported."""
+    from .store import Store
+
+    with Store(db_path) as store:
+        return store.table("import_problems").head(limit).to_dicts()

@@ -457,6 +457,37 @@ class Dashboard(_Section):
     cached_views: int = Field(
         default=24, ge=1, description="Filtered evaluations kept in memory (each filter combination is one)."
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the dashboard answers to besides 127.0.0.1, localhost and ::1 on its own "
+        "port (name, or name:port), e.g. the name of the proxy in front of it. Any other Host or Origin is "
+        "refused (DNS rebinding). Read at start-up.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (10.0.0.0/8) of proxies whose X-Forwarded-For and Forwarded "
+        "headers are believed; empty = nobody's. Read at start-up.",
+    )
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not name or any(c in name for c in "/@ \t,") or name.startswith(("http:", "https:")):
+                raise ValueError(f"'{name}': give a host name, or name:port, without a scheme or path")
+        return [name.strip().lower().rstrip(".") for name in v]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for net in v:
+            try:
+                ipaddress.ip_network(net.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"'{net}' is not an address or network (10.0.0.1, 10.0.0.0/8)") from None
+        return [net.strip() for net in v]
 
 
 class Settings(_Section):

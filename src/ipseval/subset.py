@@ -260,3 +260,14 @@ def evaluate_part(
 
 def _clients(store: Store) -> int:
     return int(store.query("SELECT count(*) AS n FROM clients")["n"][0])
+
+
+def options_in(db_path: Path) -> FilterOptions:
+    """The values each filter can take in the store at ``db_path``."""
+    from .store import Store
+
+    with Store(db_path) as store:
+        clients = store.query(
+            "SELECT local_authority, referral_source, employment_specialist_id, referral_date FROM clients"
+        )
+    return options_from(clients)

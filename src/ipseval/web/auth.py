@@ -1,34 +1,29 @@
-"""Accounts, roles, sessions, CSRF tokens and login rate limiting for the dashboard.
+"""Accounts and roles for the dashboard (sessions: :mod:`.sessions`; login limits: :mod:`.throttle`).
 
 - Accounts live in ``users.json`` in the home folder: name, role, an argon2 hash of the password.
 - Roles are ordered: a viewer sees disclosure-controlled figures; an analyst also sees internal
   (unprotected) figures, row-level problem lists and enters fidelity reviews; an admin also uploads
   data, edits settings and areas, and manages accounts.
-- A session is a signed cookie (itsdangerous) holding the user name, a CSRF token and the time it
-  was issued; it expires after ``[dashboard] session_hours``. Changing or removing an account ends
-  its sessions (the cookie also carries the account's password-hash fingerprint).
-- With no accounts at all the dashboard runs in *local mode*: it only listens on the loopback
-  address and everyone who can reach it is the local admin (the CLI refuses other addresses).
+- An account's *fingerprint* changes with its password or role: a session made before the change
+  no longer matches it, so it ends, whichever process made the change.
+- With no accounts at all the dashboard runs in *local mode*: it answers only requests from this
+  computer, and everyone who can reach it is the local admin (see :mod:`.guards`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
 import re
 import secrets
 import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 ROLES = ("viewer", "analyst", "admin")
 LOCAL_USER = "local"
@@ -60,17 +55,25 @@ LOCAL_ADMIN = User(LOCAL_USER, "admin", "")
 
 
 class Accounts:
-    """The accounts file, read fresh on each lookup (a `user add` in a terminal takes effect at once)."""
+    """The accounts file, read again whenever it changes (a `user add` or `user remove` in a
+    terminal takes effect on the next request)."""
 
     def __init__(self, home: Path):
         self.path = Path(home) / "users.json"
         self._lock = threading.Lock()
+        self._cache: tuple[tuple[int, int, int] | None, dict[str, dict[str, str]]] = (None, {})
 
     def _read(self) -> dict[str, dict[str, str]]:
         try:
-            return json.loads(self.path.read_text(encoding="utf-8")).get("users", {})
+            st = self.path.stat()
         except FileNotFoundError:
             return {}
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        seen, users = self._cache
+        if stamp != seen:
+            users = json.loads(self.path.read_text(encoding="utf-8")).get("users", {})
+            self._cache = (stamp, users)
+        return {name: dict(u) for name, u in users.items()}
 
     def _write(self, users: dict[str, dict[str, str]]) -> None:
         tmp = self.path.with_suffix(".tmp")
@@ -178,87 +181,3 @@ def _keep_an_admin(users: dict[str, dict[str, str]], name: str, new_role: str | 
 
 def _fingerprint(u: dict[str, str]) -> str:
     return hashlib.sha256((u["hash"] + u["role"]).encode()).hexdigest()[:16]
-
-
-def secret_key(home: Path) -> bytes:
-    """The home folder's signing key, made on first use (readable by its owner only)."""
-    path = Path(home) / "secret.key"
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        key = secrets.token_bytes(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(key)
-        return key
-
-
-@dataclass
-class Session:
-    user: str
-    fingerprint: str
-    csrf: str
-
-
-class Sessions:
-    """Signed, expiring session cookies."""
-
-    COOKIE = "ipseval_session"
-
-    def __init__(self, key: bytes, max_age_seconds: float):
-        self._s = URLSafeTimedSerializer(key, salt="ipseval-session")
-        self.max_age = int(max_age_seconds)
-
-    def issue(self, user: User) -> tuple[str, Session]:
-        session = Session(user.name, user.fingerprint, secrets.token_urlsafe(24))
-        return self._s.dumps([session.user, session.fingerprint, session.csrf]), session
-
-    def read(self, cookie: str | None) -> Session | None:
-        if not cookie:
-            return None
-        try:
-            user, fingerprint, csrf = self._s.loads(cookie, max_age=self.max_age)
-        except (BadSignature, SignatureExpired, ValueError, TypeError):
-            return None
-        return Session(str(user), str(fingerprint), str(csrf))
-
-
-def same_token(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
-
-
-class LoginLimiter:
-    """At most ``attempts`` failed logins per account and per address in ``window`` seconds."""
-
-    def __init__(self, attempts: int, window: float = 15 * 60):
-        self.attempts, self.window = attempts, window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
-
-    def retry_after(self, *keys: str) -> int:
-        """Seconds until another attempt is allowed (0 = allowed now)."""
-        now = time.monotonic()
-        with self._lock:
-            waits = [
-                int(q[0] + self.window - now) + 1
-                for k in keys
-                if len(q := self._recent(k, now)) >= self.attempts
-            ]
-        return max(waits, default=0)
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for k in keys:
-                self._recent(k, now).append(now)
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for k in keys:
-                self._failures.pop(k, None)

@@ -9,6 +9,9 @@ Not editable here, and why:
   ``wellbeing.measures_file``) name files on the server: no path typed in a browser reaches the
   file system.
 - ``report.pdf`` is for ``ipseval evaluate``; the dashboard offers the PDF as a download anyway.
+- ``dashboard.allowed_hosts`` and ``dashboard.trusted_proxies`` say how the server is reached; a
+  wrong value typed in a browser could shut its admin out or let forged addresses in, so they are
+  set in the home folder's ``ipseval.toml`` and read at start-up.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ NOT_EDITABLE = {
     "qualitative.coding_sheet",
     "wellbeing.measures_file",
     "report.pdf",
+    "dashboard.allowed_hosts",
+    "dashboard.trusted_proxies",
 }
 _BAND = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)|(\+))\s*$")
 
@@ -237,8 +242,37 @@ def read_form(form: dict[str, Any], multi: dict[str, list[str]], current: Settin
     return SettingsChange(new, problems, changes, typed)
 
 
+def fixed_settings(settings: Settings) -> list[tuple[str, str]]:
+    """The settings not changed in the browser, with their values, for admins to read."""
+    d = settings.dashboard
+    rows = [
+        ("definitions.data_cut", str(settings.definitions.data_cut or "blank: the latest date in the data")),
+        ("qualitative.codebook", str(settings.qualitative.codebook or "blank: the built-in codebook")),
+        ("qualitative.coding_sheet", str(settings.qualitative.coding_sheet or "blank: none")),
+        ("wellbeing.measures_file", str(settings.wellbeing.measures_file or "blank: the built-in measures")),
+        ("dashboard.allowed_hosts", ", ".join(d.allowed_hosts) or "none: 127.0.0.1, localhost and ::1 only"),
+        ("dashboard.trusted_proxies", ", ".join(d.trusted_proxies) or "none: forwarded headers are ignored"),
+    ]
+    m = settings.mapping
+    mapped = [
+        f"{what} in {len(v)} table(s)"
+        for what, v in (("column names", m.columns), ("codes", m.codes), ("file names", m.tables))
+        if v
+    ]
+    rows.append(("mapping", "own " + ", ".join(mapped) if mapped else "none: the data standard's own names"))
+    return rows
+
+
 def _count(lines: str) -> int:
     return len([x for x in lines.split("\n") if x.strip()])
 
 
-__all__ = ["SECTIONS", "SettingField", "SettingsChange", "editable_fields", "parse_bands", "read_form"]
+__all__ = [
+    "SECTIONS",
+    "SettingField",
+    "SettingsChange",
+    "editable_fields",
+    "fixed_settings",
+    "parse_bands",
+    "read_form",
+]

@@ -19,11 +19,10 @@ from typing import Any
 from markupsafe import Markup
 
 from .. import subset as flt
-from ..disclosure import policy_for
+from ..disclosure import Caller, policy_for
 from ..evaluation import Evaluation, PublishedEvaluation
 from ..results import ProtectedTable
 from ..settings import Settings
-from ..store import Store
 from .worker import Worker
 from .workspace import DataVersion, Workspace
 
@@ -50,27 +49,33 @@ class View:
     filters: flt.Filters
     evaluation: Evaluation
     clients: int  # clients the view covers
-    # a version never changes, so its protected tables and pages are made once (per figures kind)
-    _published: dict[bool, PublishedEvaluation] = field(default_factory=dict, repr=False)
-    _pages: dict[tuple[bool, str], Page | None] = field(default_factory=dict, repr=False)
+    # a version never changes, so its protected tables and pages are made once (per caller)
+    _published: dict[str, PublishedEvaluation] = field(default_factory=dict, repr=False)
+    _pages: dict[tuple[str, str], Page | None] = field(default_factory=dict, repr=False)
     _publishing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def published(self, internal: bool) -> PublishedEvaluation:
-        """Protected as the settings say; ``internal`` = no disclosure control (analysts only)."""
-        found = self._published.get(internal)
+    def published(self, caller: Caller) -> PublishedEvaluation:
+        """Protected as :func:`policy_for` decides for ``caller`` ("viewer", "analyst", or
+        "internal": no disclosure control, analysts only). The dashboard's one call of it: a
+        filtered view is ``not self.filters.empty``."""
+        found = self._published.get(caller)
         if found is None:
             with self._publishing:  # readers arriving together: protected once, not once each
-                found = self._published.get(internal)
+                found = self._published.get(caller)
                 if found is None:
-                    caller = "internal" if internal else "viewer"
                     policy = policy_for(self.evaluation.meta.settings, caller)
-                    found = self._published[internal] = self.evaluation.publish(policy)
+                    found = self._published[caller] = self.evaluation.publish(policy)
         return found
 
-    def page(self, internal: bool, page_id: str) -> Page | None:
-        key = (internal, page_id)
+    def perturbed(self, caller: Caller) -> bool:
+        """Whether ``caller``'s figures are perturbed to protect people (pages then say so).
+        Hook for the cell-key policy of viewers' filtered views: always False until it exists."""
+        return False
+
+    def page(self, caller: Caller, page_id: str) -> Page | None:
+        key = (caller, page_id)
         if key not in self._pages:
-            published = self.published(internal)
+            published = self.published(caller)
             with self._publishing:  # drawn once, however many ask at once
                 if key not in self._pages:
                     self._pages[key] = render_page(published, page_id)
@@ -146,9 +151,9 @@ def work_out_view(
     filters: flt.Filters,
     settings: Settings,
     pages: tuple[str, ...] = (),
-) -> tuple[Evaluation, int, PublishedEvaluation | None, dict[tuple[bool, str], Page | None]]:
+) -> tuple[Evaluation, int, PublishedEvaluation | None, dict[tuple[str, str], Page | None]]:
     """Evaluate one view of a version: (unprotected evaluation, clients covered, and with
-    ``pages`` the protected evaluation and those pages drawn). Reads only its arguments and the
+    ``pages`` the viewers' protected evaluation and those pages drawn). Reads only its arguments and the
     files they name, so it can run in a worker process."""
     folder = cache_root / version.id
     if not filters.empty:
@@ -159,8 +164,8 @@ def work_out_view(
     if not pages:
         return evaluation, n, None, {}
     view = View(version, filters, evaluation, n)
-    drawn = {(False, page_id): view.page(False, page_id) for page_id in pages}
-    return evaluation, n, view.published(False), drawn
+    drawn = {("viewer", page_id): view.page("viewer", page_id) for page_id in pages}
+    return evaluation, n, view.published("viewer"), drawn
 
 
 WORKER = Worker()  # one for every dashboard in this process: two evaluations of a very large
@@ -196,11 +201,7 @@ class Views:
     def options(self, version: DataVersion) -> flt.FilterOptions:
         found = self._options.get(version.id)
         if found is None:
-            with Store(version.db_path) as store:
-                clients = store.query(
-                    "SELECT local_authority, referral_source, employment_specialist_id, referral_date FROM clients"
-                )
-            found = self._options[version.id] = flt.options_from(clients)
+            found = self._options[version.id] = flt.options_in(version.db_path)
         return found
 
     def view(self, version: DataVersion, filters: flt.Filters, pages: tuple[str, ...] = ()) -> View:
@@ -234,7 +235,7 @@ class Views:
         )
         view = View(version, filters, evaluation, n)
         if protected is not None:
-            view._published[False] = protected
+            view._published["viewer"] = protected
         view._pages.update(drawn)
         return view
 

@@ -1,0 +1,60 @@
+"""Downloads: each table of a view as CSV, and the view's report as HTML or PDF, protected as the
+pages are (a view withheld from a viewer is withheld here too)."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from ..deps import Who, asked_view, need, refuse_if_withheld
+
+router = APIRouter()
+
+
+def attachment(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.get("/table/{key}.csv")
+def table_csv(request: Request, key: str, w: Who = Depends(need("viewer"))) -> Response:
+    from ...report.outputs import write_table_csv
+
+    asked = asked_view(request, w)
+    if asked is None:
+        return PlainTextResponse("No data yet.", status_code=404)
+    refuse_if_withheld(request, asked)
+    pub = asked.view.published(asked.caller)
+    table = pub.table(key)
+    if table is None:
+        return PlainTextResponse(f"No table {key} for this view. {pub.missing_reason(key)}", status_code=404)
+    buf = io.StringIO()
+    write_table_csv(table, buf)
+    suffix = "-internal" if asked.internal else ""
+    return attachment(
+        ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", f"{key}{suffix}.csv"
+    )
+
+
+@router.get("/report.{kind}")
+def report(request: Request, kind: str, w: Who = Depends(need("viewer"))) -> Response:
+    from ...report import render_html, write_pdf
+
+    if kind not in ("html", "pdf"):
+        return PlainTextResponse("Not found", status_code=404)
+    asked = asked_view(request, w)
+    if asked is None:
+        return PlainTextResponse("No data yet.", status_code=404)
+    refuse_if_withheld(request, asked)
+    html = render_html(asked.view.published(asked.caller))
+    name = "report" + ("-internal" if asked.internal else "")
+    if kind == "html":
+        return attachment(html.encode("utf-8"), "text/html; charset=utf-8", f"{name}.html")
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = write_pdf(html, Path(tmp) / "report.pdf").read_bytes()
+    return attachment(pdf, "application/pdf", f"{name}.pdf")
