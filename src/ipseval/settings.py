@@ -444,10 +444,12 @@ class Dashboard(_Section):
         description="Fewest clients a filtered view may cover before its figures are withheld for "
         "viewers (many small filtered views could be compared to single people out).",
     )
-    viewer_period: Literal["month", "day"] = Field(
-        default="month",
-        description="'month': a viewer's referral period filter is widened to whole calendar months "
-        "(so two views a day apart cannot be subtracted); 'day': exact dates.",
+    viewer_period: Literal["quarter", "month", "day"] = Field(
+        default="quarter",
+        description="'quarter' or 'month': a viewer's referral period filter is widened to whole "
+        "calendar quarters or months (so views a little apart cannot be subtracted, and the same "
+        "people fall in fewer distinct views, which limits averaging the perturbation's noise); "
+        "'day': exact dates.",
     )
     session_hours: float = Field(default=8, gt=0, description="How long a login lasts.")
     max_upload_mb: int = Field(default=200, ge=1, description="Largest upload accepted, in MB.")

@@ -73,6 +73,18 @@ class Filters:
             parts.append(f"referred {a} to {b}")
         return "; ".join(parts) if parts else "all clients"
 
+    def whole_quarters(self) -> Filters:
+        """The referral period widened to whole calendar quarters (January–March, …)."""
+        start = end = None
+        if self.referred_from:
+            start = self.referred_from.replace(month=3 * ((self.referred_from.month - 1) // 3) + 1, day=1)
+        if self.referred_to:
+            last_month = 3 * ((self.referred_to.month - 1) // 3) + 3
+            end = self.referred_to.replace(
+                month=last_month, day=calendar.monthrange(self.referred_to.year, last_month)[1]
+            )
+        return replace(self, referred_from=start, referred_to=end)
+
     def whole_months(self) -> Filters:
         """The referral period widened to whole calendar months."""
         start = self.referred_from.replace(day=1) if self.referred_from else None

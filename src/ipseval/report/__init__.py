@@ -37,6 +37,7 @@ from .sections import (
     qualitative,
     scorecard,
     wellbeing,
+    withheld_in,
 )
 from .tables import TableSpec, render_table
 
@@ -111,6 +112,9 @@ def render_sections(
             continue
         skipped = not_run(pub, module.ID)
         body = _section_body(pub, env, module, dashboard)
+        held = withheld_in(pub, module.ID)
+        if held:  # a perturbed view: these tables are shown for the whole service only
+            body = (body or "") + env.get_template("sections/_withheld.html.j2").render(titles=held)
         if body is None and not skipped:
             continue
         body = (body or "") + env.get_template("sections/_not_run.html.j2").render(

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import __version__
 from ..areas_edit import STRENGTHS
+from ..disclosure import DisclosureError
 from ..report import format as fmt
 from ..settings import Settings
 from . import auth
@@ -101,6 +102,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(Denied, denied)
+    app.add_exception_handler(DisclosureError, not_protectable)
     return app
 
 
@@ -116,6 +118,15 @@ def add_doors(app: FastAPI, s: Site, names: HostNames, beyond_loopback: bool) ->
     )
     app.add_middleware(HostGuard, names=names)
     app.add_middleware(SecurityHeaders)
+
+
+async def not_protectable(request: Request, exc: DisclosureError) -> Response:
+    """A view whose figures disclosure control could not protect: withheld, with the reason."""
+    return await denied(
+        request,
+        Denied(403, "The figures of this view cannot be shown: with so few people in it, disclosure control "
+               "could not protect them. Widen the filters."),
+    )  # fmt: skip
 
 
 async def denied(request: Request, exc: Denied) -> Response:

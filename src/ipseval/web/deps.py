@@ -21,8 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 
 from .. import subset as flt
-from .. import view_rules
-from ..disclosure import Caller
+from ..disclosure import Caller, viewers
 from ..settings import Dashboard
 from . import auth
 from .network import Network, client_address
@@ -238,14 +237,14 @@ def asked_view(request: Request, w: Who) -> Asked | None:
         f = flt.parse(params, s.views.options(version))
     except flt.FilterError as e:
         raise Denied(400, f"This filter cannot be used: {e}.") from None
-    f = view_rules.filters_for(caller, f, s.workspace.settings)
+    f = viewers.filters_for(caller, f, s.workspace.settings)
     return Asked(s.views.view(version, f), f, caller)
 
 
 def withheld(request: Request, asked: Asked) -> bool:
     """Too few clients in the view to show this caller its figures."""
-    return view_rules.withheld(
-        asked.caller, asked.filters, asked.view.clients, site(request).workspace.settings
+    return viewers.withheld(
+        asked.caller, asked.filters, asked.view.size(asked.caller), site(request).workspace.settings
     )
 
 

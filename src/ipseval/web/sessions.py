@@ -45,9 +45,10 @@ class Session:
         return not self.user
 
 
-def secret_key(home: Path) -> bytes:
-    """The home folder's secret key, made on first use (readable by its owner only)."""
-    path = Path(home) / "secret.key"
+def secret_key(home: Path, name: str = "secret.key") -> bytes:
+    """A secret key of the home folder, made on first use (readable by its owner only):
+    ``secret.key`` signs sessions; ``record-keys.key`` gives each client its cell key."""
+    path = Path(home) / name
     try:
         return path.read_bytes()
     except FileNotFoundError:

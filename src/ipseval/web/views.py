@@ -19,7 +19,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .. import subset as flt
-from ..disclosure import Caller, policy_for
+from ..disclosure import Caller, policy_for, viewers
 from ..evaluation import Evaluation, PublishedEvaluation
 from ..results import ProtectedTable
 from ..settings import Settings
@@ -49,6 +49,7 @@ class View:
     filters: flt.Filters
     evaluation: Evaluation
     clients: int  # clients the view covers
+    whole: Evaluation | None = None  # the whole service's evaluation (its period), for filtered views
     # a version never changes, so its protected tables and pages are made once (per caller)
     _published: dict[str, PublishedEvaluation] = field(default_factory=dict, repr=False)
     _pages: dict[tuple[str, str], Page | None] = field(default_factory=dict, repr=False)
@@ -63,14 +64,22 @@ class View:
             with self._publishing:  # readers arriving together: protected once, not once each
                 found = self._published.get(caller)
                 if found is None:
-                    policy = policy_for(self.evaluation.meta.settings, caller)
-                    found = self._published[caller] = self.evaluation.publish(policy)
+                    filtered = not self.filters.empty
+                    policy = policy_for(self.evaluation.meta.settings, caller, filtered=filtered)
+                    found = self.evaluation.publish(policy)
+                    whole = self.whole.meta if self.whole is not None else None
+                    found.meta = viewers.published_meta(found.meta, caller, self.filters, whole)
+                    self._published[caller] = found
         return found
 
     def perturbed(self, caller: Caller) -> bool:
-        """Whether ``caller``'s figures are perturbed to protect people (pages then say so).
-        Hook for the cell-key policy of viewers' filtered views: always False until it exists."""
-        return False
+        """Whether ``caller``'s figures are perturbed to protect people (pages then say so)."""
+        return viewers.perturbed(caller, self.filters)
+
+    def size(self, caller: Caller) -> int | None:
+        """How many clients the view covers, as ``caller`` may be told (see
+        :func:`ipseval.disclosure.viewers.shown_size`)."""
+        return viewers.shown_size(caller, self.filters, self.evaluation, self.clients)
 
     def page(self, caller: Caller, page_id: str) -> Page | None:
         key = (caller, page_id)
@@ -233,7 +242,8 @@ class Views:
         evaluation, n, protected, drawn = (
             WORKER.run(work_out_view, *args) if self.in_worker else work_out_view(*args)
         )
-        view = View(version, filters, evaluation, n)
+        whole = None if filters.empty else self.view(version, flt.Filters()).evaluation
+        view = View(version, filters, evaluation, n, whole)
         if protected is not None:
             view._published["viewer"] = protected
         view._pages.update(drawn)

@@ -135,6 +135,13 @@ class Workspace:
 
     # -- reading ----------------------------------------------------------------------------
 
+    def _record_key_secret(self) -> bytes:
+        """The home's secret for clients' cell keys: the same client keeps the same key in every
+        data version, so a viewer cannot average one figure's noise across uploads."""
+        from .sessions import secret_key
+
+        return secret_key(self.root, "record-keys.key")
+
     def current(self) -> DataVersion | None:
         """The version readers should use now (None before the first import)."""
         try:
@@ -241,6 +248,7 @@ class Workspace:
                     row_counts=ds.row_counts,
                     problems=ds.problems,
                     meta={"source": Path(source).name, "data_cut_source": ds.data_cut_source},
+                    key_secret=self._record_key_secret(),
                 )
                 if ds.interviews_dir is not None:
                     shutil.copytree(ds.interviews_dir, folder / "interviews")
@@ -293,6 +301,7 @@ class Workspace:
                     row_counts=row_counts,
                     problems=problems,
                     meta={"source": meta.get("source", ""), "data_cut_source": "previous import"},
+                    key_secret=self._record_key_secret(),
                 )
                 if base.data_folder is not None:
                     shutil.copytree(base.folder / "interviews", folder / "interviews")

@@ -42,3 +42,16 @@ def has_table(pub: PublishedEvaluation, name: str) -> bool:
 def not_run(pub: PublishedEvaluation, section: str) -> list[dict[str, Any]]:
     """The analyses shown in ``section`` that did not run (or failed), with their reasons."""
     return [r for r in rows(pub, "analyses", section=section) if r["status"] != "run"]
+
+
+def withheld_in(pub: PublishedEvaluation, section: str) -> list[str]:
+    """Titles of the tables of ``section``'s analyses that this view shows for the whole service
+    only (a perturbed view cannot show them; see ipseval.disclosure.cellkey)."""
+    from ...analyses import REGISTRY, declared
+
+    mine = [a for a in REGISTRY if a.section == section]
+    return [
+        t.title
+        for key, t in pub.tables.items()
+        if getattr(t, "withheld", "") and any(declared(a, key) for a in mine)
+    ]

@@ -1,7 +1,7 @@
 """The dashboard's routes, one router per concern; :func:`ipseval.web.app.create_app` mounts them.
 
 Each route parses the request, calls the library, and renders: no SQL, statistics or disclosure
-decisions here (those are :mod:`ipseval.subset`, :mod:`ipseval.view_rules`,
+decisions here (those are :mod:`ipseval.subset`, :mod:`ipseval.disclosure.viewers`,
 :func:`ipseval.disclosure.policy_for`, :mod:`ipseval.areas_edit`, :mod:`ipseval.fidelity.entry`).
 """
 

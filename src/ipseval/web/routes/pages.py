@@ -54,6 +54,8 @@ def page_context(request: Request, asked: Asked, page_id: str) -> dict:
         "view": view,
         "withheld": small,
         "perturbed": view.perturbed(asked.caller),  # pages say so when figures are perturbed
+        "perturbed_note": pub.disclosure.get("viewer_note"),
+        "view_size": view.size(asked.caller),
         "page": None if small else view.page(asked.caller, page_id),
         "data_version": view.version,
         "min_clients": s.dash.min_clients_in_view,
