@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench coding-quality docs lock clean install screenshots
+.PHONY: demo test lint format bench coding-quality docs lock clean install screenshots reference
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ coding-quality: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m ipseval.docs docs
+
+# Re-create the R reference values the tests compare against (needs Debian's r-base-core and
+# r-cran-* packages; CI needs no R: tests/reference/expected/ is committed).
+reference: $(STAMP)
+	Rscript tests/reference/datasets.R
+	for f in tests/reference/export_*.py; do [ ! -e "$$f" ] || $(BIN)/python "$$f" || exit 1; done
+	for f in tests/reference/*.R; do [ "$$f" = tests/reference/datasets.R ] || Rscript "$$f" || exit 1; done
 
 # Refresh the lock file from the current environment (after changing pyproject.toml).
 lock: $(STAMP)
