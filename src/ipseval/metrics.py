@@ -235,6 +235,7 @@ def sustainment(store: Store) -> ResultTable:
     counts = ["first_jobs", "sustained", "not_sustained", "not_yet_due", "due"]
     df = _sort_breakdowns(df.with_columns([pl.col(c).cast(pl.Int64) for c in counts]), "weeks")
     df, keys = _cell_keys(df, counts, store, {"due": ("first_jobs", "not_yet_due")})
+    df = _whole_service_only(df, ["not_yet_due", "first_jobs"])
     df, population = _with_population(df, store, keys, ["breakdown", "group"])
     return ResultTable(
         key="sustainment",
@@ -256,10 +257,11 @@ def sustainment(store: Store) -> ResultTable:
         spare=["not_yet_due", "first_jobs", "not_sustained"],
         columns={
             "weeks": "sustainment horizon in weeks",
-            "first_jobs": "first jobs of job entrants",
+            "first_jobs": "first jobs of job entrants (whole service only: see outcomes' job_entries)",
             "sustained": "first jobs lasting at least the horizon (ongoing jobs measured to the data cut)",
             "not_sustained": "first jobs that ended before the horizon",
-            "not_yet_due": "first jobs still ongoing that started less than the horizon before the data cut",
+            "not_yet_due": "first jobs still ongoing that started less than the horizon before the data cut "
+            "(whole service only)",
             "due": "first_jobs - not_yet_due: jobs whose outcome is known",
             "sustained_rate": "sustained / due",
             "sustained_ci_low": "Wilson 95% interval, lower bound",
@@ -280,6 +282,15 @@ def first_band_with_none(settings: Settings) -> str:
     """The first band's label with 0 meetings added: '1-4' -> '0-4'."""
     first = settings.definitions.meeting_bands[0]
     return f"0-{first.high}" if first.high is not None else f"0+ ({first.label})"
+
+
+def _whole_service_only(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Counts left out (null) of every row but the whole service's. The not-yet-due count of an
+    area is small wherever the area is (a few jobs started in the last weeks) and a reader needs
+    only the jobs whose outcome is known; published, its smallness would hide the area's
+    sustainment rate with it (see docs/disclosure.md)."""
+    whole = pl.col("breakdown") == "overall"
+    return df.with_columns([pl.when(whole).then(pl.col(c)).otherwise(None).alias(c) for c in columns])
 
 
 def meeting_bands(store: Store, settings: Settings | None = None) -> ResultTable:

@@ -301,7 +301,8 @@ def _relations(system: System, key: str, table: ResultTable, where: dict[Cell, i
             for i in range(table.data.height):
                 t = where.get(Cell(key, i, rel.total))
                 parts = [where[c] for p in rel.parts if (c := Cell(key, i, p)) in where]
-                if t is not None and parts:
+                # a part left out (null) makes the sum unknown, not smaller
+                if t is not None and parts and len(parts) == len(rel.parts):
                     system.equations.append(({**{p: 1.0 for p in parts}, t: -1.0}, 0.0))
     for mono in table.monotone:
         _monotone(system, key, data, mono, where)
