@@ -23,8 +23,9 @@ def test_impact_section_renders_every_panel_with_a_comparison_group(tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     for heading in (
         "Service impact",
-        "the published-style analysis",
-        "Primary analysis",
+        "Primary analysis: did more meetings lead to a job?",
+        "What the published evaluation did, and why it overstates",
+        "The numbers behind these charts",
         "Time to first job by strength of integration",
         "Local variation",
         "Against a comparison group",
@@ -32,6 +33,13 @@ def test_impact_section_renders_every_panel_with_a_comparison_group(tmp_path):
     ):
         assert heading in html, heading
     assert 'aria-labelledby="love-plot-title"' in html  # the balance chart is drawn
+    # the primary analysis leads, drawn, with its reading; the published-style model follows it
+    primary, published = (
+        html.index('aria-labelledby="forest-primary-title"'),
+        html.index('aria-labelledby="forest-published-title"'),
+    )
+    assert html.index('id="impact"') < primary < published < html.index('id="tbl-hazard-model"')
+    assert "<strong>About " in html[primary:published]
     tables = json.loads((out / "results.json").read_text())["tables"]
     ipw = tables["comparison_ipw"]["rows"][0]
     # the comparison people were made less work-ready: adjustment moves the estimate below the naive gap

@@ -338,6 +338,18 @@ def test_without_jobs_the_outcomes_section_says_what_could_not_be_measured(tmp_p
     assert network_references(html) == []
 
 
+def test_impact_analyses_that_did_not_run_are_named_where_their_chart_would_be(
+    html: str, pub: PublishedEvaluation
+) -> None:
+    # the tiny data set has too few job starts for any dose-response model
+    assert pub.table("impact_hazard") is None and pub.table("impact_published_adjusted") is None
+    impact = html[html.index('id="impact"') : html.index('id="wellbeing"')]
+    pair = impact[impact.index('class="impact-pair"') : impact.index('class="not-run"')]
+    assert "forest-" not in pair  # no chart without its analysis
+    for title in ("Primary analysis", "Landmark analysis", "Published-style model"):
+        assert re.search(rf"{title}[^<]*: not run on these data, so it is not drawn here", pair), title
+
+
 # ----------------------------------------------------------------------------- JSON, CSV, PDF
 
 

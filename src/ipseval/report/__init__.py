@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from ..atomic import Staging, ensure_folder, staged
 from ..evaluation import PublishedEvaluation
-from . import charts, format, impact_charts
+from . import charts, format, impact_charts, impact_words
 from .outputs import results_json, write_results_json, write_tables_csv
 from .sections import (
     data_quality,
@@ -89,6 +89,7 @@ def environment() -> Environment:
     env.tests["shown"] = lambda v: not format.is_hidden(v) and not format.is_missing(v)
     env.globals["charts"] = charts
     env.globals["charts_impact"] = impact_charts
+    env.globals["impact_words"] = impact_words
     return env
 
 

@@ -85,9 +85,15 @@ def _svg(fig: Figure, chart_id: str, title: str, description: str = "") -> Marku
     s = s.replace("xlink:href=", "href=")
     s = re.sub(r"font-family: [^;\"]*", f"font-family: {FONT_STACK}", s)
     # ids matplotlib writes for every group ("figure_1", "text_3") would repeat across charts;
-    # keep only the ids something refers to (clip paths, markers: salted per chart).
+    # keep only the ids something refers to (clip paths, markers: salted per chart), and the ids
+    # a chart gave its own parts (prefixed with the chart's id, so unique on the page)
     referenced = set(re.findall(r"url\(#([^)]+)\)", s)) | set(re.findall(r'href="#([^"]+)"', s))
-    s = re.sub(r'\sid="([^"]*)"', lambda m: m.group(0) if m.group(1) in referenced else "", s)
+    own = f"{chart_id}-"
+    s = re.sub(
+        r'\sid="([^"]*)"',
+        lambda m: m.group(0) if m.group(1) in referenced or m.group(1).startswith(own) else "",
+        s,
+    )
     label = html.escape(title)
     desc = f"<desc>{html.escape(description)}</desc>" if description else ""
     # no fixed size: the chart fills its column up to its drawn width (so text never grows

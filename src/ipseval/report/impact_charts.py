@@ -1,4 +1,5 @@
-"""Charts for the service impact section: forest plots, a funnel plot, group curves, love plot.
+"""Charts for the service impact section: forest plots (:mod:`.forest`), a funnel plot, group
+curves, love plot.
 
 Same conventions as :mod:`.charts`: values arrive already protected ("*" = hidden, None =
 missing), nothing is computed here beyond placing them, and the SVG is self-contained.
@@ -13,7 +14,7 @@ import matplotlib
 import polars as pl
 from markupsafe import Markup
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from ..schema import CHARACTERISTICS
 from .charts import (
@@ -30,62 +31,14 @@ from .charts import (
     _svg,
     _visible,
 )
-from .format import pct, ratio
+from .forest import ForestRow, forest, forest_limits
+from .format import pct
 
 Value = Any
 # characteristics the labels module knows; other covariates (e.g. a user's own) keep their names
 CHARACTERISTIC_NAMES = {c.name for c in CHARACTERISTICS}
 
-
-def forest(
-    chart_id: str,
-    title: str,
-    items: Sequence[tuple[str, Value, Value, Value, bool]],
-    axis_label: str = "Odds ratio (log scale)",
-) -> Markup:
-    """Ratios with 95% CIs on a log axis, a line at 1. ``items`` = (label, ratio, low, high,
-    is_reference); a reference row shows 'Ref' at 1, a hidden ratio '*'."""
-    labels = [label for label, *_ in items]
-    with matplotlib.rc_context(_RC):
-        height = 0.95 + 0.34 * max(len(items), 1)
-        fig = _bar_figure(5.6, height, labels, 10, top=0.1)
-        fig.subplots_adjust(bottom=0.55 / height)  # room for the ticks and the axis label
-        ax = fig.add_subplot()
-        ys = list(range(len(items)))[::-1]
-        values = [
-            float(v) for _l, r, lo, hi, _ref in items for v in (r, lo, hi) if _visible(v) and float(v) > 0
-        ]
-        lo_lim = min([*values, 0.5]) / 1.4
-        hi_lim = max([*values, 2.0]) * 1.6
-        ax.axvline(1.0, color=GREY, linewidth=1.2)
-        for y, (_label, r, lo, hi, is_ref) in zip(ys, items, strict=True):
-            if is_ref:
-                ax.text(1.0, y, "  Ref", va="center", ha="left", fontsize=9.5, color=MUTED)
-                ax.plot([1.0], [y], "s", color=GREY, markersize=5)
-            elif _visible(r):
-                if _visible(lo) and _visible(hi):
-                    ax.plot([float(lo), float(hi)], [y, y], color=TEAL, linewidth=1.6)
-                ax.plot([float(r)], [y], "o", color=TEAL, markersize=6, zorder=3)
-                ax.text(hi_lim / 1.02, y, ratio(r), va="center", ha="right", fontsize=9.5, color=INK)
-            else:
-                ax.text(1.0, y, f"  {ratio(r)}", va="center", ha="left", fontsize=9.5, color=MUTED)
-        ax.set_xscale("log")
-        ax.set_xlim(lo_lim, hi_lim)
-        ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32) if lo_lim <= t <= hi_lim / 1.3]
-        ax.xaxis.set_major_locator(FixedLocator(ticks))
-        ax.xaxis.set_minor_locator(NullLocator())
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:g}"))
-        ax.set_yticks(ys, labels)
-        ax.set_ylim(-0.7, len(items) - 0.3)
-        ax.tick_params(axis="y", length=0, labelsize=10)
-        ax.tick_params(axis="x", labelsize=9)
-        ax.set_xlabel(axis_label, fontsize=9.5, color=MUTED)
-        ax.grid(axis="x", color=GRID, linewidth=0.8)
-        ax.set_axisbelow(True)
-        for side in ("top", "right", "left"):
-            ax.spines[side].set_visible(False)
-        parts = [f"{label}: {'Ref' if ref else ratio(r)}" for label, r, _lo, _hi, ref in items]
-        return _svg(fig, chart_id, title, "; ".join(parts))
+__all__ = ["ForestRow", "forest", "forest_limits", "funnel", "km_groups", "love_plot_svg"]
 
 
 def funnel(
