@@ -112,7 +112,7 @@ def log_interval(p: np.ndarray, se: np.ndarray, z: float = Z95) -> tuple[np.ndar
 def first_reaching(curve: pl.DataFrame, column: str, share: float = 0.5) -> float | None:
     """The first day ``column`` reaches ``share`` (the median time to first job when the share who
     started a job reaches a half), or None when it never does."""
-    hit = curve.filter(pl.col(column) >= share)
+    hit = curve.filter(pl.col(column) >= share - 1e-12)  # a sum of n / 2 steps of 1 / n can fall short
     return float(hit["day"][0]) if hit.height else None
 
 

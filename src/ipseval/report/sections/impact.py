@@ -233,7 +233,7 @@ def _areas(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "points": points,
         "overall": overall.get("job_entry_rate"),
         "panel": panel,
-        "logrank": row(pub, "time_to_job_by_local_authority_logrank"),
+        "gray": row(pub, "time_to_job_by_local_authority_gray"),
     }
 
 
@@ -296,8 +296,12 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         [("impact_landmark", "Adjusted")], terms=landmark_terms,
     )  # fmt: skip
     cox = regression_table(
-        pub, "cox-model", "Time to first job: Cox model (hazard ratios)", [("impact_cox", "Adjusted")],
-        ratio=("hazard_ratio", "hr_ci_low", "hr_ci_high"), ratio_name="HR",
+        pub, "cox-model", "Time to first job: cause-specific Cox model (hazard ratios of a job start)",
+        [("impact_cox", "Adjusted")], ratio=("hazard_ratio", "hr_ci_low", "hr_ci_high"), ratio_name="HR",
+    )  # fmt: skip
+    fine_gray = regression_table(
+        pub, "fine-gray-model", "Sensitivity: Fine-Gray model (subdistribution hazard ratios of a job start)",
+        [("impact_fine_gray", "Adjusted")], ratio=("hazard_ratio", "hr_ci_low", "hr_ci_high"), ratio_name="SHR",
     )  # fmt: skip
     prefix = "time_to_job_by_integration_strength"
     at = [
@@ -308,14 +312,14 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
     at_table = (
         TableSpec(
             id="integration-at",
-            caption="Share in work by months since engagement, by integration strength",
+            caption="Share who had started a job by months since engagement, by integration strength",
             columns=[
                 Col("label", "Integration", align="left"),
                 Col("months", "Months", "count"),
                 Col("at_risk", "Number at risk", "count"),
                 Col(
                     "in_work",
-                    "Share in work (95% CI)",
+                    "Share who had started a job (95% CI)",
                     "pct_ci",
                     ("in_work", "in_work_ci_low", "in_work_ci_high"),
                 ),
@@ -338,8 +342,9 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "landmark": landmark,
         "curves": _curves(pub, prefix) if pub.table(f"{prefix}_curve") is not None else [],
         "at_table": at_table,
-        "logrank": row(pub, f"{prefix}_logrank"),
+        "gray": row(pub, f"{prefix}_gray"),
         "cox": cox,
+        "fine_gray": fine_gray,
         "areas": _areas(pub),
         "comparison": _comparison(pub),
     }
