@@ -102,12 +102,12 @@ def test_logrank_matches_lifelines_with_ties_and_three_groups():
     assert ours["df"] == ref.degrees_of_freedom == 2
 
 
-# --------------------------------------------------------------------------- Kaplan-Meier by group
+# ------------------------------------------------------------------- cumulative incidence by group
 
 
 def test_share_in_work_at_risk_and_median_by_hand(tiny):
     out = survival.time_to_job_by(tiny, TINY_SETTINGS, "local_authority")
-    assert set(out) == {f"time_to_job_by_local_authority_{k}" for k in ("curve", "at", "summary", "logrank")}
+    assert set(out) == {f"time_to_job_by_local_authority_{k}" for k in ("curve", "at", "summary", "gray")}
     at = out["time_to_job_by_local_authority_at"].data
     a3 = _row(at, group="A", months=3)  # day 91.3: jobs on days 10..90, nobody censored yet
     assert (a3["clients"], a3["job_entries_by_then"], a3["at_risk"]) == (20, 9, 11)
@@ -120,16 +120,19 @@ def test_share_in_work_at_risk_and_median_by_hand(tiny):
     assert summary["group"].to_list() == ["A", "B"]  # C has nobody in the denominator
 
 
-def test_logrank_table_matches_lifelines_on_the_store(tiny):
+def test_gray_table_on_the_store(tiny):
+    """Gray's test of the store's clients (the estimator itself is checked against R cmprsk)."""
+    from ipseval.competing import gray_test
+
     t = survival.time_to_job_by(tiny, TINY_SETTINGS, "integration_strength")
-    row = t["time_to_job_by_integration_strength_logrank"].data.row(0, named=True)
+    row = t["time_to_job_by_integration_strength_gray"].data.row(0, named=True)
     days = np.array(JOB_DAYS["A"] + [534] * 10 + JOB_DAYS["B"] + [534] * 16)
-    event = np.array([1] * 10 + [0] * 10 + [1] * 4 + [0] * 16)
-    ref = multivariate_logrank_test(days, np.array(["strong"] * 20 + ["weak"] * 20), event)
-    assert row["chi_square"] == pytest.approx(ref.test_statistic)
+    status = np.array([1] * 10 + [0] * 10 + [1] * 4 + [0] * 16)
+    ref = gray_test(days, status, np.array(["strong"] * 20 + ["weak"] * 20))
+    assert row["chi_square"] == pytest.approx(ref["statistic"], rel=1e-12)
     assert (row["groups"], row["df"], row["fewest_group_job_entries"]) == (2, 1, 4)
     summary = t["time_to_job_by_integration_strength_summary"].data
-    assert summary["expected_job_entries"].sum() == pytest.approx(14)
+    assert summary["discharged"].sum() == 0  # nobody was discharged in these data
 
 
 def test_small_groups_are_hidden_by_disclosure_control(tiny):
@@ -137,7 +140,7 @@ def test_small_groups_are_hidden_by_disclosure_control(tiny):
     at = protect(out["time_to_job_by_local_authority_at"], TINY_SETTINGS.disclosure)
     i = at.data.with_row_index().filter((pl.col("group") == "B") & (pl.col("months") == 3))["index"][0]
     assert at.is_hidden(i, "job_entries_by_then") and at.is_hidden(i, "in_work")  # 2 entries
-    test = protect(out["time_to_job_by_local_authority_logrank"], TINY_SETTINGS.disclosure)
+    test = protect(out["time_to_job_by_local_authority_gray"], TINY_SETTINGS.disclosure)
     assert test.is_hidden(0, "chi_square")  # B has only 4 job entries
 
 
@@ -147,7 +150,7 @@ def test_by_area_agrees_with_the_overall_metrics(demo_store):
     theirs = metrics.time_to_job(demo_store, settings)
     a = ours["time_to_job_by_local_authority_at"].data.sort("group", "months")
     b = theirs["time_to_job_at"].data.filter(pl.col("breakdown") == "local_authority").sort("group", "months")
-    for col in ("clients", "at_risk", "job_entries_by_then", "in_work"):
+    for col in ("clients", "at_risk", "job_entries_by_then", "discharged_by_then", "in_work", "discharged"):
         assert a[col].to_list() == pytest.approx(b[col].to_list())
     m = theirs["time_to_job_summary"].data.filter(pl.col("breakdown") == "local_authority").sort("group")
     assert (
@@ -166,7 +169,7 @@ def test_demo_by_integration_strong_areas_find_work_sooner(demo_store):
         "moderate",
         "weak",
     ]
-    assert out["time_to_job_by_integration_strength_logrank"].data["df"][0] == 2
+    assert out["time_to_job_by_integration_strength_gray"].data["df"][0] == 2
     for table in out.values():
         protect(table, settings.disclosure)  # declarations are consistent
 

@@ -187,22 +187,28 @@ def test_minimum_hours_setting_drops_short_jobs(make_store):
     assert r["job_entries"] == 2
 
 
-def test_time_to_job_kaplan_meier_by_hand(store):
+def test_time_to_job_cumulative_incidence_by_hand(store):
     res = metrics.time_to_job(store, Settings.model_validate({"report": {"curve_min_at_risk": 1}}))
     curve = res["time_to_job_curve"].data.filter(pl.col("breakdown") == "overall")
-    # denominator clients: c3 day 0 (job before engagement), c7 28, c1 49, c6 censored 84, c2 506
-    # S(0)=4/5, S(28)=.8*3/4=.6, S(49)=.6*2/3=.4, S(506)=0
-    surv = dict(zip(curve["day"].to_list(), curve["survival"].to_list(), strict=True))
-    assert surv[0.0] == pytest.approx(0.8)
-    assert surv[28.0] == pytest.approx(0.6)
-    assert surv[49.0] == pytest.approx(0.4)
-    assert surv[84.0] == pytest.approx(0.4)
-    assert surv[504.0] == pytest.approx(0.4)  # weekly grid, up to the last follow-up (day 506)
-    assert max(surv) == 504.0
+    # denominator clients: c3 day 0 (job before engagement), c7 28, c1 49, c6 discharged without a
+    # job at 84 (the competing event), c2 still followed at the data cut (506).
+    # F1(0) = 1/5 = .2, S = .8; F1(28) = .2 + .8/4 = .4, S = .6; F1(49) = .4 + .6/3 = .6, S = .4;
+    # F2(84) = .4/2 = .2
+    in_work = dict(zip(curve["day"].to_list(), curve["in_work"].to_list(), strict=True))
+    gone = dict(zip(curve["day"].to_list(), curve["discharged"].to_list(), strict=True))
+    assert in_work[0.0] == pytest.approx(0.2)
+    assert in_work[28.0] == pytest.approx(0.4)
+    assert in_work[49.0] == pytest.approx(0.6)
+    assert in_work[504.0] == pytest.approx(0.6)  # weekly grid, up to the last follow-up (day 506)
+    assert gone[77.0] == 0.0 and gone[84.0] == pytest.approx(0.2)
+    assert max(in_work) == 504.0
     at3 = _row(res["time_to_job_at"], breakdown="overall", months=3)
     assert at3["in_work"] == pytest.approx(0.6)
+    assert at3["discharged"] == pytest.approx(0.2) and at3["discharged_by_then"] == 1
+    assert at3["km_in_work"] == pytest.approx(0.6)  # no job starts after the discharge here
     assert at3["at_risk"] == 1  # only c2 still followed up and out of work at 91 days
-    assert _row(res["time_to_job_summary"], breakdown="overall")["median_days"] == 49.0
+    summary = _row(res["time_to_job_summary"], breakdown="overall")
+    assert summary["median_days"] == 49.0 and summary["discharged"] == 1
 
 
 def test_kaplan_meier_matches_statsmodels_second_implementation():

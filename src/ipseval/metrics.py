@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from .competing import cumulative_incidence, first_reaching
 from .disclosure.cellkey import key_sum, keyed
 from .results import ColumnsAddUp, Monotone, Rate, ResultTable, RowsAddUp, SameCount
 from .settings import Settings
@@ -373,19 +374,23 @@ def _merge_first_two(df: pl.DataFrame, label: str) -> pl.DataFrame:
     return pl.concat([pl.DataFrame([merged], schema=df.schema), df.slice(2)])
 
 
-# ---------------------------------------------------------------- time to first job (Kaplan-Meier)
+# ---------------------------------------------------------------- time to first job (competing risks)
 
 
 def _time_to_job_frame(store: Store) -> pl.DataFrame:
-    """One row per client in the denominator: days to first job or censoring, and whether a job
-    started; with ``record_key`` when the store's record keys are usable (cell keys)."""
+    """One row per client in the denominator: days to first job or end of follow-up, whether a job
+    started, and ``exit_status`` (1 job, 2 discharged without a job, 0 still on the caseload at the
+    data cut); with ``record_key`` when the store's record keys are usable (cell keys)."""
     key = ", record_key" if _usable_record_key(store) else ""
     return store.query(
         f"""
         SELECT client_id, local_authority, referral_year{key},
                CASE WHEN job_entry THEN days_to_first_job
                     ELSE greatest(date_diff('day', engagement_date, follow_up_end), 0) END AS days,
-               job_entry AS event
+               job_entry AS event,
+               CASE WHEN job_entry THEN 1
+                    WHEN discharge_date IS NOT NULL AND discharge_date <= follow_up_end THEN 2
+                    ELSE 0 END AS exit_status
         FROM client_outcomes WHERE in_denominator
         """
     )
@@ -400,6 +405,10 @@ def _usable_record_key(store: Store) -> bool:
 
 def kaplan_meier(days: np.ndarray, event: np.ndarray, z: float = 1.959963984540054) -> pl.DataFrame:
     """Kaplan-Meier estimate of staying out of work, with a Greenwood log-log 95% CI.
+
+    Only a sensitivity now (methods appendix): with discharge as censoring, 1 - S is the share who
+    would have started a job had nobody been discharged, higher than the share who did (see
+    :mod:`ipseval.competing`).
 
     Returns one row per distinct time (time 0 always included): day, at_risk, events, censored,
     survival, ci_low, ci_high. Vectorised numpy (a lifelines fit costs ~0.15 s per group); the
@@ -449,62 +458,86 @@ def kaplan_meier(days: np.ndarray, event: np.ndarray, z: float = 1.9599639845400
     )
 
 
+SHARES = ("in_work", "in_work_ci_low", "in_work_ci_high")
+DISCHARGE_SHARES = ("discharged", "discharged_ci_low", "discharged_ci_high")
+KM_SHARES = ("km_in_work", "km_in_work_ci_low", "km_in_work_ci_high")
+
+
+def read_at(curve: pl.DataFrame, days: np.ndarray, columns: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Step-curve values at ``days`` (the last row at or before each day; 0 before the first).
+
+    An interval of a share that is still 0 (no job start yet) is [0, 0], not blank."""
+    idx = np.searchsorted(curve["day"].to_numpy(), np.asarray(days, float), side="right") - 1
+    take = np.clip(idx, 0, max(curve.height - 1, 0))
+    out = {}
+    for col in columns:
+        values = np.nan_to_num(curve[col].to_numpy(), nan=0.0) if curve.height else np.zeros(1)
+        out[col] = np.where(idx >= 0, values[take], 0.0)
+    return out
+
+
 def curve_on_grid(
-    km: pl.DataFrame, days: np.ndarray, step_days: int = 7, min_at_risk: int = 1
+    ci: pl.DataFrame, days: np.ndarray, step_days: int = 7, min_at_risk: int = 1
 ) -> pl.DataFrame:
-    """The Kaplan-Meier curve read off every ``step_days`` (weekly by default), for publication.
+    """The cumulative incidence curves read off every ``step_days`` (weekly by default), for publication.
 
     Publishing the estimate at every event day beside the number at risk would let a reader work
-    out each day's small number of job starts (n x (1 - S/S_before)); on a weekly grid the number
-    at risk is kept only to guard the estimate (disclosure control drops it), and the published
-    numbers at risk are those at set months (see time_to_job_at).
+    out each day's small number of job starts; on a weekly grid the number at risk is kept only to
+    guard the estimates (disclosure control drops it), and the published numbers at risk are those
+    at set months (see time_to_job_at). ``ci``: :func:`ipseval.competing.cumulative_incidence`.
     """
     days = np.asarray(days, dtype=float)
     top = float(days.max()) if days.size else 0.0
     grid = np.arange(0.0, top + 1.0, step_days)  # up to the last follow-up, not beyond
-    if km.height == 0:
-        idx = np.full(grid.size, -1)
-    else:
-        idx = np.searchsorted(km["day"].to_numpy(), grid, side="right") - 1
-    take = np.clip(idx, 0, max(km.height - 1, 0))
-
-    def read(col: str) -> np.ndarray:
-        values = km[col].to_numpy() if km.height else np.ones(1)
-        return np.where(idx >= 0, values[take], 1.0)
-
-    survival, low, high = read("survival"), read("ci_low"), read("ci_high")
     ordered = np.sort(days)
     at_risk = ordered.size - np.searchsorted(ordered, grid, side="left")
     keep = at_risk >= min_at_risk  # the tail rests on few people and jumps about: not reported
-    grid, idx, take, at_risk = grid[keep], idx[keep], take[keep], at_risk[keep]
-    survival, low, high = survival[keep], low[keep], high[keep]
-    starts = np.cumsum(km["events"].to_numpy()) if km.height else np.zeros(1, dtype=np.int64)
-    starts_so_far = np.where(idx >= 0, starts[take], 0)
+    grid, at_risk = grid[keep], at_risk[keep]
+    cum = ci.with_columns(
+        pl.col("job_starts").cum_sum().alias("starts"), pl.col("discharges").cum_sum().alias("gone")
+    )
+    values = read_at(cum, grid, (*SHARES, *DISCHARGE_SHARES, "starts", "gone"))
     return pl.DataFrame(
         {
             "day": grid,
-            # the estimate rests on both: few still at risk, or few job starts so far, identify people
-            "guard_n": np.minimum(at_risk, starts_so_far).astype(np.int64),
-            "survival": survival,
-            "ci_low": low,
-            "ci_high": high,
-            "in_work": 1.0 - survival,
-            "in_work_ci_low": 1.0 - high,
-            "in_work_ci_high": 1.0 - low,
+            # an estimate rests on both: few still at risk, or few events so far, identify people
+            "guard_n": np.minimum(at_risk, values.pop("starts")).astype(np.int64),
+            "discharge_guard_n": np.minimum(at_risk, values.pop("gone")).astype(np.int64),
+            **values,
         }
     )
 
 
 CURVE_COLUMNS = {
     "day": "days since engagement (weekly grid)",
-    "survival": "estimated share still without a job",
-    "ci_low": "95% interval for survival, lower",
-    "ci_high": "95% interval for survival, upper",
-    "in_work": "estimated share who have started a job (1 - survival)",
-    "in_work_ci_low": "95% interval for in_work, lower",
+    "in_work": "share who had started a job by then (cumulative incidence, discharge without a job competing)",
+    "in_work_ci_low": "95% interval for in_work, lower (log scale, infinitesimal-jackknife standard error)",
     "in_work_ci_high": "95% interval for in_work, upper",
+    "discharged": "share discharged without a job by then (cumulative incidence of the competing event)",
+    "discharged_ci_low": "95% interval for discharged, lower",
+    "discharged_ci_high": "95% interval for discharged, upper",
 }
-CURVE_STATISTICS = ("survival", "ci_low", "ci_high", "in_work", "in_work_ci_low", "in_work_ci_high")
+CURVE_STATISTICS = (*SHARES, *DISCHARGE_SHARES)
+CURVE_GUARDS = dict.fromkeys(SHARES, "guard_n") | dict.fromkeys(DISCHARGE_SHARES, "discharge_guard_n")
+AT_COLUMNS = {
+    "months": "months since engagement",
+    "at_risk": "clients still out of work and followed up at that time (number at risk)",
+    "job_entries_by_then": "first job starts observed by then",
+    "discharged_by_then": "clients discharged without a job by then (the competing event)",
+    "in_work": "share who had started a job by then (cumulative incidence, discharge without a job competing)",
+    "discharged": "share discharged without a job by then (cumulative incidence)",
+    "km_in_work": "sensitivity: Kaplan-Meier 1 - S treating discharge as censoring (higher: it treats the "
+    "discharged as if they could still find a job)",
+}
+AT_GUARDS = dict.fromkeys((*SHARES, *KM_SHARES), "job_entries_by_then") | dict.fromkeys(
+    DISCHARGE_SHARES, "discharged_by_then"
+)
+NOTE = (
+    "Cumulative incidence (Aalen-Johansen) of a first job start from engagement, among engaged clients "
+    "not in work at referral, with discharge without a job as a competing event (a discharged client "
+    "cannot find a job through the service); clients still on the caseload are censored at the data "
+    "cut. 95% CI: log scale, infinitesimal-jackknife standard errors (as R survfit)."
+)
 
 
 def _km_groups(frame: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
@@ -515,152 +548,171 @@ def _km_groups(frame: pl.DataFrame) -> list[tuple[str, str, pl.DataFrame]]:
     return groups
 
 
-def _at_keys(rk: np.ndarray | None, days: np.ndarray, event: np.ndarray, t: float, m: int) -> dict[str, int]:
+def _at_keys(rk: np.ndarray | None, days: np.ndarray, status: np.ndarray, t: float, m: int) -> dict[str, int]:
     """Cell keys of a time_to_job_at row (none without record keys): all clients, those still at
-    risk at time ``t`` (everyone at month 0), and those with a job start by then."""
+    risk at time ``t`` (everyone at month 0), those with a job start and those discharged by then."""
     if rk is None:
         return {}
     at_risk = days >= t if m > 0 else np.ones(days.size, dtype=bool)
     return {
         "clients_key": key_sum(rk),
         "at_risk_key": key_sum(rk, at_risk),
-        "job_entries_by_then_key": key_sum(rk, (days <= t) & event.astype(bool)),
+        "job_entries_by_then_key": key_sum(rk, (days <= t) & (status == 1)),
+        "discharged_by_then_key": key_sum(rk, (days <= t) & (status == 2)),
     }
 
 
-def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
-    """Time from engagement to first job, censored at discharge or the data cut.
+def at_months(days: np.ndarray, status: np.ndarray, months: list[int]) -> list[dict]:
+    """Share in work (cumulative incidence), share discharged and the Kaplan-Meier sensitivity at
+    each of ``months`` (0 first), with the number at risk and the events so far."""
+    ci = cumulative_incidence(days, status)
+    km = kaplan_meier(days, status == 1).select(
+        "day",
+        *(
+            (1.0 - pl.col(c)).alias(k)
+            for c, k in zip(("survival", "ci_high", "ci_low"), KM_SHARES, strict=True)
+        ),
+    )
+    t = np.array(months, float) * DAYS_PER_MONTH
+    shares = read_at(ci, t, (*SHARES, *DISCHARGE_SHARES)) | read_at(km, t, KM_SHARES)
+    rows = []
+    for i, m in enumerate(months):
+        rows.append(
+            {
+                "months": m,
+                "clients": int(days.size),
+                "at_risk": int((days >= t[i]).sum()) if m > 0 else int(days.size),
+                "job_entries_by_then": int(((days <= t[i]) & (status == 1)).sum()),
+                "discharged_by_then": int(((days <= t[i]) & (status == 2)).sum()),
+            }
+            | {k: (float(v[i]) if days.size else None) for k, v in shares.items()}
+        )
+    return rows
 
-    Returns the curve (one row per event time), the share in work at set months with the number
-    still at risk, and the median time to first job per group.
+
+def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
+    """Time from engagement to first job with discharge without a job as a competing event.
+
+    Returns the cumulative incidence curve (weekly grid), the share who had started a job at set
+    months with the number still at risk (and the Kaplan-Meier sensitivity), and the median time
+    to first job per group (the day half had started a job; blank when fewer than half ever do).
     """
     frame = _time_to_job_frame(store)
-    months = settings.definitions.share_in_work_months
-    curves, at_months, summary = [], [], []
+    months = [0, *settings.definitions.share_in_work_months]
+    curves, at_rows, summary = [], [], []
     for breakdown, group, sub in _km_groups(frame):
-        days = sub["days"].to_numpy()
-        event = sub["event"].to_numpy()
-        km = kaplan_meier(days, event)
+        days, status = sub["days"].to_numpy(), sub["exit_status"].to_numpy()
+        ci = cumulative_incidence(days, status)
         curves.append(
-            curve_on_grid(km, days, min_at_risk=settings.report.curve_min_at_risk).with_columns(
+            curve_on_grid(ci, days, min_at_risk=settings.report.curve_min_at_risk).with_columns(
                 pl.lit(breakdown).alias("breakdown"), pl.lit(group).alias("group")
             )
         )
-        n = len(days)
         rk = sub["record_key"].to_numpy() if "record_key" in sub.columns else None
-        for m in [0, *months]:
-            t = m * DAYS_PER_MONTH
-            past = km.filter(pl.col("day") <= t)
-            if past.height:
-                s, lo, hi = past["survival"][-1], past["ci_low"][-1], past["ci_high"][-1]
-            else:
-                s, lo, hi = 1.0, 1.0, 1.0
-            at_months.append(
-                {
-                    "breakdown": breakdown,
-                    "group": group,
-                    "months": m,
-                    "clients": n,
-                    "at_risk": int((days >= t).sum()) if m > 0 else n,
-                    "job_entries_by_then": int(((days <= t) & event).sum()),
-                    "in_work": 1.0 - s if n else None,
-                    "in_work_ci_low": 1.0 - hi if n else None,
-                    "in_work_ci_high": 1.0 - lo if n else None,
-                }
-                | _at_keys(rk, days, event, t, m)
+        for row in at_months(days, status, months):
+            t = row["months"] * DAYS_PER_MONTH
+            at_rows.append(
+                {"breakdown": breakdown, "group": group} | row | _at_keys(rk, days, status, t, row["months"])
             )
-        below = km.filter(pl.col("survival") <= 0.5)
+        job, gone = status == 1, status == 2
         summary.append(
             {
                 "breakdown": breakdown,
                 "group": group,
-                "clients": n,
-                "job_entries": int(event.sum()),
-                "median_days": float(below["day"][0]) if below.height else None,
+                "clients": len(days),
+                "job_entries": int(job.sum()),
+                "discharged": int(gone.sum()),
+                "median_days": first_reaching(ci, "in_work"),
             }
-            | ({} if rk is None else {"clients_key": key_sum(rk), "job_entries_key": key_sum(rk, event)})
+            | (
+                {}
+                if rk is None
+                else {
+                    "clients_key": key_sum(rk),
+                    "job_entries_key": key_sum(rk, job),
+                    "discharged_key": key_sum(rk, gone),
+                }
+            )
         )
-    curve = pl.concat(curves).select("breakdown", "group", "day", "guard_n", *CURVE_STATISTICS)
-    at = pl.DataFrame(at_months, infer_schema_length=None)
+    curve = pl.concat(curves).select(
+        "breakdown", "group", "day", "guard_n", "discharge_guard_n", *CURVE_STATISTICS
+    )
+    at = pl.DataFrame(at_rows, infer_schema_length=None)
     summ = pl.DataFrame(summary, schema_overrides={"median_days": pl.Float64})
-    at, at_keys = keyed(at, ["clients", "at_risk", "job_entries_by_then"])
-    summ, summ_keys = keyed(summ, ["clients", "job_entries"])
+    at_counts = ["clients", "at_risk", "job_entries_by_then", "discharged_by_then"]
+    at, at_keys = keyed(at, at_counts)
+    summ, summ_keys = keyed(summ, ["clients", "job_entries", "discharged"])
     at, at_population = _with_population(at, store, at_keys, ["breakdown", "group"])
     summ, summ_population = _with_population(summ, store, summ_keys, ["breakdown", "group"])
-    note = (
-        "Kaplan-Meier estimate from engagement to first job start, among engaged clients not in work at "
-        "referral; clients are censored at discharge or the data cut. 95% CI: Greenwood, log-log."
-    )
     return {
         "time_to_job_curve": ResultTable(
             key="time_to_job_curve",
-            title="Time from engagement to first job (Kaplan-Meier)",
+            title="Share who had started a job by time since engagement (cumulative incidence)",
             data=curve,
             dims=["breakdown", "group", "day"],
-            counts=["guard_n"],
-            internal=["guard_n"],
-            guarded=dict.fromkeys(CURVE_STATISTICS, "guard_n"),
+            counts=["guard_n", "discharge_guard_n"],
+            internal=["guard_n", "discharge_guard_n"],
+            guarded=dict(CURVE_GUARDS),
             columns=dict(CURVE_COLUMNS),
             notes=[
-                note,
+                NOTE,
                 "Points where fewer clients than the disclosure threshold remain at risk are not shown.",
             ],
         ),
         "time_to_job_at": ResultTable(
             key="time_to_job_at",
-            title="Share in work by months since engagement",
+            title="Share who had started a job by months since engagement",
             data=at,
             dims=["breakdown", "group", "months"],
-            counts=["clients", "at_risk", "job_entries_by_then"],
+            counts=at_counts,
             keys=at_keys,
             population_key=at_population,
-            # guarded by the job starts so far: share x clients would otherwise give a hidden count
-            guarded=dict.fromkeys(("in_work", "in_work_ci_low", "in_work_ci_high"), "job_entries_by_then"),
+            # guarded by the events so far: share x clients would otherwise give a hidden count
+            guarded=dict(AT_GUARDS),
             # every month of the grid: areas (and years) add up to all clients
             additive=[
-                RowsAddUp(c, ("breakdown", "months"), total=(("breakdown", "overall"),))
-                for c in ("clients", "at_risk", "job_entries_by_then")
+                RowsAddUp(c, ("breakdown", "months"), total=(("breakdown", "overall"),)) for c in at_counts
             ],
             monotone=[
                 Monotone("job_entries_by_then", "months", ("breakdown", "group")),
+                Monotone("discharged_by_then", "months", ("breakdown", "group")),
                 Monotone("at_risk", "months", ("breakdown", "group"), increasing=False),
             ],
             shares=[
                 SameCount("clients", "denominator", ("breakdown", "group")),
                 SameCount("job_entries_by_then", "entries_by", ("breakdown", "group", "months")),
+                SameCount("discharged_by_then", "discharged_by", ("breakdown", "group", "months")),
                 SameCount("at_risk", "at_risk", ("breakdown", "group", "months")),
             ],
-            spare=["at_risk"],
-            columns={
-                "months": "months since engagement",
-                "clients": "clients in the analysis (engaged, not in work at referral)",
-                "at_risk": "clients still out of work and followed up at that time (number at risk)",
-                "job_entries_by_then": "first job starts observed by then",
-                "in_work": "Kaplan-Meier estimate of the share who have started a job by then",
-            },
-            notes=[note],
+            spare=["at_risk", "discharged_by_then"],
+            columns={"clients": "clients in the analysis (engaged, not in work at referral)", **AT_COLUMNS},
+            notes=[NOTE],
         ),
         "time_to_job_summary": ResultTable(
             key="time_to_job_summary",
             title="Median time from engagement to first job",
             data=summ,
             dims=["breakdown", "group"],
-            counts=["clients", "job_entries"],
+            counts=["clients", "job_entries", "discharged"],
             keys=summ_keys,
             population_key=summ_population,
             guarded={"median_days": "clients"},
             additive=[
                 RowsAddUp(c, ("breakdown",), total=(("breakdown", "overall"),))
-                for c in ("clients", "job_entries")
+                for c in ("clients", "job_entries", "discharged")
             ],
             shares=[
                 SameCount("clients", "denominator", ("breakdown", "group")),
                 SameCount("job_entries", "job_entries", ("breakdown", "group")),
+                SameCount("discharged", "discharged", ("breakdown", "group")),
             ],
+            spare=["discharged"],
             columns={
-                "median_days": "days by which half had started a job; blank = not reached (fewer than half did)",
+                "discharged": "clients discharged without a job (the competing event)",
+                "median_days": "days by which half had started a job (cumulative incidence reaches 50%); "
+                "blank = never reached: fewer than half started a job",
             },
-            notes=[note],
+            notes=[NOTE],
         ),
     }
 

@@ -431,7 +431,7 @@ class Report(_Section):
         default=10,
         ge=1,
         description="Time-to-job curves are reported only while at least this many clients remain at "
-        "risk (the tail of a Kaplan-Meier curve rests on few people and jumps about).",
+        "risk (the tail of a cumulative incidence curve rests on few people and jumps about).",
     )
 
 

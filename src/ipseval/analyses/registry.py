@@ -88,9 +88,13 @@ def _by(column: str):
 
 
 def _cox(ctx: Context) -> Output:
+    from ..impact.finegray import fine_gray_model
     from ..impact.survival import cox_model
 
-    return {"impact_cox": cox_model(ctx.store, ctx.settings)}
+    return {
+        "impact_cox": cox_model(ctx.store, ctx.settings),
+        "impact_fine_gray": fine_gray_model(ctx.store, ctx.settings),
+    }
 
 
 def _area_variation(ctx: Context) -> Output:
@@ -220,7 +224,15 @@ REGISTRY: tuple[Analysis, ...] = (
         ("time_to_job_by_local_authority_*",),
         beside=True,
     ),
-    _a("cox", "Time to first job: Cox model with controls", "impact", MODEL, _cox, ("impact_cox",), True),
+    _a(
+        "cox",
+        "Time to first job: cause-specific Cox model with controls (Fine-Gray as a sensitivity)",
+        "impact",
+        MODEL,
+        _cox,
+        ("impact_cox", "impact_fine_gray"),
+        True,
+    ),
     _a(
         "area_variation",
         "Observed and expected job entries by area",

@@ -34,7 +34,9 @@ def analysis_frame(store: Store, settings: Settings) -> pl.DataFrame:
 
     Columns: client_id, client_index (the row number, 0 first, as in :func:`meeting_days`), local_authority, referral_year, integration_strength, co_located,
     engagement_date, discharge_date, follow_up_end, job_entry (0/1), first_job_start,
-    days_to_first_job, days_followed (engagement to first job or end of follow-up), meetings
+    days_to_first_job, days_followed (engagement to first job or end of follow-up), exit_status
+    (how follow-up ended: 1 a first job, 2 discharged without a job, the competing event, 0 still on
+    the caseload at the data cut; see :mod:`ipseval.competing`), meetings
     (attended, whole caseload), meeting_band (settings' bands; null for no meetings), and every
     clients characteristic (codes with 'unknown' as null; booleans as 0/1).
     """
@@ -63,6 +65,9 @@ def _read_analysis_frame(store: Store) -> pl.DataFrame:
                a.integration_strength, a.co_located,
                o.engagement_date, o.discharge_date, o.follow_up_end,
                CAST(o.job_entry AS INTEGER) AS job_entry,
+               CASE WHEN o.job_entry THEN 1
+                    WHEN o.discharge_date IS NOT NULL AND o.discharge_date <= o.follow_up_end THEN 2
+                    ELSE 0 END AS exit_status,
                o.first_job_start, o.days_to_first_job,
                CASE WHEN o.job_entry THEN o.days_to_first_job
                     ELSE greatest(date_diff('day', o.engagement_date, o.follow_up_end), 0) END AS days_followed,

@@ -259,7 +259,7 @@ def time_to_job(
     at_risk: Sequence[tuple[int, Value]],
     marks: Sequence[tuple[int, Value]] = (),
 ) -> Markup:
-    """Kaplan-Meier share in work by months since engagement: a step line, a 95% CI band, and the
+    """Share who had started a job (cumulative incidence) by months since engagement: a step line, a 95% CI band, and the
     number at risk under the axis (as in survival plots). ``points`` = (day, in_work, low, high),
     visible points only, in order; ``at_risk`` = (month, number or '*'); ``marks`` = (month, share
     in work) labelled on the curve (e.g. at 3, 6, 9 and 12 months; '*' if hidden)."""

@@ -103,7 +103,7 @@ def km_groups(
     curves: Sequence[tuple[str, Sequence[tuple[float, float]]]],
     x_label: str = "Months since engagement",
 ) -> Markup:
-    """Several Kaplan-Meier 'share in work' step lines, one per group. ``curves`` = (group label,
+    """Several cumulative incidence 'share who had started a job' step lines, one per group. ``curves`` = (group label,
     [(months, share in work), ...] visible points in order); a group with no points is named in the
     description as not shown."""
     with matplotlib.rc_context(_RC):

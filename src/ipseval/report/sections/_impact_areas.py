@@ -85,7 +85,7 @@ def areas(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "points": points,
         "overall": overall.get("job_entry_rate"),
         "panel": panel,
-        "logrank": row(pub, "time_to_job_by_local_authority_logrank"),
+        "gray": row(pub, "time_to_job_by_local_authority_gray"),
     }
 
 

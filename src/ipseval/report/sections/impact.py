@@ -117,14 +117,14 @@ def _at_table(pub: PublishedEvaluation, prefix: str) -> TableSpec | None:
         return None
     return TableSpec(
         id="integration-at",
-        caption="Share in work by months since engagement, by integration strength",
+        caption="Share who had started a job by months since engagement, by integration strength",
         columns=[
             Col("label", "Integration", align="left"),
             Col("months", "Months", "count"),
             Col("at_risk", "Number at risk", "count"),
             Col(
                 "in_work",
-                "Share in work (95% CI)",
+                "Share who had started a job (95% CI)",
                 "pct_ci",
                 ("in_work", "in_work_ci_low", "in_work_ci_high"),
             ),
@@ -143,7 +143,7 @@ def _exposure_terms(pub: PublishedEvaluation, key: str) -> list[str]:
 
 
 def _model_tables(pub: PublishedEvaluation, reference: str) -> dict[str, TableSpec | None]:
-    """The regression tables behind the two charts, and the Cox model."""
+    """The regression tables behind the two charts, and the time-to-job models."""
     published = regression_table(
         pub, "published-model",
         f"Likelihood of moving into work by IPS meetings attended (reference: {reference or 'first band'})",
@@ -160,10 +160,16 @@ def _model_tables(pub: PublishedEvaluation, reference: str) -> dict[str, TableSp
         [("impact_landmark", "Adjusted")], terms=_exposure_terms(pub, "impact_landmark"),
     )  # fmt: skip
     cox = regression_table(
-        pub, "cox-model", "Time to first job: Cox model (hazard ratios)", [("impact_cox", "Adjusted")],
-        ratio=("hazard_ratio", "hr_ci_low", "hr_ci_high"), ratio_name="HR",
+        pub, "cox-model", "Time to first job: cause-specific Cox model (hazard ratios of a job start)",
+        [("impact_cox", "Adjusted")], ratio=("hazard_ratio", "hr_ci_low", "hr_ci_high"), ratio_name="HR",
     )  # fmt: skip
-    return {"published_table": published, "hazard": hazard, "landmark": landmark, "cox": cox}
+    fine_gray = regression_table(
+        pub, "fine-gray-model", "Sensitivity: Fine-Gray model (subdistribution hazard ratios of a job start)",
+        [("impact_fine_gray", "Adjusted")], ratio=("hazard_ratio", "hr_ci_low", "hr_ci_high"), ratio_name="SHR",
+    )  # fmt: skip
+    return {
+        "published_table": published, "hazard": hazard, "landmark": landmark, "cox": cox, "fine_gray": fine_gray,
+    }  # fmt: skip
 
 
 def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
@@ -180,7 +186,7 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "explanation": dose_explanation(pub),
         "curves": _curves(pub, prefix) if pub.table(f"{prefix}_curve") is not None else [],
         "at_table": _at_table(pub, prefix),
-        "logrank": row(pub, f"{prefix}_logrank"),
+        "gray": row(pub, f"{prefix}_gray"),
         "areas": areas(pub),
         "comparison": comparison(pub),
     }

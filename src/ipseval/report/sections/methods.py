@@ -9,9 +9,37 @@ from ...evaluation import PublishedEvaluation
 from ...labels import table_label
 from ...settings import settings_rows
 from ..tables import Col, TableSpec
+from . import rows
 
 ID = "methods"
 TITLE = "Methods and definitions"
+
+
+def km_sensitivity(pub: PublishedEvaluation) -> TableSpec | None:
+    """The share who had started a job beside Kaplan-Meier's 1 - S (discharge as censoring)."""
+    at = [r for r in rows(pub, "time_to_job_at", breakdown="overall") if r["months"] > 0]
+    if not at:
+        return None
+    return TableSpec(
+        id="km-sensitivity",
+        caption="Sensitivity: share who had started a job, cumulative incidence against Kaplan-Meier",
+        columns=[
+            Col("label", "Months since engagement", align="left"),
+            Col(
+                "in_work",
+                "Cumulative incidence (95% CI)",
+                "pct_ci",
+                ("in_work", "in_work_ci_low", "in_work_ci_high"),
+            ),
+            Col(
+                "km_in_work",
+                "Kaplan-Meier (95% CI)",
+                "pct_ci",
+                ("km_in_work", "km_in_work_ci_low", "km_in_work_ci_high"),
+            ),
+        ],
+        rows=[{**r, "label": f"{r['months']} months"} for r in sorted(at, key=lambda r: r["months"])],
+    )
 
 
 def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
@@ -48,6 +76,7 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
             width="100%",
         )
     return {
+        "km_sensitivity": km_sensitivity(pub),
         "model_cards": cards,
         "settings": settings,
         "settings_source": meta.settings.source,

@@ -140,8 +140,9 @@ def breakdown_table(pub: PublishedEvaluation, breakdown: str, caption: str) -> T
 
 
 def time_to_job(pub: PublishedEvaluation) -> dict[str, Any] | None:
-    """The overall Kaplan-Meier curve up to its first hidden point, the number at risk at set
-    months, and the median time to first job."""
+    """The overall cumulative incidence of job entry (discharge without a job competing) up to its
+    first hidden point, the number at risk at set months, the median time to first job, and the
+    row the sentence reads when fewer than half started a job (12 months, else the last month)."""
     curve_rows = rows(pub, "time_to_job_curve", breakdown="overall")
     if not curve_rows:
         return None
@@ -156,23 +157,28 @@ def time_to_job(pub: PublishedEvaluation) -> dict[str, Any] | None:
     summary = row(pub, "time_to_job_summary", breakdown="overall") or {}
     table = TableSpec(
         id="share-in-work",
-        caption=f"Share in work by months since engagement, {pub.meta.coverage}",
+        caption=f"Share who had started a job by months since engagement, {pub.meta.coverage}",
         columns=[
             Col("label", "Months since engagement", align="left"),
             Col("at_risk", "Number at risk", "count"),
             Col("job_entries_by_then", "Job entries by then", "count"),
+            Col("discharged_by_then", "Discharged without a job by then", "count"),
             Col(
                 "in_work",
-                "Share in work (95% CI)",
+                "Share who had started a job (95% CI)",
                 "pct_ci",
                 ("in_work", "in_work_ci_low", "in_work_ci_high"),
             ),
+            Col("discharged", "Share discharged without a job", "pct"),
         ],
         rows=[{**r, "label": f"{r['months']} months"} for r in at if r["months"] > 0],
         notes=list(at_table.notes) if at_table else [],
     )
     curve_table = pub.table("time_to_job_curve")
+    later = [r for r in at if r["months"] > 0]
+    by_then = next((r for r in later if r["months"] == 12), later[-1] if later else None)
     return {
+        "by_then": by_then,
         "points": points,
         "at_risk": [(r["months"], r["at_risk"]) for r in at],
         "marks": [(r["months"], r["in_work"]) for r in at if r["months"] > 0],
