@@ -130,8 +130,19 @@ def published_model(
     reference_band, reference_note = nearest_level(bands, set(frame["meeting_band"].cast(pl.Utf8).unique()))
     reference = {"meeting_band": reference_band}
 
-    def fit(d: pl.DataFrame, terms: list[str]) -> ImpactResult:
-        return logit(d, OUTCOME, ["meeting_band", *terms], reference=reference, cluster=cluster)
+    def fit(d: pl.DataFrame, terms: list[str], method: str = "auto", profile: bool = True) -> ImpactResult:
+        # Firth's fit if there is separation (a small service). Profile intervals cost refits per
+        # coefficient, so only the meeting bands (the report's main table) get them; an imputed
+        # fit's intervals are not used at all (Rubin's rules pool estimates and SEs)
+        return logit(
+            d,
+            OUTCOME,
+            ["meeting_band", *terms],
+            reference=reference,
+            cluster=cluster,
+            method=method,
+            profile_terms=["meeting_band"] if profile else [],
+        )
 
     common = [
         population["note"],
@@ -160,9 +171,10 @@ def published_model(
             result.shares = [SameCount("n", "band_clients", ("level",), where=(("term", "meeting_band"),))]
         return result
 
+    complete = fit(frame, controls)
     out = {
         "published_complete_case": finish(
-            fit(frame, controls),
+            complete,
             "published_complete_case",
             [
                 "Sensitivity: complete cases only."
@@ -177,9 +189,11 @@ def published_model(
     if m == 0:  # imputations = 0: complete cases only
         return out
     missing = [c for c in controls if frame[c].null_count()]
+    # one kind of fit for every imputation: Firth for all if the complete cases needed it
+    method = "firth" if complete.card["fit"] == "firth" else "auto"
     mi = impute_and_fit(
         frame,
-        lambda d: fit(d, controls),
+        lambda d: fit(d, controls, method, profile=not missing),
         columns=controls,
         m=m,
         predictors=[OUTCOME, "meeting_band"],
