@@ -238,7 +238,8 @@ def firth(design: Design, profile: np.ndarray | None = None) -> FirthFit:
     blocks = _dense_blocks(design)
     beta = np.zeros(design.k)
     beta[0] = special.logit((design.weights @ design.y + 0.5) / (design.weights.sum() + 1.0))
-    beta, fitted, iterations = _maximise(blocks, beta, np.ones(design.k, dtype=bool))
+    beta, _, iterations = _maximise(blocks, beta, np.ones(design.k, dtype=bool))
+    fitted = _penalised(blocks, beta, len(blocks) == 1 and design.n <= EXACT_ROWS)  # at the returned beta
     lstar, ll, info = fitted[0], fitted[3], fitted[4]
     cov = np.linalg.inv(info)
     se = np.sqrt(np.diag(cov))
