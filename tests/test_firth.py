@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from scipy import optimize, special, stats
 
-from ipseval.impact.firth import CHI2_95, SEPARATION_NOTE
+from ipseval.impact.firth import CHI2_95, SANDWICH_NOTE, SEPARATION_NOTE
 from ipseval.impact.flat import SeparationError, logit
 
 # A 2x2 table with an empty cell: 4 job entries among 10 clients with few meetings, none among 8
@@ -132,6 +132,8 @@ def test_small_service_runs_the_published_style_model(small_service):
     bands = model.table.filter((pl.col("term") == "meeting_band") & ~pl.col("reference"))
     assert bands["ci_low"].is_not_null().all() and bands["odds_ratio"].is_finite().all()
     assert found["published_mi"].card["fit"] == "firth"  # every imputation fitted the same way
+    assert SANDWICH_NOTE in model.notes and SANDWICH_NOTE not in found["published_mi"].notes  # not pooled
+    assert not any("_cluster" in n for n in model.notes)
     assert found["published_unadjusted"].card["fit"] == "maximum_likelihood"  # bands alone: no separation
 
 

@@ -7,16 +7,20 @@ infinity. Firth (1993) adds the Jeffreys-prior penalty, which keeps every estima
     l*(beta) = l(beta) + 1/2 log|I(beta)|,    I(beta) = X'WX,  W = diag(w p (1 - p))
     U*(beta) = X'(w (y - p) + h (1/2 - p)),   h = diag(W^1/2 X I^-1 X' W^1/2)   (the hat values)
 
-``w`` are the prior weights (R ``glm(weights=)``). The fit is R ``logistf``'s and
+``w`` are the prior weights (R ``glm(weights=)``). The estimates are R ``logistf``'s and
 ``brglm2::brglmFit(type = "AS_mean")``'s (for the logit link mean bias reduction is the Jeffreys
-penalty): Newton-type steps I^-1 U* with step-halving on l*. Standard errors are sqrt(diag I^-1)
-at the estimate (brglm2's ``vcov``). For a coefficient in ``profile`` the 95% interval is the
-profile penalised-likelihood interval (logistf's): the b with
+penalty). They are found by Newton's method on l* with step-halving: with the exact curvature
+(:func:`_penalised`) up to ``EXACT_ROWS`` rows, Fisher's I^-1 U* steps (logistf's and brglm2's,
+slower near a separated level) beyond. Standard errors are sqrt(diag I^-1) at the estimate
+(brglm2's ``vcov``). For a coefficient in ``profile`` the 95% interval is the profile
+penalised-likelihood interval (logistf's): the b with
 
     2 [l*(beta_hat) - max over the other coefficients of l*(beta with beta_j = b)] = chi2_1(0.95),
 
-found by Brent's method to |b| tolerance ``PROFILE_TOL``; its p-value is the penalised likelihood
-ratio test of beta_j = 0 (logistf's). Other coefficients get Wald (z) intervals and p-values.
+found by Newton's method on the signed root (:class:`_Profile`) to ``PROFILE_TOL`` in b; its
+p-value is the penalised likelihood-ratio test of beta_j = 0 (logistf's). Other coefficients get
+Wald (z) intervals and p-values. Each profiled coefficient costs ten to twenty refits, so callers
+profile only the terms their report shows.
 """
 
 from __future__ import annotations
@@ -31,18 +35,23 @@ from .design import Design, ModelError, rows_dot, weighted_tdot
 MAX_ITERATIONS = 500
 EXACT_ROWS = 6000  # up to this many rows, Newton steps with the exact curvature (n^2 k work)
 MAX_STEP = 5.0  # logistf's maxstep: early steps from a separated start would overflow exp
-PROFILE_TOL = 1e-9  # Brent's tolerance on a profile bound (the test compares R's to 1e-6)
+PROFILE_TOL = 1e-9  # last Newton step on a profile bound (the test compares R's to 1e-6)
 CHI2_95 = float(stats.chi2.ppf(0.95, 1))
 
 SEPARATION_NOTE = (
     "Some categories had all or no job entries (separation), so the model was fitted with Firth's "
     "penalised likelihood; intervals are profile-likelihood intervals."
 )
+SANDWICH_NOTE = (
+    "The column sandwich_std_error gives the CR1 clustered standard error at the Firth estimates, "
+    "for comparison."
+)
 # the same for a fit with no profiled term (an imputed fit pooled by Rubin's rules, or predictions only)
 SEPARATION_NOTE_WALD = SEPARATION_NOTE.replace("profile-likelihood", "Wald")
 
 __all__ = [
     "CHI2_95",
+    "SANDWICH_NOTE",
     "SEPARATION_NOTE",
     "SEPARATION_NOTE_WALD",
     "FirthFit",
@@ -277,9 +286,9 @@ def firth_words(
             "and likelihood-ratio p-values; the other terms' are Wald, from the penalised fit."
         )
     if se in ("cluster_t", "wild"):
-        notes.append(
+        notes += [
             f"Firth's intervals treat the rows as independent, so clustering by {cluster} is not reflected "
-            "in them; the column sandwich_std_error gives the CR1 clustered standard error at the same "
-            "estimates, for comparison."
-        )
+            "in them.",
+            SANDWICH_NOTE,
+        ]
     return words, notes

@@ -14,6 +14,7 @@ from ..settings import Settings
 from ..store import Store
 from .data import NUMERIC_CONTROLS, analysis_frame, controls_note, nearest_level
 from .data import controls as data_controls
+from .firth import SANDWICH_NOTE
 from .flat import logit
 from .imputation import impute_and_fit
 from .result import AnalysisError, ImpactResult
@@ -166,7 +167,10 @@ def published_model(
     def finish(result: ImpactResult, name: str, notes: list[str]) -> ImpactResult:
         result.name = name
         result.card.update(card_extra)
-        result.notes = [*common, *notes, *result.notes]
+        own = [n.replace("by local_authority_cluster", "by local_authority") for n in result.notes]
+        if "sandwich_std_error" not in result.table.columns:  # pooled: Rubin's rules drop the column
+            own = [n for n in own if n != SANDWICH_NOTE]
+        result.notes = [*common, *notes, *own]
         if name != "published_complete_case":  # every client of the population, so the band table's
             result.shares = [SameCount("n", "band_clients", ("level",), where=(("term", "meeting_band"),))]
         return result
