@@ -149,3 +149,11 @@ def test_small_service_runs_the_landmark_and_area_models(small_service):
     assert areas["area_expected_model"].card["fit"] == "firth"
     assert any("Firth's penalised likelihood" in n for n in areas["area_variation"].notes)
     assert areas["area_variation"].data["expected_job_entries"].is_not_null().all()
+
+
+def test_frequency_weights_equal_repeated_rows():
+    counts = ZERO_CELL.group_by("job_entry", "band").agg(pl.len().alias("clients")).sort("band", "job_entry")
+    weighted = logit(counts, "job_entry", ["band"], se="model", method="firth", weights="clients")
+    repeated = logit(ZERO_CELL, "job_entry", ["band"], se="model", method="firth")
+    for col in ("estimate", "std_error", "ci_low", "ci_high", "p_value"):
+        np.testing.assert_allclose(weighted.table[col], repeated.table[col], rtol=1e-8, atol=1e-10)
