@@ -134,7 +134,17 @@ def _expected_model(frame: pl.DataFrame, settings: Settings) -> tuple[ImpactResu
     refs = {r["term"]: r["level"] for r in d.rows if r["reference"]}
     try:
         # only predictions are used: no marginal effects
-        model = logit(d.frame, "job_entry", kept, reference=refs, se="model", ame_terms=[])
+        # separation in a small service: Firth's fit; no interval is shown, so none is profiled
+        model = logit(
+            d.frame,
+            "job_entry",
+            kept,
+            reference=refs,
+            se="model",
+            ame_terms=[],
+            method="auto",
+            profile_terms=[],
+        )
     except ModelError as exc:
         raise AnalysisError(f"The model for expected job entries cannot be fitted: {exc}.") from None
     model.name = "area_expected_logit"
@@ -203,6 +213,10 @@ def area_variation(store: Store, settings: Settings) -> dict:
         *after_model,
         *flags,
     ]
+    firth_note = [
+        "Some categories of the controls had all or no job entries (separation), so the model for "
+        "expected job entries was fitted with Firth's penalised likelihood."
+    ] * (model.card["fit"] == "firth")
     n_max = max(int(df["denominator"].max()), 10)
     grid = np.unique(np.round(np.geomspace(1, 1.2 * n_max, 120)))
     limits = funnel_limits(p0, grid)
@@ -255,6 +269,7 @@ def area_variation(store: Store, settings: Settings) -> dict:
                 "rate would otherwise give the count back).",
                 "With this few areas, an area outside the 95% limits can be chance; outside 99.8% is "
                 "stronger evidence of a real difference.",
+                *firth_note,
             ],
         ),
         "area_funnel_limits": ResultTable(

@@ -35,6 +35,10 @@ class ModelError(AnalysisError):
     """A model that cannot be estimated (separation, no convergence, collinear terms)."""
 
 
+class SeparationError(ModelError):
+    """Maximum likelihood estimates do not exist: some terms predict the outcome (almost) perfectly."""
+
+
 @dataclass
 class Design:
     """A factored model matrix (see module doc); ``columns`` names the coefficients in order."""
@@ -50,6 +54,7 @@ class Design:
     columns: list[tuple[str, str]]  # (term, level) per coefficient
     terms: list[tuple[str, str | None, list[str], list[int]]]  # term, reference, levels, rows per level
     n_dropped: int
+    separated: tuple[str, ...] = ()  # levels with no events or only events ("term = 'level'")
 
     @property
     def n(self) -> int:
@@ -238,8 +243,13 @@ def _codes(data: pl.DataFrame, terms: list[str], orders: dict[str, list[str]]) -
     return {t: values[t].to_numpy() for t in terms}
 
 
-def build(df, outcome, terms, reference, cluster, weights, unit=None, unit_frame=None) -> Design:
+def build(
+    df, outcome, terms, reference, cluster, weights, unit=None, unit_frame=None, allow_separation=False
+) -> Design:
     """Complete cases, level orders (reference first), codes and the factored matrix.
+
+    A level with no events or only events raises :class:`SeparationError` unless
+    ``allow_separation`` (for a penalised fit, which can estimate it).
 
     ``unit``: a column whose rows belong together (a client's person-periods); terms constant
     within every unit are stored once per unit. It changes speed and memory, never the estimates.
@@ -310,11 +320,13 @@ def build(df, outcome, terms, reference, cluster, weights, unit=None, unit_frame
         groups = (source[cluster].rank("dense") - 1).cast(pl.Int64).to_numpy()
         if cluster in unit_cols:
             groups = np.repeat(groups, sizes)
-    design = _assemble(outcome, terms, orders, codes, at_unit, sizes, y, w, groups, n_dropped)
-    return design
+    parts = (outcome, terms, orders, codes, at_unit, sizes, y, w, groups, n_dropped)
+    return _assemble(*parts, allow_separation=allow_separation)
 
 
-def _assemble(outcome, terms, orders, codes, at_unit, sizes, y, w, groups, n_dropped) -> Design:
+def _assemble(
+    outcome, terms, orders, codes, at_unit, sizes, y, w, groups, n_dropped, allow_separation=False
+) -> Design:
     """The factored matrix from codes; refuses levels with no events or only events (separation)."""
     n = len(y)
     n_units = n if sizes is None else len(sizes)
@@ -324,6 +336,7 @@ def _assemble(outcome, terms, orders, codes, at_unit, sizes, y, w, groups, n_dro
     fills: list[tuple[str, bool, int]] = []  # term, unit-level?, first column in U or R
     width = {True: 1, False: 0}  # columns so far in U (the intercept first) and in R
     positions_u, positions_r = [0], []
+    separated = []
     for t in terms:
         v, here = codes[t], t in at_unit
         at = len(columns)
@@ -336,9 +349,11 @@ def _assemble(outcome, terms, orders, codes, at_unit, sizes, y, w, groups, n_dro
             counts = np.bincount(v, weights=rows_w, minlength=len(order)).astype(np.int64)
             events = np.bincount(v, weights=events_w, minlength=len(order))
             for lv, c, e in zip(order, counts, events, strict=True):
-                if e == 0 or e == c:
+                if (e == 0 or e == c) and allow_separation:
+                    separated.append(f"{t} = {lv!r}")
+                elif e == 0 or e == c:
                     what = f"no {outcome} event" if e == 0 else f"a {outcome} event on every row"
-                    raise ModelError(  # no counts in the words: the message may be published
+                    raise SeparationError(  # no counts in the words: the message may be published
                         f"{t} = {lv!r} has {what}: its odds ratio cannot be estimated (separation). "
                         "Merge it with another level or leave it out."
                     )
@@ -368,6 +383,7 @@ def _assemble(outcome, terms, orders, codes, at_unit, sizes, y, w, groups, n_dro
         columns,
         meta,
         n_dropped,
+        tuple(separated),
     )
 
 

@@ -77,7 +77,8 @@ def _fit(
     only what changes from period to period (a million clients' controls are not copied 15 times).
 
     Robust SEs if there is only one area. Marginal effects only for ``ame_terms`` (the exposure):
-    a control's effect on a four-week hazard is not something the report shows.
+    a control's effect on a four-week hazard is not something the report shows. With separation
+    the fit is Firth's (:mod:`.firth`), with profile intervals for ``ame_terms`` only (default all).
     """
     notes = []
     cluster_source = df if clients is None else clients
@@ -95,6 +96,9 @@ def _fit(
             unit="client_id",
             unit_frame=clients,
             ame_terms=ame_terms if ame_terms is not None else terms,
+            # separation in a small service: Firth's fit, profiling only the meeting terms shown
+            method="auto",
+            profile_terms=ame_terms,
         )
     except ModelError as e:
         k = 1 + sum(
@@ -106,7 +110,7 @@ def _fit(
             f"The {what} could not be fitted (too few job starts for its {k} coefficients): "
             f"{str(e).rstrip('.')}."
         ) from None
-    fit.notes[:0] = notes
+    fit.notes = [*notes, *(n.replace("by _cluster", "by local_authority") for n in fit.notes)]
     fit.card["cluster"] = "local_authority" if fit.card.get("cluster") else None
     fit.card["se_type"] = str(fit.card.get("se_type", "")).replace("_cluster", "local_authority")
     return fit

@@ -18,21 +18,33 @@ Standard errors (``se``):
 AMEs (for ``ame_terms``, default all) average over all rows (weighted by ``weights``): a level's is P(level) - P(reference) with
 the term set to each; a number's the derivative; delta-method SEs with the model's covariance
 and the same t or normal. ``weights`` are R ``glm(weights=)`` / statsmodels ``GLM(var_weights=)``.
+
+Separation (a level with no events or only events, or estimates running off to infinity): with
+``method="auto"`` (or ``"firth"``) the model is refitted by Firth's penalised likelihood
+(:mod:`.firth`, as R logistf / brglm2): model-based SEs from the inverse information at the
+estimate, profile penalised-likelihood CIs and likelihood-ratio p-values, AMEs by the delta method
+with that covariance and normal intervals. A cluster-robust sandwich around a penalised estimate is
+not what logistf or brglm2 give, and with a separated level it is unreliable, so clustering is not
+reflected in the Firth intervals; the CR1 (or HC1) sandwich SE at the Firth estimate is reported in
+``sandwich_std_error`` for comparison. ``card["fit"]`` says which fit was used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 from scipy import special, stats
 
 from .. import __version__
-from .design import Design, ModelError, build, check_rank
+from .design import Design, ModelError, SeparationError, build, check_rank
+from .firth import FirthFit, firth, firth_words, profiled_terms
 from .result import CORE_COLUMNS, ImpactResult
 
 SE_TYPES = ("cluster_t", "wild", "robust", "model")
+METHODS = ("ml", "firth", "auto")
 MAX_ITERATIONS = 100
 # |linear predictor| above this means fitted probabilities of 0 or 1 to machine precision (R's
 # glm.fit warns at the same point): the likelihood has no maximum, the odds ratios run off to infinity
@@ -47,7 +59,7 @@ _SEPARATION = (
     "the outcome (almost) perfectly (complete or quasi-complete separation); merge sparse levels or drop terms"
 )
 
-__all__ = ["SE_TYPES", "ModelError", "logit"]
+__all__ = ["METHODS", "SE_TYPES", "ModelError", "SeparationError", "logit"]
 
 
 def _evaluate(design: Design, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
@@ -104,14 +116,14 @@ def _newton(
         try:
             step = np.linalg.solve(info, score)
         except np.linalg.LinAlgError:
-            raise ModelError(_SEPARATION) from None
+            raise SeparationError(_SEPARATION) from None
         size = np.abs(step).max() / (1 + np.abs(beta).max())
         if size <= 1e-10 or score @ step < 1e-24 or (big and size <= BIG_DESIGN_STEP):  # converged
             if top > SEPARATION_ETA or not np.isfinite(beta).all():
-                raise ModelError(_SEPARATION)
+                raise SeparationError(_SEPARATION)
             return (beta + step if size > 1e-10 else beta), info, ll, iteration - 1
         if top > 2 * SEPARATION_ETA:  # running off to infinity
-            raise ModelError(_SEPARATION)
+            raise SeparationError(_SEPARATION)
         for _ in range(40):
             trial = beta + step
             result = _evaluate(design, trial)
@@ -119,7 +131,7 @@ def _newton(
                 break
             step = step / 2
         beta, (ll, score, info, top) = trial, result
-    raise ModelError(_SEPARATION)
+    raise SeparationError(_SEPARATION)
 
 
 def _covariance(design: Design, beta: np.ndarray, info: np.ndarray, se: str, n_groups: int | None):
@@ -199,6 +211,68 @@ def _ames(design: Design, beta: np.ndarray, cov: np.ndarray, ame_terms: set[str]
     return ame, ame_se
 
 
+@dataclass
+class _Fit:
+    """Estimates and inference of one fit, by maximum likelihood or (``penalised``) Firth's method."""
+
+    beta: np.ndarray
+    cov: np.ndarray
+    se: np.ndarray
+    ci: np.ndarray
+    p: np.ndarray
+    crit: float  # multiplier of the AME intervals
+    ssf: float | None
+    loglik: float
+    iterations: int
+    penalised: FirthFit | None = None
+    sandwich_se: np.ndarray | None = None
+
+
+def _ml_fit(design: Design, se: str, n_groups: int | None, reps: int, seed: int, progress) -> _Fit:
+    """Maximum likelihood with the SE type's covariance, CIs and p-values (module doc)."""
+    beta, info, loglik, iterations = _newton(design)
+    cov, ssf = _covariance(design, beta, info, se, n_groups)
+    bse = np.sqrt(np.diag(cov))
+    if not np.isfinite(bse).all():
+        raise SeparationError(_SEPARATION)
+    df_t = n_groups - 1 if n_groups else None
+    crit = stats.t.ppf(0.975, df_t) if df_t else stats.norm.ppf(0.975)
+    tstat = beta / bse
+    pvals = 2 * (stats.t.sf(np.abs(tstat), df_t) if df_t else stats.norm.sf(np.abs(tstat)))
+    ci = np.column_stack([beta - crit * bse, beta + crit * bse])
+    if se == "wild":
+        from .wild import wild_cluster_bootstrap
+
+        boot = wild_cluster_bootstrap(design, beta, cov, ssf, reps, seed, progress)
+        pvals, ci = boot[:, 0], boot[:, 1:]
+    return _Fit(beta, cov, bse, ci, pvals, crit, ssf, loglik, iterations)
+
+
+def _firth_fit(design: Design, se: str, n_groups: int | None, profile_terms: list[str] | None) -> _Fit:
+    """Firth's fit (:mod:`.firth`); the sandwich of ``se`` at its estimate is kept for comparison only."""
+    profile = None if profile_terms is None else np.array([t in profile_terms for t, _ in design.columns])
+    fit = firth(design, profile)
+    sandwich = None
+    if se != "model":
+        cov, _ = _covariance(design, fit.beta, fit.information, "cluster_t" if se == "wild" else se, n_groups)
+        sandwich = np.sqrt(np.diag(cov))
+    z = stats.norm.ppf(0.975)
+    bse = np.sqrt(np.diag(fit.covariance))
+    return _Fit(
+        fit.beta,
+        fit.covariance,
+        bse,
+        fit.ci,
+        fit.p_value,
+        z,
+        None,
+        fit.log_likelihood,
+        fit.iterations,
+        fit,
+        sandwich,
+    )
+
+
 def logit(
     df,
     outcome: str,
@@ -213,6 +287,8 @@ def logit(
     unit: str | None = None,
     ame_terms: list[str] | None = None,
     unit_frame=None,
+    method: str = "ml",
+    profile_terms: list[str] | None = None,
 ) -> ImpactResult:
     """Logistic regression of a 0/1 outcome on terms (strings/booleans dummy-coded); see module doc.
 
@@ -223,33 +299,37 @@ def logit(
     table; terms constant within a unit are stored once per unit (same estimates, far less time
     and memory). ``unit_frame``: one row per unit, keyed by ``unit``, with unit-level terms (and
     the cluster) so ``df`` need not repeat them. ``ame_terms``: terms with marginal effects (default all).
+
+    ``method``: "ml" (maximum likelihood; separation raises :class:`SeparationError`), "firth", or
+    "auto": maximum likelihood unless there is separation, then Firth (for job-entry models: the
+    note speaks of job entries). ``profile_terms``: the terms with profile-likelihood intervals in
+    a Firth fit (default all).
     """
     if se not in SE_TYPES:
         raise ValueError(f"se must be one of {SE_TYPES}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
     if se in ("cluster_t", "wild") and not cluster:
         raise ValueError(f"se={se!r} needs a cluster column")
     clustered = se in ("cluster_t", "wild")
-    design = build(df, outcome, terms, reference, cluster if clustered else None, weights, unit, unit_frame)
+    group = cluster if clustered else None
+    design = build(df, outcome, terms, reference, group, weights, unit, unit_frame, method != "ml")
     n, k = design.n, design.k
     n_groups = int(design.groups.max()) + 1 if design.groups is not None else None
     if n_groups is not None and n_groups < 2:
         raise ModelError(f"clustering needs at least two clusters; {cluster} has {n_groups}")
     df_t = n_groups - 1 if n_groups else None
-    beta, info, loglik, iterations = _newton(design)
-    cov, ssf = _covariance(design, beta, info, se, n_groups)
-    bse = np.sqrt(np.diag(cov))
-    if not np.isfinite(bse).all():
-        raise ModelError(_SEPARATION)
-    crit = stats.t.ppf(0.975, df_t) if df_t else stats.norm.ppf(0.975)
-    tstat = beta / bse
-    pvals = 2 * (stats.t.sf(np.abs(tstat), df_t) if df_t else stats.norm.sf(np.abs(tstat)))
-    ci = np.column_stack([beta - crit * bse, beta + crit * bse])
-    if se == "wild":
-        from .wild import wild_cluster_bootstrap
-
-        boot = wild_cluster_bootstrap(design, beta, cov, ssf, bootstrap_reps, seed, progress)
-        pvals, ci = boot[:, 0], boot[:, 1:]
-    ame, ame_se = _ames(design, beta, cov, set(terms if ame_terms is None else ame_terms))
+    if method == "firth" or design.separated:
+        fit = _firth_fit(design, se, n_groups, profile_terms)
+    else:
+        try:
+            fit = _ml_fit(design, se, n_groups, bootstrap_reps, seed, progress)
+        except SeparationError:
+            if method == "ml":
+                raise
+            fit = _firth_fit(design, se, n_groups, profile_terms)
+    beta, bse, ci, pvals, crit, ssf = fit.beta, fit.se, fit.ci, fit.p, fit.crit, fit.ssf
+    ame, ame_se = _ames(design, beta, fit.cov, set(terms if ame_terms is None else ame_terms))
 
     col = {c: i for i, c in enumerate(design.columns)}
     rows = [("(Intercept)", "", 0, n)]  # term, level, column of X (-1 = reference), n
@@ -264,6 +344,8 @@ def logit(
         "odds_ratio": np.exp(beta), "or_ci_low": np.exp(ci[:, 0]), "or_ci_high": np.exp(ci[:, 1]),
         "ame": ame, "ame_std_error": ame_se, "ame_ci_low": ame - crit * ame_se, "ame_ci_high": ame + crit * ame_se,
     }  # fmt: skip
+    if fit.sandwich_se is not None:
+        values["sandwich_std_error"] = fit.sandwich_se
     table = pl.DataFrame(
         {
             "term": [r[0] for r in rows],
@@ -285,8 +367,17 @@ def logit(
         "robust": f"HC1 heteroskedasticity-robust (HC0 x N/(N-K) = {n / (n - k):.4f}); normal 95% CIs",
         "model": "model-based (inverse information); normal (Wald z) 95% CIs and p-values",
     }[se]
+    notes = []
+    if fit.penalised is not None:
+        words, notes = firth_words(design.columns, fit.penalised.profiled, se, cluster)
     card = {
-        "model": "logistic regression (logit link), maximum likelihood (Newton-Raphson)",
+        "model": "logistic regression (logit link), "
+        + (
+            "Firth's penalised likelihood (Jeffreys prior; as R logistf and brglm2 AS_mean)"
+            if fit.penalised
+            else "maximum likelihood (Newton-Raphson)"
+        ),
+        "fit": "firth" if fit.penalised else "maximum_likelihood",
         "formula": f"{outcome} ~ " + (" + ".join(terms) if terms else "1"),
         "outcome": outcome,
         "n": n,
@@ -296,24 +387,35 @@ def logit(
         "cluster": cluster if n_groups else None,
         "clusters": n_groups,
         "se_type": words,
-        "se": se,
-        "df": df_t,
+        "se": "model" if fit.penalised else se,
+        "df": None if fit.penalised else df_t,
         "df_residual": n - k,
-        "small_sample_factor": ssf if n_groups else (n / (n - k) if se == "robust" else None),
+        "small_sample_factor": None
+        if fit.penalised
+        else ssf
+        if n_groups
+        else (n / (n - k) if se == "robust" else None),
         "reference_levels": {t: ref for t, ref, _, _ in design.terms if ref is not None},
         "weights": weights,
-        "log_likelihood": loglik,
+        "log_likelihood": fit.loglik,
         "converged": True,
-        "iterations": iterations,
+        "iterations": fit.iterations,
         "software": f"ipseval {__version__} logit (Newton-Raphson in numpy {np.__version__}; "
         "checked against statsmodels Logit in the test suite)",
     }
-    notes = []
+    if fit.penalised:
+        card |= {
+            "penalised_log_likelihood": float(fit.penalised.penalised_log_likelihood),
+            "separated_levels": list(design.separated),
+            "profiled_terms": profiled_terms(design.columns, fit.penalised.profiled),
+            "software": f"ipseval {__version__} Firth logit (numpy {np.__version__}; checked against R "
+            "brglm2 brglmFit(type = 'AS_mean') in the test suite)",
+        }
     if design.n_dropped:
         notes.append(
             f"{design.n_dropped} rows with a missing {outcome} or term were left out (complete cases)."
         )
-    if se == "wild" and np.isnan(np.column_stack([pvals, ci])).any():
+    if se == "wild" and not fit.penalised and np.isnan(np.column_stack([pvals, ci])).any():
         notes.append(
             "Some wild bootstrap CI limits are empty: the test did not reject within 12 CR1 half-widths "
             "(a very wide or unbounded interval, as happens with few clusters), or the refit failed."

@@ -270,6 +270,12 @@ def pool(results: list[ImpactResult], **card_extra) -> ImpactResult:
         **card_extra,
     )
     notes = list(dict.fromkeys(n for r in results for n in r.notes))
+    if len({r.card.get("fit") for r in results}) > 1:  # separation in some completed data sets only
+        new_card["fit"] = "mixed"
+        notes.append(
+            "Some imputed data sets needed Firth's penalised likelihood (separation) and the others maximum "
+            "likelihood; all are pooled by Rubin's rules."
+        )
     if card.get("se") == "wild":
         notes.append(
             "Pooled p-values and CIs use the CR1 standard errors and Rubin's rules, not the wild bootstrap."

@@ -14,6 +14,7 @@ from ..settings import Settings
 from ..store import Store
 from .data import NUMERIC_CONTROLS, analysis_frame, controls_note, nearest_level
 from .data import controls as data_controls
+from .firth import SANDWICH_NOTE
 from .flat import logit
 from .imputation import impute_and_fit
 from .result import AnalysisError, ImpactResult
@@ -130,8 +131,19 @@ def published_model(
     reference_band, reference_note = nearest_level(bands, set(frame["meeting_band"].cast(pl.Utf8).unique()))
     reference = {"meeting_band": reference_band}
 
-    def fit(d: pl.DataFrame, terms: list[str]) -> ImpactResult:
-        return logit(d, OUTCOME, ["meeting_band", *terms], reference=reference, cluster=cluster)
+    def fit(d: pl.DataFrame, terms: list[str], method: str = "auto", profile: bool = True) -> ImpactResult:
+        # Firth's fit if there is separation (a small service). Profile intervals cost refits per
+        # coefficient, so only the meeting bands (the report's main table) get them; an imputed
+        # fit's intervals are not used at all (Rubin's rules pool estimates and SEs)
+        return logit(
+            d,
+            OUTCOME,
+            ["meeting_band", *terms],
+            reference=reference,
+            cluster=cluster,
+            method=method,
+            profile_terms=["meeting_band"] if profile else [],
+        )
 
     common = [
         population["note"],
@@ -155,14 +167,18 @@ def published_model(
     def finish(result: ImpactResult, name: str, notes: list[str]) -> ImpactResult:
         result.name = name
         result.card.update(card_extra)
-        result.notes = [*common, *notes, *result.notes]
+        own = [n.replace("by local_authority_cluster", "by local_authority") for n in result.notes]
+        if "sandwich_std_error" not in result.table.columns:  # pooled: Rubin's rules drop the column
+            own = [n for n in own if n != SANDWICH_NOTE]
+        result.notes = [*common, *notes, *own]
         if name != "published_complete_case":  # every client of the population, so the band table's
             result.shares = [SameCount("n", "band_clients", ("level",), where=(("term", "meeting_band"),))]
         return result
 
+    complete = fit(frame, controls)
     out = {
         "published_complete_case": finish(
-            fit(frame, controls),
+            complete,
             "published_complete_case",
             [
                 "Sensitivity: complete cases only."
@@ -177,9 +193,11 @@ def published_model(
     if m == 0:  # imputations = 0: complete cases only
         return out
     missing = [c for c in controls if frame[c].null_count()]
+    # one kind of fit for every imputation: Firth for all if the complete cases needed it
+    method = "firth" if complete.card["fit"] == "firth" else "auto"
     mi = impute_and_fit(
         frame,
-        lambda d: fit(d, controls),
+        lambda d: fit(d, controls, method, profile=not missing),
         columns=controls,
         m=m,
         predictors=[OUTCOME, "meeting_band"],

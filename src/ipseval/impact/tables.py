@@ -91,6 +91,8 @@ def result_table(result: ImpactResult, key: str, title: str) -> ResultTable:
             "odds_ratio": "exp(estimate) for a logit",
             "ame": "average marginal effect (probability; x100 = percentage points)",
             "hazard_ratio": "exp(estimate) for a hazard model",
+            "sandwich_std_error": "Firth's fit only: CR1 clustered standard error at its estimates, for "
+            "comparison (the intervals do not use it)",
         },
         notes=list(result.notes),
         model=True,  # a perturbed view shows it only for a model of enough people, without counts
@@ -109,6 +111,9 @@ PUBLISHED_DETAILS = (
     "estimand", "bootstrap_mean", "analytic_se", "caliper", "trim", "missing", "ps_converged",
     "ps_terms", "covariates_without_variation", "risk_ratio", "e_value", "e_value_ci",
     "naive_difference", "balance", "seed",
+    # Firth's fit after separation: which fit and which terms profiled (not which levels had all
+    # or no job entries: with a level of one or two people that would tell their outcome)
+    "fit", "profiled_terms", "penalised_log_likelihood",
 )  # fmt: skip
 
 
