@@ -231,3 +231,21 @@ def test_the_demo_release_passes_its_own_audit(release):
     text = json.dumps(release)
     assert "Not for publication" not in text
     assert re.search(r"\d+ of \d+ clients", text) is None
+
+
+def test_a_hidden_job_count_is_not_all_clients_minus_those_at_risk_and_discharged():
+    """Replay (time to job with discharge competing): nobody's follow-up ended before month 12, so
+    job starts = clients - still at risk - discharged. Declared as 'at most' (the rest are
+    censored, never fewer than none), the audit must cover the hidden 3."""
+    from ipseval.metrics import AT_MOST_CLIENTS
+
+    data = pl.DataFrame(
+        {"months": [3, 12], "clients": [30, 30], "at_risk": [25, 20], "job_entries_by_then": [0, 3],
+         "discharged_by_then": [4, 7]}
+    )  # fmt: skip
+    counts = ["clients", "at_risk", "job_entries_by_then", "discharged_by_then"]
+    table = ResultTable(key="at", title="at", data=data, dims=["months"], counts=counts, additive=[AT_MOST_CLIENTS])
+    p = protect_release({"at": table}, NDTMS)["at"]
+    assert p.hidden["job_entries_by_then"].to_list() == [False, True]
+    others = p.hidden.row(1, named=True)
+    assert any(others[c] for c in ("clients", "at_risk", "discharged_by_then"))

@@ -532,6 +532,12 @@ AT_COLUMNS = {
 AT_GUARDS = dict.fromkeys((*SHARES, *KM_SHARES), "job_entries_by_then") | dict.fromkeys(
     DISCHARGE_SHARES, "discharged_by_then"
 )
+# at a month of the grid, those still at risk, those with a job start and those discharged are
+# never more than all clients (the rest: followed up for less than that); when nobody's follow-up
+# ended sooner they are all, so a reader can work out a hidden count from the other three
+AT_MOST_CLIENTS = ColumnsAddUp(
+    ("at_risk", "job_entries_by_then", "discharged_by_then"), "clients", at_most=True
+)
 NOTE = (
     "Cumulative incidence (Aalen-Johansen) of a first job start from engagement, among engaged clients "
     "not in work at referral, with discharge without a job as a competing event (a discharged client "
@@ -671,7 +677,11 @@ def time_to_job(store: Store, settings: Settings) -> dict[str, ResultTable]:
             guarded=dict(AT_GUARDS),
             # every month of the grid: areas (and years) add up to all clients
             additive=[
-                RowsAddUp(c, ("breakdown", "months"), total=(("breakdown", "overall"),)) for c in at_counts
+                *(
+                    RowsAddUp(c, ("breakdown", "months"), total=(("breakdown", "overall"),))
+                    for c in at_counts
+                ),
+                AT_MOST_CLIENTS,
             ],
             monotone=[
                 Monotone("job_entries_by_then", "months", ("breakdown", "group")),

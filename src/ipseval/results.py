@@ -43,10 +43,13 @@ class RowsAddUp:
 
 @dataclass(frozen=True)
 class ColumnsAddUp:
-    """On every row, the ``parts`` columns add up to the ``total`` column."""
+    """On every row, the ``parts`` columns add up to the ``total`` column; with ``at_most``, to
+    no more than it (the rest are people no column counts, e.g. clients whose follow-up ended
+    before a month of a time grid, which a reader knows are never fewer than none)."""
 
     parts: tuple[str, ...]
     total: str
+    at_most: bool = False
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,8 @@ class System:
     hidden: np.ndarray  # bool per cell
     cls: np.ndarray  # class (one unknown) per cell: cells of one SameCount population share it
     equations: list[tuple[dict[int, float], float]] = field(default_factory=list)  # cell -> coef, rhs
-    at_most: list[tuple[int, int]] = field(default_factory=list)  # (a, b): cell a <= cell b
+    # inequalities sum(coef * cell) <= 0, as ((cell, coef), ...): a <= b is ((a, 1.0), (b, -1.0))
+    at_most: list[tuple[tuple[int, float], ...]] = field(default_factory=list)
     index: dict[Cell, int] = field(default_factory=dict)
     totals: set[int] = field(default_factory=set)  # cells that are a total row of their table
     memo: dict = field(default_factory=dict)  # component -> narrow targets (shared across rounds)
@@ -146,7 +147,7 @@ class System:
         from .lp import Programme
 
         A_eq, b_eq = self._rows(list(eqs), col)
-        A_ub, b_ub = self._rows([({a: 1.0, b: -1.0}, 0.0) for a, b in ubs], col)
+        A_ub, b_ub = self._rows([(dict(rel), 0.0) for rel in ubs], col)
         return Programme(A_eq, b_eq, A_ub, b_ub, len(col))
 
     def _range(self, prog, j: int, n: int, k: int) -> tuple[float, float]:
@@ -168,7 +169,7 @@ class System:
         hiding could widen its interval."""
         _classes, eqs, ubs = self._component(int(self.cls[self.index[cell]]))
         seen = {i for eq, _rhs in eqs for i in eq if not self.hidden[i]}
-        seen |= {i for pair in ubs for i in pair if not self.hidden[i]}
+        seen |= {i for rel in ubs for i, _coef in rel if not self.hidden[i]}
         return [self.cells[i] for i in sorted(seen)]
 
     def class_of(self, cell: Cell) -> int:
@@ -178,7 +179,7 @@ class System:
     def _adjacency(self) -> dict:
         """Static structure, built once: relations as cell lists, and the relations of each cell."""
         if self._adj is None:
-            rels = [list(eq) for eq, _rhs in self.equations] + [list(p) for p in self.at_most]
+            rels = [list(eq) for eq, _rhs in self.equations] + [[i for i, _c in p] for p in self.at_most]
             of_cell: dict[int, list[int]] = defaultdict(list)
             for r, members in enumerate(rels):
                 for i in members:
@@ -297,6 +298,8 @@ def _relations(system: System, key: str, table: ResultTable, where: dict[Cell, i
     for rel in table.additive:
         if isinstance(rel, RowsAddUp):
             _rows_add_up(system, key, data, rel, where, small)
+        elif isinstance(rel, ColumnsAddUp) and rel.at_most:
+            _columns_at_most(system, key, table, rel, where)
         elif isinstance(rel, ColumnsAddUp):
             for i in range(table.data.height):
                 t = where.get(Cell(key, i, rel.total))
@@ -306,6 +309,19 @@ def _relations(system: System, key: str, table: ResultTable, where: dict[Cell, i
                     system.equations.append(({**{p: 1.0 for p in parts}, t: -1.0}, 0.0))
     for mono in table.monotone:
         _monotone(system, key, data, mono, where)
+
+
+def _columns_at_most(system: System, key: str, table: ResultTable, rel: ColumnsAddUp, where: dict) -> None:
+    """Parts that add up to no more than the total, on each row where that is true (a row where it
+    is not, e.g. a job start on the very day of the grid counted both as a start and at risk, would
+    mislead a reader, not inform them; it is left out rather than make the system infeasible)."""
+    for i in range(table.data.height):
+        t = where.get(Cell(key, i, rel.total))
+        parts = [where[c] for p in rel.parts if (c := Cell(key, i, p)) in where]
+        if t is None or len(parts) != len(rel.parts):
+            continue
+        if sum(system.values[p] for p in parts) <= system.values[t]:
+            system.at_most.append((*((p, 1.0) for p in parts), (t, -1.0)))
 
 
 def _rows_add_up(system: System, key: str, data, rel: RowsAddUp, where: dict[Cell, int], small: int) -> None:
@@ -365,4 +381,5 @@ def _monotone(system: System, key: str, data, mono: Monotone, where: dict[Cell, 
         ordered = [r for _a, r in sorted(zip(along, rows, strict=True))]
         chain = [where[c] for r in ordered if (c := Cell(key, r, mono.column)) in where]
         for a, b in itertools.pairwise(chain):
-            system.at_most.append((a, b) if mono.increasing else (b, a))
+            lo, hi = (a, b) if mono.increasing else (b, a)
+            system.at_most.append(((lo, 1.0), (hi, -1.0)))

@@ -20,6 +20,7 @@ from ..disclosure.cellkey import KEY_MODULUS, key_sum, keyed
 from ..metrics import (
     AT_COLUMNS,
     AT_GUARDS,
+    AT_MOST_CLIENTS,
     CURVE_COLUMNS,
     CURVE_GUARDS,
     CURVE_STATISTICS,
@@ -288,6 +289,7 @@ def _at_table(key, label, at, at_keys, population, by, note) -> ResultTable:
         additive=[  # each month, the groups add up to all clients' figures (the outcomes' time grid)
             RowsAddUp("clients", ("months",), of=("denominator", ("=overall", "=All"))),
             *(RowsAddUp(c, ("months",), of=(overall[c], ("=overall", "=All", "months"))) for c in counts[1:]),
+            AT_MOST_CLIENTS,
         ],
         monotone=[
             Monotone("job_entries_by_then", "months", ("group",)),
