@@ -21,6 +21,8 @@ from ipseval.settings import load_settings
 from ipseval.store import Store, import_dataset
 from ipseval.validate import load
 
+pytestmark = pytest.mark.slow  # two demos imported and evaluated; each reference run is a process
+
 REFERENCE = Path(__file__).resolve().parent.parent / "benchmarks" / "reference"
 ANALYSES = ("outcomes", "sustainment", "meeting_bands", "time_to_job", "published_model")
 DATASETS = {"demo with faulty rows": (718, 2019, False), "clean demo, 1,500 clients": (1500, 7, True)}
@@ -162,18 +164,22 @@ def differences(ours: dict, theirs: dict) -> list[str]:
 # ---------------------------------------------------------------- tests
 
 
-def test_python_reference_reproduces_every_figure(evaluated, tmp_path):
-    _name, folder, options, tables = evaluated
-    reference = run_python(folder, tmp_path / "py.json", options)
+@pytest.fixture(scope="module")
+def python_reference(evaluated) -> dict:
+    """The Python reference's figures for the data set (run once)."""
+    _name, folder, options, _tables = evaluated
+    return run_python(folder, folder.parent / "py.json", options)
+
+
+def test_python_reference_reproduces_every_figure(evaluated, python_reference):
+    tables, reference = evaluated[3], python_reference
     assert differences(ipseval_figures(tables, reference), reference) == []
 
 
-def test_the_demo_has_the_issues_61_headline_figures(evaluated, tmp_path):
-    name, folder, options, _tables = evaluated
-    if name != "demo with faulty rows":
+def test_the_demo_has_the_issues_61_headline_figures(evaluated, python_reference):
+    if evaluated[0] != "demo with faulty rows":
         pytest.skip("the count is the 718-client demo's (8 areas, 4 meeting bands)")
-    reference = run_python(folder, tmp_path / "py.json", options)
-    headline = [k for k in reference if is_headline(k)]
+    headline = [k for k in python_reference if is_headline(k)]
     by_table = {t: sum(k.startswith(f"{t}.") for k in headline) for t in HEADLINE}
     assert by_table == {
         "outcomes": 3 * 9 + 6,  # job entry overall and in 8 areas; 16+ hours, 9-month share, meetings
