@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench coding-quality docs lock clean install screenshots reference
+.PHONY: demo test lint format bench bench-paired coding-quality docs lock clean install screenshots reference
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,14 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
+# stage timings (bench.py), then ipseval against the hand-written R and Python references in
+# paired runs (paired.py; add 1,000,000 clients with `make bench-paired PAIRED="--million"`)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/paired.py $(PAIRED)
+
+bench-paired: $(STAMP)
+	$(BIN)/python benchmarks/paired.py $(PAIRED)
 
 screenshots: $(STAMP)
 	$(BIN)/python benchmarks/screenshots.py out/screenshots

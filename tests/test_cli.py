@@ -296,3 +296,19 @@ def test_evaluate_exits_3_naming_the_failed_analysis_and_still_writes_the_report
     assert "1 analysis failed: Wellbeing and recovery (ValueError: boom)" in flat
     assert "re-run with --debug" in flat
     assert (out / "report.html").stat().st_size > 0
+
+
+def test_evaluate_imputations_sets_the_impact_setting(clean_dir, tmp_path, monkeypatch):
+    """--imputations only passes impact.imputations on (0 = complete cases, for benchmarks/paired.py)."""
+    import ipseval.pipeline as pipeline
+
+    seen = {}
+
+    def run_evaluation(data, out, settings, **kwargs):
+        seen["imputations"] = settings.impact.imputations
+        raise SystemExit(0)
+
+    monkeypatch.setattr(pipeline, "run_evaluation", run_evaluation)
+    _run("evaluate", str(clean_dir), "-o", str(tmp_path / "out"), "--imputations", "0")
+    assert seen == {"imputations": 0}
+    assert _run("evaluate", str(clean_dir), "--imputations", "-1").exit_code != 0

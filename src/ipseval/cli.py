@@ -281,6 +281,15 @@ def evaluate(
     no_impact: Annotated[
         bool, typer.Option("--no-impact", help="Skip the service impact models (outcomes only; fast).")
     ] = False,
+    imputations: Annotated[
+        int | None,
+        typer.Option(
+            "--imputations",
+            min=0,
+            help="Multiple imputations for the impact models (0 = complete cases only); "
+            "default: the settings' impact.imputations.",
+        ),
+    ] = None,
 ) -> None:
     """Run the evaluation: report.html, results.json and tables/*.csv in the output folder.
 
@@ -293,6 +302,8 @@ def evaluate(
     s = _settings(settings, data)
     if no_impact:
         s.impact.enabled = False
+    if imputations is not None:
+        s.impact.imputations = imputations
     t0 = time.perf_counter()
     shown = progress_for(errors)
     with _options_named(out, db):
