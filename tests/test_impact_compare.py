@@ -182,13 +182,36 @@ def test_matching_is_nearest_neighbour_with_replacement_ties_shared_and_caliper(
             dist = np.abs(lps[pool] - lps[i])
             if dist.min() > width:
                 continue
-            nearest = pool[dist == dist.min()]
+            nearest = pool[dist <= dist.min() + 1e-9]  # e.g. 0.3 between 0.2 and 0.4: a tie
             want_matched[i] = True
             want_K[nearest] += 1 / len(nearest)
             want_K2[nearest] += 1 / len(nearest) ** 2
         np.testing.assert_array_equal(matched, want_matched)
         np.testing.assert_allclose(K, want_K)
         np.testing.assert_allclose(K2, want_K2)
+
+
+def test_near_ties_are_shared_whatever_the_rounding():
+    # scores equal in exact arithmetic but not in floating point: a treated person at 0.3 between
+    # comparison people at 0.2 and 0.4 (0.3 - 0.2 < 0.4 - 0.3 in binary), and two comparison people
+    # whose scores differ in the last bits (as identical characteristics can after X @ beta)
+    lps = np.array([0.3, 0.2, 0.4, 1.0, 1.0 + 4e-16, 1.0 - 2e-16, 5.0])
+    t = np.array([True, False, False, True, False, False, False])
+    keep = np.ones(7, bool)
+    _, K, K2, _ = _match(lps, t, keep, np.inf)
+    np.testing.assert_allclose(K, [0, 0.5, 0.5, 0, 0.5, 0.5, 0])
+    np.testing.assert_allclose(K2, [0, 0.25, 0.25, 0, 0.25, 0.25, 0])
+    # with no tolerance the last bits decide: one comparison person each
+    _, K, _, _ = _match(lps, t, keep, np.inf, tol=0.0)
+    assert sorted(K.tolist()) == [0, 0, 0, 0, 0, 1, 1]
+    # noise of 1e-13 anywhere changes nothing
+    rng = np.random.default_rng(3)
+    base = np.round(rng.normal(size=300), 1)
+    t, keep = rng.random(300) < 0.3, np.ones(300, bool)
+    want = _match(base, t, keep, 0.3)[1]
+    for _ in range(5):
+        noisy = base + rng.uniform(-1e-13, 1e-13, 300)
+        np.testing.assert_allclose(_match(noisy, t, keep, 0.3)[1], want, atol=1e-12)
 
 
 def test_balance_smd_and_variance_ratio_by_hand():

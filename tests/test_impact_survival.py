@@ -271,7 +271,7 @@ def test_cox_with_tied_weeks_matches_lifelines_efron_and_not_breslow():
 
 def test_cox_standard_errors_do_not_depend_on_row_order_with_ties():
     # lifelines' score residuals ignore ties (its own TODO), so its clustered SEs change with the
-    # order of tied rows; statsmodels PHReg's do not, nor do ours (test_impact_cox: they are equal)
+    # order of tied rows; ours (Efron-weighted, as R's coxph: test_reference_cox) do not
     df = simulated(whole_weeks=True)
     se = [_ours(df.sample(fraction=1.0, shuffle=True, seed=s))[2] for s in (0, 1)]
     assert se[0] == pytest.approx(se[1], rel=1e-9)

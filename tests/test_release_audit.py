@@ -244,7 +244,9 @@ def test_a_hidden_job_count_is_not_all_clients_minus_those_at_risk_and_discharge
          "discharged_by_then": [4, 7]}
     )  # fmt: skip
     counts = ["clients", "at_risk", "job_entries_by_then", "discharged_by_then"]
-    table = ResultTable(key="at", title="at", data=data, dims=["months"], counts=counts, additive=[AT_MOST_CLIENTS])
+    table = ResultTable(
+        key="at", title="at", data=data, dims=["months"], counts=counts, additive=[AT_MOST_CLIENTS]
+    )
     p = protect_release({"at": table}, NDTMS)["at"]
     assert p.hidden["job_entries_by_then"].to_list() == [False, True]
     others = p.hidden.row(1, named=True)

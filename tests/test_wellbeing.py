@@ -11,6 +11,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_hyp
+from hypothesis import strategies as st
 
 from ipseval.disclosure import protect
 from ipseval.evaluation import compute
@@ -134,10 +137,10 @@ def test_paired_statistics_agree_with_scipy() -> None:
     assert s["p_wilcoxon"] == pytest.approx(w.pvalue)
 
 
-def test_lower_is_better_turns_the_change_round() -> None:
+def test_lower_is_better_keeps_the_sign_and_counts_improvements() -> None:
     # days of use: 10 -> 4 (6 fewer: better), 20 -> 20 (same), 5 -> 8 (3 more: worse)
     s = paired_summary([10, 20, 5], [4, 20, 8], higher_is_better=False, min_pairs=2)
-    assert s["change_mean"] == pytest.approx((6 + 0 - 3) / 3)
+    assert s["change_mean"] == pytest.approx((-6 + 0 + 3) / 3) and s["direction"] == "better"
     assert (s["improved"], s["no_change"], s["worse"]) == (1, 1, 1)
     assert s["baseline_mean"] == pytest.approx(35 / 3) and s["follow_up_mean"] == pytest.approx(32 / 3)
 
@@ -605,3 +608,39 @@ def test_report_section_is_left_out_without_wellbeing_data(demo_published) -> No
         tables={k: v for k, v in pub.tables.items() if not k.startswith("wellbeing_")},
     )
     assert section.build(bare) is None
+
+
+# ------------------------------------------------------------------ no spread, direction
+
+
+@settings_hyp(max_examples=200, deadline=None)
+@given(
+    change=st.floats(-1e6, 1e6, allow_nan=False),
+    baseline=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=60),
+    higher_is_better=st.booleans(),
+)
+def test_constant_changes_never_give_a_finite_effect_size(change, baseline, higher_is_better) -> None:
+    b = np.array(baseline)
+    s = paired_summary(b, b + change, higher_is_better, min_pairs=2)
+    assert s["effect_size"] is None and s["t_statistic"] is None and s["p_t"] is None
+    assert s["change_sd"] == 0.0
+
+
+def test_equal_domain_changes_have_no_spread_and_no_effect_size() -> None:
+    # 0-100 domain scores: the mean of n equal numbers is not always that number (SD 1.8e-15 before)
+    b = np.full(30, 100 / 3)
+    s = paired_summary(b, b + 10 * 100 / 28, min_pairs=10)
+    assert s["change_sd"] == 0.0 and s["effect_size"] is None and s["t_statistic"] is None
+    assert s["direction"] == "better"
+
+
+def test_days_of_use_keep_their_own_sign_and_say_better() -> None:
+    # days drinking 10 -> 6, 12 -> 9, 8 -> 5: change -3.33 days, an improvement
+    s = paired_summary([10, 12, 8], [6, 9, 5], higher_is_better=False, min_pairs=2)
+    assert s["change_mean"] == pytest.approx(-10 / 3)
+    assert s["change_ci_low"] < s["change_mean"] < s["change_ci_high"] < 0
+    assert s["effect_size"] < 0 and s["t_statistic"] < 0
+    assert s["direction"] == "better" and s["evidence"] == "better"
+    assert s["improved"] == 3
+    worse = paired_summary([1, 2, 3], [4, 6, 5], higher_is_better=False, min_pairs=2)
+    assert worse["change_mean"] > 0 and worse["direction"] == "worse"

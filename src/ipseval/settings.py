@@ -308,6 +308,14 @@ class Impact(_Section):
         default=12, ge=1, description="Weeks after engagement at which the landmark analysis fixes exposure."
     )
     seed: int = Field(default=2019, description="Random seed for imputation and bootstrap (repeatable).")
+    match_tie_tolerance: float = Field(
+        default=1e-9,
+        ge=0,
+        le=1e-3,
+        description="Matching against a comparison group: comparison people whose distance from a client "
+        "(on the logit of the propensity score) is within this of the nearest are tied and share the "
+        "match, so scores that are equal in exact arithmetic are not split by rounding.",
+    )
 
 
 class Wellbeing(_Section):

@@ -82,8 +82,17 @@ def _support(ps: np.ndarray, t: np.ndarray, trim: tuple[float, float] | None) ->
     return why
 
 
-def _match(lps: np.ndarray, t: np.ndarray, keep: np.ndarray, width: float):
+TIE_TOLERANCE = 1e-9  # logit-PS distances this close are equal (_match); settings.impact default too
+
+
+def _match(lps: np.ndarray, t: np.ndarray, keep: np.ndarray, width: float, tol: float = TIE_TOLERANCE):
     """1:1 nearest neighbour on logit PS, with replacement, ties shared; within ``width``.
+
+    A treated person's match is every comparison person whose distance is within ``tol`` of the
+    nearest distance d, i.e. with a logit PS in [L - d - tol, L + d + tol]; they share the match
+    equally. Without the tolerance, people whose scores are equal in exact arithmetic (identical
+    characteristics, or a treated person exactly between two comparison people, common with whole-
+    number characteristics) would be split or not by the last bits of floating-point rounding.
 
     Returns (matched treated mask, y-weights per person = times used (K), K' = sum of squared
     shares (for the Abadie-Imbens variance), and the (start, stop, sorted comparison index)
@@ -99,8 +108,8 @@ def _match(lps: np.ndarray, t: np.ndarray, keep: np.ndarray, width: float):
     right = np.where(pos < len(cv), cv[np.minimum(pos, len(cv) - 1)] - L, np.inf)
     d = np.minimum(left, right)
     ok = d <= width
-    lo = np.where(left == d, np.searchsorted(cv, cv[np.maximum(pos - 1, 0)], "left"), pos)
-    hi = np.where(right == d, np.searchsorted(cv, cv[np.minimum(pos, len(cv) - 1)], "right"), pos)
+    lo = np.searchsorted(cv, L - d - tol, "left")
+    hi = np.searchsorted(cv, L + d + tol, "right")
     lo, hi, ti = lo[ok], hi[ok], ti[ok]
     share = 1.0 / (hi - lo)
     diff = np.zeros(len(cv) + 1)
@@ -120,7 +129,7 @@ def _match(lps: np.ndarray, t: np.ndarray, keep: np.ndarray, width: float):
     return matched, K, K2, (lo, hi, ci, ti)
 
 
-def _estimate(X, t, y, method, trim, caliper, start=None) -> dict[str, Any]:
+def _estimate(X, t, y, method, trim, caliper, start=None, tol=TIE_TOLERANCE) -> dict[str, Any]:
     """One fit: propensity score, support, weights and the ATT with treated/counterfactual risks."""
     beta, converged = fit_logit(X, t.astype(float), start)
     ps = np.clip(expit(X @ beta), 1e-12, 1 - 1e-12)
@@ -137,7 +146,7 @@ def _estimate(X, t, y, method, trim, caliper, start=None) -> dict[str, Any]:
         p0 = float(np.sum(w[~t] * y[~t]) / w[~t].sum())
     else:
         width = math.inf if caliper is None else caliper * float(np.std(lps[keep], ddof=1))
-        matched, K, K2, (lo, hi, ci, ti) = _match(lps, t, keep, width)
+        matched, K, K2, (lo, hi, ci, ti) = _match(lps, t, keep, width, tol)
         why[t & keep & ~matched] = 6
         if not matched.any():
             raise AnalysisError("no treated person has a comparison within the caliper")
@@ -227,12 +236,15 @@ def compare(
     seed: int = 1,
     progress: Progress | None = None,
     missing: str = "complete",
+    tie_tolerance: float = TIE_TOLERANCE,
 ) -> ImpactResult:
     """Average effect on the treated (ATT) of ``treatment`` (0/1) on ``outcome``, on any flat table.
 
     method: "ipw" (odds weights p/(1-p) for comparison people, normalised; treated weight 1) or
         "match" (1:1 nearest neighbour on the logit PS, with replacement, ties shared, caliper =
-        ``caliper`` x SD of the logit PS in the supported sample; None = no caliper).
+        ``caliper`` x SD of the logit PS in the supported sample; None = no caliper). Comparison
+        people whose distance is within ``tie_tolerance`` (logit scale) of the nearest are tied and
+        share the match equally, so equal scores are not split by floating-point rounding.
     trim: None (default) = min-max common support only: comparison people below the lowest
         treated PS and treated people above the highest comparison PS are left out (as psmatch2's
         ``common``). (low, high), e.g. (0.01, 0.99) = first also drop anyone with a PS outside the
@@ -260,7 +272,7 @@ def compare(
     if t.sum() < 2 or (~t).sum() < 2:
         raise AnalysisError("need at least two treated and two comparison people with complete data")
     d = design(data, covariates, missing)
-    fit = _estimate(d.X, t, y, method, trim, caliper)
+    fit = _estimate(d.X, t, y, method, trim, caliper, tol=tie_tolerance)
 
     # bootstrap: resample people within each group, refit the score and re-apply support each time
     rng = np.random.default_rng(seed)
@@ -269,7 +281,7 @@ def compare(
     for b in range(bootstrap_reps):
         idx = np.concatenate([rng.choice(it, it.size), rng.choice(ic, ic.size)])
         try:
-            r = _estimate(d.X[idx], t[idx], y[idx], method, trim, caliper, start=fit["beta"])
+            r = _estimate(d.X[idx], t[idx], y[idx], method, trim, caliper, fit["beta"], tie_tolerance)
             boots[b] = r["att"]
         except AnalysisError:
             pass
@@ -367,7 +379,8 @@ def compare(
         "analytic_se": analytic,
         "weights": "treated 1; comparison p/(1-p), normalised to sum to the treated n"
         if method == "ipw"
-        else "1:1 nearest neighbour on logit PS with replacement; ties share the match",
+        else "1:1 nearest neighbour on logit PS with replacement; ties (distances within "
+        f"{tie_tolerance:g} of the nearest) share the match",
         "caliper": None
         if method == "ipw"
         else (f"{caliper} SD of logit PS = {fit['width']:.4g}" if caliper is not None else "none"),
@@ -490,6 +503,7 @@ def comparison_impact(store: Any, settings: Any, progress: Progress | None = Non
             seed=settings.impact.seed,
             progress=step,
             missing="indicator",
+            tie_tolerance=settings.impact.match_tie_tolerance,
         )
         r.card["outcome"] = "job start within the follow-up (job_start_date on or before follow_up_end)"
         r.card["population"] = (

@@ -1,7 +1,8 @@
 """Cox proportional hazards model, Efron ties, optional strata: vectorised numpy.
 
-The same estimator as statsmodels ``PHReg(ties="efron")`` (the test suite checks the parameters, the
-Hessian and the score residuals against it), without its per-subject loops: every sum over a risk set
+The same estimator as R's ``coxph(ties="efron")`` and statsmodels ``PHReg(ties="efron")`` (the test
+suites check the parameters, the Hessian and the log-likelihood against both, and the score residuals
+and robust and clustered standard errors against R), without per-subject loops: every sum over a risk set
 is a cumulative sum after sorting by (stratum, time), so a fit costs a few passes over the data.
 
 Per stratum, at the unique failure times u_k with d_k tied events D_k and risk set R_k (everyone still
@@ -172,36 +173,60 @@ class Efron:
         return self.evaluate(beta)[2]
 
     def score_residuals(self, beta, groups=None, n_groups: int | None = None) -> np.ndarray:
-        """Score residuals as statsmodels' ``PHReg.score_residuals`` (Breslow increments), input order.
+        """Efron-weighted score residuals (as R's ``residuals(coxph(ties="efron"), "score")``), input order.
 
-        U_i = e_i (x_i - xbar(t_i)) - r_i sum_{u_k <= t_i} (d_k / S0_k) (x_i - xbar_k), xbar = S1 / S0,
-        i.e. x_i (e_i - r_i H(t_i)) + r_i G(t_i) - e_i xbar(t_i) with running sums H of d_k / S0_k and
-        G of d_k xbar_k / S0_k; 0 (statsmodels: NaN) for a subject outside every risk set.
+        Efron's method splits a failure time u_k with d_k tied events into d_k steps l = 0..d_k-1: at
+        step l each tied event is 1/d_k of a death and keeps the risk weight (1 - c_l) r_i, everyone
+        else in R_k keeps r_i, so the step's denominator is phi_kl and its mean m_kl =
+        (S1_k - c_l S1D_k) / phi_kl. Subject i's residual is the sum over the steps it is at risk for
 
-        With ``groups`` (integer codes 0..n_groups-1 per input row): the sums of U within each group
-        (n_groups x p), without forming U.
+            U_i = sum_k sum_l (dN_ikl - w_ikl r_i / phi_kl) (x_i - m_kl),
+            dN_ikl = [i in D_k] / d_k,   w_ikl = 1 - c_l [i in D_k],
+
+        which sums over subjects to the score (0 at the estimate: sum_i w_ikl r_i (x_i - m_kl) = 0 per
+        step). With a0_k, a1_k as in the module docstring, B_k = sum_l m_kl / phi_kl,
+        B1_k = sum_l c_l m_kl / phi_kl, mbar_k = sum_l m_kl / d_k and running sums A(t) of a0_k and
+        G(t) of B_k over failure times up to t:
+
+            U_i = x_i (e_i - r_i A(t_i)) + r_i G(t_i) - e_i (mbar_k + r_i (B1_k - a1_k x_i)),  k = k(i).
+
+        Without ties (d_k = 1) this is the Breslow residual (a0_k = 1 / S0_k, m_k = xbar_k, c = 0). A
+        subject outside every risk set gets 0 (statsmodels: NaN). With ``groups`` (integer codes
+        0..n_groups-1 per input row): the sums of U within each group (n_groups x p), without forming U.
         """
         _, r = self._hazard(np.asarray(beta, dtype=float))
-        s0, s1, _, _ = self._sums(r)
-        xbar = s1 / s0[:, None]
-        jump = self.d / s0
-        H = _segment_cumsum(jump, self._strata_k)[self._k]
-        G = _segment_cumsum(jump[:, None] * xbar, self._strata_k)
-        own = -r * H
-        own[self.events] += 1
+        a0, a1, B, B1, mbar = self._steps(r)
+        own = -r * _segment_cumsum(a0, self._strata_k)[self._k]
+        ev, rep = self.events, self._rep
+        own[ev] += 1 + r[ev] * a1[rep]
+        G = _segment_cumsum(B, self._strata_k)
+        at_event = mbar[rep] + r[ev, None] * B1[rep]  # the event's own terms at its failure time
         if groups is None:
             U = self.X * own[:, None] + r[:, None] * G[self._k]
-            U[self.events] -= xbar[self._rep]
+            U[ev] -= at_event
             out = np.zeros((self.n, self.p))
             out[self.rows] = U
             return out
         g = np.asarray(groups)[self.rows]
         n_groups = int(g.max()) + 1 if n_groups is None else n_groups
-        K, ev = self.d.size, self.events
         by_group = sparse.csr_matrix((own, (g, np.arange(g.size))), shape=(n_groups, g.size))
-        at_risk = sparse.csr_matrix((r, (g, self._k)), shape=(n_groups, K))  # duplicates are summed
-        failing = sparse.csr_matrix((np.ones(ev.size), (g[ev], self._rep)), shape=(n_groups, K))
-        return by_group @ self.X + at_risk @ G - failing @ xbar
+        at_risk = sparse.csr_matrix((r, (g, self._k)), shape=(n_groups, self.d.size))  # duplicates summed
+        failing = np.zeros((n_groups, self.p))
+        np.add.at(failing, g[ev], at_event)
+        return by_group @ self.X + at_risk @ G - failing
+
+    def _steps(self, r: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per failure time: a0, a1 (as in the module docstring), B, B1 and mbar (K x p) of Efron's steps."""
+        s0, s1, s0d, s1d = self._sums(r)
+        rep, c, K, ptr = self._rep, self._c, self.d.size, self._event_ptr[:-1]
+        inv = 1 / (s0[rep] - c * s0d[rep])
+        m = (s1[rep] - c[:, None] * s1d[rep]) * inv[:, None]  # one row per step (k, l)
+        a0, a1 = np.bincount(rep, inv, K), np.bincount(rep, c * inv, K)
+        # every failure time has at least one event, so no reduceat segment is empty
+        B = np.add.reduceat(m * inv[:, None], ptr)
+        B1 = np.add.reduceat(m * (c * inv)[:, None], ptr)
+        mbar = np.add.reduceat(m, ptr) / self.d[:, None]
+        return a0, a1, B, B1, mbar
 
     # ---------------------------------------------------------------------------------- fit
 

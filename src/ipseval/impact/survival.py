@@ -527,9 +527,11 @@ def fit_cox(
 ) -> ImpactResult:
     """Cox model (Efron ties; :mod:`.cox`), cluster-robust sandwich x G/(G-1) with t(G-1).
 
-    ``se='robust'``: unclustered sandwich, normal. The estimates, information and score residuals
-    equal statsmodels PHReg(ties='efron')'s (checked in the tests). Not lifelines: its score
-    residuals ignore ties.
+    ``se='robust'``: unclustered sandwich, normal. The sandwich's meat is the Efron-weighted score
+    residuals (summed by cluster), so the raw robust and clustered SEs equal R's
+    ``coxph(ties='efron', robust=TRUE / cluster=)`` (tests/test_reference_cox.py); the estimates and
+    information also equal statsmodels PHReg(ties='efron')'s. Not PHReg's or lifelines' residuals:
+    theirs are Breslow's, which do not sum to zero at the Efron estimate when times are tied.
     """
     keep = [duration, event, *terms, *(c for c in (cluster, strata) if c)]
     d = design(frame.select(list(dict.fromkeys(keep))), terms, event, references=references)
@@ -595,14 +597,14 @@ def fit_cox(
         "a job (the competing event) and the data cut censor follow-up, so hazard ratios compare the pace "
         "of job starts among clients still on the caseload (the Fine-Gray model is the sensitivity for "
         "the share who ever start a job). Ties by Efron's method (our own Newton-Raphson fit, verified "
-        "against statsmodels PHReg with Efron ties).",
+        "against R's coxph and statsmodels PHReg with Efron ties).",
         *d.notes,
     ]
     if strata:
         notes.append(f"{strata} enters as strata (its own baseline hazard), so it has no hazard ratio.")
     if clustered:
         notes.append(
-            f"Standard errors: cluster-robust sandwich (score residuals summed within {cluster}) times "
+            f"Standard errors: cluster-robust sandwich (Efron score residuals summed within {cluster}) times "
             f"G/(G-1) (CR1); intervals and p-values from t with G-1 = {dof} df."
         )
     if clustered and g < 20:
@@ -623,7 +625,7 @@ def fit_cox(
         "df": dof,
         "imputations": 0,
         "software": f"ipseval {__version__} Cox (Newton-Raphson on the Efron partial likelihood in numpy "
-        f"{np.__version__}; verified against statsmodels PHReg(ties='efron') in the test suite)",
+        f"{np.__version__}; verified against R coxph(ties='efron') in the test suite)",
         "ties": "efron",
         "se_factor": float(factor),
         "dropped_missing": d.dropped,

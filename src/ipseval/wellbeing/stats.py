@@ -2,8 +2,9 @@
 
 Pure functions on arrays, named and computed the way R does, so an analyst can check any figure:
 
-- mean change with a 95% t interval and paired t-test: ``t.test(follow_up, baseline, paired = TRUE)``
-  on the change in the better direction;
+- mean change (follow-up minus baseline, in the measure's own units and with its own sign) with a
+  95% t interval and paired t-test: ``t.test(follow_up, baseline, paired = TRUE)``; whether it is an
+  improvement is said separately (``direction``, ``evidence``), from the measure's known direction;
 - effect size: Cohen's d_z = mean change / SD of the changes (the paired-design effect size);
 - Wilcoxon signed-rank test: ``wilcox.test(change)``: zero changes are dropped (zero_method
   "wilcox"); the exact null distribution when fewer than 50 changes remain and none are zero or
@@ -27,6 +28,9 @@ import numpy as np
 
 CONFIDENCE = 0.95
 _EPS = 1e-9  # changes smaller than this (floating-point noise on averaged scores) count as zero
+# an SD below this fraction of the values' magnitude is rounding (the mean of n equal numbers need not
+# be that number), not spread: equal changes on a 0-100 domain scale gave SD 1.8e-15, d_z 8e15
+SPREAD_TOLERANCE = 1e-9
 
 
 def _f(x: Any) -> float | None:
@@ -44,6 +48,20 @@ def changes(baseline: np.ndarray, follow_up: np.ndarray, higher_is_better: bool 
     d = np.round(d, 9)
     d[np.abs(d) < _EPS] = 0.0
     return d
+
+
+def spread(values: np.ndarray, scale: float | None = None) -> float | None:
+    """Sample SD (n - 1) of ``values``, 0.0 when it is below SPREAD_TOLERANCE x ``scale`` (default:
+    the largest |value|), None for fewer than two values. The one place the effect size, t and
+    standardised differences learn whether there is any spread."""
+    values = np.asarray(values, dtype=float)
+    if values.size < 2:
+        return None
+    sd = _f(values.std(ddof=1))
+    if sd is None:
+        return None
+    top = float(np.abs(values).max()) if scale is None else scale
+    return 0.0 if sd <= SPREAD_TOLERANCE * top else sd
 
 
 def wilcoxon_signed_rank(d: np.ndarray) -> dict[str, Any]:
@@ -82,7 +100,7 @@ def mean_interval(
     d = np.asarray(d, dtype=float)
     n = d.size
     mean = _f(d.mean()) if n else None
-    sd = _f(d.std(ddof=1)) if n > 1 else None
+    sd = spread(d)
     if n < max(min_n, 2) or mean is None or sd is None:
         return mean, sd, None, None
     half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * sd / math.sqrt(n)
@@ -97,25 +115,31 @@ def paired_summary(
 ) -> dict[str, Any]:
     """Everything reported about one measure's change (see the module docstring for methods).
 
-    Means and SDs are in the measure's own units; ``change_*`` are in the better direction. The
-    interval, effect size and tests need at least ``min_pairs`` clients (and some spread)."""
+    Means, SDs and ``change_*`` (follow-up minus baseline), effect size and t are in the measure's own
+    units with their own sign: for days of use a fall is negative. ``direction`` says whether the mean
+    change is 'better', 'worse' or 'no change', ``evidence`` the same of its 95% interval; the
+    counts improved / worse and the Wilcoxon V (sum of the ranks of improvements) use the better
+    direction. The
+    interval, effect size and tests need at least ``min_pairs`` clients; the effect size and t also
+    some spread (:func:`spread`, relative to the largest score or change), else they are None."""
     from scipy import stats
 
     b = np.asarray(baseline, dtype=float)
     f = np.asarray(follow_up, dtype=float)
     n = int(b.size)
     d = changes(b, f, higher_is_better)
+    scale = float(max(np.abs(b).max(), np.abs(f).max(), np.abs(d).max())) if n else 0.0
     out: dict[str, Any] = {
         "n": n,
         "improved": int((d > 0).sum()),
         "no_change": int((d == 0).sum()),
         "worse": int((d < 0).sum()),
         "baseline_mean": _f(b.mean()) if n else None,
-        "baseline_sd": _f(b.std(ddof=1)) if n > 1 else None,
+        "baseline_sd": spread(b, scale),
         "follow_up_mean": _f(f.mean()) if n else None,
-        "follow_up_sd": _f(f.std(ddof=1)) if n > 1 else None,
+        "follow_up_sd": spread(f, scale),
         "change_mean": _f(d.mean()) if n else None,
-        "change_sd": _f(d.std(ddof=1)) if n > 1 else None,
+        "change_sd": spread(d, scale),
         "change_ci_low": None,
         "change_ci_high": None,
         "effect_size": None,
@@ -127,8 +151,8 @@ def paired_summary(
         "wilcoxon_method": None,
     }
     if n < max(min_pairs, 2):
-        return out
-    mean, sd = float(d.mean()), float(d.std(ddof=1))
+        return _in_own_units(out, higher_is_better)
+    mean, sd = float(d.mean()), float(out["change_sd"] or 0.0)
     se = sd / math.sqrt(n)
     q = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1))
     out["change_ci_low"], out["change_ci_high"] = mean - q * se, mean + q * se
@@ -139,7 +163,25 @@ def paired_summary(
         out["t_statistic"] = t
         out["p_t"] = _f(2 * stats.t.sf(abs(t), n - 1))
     out |= wilcoxon_signed_rank(d)
-    return out
+    return _in_own_units(out, higher_is_better)
+
+
+def _in_own_units(out: dict[str, Any], higher_is_better: bool) -> dict[str, Any]:
+    """Say which way the better-direction summary points, then turn its signed figures round into
+    the measure's own units where lower is better."""
+    better = out["change_mean"]
+    out["direction"] = None if better is None else _direction(better)
+    out["evidence"] = evidence(out["change_ci_low"], out["change_ci_high"])
+    if higher_is_better:
+        return out
+    flip = {k: None if out[k] is None else -out[k] for k in ("change_mean", "effect_size", "t_statistic")}
+    low, high = out["change_ci_low"], out["change_ci_high"]
+    flip["change_ci_low"], flip["change_ci_high"] = (None, None) if low is None else (-high, -low)
+    return out | flip
+
+
+def _direction(better_change: float) -> str:
+    return "better" if better_change > 0 else "worse" if better_change < 0 else "no change"
 
 
 def holm(p_values: Sequence[float | None]) -> list[float | None]:
@@ -188,7 +230,8 @@ def standardised_difference(x: Sequence[float] | np.ndarray, y: Sequence[float] 
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if x.size < 2 or y.size < 2:
         return None
-    pooled = math.sqrt((float(x.var(ddof=1)) + float(y.var(ddof=1))) / 2)
+    scale = float(max(np.abs(x).max(), np.abs(y).max()))
+    pooled = math.sqrt(((spread(x, scale) or 0.0) ** 2 + (spread(y, scale) or 0.0) ** 2) / 2)
     if pooled == 0:
         return None
     return float(x.mean() - y.mean()) / pooled

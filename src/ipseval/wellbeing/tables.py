@@ -19,7 +19,7 @@ from ..results import ColumnsAddUp, Rate, ResultTable
 from ..settings import Wellbeing
 from .measures import domains_in_use
 from .pairing import Pairs
-from .stats import evidence, holm, paired_summary
+from .stats import holm, paired_summary
 
 CHANGE_COLUMNS = {
     "n": "clients with both a baseline and a follow-up",
@@ -27,12 +27,16 @@ CHANGE_COLUMNS = {
     "baseline_sd": "standard deviation of baseline scores",
     "follow_up_mean": "mean follow-up score",
     "follow_up_sd": "standard deviation of follow-up scores",
-    "change_mean": "mean change in the better direction (positive = better)",
+    "change_mean": "mean change, follow-up minus baseline, in the score's own units and sign "
+    "(for days of use a fall is negative); see direction for whether it is an improvement",
     "change_sd": "standard deviation of the changes",
     "change_ci_low": "95% t interval of the mean change, lower bound",
     "change_ci_high": "95% t interval of the mean change, upper bound",
-    "evidence": "better / worse: the 95% interval lies above / below 0; unclear: it includes 0",
-    "effect_size": "Cohen's d_z: mean change / SD of the changes",
+    "evidence": "better / worse: the 95% interval of the change lies wholly on the side of improvement / "
+    "of getting worse; unclear: it includes 0",
+    "effect_size": "Cohen's d_z: mean change / SD of the changes (own sign; none without spread)",
+    "direction": "whether the mean change is an improvement: better, worse or no change (from the "
+    "measure's direction: lower is better for days of use, higher for quality-of-life scores)",
     "t_statistic": "paired t statistic",
     "df": "degrees of freedom of the t test (n - 1)",
     "p_t": "paired t-test p-value (two-sided)",
@@ -58,13 +62,13 @@ _CHANGE_SCHEMA = {c: pl.Float64 for c in CHANGE_COLUMNS} | {
     "worse": pl.Int64,
     "df": pl.Float64,
     "evidence": pl.Utf8,
+    "direction": pl.Utf8,
     "wilcoxon_method": pl.Utf8,
 }
 
 
 def _change_row(b: np.ndarray, f: np.ndarray, higher_is_better: bool, min_pairs: int) -> dict:
-    s = paired_summary(b, f, higher_is_better, min_pairs)
-    s["evidence"] = evidence(s["change_ci_low"], s["change_ci_high"])
+    s = paired_summary(b, f, higher_is_better, min_pairs)  # with direction and evidence
     n = s["n"]
     s["share_improved"] = s["improved"] / n if n else None
     lo, hi = wilson_interval(s["improved"], n) if n else (None, None)
@@ -209,9 +213,9 @@ def measure_change(pairs: Pairs, measures: pl.DataFrame, settings: Wellbeing) ->
         _with_holm(rows),
         MEASURE_DIMS,
         [
-            "Change is follow-up minus baseline for measures where a higher score is better, and "
-            "baseline minus follow-up where lower is better (e.g. days of use), so a positive "
-            "change is always an improvement. Means are in each measure's own units.",
+            "Change is follow-up minus baseline in each measure's own units, so for days of use a "
+            "fall is negative; direction says whether it is an improvement (lower is better for "
+            "days of use, higher for quality-of-life scores).",
             "TOP days of use: only clients using that substance at baseline.",
             f"95% CI, effect size and tests only where at least {settings.min_pairs} clients have both "
             "a baseline and a follow-up. Effect size: Cohen's d_z (mean change / SD of the changes); "

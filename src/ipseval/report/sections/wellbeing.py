@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...evaluation import PublishedEvaluation
-from ..format import HIDDEN, MISSING, number, p_value, pct
+from ..format import HIDDEN, MISSING, number, p_value, pct, text
 from ..tables import Col, TableSpec
 from ..wellbeing_charts import change_dots, signed
 from . import row, rows, visible
@@ -64,6 +64,7 @@ def _change_cells(r: dict[str, Any], dp: int) -> dict[str, Any]:
         "means": f"{number(r['baseline_mean'], dp)} → {number(r['follow_up_mean'], dp)}",
         "change": change_ci(r["change_mean"], r["change_ci_low"], r["change_ci_high"], dp),
         "p_cell": p_values(r["p_t_holm"], r["p_wilcoxon_holm"]),
+        "direction_cell": text(r["direction"]),
     }
 
 
@@ -73,6 +74,7 @@ def _change_columns(first: str) -> list[Col]:
         Col("n", "N", "count"),
         Col("means", "Mean: baseline → follow-up", "text"),
         Col("change", "Change (95% CI)", "text"),
+        Col("direction_cell", "Better or worse?", "text"),
         Col("effect_size", "Effect size (dz)", "ratio"),
         Col("p_cell", "p-value (t; Wilcoxon)", "text"),
         Col("improved_cell", "Improved", "n_pct", ("improved", "share_improved")),
@@ -82,8 +84,10 @@ def _change_columns(first: str) -> list[Col]:
 
 
 _TEST_NOTE = (
-    "Change: follow-up minus baseline, turned round where a lower score is better, so a positive "
-    "change is always an improvement; 95% CI from the t distribution. Effect size: Cohen's dz, "
+    "Change: follow-up minus baseline in the row's own units and sign (for days of use a fall is "
+    "negative); 'Better or worse?' says whether the mean change is an improvement, from the "
+    "measure's direction (fewer days of use is better; a higher quality-of-life score is better); "
+    "95% CI from the t distribution. Effect size: Cohen's dz, "
     "the mean change divided by the standard deviation of the changes (about 0.2 small, 0.5 "
     "medium, 0.8 large). p-values: paired t-test and Wilcoxon signed-rank test, Holm-adjusted for "
     "the number of rows tested."
@@ -132,7 +136,7 @@ def measure_table(measure_rows: list[dict[str, Any]], domains: list[dict[str, An
         notes=[
             _TEST_NOTE,
             "TOP days of use (in the past 28 days): only clients using that substance at baseline; a "
-            "positive change is fewer days.",
+            "negative change is fewer days.",
         ],
     )
 
