@@ -8,6 +8,9 @@
 #   wilcox.test(d) with R's defaults (exact = NULL, correct = TRUE): zeros dropped; exact when
 #              fewer than 50 and no ties or zeros, otherwise normal with continuity correction;
 #   p.adjust(method = "holm") across measures;
+#   the change's mean, CI, Cohen's d_z and t are then reported in the measure's own units and
+#   sign (follow-up - baseline: d times -1 where lower is better); improved/worse and the Wilcoxon
+#   V stay in the better direction;
 #   t.test(d[found work], d[not found work]) (Welch) per measure among clients in the job-entry
 #              denominator, where both groups have 10 or more, Holm across those measures.
 # Data: tests/reference/data/demo_wellbeing.csv (followed-up clients per measure).
@@ -39,6 +42,12 @@ for (key in unique(scores$key)) {
     row$wilcoxon_v <- unname(w$statistic)
     row$p_wilcoxon <- w$p.value
     row$wilcoxon_exact <- grepl("exact", w$method) || !grepl("continuity", w$method)
+  }
+  if (s$higher_is_better[1] == 0) {  # own units: follow-up - baseline
+    row$change_mean <- -row$change_mean
+    row[, c("change_ci_low", "change_ci_high")] <- -row[, c("change_ci_high", "change_ci_low")]
+    row$effect_size <- -row$effect_size
+    row$t_statistic <- -row$t_statistic
   }
   rows[[key]] <- row
   inden <- s$in_denominator == 1

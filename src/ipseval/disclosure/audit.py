@@ -299,7 +299,7 @@ def _relations(system: System, key: str, table: ResultTable, where: dict[Cell, i
         if isinstance(rel, RowsAddUp):
             _rows_add_up(system, key, data, rel, where, small)
         elif isinstance(rel, ColumnsAddUp) and rel.at_most:
-            _columns_at_most(system, key, table, rel, where)
+            _columns_at_most(system, key, table, rel, where, small)
         elif isinstance(rel, ColumnsAddUp):
             for i in range(table.data.height):
                 t = where.get(Cell(key, i, rel.total))
@@ -311,16 +311,22 @@ def _relations(system: System, key: str, table: ResultTable, where: dict[Cell, i
         _monotone(system, key, data, mono, where)
 
 
-def _columns_at_most(system: System, key: str, table: ResultTable, rel: ColumnsAddUp, where: dict) -> None:
-    """Parts that add up to no more than the total, on each row where that is true (a row where it
-    is not, e.g. a job start on the very day of the grid counted both as a start and at risk, would
-    mislead a reader, not inform them; it is left out rather than make the system infeasible)."""
+def _columns_at_most(
+    system: System, key: str, table: ResultTable, rel: ColumnsAddUp, where: dict, small: int
+) -> None:
+    """Parts that add up to no more than the total, on each row where the rest (the total minus
+    the parts) is 0 to ``small``: only there can the bound pin a hidden part within the threshold.
+    Where the rest is larger, a hidden part can rise by the threshold before the bound binds, and
+    leaving it out keeps the linear programmes small (the time grids of a small service were 20
+    times slower to audit with every row's bound). A row where the parts exceed the total (a job
+    start on the very day of the grid counted both as a start and at risk) would mislead a
+    reader, not inform them: it is left out rather than make the system infeasible."""
     for i in range(table.data.height):
         t = where.get(Cell(key, i, rel.total))
         parts = [where[c] for p in rel.parts if (c := Cell(key, i, p)) in where]
         if t is None or len(parts) != len(rel.parts):
             continue
-        if sum(system.values[p] for p in parts) <= system.values[t]:
+        if 0 <= system.values[t] - sum(system.values[p] for p in parts) <= small:
             system.at_most.append((*((p, 1.0) for p in parts), (t, -1.0)))
 
 
