@@ -23,6 +23,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 from matplotlib.transforms import blended_transform_factory
 
 from .format import DAYS_PER_MONTH, count, is_hidden, is_missing, pct
+from .text_width import text_width
 
 TEAL = "#0b5563"
 TEAL_LIGHT = "#8cc3c8"
@@ -123,15 +124,7 @@ def _bar_figure(
 
     Cheaper than constrained layout, which draws each figure several times to find its margins.
     """
-    from matplotlib.font_manager import FontProperties, findfont, get_font
-
-    font = get_font(findfont(FontProperties(family="DejaVu Sans")))
-    font.set_size(label_size, 72)  # at 72 dpi, one pixel is one point
-    widths = []
-    for label in labels:
-        font.set_text(label)
-        widths.append(font.get_width_height()[0] / 64)  # FreeType measures in 1/64 pixel
-    widest = max(widths, default=0.0)
+    widest = max((text_width(label, label_size) for label in labels), default=0.0)
     left = (widest + 10) / 72 / width  # points -> inches -> share of the width, plus a small gap
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(width, height))
