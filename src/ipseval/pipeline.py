@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .atomic import OutputError, check_writable, explain, explain_text
-from .evaluation import Evaluation, PublishedEvaluation, compute
 from .progress import Plan, Progress
 from .settings import Settings
 from .store import Store, StoreError, import_dataset
+
+if TYPE_CHECKING:
+    from .evaluation import Evaluation, PublishedEvaluation
 
 # each phase's usual share of an evaluation's time (make bench: at a million clients read+validate
 # ~15%, import ~15%, the analyses ~65%, the report a few per cent)
@@ -87,6 +89,15 @@ def _store_problem(text: str, db: Path) -> OutputError | None:
     return explain_text(text, db)
 
 
+def compute(store: Store, settings: Settings, **options: Any) -> Evaluation:
+    """The analyses (:func:`ipseval.evaluation.compute`), imported when the compute phase starts:
+    they bring in scipy, pandas and the models (about two seconds), which reading and validating
+    do not need, so the first phase starts at once."""
+    from .evaluation import compute as compute_analyses
+
+    return compute_analyses(store, settings, **options)
+
+
 def run_evaluation(
     source: str | Path,
     out_dir: str | Path,
@@ -101,7 +112,6 @@ def run_evaluation(
     ``raise_errors`` (--debug): an analysis's unexpected error propagates instead of being
     recorded as failed while the rest of the report is written."""
     from .problems import write_problem_report
-    from .report import write_report
     from .validate import load
 
     plan = Plan(progress, PHASES)
@@ -138,6 +148,8 @@ def run_evaluation(
     plan.phase("protect", "applying disclosure control")
     published = evaluation.publish()
     plan.phase("report", "writing the report")
+    from .report import write_report  # matplotlib and great_tables: imported only when needed
+
     want_pdf = settings.report.pdf if pdf is None else pdf
     outputs = write_report(published, out, pdf=want_pdf)
     if published.failed:  # the problem list carries what failed, beside the data problems

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -40,6 +41,7 @@ from .sections import (
     withheld_in,
 )
 from .tables import TableSpec, render_table
+from .template_cache import template_cache
 
 __all__ = ["RENDER_LOCK", "SECTIONS", "render_html", "results_json", "write_report", "write_tables_csv"]
 
@@ -80,6 +82,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=template_cache(),
     )
     format.register(env)
     env.globals.update(format.FORMATTERS)
@@ -91,6 +94,12 @@ def environment() -> Environment:
     env.globals["charts_impact"] = impact_charts
     env.globals["impact_words"] = impact_words
     return env
+
+
+@cache
+def _shared_environment() -> Environment:
+    """One environment per process for whole reports: each template is loaded once."""
+    return environment()
 
 
 def _css() -> str:
@@ -155,7 +164,7 @@ def report_title(pub: PublishedEvaluation) -> str:
 
 def render_html(pub: PublishedEvaluation) -> str:
     """The whole report as one self-contained HTML document."""
-    env = environment()
+    env = _shared_environment()
     with RENDER_LOCK:
         sections = render_sections(pub, env)
     return env.get_template("report.html.j2").render(

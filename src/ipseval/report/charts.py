@@ -23,6 +23,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 from matplotlib.transforms import blended_transform_factory
 
 from .format import DAYS_PER_MONTH, count, is_hidden, is_missing, pct
+from .text_width import text_width
 
 TEAL = "#0b5563"
 TEAL_LIGHT = "#8cc3c8"
@@ -111,9 +112,33 @@ def _svg(fig: Figure, chart_id: str, title: str, description: str = "") -> Marku
     return Markup(s.strip())
 
 
-def _figure(width: float, height: float) -> Figure:
+def _curve_and_risk_axes(width: float, height: float) -> tuple[Figure, Any, Any]:
+    """A figure with a curve's axes above a strip for the number at risk (placed by
+    :func:`_place_curve_and_risk`, once the axes' limits and ticks are known)."""
     with matplotlib.rc_context(_RC):
-        return Figure(figsize=(width, height), layout="constrained")
+        fig = Figure(figsize=(width, height))
+    curve = fig.add_subplot(2, 1, 1)
+    return fig, curve, fig.add_subplot(2, 1, 2, sharex=curve)
+
+
+def _place_curve_and_risk(fig: Figure, curve: Any, risk: Any, tick_size: float = 9.5) -> None:
+    """Margins that fit the tick labels, in points (constrained layout found the same ones by
+    drawing the figure twice). DejaVu Sans digits are all one width, so a label as long as the
+    top of the y axis is as wide as its widest tick label; a label on the very top or right edge
+    of the curve's axes overhangs it by half its height or width."""
+    width, height = (72 * v for v in fig.get_size_inches())
+    top_share, (_x0, x_end) = curve.get_ylim()[1], curve.get_xlim()
+    # the edge, the y axis label's line (10.5 pt type), its pad, the tick's pad and length
+    left = 3 + 11.6 + 4 + text_width(f"{100 * top_share:.0f}%", tick_size) + 7
+    right = 3.2
+    plot_w = width - left - right
+    last = max((t for t in curve.get_xticks() if t <= x_end), default=0.0)  # locators run past the ends
+    overhang = text_width(f"{last:.0f}", tick_size) / 2 - (x_end - last) / x_end * plot_w
+    if overhang > 0:
+        plot_w -= overhang
+    top = 3.0 + (3.3 if any(abs(t - top_share) < 1e-9 for t in curve.get_yticks()) else 0.0)
+    curve.set_position((left / width, 79 / height, plot_w / width, (height - 79 - top) / height))
+    risk.set_position((left / width, 3 / height, plot_w / width, 36.9 / height))
 
 
 def _bar_figure(
@@ -123,15 +148,7 @@ def _bar_figure(
 
     Cheaper than constrained layout, which draws each figure several times to find its margins.
     """
-    from matplotlib.font_manager import FontProperties, findfont, get_font
-
-    font = get_font(findfont(FontProperties(family="DejaVu Sans")))
-    font.set_size(label_size, 72)  # at 72 dpi, one pixel is one point
-    widths = []
-    for label in labels:
-        font.set_text(label)
-        widths.append(font.get_width_height()[0] / 64)  # FreeType measures in 1/64 pixel
-    widest = max(widths, default=0.0)
+    widest = max((text_width(label, label_size) for label in labels), default=0.0)
     left = (widest + 10) / 72 / width  # points -> inches -> share of the width, plus a small gap
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(width, height))
@@ -151,10 +168,17 @@ def share_bars(chart_id: str, title: str, items: Sequence[tuple[str, Value, bool
         ys = list(range(len(items)))[::-1]
         shown = [float(v) for _l, v, _m in items if _visible(v)]
         xmax = max([*shown, 0.05]) * 1.28
-        for y, (_label, v, muted) in zip(ys, items, strict=True):
+        bars = [
+            (y, float(v), GREY if muted else TEAL)
+            for y, (_l, v, muted) in zip(ys, items, strict=True)
+            if _visible(v)
+        ]
+        if bars:  # one call for all the bars: a call per bar costs several times as much
+            bar_y, bar_v, bar_c = zip(*bars, strict=True)
+            ax.barh(bar_y, bar_v, height=0.68, color=bar_c)
+        for y, (_label, v, _muted) in zip(ys, items, strict=True):
             text = pct(v)
             if _visible(v):
-                ax.barh(y, float(v), height=0.68, color=GREY if muted else TEAL)
                 ax.text(float(v) + xmax * 0.015, y, text, va="center", ha="left", fontsize=9.5, color=INK)
             else:
                 ax.text(xmax * 0.015, y, text, va="center", ha="left", fontsize=9.5, color=MUTED)
@@ -264,14 +288,11 @@ def time_to_job(
     visible points only, in order; ``at_risk`` = (month, number or '*'); ``marks`` = (month, share
     in work) labelled on the curve (e.g. at 3, 6, 9 and 12 months; '*' if hidden)."""
     with matplotlib.rc_context(_RC):
-        fig = _figure(5.0, 3.8)
-        gs = fig.add_gridspec(2, 1, height_ratios=[5.2, 1])
-        ax = fig.add_subplot(gs[0])
-        risk = fig.add_subplot(gs[1], sharex=ax)
         xs = [0.0] + [d / DAYS_PER_MONTH for d, *_ in points]
         ys = [0.0] + [p[1] for p in points]
         lo = [0.0] + [p[2] if p[2] is not None else p[1] for p in points]
         hi = [0.0] + [p[3] if p[3] is not None else p[1] for p in points]
+        fig, ax, risk = _curve_and_risk_axes(5.0, 3.8)
         months_risk = [m for m, _v in at_risk]
         xmax = max([*xs, *months_risk, 3.0])
         xmax = 3 * math.ceil(xmax / 3)
@@ -299,8 +320,7 @@ def time_to_job(
                     )
         else:
             ax.text(0.5, 0.5, "Not enough clients to show the curve", transform=ax.transAxes, ha="center")
-        top = max([*hi, 0.1])
-        ax.set_ylim(0, min(1.0, top * 1.15))
+        ax.set_ylim(0, min(1.0, max([*hi, 0.1]) * 1.15))
         ax.set_xlim(0, xmax + 0.4)
         _pct_axis(ax.yaxis)
         ax.xaxis.set_major_locator(MultipleLocator(3))
@@ -332,4 +352,5 @@ def time_to_job(
         desc = "Number at risk: " + ", ".join(f"{m} months {count(v)}" for m, v in at_risk)
         if marks:
             desc = "Share in work: " + ", ".join(f"{m} months {pct(v)}" for m, v in marks) + ". " + desc
+        _place_curve_and_risk(fig, ax, risk)
         return _svg(fig, chart_id, title, desc)

@@ -17,12 +17,12 @@ from typing import Any, NamedTuple
 import matplotlib
 from markupsafe import Markup
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from .charts import _RC, GREY, GRID, INK, MUTED, TEAL, _svg, _visible
 from .format import ratio
+from .text_width import text_width
 
 Value = Any  # a number, "*" (hidden) or None (missing)
 
@@ -51,14 +51,6 @@ class ForestRow(NamedTuple):
     high: Value = None
     reference: bool = False
     heading: bool = False
-
-
-def _text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width of ``text`` in points, as DejaVu Sans draws it (the SVG keeps text as text)."""
-    font = get_font(findfont(FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")))
-    font.set_size(size, 72)  # at 72 dpi, one pixel is one point
-    font.set_text(text)
-    return font.get_width_height()[0] / 64  # FreeType measures in 1/64 pixel
 
 
 def _indent(row: ForestRow, items: Sequence[ForestRow]) -> float:
@@ -114,10 +106,10 @@ def forest_figure(
     items = [ForestRow(*r) for r in rows]
     limits = limits or forest_limits(items)
     label_w = max(
-        [_indent(r, items) + _text_width(r.label, LABEL_SIZE, r.heading) for r in items], default=0.0
+        [_indent(r, items) + text_width(r.label, LABEL_SIZE, r.heading) for r in items], default=0.0
     )
     number_w = max(
-        [_text_width(number_header, HEADER_SIZE)] + [_text_width(_numbers(r), NUMBER_SIZE) for r in items]
+        [text_width(number_header, HEADER_SIZE)] + [text_width(_numbers(r), NUMBER_SIZE) for r in items]
     )
     width = max(WIDTH, (2 * EDGE + 2 * GAP + label_w + number_w) / 72 + MIN_PLOT)
     top, bottom = 0.32, 0.62  # inches: the number column's header; the ticks and the axis label

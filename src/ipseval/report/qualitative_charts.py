@@ -60,6 +60,8 @@ def theme_grid(
         fig.subplots_adjust(left=min(fig.subplotpars.left * 1.15, 0.7))
         ax = fig.add_subplot()
         described = []
+        # cells are added as plain artists: the limits are set below, and add_patch would work
+        # out the data limits again for every cell (a third of the chart's time)
         for i, row in enumerate(values):
             y = n_rows - 1 - i
             parts = []
@@ -67,19 +69,19 @@ def theme_grid(
                 text = _share_text(v)
                 if _visible(v):
                     level = float(v) / top
-                    ax.add_patch(
+                    ax.add_artist(
                         Rectangle((j, y), 1, 1, facecolor=_SHADES(level), edgecolor="white", linewidth=1.5)
                     )
                     colour = "white" if level > 0.6 else INK
                 elif is_hidden(v):
-                    ax.add_patch(
+                    ax.add_artist(
                         Rectangle(
                             (j, y), 1, 1, facecolor="#eef1f2", edgecolor="white", linewidth=1.5, hatch="///"
                         )
                     )
                     colour = MUTED
                 else:
-                    ax.add_patch(Rectangle((j, y), 1, 1, facecolor="white", edgecolor=GRID, linewidth=0.8))
+                    ax.add_artist(Rectangle((j, y), 1, 1, facecolor="white", edgecolor=GRID, linewidth=0.8))
                     colour = MUTED
                 ax.text(j + 0.5, y + 0.5, text, ha="center", va="center", fontsize=9, color=colour)
                 parts.append(f"{columns[j]} {text}")

@@ -13,12 +13,12 @@ from typing import Any
 
 import matplotlib
 from markupsafe import Markup
-from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ticker import MultipleLocator
 
 from .charts import _RC, ACCENT, GRID, INK, MUTED, TEAL, _clean, _pct_axis, _svg, _visible
 from .fidelity_charts import BAND_SHADES, _plain_figure
 from .format import number, pct
+from .text_width import text_width
 
 Value = Any
 LABEL_SIZE = 8.5
@@ -38,14 +38,6 @@ _PLACES = [
         for dx, ha in ((9, "left"), (-9, "right"))
     ),
 ]
-
-
-def _text_width(text: str, size: float = LABEL_SIZE) -> float:
-    """Width of ``text`` in points, from the font's glyphs (no renderer needed)."""
-    font = get_font(findfont(FontProperties(family="DejaVu Sans")))
-    font.set_size(size, 72)
-    font.set_text(text)
-    return font.get_width_height()[0] / 64
 
 
 def _box(x: float, y: float, w: float, h: float, ha: str, va: str) -> tuple[float, float, float, float]:
@@ -81,7 +73,7 @@ def _place_labels(
     )
     for label, x, y in order:
         px, py = (v * scale for v in to_pt((x, y)))
-        w, h = _text_width(label), LABEL_SIZE * 1.15
+        w, h = text_width(label, LABEL_SIZE), LABEL_SIZE * 1.15
         best, best_cost = None, float("inf")
         for dx, dy, ha, va in _PLACES:
             box = _box(px + dx, py + dy, w, h, ha, va)
