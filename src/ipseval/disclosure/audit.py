@@ -59,6 +59,10 @@ class System:
     equations: list[tuple[dict[int, float], float]] = field(default_factory=list)  # cell -> coef, rhs
     # inequalities sum(coef * cell) <= 0, as ((cell, coef), ...): a <= b is ((a, 1.0), (b, -1.0))
     at_most: list[tuple[tuple[int, float], ...]] = field(default_factory=list)
+    # parts that add up to at most a total, with little room to spare: (parts, total), checked by
+    # a rule (see :meth:`tight_bounds`), not by the linear programmes (they made a small service's
+    # audit 20 times slower)
+    bounds: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
     index: dict[Cell, int] = field(default_factory=dict)
     totals: set[int] = field(default_factory=set)  # cells that are a total row of their table
     memo: dict = field(default_factory=dict)  # component -> narrow targets (shared across rounds)
@@ -171,6 +175,17 @@ class System:
         seen = {i for eq, _rhs in eqs for i in eq if not self.hidden[i]}
         seen |= {i for rel in ubs for i, _coef in rel if not self.hidden[i]}
         return [self.cells[i] for i in sorted(seen)]
+
+    def tight_bounds(self, small: int) -> list[list[Cell]]:
+        """Each bound (parts at most a visible total, the rest 0 to ``small``) with exactly one part
+        hidden: the reader would pin it between the others and the total. Returns the visible
+        parts of each, the cells that can cover it."""
+        out = []
+        for parts, total in self.bounds:
+            hidden = [p for p in parts if self.hidden[p]]
+            if len(hidden) == 1 and not self.hidden[total] and 1 <= self.values[hidden[0]] <= small:
+                out.append([self.cells[p] for p in parts if not self.hidden[p]])
+        return out
 
     def class_of(self, cell: Cell) -> int:
         return int(self.cls[self.index[cell]])
@@ -315,10 +330,8 @@ def _columns_at_most(
     system: System, key: str, table: ResultTable, rel: ColumnsAddUp, where: dict, small: int
 ) -> None:
     """Parts that add up to no more than the total, on each row where the rest (the total minus
-    the parts) is 0 to ``small``: only there can the bound pin a hidden part within the threshold.
-    Where the rest is larger, a hidden part can rise by the threshold before the bound binds, and
-    leaving it out keeps the linear programmes small (the time grids of a small service were 20
-    times slower to audit with every row's bound). A row where the parts exceed the total (a job
+    the parts) is 0 to ``small``: only there can the bound pin a hidden part within the threshold
+    (where the rest is larger, a lone hidden part can rise by the threshold before it binds). A row where the parts exceed the total (a job
     start on the very day of the grid counted both as a start and at risk) would mislead a
     reader, not inform them: it is left out rather than make the system infeasible."""
     for i in range(table.data.height):
@@ -327,7 +340,7 @@ def _columns_at_most(
         if t is None or len(parts) != len(rel.parts):
             continue
         if 0 <= system.values[t] - sum(system.values[p] for p in parts) <= small:
-            system.at_most.append((*((p, 1.0) for p in parts), (t, -1.0)))
+            system.bounds.append((tuple(parts), t))
 
 
 def _rows_add_up(system: System, key: str, data, rel: RowsAddUp, where: dict[Cell, int], small: int) -> None:

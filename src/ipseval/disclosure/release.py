@@ -50,7 +50,7 @@ def _audit_loop(tables, published, force, policy: Disclosure) -> dict[str, Prote
     withheld: set[str] = set()
     while True:  # every round hides at least one more cell, so this ends
         system.refresh(published)
-        more = system.unprotected_copies()
+        more = system.unprotected_copies() or _bound_covers(system, k, tables)
         if not more:
             failures = system.failures(k, width)
             if not failures:
@@ -72,6 +72,15 @@ def _audit_loop(tables, published, force, policy: Disclosure) -> dict[str, Prote
             )
         for key in changed:
             published[key] = protect(tables[key], policy, force[key])
+
+
+def _bound_covers(system: System, k: int, tables) -> list[Cell]:
+    """For each tight 'at most' bound with one hidden part, its cheapest visible part (by
+    :func:`_cost`): with two parts hidden, neither is pinned by the bound alone, and the linear
+    programmes then check both against every other relation."""
+    return [
+        min(cells, key=lambda c: _cost(system, c, k, tables)) for cells in system.tight_bounds(k) if cells
+    ]
 
 
 def _whole_tables(system: System, failures, withheld: set[str]) -> list[Cell]:
