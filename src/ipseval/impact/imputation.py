@@ -26,6 +26,7 @@ directly with their delta-method SEs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -89,6 +90,17 @@ def _encode(data: pl.DataFrame, cols: list[str]):
         else:
             arrays[c] = s.cast(pl.Float64).fill_nan(None).to_numpy().astype(float)
     return arrays, levels
+
+
+AUTO_FEWEST, AUTO_MOST = 5, 20
+
+
+def imputations_for(incomplete_share: float) -> int:
+    """The 'auto' number of imputations: the percentage of incomplete cases (White, Royston & Wood
+    2011, so a second seed gives the same estimates and p-values to the digits reported), at least
+    5 and at most 20 (beyond that the Monte Carlo error is small against the report's rounding)."""
+    percent = math.ceil(round(100 * incomplete_share, 9))  # round: 0.05 is not 5.000000000000001%
+    return min(AUTO_MOST, max(AUTO_FEWEST, percent))
 
 
 def impute_and_fit(
