@@ -10,7 +10,7 @@ import itertools
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -292,8 +292,12 @@ class Impact(_Section):
     enabled: bool = Field(
         default=True, description="Run the service impact analyses (off: outcomes only, much faster)."
     )
-    imputations: int = Field(
-        default=20, ge=0, description="Multiple imputations for missing controls (0 = complete cases only)."
+    imputations: Annotated[int, Field(ge=0)] | Literal["auto"] = Field(
+        default="auto",
+        description="Multiple imputations for missing controls (0 = complete cases only). 'auto' = as many "
+        "as the percentage of clients with any missing control, at least 5 and at most 20: White, Royston "
+        "& Wood (2011) recommend m of at least that percentage so that estimates and p-values repeat "
+        "under another seed; fewer are needed when little is missing, and 20 keeps the run quick.",
     )
     se: Literal["cluster_t", "wild", "robust"] = Field(
         default="cluster_t",

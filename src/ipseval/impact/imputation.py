@@ -26,16 +26,16 @@ directly with their delta-method SEs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import polars as pl
-from scipy import spatial, stats
+from scipy import stats
 
+from .chained import Layout, impute_chain
 from .result import CORE_COLUMNS, ImpactResult
-
-DONORS = 5
 
 
 def rubin(estimates, variances, df_complete: float = np.inf) -> dict[str, np.ndarray]:
@@ -92,63 +92,15 @@ def _encode(data: pl.DataFrame, cols: list[str]):
     return arrays, levels
 
 
-def _block(values: np.ndarray, n_levels: int | None) -> np.ndarray:
-    if n_levels is None:
-        return values[:, None]
-    out = np.zeros((len(values), n_levels - 1))
-    codes = values.astype(int)
-    rows = np.flatnonzero(codes > 0)
-    out[rows, codes[rows] - 1] = 1.0
-    return out
+AUTO_FEWEST, AUTO_MOST = 5, 20
 
 
-def _inverse_root(xtx: np.ndarray) -> np.ndarray:
-    """R with R @ R.T = (X'X)^-1, or the pseudo-inverse when dummies are collinear (numpy LAPACK only:
-    mixing in scipy's own OpenBLAS thread pool makes these small solves very slow on a busy machine)."""
-    try:
-        chol = np.linalg.cholesky(xtx)
-        if np.diag(chol).min() > 1e-7 * np.diag(chol).max():
-            return np.linalg.inv(chol).T
-    except np.linalg.LinAlgError:
-        pass
-    evals, evecs = np.linalg.eigh(xtx)
-    keep = evals > evals.max() * 1e-10
-    return evecs[:, keep] / np.sqrt(evals[keep])
-
-
-def _impute_chain(arrays, levels, targets, iterations, rng):
-    """One chain of chained equations; returns completed copies of the arrays."""
-    data = {c: v.copy() for c, v in arrays.items()}
-    miss = {c: np.isnan(arrays[c]) for c in targets}
-    for c in targets:  # start from random observed values
-        obs = arrays[c][~miss[c]]
-        data[c][miss[c]] = rng.choice(obs, size=miss[c].sum())
-    nlev = {c: len(levels[c]) if c in levels else None for c in data}
-    blocks = {c: _block(data[c], nlev[c]) for c in data}
-    n = len(next(iter(data.values())))
-    for _ in range(iterations):
-        for c in targets:
-            X = np.hstack([np.ones((n, 1)), *(blocks[o] for o in data if o != c)])
-            m_, o_ = miss[c], ~miss[c]
-            if nlev[c] is None:
-                Y = arrays[c][o_][:, None]
-            else:
-                Y = np.zeros((o_.sum(), nlev[c]))
-                Y[np.arange(o_.sum()), arrays[c][o_].astype(int)] = 1.0
-            xo = X[o_]
-            root = _inverse_root(xo.T @ xo)  # root @ root.T = (X'X)^-1 (pseudo-inverse if collinear)
-            beta = root @ (root.T @ (xo.T @ Y))
-            resid = Y - xo @ beta
-            dof = max(int(o_.sum()) - root.shape[1], 1)
-            sigma = np.sqrt((resid**2).sum(axis=0) / rng.chisquare(dof, size=Y.shape[1]))
-            draw = beta + (root @ rng.standard_normal((root.shape[1], Y.shape[1]))) * sigma[None, :]
-            k = min(DONORS, int(o_.sum()))
-            _, nearest = spatial.cKDTree(xo @ beta).query(X[m_] @ draw, k=k)
-            nearest = nearest.reshape(int(m_.sum()), k)
-            donors = nearest[np.arange(len(nearest)), rng.integers(0, k, len(nearest))]
-            data[c][m_] = arrays[c][o_][donors]
-            blocks[c] = _block(data[c], nlev[c])
-    return data
+def imputations_for(incomplete_share: float) -> int:
+    """The 'auto' number of imputations: the percentage of incomplete cases (White, Royston & Wood
+    2011, so a second seed gives the same estimates and p-values to the digits reported), at least
+    5 and at most 20 (beyond that the Monte Carlo error is small against the report's rounding)."""
+    percent = math.ceil(round(100 * incomplete_share, 9))  # round: 0.05 is not 5.000000000000001%
+    return min(AUTO_MOST, max(AUTO_FEWEST, percent))
 
 
 def impute_and_fit(
@@ -187,9 +139,10 @@ def impute_and_fit(
         result.card["imputations"] = 0
         result.notes.append("No values were missing in the imputation columns: fitted once, nothing pooled.")
         return result
+    layout = Layout(arrays, levels, targets)
     results = []
     for j in range(m):
-        completed = _impute_chain(arrays, levels, targets, iterations, np.random.default_rng([seed, j]))
+        completed = impute_chain(layout, iterations, np.random.default_rng([seed, j]))
         fixes = []
         for c in targets:
             if c in levels:

@@ -16,7 +16,7 @@ from .data import NUMERIC_CONTROLS, analysis_frame, controls_note, nearest_level
 from .data import controls as data_controls
 from .firth import SANDWICH_NOTE
 from .flat import logit
-from .imputation import impute_and_fit
+from .imputation import imputations_for, impute_and_fit
 from .result import AnalysisError, ImpactResult
 
 MIN_LEVEL = 10  # fewer clients than this in a level (or no events, or all events): merged into "other"
@@ -108,16 +108,32 @@ def _banded(frame: pl.DataFrame, settings: Settings) -> tuple[pl.DataFrame, list
     return frame, bands, {"note": note, "card": "job-entry denominator with at least one attended meeting"}
 
 
+def _imputations(m: int | str, frame: pl.DataFrame, controls: list[str]) -> tuple[int, str]:
+    """The number of imputations ('auto' resolved on the model's clients) and how it was chosen."""
+    if m != "auto":
+        return int(m), ""
+    share = frame.select(pl.any_horizontal(pl.col(controls).is_null()).mean()).item() if controls else 0.0
+    share = share or 0.0
+    m = imputations_for(share)
+    if not share:
+        return m, ""
+    return m, (
+        f" impact.imputations = 'auto': {share:.0%} of clients had a missing control, so m = {m} (that "
+        "percentage, at least 5 and at most 20; White, Royston & Wood 2011)."
+    )
+
+
 def published_model(
     store: Store,
     settings: Settings,
-    m: int | None = None,
+    m: int | str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, ImpactResult]:
     """Logit of job entry on meeting band (first band = reference) plus the settings' controls.
 
     Returns {"published_mi", "published_complete_case", "published_unadjusted"} (no "published_mi"
-    when m = 0); CR1 SEs clustered by local_authority, t(G-1). m defaults to impact.imputations.
+    when m = 0); CR1 SEs clustered by local_authority, t(G-1). m defaults to impact.imputations;
+    "auto" = :func:`~ipseval.impact.imputation.imputations_for` the share of clients with a missing control.
     """
     if m is None:
         m = settings.impact.imputations
@@ -128,6 +144,7 @@ def published_model(
     frame, controls, collapsed, collapse_notes = _prepare(frame, controls)
     # the clusters stay the recorded areas even when small areas share one fixed effect
     cluster = "local_authority_cluster" if "local_authority" in collapsed else "local_authority"
+    m, m_note = _imputations(m, frame, controls)
     reference_band, reference_note = nearest_level(bands, set(frame["meeting_band"].cast(pl.Utf8).unique()))
     reference = {"meeting_band": reference_band}
 
@@ -208,7 +225,7 @@ def published_model(
     )
     note = (
         f"Main estimate: {what} by chained equations (predictive mean matching; the imputation models "
-        "include job entry and meeting band), pooled by Rubin's rules."
+        f"include job entry and meeting band), pooled by Rubin's rules.{m_note}"
     )
     out = {"published_mi": finish(mi, "published_mi", [note]), **out}
     return out
