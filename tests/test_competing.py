@@ -89,3 +89,13 @@ def test_gray_test_two_groups_and_one_group():
     # the statistic does not depend on which group is left out of the score
     flipped = gray_test(days, status, np.where(group == "a", "z", "b"))
     assert flipped["statistic"] == pytest.approx(res["statistic"], rel=1e-10)
+
+
+def test_gray_test_with_a_group_without_events_uses_the_rank():
+    """A group of one client discharged at once adds nothing to the variance: the test uses a
+    generalised inverse with the rank as its degrees of freedom instead of failing."""
+    days = np.array([10.0, 20, 30, 40, 15, 25, 35, 45, 5])
+    status = np.array([1, 2, 1, 0, 1, 1, 2, 0, 0])
+    group = np.array(["a"] * 4 + ["b"] * 4 + ["c"])
+    out = gray_test(days, status, group)
+    assert out["df"] == 1 and out["statistic"] is not None and 0 <= out["p_value"] <= 1

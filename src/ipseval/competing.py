@@ -139,8 +139,14 @@ def gray_test(days: np.ndarray, status: np.ndarray, group: np.ndarray, cause: in
         return out
     per = _group_steps(days, status, g, k, cause)
     score, var = _gray_sums(per)
-    stat = float(score[:-1] @ np.linalg.solve(var[:-1, :-1], score[:-1]))
-    return out | {"statistic": stat, "df": k - 1, "p_value": float(stats.chi2.sf(stat, k - 1))}
+    # a group without events (or of one client) makes the variance singular: a generalised
+    # inverse, with the degrees of freedom its rank, as survival::survdiff does
+    v = var[:-1, :-1]
+    rank = int(np.linalg.matrix_rank(v, tol=1e-10 * max(float(np.abs(v).max()), 1e-300)))
+    if rank == 0:
+        return out
+    stat = float(score[:-1] @ np.linalg.pinv(v, rcond=1e-10, hermitian=True) @ score[:-1])
+    return out | {"statistic": stat, "df": rank, "p_value": float(stats.chi2.sf(stat, rank))}
 
 
 def _group_steps(days, status, g, k, cause) -> dict[str, np.ndarray]:
