@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
 from scipy import stats
 
 from .. import __version__
@@ -21,8 +20,8 @@ from ..competing import CENSORED, DISCHARGED, JOB
 from ..settings import Settings
 from ..store import Store
 from .data import analysis_frame, controls, controls_note
-from .result import CORE_COLUMNS, AnalysisError, ImpactResult
-from .survival import INTEGRATION_REFERENCE, design, with_integration
+from .result import AnalysisError, ImpactResult
+from .survival import INTEGRATION_REFERENCE, design, hazard_ratio_table, with_integration
 
 
 @dataclass
@@ -173,26 +172,7 @@ def fine_gray_model(store: Store, settings: Settings) -> ImpactResult:
         )
     crit = stats.norm.ppf(0.975)
     p = 2 * stats.norm.sf(np.abs(res.params / std))
-    est = dict(
-        zip(
-            d.names,
-            zip(res.params, std, res.params - crit * std, res.params + crit * std, p, strict=True),
-            strict=True,
-        )
-    )
-    out = []
-    for r in d.rows:
-        name = r["term"] if r["level"] == "" else f"{r['term']}[{r['level']}]"
-        b, s, lo, hi, pv = est.get(name, (None,) * 5)
-        out.append({**r, "estimate": b, "std_error": s, "ci_low": lo, "ci_high": hi, "p_value": pv})
-    f64 = dict.fromkeys(("estimate", "std_error", "ci_low", "ci_high", "p_value"), pl.Float64)
-    table = pl.DataFrame(out, schema_overrides=f64).select(
-        *CORE_COLUMNS,
-        "events",
-        pl.col("estimate").exp().alias("hazard_ratio"),
-        pl.col("ci_low").exp().alias("hr_ci_low"),
-        pl.col("ci_high").exp().alias("hr_ci_high"),
-    )
+    table = hazard_ratio_table(d, res.params, std, crit, p)
     status = d.frame["exit_status"].to_numpy()
     notes = [
         "Sensitivity: Fine-Gray model of the subdistribution hazard of a first job, with discharge without "

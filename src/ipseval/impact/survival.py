@@ -515,6 +515,29 @@ def _codes(labels: pl.Series) -> np.ndarray:
     return (rank - rank.min()).to_numpy().astype(np.int64)
 
 
+def hazard_ratio_table(
+    d: Design, beta: np.ndarray, std: np.ndarray, crit: float, p: np.ndarray
+) -> pl.DataFrame:
+    """The design's rows (reference levels included) with estimates, intervals at ``crit`` standard
+    errors, p-values and hazard ratios: the table of a Cox or Fine-Gray fit."""
+    est = dict(
+        zip(d.names, zip(beta, std, beta - crit * std, beta + crit * std, p, strict=True), strict=True)
+    )
+    out = []
+    for r in d.rows:
+        name = r["term"] if r["level"] == "" else f"{r['term']}[{r['level']}]"
+        b, s, lo, hi, pv = est.get(name, (None,) * 5)
+        out.append({**r, "estimate": b, "std_error": s, "ci_low": lo, "ci_high": hi, "p_value": pv})
+    f64 = dict.fromkeys(("estimate", "std_error", "ci_low", "ci_high", "p_value"), pl.Float64)
+    return pl.DataFrame(out, schema_overrides=f64).select(
+        *CORE_COLUMNS,
+        "events",
+        pl.col("estimate").exp().alias("hazard_ratio"),
+        pl.col("ci_low").exp().alias("hr_ci_low"),
+        pl.col("ci_high").exp().alias("hr_ci_high"),
+    )
+
+
 def fit_cox(
     frame: pl.DataFrame,
     terms: list[str],
@@ -576,22 +599,7 @@ def fit_cox(
         factor, dof, std = 1.0, None, raw_se
         crit, p = stats.norm.ppf(0.975), 2 * stats.norm.sf(np.abs(beta / std))
         se_type = "robust sandwich (HC0), normal"
-    est = dict(
-        zip(d.names, zip(beta, std, beta - crit * std, beta + crit * std, p, strict=True), strict=True)
-    )
-    out = []
-    for r in d.rows:
-        name = r["term"] if r["level"] == "" else f"{r['term']}[{r['level']}]"
-        b, s, lo, hi, pv = est.get(name, (None,) * 5)
-        out.append({**r, "estimate": b, "std_error": s, "ci_low": lo, "ci_high": hi, "p_value": pv})
-    f64 = dict.fromkeys(("estimate", "std_error", "ci_low", "ci_high", "p_value"), pl.Float64)
-    table = pl.DataFrame(out, schema_overrides=f64).select(
-        *CORE_COLUMNS,
-        "events",
-        pl.col("estimate").exp().alias("hazard_ratio"),
-        pl.col("ci_low").exp().alias("hr_ci_low"),
-        pl.col("ci_high").exp().alias("hr_ci_high"),
-    )
+    table = hazard_ratio_table(d, beta, std, crit, p)
     notes = [
         "Cause-specific Cox model of the hazard of a first job start from engagement: discharge without "
         "a job (the competing event) and the data cut censor follow-up, so hazard ratios compare the pace "
