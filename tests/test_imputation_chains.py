@@ -4,6 +4,7 @@ the imputations a seed gives, and the imputation progress with the time left."""
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 
 from ipseval.impact.chained import Layout, impute_chains
@@ -101,3 +102,19 @@ def test_countdown_gives_the_time_left_at_the_pace_since_the_first_report():
         "60 min",
         "1 h 30 min",
     ]
+
+
+def test_a_column_with_one_observed_level_is_filled_with_it():
+    df = _with_missing().with_columns(
+        group=pl.when(pl.col("group").is_null()).then(None).otherwise(pl.lit("a")), flag=pl.lit(True)
+    )
+    df = df.with_columns(flag=pl.when(pl.col("count") == 0).then(None).otherwise(pl.col("flag")))
+    seen = []
+
+    def fit(d: pl.DataFrame):
+        seen.append(d)
+        return logit(d, "y", ["x", "count"], cluster="area")
+
+    impute_and_fit(df, fit, ["group", "count", "flag"], m=2, seed=1, predictors=["y", "x"])
+    assert all(set(d["group"].to_list()) == {"a"} and d["flag"].to_list() == [True] * d.height for d in seen)
+    assert all(d.schema["flag"] == pl.Boolean for d in seen)

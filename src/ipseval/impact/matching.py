@@ -35,6 +35,8 @@ def plane_basis(levels: int) -> np.ndarray:
 def nearest(fitted: np.ndarray, predicted: np.ndarray, k: int) -> np.ndarray:
     """Row numbers (chains, missing, k) of the k rows of ``fitted`` (chains, observed, d) nearest
     each row of ``predicted`` (chains, missing, d), nearest first."""
+    if fitted.shape[2] == 0:  # one level observed: every row is as near as any other
+        return np.broadcast_to(np.arange(k), (*predicted.shape[:2], k))
     if fitted.shape[2] == 1:
         return _on_a_line(fitted[:, :, 0], predicted[:, :, 0], k)
     return np.stack([_search(f, p, k) for f, p in zip(fitted, predicted, strict=True)])
