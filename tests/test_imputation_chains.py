@@ -7,7 +7,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ipseval.impact.chained import Layout, impute_chains
+from ipseval.impact import chained
+from ipseval.impact.chained import Layout, each_imputation, impute_chains
 from ipseval.impact.flat import logit
 from ipseval.impact.imputation import _encode, impute_and_fit
 from ipseval.impact.matching import nearest, plane_basis
@@ -85,14 +86,15 @@ def test_a_seed_gives_the_imputations_of_the_one_chain_at_a_time_implementation(
 def test_countdown_gives_the_time_left_at_the_pace_since_the_first_report():
     said, now = [], [100.0]
     countdown = Countdown(said.append, "impact: imputation", clock=lambda: now[0])
-    for seconds in (30.0, 2.0, 2.0, 2.0):  # the first includes setting up: not part of the pace
+    for seconds in (30.0, 0.5, 3.5, 0.5, 3.5):  # setting up, then repeats finishing in pairs
         now[0] += seconds
-        countdown(len(said) + 1, 4)
+        countdown(len(said) + 1, 5)
     assert said == [
-        "impact: imputation 1 of 4",
-        "impact: imputation 2 of 4, about 4 s left",
-        "impact: imputation 3 of 4, about 2 s left",
-        "impact: imputation 4 of 4",
+        "impact: imputation 1 of 5",
+        "impact: imputation 2 of 5",
+        "impact: imputation 3 of 5, about 4 s left",
+        "impact: imputation 4 of 5, about 2 s left",
+        "impact: imputation 5 of 5",
     ]
     assert [duration(s) for s in (0.2, 12.4, 89, 95, 3600, 5430)] == [
         "1 s",
@@ -118,3 +120,19 @@ def test_a_column_with_one_observed_level_is_filled_with_it():
     impute_and_fit(df, fit, ["group", "count", "flag"], m=2, seed=1, predictors=["y", "x"])
     assert all(set(d["group"].to_list()) == {"a"} and d["flag"].to_list() == [True] * d.height for d in seen)
     assert all(d.schema["flag"] == pl.Boolean for d in seen)
+
+
+def test_chains_in_threads_are_the_chains_in_turn(monkeypatch):
+    """A big table's chains run two at a time in threads; each has its own generator, so the
+    imputations are those of one chain after another (and of all chains side by side)."""
+    layout = _layout()
+    together = list(each_imputation(layout, 10, 3, 4))
+    monkeypatch.setattr(chained, "BATCH_BYTES", 0)  # a big table: one chain per imputation
+    monkeypatch.setattr(chained.os, "cpu_count", lambda: 2)
+    threaded = list(each_imputation(layout, 10, 3, 4))
+    monkeypatch.setenv("IPSEVAL_WORKERS", "0")
+    in_turn = list(each_imputation(layout, 10, 3, 4))
+    for a, b, c in zip(together, threaded, in_turn, strict=True):
+        for column in ("group", "count"):
+            np.testing.assert_array_equal(a[column], b[column])
+            np.testing.assert_array_equal(a[column], c[column])

@@ -9,7 +9,9 @@ frame ``impute_and_fit`` receives: outcome, meeting band, cluster and controls, 
 NA) and OUT_DIR/mi.json (the columns to impute, the predictors, the categorical columns, m and
 iterations), then, unless --no-time, times ipseval on that frame: the m chains alone, and the
 whole ``impute_and_fit`` (chains, the m clustered logits, pooling), CPU and wall seconds, with
-the load average. One BLAS thread, as ipseval sets when it is imported.
+the load average. One BLAS thread, as ipseval sets when it is imported; a big table's chains
+run two at a time in threads, as in ipseval (``IPSEVAL_WORKERS=0``: one at a time); CPU seconds
+are those of every thread.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ def clock(label: str, work) -> None:
 
 
 def time_ipseval(found: dict, m: int, iterations: int) -> None:
-    from ipseval.impact.chained import Layout, impute_chains
+    from ipseval.impact.chained import Layout, each_imputation
 
     frame, columns = found["frame"], found["columns"]
     cols = list(dict.fromkeys([*columns, *found["predictors"]]))
@@ -101,10 +103,8 @@ def time_ipseval(found: dict, m: int, iterations: int) -> None:
     def chains() -> None:
         arrays, levels = imputation._encode(frame, cols)
         layout = Layout(arrays, levels, [c for c in columns if np.isnan(arrays[c]).any()])
-        step = layout.batch(m)
-        for first in range(0, m, step):
-            rngs = [np.random.default_rng([1, j]) for j in range(first, min(m, first + step))]
-            impute_chains(layout, iterations, rngs)
+        for _ in each_imputation(layout, iterations, 1, m):
+            pass
 
     def whole() -> None:
         imputation.impute_and_fit(

@@ -87,8 +87,10 @@ class Countdown:
     """Reports one repeated task's progress as "imputation 7 of 20, about 12 s left".
 
     Call it with (done, total) after each repeat. The time left is the pace since the first
-    report times the repeats still to do; the first report has none (the work before it, such as
-    setting up, is not part of the pace). ``report`` takes the sentence (e.g. a step callback).
+    report times the repeats still to do, shown once two more repeats have been timed: the work
+    before the first report (setting up) is not part of the pace, and repeats that finish in pairs
+    (two run at a time) would otherwise give a pace from one quick step. ``report`` takes the
+    sentence (e.g. a step callback).
     """
 
     def __init__(
@@ -103,7 +105,7 @@ class Countdown:
             self._first = (done, now)
         text = f"{self.what} {done} of {total}"
         first, started = self._first
-        if first < done < total:
+        if first + 2 <= done < total:
             text += f", about {duration((now - started) / (done - first) * (total - done))} left"
         self.report(text)
 

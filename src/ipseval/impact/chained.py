@@ -23,6 +23,9 @@ c's values, or the indicator of each of its L levels):
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +34,8 @@ from .matching import nearest, plane_basis
 
 DONORS = 5
 BATCH_BYTES = 32 << 20  # all chains run side by side when their design matrices fit in this
+THREADS = 2  # chains of a big table run at once, in threads (numpy and the k-d tree release the GIL)
+THREAD_BYTES = 512 << 20  # ... while their design matrices fit in this
 
 
 @dataclass(frozen=True)
@@ -230,3 +235,31 @@ def impute_chains(layout: Layout, iterations: int, rngs: list) -> list[dict[str,
             if xtx is not None:
                 xtx.replace(before, X[:, model.missing])
     return [{c: v[i] for c, v in data.items()} for i in range(len(rngs))]
+
+
+def each_imputation(layout: Layout, iterations: int, seed: int, m: int) -> Iterator[dict[str, np.ndarray]]:
+    """Imputation j's completed columns for j = 0..m-1, in order, chain j drawing from the
+    generator seeded [seed, j]: all chains side by side on a small table; on a big one, one chain
+    per imputation, THREADS at a time when there are cores and memory for them (a second core is
+    otherwise idle while the imputations run; ``IPSEVAL_WORKERS=0`` keeps to one). The values do
+    not depend on which: every chain has its own generator."""
+    batch = layout.batch(m)
+    threads = min(THREADS, m, os.cpu_count() or 1, THREAD_BYTES // (8 * layout.rows * layout.width))
+    if batch > 1 or threads < 2 or os.environ.get("IPSEVAL_WORKERS", "").strip() == "0":
+        for first in range(0, m, batch):
+            yield from impute_chains(
+                layout,
+                iterations,
+                [np.random.default_rng([seed, j]) for j in range(first, min(m, first + batch))],
+            )
+        return
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="ipseval-imputation")
+    try:
+        chains = [
+            pool.submit(impute_chains, layout, iterations, [np.random.default_rng([seed, j])])
+            for j in range(m)
+        ]
+        for chain in chains:
+            yield chain.result()[0]
+    finally:  # a fit that fails stops the chains not yet started
+        pool.shutdown(cancel_futures=True)

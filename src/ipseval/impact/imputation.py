@@ -36,7 +36,7 @@ import pandas as pd
 import polars as pl
 from scipy import stats
 
-from .chained import Layout, impute_chains
+from .chained import Layout, each_imputation
 from .result import CORE_COLUMNS, ImpactResult
 
 
@@ -141,15 +141,11 @@ def impute_and_fit(
         result.card["imputations"] = 0
         result.notes.append("No values were missing in the imputation columns: fitted once, nothing pooled.")
         return result
-    layout = Layout(arrays, levels, targets)
     results = []
-    batch = layout.batch(m)
-    for first in range(0, m, batch):
-        rngs = [np.random.default_rng([seed, j]) for j in range(first, min(m, first + batch))]
-        for completed in impute_chains(layout, iterations, rngs):
-            results.append(fit(_completed(data, completed, targets, levels)))
-            if progress is not None:
-                progress(len(results), m)
+    for completed in each_imputation(Layout(arrays, levels, targets), iterations, seed, m):
+        results.append(fit(_completed(data, completed, targets, levels)))
+        if progress is not None:
+            progress(len(results), m)
     return pool(results, n_missing=n_missing, iterations=iterations)
 
 
