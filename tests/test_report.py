@@ -465,3 +465,26 @@ def test_report_renders_in_headless_chromium(written: dict[str, Path], tmp_path:
             assert im.size == (w, h)
             lo, hi = zip(*im.convert("RGB").getextrema(), strict=True)
             assert max(hi) - min(lo) > 100, f"{name} screenshot is a single colour"
+
+
+def test_helper_process_draws_the_same_report(pub: PublishedEvaluation, monkeypatch) -> None:
+    """Sections drawn by the second-core helper (ipseval.workers) are byte for byte the ones
+    drawn here; with the helper off, or broken, the report is the same."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ipseval import workers
+
+    if not workers.enabled():
+        pytest.skip("one core: no helper process")
+    assert workers.second_core() is not None
+    both = render_html(pub)
+    assert 'id="profile"' in both and not pub.failed
+    monkeypatch.setenv("IPSEVAL_WORKERS", "0")
+    assert workers.submit(str, 1) is None
+    assert render_html(pub) == both
+    monkeypatch.delenv("IPSEVAL_WORKERS")
+    broken: Future = Future()
+    broken.set_exception(BrokenProcessPool("the helper died"))
+    monkeypatch.setattr(workers, "submit", lambda *a: broken)
+    assert render_html(pub) == both

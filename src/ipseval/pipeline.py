@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import workers
 from .atomic import OutputError, check_writable, explain, explain_text
 from .progress import Plan, Progress
 from .settings import Settings
@@ -118,6 +119,8 @@ def run_evaluation(
     out = check_writable(out_dir)
     db = Path(db_path) if db_path else out / "ipseval.duckdb"
     check_writable(db.parent)
+    # start the helper process now: it imports the report's libraries while we read and compute
+    workers.second_core(warm=("ipseval.report",))
     plan.phase("read", "reading and validating")
     ds = load(source, settings)
     write_problem_report(ds, out)
