@@ -47,7 +47,7 @@ def test_validate_with_problems_exits_1_and_names_them(demo_dir, tmp_path):
     assert "error" in r.output
     # rows excluded only because their client's row was rejected are summarised, not listed
     flat = " ".join(r.output.replace("│", " ").split())
-    assert "whose clients row was rejected" in " ".join(flat.split())
+    assert "were left out with their" in flat and "rejected clients" in flat
     assert (tmp_path / "problems.csv").is_file()
     assert (tmp_path / "problems.html").is_file()
 
@@ -129,7 +129,7 @@ def test_all_client_rows_bad_exits_2_but_names_every_problem(tmp_path):
     r = _run("evaluate", str(data), "-o", str(out))
     assert r.exit_code == 2
     assert "nothing usable" in r.output
-    assert "Problems found (2)" in r.output
+    assert "Problems by cause (2)" in r.output
     written = (out / "problems.csv").read_text(encoding="utf-8-sig")
     assert "31/02/2020" in written and "140" in written
     assert (out / "problems.html").is_file()
@@ -312,3 +312,34 @@ def test_evaluate_imputations_sets_the_impact_setting(clean_dir, tmp_path, monke
     _run("evaluate", str(clean_dir), "-o", str(tmp_path / "out"), "--imputations", "0")
     assert seen == {"imputations": 0}
     assert _run("evaluate", str(clean_dir), "--imputations", "-1").exit_code != 0
+
+
+def test_version_quiet_verbose_and_plain_flags(demo_dir):
+    from ipseval import __version__
+
+    r = _run("--version")
+    assert r.exit_code == 0 and r.output.strip() == f"ipseval {__version__}"
+    for args in (["evaluate", "--help"], ["--help"], ["validate", "--help"]):
+        assert "<bool>" not in _run(*args).output
+    quiet = _run("validate", str(demo_dir), "--quiet")  # accepted after the command too
+    assert quiet.exit_code == 1
+    assert "Problems by cause" not in quiet.output and "problems to fix" in quiet.output
+    loud = _run("-v", "validate", str(demo_dir))
+    assert "Problems found" in loud.output and "Problems by cause" in loud.output
+    assert _run("-q", "-v", "validate", str(demo_dir)).exit_code == 2
+
+
+def test_validate_groups_problems_by_cause_with_their_values(demo_dir):
+    r = _run("validate", str(demo_dir))
+    flat = " ".join(r.output.replace("│", " ").split())
+    assert "Problems by cause" in flat and "×1" in flat
+    assert "left out with their" in flat and "Every row: add --out" in flat
+    assert "Problems found" not in flat  # the per-row list is in problems.html / --verbose
+
+
+def test_a_settings_typo_suggests_the_name_meant(tmp_path, demo_dir):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[impact]\nimputaton = 5\n")
+    r = _run("validate", str(demo_dir), "--settings", str(bad))
+    assert r.exit_code == 2
+    assert "did you mean 'impact.imputations'?" in " ".join(r.output.split())

@@ -33,21 +33,63 @@ from .console import (
     Bar,
     print_failed,
     print_problem_summary,
+    problem_causes,
     problems_table,
     progress_for,
     row_counts_table,
 )
 from .progress import Lines, Plan, Silent
 
+# options of the whole program, accepted before or after the command's name
+_ANYWHERE = ("--debug", "--quiet", "-q", "--verbose", "-v")
+
+
+def _plain_flags(command) -> None:
+    """Flags take no value: show none after them in --help (typer would print ``<bool>``)."""
+    for param in command.params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+
 
 class _Group(TyperGroup):
-    """Accepts ``--debug`` anywhere before a ``--``, not only before the command's name."""
+    """Accepts the program's own options (``--debug``, ``--quiet``, ``--verbose``) anywhere before
+    a ``--``, not only before the command's name; shows flags without a value type."""
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
         cut = args.index("--") if "--" in args else len(args)
-        if "--debug" in args[1:cut]:
-            args = ["--debug", *(a for i, a in enumerate(args) if not (a == "--debug" and i < cut))]
-        return super().parse_args(ctx, args)
+        moved = [a for a in args[:cut] if a in _ANYWHERE]
+        kept = [a for i, a in enumerate(args) if not (a in _ANYWHERE and i < cut)]
+        return super().parse_args(ctx, [*dict.fromkeys(moved), *kept])
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        _plain_flags(self)
+        return option
+
+    def get_command(self, ctx, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _plain_flags(command)
+            _hide_help_type(command)
+        return command
+
+
+def _hide_help_type(command) -> None:
+    """The --help of each command, too, without a value type."""
+    if getattr(command, "_plain_help", False):
+        return
+    own = command.get_help_option
+
+    def plain(ctx):
+        option = own(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = plain
+    command._plain_help = True
 
 
 app = typer.Typer(
@@ -62,6 +104,9 @@ console = Console(stderr=False, highlight=False)
 errors = Console(stderr=True, highlight=False)
 
 _DEBUG = {"on": False}
+# --quiet: no progress and no problem lists (the result lines and errors still show);
+# --verbose: every step on its own line with its time, and every problem listed
+_OUTPUT = {"quiet": False, "verbose": False}
 
 SettingsOpt = Annotated[
     Path | None,
@@ -150,18 +195,53 @@ def _os_problem(e: OSError) -> str:
     return f"{e.filename}: {(e.strerror or str(e)).lower()}"
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        console.print(f"ipseval {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show full tracebacks for errors (also after the command).")
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Only the outcome: no progress and no problem lists (errors still shown)."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Every step on its own line with its time, and every problem listed."
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
 ) -> None:
+    if quiet and verbose:
+        _fail("--quiet and --verbose cannot be used together")
     _DEBUG["on"] = debug
+    _OUTPUT.update(quiet=quiet, verbose=verbose)
+
+
+def _shown(quiet: bool = False) -> Bar | Lines | Silent:
+    """Progress on standard error: a bar in a terminal, plain lines elsewhere or with --verbose,
+    nothing with --quiet (or ``quiet``: output meant for a program)."""
+    if _OUTPUT["verbose"] and not quiet:
+        return Lines(errors.file)
+    return progress_for(errors, quiet or _OUTPUT["quiet"])
 
 
 def _plan(weights: dict[str, float], quiet: bool = False) -> tuple[Plan, Bar | Lines | Silent]:
-    """A progress plan drawn on standard error: a bar in a terminal, plain lines elsewhere."""
-    shown = progress_for(errors, quiet)
+    """A progress plan drawn on standard error (see :func:`_shown`)."""
+    shown = _shown(quiet)
     return Plan(shown, weights), shown
 
 
@@ -205,7 +285,9 @@ def _show_unusable(error: Exception, out: Path | None, limit: int = 200) -> None
     ds = getattr(error, "dataset", None)
     if ds is None or not ds.problems.height:
         return
-    console.print(problems_table(ds.problems, limit))
+    if _OUTPUT["verbose"]:
+        console.print(problems_table(ds.problems, limit))
+    problem_causes(console, ds.problems)
     if out is not None:
         _csv, html_path = write_problem_report(ds, out)
         errors.print(f"Problem report: {html_path}")
@@ -219,7 +301,9 @@ def validate(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Also write problems.csv and problems.html here.")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Most problems to list in the terminal.")] = 200,
+    limit: Annotated[
+        int, typer.Option("--limit", help="With --verbose: most problem rows to list in the terminal.")
+    ] = 200,
 ) -> None:
     """Check a data set against the standard: every problem at once, or 'clean'."""
     from .ingest import InputError
@@ -240,13 +324,18 @@ def validate(
         except InputError as e:
             _show_unusable(e, out, limit)
             raise
-    console.print(row_counts_table(ds.row_counts))
-    if ds.problems.height:
+    if _OUTPUT["verbose"]:
+        limit = ds.problems.height
+    if not _OUTPUT["quiet"]:
+        console.print(row_counts_table(ds.row_counts))
+    if ds.problems.height and _OUTPUT["verbose"]:
         console.print(problems_table(ds.problems, limit))
-        if ds.problems.height > limit:
-            console.print(f"... and {ds.problems.height - limit:,} more (see problems.csv).")
+    if ds.problems.height and not _OUTPUT["quiet"]:
+        problem_causes(console, ds.problems)
     if out is not None:
-        console.print(f"Problem report: {escape(str(written[0]))} and {escape(str(written[1]))}")
+        console.print(f"Every row: {escape(str(written[1]))} and {escape(str(written[0]))}")
+    elif ds.problems.height:
+        console.print("Every row: add --out FOLDER to write problems.html and problems.csv (or --verbose).")
     print_problem_summary(console, ds)
     raise typer.Exit(ds.exit_code)
 
@@ -305,7 +394,7 @@ def evaluate(
     if imputations is not None:
         s.impact.imputations = imputations
     t0 = time.perf_counter()
-    shown = progress_for(errors)
+    shown = _shown()
     with _options_named(out, db):
         try:
             with shown:
@@ -322,9 +411,12 @@ def evaluate(
 
 def _report_run(run, out: Path) -> None:
     """What evaluate says when done: the problems, alerts, failures, and where everything is."""
+    if run.validated.problems.height and not _OUTPUT["quiet"]:
+        problem_causes(console, run.validated.problems, limit=10)
     print_problem_summary(console, run.validated)
     if run.validated.problems.height:
-        console.print(f"Problem report: {escape(str(run.outputs['problems.html']))}")
+        problems = run.outputs["problems.html"], run.outputs["problems.csv"]
+        console.print(f"Every row: {escape(str(problems[0]))} and {escape(str(problems[1]))}")
     if run.published.disclosure.get("warning"):
         console.print(f"[bold red]{run.published.disclosure['warning']}[/]")
     print_failed(console, run.failed)
