@@ -343,3 +343,63 @@ def test_a_settings_typo_suggests_the_name_meant(tmp_path, demo_dir):
     r = _run("validate", str(demo_dir), "--settings", str(bad))
     assert r.exit_code == 2
     assert "did you mean 'impact.imputations'?" in " ".join(r.output.split())
+
+
+def _people(tmp_path, n: int = 400):
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(11)
+    age = rng.integers(18, 65, n)
+    treated = (rng.random(n) < 1 / (1 + np.exp(-(age - 40) / 10))).astype(int)
+    employed = rng.random(n) < 0.25 + 0.1 * treated
+    path = tmp_path / "people.csv"
+    pl.DataFrame(
+        {
+            "ips": np.where(treated == 1, "Yes", "No"),
+            "employed": np.where(employed, "Y", "N"),
+            "age": age,
+            "sex": rng.choice(["Female", "female", "Male", "MALE"], n),
+        }
+    ).write_csv(path)
+    return path
+
+
+def test_model_reads_codes_as_validate_does(tmp_path):
+    path = _people(tmp_path)
+    r = _run(
+        "model", str(path), "-y", "employed", "-x", "sex,age", "--reference", "sex=female", "--se", "model"
+    )
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.output.split())
+    assert "read as one value each" in flat and "odds ratio" in flat
+
+
+def test_compare_answers_first_in_a_table_that_fits(tmp_path):
+    path = _people(tmp_path)
+    args = ("compare", str(path), "-t", "ips", "-y", "employed", "-x", "age,sex", "--policy", "none")
+    r = _run(*args)
+    assert r.exit_code == 0, r.output
+    lines = [line for line in r.output.splitlines() if not line.startswith("[")]  # progress on stderr
+    assert lines[0].startswith("Effect of ips on employed")
+    assert lines[1].startswith("Effect on the people who received the service")
+    assert max(len(line) for line in lines if "┃" in line or "│" in line) <= 100
+    assert "rr ci low" not in r.output and "rr ci low" in _run(*args, "--wide").output
+
+
+def test_a_model_that_did_not_converge_exits_4_with_the_reason(tmp_path, monkeypatch):
+    from ipseval.impact import compare as compare_module
+
+    real = compare_module.compare
+
+    def not_converged(*a, **k):
+        result = real(*a, **k)
+        result.card["ps_converged"] = False
+        result.notes.append("The propensity model did not converge: age predicts the group almost perfectly.")
+        return result
+
+    monkeypatch.setattr(compare_module, "compare", not_converged)
+    path = _people(tmp_path)
+    r = _run("compare", str(path), "-t", "ips", "-y", "employed", "-x", "age", "--policy", "none")
+    assert r.exit_code == 4
+    assert "did not converge" in r.output and "predicts the group" in r.output

@@ -10,6 +10,8 @@ Exit codes (when several apply, the first in this order wins: 2, 3, 1, 0):
   folder, full disk: the folder is named);
 - 3 an analysis failed unexpectedly (``evaluate`` still writes the rest of the report), or an
   unexpected error; re-run with ``--debug`` for the traceback;
+- 4 ``model`` or ``compare``: the model did not converge (its result is shown, with the reason,
+  but is not to be used);
 - 130 interrupted.
 
 ``--debug`` may be given before or after the command (``ipseval evaluate data --debug``).
@@ -27,6 +29,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from .console import (
@@ -563,8 +566,18 @@ def _split(values: str | None) -> list[str]:
     return [v.strip() for v in (values or "").split(",") if v.strip()]
 
 
-def _show_impact(result, key: str, title: str, policy_name: str | None, as_json: bool) -> None:
-    """Print an impact result after disclosure control, as a table or as JSON."""
+# the columns a terminal shows by default (--wide: every column); the rest are in --json
+_NARROW = ("term", "level", "n", "odds_ratio", "or_ci_low", "or_ci_high", "hazard_ratio", "hr_ci_low",
+           "hr_ci_high", "estimate", "ci_low", "ci_high", "p_value", "ame", "treated_n", "comparison_n")  # fmt: skip
+_CARD = ("formula", "n", "events", "clusters", "se_type", "estimand", "weights")
+
+
+def _show_impact(
+    result, key: str, title: str, policy_name: str | None, as_json: bool, wide: bool = False
+) -> None:
+    """Print an impact result after disclosure control: the answer first, then a table that fits
+    the terminal (every column with ``wide``), the essentials of the model card and the notes;
+    or JSON. A model that did not converge ends with its reason and exit code 4."""
     import json as _json
 
     from .disclosure import policy_for
@@ -574,18 +587,58 @@ def _show_impact(result, key: str, title: str, policy_name: str | None, as_json:
     if as_json:
         out.pop("columns")
         console.print_json(_json.dumps(out, default=str))
-        return
-    t = Table(title=title, header_style="bold")
-    shown = [c for c in out["columns"] if c not in ("std_error",)]
+    else:
+        _impact_text(out, title, wide or _OUTPUT["verbose"])
+    if not result.converged:
+        errors.print(
+            Text("The model did not converge: " + _non_convergence(result), style="bold red"), soft_wrap=True
+        )
+        raise typer.Exit(4)
+
+
+def _impact_text(out: dict, title: str, wide: bool) -> None:
+    notes = list(out["notes"])
+    answer = notes.pop(0) if notes and notes[0].startswith("Effect on") else None
+    console.print(Text(title, style="bold"))
+    if answer:
+        console.print(Text(answer, style="bold"), soft_wrap=True)
+    ratio = any(c in out["columns"] for c in ("odds_ratio", "hazard_ratio"))
+    shown = [c for c in out["columns"] if c != "std_error" and (wide or c in _NARROW)]
+    if ratio and not wide:  # odds/hazard ratios say it; the log scale is in --wide and --json
+        shown = [c for c in shown if c not in ("estimate", "ci_low", "ci_high")]
+    if wide:  # every column: one small table per row, a column per line, so nothing is squeezed
+        for r in out["table"]:
+            t = Table("column", "value", header_style="bold", title=f"{r['term']} {r['level'] or ''}")
+            for c in shown:
+                t.add_row(c.replace("_", " "), _cell(r[c]))
+            console.print(t)
+        return _card_and_notes(out, notes, wide)
+    t = Table(header_style="bold", expand=False)
     for c in shown:
-        t.add_column(c, justify="left" if c in ("term", "level") else "right")
+        t.add_column(
+            c.replace("_", " "), justify="left" if c in ("term", "level") else "right", overflow="fold"
+        )
     for r in out["table"]:
         t.add_row(*[_cell(r[c]) for c in shown])
     console.print(t)
-    for k, v in out["card"].items():
-        console.print(f"  {escape(str(k))}: {escape(str(v))}")
-    for note in out["notes"]:
-        console.print(f"  [dim]{escape(str(note))}[/]")
+    _card_and_notes(out, notes, wide)
+
+
+def _card_and_notes(out: dict, notes: list[str], wide: bool) -> None:
+    card = out["card"].items() if wide else ((k, v) for k, v in out["card"].items() if k in _CARD)
+    for k, v in card:
+        console.print(Text(f"  {k}: {v}"), soft_wrap=True)
+    for note in notes:
+        console.print(Text(f"  {note}", style="dim"), soft_wrap=True)
+    if not wide:
+        console.print(
+            Text("  (--wide for every column and the whole model card; --json for machines)", style="dim")
+        )
+
+
+def _non_convergence(result) -> str:
+    said = [n for n in result.notes if "converge" in n]
+    return said[0] if said else "its estimates are not to be used."
 
 
 def _cell(v) -> str:
@@ -615,15 +668,19 @@ def model(
         str | None, typer.Option("--policy", help="Disclosure policy: ndtms | nhs | none.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column and the whole model card.")] = False,
 ) -> None:
-    """Logistic regression on any table: odds ratios, 95% CI, p-values, marginal effects."""
-    from .impact.flat import logit
+    """Logistic regression on any table: odds ratios, 95% CI, p-values, marginal effects.
+
+    Yes/no outcomes and labels are read as validate reads them ("Female" = "female"). Exits 4
+    when the model did not converge."""
+    from .api import logit
 
     df = _read_flat(file)
     refs = dict(item.split("=", 1) for item in _split(reference) if "=" in item)
     _require_columns(file, df, [outcome, *_split(terms), *refs, *([cluster] if cluster else [])])
     result = logit(df, outcome=outcome, terms=_split(terms), reference=refs or None, cluster=cluster, se=se)
-    _show_impact(result, "model", f"Logistic regression of {outcome}", policy, as_json)
+    _show_impact(result, "model", f"Logistic regression of {outcome}", policy, as_json, wide)
 
 
 @app.command()
@@ -638,9 +695,13 @@ def compare(
         str | None, typer.Option("--policy", help="Disclosure policy: ndtms | nhs | none.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column and the whole model card.")] = False,
 ) -> None:
-    """Effect on the treated against a comparison group (propensity-score weighting or matching)."""
-    from .impact.compare import compare as compare_groups
+    """Effect on the treated against a comparison group (propensity-score weighting or matching).
+
+    Yes/no columns and labels are read as validate reads them. Exits 4 when the propensity
+    model did not converge."""
+    from .api import compare as compare_groups
 
     df = _read_flat(file)
     _require_columns(file, df, [treatment, outcome, *_split(covariates)])
@@ -657,7 +718,7 @@ def compare(
             method=method,
             progress=lambda i, n: plan.step("bootstrap", i, n),
         )
-    _show_impact(result, "compare", f"Effect of {treatment} on {outcome} ({method})", policy, as_json)
+    _show_impact(result, "compare", f"Effect of {treatment} on {outcome} ({method})", policy, as_json, wide)
 
 
 HomeOpt = Annotated[
