@@ -153,3 +153,43 @@ def print_failed(console: Console, failed: list[tuple[str, str]]) -> None:
             style="bold red",
         )
     )
+
+
+def problem_causes(console: Console, problems, limit: int = 20) -> None:
+    """The problems grouped by cause (see :mod:`ipseval.problem_groups`): what to fix first, each
+    with its distinct offending values and their counts; then the rows excluded with rejected
+    clients in one sentence. The per-row list stays in problems.html and problems.csv."""
+    from .problem_groups import cascade_summary, group_problems, values_text
+
+    causes = group_problems(problems)
+    if causes.height:
+        t = Table(title=f"Problems by cause ({causes.height:,})", header_style="bold", show_lines=True)
+        for col, kw in (("", {}), ("where", {}), ("rows", {"justify": "right"}), ("values found", {}),
+                        ("expected", {}), ("problem", {})):  # fmt: skip
+            t.add_column(col, overflow="fold", **kw)
+        for i, r in enumerate(causes.head(limit).iter_rows(named=True), start=1):
+            where = r["file"] + (f" › {r['column']}" if r["column"] else "")
+            t.add_row(
+                Text(str(i)),
+                Text(where),
+                f"{r['rows']:,}",
+                Text(values_text(r["values"], r["distinct"])),
+                Text(r["expected"] or ""),
+                Text("; ".join(x for x in (r["message"], r["advice"]) if x)),
+                style="red" if r["severity"] == "error" else "yellow",
+            )
+        console.print(t)
+        if causes.height > limit:
+            console.print(f"... and {_plural(causes.height - limit, 'more cause')} (see problems.html).")
+    cascade = cascade_summary(problems)
+    if cascade.rows:
+        files = ", ".join(f"{f} ({n:,})" for f, n in cascade.per_file)
+        clients = _plural(cascade.clients_rejected, "rejected client")
+        console.print(
+            Text(
+                f"{_plural(cascade.rows, 'row')} of {files} were left out with their {clients}: fixing "
+                "the clients rows above brings them back.",
+                style="red",
+            ),
+            soft_wrap=True,
+        )

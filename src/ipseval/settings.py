@@ -6,11 +6,12 @@ prints the settings used, and docs/settings.md is generated from the field descr
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -538,13 +539,34 @@ def load_settings(path: str | Path | None = None, search_dir: str | Path | None 
     try:
         s = Settings.model_validate(raw)
     except ValidationError as e:
-        lines = []
-        for err in e.errors():
-            where = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            lines.append(f"{where}: {err['msg']}")
-        raise SettingsError(f"{p}: " + "; ".join(lines)) from None
+        raise SettingsError(f"{p}: " + "; ".join(_explain(err) for err in e.errors())) from None
     s.source = str(p)
     return s
+
+
+def _explain(err: Any) -> str:
+    """One settings error in words; an unknown name with the nearest known ones ("did you mean")."""
+    where = ".".join(str(x) for x in err["loc"]) or "(top level)"
+    if err["type"] != "extra_forbidden":
+        return f"{where}: {err['msg']}"
+    *parents, name = (str(x) for x in err["loc"])
+    model: Any = Settings
+    for part in parents:  # the section the unknown name sits in (a dict of free keys stops here)
+        field = model.model_fields.get(part)
+        inner = getattr(field, "annotation", None) if field else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            break
+        model = inner
+    known = list(model.model_fields)
+    close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
+    prefix = ".".join(parents)
+    hint = (
+        "did you mean " + " or ".join(f"'{prefix + '.' if prefix else ''}{c}'" for c in close) + "?"
+        if close
+        else f"the settings {'of [' + prefix + ']' if prefix else 'at the top level'} are: "
+        + ", ".join(known)
+    )
+    return f"{where}: unknown setting; {hint}"
 
 
 def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
