@@ -336,7 +336,7 @@ def validate(
     if ds.problems.height and not _OUTPUT["quiet"]:
         problem_causes(console, ds.problems)
     if out is not None:
-        console.print(f"Every row: {escape(str(written[1]))} and {escape(str(written[0]))}")
+        console.print(f"Every row: {escape(str(written[1]))} and {escape(str(written[0]))}", soft_wrap=True)
     elif ds.problems.height:
         console.print("Every row: add --out FOLDER to write problems.html and problems.csv (or --verbose).")
     print_problem_summary(console, ds)
@@ -419,14 +419,17 @@ def _report_run(run, out: Path) -> None:
     print_problem_summary(console, run.validated)
     if run.validated.problems.height:
         problems = run.outputs["problems.html"], run.outputs["problems.csv"]
-        console.print(f"Every row: {escape(str(problems[0]))} and {escape(str(problems[1]))}")
+        console.print(f"Every row: {escape(str(problems[0]))} and {escape(str(problems[1]))}", soft_wrap=True)
     if run.published.disclosure.get("warning"):
         console.print(f"[bold red]{run.published.disclosure['warning']}[/]")
     print_failed(console, run.failed)
-    console.print(f"Report: [bold]{escape(str(run.outputs['report.html']))}[/]")
+    console.print(f"Report: [bold]{escape(str(run.outputs['report.html']))}[/]", soft_wrap=True)
     if "report.pdf" in run.outputs:
-        console.print(f"PDF: {escape(str(run.outputs['report.pdf']))}")
-    console.print(f"Results: {escape(str(run.outputs['results.json']))} and {escape(str(out / 'tables'))}/")
+        console.print(f"PDF: {escape(str(run.outputs['report.pdf']))}", soft_wrap=True)
+    console.print(
+        f"Results: {escape(str(run.outputs['results.json']))} and {escape(str(out / 'tables'))}/",
+        soft_wrap=True,
+    )
 
 
 @app.command()
