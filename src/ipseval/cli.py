@@ -448,6 +448,38 @@ def template(
     console.print(f"Blank workbook written to [bold]{escape(str(path))}[/]")
 
 
+@app.command("map")
+@_guard
+def map_export(
+    export: Annotated[Path, typer.Argument(help="Folder of CSV files or one .xlsx workbook, as exported.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Where to write the proposed settings (default: ipseval.toml beside the data, where "
+            "validate and evaluate look for it).",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the settings file if it exists.")] = False,
+) -> None:
+    """Propose how a local export maps onto the standard: writes an annotated ipseval.toml to check.
+
+    Files or sheets to tables, columns to standard columns, every value of a coded column to a
+    standard code, the order of day and month in dates; each with the evidence, unsure guesses
+    marked CHECK.
+    """
+    from .console import print_proposal
+    from .ingest.propose import propose
+    from .ingest.propose_toml import settings_path_for, write_proposal
+
+    path = out or settings_path_for(export)
+    if path.exists() and not force:
+        raise Fatal(f"{path} exists: choose another --out, or add --force to replace it")
+    proposal = propose(export)
+    print_proposal(console, proposal, write_proposal(proposal, path))
+
+
 @app.command()
 @_guard
 def code(

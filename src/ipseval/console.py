@@ -193,3 +193,43 @@ def problem_causes(console: Console, problems, limit: int = 20) -> None:
             ),
             soft_wrap=True,
         )
+
+
+def proposal_table(proposal) -> Table:
+    """What ``ipseval map`` matched: one row per file or sheet."""
+    t = Table(title=Text(f"Proposed mapping of {proposal.source}"), header_style="bold")
+    for col in ("file or sheet", "table", "columns used", "not used", "codes", "to check"):
+        t.add_column(col, justify="left" if col in ("file or sheet", "table") else "right")
+    for tp in proposal.tables:
+        used = [c for c in tp.columns if c.standard]
+        codes = [g for c in used for g in c.codes]
+        unsure = (0 if tp.sure or not tp.standard else 1) + len(tp.missing)
+        unsure += sum(1 for c in used if not c.sure)
+        unsure += sum(1 for g in codes if g.code is None or g.confidence < 0.8)
+        t.add_row(
+            Text(tp.local),
+            Text(tp.standard or "(not read)"),
+            f"{len(used)} of {len(tp.columns)}",
+            str(len(tp.columns) - len(used)),
+            str(len(codes)),
+            Text(str(unsure), style="bold yellow" if unsure else ""),
+        )
+    return t
+
+
+def print_proposal(console: Console, proposal, written, limit: int = 25) -> None:
+    """The proposal's summary: what was matched, the date order, and what needs a decision."""
+    console.print(proposal_table(proposal))
+    console.print(Text(f"Dates: {proposal.date_order.how}"), soft_wrap=True)
+    decisions = proposal.decisions()
+    if decisions:
+        console.print(Text(f"To check or decide ({len(decisions)}):", style="bold yellow"))
+        for line in decisions[:limit]:
+            console.print(Text(f"  - {line}"), soft_wrap=True)
+        if len(decisions) > limit:
+            console.print(f"  ... and {len(decisions) - limit} more, marked CHECK in the file.")
+    else:
+        console.print(Text("Nothing to decide: every guess is at least 80% sure.", style="bold green"))
+    console.print(
+        Text(f"Written to {written}: check it (lines marked CHECK first), then run ipseval validate.")
+    )
