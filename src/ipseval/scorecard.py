@@ -15,9 +15,9 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from .disclosure import wilson_interval
+from .distributions import spearman_rho, t_sf
 from .fidelity.comparison import targets
 from .fidelity.evidence import FIRST_DAYS, _month_ends
 from .fidelity.records import (
@@ -515,11 +515,11 @@ def correlation(x: list[float], y: list[float]) -> dict[str, float | None]:
         z, se = math.atanh(r), 1 / math.sqrt(n - 3)
         lo, hi = math.tanh(z - _Z95 * se), math.tanh(z + _Z95 * se)
         t = r * math.sqrt((n - 2) / (1 - r * r))
-        p = float(2 * stats.t.sf(abs(t), n - 2))
+        p = float(2 * t_sf(abs(t), n - 2))
     else:
         lo = hi = r
         p = 0.0
-    rho = float(stats.spearmanr(xa, ya).statistic)
+    rho = spearman_rho(xa, ya)
     return out | {
         "pearson_r": r,
         "pearson_ci_low": lo,
