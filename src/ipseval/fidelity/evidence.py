@@ -25,6 +25,7 @@ import polars as pl
 from ..results import ColumnsAddUp, Rate, ResultTable, RowsAddUp
 from ..settings import Settings
 from ..store import Store
+from .caseload import caseload_at
 from .comparison import comparison_table
 from .items import item
 from .records import (
@@ -33,7 +34,6 @@ from .records import (
     JOB_WINDOW_DAYS,
     MIN_JOBS,
     UNASSIGNED,
-    caseload_at,
     contacts_in,
     grouping,
     has_staff,
