@@ -153,9 +153,11 @@ def _people_sql(days: list[date], active: bool) -> str:
     )
     return f"""
         WITH {d.ctes},
-        -- each client is on the caseload on days from_i up to (not including) to_i
-        span AS (
-            SELECT c.client_id, c.local_authority, r.before AS from_i, coalesce(e.before, {d.n}) AS to_i
+        -- each client (numbered: later joins and windows then work on integers, not client ids)
+        -- is on the caseload on days from_i up to (not including) to_i
+        span AS MATERIALIZED (
+            SELECT row_number() OVER () AS client_no, c.client_id, c.local_authority,
+                   r.before AS from_i, coalesce(e.before, {d.n}) AS to_i
             FROM clients c
             JOIN cal r ON r.x = {d.at("c.referral_date")}
             LEFT JOIN cal e ON e.x = {d.at("c.discharge_date")}
@@ -182,19 +184,21 @@ def _active_sql(d: _Days) -> str:
             SELECT client_id, meeting_date AS t FROM attended_meetings
         ),
         latest AS (
-            SELECT t.client_id, a.before AS from_i, max(t.t) AS t
-            FROM touch t JOIN cal a ON a.x = {d.at("t.t")}
+            SELECT p.client_no, a.before AS from_i, max(t.t) AS t
+            FROM touch t
+            JOIN span p ON p.client_id = t.client_id AND p.from_i < p.to_i
+            JOIN cal a ON a.x = {d.at("t.t")}
             GROUP BY ALL
         ),
         seen AS (
-            SELECT l.client_id, l.from_i,
-                   least(b.upto, lead(l.from_i, 1, {d.n}) OVER (PARTITION BY l.client_id ORDER BY l.from_i))
+            SELECT l.client_no, l.from_i,
+                   least(b.upto, lead(l.from_i, 1, {d.n}) OVER (PARTITION BY l.client_no ORDER BY l.from_i))
                    AS to_i
             FROM latest l JOIN cal b ON b.x = {d.at(f"l.t + {ACTIVE_DAYS - 1}")}
         ),
         seen_on AS (
             SELECT p.local_authority, greatest(s.from_i, p.from_i) AS from_i, least(s.to_i, p.to_i) AS to_i
-            FROM seen s JOIN span p USING (client_id)
+            FROM seen s JOIN span p USING (client_no)
         )"""
 
 
