@@ -67,7 +67,7 @@ def caseload_on(store: Store, days: list[date], active: bool = True) -> pl.DataF
 
 def caseload_clients(store: Store, days: list[date]) -> pl.DataFrame:
     """Clients on the caseload on at least one of ``days``, by area and overall (breakdown, group,
-    caseload_clients): a client is when they joined it before a day after which they left."""
+    caseload_clients): those with a day on or after their referral and before their discharge."""
     on_some_day = "FALSE"
     joins = ""
     ctes = ""
