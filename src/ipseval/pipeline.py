@@ -30,7 +30,7 @@ PHASES = {"read": 0.17, "import": 0.15, "compute": 0.6, "protect": 0.02, "report
 
 @dataclass
 class EvaluationRun:
-    validated: Any  # ipseval.validate.ValidatedDataset
+    validated: Any  # ipseval.validate.ValidatedDataset, its tables emptied once imported (in the store)
     evaluation: Evaluation
     published: PublishedEvaluation
     outputs: dict[str, Path]
@@ -126,6 +126,10 @@ def run_evaluation(
     write_problem_report(ds, out)
     plan.phase("import", "importing into the store")
     _import(db, ds, settings, source)
+    # the rows now live in the store, which every later step reads: holding the validated frames
+    # through the analyses would add the whole data set to their memory (gigabytes at a million
+    # clients); the problems and row counts stay for the reports
+    ds.tables.clear()
     if ds.interviews_dir is not None:
         from .qualitative.evaluate import fill_embedding_cache
 

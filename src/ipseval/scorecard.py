@@ -18,18 +18,17 @@ import polars as pl
 
 from .disclosure import wilson_interval
 from .distributions import spearman_rho, t_sf
+from .fidelity.caseload import caseload_at, caseload_clients
 from .fidelity.comparison import targets
 from .fidelity.evidence import FIRST_DAYS, _month_ends
 from .fidelity.records import (
     ALL_AREAS,
     JOB_WINDOW_DAYS,
     UNASSIGNED,
-    caseload_at,
     contacts_in,
     grouping,
     has_staff,
     jobs_in,
-    values_table,
 )
 from .fidelity.scoring import read_reviews, team_key
 from .results import ColumnsAddUp, Rate, ResultTable, RowsAddUp
@@ -267,19 +266,7 @@ def _practice(store: Store, days: list[date]) -> tuple[pl.DataFrame, list[str]]:
             (pl.col("on_caseload") / pl.col("fte")).mean().alias("caseload_per_fte"),
             pl.col("fte").mean().alias("fte"),
         )
-        snaps = values_table([(d,) for d in days], ("day",))
-        people = store.query(
-            f"""
-            WITH snap AS (SELECT CAST(day AS DATE) AS day FROM {snaps}),
-            on_list AS (
-                SELECT DISTINCT c.client_id, c.local_authority
-                FROM snap s JOIN clients c
-                  ON c.referral_date <= s.day AND (c.discharge_date IS NULL OR c.discharge_date > s.day)
-            )
-            SELECT {grouping()}, count(*) AS caseload_clients
-            FROM on_list GROUP BY GROUPING SETS ((), (local_authority))
-            """
-        )
+        people = caseload_clients(store, days)
         frames.append(_join_all([_keyed(people), _keyed(per)]))
     else:
         notes.append("No staff table: no caseload per FTE specialist.")
@@ -291,12 +278,16 @@ def _practice(store: Store, days: list[date]) -> tuple[pl.DataFrame, list[str]]:
                 FROM clients, params p
                 WHERE engagement_date IS NOT NULL AND engagement_date <= p.data_cut - {FIRST_DAYS - 1}
             ),
+            -- meetings counted per client first, then joined to the clients (one row each)
+            met AS (
+                SELECT m.client_id, count(*) AS meetings
+                FROM attended_meetings m JOIN c USING (client_id)
+                WHERE m.meeting_date >= c.engagement_date AND m.meeting_date < c.engagement_date + {FIRST_DAYS}
+                GROUP BY m.client_id
+            ),
             per AS (
-                SELECT c.client_id, c.local_authority, count(m.client_id) AS meetings
-                FROM c LEFT JOIN attended_meetings m
-                  ON m.client_id = c.client_id
-                 AND m.meeting_date >= c.engagement_date AND m.meeting_date < c.engagement_date + {FIRST_DAYS}
-                GROUP BY ALL
+                SELECT c.local_authority, coalesce(met.meetings, 0) AS meetings
+                FROM c LEFT JOIN met USING (client_id)
             )
             SELECT {grouping()},
                    count(*) AS engaged_3m,
@@ -313,11 +304,15 @@ def _practice(store: Store, days: list[date]) -> tuple[pl.DataFrame, list[str]]:
                 SELECT client_id, local_authority, referral_date
                 FROM clients, params p WHERE referral_date <= p.data_cut - {FIRST_DAYS - 1}
             ),
+            met AS (
+                SELECT m.client_id, min(m.meeting_date) AS first_meeting
+                FROM attended_meetings m JOIN c USING (client_id)
+                WHERE m.meeting_date >= c.referral_date
+                GROUP BY m.client_id
+            ),
             per AS (
-                SELECT c.client_id, c.local_authority, c.referral_date, min(m.meeting_date) AS first_meeting
-                FROM c LEFT JOIN attended_meetings m
-                  ON m.client_id = c.client_id AND m.meeting_date >= c.referral_date
-                GROUP BY ALL
+                SELECT c.local_authority, c.referral_date, met.first_meeting
+                FROM c LEFT JOIN met USING (client_id)
             ),
             d AS (
                 SELECT local_authority,
