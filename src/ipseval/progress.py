@@ -83,6 +83,39 @@ class Lines:
         return None
 
 
+class Countdown:
+    """Reports one repeated task's progress as "imputation 7 of 20, about 12 s left".
+
+    Call it with (done, total) after each repeat. The time left is the pace since the first
+    report times the repeats still to do; the first report has none (the work before it, such as
+    setting up, is not part of the pace). ``report`` takes the sentence (e.g. a step callback).
+    """
+
+    def __init__(
+        self, report: Callable[[str], Any], what: str, clock: Callable[[], float] = time.perf_counter
+    ):
+        self.report, self.what, self.clock = report, what, clock
+        self._first: tuple[int, float] | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if self._first is None or done <= self._first[0]:
+            self._first = (done, now)
+        text = f"{self.what} {done} of {total}"
+        first, started = self._first
+        if first < done < total:
+            text += f", about {duration((now - started) / (done - first) * (total - done))} left"
+        self.report(text)
+
+
+def duration(seconds: float) -> str:
+    """A rough duration: "12 s", "3 min", "1 h 20 min"."""
+    if seconds < 89.5:
+        return f"{max(1, round(seconds))} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60} min"
+
+
 def _count(v: float) -> str:
     return f"{v:.0f}" if float(v).is_integer() else f"{v:g}"
 

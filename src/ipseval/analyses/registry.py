@@ -48,13 +48,14 @@ def _profile(ctx: Context) -> Output:
 
 def _published(ctx: Context) -> Output:
     from ..impact.published import published_model
+    from ..progress import Countdown
 
     s = ctx.settings
     found = published_model(
         ctx.store,
         s,
         m=s.impact.imputations,
-        progress=lambda i, n: ctx.step(f"impact: imputation {i} of {n}"),
+        progress=Countdown(ctx.step, "impact: imputation"),
     )
     adjusted = found.get("published_mi") or found.get("published_complete_case")
     out = {

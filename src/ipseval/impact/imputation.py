@@ -13,7 +13,9 @@ value (with the estimated coefficients) is closest to the missing row's drawn pr
 (type-1 matching, 5 donors: mice's defaults). For a categorical column the fitted value is the
 vector of fitted level probabilities (a linear model for each level's indicator) and closeness
 is Euclidean, so an imputed value is always an observed category and no order is imposed on
-the levels.
+the levels. The chains are in :mod:`.chained` (the donor search in :mod:`.matching`):
+imputation j draws from its own generator, seeded ``[seed, j]``, so its values do not depend on
+m or on how many chains run side by side.
 
 Pooling (Rubin 1987; Barnard & Rubin 1999, as R ``mice::pool``): estimate = mean of the m
 estimates; total variance T = W + (1 + 1/m) B (W mean within-imputation variance, B
@@ -33,7 +35,7 @@ import numpy as np
 import polars as pl
 
 from ..distributions import norm_ppf, norm_sf, t_ppf, t_sf
-from .chained import Layout, impute_chain
+from .chained import Layout, impute_chains
 from .design import polars_frame
 from .result import CORE_COLUMNS, ImpactResult
 
@@ -141,21 +143,26 @@ def impute_and_fit(
         return result
     layout = Layout(arrays, levels, targets)
     results = []
-    for j in range(m):
-        completed = impute_chain(layout, iterations, np.random.default_rng([seed, j]))
-        fixes = []
-        for c in targets:
-            if c in levels:
-                lv = pl.Series(
-                    c, np.array(levels[c], dtype=object)[completed[c].astype(int)], dtype=pl.String
-                )
-                fixes.append(lv == "true" if data.schema[c] == pl.Boolean else lv.cast(data.schema[c]))
-            else:
-                fixes.append(pl.Series(c, completed[c]).cast(data.schema[c]))
-        results.append(fit(data.with_columns(fixes)))
-        if progress is not None:
-            progress(j + 1, m)
+    batch = layout.batch(m)
+    for first in range(0, m, batch):
+        rngs = [np.random.default_rng([seed, j]) for j in range(first, min(m, first + batch))]
+        for completed in impute_chains(layout, iterations, rngs):
+            results.append(fit(data.with_columns(_completed(data, completed, targets, levels))))
+            if progress is not None:
+                progress(len(results), m)
     return pool(results, n_missing=n_missing, iterations=iterations)
+
+
+def _completed(data: pl.DataFrame, completed: dict, targets: list[str], levels: dict) -> list[pl.Series]:
+    """The imputed columns as the table's own types (categories looked up from their codes)."""
+    out = []
+    for c in targets:
+        if c in levels:
+            values = pl.Series(c, levels[c], dtype=pl.String).gather(completed[c].astype(np.int64))
+            out.append(values == "true" if data.schema[c] == pl.Boolean else values.cast(data.schema[c]))
+        else:
+            out.append(pl.Series(c, completed[c]).cast(data.schema[c]))
+    return out
 
 
 def pool(results: list[ImpactResult], **card_extra) -> ImpactResult:

@@ -108,6 +108,12 @@ def _banded(frame: pl.DataFrame, settings: Settings) -> tuple[pl.DataFrame, list
     return frame, bands, {"note": note, "card": "job-entry denominator with at least one attended meeting"}
 
 
+def estimates(result: ImpactResult) -> dict[tuple[str, str], float]:
+    """A fit's estimates by (term, level), to start another fit from."""
+    table = result.table.filter(~pl.col("reference"))
+    return dict(zip(zip(table["term"], table["level"], strict=True), table["estimate"], strict=True))
+
+
 def _imputations(m: int | str, frame: pl.DataFrame, controls: list[str]) -> tuple[int, str]:
     """The number of imputations ('auto' resolved on the model's clients) and how it was chosen."""
     if m != "auto":
@@ -148,7 +154,9 @@ def published_model(
     reference_band, reference_note = nearest_level(bands, set(frame["meeting_band"].cast(pl.Utf8).unique()))
     reference = {"meeting_band": reference_band}
 
-    def fit(d: pl.DataFrame, terms: list[str], method: str = "auto", profile: bool = True) -> ImpactResult:
+    def fit(
+        d: pl.DataFrame, terms: list[str], method: str = "auto", profile: bool = True, start=None
+    ) -> ImpactResult:
         # Firth's fit if there is separation (a small service). Profile intervals cost refits per
         # coefficient, so only the meeting bands (the report's main table) get them; an imputed
         # fit's intervals are not used at all (Rubin's rules pool estimates and SEs)
@@ -160,6 +168,7 @@ def published_model(
             cluster=cluster,
             method=method,
             profile_terms=["meeting_band"] if profile else [],
+            start=start,
         )
 
     common = [
@@ -212,9 +221,16 @@ def published_model(
     missing = [c for c in controls if frame[c].null_count()]
     # one kind of fit for every imputation: Firth for all if the complete cases needed it
     method = "firth" if complete.card["fit"] == "firth" else "auto"
+    latest = [complete]
+
+    def imputed(d: pl.DataFrame) -> ImpactResult:
+        # Newton starts from the previous imputed table's estimates (the complete cases' first)
+        latest[0] = fit(d, controls, method, profile=not missing, start=estimates(latest[0]))
+        return latest[0]
+
     mi = impute_and_fit(
         frame,
-        lambda d: fit(d, controls, method, profile=not missing),
+        imputed,
         columns=controls,
         m=m,
         predictors=[OUTCOME, "meeting_band"],
