@@ -274,3 +274,8 @@ def test_every_message_about_mapping_points_to_the_mapping_page(tmp_path):
     assert dashboard_words('set input.date_order = "mdy" in the settings if so') == (
         'choose the date order "mdy" on the mapping page if so'
     )
+
+
+def test_a_long_posted_value_is_named_cut_short(form):
+    (problem,) = read_form(form, {"date_order": "x" * 5000}).problems
+    assert problem == f"dates: '{'x' * 60}…' is not an order of dates (auto, dmy, mdy, ymd)"

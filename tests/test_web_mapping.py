@@ -95,7 +95,7 @@ def test_an_export_named_differently_opens_the_proposal_as_a_form(staged):
     app, token, page = staged
     assert "Mapping of Riverside IPS export.xlsx" in page and app.state.workspace.current() is None
     # why it cannot be read as it is, pointing to this page (not to a settings file)
-    assert "cannot be read with the settings in force" in page
+    assert "This upload cannot be read with the settings in force" in page
     assert "no sheet named 'clients'" in html.unescape(page)
     assert '<a href="#mapping-form">the mapping page</a>' in page
     no_settings_file_advice(page)
@@ -231,3 +231,15 @@ def test_a_sheet_given_another_table_is_shown_again_before_saving(staged):
     # put back as it was, for the other tests
     r = post_form(c, token, {"table.3": "staff"})
     assert chosen(r.text)["table.3"] == "staff"
+
+
+def test_an_export_that_cannot_be_read_at_all_is_refused_and_not_kept(tmp_path):
+    app = make_app(tmp_path)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("export/people.csv", b"\x00\x01\x02 not text \xff\xfe" * 50)
+    r = upload(login(app, "admin"), "broken.zip", buf.getvalue())
+    assert r.status_code == 422 and 'id="upload-error"' in r.text
+    assert "people.csv: this is not a text file" in r.text  # the real reason, not "map its name"
+    assert str(tmp_path) not in r.text  # never a server path
+    assert not any((app.state.workspace.root / "uploads").iterdir())

@@ -78,7 +78,9 @@ def read_form(shown: MappingForm, fields: Mapping[str, object]) -> FormReading:
         if order in DATE_ORDERS:
             reading.form.date_order = order
         else:
-            reading.problems.append(f"dates: '{order}' is not an order of dates ({', '.join(DATE_ORDERS)})")
+            reading.problems.append(
+                f"dates: {_quoted(order)} is not an order of dates ({', '.join(DATE_ORDERS)})"
+            )
     if not reading.problems and not reading.review:
         reading.problems += check_choices(reading.form)
     return reading
@@ -89,13 +91,20 @@ def _field(fields: Mapping[str, object], name: str) -> str | None:
     return None if value is None else str(value).strip()
 
 
+def _quoted(raw: str) -> str:
+    """A posted value as a message names it: quoted, and cut short."""
+    return f"'{raw[:60]}…'" if len(raw) > 60 else f"'{raw}'"
+
+
 def _read_table(r: FormReading, i: int, t: TableChoice, fields: Mapping[str, object]) -> bool:
     """Read the table of a file or sheet; True when its columns are to be read too."""
     raw = _field(fields, f"table.{i}")
     if raw is None or (raw or None) == t.standard:
         return t.standard is not None
     if raw and raw not in TABLES:
-        r.problems.append(f"'{t.local}': '{raw}' is not a table of the data standard ({', '.join(TABLES)})")
+        r.problems.append(
+            f"'{t.local}': {_quoted(raw)} is not a table of the data standard ({', '.join(TABLES)})"
+        )
         return False
     set_table(t, raw or None)
     if raw:
@@ -115,7 +124,7 @@ def _read_column(
     names = TABLES[t.standard].column_names
     if raw and raw not in names:
         r.problems.append(
-            f"'{t.local}' column '{c.local}': '{raw}' is not a column of {t.standard} ({', '.join(names)})"
+            f"'{t.local}' column '{c.local}': {_quoted(raw)} is not a column of {t.standard} ({', '.join(names)})"
         )
         return False
     set_column(t, c, raw or None)
@@ -134,7 +143,7 @@ def _read_codes(
             continue
         if raw and raw not in allowed:
             r.problems.append(
-                f"'{t.local}' column '{c.local}' value '{v.value}': '{raw}' is not a code of "
+                f"'{t.local}' column '{c.local}' value '{v.value}': {_quoted(raw)} is not a code of "
                 f"{c.standard} ({', '.join(allowed)})"
             )
             continue

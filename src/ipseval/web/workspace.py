@@ -350,8 +350,8 @@ class Workspace:
         source, name = self.upload_source(token)
         try:
             ds = load(source, self.settings)
-        except InputError as e:  # never a server path on a page
-            reason = str(e).replace(str(source), name).replace(str(source.parent), "the upload")
+        except InputError as e:
+            reason = self.upload_words(token, str(e))
             empty = pl.DataFrame(schema=PROBLEM_SCHEMA)
             return StagedUpload(token, name, empty, pl.DataFrame(), 0, 0, [], unreadable=reason)
         return StagedUpload(
@@ -370,6 +370,11 @@ class Workspace:
         books = sorted(folder.glob("*.xlsx"))
         source = books[0] if books else folder / "data"
         return source, (folder / "name.txt").read_text(encoding="utf-8")
+
+    def upload_words(self, token: str, message: str) -> str:
+        """A message about a waiting upload as a page may show it: its name, never a server path."""
+        source, name = self.upload_source(token)
+        return message.replace(str(source), name).replace(str(source.parent), "the upload")
 
     def upload_file(self, token: str, name: str) -> Path:
         """Where the dashboard keeps its own file ``name`` (a fixed name, never a request's) beside a

@@ -65,9 +65,10 @@ def show_new_upload(request: Request, w: Who, staged: StagedUpload) -> HTMLRespo
     workspace = site(request).workspace
     try:
         form = mapping_form(workspace, staged.token)
-    except InputError:
+    except InputError as e:  # say why the export itself cannot be read
+        error = workspace.upload_words(staged.token, str(e))
         workspace.discard_upload(staged.token)
-        return render(request, w, "upload.html.j2", status=422, error=staged.unreadable, staged=None,
+        return render(request, w, "upload.html.j2", status=422, error=error, staged=None,
                       max_mb=site(request).dash.max_upload_mb)  # fmt: skip
     return mapping_page(request, w, staged.token, form, staged=staged)
 
