@@ -147,22 +147,23 @@ def impute_and_fit(
     for first in range(0, m, batch):
         rngs = [np.random.default_rng([seed, j]) for j in range(first, min(m, first + batch))]
         for completed in impute_chains(layout, iterations, rngs):
-            results.append(fit(data.with_columns(_completed(data, completed, targets, levels))))
+            results.append(fit(_completed(data, completed, targets, levels)))
             if progress is not None:
                 progress(len(results), m)
     return pool(results, n_missing=n_missing, iterations=iterations)
 
 
-def _completed(data: pl.DataFrame, completed: dict, targets: list[str], levels: dict) -> list[pl.Series]:
-    """The imputed columns as the table's own types (categories looked up from their codes)."""
-    out = []
+def _completed(data: pl.DataFrame, completed: dict, targets: list[str], levels: dict) -> pl.DataFrame:
+    """The table with its imputed columns in their own types (categories looked up from their
+    codes), in one polars pass."""
+    fills = []
     for c in targets:
+        values = pl.lit(pl.Series(completed[c]))
         if c in levels:
-            values = pl.Series(c, levels[c], dtype=pl.String).gather(completed[c].astype(np.int64))
-            out.append(values == "true" if data.schema[c] == pl.Boolean else values.cast(data.schema[c]))
-        else:
-            out.append(pl.Series(c, completed[c]).cast(data.schema[c]))
-    return out
+            values = pl.lit(pl.Series(levels[c], dtype=pl.String)).gather(values.cast(pl.UInt32))
+            values = values == "true" if data.schema[c] == pl.Boolean else values.cast(data.schema[c])
+        fills.append(values.cast(data.schema[c]).alias(c))
+    return data.with_columns(fills)
 
 
 def pool(results: list[ImpactResult], **card_extra) -> ImpactResult:
