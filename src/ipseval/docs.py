@@ -115,6 +115,7 @@ def _settings_section(model: type[BaseModel], prefix: str, out: list[str]) -> No
 
 
 def settings_md() -> str:
+    from .benchmarks import Benchmarks
     from .settings import (
         Dashboard,
         Definitions,
@@ -145,6 +146,7 @@ def settings_md() -> str:
         ("wellbeing", Wellbeing),
         ("qualitative", Qualitative),
         ("disclosure", Disclosure),
+        ("benchmarks", Benchmarks),
         ("mapping", Mapping),
         ("input", Input),
         ("report", Report),
