@@ -19,7 +19,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from .. import __version__
 from ..areas_edit import STRENGTHS
 from ..disclosure import DisclosureError
+from ..labels import characteristic_label, code_label
 from ..report import format as fmt
+from ..setting_labels import choice_label, setting_label
 from ..settings import Settings
 from . import auth
 from .deps import Denied, Site, render, who
@@ -53,6 +55,12 @@ def _env() -> Environment:
     env.globals.update(fmt.FORMATTERS)
     env.globals["software_version"] = __version__
     env.globals["strengths"] = STRENGTHS
+    env.globals.update(
+        code_label=code_label,
+        characteristic_label=characteristic_label,
+        setting_label=setting_label,
+        choice_label=choice_label,
+    )
     return env
 
 
