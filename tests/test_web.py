@@ -685,13 +685,16 @@ def test_settings_change_recomputes_the_figures_and_is_kept(tmp_path, demo_folde
     token = _token_from_page(c)
     page = c.get("/settings")
     assert 'name="definitions.hours_threshold" value="16"' in page.text
-    assert "definitions.data_cut" in page.text  # listed, read-only, with where to set it
+    # listed by their plain names (keys only in the form's field names), read-only ones too
+    assert "Weekly hours that count as a longer job" in page.text
+    assert "Date the data were extracted" in page.text  # read-only, with where to set it
+    assert "<code>definitions." not in page.text
 
     r = c.post(
         "/settings", data={"csrf_token": token, "definitions.hours_threshold": "abc", "service_name": "X"}
     )
     assert r.status_code == 422
-    assert "definitions.hours_threshold" in r.text and "Nothing was saved" in r.text
+    assert ">Weekly hours that count as a longer job</a>" in r.text and "Nothing was saved" in r.text
     assert ws.current() == before_version and not (tmp_path / "home" / "ipseval.toml").read_text().count(
         "abc"
     )
@@ -720,6 +723,21 @@ def test_settings_change_recomputes_the_figures_and_is_kept(tmp_path, demo_folde
     # no change: no new version
     r = c.post("/settings", data={"csrf_token": token, "definitions.hours_threshold": "35"})
     assert "No changes" in r.text and ws.current() == after
+
+
+def test_filters_and_settings_read_as_plain_words(shared_app):
+    viewer = login(shared_app, "viewer")
+    page = viewer.get("/page/headline").text
+    assert '<option value="drug_alcohol_service">Drug and alcohol service</option>' in page
+    assert ">drug_alcohol_service<" not in page
+    stamp = viewer.get("/page/headline?source=gp_health").text
+    assert "referral source GP or health service" in stamp and "gp_health;" not in stamp
+    settings = login(shared_app, "admin").get("/settings").text
+    shown = re.sub(r"<[^>]+>", " ", settings)
+    for label in ("Fewest weekly hours for a job to count", "Job entry benchmark", "Wild cluster bootstrap",
+                  "Time since last job"):  # fmt: skip
+        assert label in shown, label
+    assert not re.search(r"\b(definitions|impact|disclosure|benchmarks|dashboard)\.(?!md\b)[a-z_]+", shown)
 
 
 def test_dashboard_settings_take_effect_at_once(tmp_path, demo_folder):

@@ -519,13 +519,13 @@ def test_settings_change_in_the_browser_changes_the_figures(open_as, server: Ser
     field = page.locator("input[name='definitions.hours_threshold']")
     field.fill("thirty")
     page.get_by_role("button", name="Save settings").click()
-    expect(page.locator(".dash-error")).to_contain_text("definitions.hours_threshold")
+    expect(page.locator(".dash-error")).to_contain_text("Weekly hours that count as a longer job")
     assert server.version() == before, "a refused form changes nothing"
     expect(page.locator("input[name='definitions.hours_threshold']")).to_have_value("thirty")  # as typed
 
     page.locator("input[name='definitions.hours_threshold']").fill("30")
     page.get_by_role("button", name="Save settings").click()
-    expect(page.locator(".dash-ok")).to_contain_text("definitions.hours_threshold 16 → 30")
+    expect(page.locator(".dash-ok")).to_contain_text("Weekly hours that count as a longer job 16 → 30")
     assert server.version() != before
     page.goto("/page/headline")
     expect(page.locator("#view")).to_contain_text("30+ hours a week")

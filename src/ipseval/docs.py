@@ -116,6 +116,7 @@ def _settings_section(model: type[BaseModel], prefix: str, out: list[str]) -> No
 
 
 def settings_md() -> str:
+    from .benchmarks import Benchmarks
     from .settings import (
         Dashboard,
         Definitions,
@@ -146,6 +147,7 @@ def settings_md() -> str:
         ("wellbeing", Wellbeing),
         ("qualitative", Qualitative),
         ("disclosure", Disclosure),
+        ("benchmarks", Benchmarks),
         ("mapping", Mapping),
         ("input", Input),
         ("report", Report),

@@ -21,6 +21,7 @@ from .distributions import spearman_rho, t_sf
 from .fidelity.caseload import caseload_at, caseload_clients
 from .fidelity.comparison import targets
 from .fidelity.evidence import FIRST_DAYS, _month_ends
+from .fidelity.items import DEFAULT_CUTS, Cuts
 from .fidelity.records import (
     ALL_AREAS,
     JOB_WINDOW_DAYS,
@@ -113,7 +114,7 @@ _FIDELITY_SCHEMA = {
 
 def scorecard_tables(store: Store, settings: Settings) -> dict[str, ResultTable]:
     """``scorecard_areas`` (the four factors and job entry per area) and ``scorecard_correlation``."""
-    areas = areas_table(store)
+    areas = areas_table(store, settings.benchmarks.fidelity_cuts)
     corr = correlation_table(areas)
     return {areas.key: areas, corr.key: corr}
 
@@ -187,13 +188,13 @@ def _referrals(store: Store) -> pl.DataFrame:
     )
 
 
-def _fidelity(store: Store, base: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+def _fidelity(store: Store, base: pl.DataFrame, cuts: Cuts) -> tuple[pl.DataFrame, list[str]]:
     """Each area's matched team's latest scored review (the whole service's, if no team has an
     area's name and there is exactly one team)."""
     empty = pl.DataFrame(schema={"_k": pl.Utf8, **_FIDELITY_SCHEMA})
     if "fidelity" not in store.tables_present:
         return empty, ["No fidelity table: no fidelity scores."]
-    latest = read_reviews(store).reviews.filter(pl.col("latest"))
+    latest = read_reviews(store, cuts).reviews.filter(pl.col("latest"))
     if latest.height == 0:
         return empty, ["No fidelity review could be scored (see the fidelity section)."]
     matched = targets(store, latest["team"].to_list())
@@ -351,8 +352,9 @@ def _join_all(frames: list[pl.DataFrame]) -> pl.DataFrame:
     return out
 
 
-def areas_table(store: Store) -> ResultTable:
-    """One row per area and one for all areas: the four factors' measures and the job entry rate."""
+def areas_table(store: Store, cuts: Cuts = DEFAULT_CUTS) -> ResultTable:
+    """One row per area and one for all areas: the four factors' measures and the job entry rate
+    (fidelity bands by ``cuts``, the lowest totals of the exemplary, good and fair bands)."""
     cut = store.data_cut
     present = set(store.tables_present)
     first = cut - timedelta(days=JOB_WINDOW_DAYS - 1)
@@ -360,7 +362,7 @@ def areas_table(store: Store) -> ResultTable:
     month_one = date(cut.year - (cut.month < 12), cut.month % 12 + 1, 1)
     days = _month_ends(month_one, cut)
     base, notes = _base(store)
-    fid, fid_notes = _fidelity(store, base)
+    fid, fid_notes = _fidelity(store, base, cuts)
     emp, emp_notes = _employer(store, first, cut)
     prac, prac_notes = _practice(store, days)
     frames = [_referrals(store), fid, emp, prac]
@@ -565,7 +567,7 @@ def correlation_table(areas: ResultTable) -> ResultTable:
         "Pearson's r between each area's latest IPS-25 total and its job entry rate, one unweighted "
         "point per area; 95% interval by Fisher's z transformation (z = atanh r, standard error "
         "1/sqrt(n - 3)); p-value from the t test on n - 2 degrees of freedom; Spearman's rho on "
-        "ranks (ties averaged). The points are the rows of scorecard_areas with in_correlation true.",
+        "ranks (ties averaged). The points are the areas of the scorecard with both a fidelity total and a job entry rate.",
         "The correlation is hidden when any area's job entry count is small enough to be hidden: a "
         "hidden point could otherwise be worked back from r and the other points.",
     ]

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .benchmarks import Benchmarks
+
 
 class SettingsError(Exception):
     """A settings file that cannot be used; the message names the file and the setting."""
@@ -517,6 +519,7 @@ class Settings(_Section):
     qualitative: Qualitative = Field(default_factory=Qualitative)
     report: Report = Field(default_factory=Report)
     wellbeing: Wellbeing = Field(default_factory=Wellbeing)
+    benchmarks: Benchmarks = Field(default_factory=Benchmarks)
     dashboard: Dashboard = Field(default_factory=Dashboard)
     source: str | None = Field(default=None, exclude=True, description="Where these settings were read from.")
 
@@ -581,6 +584,7 @@ def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
         "wellbeing",
         "qualitative",
         "disclosure",
+        "benchmarks",
         "report",
     ):
         section = getattr(s, section_name)

@@ -41,7 +41,7 @@ EVIDENCE_ITEMS: dict[int, tuple[str, str]] = {
     20: ("different employers per job start with an employer recorded, 12 months before the review", "about"),
 }
 NO_RAPID = (
-    "not in the records: employer_contacts does not say which client a contact was for, so the "
+    "not in the records: the employer contacts table does not say which client a contact was for, so the "
     "first employer contact of each person cannot be found"
 )
 

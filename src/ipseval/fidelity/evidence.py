@@ -158,8 +158,8 @@ def caseload_table(store: Store) -> ResultTable:
             "Item 1 anchors: 20 or fewer people per full-time specialist scores 5, 21-25 scores 4, "
             "26-30 scores 3, 31-40 scores 2, 41 or more scores 1.",
             "Clients are counted in the area they were supported in; specialists in the area of their "
-            "staff record. A caseload kept high by people never discharged shows as a gap between "
-            "on_caseload and active.",
+            "staff record. A caseload kept high by people never discharged shows as a gap between the "
+            "people on the caseload and those active in it.",
             _STAFF_NOTE,
         ],
     )

@@ -324,7 +324,7 @@ def _integration_logit(frame: pl.DataFrame, settings: Settings) -> tuple[ImpactR
             + ", ".join(f"{lv} {k}" for lv, k in sorted(few.items()))
             + "): cluster-robust "
             "intervals are known to be too narrow when a level covers only a handful of clusters (MacKinnon "
-            "and Webb 2017); the wild cluster bootstrap (impact.se = 'wild') is more honest, though "
+            "and Webb 2017); the wild cluster bootstrap (a choice of the settings' standard errors) is more honest, though "
             "still rough."
         )
     g = res.card.get("clusters") or frame["local_authority"].n_unique()

@@ -17,6 +17,7 @@ from .. import __version__
 from ..competing import cumulative_incidence, first_reaching, gray_test
 from ..disclosure.cellkey import KEY_MODULUS, key_sum, keyed
 from ..distributions import chi2_sf, norm_ppf, norm_sf, t_ppf, t_sf
+from ..labels import codes_label, column_words
 from ..metrics import (
     AT_COLUMNS,
     AT_GUARDS,
@@ -472,10 +473,13 @@ def design(
             _move(n_of, d_of, COMBINED, ref)
         if small:
             merged = "the reference level" if COMBINED not in n_of else f"'{COMBINED}'"
-            notes.append(f"{term}: sparse levels {', '.join(map(str, small))} combined into {merged}.")
+            notes.append(
+                f"{column_words(term)}: sparse levels {codes_label(term, [str(x) for x in small])} "
+                f"combined into {merged}."
+            )
         levels = _level_order(term, list(n_of))
         if len(levels) < 2:
-            notes.append(f"{term} has one level in the model data and was left out.")
+            notes.append(f"{column_words(term)} has one level in the model data and was left out.")
             continue
         order = [ref, *(lv for lv in levels if lv != ref)]
         position = {lv: j for j, lv in enumerate(order)}
@@ -609,7 +613,9 @@ def fit_cox(
         *d.notes,
     ]
     if strata:
-        notes.append(f"{strata} enters as strata (its own baseline hazard), so it has no hazard ratio.")
+        notes.append(
+            f"{column_words(strata)} enters as strata (its own baseline hazard), so it has no hazard ratio."
+        )
     if clustered:
         notes.append(
             f"Standard errors: cluster-robust sandwich (Efron score residuals summed within {cluster}) times "

@@ -21,7 +21,9 @@ from .. import __version__
 from ..areas_edit import STRENGTHS
 from ..disclosure import DisclosureError
 from ..ingest.propose_form_save import MAPPING_PAGE, dashboard_words
+from ..labels import characteristic_label, code_label
 from ..report import format as fmt
+from ..setting_labels import choice_label, setting_label
 from ..settings import Settings
 from . import auth
 from .deps import Denied, Site, render, who
@@ -57,6 +59,12 @@ def _env() -> Environment:
     env.globals["software_version"] = __version__
     env.globals["strengths"] = STRENGTHS
     env.filters["mapping_words"] = mapping_words
+    env.globals.update(
+        code_label=code_label,
+        characteristic_label=characteristic_label,
+        setting_label=setting_label,
+        choice_label=choice_label,
+    )
     return env
 
 

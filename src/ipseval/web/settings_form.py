@@ -34,6 +34,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("disclosure", "Disclosure control"),
     ("impact", "Impact models"),
     ("wellbeing", "Wellbeing"),
+    ("benchmarks", "National benchmarks"),
     ("qualitative", "Interviews"),
     ("report", "Report"),
     ("dashboard", "Dashboard"),

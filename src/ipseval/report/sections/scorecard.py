@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...benchmarks import fidelity_bands_in_words, percent, short_source
 from ...evaluation import PublishedEvaluation
 from .. import scorecard_charts as charts
 from ..format import FORMATTERS, is_hidden
@@ -171,4 +172,16 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
             if r["fidelity_total"] is None and any(a["fidelity_total"] is not None for a in areas)
         ],
         "scatter": scatter(pub),
+        "benchmarks": benchmarks(pub),
+    }
+
+
+def benchmarks(pub: PublishedEvaluation) -> dict[str, Any]:
+    """The national benchmarks the table's fidelity band and job entry rate are read against."""
+    b = pub.meta.settings.benchmarks
+    return {
+        "bands": fidelity_bands_in_words(b.fidelity_cuts),
+        "bands_source": short_source(b.fidelity_bands_source),
+        "job_entry": percent(b.job_entry_rate),
+        "job_entry_source": short_source(b.job_entry_rate_source),
     }
