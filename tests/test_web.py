@@ -181,6 +181,31 @@ def test_security_headers_and_no_inline_script(shared_app):
     )
 
 
+def test_pdf_is_made_while_the_page_says_so_then_fetched_once_by_its_session(shared_app, monkeypatch):
+    import ipseval.report as report
+
+    def fake_pdf(html: str, path: Path, files=None) -> Path:  # WeasyPrint takes a minute on the demo
+        path.write_bytes(b"%PDF-1.7 " + str(len(html)).encode())
+        return path
+
+    monkeypatch.setattr(report, "write_pdf", fake_pdf)
+    c = login(shared_app, "viewer")
+    page = c.get("/page/headline").text
+    link = re.search(r'<a href="/report.pdf"[^>]*>', page).group(0)
+    assert 'hx-get="/report.pdf/make"' in link and 'hx-indicator="#pdf-busy"' in link
+    assert re.search(r'id="pdf-busy" class="htmx-indicator[^"]*" role="status">Making the PDF', page)
+    assert login(shared_app, None).get("/report.pdf/make").status_code == 401
+    r = c.get("/report.pdf/make", headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    url = r.headers["hx-redirect"]
+    assert re.fullmatch(r"/report.pdf/ready/[\w-]{20,}", url) and f'href="{url}"' in r.text
+    assert login(shared_app, "viewer").get(url).status_code == 404  # only the session that asked
+    got = c.get(url)
+    assert got.status_code == 200 and got.content.startswith(b"%PDF")
+    assert got.headers["content-disposition"] == 'attachment; filename="report.pdf"'
+    assert c.get(url).status_code == 404  # fetched once
+
+
 def test_session_cookie_is_httponly_samesite_and_a_random_id(shared_app):
     c = client(shared_app)
     r = c.get("/login")
@@ -398,6 +423,8 @@ def test_upload_with_errors_waits_for_a_decision_then_replaces_the_data(tmp_path
     assert r.status_code == 200
     assert "31/02/2020" in r.text and "clients.csv" in r.text and "referral_date" in r.text
     assert ws.current() == before  # nothing replaced yet
+    # the decision comes before the (possibly long) list of problems
+    assert r.text.index("/accept") < r.text.index("/discard") < r.text.index('class="dash-problems"')
     assert not (tmp_path / "escape.csv").exists() and not (tmp_path / "home" / "escape.csv").exists()
     staged = re.search(r"/upload/([0-9a-f]{32})/accept", r.text).group(1)
     r = c.post(f"/upload/{staged}/accept", data={"csrf_token": token})

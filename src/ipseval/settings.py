@@ -448,6 +448,22 @@ class Report(_Section):
         description="Time-to-job curves are reported only while at least this many clients remain at "
         "risk (the tail of a cumulative incidence curve rests on few people and jumps about).",
     )
+    covid_start: date | None = Field(
+        default=date(2020, 3, 23),
+        description="Start of the COVID-19 period, shaded and labelled on every chart over calendar "
+        "time (default: the first UK lockdown, 23 March 2020). Blank = no shading.",
+    )
+    covid_end: date | None = Field(
+        default=date(2021, 7, 19),
+        description="End of the shaded COVID-19 period (default: 19 July 2021, when England lifted "
+        "its last legal restrictions). Blank = up to the end of each chart.",
+    )
+
+    @model_validator(mode="after")
+    def _covid_in_order(self) -> Report:
+        if self.covid_start and self.covid_end and self.covid_end < self.covid_start:
+            raise ValueError(f"covid_end ({self.covid_end}) is before covid_start ({self.covid_start})")
+        return self
 
 
 class Dashboard(_Section):

@@ -15,6 +15,7 @@ from ...fidelity.items import SECTION_LABELS, item, section_max
 from .. import fidelity_charts as charts
 from ..format import is_hidden, long_date
 from ..tables import Col, TableSpec
+from ..time_charts import covid_period
 from . import has_table, rows
 
 __all__ = ["ID", "TITLE", "build", "charts"]
@@ -347,4 +348,5 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "first_meetings": first_meetings(pub),
         "diversity": diversity(pub),
         "sectors": sectors(pub),
+        "period": covid_period(pub.meta.settings),
     }

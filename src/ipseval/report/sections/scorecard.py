@@ -13,12 +13,14 @@ from typing import Any
 
 from ...benchmarks import fidelity_bands_in_words, percent, short_source
 from ...evaluation import PublishedEvaluation
+from .. import picture_charts
 from .. import scorecard_charts as charts
 from ..format import FORMATTERS, is_hidden
 from ..tables import Col, TableSpec
 from . import row, rows
 
-__all__ = ["ID", "TITLE", "build", "charts"]
+__all__ = ["ID", "TITLE", "build", "charts", "pictures"]
+pictures = picture_charts  # the integration picture, reached from the template as section.pictures
 
 ID = "scorecard"
 TITLE = "Four factors of an effective service"
@@ -153,6 +155,20 @@ def scatter(pub: PublishedEvaluation) -> dict[str, Any] | None:
     }
 
 
+_ORDER = {"strong": 0, "moderate": 1, "weak": 2}
+
+
+def integration_picture(areas: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """(area, integration strength) for the dot picture, strongest first, then by name; empty when
+    no area's strength is recorded."""
+    if all(a["integration_strength"] is None for a in areas):
+        return []
+    ranked = sorted(
+        areas, key=lambda a: (_ORDER.get(str(a["integration_strength"]), 3), a["local_authority"])
+    )
+    return [(a["local_authority"], a["integration_strength"]) for a in ranked]
+
+
 def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
     table = factor_table(pub)
     if table is None:
@@ -173,6 +189,7 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         ],
         "scatter": scatter(pub),
         "benchmarks": benchmarks(pub),
+        "integration": integration_picture(areas),
     }
 
 
