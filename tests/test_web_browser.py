@@ -361,6 +361,31 @@ def test_csv_download_of_a_table(open_as) -> None:
     assert_no_live_formulas(rows)
 
 
+def test_pdf_download_says_it_is_being_made(open_as, monkeypatch) -> None:
+    import ipseval.report as report
+
+    def slow_pdf(html: str, path: Path, files=None) -> Path:  # the demo's takes a minute or more
+        time.sleep(2.5)
+        path.write_bytes(b"%PDF-1.7 " + str(len(html)).encode())
+        return path
+
+    monkeypatch.setattr(report, "write_pdf", slow_pdf)
+    page = open_as("viewer")
+    page.goto(f"/page/headline?area={AREA}")
+    busy = page.locator("#pdf-busy")
+    expect(busy).to_be_hidden()
+    page.locator(".dash-stamp a", has_text="Report (PDF)").click()
+    expect(busy).to_be_visible()  # while the PDF is made
+    expect(busy).to_have_text(re.compile("Making the PDF"))
+    ready = page.locator("#pdf-status a", has_text="The PDF is ready")
+    expect(ready).to_be_visible()
+    expect(busy).to_be_hidden()
+    with page.expect_download() as d:
+        ready.click()
+    assert d.value.suggested_filename == "report.pdf"
+    assert Path(d.value.path()).read_bytes().startswith(b"%PDF")
+
+
 # ----------------------------------------------------------------------------- roles
 
 

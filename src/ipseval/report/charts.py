@@ -265,13 +265,15 @@ def rate_bars(
             # the line stops under its label, which sits in a row of its own above the bars
             top = len(items) - 0.45
             ax.vlines(
-                float(reference), -0.6, top, color=ACCENT, linestyles=(0, (4, 3)), linewidth=1.4, zorder=2
-            )
+                float(reference), -0.6, top, color=ACCENT, linestyles=(0, (4, 3)), linewidth=1.4, zorder=2,
+                gid=f"{chart_id}-reference",
+            )  # fmt: skip
             near_axis = float(reference) < 0.2 * xmax  # centred, the label would run into the axis
             ax.text(
                 float(reference),
                 top + 0.12,
                 f"{reference_label} {pct(reference)}",
+                gid=f"{chart_id}-reference-label",
                 color=ACCENT,
                 ha="left" if near_axis else "center",
                 va="bottom",

@@ -199,7 +199,7 @@ def fidelity_trend(
         locator = AutoDateLocator(minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        shaded = shade_period(ax, period)
+        shaded = shade_period(ax, period, chart_id)
         ax.grid(axis="y", color=GRID, linewidth=0.8)
         ax.set_axisbelow(True)
         _clean(ax, keep=("left", "bottom"))

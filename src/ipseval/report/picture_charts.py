@@ -58,7 +58,8 @@ def column_bars(
         ]
         if bars:
             bar_x, bar_v, bar_c = zip(*bars, strict=True)
-            ax.bar(bar_x, bar_v, width=0.7, color=bar_c)
+            for x, patch in zip(bar_x, ax.bar(bar_x, bar_v, width=0.7, color=bar_c), strict=True):
+                patch.set_gid(f"{chart_id}-bar-{x}")  # the category's place in ``items``
         for x, (_label, v, _muted) in zip(xs, items, strict=True):
             y = float(v) if _visible(v) else 0.0
             colour = INK if _visible(v) else MUTED

@@ -56,9 +56,10 @@ def covid_period(settings: Any) -> Period | None:
     return Period(start, settings.report.covid_end) if start else None
 
 
-def shade_period(ax: Any, period: Period | None) -> bool:
-    """Shade ``period`` over the axes' x range (dates) and label it above the plot; False (nothing
-    drawn) when there is no period or it lies outside the range. Call once the x limits are set."""
+def shade_period(ax: Any, period: Period | None, chart_id: str) -> bool:
+    """Shade ``period`` over the axes' x range (dates) and label it above the plot (the band's id:
+    ``<chart_id>-period``); False (nothing drawn) when there is no period or it lies outside the
+    range. Call once the x limits are set."""
     if period is None:
         return False
     x0, x1 = ax.get_xlim()
@@ -67,7 +68,7 @@ def shade_period(ax: Any, period: Period | None) -> bool:
     if end <= start:
         return False
     # see-through, over any background bands (fidelity bands) and under the data
-    ax.axvspan(start, end, color=MUTED, alpha=0.13, zorder=0.5, linewidth=0)
+    ax.axvspan(start, end, color=MUTED, alpha=0.13, zorder=0.5, linewidth=0, gid=f"{chart_id}-period")
     ax.set_xlim(x0, x1)  # axvspan must not widen the axis
     ax.text(
         (start + end) / 2,
@@ -143,7 +144,7 @@ def records_over_time(
         locator = AutoDateLocator(minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        shaded = shade_period(ax, period)
+        shaded = shade_period(ax, period, chart_id)
         ax.grid(axis="y", color=GRID, linewidth=0.8)
         ax.set_axisbelow(True)
         _clean(ax, keep=("left", "bottom"))

@@ -44,17 +44,16 @@ def table_csv(request: Request, key: str, w: Who = Depends(need("viewer"))) -> R
 
 @router.get("/report.pdf/make")
 def make_pdf(request: Request, w: Who = Depends(need("viewer"))) -> Response:
-    """The view's PDF, made while the page shows that it is being made (an htmx request), then
-    fetched from :func:`made_pdf`: the answer sends the browser there (HX-Redirect), and carries
-    a link to it for a browser that does not follow."""
+    """The view's PDF, made while the page shows that it is being made (an htmx request from the
+    PDF link, whose plain address still works without scripts); the answer, shown beside the
+    link, is a link to fetch it from :func:`made_pdf`."""
     made = report(request, "pdf", w)
     if made.status_code != 200:
         return made
     name = made.headers["content-disposition"].split('filename="')[1].rstrip('"')
     token = MADE.put(w.session.csrf, bytes(made.body), "application/pdf", name)
-    url = f"/report.pdf/ready/{token}"
     return HTMLResponse(
-        f'<a href="{url}" download>The PDF is ready: download it</a>', headers={"HX-Redirect": url}
+        f'<a href="/report.pdf/ready/{token}" download class="dash-ready">The PDF is ready: download it</a>'
     )
 
 
