@@ -53,7 +53,10 @@ def group_problems(problems: pl.DataFrame) -> pl.DataFrame:
         pl.col("row").drop_nulls().unique().sort().head(5).alias("first_rows"),
         pl.col("row").is_null().all().alias("whole_column"),
     )
-    out = sizes.join(values, on=keys, how="left", maintain_order="left").with_columns(_advice())
+    # a file-level problem has no column (null): null keys must still find their values
+    out = sizes.join(values, on=keys, how="left", maintain_order="left", nulls_equal=True).with_columns(
+        _advice()
+    )
     order = [pl.col("severity") != "error", ~pl.col("whole_column"), -pl.col("rows").cast(pl.Int64)]
     return out.sort(order, maintain_order=True).drop("whole_column")
 
@@ -96,7 +99,7 @@ def cascade_summary(problems: pl.DataFrame) -> Cascade:
 def values_text(values: list[dict] | None, distinct: int) -> str:
     """``'M' ×400, 'F' ×319 and 3 more`` (an empty value shown as ``(blank)``)."""
     shown = [f"{_quoted(v['value'])} ×{v['count']:,}" for v in values or []]
-    more = distinct - sum(1 for v in values or [] if v["value"] != "")
+    more = (distinct or 0) - sum(1 for v in values or [] if v["value"] != "")
     return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
 
 

@@ -77,6 +77,8 @@ SETTING_LABELS: dict[str, str] = {
     "report.title": "Report title",
     "report.pdf": "Also write a PDF",
     "report.curve_min_at_risk": "Fewest clients at risk shown on a time-to-job curve",
+    "report.covid_start": "Start of the COVID-19 period shaded on charts over time",
+    "report.covid_end": "End of the COVID-19 period shaded on charts over time",
     # dashboard
     "dashboard.min_clients_in_view": "Fewest clients in a filtered view",
     "dashboard.viewer_period": "Viewers' referral period filter",
