@@ -5,8 +5,8 @@ headers wrap between words, so their widest word counts), each character as wide
 draws it (measured once per character: a wide font, so the estimate errs wide). A table too
 wide at the usual type size gets a smaller one, in steps; one too wide even at the smallest lets
 its cells wrap. The steps are CSS classes on the table's block (see style.css): ``fit-s13`` and
-``fit-s12`` (screen, px), ``wrap-s`` (screen cells wrap), ``fit-p80`` … ``fit-p70`` (print, tenths
-of a point), ``wrap-p`` (printed cells wrap), ``print-columns`` (a long narrow table printed in
+``fit-s12`` (screen, px), ``wrap-s`` (screen cells wrap), ``fit-p75`` and ``fit-p70`` (print, tenths
+of a point; 8 pt otherwise), ``wrap-p`` (printed cells wrap), ``print-columns`` (a long narrow table printed in
 two columns). Scrolling sideways stays only as the last resort on a narrow screen.
 """
 
@@ -90,11 +90,11 @@ def fit_classes(
             break
     else:
         out += ["fit-s12"] if wraps else ["fit-s12", "wrap-s"]
-    sizes = (7.5, 7.0) if wraps else (8.5, 8.0, 7.5, 7.0)  # long text reads well smaller
+    sizes = (7.5, 7.0) if wraps else (8.0, 7.5, 7.0)  # long text reads well smaller
     for pt in sizes:
         width = natural_width(columns, pt * PX_PER_PT, PRINT, wraps)
         if width <= PRINT_WIDTH:
-            out += [f"fit-p{round(pt * 10)}"] if pt < 8.5 else []
+            out += [f"fit-p{round(pt * 10)}"] if pt < 8.0 else []
             if rows >= LONG_ROWS and not wraps and width <= HALF_PAGE:
                 out.append("print-columns")
             break
