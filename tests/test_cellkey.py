@@ -555,7 +555,9 @@ def test_the_unperturbed_path_is_unchanged(demo400):
         assert t.keys, key
         keyless = [*t.keys.values(), t.population_key]
         df = t.data.drop([c for c in t.data.columns if c in keyless])
-        got = json.loads(json.dumps([[clean(x) for x in r] for r in df.rows()], default=str))
+        # the profile's age bands came after the snapshot: the rows it has must be the same
+        was = df.filter(pl.col("characteristic") != "age_band") if key == "profile" else df
+        got = json.loads(json.dumps([[clean(x) for x in r] for r in was.rows()], default=str))
         assert df.columns == want["columns"], key
         assert got == want["rows"], key
         plain = dataclasses.replace(t, data=df, keys={}, population_key="", internal=[])

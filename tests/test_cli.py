@@ -47,7 +47,7 @@ def test_validate_with_problems_exits_1_and_names_them(demo_dir, tmp_path):
     assert "error" in r.output
     # rows excluded only because their client's row was rejected are summarised, not listed
     flat = " ".join(r.output.replace("│", " ").split())
-    assert "whose clients row was rejected" in " ".join(flat.split())
+    assert "were left out with their" in flat and "rejected clients" in flat
     assert (tmp_path / "problems.csv").is_file()
     assert (tmp_path / "problems.html").is_file()
 
@@ -129,7 +129,7 @@ def test_all_client_rows_bad_exits_2_but_names_every_problem(tmp_path):
     r = _run("evaluate", str(data), "-o", str(out))
     assert r.exit_code == 2
     assert "nothing usable" in r.output
-    assert "Problems found (2)" in r.output
+    assert "Problems by cause (2)" in r.output
     written = (out / "problems.csv").read_text(encoding="utf-8-sig")
     assert "31/02/2020" in written and "140" in written
     assert (out / "problems.html").is_file()
@@ -312,3 +312,94 @@ def test_evaluate_imputations_sets_the_impact_setting(clean_dir, tmp_path, monke
     _run("evaluate", str(clean_dir), "-o", str(tmp_path / "out"), "--imputations", "0")
     assert seen == {"imputations": 0}
     assert _run("evaluate", str(clean_dir), "--imputations", "-1").exit_code != 0
+
+
+def test_version_quiet_verbose_and_plain_flags(demo_dir):
+    from ipseval import __version__
+
+    r = _run("--version")
+    assert r.exit_code == 0 and r.output.strip() == f"ipseval {__version__}"
+    for args in (["evaluate", "--help"], ["--help"], ["validate", "--help"]):
+        assert "<bool>" not in _run(*args).output
+    quiet = _run("validate", str(demo_dir), "--quiet")  # accepted after the command too
+    assert quiet.exit_code == 1
+    assert "Problems by cause" not in quiet.output and "problems to fix" in quiet.output
+    loud = _run("-v", "validate", str(demo_dir))
+    assert "Problems found" in loud.output and "Problems by cause" in loud.output
+    assert _run("-q", "-v", "validate", str(demo_dir)).exit_code == 2
+
+
+def test_validate_groups_problems_by_cause_with_their_values(demo_dir):
+    r = _run("validate", str(demo_dir))
+    flat = " ".join(r.output.replace("│", " ").split())
+    assert "Problems by cause" in flat and "×1" in flat
+    assert "left out with their" in flat and "Every row: add --out" in flat
+    assert "Problems found" not in flat  # the per-row list is in problems.html / --verbose
+
+
+def test_a_settings_typo_suggests_the_name_meant(tmp_path, demo_dir):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[impact]\nimputaton = 5\n")
+    r = _run("validate", str(demo_dir), "--settings", str(bad))
+    assert r.exit_code == 2
+    assert "did you mean 'impact.imputations'?" in " ".join(r.output.split())
+
+
+def _people(tmp_path, n: int = 400):
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(11)
+    age = rng.integers(18, 65, n)
+    treated = (rng.random(n) < 1 / (1 + np.exp(-(age - 40) / 10))).astype(int)
+    employed = rng.random(n) < 0.25 + 0.1 * treated
+    path = tmp_path / "people.csv"
+    pl.DataFrame(
+        {
+            "ips": np.where(treated == 1, "Yes", "No"),
+            "employed": np.where(employed, "Y", "N"),
+            "age": age,
+            "sex": rng.choice(["Female", "female", "Male", "MALE"], n),
+        }
+    ).write_csv(path)
+    return path
+
+
+def test_model_reads_codes_as_validate_does(tmp_path):
+    path = _people(tmp_path)
+    r = _run(
+        "model", str(path), "-y", "employed", "-x", "sex,age", "--reference", "sex=female", "--se", "model"
+    )
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.output.replace("│", " ").split())
+    assert "read as one value each" in flat and "odds" in flat
+
+
+def test_compare_answers_first_in_a_table_that_fits(tmp_path):
+    path = _people(tmp_path)
+    args = ("compare", str(path), "-t", "ips", "-y", "employed", "-x", "age,sex", "--policy", "none")
+    r = _run(*args)
+    assert r.exit_code == 0, r.output
+    lines = [line for line in r.output.splitlines() if not line.startswith("[")]  # progress on stderr
+    assert lines[0].startswith("Effect of ips on employed")
+    assert lines[1].startswith("Effect on the people who received the service")
+    assert max(len(line) for line in lines if "┃" in line or "│" in line) <= 100
+    assert "rr ci low" not in r.output and "rr ci low" in _run(*args, "--wide").output
+
+
+def test_a_model_that_did_not_converge_exits_4_with_the_reason(tmp_path, monkeypatch):
+    from ipseval.impact import compare as compare_module
+
+    real = compare_module.compare
+
+    def not_converged(*a, **k):
+        result = real(*a, **k)
+        result.card["ps_converged"] = False
+        result.notes.append("The propensity model did not converge: age predicts the group almost perfectly.")
+        return result
+
+    monkeypatch.setattr(compare_module, "compare", not_converged)
+    path = _people(tmp_path)
+    r = _run("compare", str(path), "-t", "ips", "-y", "employed", "-x", "age", "--policy", "none")
+    assert r.exit_code == 4
+    assert "did not converge" in r.output and "predicts the group" in r.output

@@ -260,6 +260,27 @@ def test_hidden_count_renders_as_star_in_table_and_chart(html: str, pub: Publish
     assert "Asian: *" in chart  # the chart's text description too
 
 
+def test_age_bands_are_protected_profile_rows_drawn_as_columns(html: str, pub: PublishedEvaluation) -> None:
+    profile = pub.tables["profile"]
+    bands = [r for r in profile.rows() if r["characteristic"] == "age_band"]
+    assert [r["level"] for r in bands] == ["16-24", "25-34", "35-44", "45-54", "55-64", "65+"]
+    age = next(r for r in profile.rows() if r["characteristic"] == "age" and r["kind"] == "continuous")
+    assert sum(r["n"] for r in bands) == age["n"]  # every known age in one band
+    chart = svg_of(html, "profile-age")
+    for r in bands:
+        assert f"{r['level']}: {fmt.pct(r['percent'])}" in chart
+        assert stub_cell(html, "profile", r["level"]) == fmt.n_pct(r["n"], r["percent"])
+
+
+def test_no_two_chart_labels_overlap(html: str) -> None:
+    from svg_boxes import charts_of, overlapping
+
+    found = charts_of(html)
+    assert "profile-age" in found and len(found) >= 8
+    for chart_id, svg in found.items():
+        assert overlapping(svg) == [], chart_id
+
+
 def test_hidden_rate_renders_as_star_in_area_table_and_chart(html: str, pub: PublishedEvaluation) -> None:
     outcomes = pub.tables["outcomes"]
     south = row_index(outcomes, breakdown="local_authority", group="Southmere")
@@ -465,3 +486,26 @@ def test_report_renders_in_headless_chromium(written: dict[str, Path], tmp_path:
             assert im.size == (w, h)
             lo, hi = zip(*im.convert("RGB").getextrema(), strict=True)
             assert max(hi) - min(lo) > 100, f"{name} screenshot is a single colour"
+
+
+def test_helper_process_draws_the_same_report(pub: PublishedEvaluation, monkeypatch) -> None:
+    """Sections drawn by the second-core helper (ipseval.workers) are byte for byte the ones
+    drawn here; with the helper off, or broken, the report is the same."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ipseval import workers
+
+    if not workers.enabled():
+        pytest.skip("one core: no helper process")
+    assert workers.second_core() is not None
+    both = render_html(pub)
+    assert 'id="profile"' in both and not pub.failed
+    monkeypatch.setenv("IPSEVAL_WORKERS", "0")
+    assert workers.submit(str, 1) is None
+    assert render_html(pub) == both
+    monkeypatch.delenv("IPSEVAL_WORKERS")
+    broken: Future = Future()
+    broken.set_exception(BrokenProcessPool("the helper died"))
+    monkeypatch.setattr(workers, "submit", lambda *a: broken)
+    assert render_html(pub) == both

@@ -493,7 +493,14 @@ def test_demo_scorecard(demo_store_and_settings):
     html = (
         environment().get_template("sections/scorecard.html.j2").render(pub=pub, data=data, section=section)
     )
-    assert html.count("<svg") == 1 and "What this can and cannot show." in html
+    # the scatter, and the integration picture: a row of dots per area
+    assert html.count("<svg") == 2 and "What this can and cannot show." in html
+    assert 'aria-labelledby="scorecard-integration-title"' in html
+    assert [area for area, _level in data["integration"]][:3] == [
+        "Brent",
+        "Ealing",
+        "Hounslow",
+    ]  # strong first
     assert "Pearson&#39;s r = " in html or "Pearson's r = " in html
     assert "Kensington and Chelsea" in html
 

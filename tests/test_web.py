@@ -181,6 +181,30 @@ def test_security_headers_and_no_inline_script(shared_app):
     )
 
 
+def test_pdf_is_made_while_the_page_says_so_then_fetched_once_by_its_session(shared_app, monkeypatch):
+    import ipseval.report as report
+
+    def fake_pdf(html: str, path: Path, files=None) -> Path:  # WeasyPrint takes a minute on the demo
+        path.write_bytes(b"%PDF-1.7 " + str(len(html)).encode())
+        return path
+
+    monkeypatch.setattr(report, "write_pdf", fake_pdf)
+    c = login(shared_app, "viewer")
+    page = c.get("/page/headline").text
+    link = re.search(r'<a href="/report.pdf"[^>]*>', page).group(0)
+    assert 'hx-get="/report.pdf/make"' in link and 'hx-indicator="#pdf-busy"' in link
+    assert re.search(r'id="pdf-busy" class="htmx-indicator[^"]*" role="status">Making the PDF', page)
+    assert login(shared_app, None).get("/report.pdf/make").status_code == 401
+    r = c.get("/report.pdf/make", headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "The PDF is ready" in r.text
+    url = re.search(r'href="(/report.pdf/ready/[\w-]{20,})"', r.text).group(1)
+    assert login(shared_app, "viewer").get(url).status_code == 404  # only the session that asked
+    got = c.get(url)
+    assert got.status_code == 200 and got.content.startswith(b"%PDF")
+    assert got.headers["content-disposition"] == 'attachment; filename="report.pdf"'
+    assert c.get(url).status_code == 404  # fetched once
+
+
 def test_session_cookie_is_httponly_samesite_and_a_random_id(shared_app):
     c = client(shared_app)
     r = c.get("/login")
@@ -398,6 +422,8 @@ def test_upload_with_errors_waits_for_a_decision_then_replaces_the_data(tmp_path
     assert r.status_code == 200
     assert "31/02/2020" in r.text and "clients.csv" in r.text and "referral_date" in r.text
     assert ws.current() == before  # nothing replaced yet
+    # the decision comes before the (possibly long) list of problems
+    assert r.text.index("/accept") < r.text.index("/discard") < r.text.index('class="dash-problems"')
     assert not (tmp_path / "escape.csv").exists() and not (tmp_path / "home" / "escape.csv").exists()
     staged = re.search(r"/upload/([0-9a-f]{32})/accept", r.text).group(1)
     r = c.post(f"/upload/{staged}/accept", data={"csrf_token": token})
@@ -685,13 +711,16 @@ def test_settings_change_recomputes_the_figures_and_is_kept(tmp_path, demo_folde
     token = _token_from_page(c)
     page = c.get("/settings")
     assert 'name="definitions.hours_threshold" value="16"' in page.text
-    assert "definitions.data_cut" in page.text  # listed, read-only, with where to set it
+    # listed by their plain names (keys only in the form's field names), read-only ones too
+    assert "Weekly hours that count as a longer job" in page.text
+    assert "Date the data were extracted" in page.text  # read-only, with where to set it
+    assert "<code>definitions." not in page.text
 
     r = c.post(
         "/settings", data={"csrf_token": token, "definitions.hours_threshold": "abc", "service_name": "X"}
     )
     assert r.status_code == 422
-    assert "definitions.hours_threshold" in r.text and "Nothing was saved" in r.text
+    assert ">Weekly hours that count as a longer job</a>" in r.text and "Nothing was saved" in r.text
     assert ws.current() == before_version and not (tmp_path / "home" / "ipseval.toml").read_text().count(
         "abc"
     )
@@ -720,6 +749,21 @@ def test_settings_change_recomputes_the_figures_and_is_kept(tmp_path, demo_folde
     # no change: no new version
     r = c.post("/settings", data={"csrf_token": token, "definitions.hours_threshold": "35"})
     assert "No changes" in r.text and ws.current() == after
+
+
+def test_filters_and_settings_read_as_plain_words(shared_app):
+    viewer = login(shared_app, "viewer")
+    page = viewer.get("/page/headline").text
+    assert '<option value="drug_alcohol_service">Drug and alcohol service</option>' in page
+    assert ">drug_alcohol_service<" not in page
+    stamp = viewer.get("/page/headline?source=gp_health").text
+    assert "referral source GP or health service" in stamp and "gp_health;" not in stamp
+    settings = login(shared_app, "admin").get("/settings").text
+    shown = re.sub(r"<[^>]+>", " ", settings)
+    for label in ("Fewest weekly hours for a job to count", "Job entry benchmark", "Wild cluster bootstrap",
+                  "Time since last job"):  # fmt: skip
+        assert label in shown, label
+    assert not re.search(r"\b(definitions|impact|disclosure|benchmarks|dashboard)\.(?!md\b)[a-z_]+", shown)
 
 
 def test_dashboard_settings_take_effect_at_once(tmp_path, demo_folder):

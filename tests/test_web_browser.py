@@ -361,6 +361,31 @@ def test_csv_download_of_a_table(open_as) -> None:
     assert_no_live_formulas(rows)
 
 
+def test_pdf_download_says_it_is_being_made(open_as, monkeypatch) -> None:
+    import ipseval.report as report
+
+    def slow_pdf(html: str, path: Path, files=None) -> Path:  # the demo's takes a minute or more
+        time.sleep(2.5)
+        path.write_bytes(b"%PDF-1.7 " + str(len(html)).encode())
+        return path
+
+    monkeypatch.setattr(report, "write_pdf", slow_pdf)
+    page = open_as("viewer")
+    page.goto(f"/page/headline?area={AREA}")
+    busy = page.locator("#pdf-busy")
+    expect(busy).to_be_hidden()
+    page.locator(".dash-stamp a", has_text="Report (PDF)").click()
+    expect(busy).to_be_visible()  # while the PDF is made
+    expect(busy).to_have_text(re.compile("Making the PDF"))
+    ready = page.locator("#pdf-status a", has_text="The PDF is ready")
+    expect(ready).to_be_visible()
+    expect(busy).to_be_hidden()
+    with page.expect_download() as d:
+        ready.click()
+    assert d.value.suggested_filename == "report.pdf"
+    assert Path(d.value.path()).read_bytes().startswith(b"%PDF")
+
+
 # ----------------------------------------------------------------------------- roles
 
 
@@ -519,13 +544,13 @@ def test_settings_change_in_the_browser_changes_the_figures(open_as, server: Ser
     field = page.locator("input[name='definitions.hours_threshold']")
     field.fill("thirty")
     page.get_by_role("button", name="Save settings").click()
-    expect(page.locator(".dash-error")).to_contain_text("definitions.hours_threshold")
+    expect(page.locator(".dash-error")).to_contain_text("Weekly hours that count as a longer job")
     assert server.version() == before, "a refused form changes nothing"
     expect(page.locator("input[name='definitions.hours_threshold']")).to_have_value("thirty")  # as typed
 
     page.locator("input[name='definitions.hours_threshold']").fill("30")
     page.get_by_role("button", name="Save settings").click()
-    expect(page.locator(".dash-ok")).to_contain_text("definitions.hours_threshold 16 → 30")
+    expect(page.locator(".dash-ok")).to_contain_text("Weekly hours that count as a longer job 16 → 30")
     assert server.version() != before
     page.goto("/page/headline")
     expect(page.locator("#view")).to_contain_text("30+ hours a week")

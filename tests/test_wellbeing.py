@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 import warnings
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
@@ -29,6 +30,7 @@ from ipseval.wellbeing import (
     wellbeing_tables,
     wilcoxon_signed_rank,
 )
+from ipseval.wellbeing.pairing import _sql_value
 from ipseval.wellbeing.tables import domain_scores, paired_frame
 
 CUT = date(2024, 3, 31)
@@ -277,6 +279,21 @@ def test_baseline_windows_are_settings() -> None:
 def test_follow_up_window_may_not_overlap_the_baseline_window() -> None:
     with pytest.raises(ValueError, match="overlaps"):
         Wellbeing(follow_up_months=1, follow_up_window_days=20)
+
+
+def test_pairing_sql_literals_have_the_parameter_types() -> None:
+    """The measure definitions and the data cut go into the pairing SQL as literals (DuckDB imports
+    pandas, half a second, to inspect Python parameters): each literal is the value, and of the
+    type, that DuckDB makes of it as a parameter."""
+    con = duckdb.connect()
+    values = [None, True, False, 3, -7, 2**40, 0.1, 1e-300, -0.0, 5.0, math.inf, math.nan, "it's"]
+    values += [date(2021, 3, 4), datetime(2021, 3, 4, 5, 6, 7, 123456)]
+    for v in values:
+        lit = con.execute(f"SELECT {_sql_value(v)}, typeof({_sql_value(v)})").fetchone()
+        par = con.execute("SELECT $v, typeof($v)", {"v": v}).fetchone()
+        assert lit[1] == par[1]
+        assert lit[0] == par[0] or (math.isnan(lit[0]) and math.isnan(par[0]))
+        assert not isinstance(v, float) or math.copysign(1, lit[0]) == math.copysign(1, par[0])
 
 
 # ----------------------------------------------------------------------------- the tables

@@ -10,6 +10,8 @@ Exit codes (when several apply, the first in this order wins: 2, 3, 1, 0):
   folder, full disk: the folder is named);
 - 3 an analysis failed unexpectedly (``evaluate`` still writes the rest of the report), or an
   unexpected error; re-run with ``--debug`` for the traceback;
+- 4 ``model`` or ``compare``: the model did not converge (its result is shown, with the reason,
+  but is not to be used);
 - 130 interrupted.
 
 ``--debug`` may be given before or after the command (``ipseval evaluate data --debug``).
@@ -27,27 +29,70 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from .console import (
     Bar,
     print_failed,
     print_problem_summary,
+    problem_causes,
     problems_table,
     progress_for,
     row_counts_table,
 )
 from .progress import Lines, Plan, Silent
 
+# options of the whole program, accepted before or after the command's name
+_ANYWHERE = ("--debug", "--quiet", "-q", "--verbose", "-v")
+
+
+def _plain_flags(command) -> None:
+    """Flags take no value: show none after them in --help (typer would print ``<bool>``)."""
+    for param in command.params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+
 
 class _Group(TyperGroup):
-    """Accepts ``--debug`` anywhere before a ``--``, not only before the command's name."""
+    """Accepts the program's own options (``--debug``, ``--quiet``, ``--verbose``) anywhere before
+    a ``--``, not only before the command's name; shows flags without a value type."""
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
         cut = args.index("--") if "--" in args else len(args)
-        if "--debug" in args[1:cut]:
-            args = ["--debug", *(a for i, a in enumerate(args) if not (a == "--debug" and i < cut))]
-        return super().parse_args(ctx, args)
+        moved = [a for a in args[:cut] if a in _ANYWHERE]
+        kept = [a for i, a in enumerate(args) if not (a in _ANYWHERE and i < cut)]
+        return super().parse_args(ctx, [*dict.fromkeys(moved), *kept])
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        _plain_flags(self)
+        return option
+
+    def get_command(self, ctx, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _plain_flags(command)
+            _hide_help_type(command)
+        return command
+
+
+def _hide_help_type(command) -> None:
+    """The --help of each command, too, without a value type."""
+    if getattr(command, "_plain_help", False):
+        return
+    own = command.get_help_option
+
+    def plain(ctx):
+        option = own(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = plain
+    command._plain_help = True
 
 
 app = typer.Typer(
@@ -62,6 +107,9 @@ console = Console(stderr=False, highlight=False)
 errors = Console(stderr=True, highlight=False)
 
 _DEBUG = {"on": False}
+# --quiet: no progress and no problem lists (the result lines and errors still show);
+# --verbose: every step on its own line with its time, and every problem listed
+_OUTPUT = {"quiet": False, "verbose": False}
 
 SettingsOpt = Annotated[
     Path | None,
@@ -150,18 +198,53 @@ def _os_problem(e: OSError) -> str:
     return f"{e.filename}: {(e.strerror or str(e)).lower()}"
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        console.print(f"ipseval {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show full tracebacks for errors (also after the command).")
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Only the outcome: no progress and no problem lists (errors still shown)."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Every step on its own line with its time, and every problem listed."
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
 ) -> None:
+    if quiet and verbose:
+        _fail("--quiet and --verbose cannot be used together")
     _DEBUG["on"] = debug
+    _OUTPUT.update(quiet=quiet, verbose=verbose)
+
+
+def _shown(quiet: bool = False) -> Bar | Lines | Silent:
+    """Progress on standard error: a bar in a terminal, plain lines elsewhere or with --verbose,
+    nothing with --quiet (or ``quiet``: output meant for a program)."""
+    if _OUTPUT["verbose"] and not quiet:
+        return Lines(errors.file)
+    return progress_for(errors, quiet or _OUTPUT["quiet"])
 
 
 def _plan(weights: dict[str, float], quiet: bool = False) -> tuple[Plan, Bar | Lines | Silent]:
-    """A progress plan drawn on standard error: a bar in a terminal, plain lines elsewhere."""
-    shown = progress_for(errors, quiet)
+    """A progress plan drawn on standard error (see :func:`_shown`)."""
+    shown = _shown(quiet)
     return Plan(shown, weights), shown
 
 
@@ -205,7 +288,9 @@ def _show_unusable(error: Exception, out: Path | None, limit: int = 200) -> None
     ds = getattr(error, "dataset", None)
     if ds is None or not ds.problems.height:
         return
-    console.print(problems_table(ds.problems, limit))
+    if _OUTPUT["verbose"]:
+        console.print(problems_table(ds.problems, limit))
+    problem_causes(console, ds.problems)
     if out is not None:
         _csv, html_path = write_problem_report(ds, out)
         errors.print(f"Problem report: {html_path}")
@@ -219,7 +304,9 @@ def validate(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Also write problems.csv and problems.html here.")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Most problems to list in the terminal.")] = 200,
+    limit: Annotated[
+        int, typer.Option("--limit", help="With --verbose: most problem rows to list in the terminal.")
+    ] = 200,
 ) -> None:
     """Check a data set against the standard: every problem at once, or 'clean'."""
     from .ingest import InputError
@@ -240,13 +327,18 @@ def validate(
         except InputError as e:
             _show_unusable(e, out, limit)
             raise
-    console.print(row_counts_table(ds.row_counts))
-    if ds.problems.height:
+    if _OUTPUT["verbose"]:
+        limit = ds.problems.height
+    if not _OUTPUT["quiet"]:
+        console.print(row_counts_table(ds.row_counts))
+    if ds.problems.height and _OUTPUT["verbose"]:
         console.print(problems_table(ds.problems, limit))
-        if ds.problems.height > limit:
-            console.print(f"... and {ds.problems.height - limit:,} more (see problems.csv).")
+    if ds.problems.height and not _OUTPUT["quiet"]:
+        problem_causes(console, ds.problems)
     if out is not None:
-        console.print(f"Problem report: {escape(str(written[0]))} and {escape(str(written[1]))}")
+        console.print(f"Every row: {escape(str(written[1]))} and {escape(str(written[0]))}", soft_wrap=True)
+    elif ds.problems.height:
+        console.print("Every row: add --out FOLDER to write problems.html and problems.csv (or --verbose).")
     print_problem_summary(console, ds)
     raise typer.Exit(ds.exit_code)
 
@@ -305,7 +397,7 @@ def evaluate(
     if imputations is not None:
         s.impact.imputations = imputations
     t0 = time.perf_counter()
-    shown = progress_for(errors)
+    shown = _shown()
     with _options_named(out, db):
         try:
             with shown:
@@ -322,16 +414,22 @@ def evaluate(
 
 def _report_run(run, out: Path) -> None:
     """What evaluate says when done: the problems, alerts, failures, and where everything is."""
+    if run.validated.problems.height and not _OUTPUT["quiet"]:
+        problem_causes(console, run.validated.problems, limit=10)
     print_problem_summary(console, run.validated)
     if run.validated.problems.height:
-        console.print(f"Problem report: {escape(str(run.outputs['problems.html']))}")
+        problems = run.outputs["problems.html"], run.outputs["problems.csv"]
+        console.print(f"Every row: {escape(str(problems[0]))} and {escape(str(problems[1]))}", soft_wrap=True)
     if run.published.disclosure.get("warning"):
         console.print(f"[bold red]{run.published.disclosure['warning']}[/]")
     print_failed(console, run.failed)
-    console.print(f"Report: [bold]{escape(str(run.outputs['report.html']))}[/]")
+    console.print(f"Report: [bold]{escape(str(run.outputs['report.html']))}[/]", soft_wrap=True)
     if "report.pdf" in run.outputs:
-        console.print(f"PDF: {escape(str(run.outputs['report.pdf']))}")
-    console.print(f"Results: {escape(str(run.outputs['results.json']))} and {escape(str(out / 'tables'))}/")
+        console.print(f"PDF: {escape(str(run.outputs['report.pdf']))}", soft_wrap=True)
+    console.print(
+        f"Results: {escape(str(run.outputs['results.json']))} and {escape(str(out / 'tables'))}/",
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -348,6 +446,38 @@ def template(
     with atomic_path(path) as tmp:
         write_template(tmp)
     console.print(f"Blank workbook written to [bold]{escape(str(path))}[/]")
+
+
+@app.command("map")
+@_guard
+def map_export(
+    export: Annotated[Path, typer.Argument(help="Folder of CSV files or one .xlsx workbook, as exported.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Where to write the proposed settings (default: ipseval.toml beside the data, where "
+            "validate and evaluate look for it).",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the settings file if it exists.")] = False,
+) -> None:
+    """Propose how a local export maps onto the standard: writes an annotated ipseval.toml to check.
+
+    Files or sheets to tables, columns to standard columns, every value of a coded column to a
+    standard code, the order of day and month in dates; each with the evidence, unsure guesses
+    marked CHECK.
+    """
+    from .console import print_proposal
+    from .ingest.propose import propose
+    from .ingest.propose_toml import settings_path_for, write_proposal
+
+    path = out or settings_path_for(export)
+    if path.exists() and not force:
+        raise Fatal(f"{path} exists: choose another --out, or add --force to replace it")
+    proposal = propose(export)
+    print_proposal(console, proposal, write_proposal(proposal, path))
 
 
 @app.command()
@@ -471,8 +601,18 @@ def _split(values: str | None) -> list[str]:
     return [v.strip() for v in (values or "").split(",") if v.strip()]
 
 
-def _show_impact(result, key: str, title: str, policy_name: str | None, as_json: bool) -> None:
-    """Print an impact result after disclosure control, as a table or as JSON."""
+# the columns a terminal shows by default (--wide: every column); the rest are in --json
+_NARROW = ("term", "level", "n", "odds_ratio", "or_ci_low", "or_ci_high", "hazard_ratio", "hr_ci_low",
+           "hr_ci_high", "estimate", "ci_low", "ci_high", "p_value", "ame", "treated_n", "comparison_n")  # fmt: skip
+_CARD = ("formula", "n", "events", "clusters", "se_type", "estimand", "weights")
+
+
+def _show_impact(
+    result, key: str, title: str, policy_name: str | None, as_json: bool, wide: bool = False
+) -> None:
+    """Print an impact result after disclosure control: the answer first, then a table that fits
+    the terminal (every column with ``wide``), the essentials of the model card and the notes;
+    or JSON. A model that did not converge ends with its reason and exit code 4."""
     import json as _json
 
     from .disclosure import policy_for
@@ -482,18 +622,58 @@ def _show_impact(result, key: str, title: str, policy_name: str | None, as_json:
     if as_json:
         out.pop("columns")
         console.print_json(_json.dumps(out, default=str))
-        return
-    t = Table(title=title, header_style="bold")
-    shown = [c for c in out["columns"] if c not in ("std_error",)]
+    else:
+        _impact_text(out, title, wide or _OUTPUT["verbose"])
+    if not result.converged:
+        errors.print(
+            Text("The model did not converge: " + _non_convergence(result), style="bold red"), soft_wrap=True
+        )
+        raise typer.Exit(4)
+
+
+def _impact_text(out: dict, title: str, wide: bool) -> None:
+    notes = list(out["notes"])
+    answer = notes.pop(0) if notes and notes[0].startswith("Effect on") else None
+    console.print(Text(title, style="bold"))
+    if answer:
+        console.print(Text(answer, style="bold"), soft_wrap=True)
+    ratio = any(c in out["columns"] for c in ("odds_ratio", "hazard_ratio"))
+    shown = [c for c in out["columns"] if c != "std_error" and (wide or c in _NARROW)]
+    if ratio and not wide:  # odds/hazard ratios say it; the log scale is in --wide and --json
+        shown = [c for c in shown if c not in ("estimate", "ci_low", "ci_high")]
+    if wide:  # every column: one small table per row, a column per line, so nothing is squeezed
+        for r in out["table"]:
+            t = Table("column", "value", header_style="bold", title=f"{r['term']} {r['level'] or ''}")
+            for c in shown:
+                t.add_row(c.replace("_", " "), _cell(r[c]))
+            console.print(t)
+        return _card_and_notes(out, notes, wide)
+    t = Table(header_style="bold", expand=False)
     for c in shown:
-        t.add_column(c, justify="left" if c in ("term", "level") else "right")
+        t.add_column(
+            c.replace("_", " "), justify="left" if c in ("term", "level") else "right", overflow="fold"
+        )
     for r in out["table"]:
         t.add_row(*[_cell(r[c]) for c in shown])
     console.print(t)
-    for k, v in out["card"].items():
-        console.print(f"  {escape(str(k))}: {escape(str(v))}")
-    for note in out["notes"]:
-        console.print(f"  [dim]{escape(str(note))}[/]")
+    _card_and_notes(out, notes, wide)
+
+
+def _card_and_notes(out: dict, notes: list[str], wide: bool) -> None:
+    card = out["card"].items() if wide else ((k, v) for k, v in out["card"].items() if k in _CARD)
+    for k, v in card:
+        console.print(Text(f"  {k}: {v}"), soft_wrap=True)
+    for note in notes:
+        console.print(Text(f"  {note}", style="dim"), soft_wrap=True)
+    if not wide:
+        console.print(
+            Text("  (--wide for every column and the whole model card; --json for machines)", style="dim")
+        )
+
+
+def _non_convergence(result) -> str:
+    said = [n for n in result.notes if "converge" in n]
+    return said[0] if said else "its estimates are not to be used."
 
 
 def _cell(v) -> str:
@@ -523,15 +703,19 @@ def model(
         str | None, typer.Option("--policy", help="Disclosure policy: ndtms | nhs | none.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column and the whole model card.")] = False,
 ) -> None:
-    """Logistic regression on any table: odds ratios, 95% CI, p-values, marginal effects."""
-    from .impact.flat import logit
+    """Logistic regression on any table: odds ratios, 95% CI, p-values, marginal effects.
+
+    Yes/no outcomes and labels are read as validate reads them ("Female" = "female"). Exits 4
+    when the model did not converge."""
+    from .api import logit
 
     df = _read_flat(file)
     refs = dict(item.split("=", 1) for item in _split(reference) if "=" in item)
     _require_columns(file, df, [outcome, *_split(terms), *refs, *([cluster] if cluster else [])])
     result = logit(df, outcome=outcome, terms=_split(terms), reference=refs or None, cluster=cluster, se=se)
-    _show_impact(result, "model", f"Logistic regression of {outcome}", policy, as_json)
+    _show_impact(result, "model", f"Logistic regression of {outcome}", policy, as_json, wide)
 
 
 @app.command()
@@ -546,9 +730,13 @@ def compare(
         str | None, typer.Option("--policy", help="Disclosure policy: ndtms | nhs | none.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column and the whole model card.")] = False,
 ) -> None:
-    """Effect on the treated against a comparison group (propensity-score weighting or matching)."""
-    from .impact.compare import compare as compare_groups
+    """Effect on the treated against a comparison group (propensity-score weighting or matching).
+
+    Yes/no columns and labels are read as validate reads them. Exits 4 when the propensity
+    model did not converge."""
+    from .api import compare as compare_groups
 
     df = _read_flat(file)
     _require_columns(file, df, [treatment, outcome, *_split(covariates)])
@@ -565,7 +753,7 @@ def compare(
             method=method,
             progress=lambda i, n: plan.step("bootstrap", i, n),
         )
-    _show_impact(result, "compare", f"Effect of {treatment} on {outcome} ({method})", policy, as_json)
+    _show_impact(result, "compare", f"Effect of {treatment} on {outcome} ({method})", policy, as_json, wide)
 
 
 HomeOpt = Annotated[

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy import stats
+
+from .distributions import chi2_sf, norm_ppf
 
 CENSORED, JOB, DISCHARGED = 0, 1, 2
-Z95 = float(stats.norm.ppf(0.975))
+Z95 = float(norm_ppf(0.975))
 
 
 def cumulative_incidence(days: np.ndarray, status: np.ndarray, z: float = Z95) -> pl.DataFrame:
@@ -146,7 +147,7 @@ def gray_test(days: np.ndarray, status: np.ndarray, group: np.ndarray, cause: in
     if rank == 0:
         return out
     stat = float(score[:-1] @ np.linalg.pinv(v, rcond=1e-10, hermitian=True) @ score[:-1])
-    return out | {"statistic": stat, "df": rank, "p_value": float(stats.chi2.sf(stat, rank))}
+    return out | {"statistic": stat, "df": rank, "p_value": float(chi2_sf(stat, rank))}
 
 
 def _group_steps(days, status, g, k, cause) -> dict[str, np.ndarray]:

@@ -153,3 +153,83 @@ def print_failed(console: Console, failed: list[tuple[str, str]]) -> None:
             style="bold red",
         )
     )
+
+
+def problem_causes(console: Console, problems, limit: int = 20) -> None:
+    """The problems grouped by cause (see :mod:`ipseval.problem_groups`): what to fix first, each
+    with its distinct offending values and their counts; then the rows excluded with rejected
+    clients in one sentence. The per-row list stays in problems.html and problems.csv."""
+    from .problem_groups import cascade_summary, group_problems, values_text
+
+    causes = group_problems(problems)
+    if causes.height:
+        t = Table(title=f"Problems by cause ({causes.height:,})", header_style="bold", show_lines=True)
+        for col, kw in (("", {}), ("where", {}), ("rows", {"justify": "right"}), ("values found", {}),
+                        ("expected", {}), ("problem", {})):  # fmt: skip
+            t.add_column(col, overflow="fold", **kw)
+        for i, r in enumerate(causes.head(limit).iter_rows(named=True), start=1):
+            where = r["file"] + (f" › {r['column']}" if r["column"] else "")
+            t.add_row(
+                Text(str(i)),
+                Text(where),
+                f"{r['rows']:,}",
+                Text(values_text(r["values"], r["distinct"])),
+                Text(r["expected"] or ""),
+                Text("; ".join(x for x in (r["message"], r["advice"]) if x)),
+                style="red" if r["severity"] == "error" else "yellow",
+            )
+        console.print(t)
+        if causes.height > limit:
+            console.print(f"... and {_plural(causes.height - limit, 'more cause')} (see problems.html).")
+    cascade = cascade_summary(problems)
+    if cascade.rows:
+        files = ", ".join(f"{f} ({n:,})" for f, n in cascade.per_file)
+        clients = _plural(cascade.clients_rejected, "rejected client")
+        console.print(
+            Text(
+                f"{_plural(cascade.rows, 'row')} of {files} were left out with their {clients}: fixing "
+                "the clients rows above brings them back.",
+                style="red",
+            ),
+            soft_wrap=True,
+        )
+
+
+def proposal_table(proposal) -> Table:
+    """What ``ipseval map`` matched: one row per file or sheet."""
+    t = Table(title=Text(f"Proposed mapping of {proposal.source}"), header_style="bold")
+    for col in ("file or sheet", "table", "columns used", "not used", "codes", "to check"):
+        t.add_column(col, justify="left" if col in ("file or sheet", "table") else "right")
+    for tp in proposal.tables:
+        used = [c for c in tp.columns if c.standard]
+        codes = [g for c in used for g in c.codes]
+        unsure = (0 if tp.sure or not tp.standard else 1) + len(tp.missing)
+        unsure += sum(1 for c in used if not c.sure)
+        unsure += sum(1 for g in codes if g.code is None or g.confidence < 0.8)
+        t.add_row(
+            Text(tp.local),
+            Text(tp.standard or "(not read)"),
+            f"{len(used)} of {len(tp.columns)}",
+            str(len(tp.columns) - len(used)),
+            str(len(codes)),
+            Text(str(unsure), style="bold yellow" if unsure else ""),
+        )
+    return t
+
+
+def print_proposal(console: Console, proposal, written, limit: int = 25) -> None:
+    """The proposal's summary: what was matched, the date order, and what needs a decision."""
+    console.print(proposal_table(proposal))
+    console.print(Text(f"Dates: {proposal.date_order.how}"), soft_wrap=True)
+    decisions = proposal.decisions()
+    if decisions:
+        console.print(Text(f"To check or decide ({len(decisions)}):", style="bold yellow"))
+        for line in decisions[:limit]:
+            console.print(Text(f"  - {line}"), soft_wrap=True)
+        if len(decisions) > limit:
+            console.print(f"  ... and {len(decisions) - limit} more, marked CHECK in the file.")
+    else:
+        console.print(Text("Nothing to decide: every guess is at least 80% sure.", style="bold green"))
+    console.print(
+        Text(f"Written to {written}: check it (lines marked CHECK first), then run ipseval validate.")
+    )

@@ -55,7 +55,8 @@ def data_standard_md() -> str:
         "- Codes are case-insensitive; spaces and hyphens count as underscores; blank means missing",
         "  (`unknown` where the list has it).",
         "- A local export whose file, column or code names differ is mapped in the settings",
-        "  (`[mapping]`, see settings.md), not by editing the data.",
+        "  (`[mapping]`, see settings.md), not by editing the data; `ipseval map export/` proposes",
+        "  that mapping as an annotated `ipseval.toml` to check.",
         "",
         "Problems are reported with file, row (header = row 1), column, value and what was expected, all",
         "at once. Rows with errors are excluded and counted: rows read = rows used + rows rejected.",
@@ -115,6 +116,7 @@ def _settings_section(model: type[BaseModel], prefix: str, out: list[str]) -> No
 
 
 def settings_md() -> str:
+    from .benchmarks import Benchmarks
     from .settings import (
         Dashboard,
         Definitions,
@@ -145,6 +147,7 @@ def settings_md() -> str:
         ("wellbeing", Wellbeing),
         ("qualitative", Qualitative),
         ("disclosure", Disclosure),
+        ("benchmarks", Benchmarks),
         ("mapping", Mapping),
         ("input", Input),
         ("report", Report),

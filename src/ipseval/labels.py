@@ -28,6 +28,11 @@ CHARACTERISTICS: dict[str, str] = {
     "work_confidence": "Confidence about work (0 to 10)",
     "highest_qualification": "Highest qualification",
     "discharge_reason": "Reason for leaving the service",
+    "integration_strength": "Integration with drug and alcohol treatment",
+    "co_located": "Specialists based in the treatment service",
+    "mode": "How the meeting was held",
+    "group": "Group",
+    "meeting_band": "IPS meetings attended",
 }
 
 # Codes whose label depends on the characteristic ("none" is not the same thing everywhere).
@@ -77,6 +82,7 @@ _CODES_BY_CHARACTERISTIC: dict[str, dict[str, str]] = {
         "level_3": "Level 3 (A level)",
         "level_4_plus": "Level 4 or above (degree)",
     },
+    "group": {"ips": "Referred to IPS", "comparison": "Comparison group"},
 }
 
 _COMMON_CODES: dict[str, str] = {
@@ -131,6 +137,11 @@ def characteristic_label(name: str) -> str:
     return CHARACTERISTICS.get(name) or _fallback(name)
 
 
+def has_label(characteristic: str, code: str) -> bool:
+    """Whether ``code`` of ``characteristic`` has a label of its own (not the fallback)."""
+    return code in _CODES_BY_CHARACTERISTIC.get(characteristic, {}) or code in _COMMON_CODES
+
+
 def code_label(characteristic: str, code: str | None) -> str:
     """The label of ``code`` in ``characteristic``: ('time_since_last_job', '1_to_2y') -> '1 to 2 years'.
 
@@ -146,6 +157,35 @@ def code_label(characteristic: str, code: str | None) -> str:
     if characteristic in ("local_authority", "referral_year"):
         return str(code)
     return _fallback(code)
+
+
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter lower case unless it starts an acronym
+    ('Saw a GP in the last 3 months' -> 'saw a GP in the last 3 months'; 'GP or health service'
+    stays)."""
+    if len(label) > 1 and label[:2].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def column_words(name: str) -> str:
+    """A column in notes about any data: the standard's label, else the name as given (a model of
+    another table keeps its own column names)."""
+    return CHARACTERISTICS.get(name, name)
+
+
+def code_words(characteristic: str, code: str) -> str:
+    """A code in notes about any data: its label when it has one, else the code as given."""
+    return code_label(characteristic, code) if has_label(characteristic, code) else str(code)
+
+
+def codes_label(characteristic: str, codes: list[str] | tuple[str, ...]) -> str:
+    """Several codes of one characteristic in words: ('referral_source', ['jobcentre', 'other'])
+    -> 'Jobcentre Plus and Other' (a code without a label as given)."""
+    words = [code_words(characteristic, c) for c in codes]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def table_label(name: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import workers
 from .atomic import OutputError, check_writable, explain, explain_text
 from .progress import Plan, Progress
 from .settings import Settings
@@ -29,7 +30,7 @@ PHASES = {"read": 0.17, "import": 0.15, "compute": 0.6, "protect": 0.02, "report
 
 @dataclass
 class EvaluationRun:
-    validated: Any  # ipseval.validate.ValidatedDataset
+    validated: Any  # ipseval.validate.ValidatedDataset, its tables emptied once imported (in the store)
     evaluation: Evaluation
     published: PublishedEvaluation
     outputs: dict[str, Path]
@@ -118,11 +119,17 @@ def run_evaluation(
     out = check_writable(out_dir)
     db = Path(db_path) if db_path else out / "ipseval.duckdb"
     check_writable(db.parent)
+    # start the helper process now: it imports the report's libraries while we read and compute
+    workers.second_core(warm=("ipseval.report",))
     plan.phase("read", "reading and validating")
     ds = load(source, settings)
     write_problem_report(ds, out)
     plan.phase("import", "importing into the store")
     _import(db, ds, settings, source)
+    # the rows now live in the store, which every later step reads: holding the validated frames
+    # through the analyses would add the whole data set to their memory (gigabytes at a million
+    # clients); the problems and row counts stay for the reports
+    ds.tables.clear()
     if ds.interviews_dir is not None:
         from .qualitative.evaluate import fill_embedding_cache
 

@@ -130,6 +130,37 @@ def _failures_html(failed: pl.DataFrame) -> str:
     return f"<h2 class='error'>Analyses that failed</h2><ul>{items}</ul>"
 
 
+def _causes_html(p: pl.DataFrame) -> str:
+    """The problems by cause, with their distinct values (see :mod:`ipseval.problem_groups`)."""
+    from .problem_groups import cascade_summary, group_problems, values_text
+
+    e = html.escape
+    parts = [
+        "<h2>Problems by cause</h2><p>Fix these from the top: each line is one kind of problem in one "
+        "column, with the values found and how often.</p><table><thead><tr><th>severity</th><th>file</th>"
+        "<th>column</th><th>rows</th><th>values found</th><th>expected</th><th>problem</th></tr></thead><tbody>"
+    ]
+    for r in group_problems(p).iter_rows(named=True):
+        problem = "; ".join(x for x in (r["message"], r["advice"]) if x)
+        parts.append(
+            f"<tr><td class='{e(r['severity'])}'>{e(r['severity'])}</td><td>{e(r['file'])}</td>"
+            f"<td>{e(r['column'] or '')}</td><td class='n'>{r['rows']:,}</td>"
+            f"<td>{e(values_text(r['values'], r['distinct']))}</td><td>{e(r['expected'] or '')}</td>"
+            f"<td>{e(problem)}</td></tr>"
+        )
+    parts.append("</tbody></table>")
+    cascade = cascade_summary(p)
+    if cascade.rows:
+        files = ", ".join(f"{e(f)} ({n:,})" for f, n in cascade.per_file)
+        parts.append(
+            f"<p class='error'>{cascade.rows:,} row{'s' if cascade.rows != 1 else ''} of {files} "
+            f"{'was' if cascade.rows == 1 else 'were'} left out with their {cascade.clients_rejected:,} "
+            f"rejected client{'s' if cascade.clients_rejected != 1 else ''}: fixing the clients rows "
+            "above brings them back.</p>"
+        )
+    return "".join(parts)
+
+
 def _problem_html(ds: ValidatedDataset) -> str:
     e = html.escape
     p = ds.problems
@@ -167,22 +198,8 @@ def _problem_html(ds: ValidatedDataset) -> str:
     if ds.notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{e(n)}</li>" for n in ds.notes) + "</ul>")
     if p.height:
-        summary = (
-            p.group_by(["severity", "table", "column", "expected"], maintain_order=True)
-            .agg(pl.len().alias("n"), pl.col("message").first().alias("example"))
-            .sort(["severity", "n"], descending=[False, True])
-        )
-        parts.append(
-            "<h2>Problems by kind</h2><table><thead><tr><th>severity</th><th>table</th><th>column</th>"
-            "<th>expected</th><th>count</th><th>example</th></tr></thead><tbody>"
-        )
-        for r in summary.iter_rows(named=True):
-            parts.append(
-                f"<tr><td class='{e(r['severity'])}'>{e(r['severity'])}</td><td>{e(r['table'] or '')}</td>"
-                f"<td>{e(r['column'] or '')}</td><td>{e(r['expected'])}</td><td class='n'>{r['n']:,}</td>"
-                f"<td>{e(r['example'])}</td></tr>"
-            )
-        parts.append("</tbody></table><h2>Every problem</h2>")
+        parts.append(_causes_html(p))
+        parts.append("<h2>Every problem</h2>")
         if p.height > HTML_PROBLEM_LIMIT:
             parts.append(
                 f"<p class='note'>The first {HTML_PROBLEM_LIMIT:,} of {p.height:,} problems are shown; "

@@ -22,6 +22,7 @@ PROFILE_CHARACTERISTICS = (
     "referral_source",
     "employed_at_referral",
     "age",
+    "age_band",
     "sex",
     "ethnicity",
     "main_substance",
@@ -37,7 +38,31 @@ PROFILE_CHARACTERISTICS = (
 )
 
 
+# age bands at referral (label, youngest, oldest; None = no upper limit), as the published
+# infographic's age distribution; the data standard's ages start at 16
+AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("16-24", 16, 24),
+    ("25-34", 25, 34),
+    ("35-44", 35, 44),
+    ("45-54", 45, 54),
+    ("55-64", 55, 64),
+    ("65+", 65, None),
+)
+DERIVED = {"age_band": "age", "referral_year": "referral_date"}  # characteristic -> its source column
+
+
+def age_band(age: pl.Expr) -> pl.Expr:
+    """The :data:`AGE_BANDS` label of each age (null where the age is unknown; an age below the
+    first band counts in it)."""
+    out = pl.lit(None, dtype=pl.Utf8)
+    for label, _low, high in reversed(AGE_BANDS):
+        out = pl.when(age <= high).then(pl.lit(label)).otherwise(out) if high is not None else pl.lit(label)
+    return pl.when(age.is_null()).then(pl.lit(None, dtype=pl.Utf8)).otherwise(out)
+
+
 def _levels(name: str, values: pl.Series) -> list[str]:
+    if name == "age_band":
+        return [label for label, _low, _high in AGE_BANDS]
     if name in ("local_authority", "referral_year"):
         return sorted(v for v in values.drop_nulls().unique().to_list())
     col = CLIENTS.column(name)
@@ -56,6 +81,8 @@ def client_profile(clients: pl.DataFrame) -> pl.DataFrame:
     also the cell keys of ``n`` and ``clients`` (``n_key``, ``clients_key``; see
     :mod:`ipseval.disclosure.cellkey`)."""
     df = clients.with_columns(pl.col("referral_date").dt.year().cast(pl.Utf8).alias("referral_year"))
+    if "age" in df.columns:
+        df = df.with_columns(age_band(pl.col("age")).alias("age_band"))
     total = df.height
     rows: list[dict] = []
     rk = df["record_key"].to_numpy() if "record_key" in df.columns else None
@@ -155,7 +182,7 @@ def profile(store: Store) -> ResultTable:
     blank or unknown for everyone is named in a note, not shown as 100% unknown)."""
     from .labels import characteristic_label
 
-    gone = [c for c in PROFILE_CHARACTERISTICS if f"clients.{c}" in store.unrecorded]
+    gone = [c for c in PROFILE_CHARACTERISTICS if f"clients.{DERIVED.get(c, c)}" in store.unrecorded]
     clients = store.table("clients")
     record_keys = store.record_keys
     if record_keys is not None:  # cell keys for perturbed views
@@ -193,9 +220,15 @@ def profile(store: Store) -> ResultTable:
                 for c in ("local_authority", "referral_year")
             ),
             SameCount("clients", "referrals", ("=overall", "=All")),
+            # age bands are ages: their Unknown row counts the same people as the age's
+            *(
+                SameCount("n", "profile_age_unknown", (), where=(("characteristic", c), ("kind", "unknown")))
+                for c in ("age", "age_band")
+            ),
         ],
         columns={
-            "characteristic": "client characteristic (standard column name)",
+            "characteristic": "client characteristic (standard column name; age_band: age in the "
+            "bands 16-24, 25-34, 35-44, 45-54, 55-64 and 65+)",
             "level": "category code; 'unknown' = missing; blank for a continuous summary",
             "kind": "categorical, continuous or unknown",
             "n": "clients in the category (continuous: clients with a value)",

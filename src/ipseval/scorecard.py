@@ -15,21 +15,21 @@ from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from .disclosure import wilson_interval
+from .distributions import spearman_rho, t_sf
+from .fidelity.caseload import caseload_at, caseload_clients
 from .fidelity.comparison import targets
 from .fidelity.evidence import FIRST_DAYS, _month_ends
+from .fidelity.items import DEFAULT_CUTS, Cuts
 from .fidelity.records import (
     ALL_AREAS,
     JOB_WINDOW_DAYS,
     UNASSIGNED,
-    caseload_at,
     contacts_in,
     grouping,
     has_staff,
     jobs_in,
-    values_table,
 )
 from .fidelity.scoring import read_reviews, team_key
 from .results import ColumnsAddUp, Rate, ResultTable, RowsAddUp
@@ -114,7 +114,7 @@ _FIDELITY_SCHEMA = {
 
 def scorecard_tables(store: Store, settings: Settings) -> dict[str, ResultTable]:
     """``scorecard_areas`` (the four factors and job entry per area) and ``scorecard_correlation``."""
-    areas = areas_table(store)
+    areas = areas_table(store, settings.benchmarks.fidelity_cuts)
     corr = correlation_table(areas)
     return {areas.key: areas, corr.key: corr}
 
@@ -188,13 +188,13 @@ def _referrals(store: Store) -> pl.DataFrame:
     )
 
 
-def _fidelity(store: Store, base: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+def _fidelity(store: Store, base: pl.DataFrame, cuts: Cuts) -> tuple[pl.DataFrame, list[str]]:
     """Each area's matched team's latest scored review (the whole service's, if no team has an
     area's name and there is exactly one team)."""
     empty = pl.DataFrame(schema={"_k": pl.Utf8, **_FIDELITY_SCHEMA})
     if "fidelity" not in store.tables_present:
         return empty, ["No fidelity table: no fidelity scores."]
-    latest = read_reviews(store).reviews.filter(pl.col("latest"))
+    latest = read_reviews(store, cuts).reviews.filter(pl.col("latest"))
     if latest.height == 0:
         return empty, ["No fidelity review could be scored (see the fidelity section)."]
     matched = targets(store, latest["team"].to_list())
@@ -267,19 +267,7 @@ def _practice(store: Store, days: list[date]) -> tuple[pl.DataFrame, list[str]]:
             (pl.col("on_caseload") / pl.col("fte")).mean().alias("caseload_per_fte"),
             pl.col("fte").mean().alias("fte"),
         )
-        snaps = values_table([(d,) for d in days], ("day",))
-        people = store.query(
-            f"""
-            WITH snap AS (SELECT CAST(day AS DATE) AS day FROM {snaps}),
-            on_list AS (
-                SELECT DISTINCT c.client_id, c.local_authority
-                FROM snap s JOIN clients c
-                  ON c.referral_date <= s.day AND (c.discharge_date IS NULL OR c.discharge_date > s.day)
-            )
-            SELECT {grouping()}, count(*) AS caseload_clients
-            FROM on_list GROUP BY GROUPING SETS ((), (local_authority))
-            """
-        )
+        people = caseload_clients(store, days)
         frames.append(_join_all([_keyed(people), _keyed(per)]))
     else:
         notes.append("No staff table: no caseload per FTE specialist.")
@@ -291,12 +279,16 @@ def _practice(store: Store, days: list[date]) -> tuple[pl.DataFrame, list[str]]:
                 FROM clients, params p
                 WHERE engagement_date IS NOT NULL AND engagement_date <= p.data_cut - {FIRST_DAYS - 1}
             ),
+            -- meetings counted per client first, then joined to the clients (one row each)
+            met AS (
+                SELECT m.client_id, count(*) AS meetings
+                FROM attended_meetings m JOIN c USING (client_id)
+                WHERE m.meeting_date >= c.engagement_date AND m.meeting_date < c.engagement_date + {FIRST_DAYS}
+                GROUP BY m.client_id
+            ),
             per AS (
-                SELECT c.client_id, c.local_authority, count(m.client_id) AS meetings
-                FROM c LEFT JOIN attended_meetings m
-                  ON m.client_id = c.client_id
-                 AND m.meeting_date >= c.engagement_date AND m.meeting_date < c.engagement_date + {FIRST_DAYS}
-                GROUP BY ALL
+                SELECT c.local_authority, coalesce(met.meetings, 0) AS meetings
+                FROM c LEFT JOIN met USING (client_id)
             )
             SELECT {grouping()},
                    count(*) AS engaged_3m,
@@ -313,11 +305,15 @@ def _practice(store: Store, days: list[date]) -> tuple[pl.DataFrame, list[str]]:
                 SELECT client_id, local_authority, referral_date
                 FROM clients, params p WHERE referral_date <= p.data_cut - {FIRST_DAYS - 1}
             ),
+            met AS (
+                SELECT m.client_id, min(m.meeting_date) AS first_meeting
+                FROM attended_meetings m JOIN c USING (client_id)
+                WHERE m.meeting_date >= c.referral_date
+                GROUP BY m.client_id
+            ),
             per AS (
-                SELECT c.client_id, c.local_authority, c.referral_date, min(m.meeting_date) AS first_meeting
-                FROM c LEFT JOIN attended_meetings m
-                  ON m.client_id = c.client_id AND m.meeting_date >= c.referral_date
-                GROUP BY ALL
+                SELECT c.local_authority, c.referral_date, met.first_meeting
+                FROM c LEFT JOIN met USING (client_id)
             ),
             d AS (
                 SELECT local_authority,
@@ -356,8 +352,9 @@ def _join_all(frames: list[pl.DataFrame]) -> pl.DataFrame:
     return out
 
 
-def areas_table(store: Store) -> ResultTable:
-    """One row per area and one for all areas: the four factors' measures and the job entry rate."""
+def areas_table(store: Store, cuts: Cuts = DEFAULT_CUTS) -> ResultTable:
+    """One row per area and one for all areas: the four factors' measures and the job entry rate
+    (fidelity bands by ``cuts``, the lowest totals of the exemplary, good and fair bands)."""
     cut = store.data_cut
     present = set(store.tables_present)
     first = cut - timedelta(days=JOB_WINDOW_DAYS - 1)
@@ -365,7 +362,7 @@ def areas_table(store: Store) -> ResultTable:
     month_one = date(cut.year - (cut.month < 12), cut.month % 12 + 1, 1)
     days = _month_ends(month_one, cut)
     base, notes = _base(store)
-    fid, fid_notes = _fidelity(store, base)
+    fid, fid_notes = _fidelity(store, base, cuts)
     emp, emp_notes = _employer(store, first, cut)
     prac, prac_notes = _practice(store, days)
     frames = [_referrals(store), fid, emp, prac]
@@ -515,11 +512,11 @@ def correlation(x: list[float], y: list[float]) -> dict[str, float | None]:
         z, se = math.atanh(r), 1 / math.sqrt(n - 3)
         lo, hi = math.tanh(z - _Z95 * se), math.tanh(z + _Z95 * se)
         t = r * math.sqrt((n - 2) / (1 - r * r))
-        p = float(2 * stats.t.sf(abs(t), n - 2))
+        p = float(2 * t_sf(abs(t), n - 2))
     else:
         lo = hi = r
         p = 0.0
-    rho = float(stats.spearmanr(xa, ya).statistic)
+    rho = spearman_rho(xa, ya)
     return out | {
         "pearson_r": r,
         "pearson_ci_low": lo,
@@ -570,7 +567,7 @@ def correlation_table(areas: ResultTable) -> ResultTable:
         "Pearson's r between each area's latest IPS-25 total and its job entry rate, one unweighted "
         "point per area; 95% interval by Fisher's z transformation (z = atanh r, standard error "
         "1/sqrt(n - 3)); p-value from the t test on n - 2 degrees of freedom; Spearman's rho on "
-        "ranks (ties averaged). The points are the rows of scorecard_areas with in_correlation true.",
+        "ranks (ties averaged). The points are the areas of the scorecard with both a fidelity total and a job entry rate.",
         "The correlation is hidden when any area's job entry count is small enough to be hidden: a "
         "hidden point could otherwise be worked back from r and the other points.",
     ]

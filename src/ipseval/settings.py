@@ -6,13 +6,16 @@ prints the settings used, and docs/settings.md is generated from the field descr
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .benchmarks import Benchmarks
 
 
 class SettingsError(Exception):
@@ -445,6 +448,22 @@ class Report(_Section):
         description="Time-to-job curves are reported only while at least this many clients remain at "
         "risk (the tail of a cumulative incidence curve rests on few people and jumps about).",
     )
+    covid_start: date | None = Field(
+        default=date(2020, 3, 23),
+        description="Start of the COVID-19 period, shaded and labelled on every chart over calendar "
+        "time (default: the first UK lockdown, 23 March 2020). Blank = no shading.",
+    )
+    covid_end: date | None = Field(
+        default=date(2021, 7, 19),
+        description="End of the shaded COVID-19 period (default: 19 July 2021, when England lifted "
+        "its last legal restrictions). Blank = up to the end of each chart.",
+    )
+
+    @model_validator(mode="after")
+    def _covid_in_order(self) -> Report:
+        if self.covid_start and self.covid_end and self.covid_end < self.covid_start:
+            raise ValueError(f"covid_end ({self.covid_end}) is before covid_start ({self.covid_start})")
+        return self
 
 
 class Dashboard(_Section):
@@ -516,6 +535,7 @@ class Settings(_Section):
     qualitative: Qualitative = Field(default_factory=Qualitative)
     report: Report = Field(default_factory=Report)
     wellbeing: Wellbeing = Field(default_factory=Wellbeing)
+    benchmarks: Benchmarks = Field(default_factory=Benchmarks)
     dashboard: Dashboard = Field(default_factory=Dashboard)
     source: str | None = Field(default=None, exclude=True, description="Where these settings were read from.")
 
@@ -538,13 +558,34 @@ def load_settings(path: str | Path | None = None, search_dir: str | Path | None 
     try:
         s = Settings.model_validate(raw)
     except ValidationError as e:
-        lines = []
-        for err in e.errors():
-            where = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            lines.append(f"{where}: {err['msg']}")
-        raise SettingsError(f"{p}: " + "; ".join(lines)) from None
+        raise SettingsError(f"{p}: " + "; ".join(_explain(err) for err in e.errors())) from None
     s.source = str(p)
     return s
+
+
+def _explain(err: Any) -> str:
+    """One settings error in words; an unknown name with the nearest known ones ("did you mean")."""
+    where = ".".join(str(x) for x in err["loc"]) or "(top level)"
+    if err["type"] != "extra_forbidden":
+        return f"{where}: {err['msg']}"
+    *parents, name = (str(x) for x in err["loc"])
+    model: Any = Settings
+    for part in parents:  # the section the unknown name sits in (a dict of free keys stops here)
+        field = model.model_fields.get(part)
+        inner = getattr(field, "annotation", None) if field else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            break
+        model = inner
+    known = list(model.model_fields)
+    close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
+    prefix = ".".join(parents)
+    hint = (
+        "did you mean " + " or ".join(f"'{prefix + '.' if prefix else ''}{c}'" for c in close) + "?"
+        if close
+        else f"the settings {'of [' + prefix + ']' if prefix else 'at the top level'} are: "
+        + ", ".join(known)
+    )
+    return f"{where}: unknown setting; {hint}"
 
 
 def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
@@ -559,6 +600,7 @@ def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
         "wellbeing",
         "qualitative",
         "disclosure",
+        "benchmarks",
         "report",
     ):
         section = getattr(s, section_name)

@@ -64,7 +64,9 @@ class Filters:
         if self.area:
             parts.append(f"area {self.area}")
         if self.source:
-            parts.append(f"referred by {self.source}")
+            from .labels import code_label
+
+            parts.append(f"referral source {code_label('referral_source', self.source)}")
         if self.specialist:
             parts.append(f"specialist {self.specialist}")
         if self.referred_from or self.referred_to:

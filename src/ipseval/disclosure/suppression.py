@@ -661,43 +661,27 @@ def _implicit_zeros(
     One linear programme: maximise sum(t) with t_i <= x_i and 0 <= t_i <= 1/len(candidates). Any
     candidate with t_i > 0 can be positive; repeat on the others until none is found.
     """
-    # imported here: scipy.optimize costs ~0.4 s to import and most tables never get this far
-    from scipy import sparse
-    from scipy.optimize import linprog
+    from .lp import Programme  # HiGHS directly: scipy.optimize alone takes ~0.4 s to import
 
     where = {c: i for i, c in enumerate(variables)}
     nv, ne = len(variables), len(equations)
-    rows, cols, data = [], [], []
+    a = np.zeros((ne, nv))
     for r, eq in enumerate(equations):
         for c, coef in eq.items():
-            rows.append(r)
-            cols.append(where[c])
-            data.append(float(coef))
-    a = sparse.csr_array((data, (rows, cols)), shape=(ne, nv))
-    b = a @ np.array([vals[c] for c in variables])
+            a[r, where[c]] = float(coef)
+    b = a @ np.array([vals[c] for c in variables], dtype=float)
     cand = [where[c] for c in zeros]
     while cand:
         k = len(cand)
-        a_eq = sparse.hstack([a, sparse.csr_array((ne, k))], format="csr")
-        a_ub = sparse.hstack(
-            [
-                sparse.csr_array((-np.ones(k), (np.arange(k), cand)), shape=(k, nv)),
-                sparse.identity(k, format="csr"),
-            ],
-            format="csr",
-        )
-        res = linprog(
-            np.concatenate([np.zeros(nv), -np.ones(k)]),
-            A_ub=a_ub,
-            b_ub=np.zeros(k),
-            A_eq=a_eq,
-            b_eq=b,
-            bounds=[(0, None)] * nv + [(0, 1.0 / k)] * k,
-            method="highs",
-        )
-        if res.status != 0:  # cannot happen (true values feasible, objective bounded): fail closed
+        below_x = np.zeros((k, nv))  # t_i - x_i <= 0
+        below_x[np.arange(k), cand] = -1.0
+        a_ub = np.vstack([np.hstack([below_x, np.eye(k)]), np.hstack([np.zeros((k, nv)), np.eye(k)])])
+        b_ub = np.concatenate([np.zeros(k), np.full(k, 1.0 / k)])
+        lp = Programme(np.hstack([a, np.zeros((ne, k))]), b, a_ub, b_ub, nv + k)
+        status, _value, x = lp.optimum(np.concatenate([np.zeros(nv), np.ones(k)]), maximise=True)
+        if status != "optimal":  # cannot happen (true values feasible, objective bounded): fail closed
             break
-        positive = {cand[i] for i in range(k) if res.x[nv + i] > 1e-9}
+        positive = {cand[i] for i in range(k) if x[nv + i] > 1e-9}
         if not positive:
             break
         cand = [i for i in cand if i not in positive]

@@ -16,8 +16,9 @@ import polars as pl
 
 from ..results import ResultTable
 from ..store import Store
+from .caseload import caseload_at
 from .items import item
-from .records import ALL_AREAS, JOB_WINDOW_DAYS, MIN_JOBS, caseload_at, contacts_in, jobs_in
+from .records import ALL_AREAS, JOB_WINDOW_DAYS, MIN_JOBS, contacts_in, jobs_in
 from .scoring import read_reviews, team_key
 
 CONTACT_WINDOW_DAYS = 91  # employer contacts: the 13 weeks before a review
@@ -40,7 +41,7 @@ EVIDENCE_ITEMS: dict[int, tuple[str, str]] = {
     20: ("different employers per job start with an employer recorded, 12 months before the review", "about"),
 }
 NO_RAPID = (
-    "not in the records: employer_contacts does not say which client a contact was for, so the "
+    "not in the records: the employer contacts table does not say which client a contact was for, so the "
     "first employer contact of each person cannot be found"
 )
 

@@ -25,6 +25,7 @@ import polars as pl
 from ..results import ColumnsAddUp, Rate, ResultTable, RowsAddUp
 from ..settings import Settings
 from ..store import Store
+from .caseload import caseload_at
 from .comparison import comparison_table
 from .items import item
 from .records import (
@@ -33,7 +34,6 @@ from .records import (
     JOB_WINDOW_DAYS,
     MIN_JOBS,
     UNASSIGNED,
-    caseload_at,
     contacts_in,
     grouping,
     has_staff,
@@ -158,8 +158,8 @@ def caseload_table(store: Store) -> ResultTable:
             "Item 1 anchors: 20 or fewer people per full-time specialist scores 5, 21-25 scores 4, "
             "26-30 scores 3, 31-40 scores 2, 41 or more scores 1.",
             "Clients are counted in the area they were supported in; specialists in the area of their "
-            "staff record. A caseload kept high by people never discharged shows as a gap between "
-            "on_caseload and active.",
+            "staff record. A caseload kept high by people never discharged shows as a gap between the "
+            "people on the caseload and those active in it.",
             _STAFF_NOTE,
         ],
     )
@@ -429,12 +429,16 @@ def first_meetings_table(store: Store) -> ResultTable:
             FROM clients c, params p
             WHERE c.referral_date <= p.data_cut - {FIRST_DAYS - 1}
         ),
+        -- meetings counted per client first, then joined to the clients (one row each)
+        met AS (
+            SELECT m.client_id, count(*) AS meetings
+            FROM attended_meetings m JOIN c USING (client_id)
+            WHERE m.meeting_date >= c.referral_date AND m.meeting_date < c.referral_date + {FIRST_DAYS}
+            GROUP BY m.client_id
+        ),
         per AS (
-            SELECT c.client_id, c.local_authority, count(m.client_id) AS meetings
-            FROM c LEFT JOIN attended_meetings m
-              ON m.client_id = c.client_id
-             AND m.meeting_date >= c.referral_date AND m.meeting_date < c.referral_date + {FIRST_DAYS}
-            GROUP BY ALL
+            SELECT c.local_authority, coalesce(met.meetings, 0) AS meetings
+            FROM c LEFT JOIN met USING (client_id)
         )
         SELECT {grouping()},
                count(*) AS clients,

@@ -28,6 +28,12 @@ MIN_TOTAL, MAX_TOTAL = N_ITEMS * MIN_SCORE, N_ITEMS * MAX_SCORE
 # a share worked out as 17 / 20 must meet a cut point of 0.85 despite floating point
 _TOLERANCE = 1e-9
 
+# The lowest total of the exemplary, good and fair bands: the IPS-25 scale's own, the defaults of
+# the settings' [benchmarks] (ipseval.benchmarks), which decide the bands an evaluation uses.
+Cuts = tuple[int, int, int]
+DEFAULT_CUTS: Cuts = (115, 100, 74)
+_BAND_NAMES = (("exemplary", "Exemplary fidelity"), ("good", "Good fidelity"), ("fair", "Fair fidelity"))
+
 # (lowest total, band key, label), highest band first. Totals 25-125.
 BANDS: tuple[tuple[int, str, str], ...] = (
     (115, "exemplary", "Exemplary fidelity"),
@@ -148,9 +154,10 @@ def section_max(section: Section) -> int:
     return MAX_SCORE * len(section_items(section))
 
 
-def band(total: int | float) -> str:
-    """The band key of a total score: exemplary (115+), good (100-114), fair (74-99), not_ips (<=73)."""
-    for low, key, _label in BANDS:
+def band(total: int | float, cuts: Cuts = DEFAULT_CUTS) -> str:
+    """The band key of a total score: with the default ``cuts``, exemplary (115+), good (100-114),
+    fair (74-99), not_ips (<=73)."""
+    for low, (key, _label) in zip(cuts, _BAND_NAMES, strict=True):
         if total >= low:
             return key
     return "not_ips"

@@ -1,5 +1,5 @@
-"""The store queries behind the records-based fidelity evidence: who is on the caseload and who is
-in post on a day, employer contacts and FTE-weeks in a window, and job starts in a window.
+"""The store queries behind the records-based fidelity evidence: employer contacts and FTE-weeks in
+a window, and job starts in a window (who is on the caseload on a day: :mod:`.caseload`).
 
 Each returns rows for every area (``breakdown`` "local_authority") and all areas ("overall"), as
 the evidence and comparison tables need them.
@@ -67,98 +67,6 @@ def grouping(col: str = "local_authority") -> str:
         f"CASE WHEN grouping({col}) = 0 THEN coalesce({col}, '{UNASSIGNED}') ELSE '{ALL_AREAS}' END "
         'AS "group"'
     )
-
-
-def caseload_at(store: Store, days: list[date], active: bool = True) -> pl.DataFrame:
-    """:func:`caseload_on` for ``days``, each day computed once per open store (the evidence tables
-    and the scorecard ask for the same month ends)."""
-    memo: dict[date, tuple[bool, pl.DataFrame]] = store.memo.setdefault("caseload_at", {})
-    wanted = sorted(set(days))
-    missing = [d for d in wanted if d not in memo or (active and not memo[d][0])]
-    if missing:
-        fresh = caseload_on(store, missing, active)
-        for d in missing:
-            memo[d] = (active, fresh.filter(pl.col("day") == d))
-    out = (
-        pl.concat([memo[d][1] for d in wanted], how="diagonal_relaxed")
-        if wanted
-        else caseload_on(store, [], active)
-    )
-    if not active:
-        out = out.with_columns(pl.lit(None, dtype=pl.Int64).alias("active"))
-    return out
-
-
-def caseload_on(store: Store, days: list[date], active: bool = True) -> pl.DataFrame:
-    """On the caseload and active on each day, with specialists and FTE in post, by area and overall.
-
-    On the caseload: referred on or before the day and not discharged by it (a discharge date is
-    the first day off the caseload). Active: on the caseload and referred, or at an attended
-    meeting, in the 91 days up to the day. ``active=False`` leaves active out (null): finding each
-    client's last meeting is the costly part.
-    """
-    snaps = values_table([(d,) for d in sorted(set(days))], ("day",))
-    last_meeting = (
-        """
-            SELECT o.*, m.meeting_date AS last_meeting
-            FROM on_list o ASOF LEFT JOIN attended_meetings m
-              ON o.client_id = m.client_id AND o.day >= m.meeting_date
-        """
-        if active
-        else "SELECT o.*, CAST(NULL AS DATE) AS last_meeting FROM on_list o"
-    )
-    active_count = (
-        f"count(*) FILTER (WHERE referral_date > day - {ACTIVE_DAYS} OR last_meeting > day - {ACTIVE_DAYS})"
-        if active
-        else "CAST(NULL AS BIGINT)"
-    )
-    people = store.query(
-        f"""
-        WITH snap AS (SELECT CAST(day AS DATE) AS day FROM {snaps}),
-        on_list AS (
-            SELECT s.day, c.client_id, c.local_authority, c.referral_date
-            FROM snap s JOIN clients c
-              ON c.referral_date <= s.day AND (c.discharge_date IS NULL OR c.discharge_date > s.day)
-        ),
-        flagged AS ({last_meeting})
-        SELECT day, {grouping()},
-               count(*) AS on_caseload,
-               {active_count} AS active
-        FROM flagged
-        GROUP BY GROUPING SETS ((day), (day, local_authority))
-        """
-    )
-    staff = _staff_at(store, snaps)
-    keys = ["day", "breakdown", "group"]
-    frame = (
-        staff.join(people, on=keys, how="full", coalesce=True)
-        if staff.height
-        else people.with_columns(
-            pl.lit(None, dtype=pl.Int64).alias("specialists"), pl.lit(None, dtype=pl.Float64).alias("fte")
-        )
-    )
-    return frame.with_columns(
-        pl.col("on_caseload").fill_null(0).cast(pl.Int64),
-        (pl.col("active").fill_null(0) if active else pl.col("active")).cast(pl.Int64),
-    )
-
-
-def _staff_at(store: Store, snaps: str) -> pl.DataFrame:
-    if not has_staff(store):
-        return pl.DataFrame()
-    return store.query(
-        f"""
-        WITH snap AS (SELECT CAST(day AS DATE) AS day FROM {snaps}),
-        st AS ({STAFF_AREAS})
-        SELECT s.day, {grouping("st.local_authority")},
-               count(*) AS specialists,
-               sum(coalesce(st.fte, 1.0)) AS fte
-        FROM snap s JOIN st
-          ON (st.start_date IS NULL OR st.start_date <= s.day)
-         AND (st.end_date IS NULL OR st.end_date >= s.day)
-        GROUP BY GROUPING SETS ((s.day), (s.day, st.local_authority))
-        """
-    ).rename({"st.local_authority": "local_authority"}, strict=False)
 
 
 def contacts_in(store: Store, windows: list[tuple[str, date, date]]) -> pl.DataFrame:

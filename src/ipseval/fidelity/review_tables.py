@@ -10,18 +10,19 @@ from typing import Any
 
 import polars as pl
 
+from ..benchmarks import fidelity_bands_in_words
 from ..results import ResultTable
-from .items import MAX_SCORE, MIN_SCORE, SECTIONS, item, items, section_items
+from .items import DEFAULT_CUTS, MAX_SCORE, MIN_SCORE, SECTIONS, Cuts, item, items, section_items
 from .scoring import LOWEST_CAP, LOWEST_ITEMS, ScoredReviews, item_list, lowest_items
 
 ALL_TEAMS = "All teams"
 
 
-def tables_from_reviews(found: ScoredReviews) -> dict[str, ResultTable]:
-    """The fidelity result tables from scored reviews (no store needed)."""
+def tables_from_reviews(found: ScoredReviews, cuts: Cuts = DEFAULT_CUTS) -> dict[str, ResultTable]:
+    """The fidelity result tables from scored reviews (no store needed), banded by ``cuts``."""
     latest_items = _latest_items(found)
     out = [
-        _reviews_table(found.reviews),
+        _reviews_table(found.reviews, cuts),
         _not_scored_table(found.not_scored),
         _items_table(latest_items),
         _item_summary_table(latest_items),
@@ -34,14 +35,14 @@ def tables_from_reviews(found: ScoredReviews) -> dict[str, ResultTable]:
 _NOT_PEOPLE = "Fidelity scores describe a team's practice, not people, so they are shown in full."
 
 
-def _reviews_table(reviews: pl.DataFrame) -> ResultTable:
+def _reviews_table(reviews: pl.DataFrame, cuts: Cuts) -> ResultTable:
     cols = {
         "team": "the team or area reviewed",
         "review_date": "date of the review",
         "review_number": "1 for the team's first scored review, 2 for the next, ...",
         "total": "total of the 25 item scores (25 to 125)",
         "mean_item_score": "total / 25 (1 to 5)",
-        "band": "exemplary (115-125), good (100-114), fair (74-99) or not_ips (25-73)",
+        "band": "exemplary, good, fair or not_ips (the bands are in the notes)",
         "band_label": "the band in words",
         **{s: f"{s} section score (items {_span(s)}; {_section_range(s)})" for s in SECTIONS},
         **{f"{s}_mean": f"mean item score in the {s} section (1 to 5)" for s in SECTIONS},
@@ -58,7 +59,7 @@ def _reviews_table(reviews: pl.DataFrame) -> ResultTable:
         about_people=False,
         columns=cols,
         notes=[
-            "Bands: 115 to 125 exemplary fidelity, 100 to 114 good, 74 to 99 fair, 73 or less not IPS.",
+            f"Bands: {fidelity_bands_in_words(cuts)}.",
             "A review is scored only when each of the 25 items has exactly one score from 1 to 5.",
             _NOT_PEOPLE,
         ],

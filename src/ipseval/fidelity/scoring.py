@@ -22,10 +22,12 @@ from ..results import ResultTable
 from ..settings import Settings
 from ..store import Store
 from .items import (
+    DEFAULT_CUTS,
     MAX_SCORE,
     MIN_SCORE,
     N_ITEMS,
     SECTIONS,
+    Cuts,
     band,
     band_label,
     section_items,
@@ -74,8 +76,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def score_reviews(rows: pl.DataFrame, rejected: pl.DataFrame | None = None) -> ScoredReviews:
-    """Score every review in ``rows`` (columns team, review_date, item, score; optional source_row).
+def score_reviews(
+    rows: pl.DataFrame, rejected: pl.DataFrame | None = None, cuts: Cuts = DEFAULT_CUTS
+) -> ScoredReviews:
+    """Score every review in ``rows`` (columns team, review_date, item, score; optional source_row),
+    banded by ``cuts`` (the lowest totals of the exemplary, good and fair bands).
 
     ``rejected``: the validation problems of the fidelity table (columns row, column, value,
     message), for rows validation excluded; a rejected row lying among a review's rows (by row
@@ -128,7 +133,7 @@ def score_reviews(rows: pl.DataFrame, rejected: pl.DataFrame | None = None) -> S
         mine = sorted(r for r, who in claims.items() if who == [gi])
         if not reasons:
             scores = dict(zip(g["item"].to_list(), g["score"].to_list(), strict=True))
-            scored.append({"team": team, "review_date": day, **_review_scores(scores)})
+            scored.append({"team": team, "review_date": day, **_review_scores(scores, cuts)})
             item_rows.append(g.select("team", "review_date", "item", "score"))
             continue
         if mine:
@@ -246,13 +251,13 @@ def _scored_schema() -> dict[str, Any]:
     return schema
 
 
-def _review_scores(scores: dict[int, int]) -> dict[str, Any]:
+def _review_scores(scores: dict[int, int], cuts: Cuts) -> dict[str, Any]:
     total = sum(scores.values())
     out: dict[str, Any] = {
         "total": total,
         "mean_item_score": total / N_ITEMS,
-        "band": band(total),
-        "band_label": band_label(band(total)),
+        "band": band(total, cuts),
+        "band_label": band_label(band(total, cuts)),
     }
     for s in SECTIONS:
         out[s] = sum(scores[i.number] for i in section_items(s))
@@ -279,11 +284,12 @@ def _with_trend(reviews: pl.DataFrame) -> pl.DataFrame:
 # ------------------------------------------------------------------------------------------------
 
 
-def read_reviews(store: Store) -> ScoredReviews:
-    """Score the reviews in the store's fidelity table (with the import's problem list, if kept)."""
+def read_reviews(store: Store, cuts: Cuts = DEFAULT_CUTS) -> ScoredReviews:
+    """Score the reviews in the store's fidelity table (with the import's problem list, if kept),
+    banded by ``cuts``."""
     rows = store.query("SELECT team, review_date, item, score, source_row FROM fidelity")
     problems = store.table("import_problems")
-    return score_reviews(rows, problems if "row" in problems.columns else None)
+    return score_reviews(rows, problems if "row" in problems.columns else None, cuts)
 
 
 def fidelity_tables(store: Store, settings: Settings) -> dict[str, ResultTable]:
@@ -292,7 +298,8 @@ def fidelity_tables(store: Store, settings: Settings) -> dict[str, ResultTable]:
         return {}
     from .review_tables import tables_from_reviews
 
-    return tables_from_reviews(read_reviews(store))
+    cuts = settings.benchmarks.fidelity_cuts
+    return tables_from_reviews(read_reviews(store, cuts), cuts)
 
 
 def lowest_items(

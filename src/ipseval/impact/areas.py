@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy import stats
 from scipy.special import expit
 
 from ..disclosure import wilson_interval
+from ..distributions import binom_cdf, binom_ppf, chi2_ppf
 from ..results import ColumnsAddUp, Rate, ResultTable, RowsAddUp, SameCount
 from ..settings import Settings
 from ..store import Store
@@ -57,8 +57,8 @@ def binomial_limit(p0: float, n: np.ndarray, prob: float) -> np.ndarray:
     n = np.asarray(n, dtype=float)
     if p0 <= 0 or p0 >= 1:
         return np.full(n.shape, float(p0))
-    r = stats.binom.ppf(prob, n, p0)
-    f_r, f_r1 = stats.binom.cdf(r, n, p0), stats.binom.cdf(r - 1, n, p0)
+    r = binom_ppf(prob, n, p0)
+    f_r, f_r1 = binom_cdf(r, n, p0), binom_cdf(r - 1, n, p0)
     return np.clip((r - (f_r - prob) / (f_r - f_r1)) / n, 0.0, 1.0)
 
 
@@ -180,8 +180,8 @@ def area_variation(store: Store, settings: Settings) -> dict:
         if ratio is not None:  # exact Poisson (Garwood) interval for O, divided by E (E taken as known)
             oe = (
                 ratio,
-                stats.chi2.ppf(0.025, 2 * o) / 2 / e if o else 0.0,
-                stats.chi2.ppf(0.975, 2 * o + 2) / 2 / e,
+                chi2_ppf(0.025, 2 * o) / 2 / e if o else 0.0,
+                chi2_ppf(0.975, 2 * o + 2) / 2 / e,
             )
         adj = tuple(None if v is None else v * p0 for v in oe)
         lim = funnel_limits(p0, np.array([max(n, 1)])).row(0, named=True)
@@ -324,7 +324,7 @@ def _integration_logit(frame: pl.DataFrame, settings: Settings) -> tuple[ImpactR
             + ", ".join(f"{lv} {k}" for lv, k in sorted(few.items()))
             + "): cluster-robust "
             "intervals are known to be too narrow when a level covers only a handful of clusters (MacKinnon "
-            "and Webb 2017); the wild cluster bootstrap (impact.se = 'wild') is more honest, though "
+            "and Webb 2017); the wild cluster bootstrap (a choice of the settings' standard errors) is more honest, though "
             "still rough."
         )
     g = res.card.get("clusters") or frame["local_authority"].n_unique()

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 from scipy.special import expit
-from scipy.stats import norm
 
+from ..distributions import norm_ppf, norm_sf
 from .balance import (
     balance_summary,
     balance_table,
@@ -291,11 +291,11 @@ def compare(
     # point estimate; main CI = estimate +/- 1.96 bootstrap SE; percentile and analytic alongside
     att, p1, p0 = fit["att"], fit["p1"], fit["p0"]
     good = boots[~np.isnan(boots)]
-    z = float(norm.ppf(0.975))
+    z = float(norm_ppf(0.975))
     se = float(np.std(good, ddof=1)) if len(good) > 1 else math.nan
     lo, hi = att - z * se, att + z * se
     pct = np.percentile(good, [2.5, 97.5]) if len(good) > 1 else (math.nan, math.nan)
-    p_value = float(2 * norm.sf(abs(att / se))) if se > 0 else math.nan
+    p_value = float(2 * norm_sf(abs(att / se))) if se > 0 else math.nan
     se_an = _ipw_sandwich(d.X, t, y, fit) if method == "ipw" else _ai_se(t, y, fit)
     binary = bool(np.isin(y, (0.0, 1.0)).all())
     rr = rr_lo = rr_hi = ev = ev_ci = math.nan

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import polars as pl
 
 from .result import AnalysisError
@@ -220,8 +220,14 @@ def sorted_levels(values: list[str]) -> list[str]:
     return sorted(values)
 
 
-def _frame(df) -> pl.DataFrame:
-    return pl.from_pandas(df) if isinstance(df, pd.DataFrame) else df
+def polars_frame(df) -> pl.DataFrame:
+    """``df`` as a polars frame: a pandas one (tests, notebooks) converted, anything else as it is.
+
+    pandas is not imported here: a pandas frame can only exist once pandas has been imported, so
+    looking it up in ``sys.modules`` keeps ``import pandas`` (with pyarrow, about half a second) off
+    an evaluation's path."""
+    pd = sys.modules.get("pandas")
+    return pl.from_pandas(df) if pd is not None and isinstance(df, pd.DataFrame) else df
 
 
 def _complete(data: pl.DataFrame, cols: list[str]) -> pl.Expr:
@@ -256,11 +262,11 @@ def build(
     ``unit_frame``: one row per unit (keyed by ``unit``) holding unit-level terms, so they need not
     be repeated on every row of ``df``; a unit with a missing term drops all its rows.
     """
-    data = _frame(df)
+    data = polars_frame(df)
     reference = {k: str(v) for k, v in (reference or {}).items()}
     if outcome in terms or len(set(terms)) != len(terms):
         raise ValueError("terms must be distinct and must not include the outcome")
-    units = None if unit_frame is None else _frame(unit_frame)
+    units = None if unit_frame is None else polars_frame(unit_frame)
     if units is not None and not unit:
         raise ValueError("unit_frame needs unit, the column that links rows to units")
     unit_terms = [t for t in terms if units is not None and t in units.columns and t != unit]

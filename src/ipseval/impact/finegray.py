@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .. import __version__
 from ..competing import CENSORED, DISCHARGED, JOB
+from ..distributions import norm_ppf, norm_sf
 from ..settings import Settings
 from ..store import Store
 from .data import analysis_frame, controls, controls_note
@@ -170,8 +170,8 @@ def fine_gray_model(store: Store, settings: Settings) -> ImpactResult:
         raise AnalysisError(
             "The Fine-Gray model did not converge (a covariate perfectly predicts job entry)."
         )
-    crit = stats.norm.ppf(0.975)
-    p = 2 * stats.norm.sf(np.abs(res.params / std))
+    crit = norm_ppf(0.975)
+    p = 2 * norm_sf(np.abs(res.params / std))
     table = hazard_ratio_table(d, res.params, std, crit, p)
     status = d.frame["exit_status"].to_numpy()
     notes = [

@@ -28,15 +28,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, special, stats
+from scipy import linalg, special
 
+from ..distributions import chi2_ppf, chi2_sf, norm_ppf, norm_sf
 from .design import Design, ModelError, rows_dot, weighted_tdot
 
 MAX_ITERATIONS = 500
 EXACT_ROWS = 6000  # up to this many rows, Newton steps with the exact curvature (n^2 k work)
 MAX_STEP = 5.0  # logistf's maxstep: early steps from a separated start would overflow exp
 PROFILE_TOL = 1e-9  # last Newton step on a profile bound (the test compares R's to 1e-6)
-CHI2_95 = float(stats.chi2.ppf(0.95, 1))
+CHI2_95 = float(chi2_ppf(0.95, 1))
 
 SEPARATION_NOTE = (
     "Some categories had all or no job entries (separation), so the model was fitted with Firth's "
@@ -235,7 +236,7 @@ def _profile(blocks, beta_hat: np.ndarray, fitted: tuple, j: int, se: float) -> 
     """Profile penalised-likelihood 95% interval of coefficient j and its likelihood ratio p-value."""
     profile = _Profile(blocks, beta_hat, fitted, j, se)
     low, high = profile.bound(-1.0), profile.bound(1.0)
-    return low, high, float(stats.chi2.sf(profile.root(0.0)[0] ** 2, 1))
+    return low, high, float(chi2_sf(profile.root(0.0)[0] ** 2, 1))
 
 
 def firth(design: Design, profile: np.ndarray | None = None) -> FirthFit:
@@ -252,9 +253,9 @@ def firth(design: Design, profile: np.ndarray | None = None) -> FirthFit:
     lstar, ll, info = fitted[0], fitted[3], fitted[4]
     cov = np.linalg.inv(info)
     se = np.sqrt(np.diag(cov))
-    z = stats.norm.ppf(0.975)
+    z = norm_ppf(0.975)
     ci = np.column_stack([beta - z * se, beta + z * se])
-    p = 2 * stats.norm.sf(np.abs(beta / se))
+    p = 2 * norm_sf(np.abs(beta / se))
     profiled = np.ones(design.k, dtype=bool) if profile is None else np.asarray(profile, dtype=bool)
     for j in np.flatnonzero(profiled):
         ci[j, 0], ci[j, 1], p[j] = _profile(blocks, beta, fitted, int(j), float(se[j]))

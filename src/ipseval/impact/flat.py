@@ -36,9 +36,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy import special, stats
+from scipy import special
 
 from .. import __version__
+from ..distributions import norm_ppf, norm_sf, t_ppf, t_sf
 from .design import Design, ModelError, SeparationError, build, check_rank
 from .firth import FirthFit, firth, firth_words, profiled_terms
 from .result import CORE_COLUMNS, ImpactResult
@@ -243,9 +244,9 @@ def _ml_fit(
     if not np.isfinite(bse).all():
         raise SeparationError(_SEPARATION)
     df_t = n_groups - 1 if n_groups else None
-    crit = stats.t.ppf(0.975, df_t) if df_t else stats.norm.ppf(0.975)
+    crit = t_ppf(0.975, df_t) if df_t else norm_ppf(0.975)
     tstat = beta / bse
-    pvals = 2 * (stats.t.sf(np.abs(tstat), df_t) if df_t else stats.norm.sf(np.abs(tstat)))
+    pvals = 2 * (t_sf(np.abs(tstat), df_t) if df_t else norm_sf(np.abs(tstat)))
     ci = np.column_stack([beta - crit * bse, beta + crit * bse])
     if se == "wild":
         from .wild import wild_cluster_bootstrap
@@ -263,7 +264,7 @@ def _firth_fit(design: Design, se: str, n_groups: int | None, profile_terms: lis
     if se != "model":
         cov, _ = _covariance(design, fit.beta, fit.information, "cluster_t" if se == "wild" else se, n_groups)
         sandwich = np.sqrt(np.diag(cov))
-    z = stats.norm.ppf(0.975)
+    z = norm_ppf(0.975)
     bse = np.sqrt(np.diag(fit.covariance))
     return _Fit(
         fit.beta,

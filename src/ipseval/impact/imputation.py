@@ -32,11 +32,11 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 import polars as pl
-from scipy import stats
 
+from ..distributions import norm_ppf, norm_sf, t_ppf, t_sf
 from .chained import Layout, each_imputation
+from .design import polars_frame
 from .result import CORE_COLUMNS, ImpactResult
 
 
@@ -61,9 +61,9 @@ def rubin(estimates, variances, df_complete: float = np.inf) -> dict[str, np.nda
         riv = np.where(w > 0, (1 + 1 / m) * b / w, np.inf)
         fmi = (riv + 2 / (nu + 3)) / (riv + 1)
         se = np.sqrt(t)
-        crit = np.where(np.isfinite(nu), stats.t.ppf(0.975, nu), stats.norm.ppf(0.975))
+        crit = np.where(np.isfinite(nu), t_ppf(0.975, nu), norm_ppf(0.975))
         tstat = np.abs(qbar) / se
-        p = np.where(np.isfinite(nu), 2 * stats.t.sf(tstat, nu), 2 * stats.norm.sf(tstat))
+        p = np.where(np.isfinite(nu), 2 * t_sf(tstat, nu), 2 * norm_sf(tstat))
     return {
         "estimate": qbar,
         "std_error": se,
@@ -122,7 +122,7 @@ def impute_and_fit(
     columns such as the outcome and exposure) only predict. Returns ``fit``'s table pooled,
     plus df and fmi columns; ``extra["imputations"]`` holds the m sets of estimates.
     """
-    data = pl.from_pandas(df) if isinstance(df, pd.DataFrame) else df
+    data = polars_frame(df)
     predictors = [p for p in (predictors or []) if p not in columns]
     cols = list(dict.fromkeys([*columns, *predictors]))
     for p in predictors:

@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from ..labels import code_words, column_words
 from ..settings import Settings
 from ..store import Store
 from .data import analysis_frame, controls, meeting_days, read_once
@@ -385,7 +386,7 @@ def prepare_controls(
             target = SPARSE_LEVEL if SPARSE_LEVEL not in bad else by[c][-1]
             if target in bad:  # the largest level itself is all-or-nothing: leave it to the fitter
                 break
-            pooled += [f"{c}: {lev}" for lev in bad if lev != SPARSE_LEVEL]
+            pooled += [f"{column_words(c)}: {code_words(c, str(lev))}" for lev in bad if lev != SPARSE_LEVEL]
             df = df.with_columns(
                 pl.when(pl.col(c).is_in(bad)).then(pl.lit(target)).otherwise(pl.col(c)).alias(c)
             )

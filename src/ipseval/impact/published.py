@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import polars as pl
 
+from ..labels import code_words, codes_label, column_words, in_sentence
 from ..results import SameCount
 from ..settings import Settings
 from ..store import Store
@@ -51,26 +52,26 @@ def _prepare(frame: pl.DataFrame, controls: list[str]) -> tuple[pl.DataFrame, li
         mapping = {lv: "other" for lv in sparse}
         other = stats.filter(pl.col(c).is_in([*sparse, "other"]))
         o_n, o_events = int(other["n"].sum()), int(other["events"].sum())
-        what = f"{c}: {', '.join(repr(s) for s in sorted(sparse))}"
+        what = f"{column_words(c)}: {codes_label(c, sorted(map(str, sparse)))}"
         if o_n < MIN_LEVEL or o_events in (0, o_n):  # still too small: join the largest level
             largest = stats.filter(~pl.col(c).is_in([*sparse, "other"])).sort("n", descending=True)[c]
             if largest.is_empty():
                 dropped.append(c)
-                notes.append(f"{c} was left out of the model: every level was too small.")
+                notes.append(f"{column_words(c)} was left out of the model: every level was too small.")
                 continue
             mapping = {lv: largest[0] for lv in [*sparse, "other"]}
             notes.append(
-                f"{what} (too few clients or no variation in job entry) merged into the largest level {largest[0]!r}."
+                f"{what} (too few clients or no variation in job entry) merged into the largest level, {code_words(c, str(largest[0]))}."
             )
         else:
             notes.append(
-                f"{what} (fewer than {MIN_LEVEL} clients, or no variation in job entry) merged into 'other'."
+                f"{what} (fewer than {MIN_LEVEL} clients, or no variation in job entry) merged into Other."
             )
         collapsed[c] = {k: v for k, v in mapping.items() if k != v and k in stats[c].to_list()}
         frame = frame.with_columns(pl.col(c).replace(mapping))
         if frame[c].drop_nulls().n_unique() < 2:
             dropped.append(c)
-            notes.append(f"{c} was left out of the model: one level remained after merging.")
+            notes.append(f"{column_words(c)} was left out of the model: one level remained after merging.")
     return frame, [c for c in controls if c not in dropped], collapsed, notes
 
 
@@ -179,7 +180,7 @@ def published_model(
     ]
     if "local_authority" in controls:
         common.append(
-            "local_authority is both a control (area fixed effects) and the cluster for the standard errors, "
+            "Local authority is both a control (area fixed effects) and the cluster for the standard errors, "
             "as in the published model; with each area its own cluster, the area coefficients' clustered "
             "standard errors are not meaningful (read them as adjustment only)."
         )
@@ -237,7 +238,9 @@ def published_model(
         progress=progress,
     )
     what = (
-        f"missing values of {', '.join(missing)} imputed {m} times" if missing else "no control was missing"
+        f"missing values of {', '.join(in_sentence(column_words(c)) for c in missing)} imputed {m} times"
+        if missing
+        else "no control was missing"
     )
     note = (
         f"Main estimate: {what} by chained equations (predictive mean matching; the imputation models "

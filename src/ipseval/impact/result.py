@@ -54,3 +54,23 @@ class ImpactResult:
         missing = [c for c in CORE_COLUMNS if c not in self.table.columns]
         if missing:
             raise ValueError(f"impact result {self.name!r} lacks core columns {missing}")
+
+    @property
+    def converged(self) -> bool:
+        """False when the model (or a comparison's propensity model) did not converge: its
+        estimates are not to be used (the reason is in :attr:`notes`)."""
+        return (
+            self.card.get("converged", True) is not False and self.card.get("ps_converged", True) is not False
+        )
+
+    def to_pandas(self) -> Any:
+        """:attr:`table` as a pandas DataFrame (for statsmodels and pandas users)."""
+        return self.table.to_pandas()
+
+    def summary(self) -> str:
+        """A plain-text summary as statsmodels users expect: what was fitted, on how many, then
+        one line per term with the estimate, its 95% CI and p-value (odds or hazard ratios where
+        the model has them), then the notes."""
+        from .summary import summary_text
+
+        return summary_text(self)

@@ -12,11 +12,12 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from .. import __version__
 from ..competing import cumulative_incidence, first_reaching, gray_test
 from ..disclosure.cellkey import KEY_MODULUS, key_sum, keyed
+from ..distributions import chi2_sf, norm_ppf, norm_sf, t_ppf, t_sf
+from ..labels import codes_label, column_words
 from ..metrics import (
     AT_COLUMNS,
     AT_GUARDS,
@@ -123,7 +124,7 @@ def logrank(days: np.ndarray, event: np.ndarray, group: np.ndarray) -> dict:
     if k > 1:
         z = (observed - expected)[:-1]
         chi2 = float(z @ np.linalg.pinv(cov[:-1, :-1]) @ z)
-        out |= {"chi_square": chi2, "df": k - 1, "p_value": float(stats.chi2.sf(chi2, k - 1))}
+        out |= {"chi_square": chi2, "df": k - 1, "p_value": float(chi2_sf(chi2, k - 1))}
     return out
 
 
@@ -472,10 +473,13 @@ def design(
             _move(n_of, d_of, COMBINED, ref)
         if small:
             merged = "the reference level" if COMBINED not in n_of else f"'{COMBINED}'"
-            notes.append(f"{term}: sparse levels {', '.join(map(str, small))} combined into {merged}.")
+            notes.append(
+                f"{column_words(term)}: sparse levels {codes_label(term, [str(x) for x in small])} "
+                f"combined into {merged}."
+            )
         levels = _level_order(term, list(n_of))
         if len(levels) < 2:
-            notes.append(f"{term} has one level in the model data and was left out.")
+            notes.append(f"{column_words(term)} has one level in the model data and was left out.")
             continue
         order = [ref, *(lv for lv in levels if lv != ref)]
         position = {lv: j for j, lv in enumerate(order)}
@@ -593,11 +597,11 @@ def fit_cox(
     if clustered:
         factor, dof = np.sqrt(g / (g - 1)), g - 1
         std = raw_se * factor
-        crit, p = stats.t.ppf(0.975, dof), 2 * stats.t.sf(np.abs(beta / std), dof)
+        crit, p = t_ppf(0.975, dof), 2 * t_sf(np.abs(beta / std), dof)
         se_type = f"cluster-robust sandwich by {cluster} x G/(G-1), t({dof})"
     else:
         factor, dof, std = 1.0, None, raw_se
-        crit, p = stats.norm.ppf(0.975), 2 * stats.norm.sf(np.abs(beta / std))
+        crit, p = norm_ppf(0.975), 2 * norm_sf(np.abs(beta / std))
         se_type = "robust sandwich (HC0), normal"
     table = hazard_ratio_table(d, beta, std, crit, p)
     notes = [
@@ -609,7 +613,9 @@ def fit_cox(
         *d.notes,
     ]
     if strata:
-        notes.append(f"{strata} enters as strata (its own baseline hazard), so it has no hazard ratio.")
+        notes.append(
+            f"{column_words(strata)} enters as strata (its own baseline hazard), so it has no hazard ratio."
+        )
     if clustered:
         notes.append(
             f"Standard errors: cluster-robust sandwich (Efron score residuals summed within {cluster}) times "

@@ -13,8 +13,9 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
+from ..distributions import t_ppf
 from .design import Design
 
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -78,7 +79,7 @@ def wild_cluster_bootstrap(design: Design, beta, cov, ssf, reps, seed, progress)
         return float(np.mean(np.abs(t[1:]) >= np.abs(t[0]))), bt
 
     out = np.full((k_all, 3), np.nan)
-    crit = stats.t.ppf(0.975, len(slices) - 1)
+    crit = t_ppf(0.975, len(slices) - 1)
     for k in range(k_all):
         se_k = np.sqrt(cov[k, k])
         out[k, 0], _ = pvalue(k, 0.0, beta)

@@ -53,6 +53,7 @@ _RC = {
 }
 
 Value = Any  # a number, "*" (hidden) or None (missing)
+_GROUND = {"facecolor": "white", "edgecolor": "none", "pad": 0.6}  # a label's ground over lines
 
 
 def _visible(v: Value) -> bool:
@@ -247,17 +248,34 @@ def rate_bars(
                         capsize=3,
                     )
                     end = float(hi)
-                ax.text(end + xmax * 0.012, y, pct(r), va="center", ha="left", fontsize=10.5)
+                # on a white ground, so the reference line passes behind the figure, not through it
+                ax.text(
+                    end + xmax * 0.012,
+                    y,
+                    pct(r),
+                    va="center",
+                    ha="left",
+                    fontsize=10.5,
+                    zorder=3,
+                    bbox=_GROUND,
+                )
             else:
                 ax.text(xmax * 0.012, y, pct(r), va="center", ha="left", fontsize=10.5, color=MUTED)
         if _visible(reference):
-            ax.axvline(float(reference), color=ACCENT, linestyle=(0, (4, 3)), linewidth=1.4)
+            # the line stops under its label, which sits in a row of its own above the bars
+            top = len(items) - 0.45
+            ax.vlines(
+                float(reference), -0.6, top, color=ACCENT, linestyles=(0, (4, 3)), linewidth=1.4, zorder=2,
+                gid=f"{chart_id}-reference",
+            )  # fmt: skip
+            near_axis = float(reference) < 0.2 * xmax  # centred, the label would run into the axis
             ax.text(
                 float(reference),
-                len(items) - 0.35,
+                top + 0.12,
                 f"{reference_label} {pct(reference)}",
+                gid=f"{chart_id}-reference-label",
                 color=ACCENT,
-                ha="center",
+                ha="left" if near_axis else "center",
                 va="bottom",
                 fontsize=10,
             )

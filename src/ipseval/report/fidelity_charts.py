@@ -14,12 +14,10 @@ from typing import Any
 import matplotlib
 from markupsafe import Markup
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, MultipleLocator
 
 from .charts import (
     _RC,
-    ACCENT,
     GREY,
     GRID,
     INK,
@@ -32,6 +30,9 @@ from .charts import (
     _visible,
 )
 from .format import long_date, number
+from .time_charts import PERIOD_TOP, Period, _plain_figure, records_over_time, shade_period
+
+__all__ = ["fidelity_trend", "item_profile", "records_over_time"]
 
 Value = Any
 # muted, distinguishable line colours for teams (colour-blind-safe order, Okabe-Ito based)
@@ -135,18 +136,6 @@ def item_profile(
         return _svg(fig, chart_id, title, desc)
 
 
-def _plain_figure(
-    width: float, height: float, left: float, right: float, bottom: float, top: float
-) -> Figure:
-    """A figure with fixed margins in inches (constrained layout draws each figure several times)."""
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(width, height))
-    fig.subplots_adjust(
-        left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height
-    )
-    return fig
-
-
 def _band_background(ax: Any, ymin: float, ymax: float) -> None:
     for low, high, label, fill in BAND_SHADES:
         lo, hi = max(low, ymin), min(high, ymax)
@@ -167,11 +156,15 @@ def _band_background(ax: Any, ymin: float, ymax: float) -> None:
 
 
 def fidelity_trend(
-    chart_id: str, title: str, series: Sequence[tuple[str, Sequence[tuple[date, Value]]]]
+    chart_id: str,
+    title: str,
+    series: Sequence[tuple[str, Sequence[tuple[date, Value]]]],
+    period: Period | None = None,
 ) -> Markup:
     """Total IPS-25 score at each review, one line per team, over the fidelity bands.
 
-    ``series`` = (team, [(review date, total), ...]) in date order.
+    ``series`` = (team, [(review date, total), ...]) in date order; ``period`` (e.g. COVID-19) is
+    shaded where it falls within the chart.
     """
     values = [float(v) for _t, pts in series for _d, v in pts if _visible(v)]
     ymin = max(25.0, min([*values, 80.0]) - 8)
@@ -179,7 +172,10 @@ def fidelity_trend(
     with matplotlib.rc_context(_RC):
         legend_rows = (len(series) + 2) // 3
         height = 3.2 + 0.2 * legend_rows
-        fig = _plain_figure(6.4, height, left=0.7, right=0.2, bottom=0.45 + 0.2 * legend_rows, top=0.1)
+        top = 0.1 + (PERIOD_TOP if period else 0.0)
+        fig = _plain_figure(
+            6.4, height + top - 0.1, left=0.7, right=0.2, bottom=0.45 + 0.2 * legend_rows, top=top
+        )
         ax = fig.add_subplot()
         _band_background(ax, ymin, ymax)
         for i, (team, pts) in enumerate(series):
@@ -203,6 +199,7 @@ def fidelity_trend(
         locator = AutoDateLocator(minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        shaded = shade_period(ax, period, chart_id)
         ax.grid(axis="y", color=GRID, linewidth=0.8)
         ax.set_axisbelow(True)
         _clean(ax, keep=("left", "bottom"))
@@ -213,76 +210,6 @@ def fidelity_trend(
         desc = "; ".join(
             f"{team}: " + ", ".join(f"{long_date(d)} {number(v, 0)}" for d, v in pts) for team, pts in series
         )
-        return _svg(fig, chart_id, title, desc)
-
-
-def records_over_time(
-    chart_id: str,
-    title: str,
-    overall: Sequence[tuple[date, Value]],
-    areas: Sequence[tuple[str, Sequence[tuple[date, Value]]]],
-    cuts: Sequence[tuple[float, str]],
-    y_label: str,
-    overall_label: str = "All areas",
-) -> Markup:
-    """A measure over time: each area as a thin grey line, all areas in bold, and the item's anchor
-    cut points as dashed lines labelled with the score above or below them.
-
-    ``cuts`` = (value, label), e.g. (20, "5 at or below"). Hidden or missing points break a line.
-    """
-
-    def split(pts: Sequence[tuple[date, Value]]) -> list[list[tuple[date, float]]]:
-        runs: list[list[tuple[date, float]]] = [[]]
-        for d, v in pts:
-            if _visible(v):
-                runs[-1].append((d, float(v)))
-            elif runs[-1]:
-                runs.append([])
-        return [r for r in runs if r]
-
-    values = [float(v) for _a, pts in areas for _d, v in pts if _visible(v)]
-    values += [float(v) for _d, v in overall if _visible(v)]
-    top = max([*values, 1.0])
-    # the cut points near the data (always the first one above or at it), so the data keep the room
-    reach = max(top, min((c for c, _l in cuts if c >= top), default=top)) * 1.15
-    cuts = [(c, label) for c, label in cuts if c <= reach]
-    top = max([top, *(c for c, _l in cuts)])
-    with matplotlib.rc_context(_RC):
-        fig = _plain_figure(6.4, 3.5, left=0.7, right=0.75, bottom=0.65, top=0.1)
-        ax = fig.add_subplot()
-        for _area, pts in areas:
-            for run in split(pts):
-                ax.plot(
-                    [d for d, _ in run], [v for _, v in run], color=GREY, linewidth=0.9, alpha=0.8, zorder=2
-                )
-        for run in split(overall):
-            ax.plot([d for d, _ in run], [v for _, v in run], color=TEAL, linewidth=2.2, zorder=3)
-        for value, label in cuts:
-            if value <= top * 1.08:
-                ax.axhline(value, color=ACCENT, linestyle=(0, (4, 3)), linewidth=1.0, zorder=1)
-                ax.text(
-                    1.005,
-                    value,
-                    label,
-                    transform=ax.get_yaxis_transform(),
-                    ha="left",
-                    va="center",
-                    fontsize=8,
-                    color=ACCENT,
-                )
-        ax.set_ylim(0, top * 1.12)
-        locator = AutoDateLocator(minticks=3, maxticks=8)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        ax.grid(axis="y", color=GRID, linewidth=0.8)
-        ax.set_axisbelow(True)
-        _clean(ax, keep=("left", "bottom"))
-        ax.set_ylabel(y_label, fontsize=9.5)
-        ax.tick_params(labelsize=8.5)
-        ax.plot([], [], color=TEAL, linewidth=2.2, label=overall_label)
-        if areas:
-            ax.plot([], [], color=GREY, linewidth=0.9, label="Each area")
-        fig.legend(loc="lower center", ncols=2, frameon=False, fontsize=8.5)
-        last = [v for _d, v in overall][-1:] or [None]
-        desc = f"{overall_label}, latest: {number(last[0], 1)}"
+        if shaded and period:
+            desc += ". " + period.describe()
         return _svg(fig, chart_id, title, desc)

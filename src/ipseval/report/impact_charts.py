@@ -33,6 +33,7 @@ from .charts import (
 )
 from .forest import ForestRow, forest, forest_limits
 from .format import pct
+from .point_labels import LABEL_SIZE, label_points
 
 Value = Any
 # characteristics the labels module knows; other covariates (e.g. a user's own) keep their names
@@ -51,8 +52,8 @@ def funnel(
     """Job entry rate against the number of clients, with 95% and 99.8% control limits around the
     overall rate. ``areas`` = (label, denominator, rate); ``limits`` = (n, lo95, hi95, lo998, hi998)."""
     with matplotlib.rc_context(_RC):
-        fig = _bar_figure(5.6, 3.6, ["100%"], 9, top=0.15)
-        fig.subplots_adjust(left=0.13, bottom=0.16)  # room for the rate axis label
+        fig = _bar_figure(5.6, 3.9, ["100%"], 9, top=0.15)
+        fig.subplots_adjust(left=0.13, bottom=0.22)  # room for the rate axis label and the legend
         ax = fig.add_subplot()
         if limits:
             ns = [row[0] for row in limits]
@@ -69,25 +70,29 @@ def funnel(
             ax.plot(ns, [row[4] for row in limits], color=TEAL, linewidth=1.1, linestyle=(0, (4, 3)))
         if _visible(overall):
             ax.axhline(float(overall), color=ACCENT, linewidth=1.2, label=f"All areas {pct(overall)}")
-        hidden = []
-        for label, n, rate in areas:
-            if _visible(n) and _visible(rate):
-                ax.plot([float(n)], [float(rate)], "o", color=INK, markersize=5.5, zorder=3)
-                ax.annotate(
-                    label, (float(n), float(rate)), xytext=(5, 3), textcoords="offset points", fontsize=8.5
-                )
-            else:
-                hidden.append(label)
+        shown = [(label, float(n), float(r)) for label, n, r in areas if _visible(n) and _visible(r)]
+        hidden = [label for label, n, r in areas if not (_visible(n) and _visible(r))]
+        if shown:
+            ax.plot(
+                [n for _l, n, _r in shown],
+                [r for _l, _n, r in shown],
+                "o",
+                color=INK,
+                markersize=5.5,
+                zorder=3,
+            )
+            ax.set_ylim(bottom=0)
+            label_points(ax, shown, LABEL_SIZE)
         ax.set_xlabel("Clients in the job-entry denominator", fontsize=9.5, color=MUTED)
         ax.set_ylabel("Job entry rate", fontsize=9.5, color=MUTED)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{100 * x:.0f}%"))
-        ax.set_ylim(bottom=0)
         ax.tick_params(labelsize=9)
         ax.grid(color=GRID, linewidth=0.8)
         ax.set_axisbelow(True)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        ax.legend(loc="upper right", frameon=False, fontsize=8.5)
+        # under the plot, where no area's label can run into it
+        fig.legend(loc="lower center", ncols=3, frameon=False, fontsize=8.5)
         desc = "; ".join(f"{label}: {pct(rate)} of {n}" for label, n, rate in areas)
         if hidden:
             desc += "; not shown (disclosure control): " + ", ".join(hidden)

@@ -14,10 +14,12 @@ from typing import Any
 import matplotlib
 from markupsafe import Markup
 from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .charts import _RC, ACCENT, GREY, GRID, INK, MUTED, TEAL, _bar_figure, _svg, _visible
 from .format import HIDDEN, MISSING, is_hidden, pct
+from .text_width import text_width
 
 Value = Any
 
@@ -32,6 +34,22 @@ def _share_text(v: Value) -> str:
     if not _visible(v):
         return MISSING
     return f"{100 * float(v):.0f}%"
+
+
+def _grid_figure(labels: Sequence[str], heads: Sequence[str], n_rows: int) -> Any:
+    """A figure whose cells are wide enough for the longest line of any column header (so no two
+    headers run together) and whose left margin fits the longest row label (measured bold: theme
+    labels are bold, and the browser's own font may run wider)."""
+    lines = max([h.count("\n") + 1 for h in heads] or [1])
+    widest_head = max((text_width(line, 9) for h in heads for line in h.split("\n")), default=0.0)
+    cell = max(0.8, (widest_head + 12) / 72)  # inches
+    left = (1.15 * max((text_width(label, 9.5, bold=True) for label in labels), default=0.0) + 10) / 72
+    top = 0.25 + 0.17 * lines
+    width, height = left + cell * max(len(heads), 1) + 0.12, 0.3 + top + 0.3 * n_rows
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=left / width, right=1 - 0.12 / width, bottom=0.3 / height, top=1 - top / height)
+    return fig
 
 
 def theme_grid(
@@ -53,11 +71,7 @@ def theme_grid(
     top = max([*shown, 0.01])
     with matplotlib.rc_context(_RC):
         heads = [textwrap.fill(c, 12, break_long_words=False) for c in columns]
-        lines = max([h.count("\n") + 1 for h in heads] or [1])
-        top_space = 0.25 + 0.17 * lines
-        fig = _bar_figure(2.6 + 1.1 * n_cols, 0.3 + top_space + 0.3 * n_rows, labels, 9.5, top=top_space)
-        # bold theme labels and the browser's own font run wider than the measured label
-        fig.subplots_adjust(left=min(fig.subplotpars.left * 1.15, 0.7))
+        fig = _grid_figure(labels, heads, n_rows)
         ax = fig.add_subplot()
         described = []
         # cells are added as plain artists: the limits are set below, and add_patch would work

@@ -20,6 +20,7 @@ import polars as pl
 from markupsafe import Markup
 
 from .format import FORMATTERS, HIDDEN, MISSING, count
+from .table_fit import fit_classes, glue, table_columns
 
 FONT_STACK = [
     "system-ui",
@@ -83,7 +84,7 @@ class TableSpec:
         return pl.DataFrame(out, schema={c.key: pl.Utf8 for c in self.columns})
 
 
-def render_table(spec: TableSpec, notes: bool = True, short_rows: int = 20) -> Markup:
+def render_table(spec: TableSpec, notes: bool = True, short_rows: int = 12) -> Markup:
     """The table as a self-contained HTML fragment: a horizontally scrolling wrapper around the
     great_tables layout, then the notes (outside the scroller, so they wrap on a phone). A table
     of at most ``short_rows`` rows is kept on one printed page."""
@@ -95,7 +96,12 @@ def render_table(spec: TableSpec, notes: bool = True, short_rows: int = 20) -> M
         classes.append("table-wrap-text")
     if len(spec.rows) <= short_rows and not spec.wrap_text:
         classes.append("table-short")
-    out = [f'<div class="{" ".join(classes)}"><div class="table-wrap">', _gt_html(spec, data), "</div>"]
+    # a smaller type, or wrapping cells, where the table would not fit the screen or the page
+    classes += fit_classes(
+        table_columns([spec.label(c) for c in spec.columns], data), spec.wrap_text, len(spec.rows)
+    )
+    body = _gt_html(spec, glue(data, spec.columns[0].key))
+    out = [f'<div class="{" ".join(classes)}"><div class="table-wrap">', body, "</div>"]
     if notes:
         out += [f'<p class="table-note">{html.escape(n)}</p>' for n in table_notes(spec, data)]
     out.append("</div>")

@@ -15,11 +15,15 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from .. import __version__
 from ..areas_edit import STRENGTHS
 from ..disclosure import DisclosureError
+from ..ingest.propose_form_save import MAPPING_PAGE, dashboard_words
+from ..labels import characteristic_label, code_label
 from ..report import format as fmt
+from ..setting_labels import choice_label, setting_label
 from ..settings import Settings
 from . import auth
 from .deps import Denied, Site, render, who
@@ -36,6 +40,7 @@ __all__ = ["create_app", "is_loopback"]
 KB = 1024
 # the most a request body may hold, per route (the upload's is [dashboard] max_upload_mb)
 BODY_LIMITS = {"/login": 8 * KB, "/logout": 8 * KB, "/settings": 256 * KB}
+MAPPING_LIMIT = 256 * KB  # an upload's mapping form (/upload/TOKEN/mapping): as large as the settings'
 FORM_LIMIT = 64 * KB  # every other form
 OTHER_LIMIT = 8 * KB  # GET and the like: no body expected
 UPLOAD_OVERHEAD = 64 * KB  # the form around the uploaded file
@@ -53,7 +58,26 @@ def _env() -> Environment:
     env.globals.update(fmt.FORMATTERS)
     env.globals["software_version"] = __version__
     env.globals["strengths"] = STRENGTHS
+    env.filters["mapping_words"] = mapping_words
+    env.globals.update(
+        code_label=code_label,
+        characteristic_label=characteristic_label,
+        setting_label=setting_label,
+        choice_label=choice_label,
+    )
     return env
+
+
+def _is_mapping_form(path: str) -> bool:
+    parts = path.split("/")
+    return len(parts) == 4 and parts[1] == "upload" and parts[3] == "mapping"
+
+
+def mapping_words(text: object, href: str = "/upload") -> Markup:
+    """A message, its advice to map names in the settings file pointing to the mapping page
+    instead (:func:`ipseval.ingest.propose_form_save.dashboard_words`), as a link to ``href``."""
+    link = Markup('<a href="{}">{}</a>').format(href, MAPPING_PAGE)
+    return escape(dashboard_words(str(text))).replace(MAPPING_PAGE, link)
 
 
 def body_limits(workspace: Workspace):
@@ -65,7 +89,7 @@ def body_limits(workspace: Workspace):
         if path == "/upload":
             mb = workspace.settings.dashboard.max_upload_mb
             return mb * 1024 * 1024 + UPLOAD_OVERHEAD, f"The file is larger than the {mb} MB limit."
-        limit = BODY_LIMITS.get(path, FORM_LIMIT)
+        limit = MAPPING_LIMIT if _is_mapping_form(path) else BODY_LIMITS.get(path, FORM_LIMIT)
         return limit, f"This form sends more than the {limit // KB} KB it may: nothing was read or changed."
 
     return limit_for

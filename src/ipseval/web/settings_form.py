@@ -3,8 +3,9 @@ and a posted form read back into checked settings with every problem named.
 
 Not editable here, and why:
 - ``mapping`` (column and code names) and ``definitions.data_cut`` decide how an upload is read and
-  which rows are rejected; they apply to the next upload, so they are set in the ``ipseval.toml``
-  sent with it or in the home folder's file.
+  which rows are rejected; they apply to the next upload. The mapping is set on an upload's mapping
+  page (:mod:`.routes.mapping`); the data cut in the ``ipseval.toml`` sent with it or in the home
+  folder's file.
 - file settings (``qualitative.codebook``, ``qualitative.coding_sheet``,
   ``wellbeing.measures_file``) name files on the server: no path typed in a browser reaches the
   file system.
@@ -33,6 +34,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("disclosure", "Disclosure control"),
     ("impact", "Impact models"),
     ("wellbeing", "Wellbeing"),
+    ("benchmarks", "National benchmarks"),
     ("qualitative", "Interviews"),
     ("report", "Report"),
     ("dashboard", "Dashboard"),
@@ -259,7 +261,8 @@ def fixed_settings(settings: Settings) -> list[tuple[str, str]]:
         for what, v in (("column names", m.columns), ("codes", m.codes), ("file names", m.tables))
         if v
     ]
-    rows.append(("mapping", "own " + ", ".join(mapped) if mapped else "none: the data standard's own names"))
+    mapping = "own " + ", ".join(mapped) if mapped else "none: the data standard's own names"
+    rows.append(("mapping", f"{mapping} (set on an upload's mapping page)"))
     return rows
 
 

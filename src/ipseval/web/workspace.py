@@ -33,6 +33,7 @@ from typing import Any
 
 import polars as pl
 
+from ..ingest import InputError
 from ..schema import TABLES
 from ..settings import (
     Settings,
@@ -89,10 +90,11 @@ class StagedUpload:
     errors: int
     warnings: int
     notes: list[str]
+    unreadable: str | None = None  # why the settings in force cannot read it at all
 
     @property
     def clean(self) -> bool:
-        return self.errors == 0
+        return self.errors == 0 and self.unreadable is None
 
 
 def _now() -> datetime:
@@ -164,6 +166,15 @@ class Workspace:
             found = Settings.model_validate(doc).model_copy(update={"source": SETTINGS_SHOWN_AS})
             self._version_settings[version.id] = found
         return found
+
+    def save_settings(self, new: Settings, who: str, action: str, **detail: Any) -> None:
+        """Make ``new`` the settings in force without importing the data again (settings that only
+        decide how an upload is read: the mapping), audited as ``action``."""
+        new = new.model_copy(update={"source": SETTINGS_SHOWN_AS})
+        with self._write_lock:
+            write_settings(self.root / SETTINGS_FILE, new)
+            self.settings = new
+        self.audit(who, action, **detail)
 
     def change_settings(self, new: Settings, who: str, changes: dict[str, str]) -> DataVersion | None:
         """Make ``new`` the settings in force: saved to the home's ``ipseval.toml``, and the current
@@ -313,28 +324,39 @@ class Workspace:
     # -- uploads ------------------------------------------------------------------------------
 
     def stage_upload(self, filename: str, content: bytes) -> StagedUpload:
-        """Unpack and validate an uploaded .zip of CSV files or .xlsx workbook, without importing it."""
-        from ..validate import load
-
+        """Unpack and validate an uploaded .zip of CSV files or .xlsx workbook, without importing it.
+        One the settings in force cannot read (its sheets or columns named differently) is kept
+        too, with the reason: its mapping can then be set for it (``unreadable``)."""
         kind = _upload_kind(filename, content)
         token = secrets.token_hex(16)
         folder = self.root / "uploads" / token
         folder.mkdir()
+        name = _display_name(filename)
         try:
-            if kind == "xlsx":
-                source = folder / "upload.xlsx"
-                source.write_bytes(content)
+            if kind == "xlsx":  # kept under its own name: the problems name its sheets so
+                (folder / (name if name.lower().endswith(".xlsx") else "upload.xlsx")).write_bytes(content)
             else:
-                source = folder / "data"
-                _unzip_tables(content, source)
-            ds = load(source, self.settings)
+                _unzip_tables(content, folder / "data")
+            (folder / "name.txt").write_text(name, encoding="utf-8")
+            return self.validate_upload(token)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        (folder / "name.txt").write_text(_display_name(filename), encoding="utf-8")
+
+    def validate_upload(self, token: str) -> StagedUpload:
+        """Validate a waiting upload with the settings in force (again, after its mapping changed)."""
+        from ..validate import PROBLEM_SCHEMA, load
+
+        source, name = self.upload_source(token)
+        try:
+            ds = load(source, self.settings)
+        except InputError as e:
+            reason = self.upload_words(token, str(e))
+            empty = pl.DataFrame(schema=PROBLEM_SCHEMA)
+            return StagedUpload(token, name, empty, pl.DataFrame(), 0, 0, [], unreadable=reason)
         return StagedUpload(
             token=token,
-            filename=_display_name(filename),
+            filename=name,
             problems=ds.problems,
             row_counts=ds.row_counts,
             errors=ds.n_errors,
@@ -342,12 +364,28 @@ class Workspace:
             notes=list(ds.notes),
         )
 
+    def upload_source(self, token: str) -> tuple[Path, str]:
+        """A waiting upload's data (its workbook or folder of CSV files) and the name it was sent as."""
+        folder = self._upload_folder(token)
+        books = sorted(folder.glob("*.xlsx"))
+        source = books[0] if books else folder / "data"
+        return source, (folder / "name.txt").read_text(encoding="utf-8")
+
+    def upload_words(self, token: str, message: str) -> str:
+        """A message about a waiting upload as a page may show it: its name, never a server path."""
+        source, name = self.upload_source(token)
+        return message.replace(str(source), name).replace(str(source.parent), "the upload")
+
+    def upload_file(self, token: str, name: str) -> Path:
+        """Where the dashboard keeps its own file ``name`` (a fixed name, never a request's) beside a
+        waiting upload."""
+        return self._upload_folder(token) / name
+
     def accept_upload(self, token: str, who: str, accept_errors: bool) -> dict[str, Any]:
         """Import a staged upload; with errors only when the person accepted them."""
-        folder = self._upload_folder(token)
-        source = folder / "upload.xlsx" if (folder / "upload.xlsx").is_file() else folder / "data"
+        source, _ = self.upload_source(token)
         entry = self.import_folder(source, who, accepted_errors=accept_errors)
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(self._upload_folder(token), ignore_errors=True)
         return entry
 
     def discard_upload(self, token: str) -> None:
@@ -381,10 +419,12 @@ def _upload_kind(filename: str, content: bytes) -> str:
 
 
 def _unzip_tables(content: bytes, dest: Path, max_total: int = 2 * 1024**3) -> None:
-    """Extract the standard's CSV files (and interviews/) from a zip, by name, never by path.
+    """Extract the CSV files (and interviews/) from a zip, by name, never by path.
 
-    Members are matched on their file name alone; anything else is skipped. Nothing in the zip
-    chooses where a file is written, and the unpacked size is capped (zip bombs).
+    Members are matched on their file name alone: the standard's files (clients.csv, ...), and any
+    other CSV file with a plain name (an export whose files are named differently, to be mapped);
+    at most one folder deep. Anything else is skipped. Nothing in the zip chooses where a file is
+    written, and the unpacked size is capped (zip bombs).
     """
     import io
 
@@ -407,6 +447,12 @@ def _unzip_tables(content: bytes, dest: Path, max_total: int = 2 * 1024**3) -> N
             if base.lower() in wanted and len(parts) <= 2:
                 target = dest / base.lower()
             elif (
+                (len(parts) == 1 or (len(parts) == 2 and parts[0].lower() != "interviews"))
+                and _SAFE_NAME.match(base)
+                and base.lower().endswith(".csv")
+            ):
+                target = dest / base
+            elif (
                 len(parts) >= 2
                 and parts[-2].lower() == "interviews"
                 and _SAFE_NAME.match(base)
@@ -421,8 +467,9 @@ def _unzip_tables(content: bytes, dest: Path, max_total: int = 2 * 1024**3) -> N
                 raise WorkspaceError("the .zip file unpacks to more than 2 GB; split it or upload fewer rows")
             with archive.open(info) as src, target.open("wb") as out:
                 shutil.copyfileobj(src, out)
-            found += base.lower() in wanted
+            found += target.parent == dest
     if not found:
         raise WorkspaceError(
-            "the .zip file holds none of the data standard's files (clients.csv, meetings.csv, jobs.csv, ...)"
+            "the .zip file holds none of the data standard's files (clients.csv, meetings.csv, jobs.csv, ...) "
+            "and no other CSV file"
         )

@@ -72,7 +72,7 @@ def records(pairs: Pairs) -> ResultTable:
         },
         notes=[
             "Counts of assessment rows, not of people. A measure not defined here can be described "
-            "in the measures file ([wellbeing] measures_file) to be analysed."
+            "in a measures file (a wellbeing setting, see the methods appendix) to be analysed."
         ],
     )
 

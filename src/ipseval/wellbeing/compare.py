@@ -111,7 +111,7 @@ def attrition(pairs: Pairs, measures: pl.DataFrame) -> ResultTable:
     # followed up = followed up on at least one of them
     by_domain = (
         scaled.filter(pl.col("domain") != "")
-        .group_by("client_no", "domain")
+        .group_by("client_no", "domain", maintain_order=True)
         .agg(pl.col("baseline_pomp").mean(), (pl.col("status") == "followed_up").any().alias("fu"))
     )
     domain_parts = split(by_domain, "domain")
@@ -129,7 +129,9 @@ def attrition(pairs: Pairs, measures: pl.DataFrame) -> ResultTable:
             lost = sub.filter(pl.col("status") == "lost")["baseline_score"].to_numpy()
             rows.append(_mean_row("measure", m["key"], m["label"], fu, lost))
     # characteristics, per client: followed up on any measure against lost on all
-    status = due.group_by("client_no").agg((pl.col("status") == "followed_up").any().alias("fu"))
+    status = due.group_by("client_no", maintain_order=True).agg(
+        (pl.col("status") == "followed_up").any().alias("fu")
+    )
     people = status.join(pairs.clients, on="client_no", how="left")
     if people.height:
         for name, label in CONTINUOUS:

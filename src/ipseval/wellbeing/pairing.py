@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 import polars as pl
@@ -122,12 +122,9 @@ def _pair_in(
     """The selection as SQL over two relations: a million clients have ten million assessment
     rows, which DuckDB joins and aggregates on integer codes in seconds."""
     defs = measures.select("measure_order", "key", "scale_min", "scale_max", "users_only").rows()
-    params: dict = {"cut": data_cut}
-    rows = []
-    for i, row in enumerate(defs):
-        names = [f"d{i}_{j}" for j in range(len(row))]
-        params |= dict(zip(names, row, strict=True))
-        rows.append("(" + ", ".join(f"${n}" for n in names) + ")")
+    # literals, not parameters: DuckDB imports pandas (half a second) to inspect Python parameters
+    cut = _sql_value(data_cut)
+    rows = ["(" + ", ".join(_sql_value(v) for v in row) + ")" for row in defs]
     values = ", ".join(rows) or "(NULL, NULL, NULL, NULL, NULL)"
     s = settings
     common = f"""
@@ -141,7 +138,7 @@ def _pair_in(
         flagged AS (
             SELECT a.*, d.measure_no, d.scale_min, d.users_only, e.client_no, e.engagement_date, e.target,
                    d.key IS NOT NULL AS defined,
-                   a.assessment_date > $cut AS after_data_cut,
+                   a.assessment_date > {cut} AS after_data_cut,
                    coalesce(a.score < d.scale_min OR a.score > d.scale_max, false) AS out_of_range,
                    e.client_no IS NULL AS not_engaged
             FROM a LEFT JOIN defs d USING (key) LEFT JOIN {_TMP}_engaged e USING (client_id)
@@ -167,7 +164,6 @@ def _pair_in(
                    count(*) FILTER (after_data_cut) AS after_data_cut,
                    count(*) FILTER (not_engaged AND defined) AS client_not_engaged
             FROM flagged GROUP BY key ORDER BY key""",
-            params,
         )
         # Usable rows inside either window, two scores on one day for one measure averaged; then
         # each client's measure takes the nearest baseline and the nearest follow-up. Baseline: nearest
@@ -187,7 +183,6 @@ def _pair_in(
                          BETWEEN -{int(s.baseline_days_before)} AND {int(s.baseline_days_after)}
                        OR abs(assessment_date - target) <= {int(s.follow_up_window_days)})
                 GROUP BY client_no, measure_no, assessment_date""",
-            params,
         )
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {_TMP}_episodes AS
@@ -214,13 +209,12 @@ def _pair_in(
             SELECT p.client_no, p.measure_no, e.engagement_date,
                    p.baseline_date, p.baseline_score, p.follow_up_date, p.follow_up_score,
                    CASE WHEN p.follow_up_date IS NOT NULL THEN 'followed_up'
-                        WHEN e.target + {int(s.follow_up_window_days)} <= $cut THEN 'lost'
+                        WHEN e.target + {int(s.follow_up_window_days)} <= {cut} THEN 'lost'
                         ELSE 'not_yet_due' END AS status
             FROM picked p JOIN {_TMP}_engaged e USING (client_no)
             WHERE TRUE
               -- users-only measures (TOP days of use): clients using the substance at baseline
-              AND (NOT p.users_only OR p.baseline_score > p.scale_min)""",
-            {"cut": data_cut},
+              AND (NOT p.users_only OR p.baseline_score > p.scale_min)"""
         )
         raw = _fetch(con, f"SELECT * FROM {_TMP}_episodes ORDER BY client_no, measure_no")
 
@@ -241,13 +235,27 @@ def _pair_in(
     return Pairs(episodes=episodes, assessed_keys=assessed, records=records, clients=clients)
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pl.DataFrame:
-    """Run, then read the result through the Arrow C stream (no pyarrow import). Run first:
-    a parameterised relation read as a stream can be several times slower."""
-    if params:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {_TMP}_result AS {sql}", params)
-        sql = f"SELECT * FROM {_TMP}_result"
-    try:
-        return pl.DataFrame(con.sql(sql))
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {_TMP}_result")
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
+    """Read the result through the Arrow C stream (no pyarrow import)."""
+    return pl.DataFrame(con.sql(sql))
+
+
+def _sql_value(value: object) -> str:
+    """A Python value as a SQL literal of the type DuckDB gives that value as a parameter: BOOLEAN,
+    INTEGER (BIGINT if larger), DOUBLE (exact: the shortest repr round-trips), VARCHAR, DATE,
+    TIMESTAMP, NULL."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"CAST('{value!r}' AS DOUBLE)"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")

@@ -26,6 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import distributions
+from ..distributions import t_ppf, t_sf
+
 CONFIDENCE = 0.95
 _EPS = 1e-9  # changes smaller than this (floating-point noise on averaged scores) count as zero
 # an SD below this fraction of the values' magnitude is rounding (the mean of n equal numbers need not
@@ -66,44 +69,26 @@ def spread(values: np.ndarray, scale: float | None = None) -> float | None:
 
 def wilcoxon_signed_rank(d: np.ndarray) -> dict[str, Any]:
     """R's ``wilcox.test(d)`` (two-sided): V = sum of the ranks of positive changes after zeros
-    are dropped, the p-value, and the method used ('exact' or 'normal')."""
-    from scipy import stats
-
+    are dropped, the p-value, and the method used ('exact' or 'normal'); see
+    :func:`ipseval.distributions.wilcoxon_signed_rank`."""
     d = np.asarray(d, dtype=float)
-    zeros = bool((d == 0).any())
-    nz = d[d != 0]
-    out: dict[str, Any] = {"wilcoxon_v": None, "p_wilcoxon": None, "wilcoxon_method": None}
-    if nz.size == 0:
-        return out
-    ranks = stats.rankdata(np.abs(nz))
-    out["wilcoxon_v"] = float(ranks[nz > 0].sum())
-    ties = np.unique(np.abs(nz)).size < nz.size
-    exact = nz.size < 50 and not ties and not zeros
-    res = stats.wilcoxon(
-        nz,
-        zero_method="wilcox",
-        correction=not exact,
-        alternative="two-sided",
-        method="exact" if exact else "asymptotic",
-    )
-    out["p_wilcoxon"] = _f(res.pvalue)
-    out["wilcoxon_method"] = "exact" if exact else "normal"
-    return out
+    if not (d != 0).any():
+        return {"wilcoxon_v": None, "p_wilcoxon": None, "wilcoxon_method": None}
+    res = distributions.wilcoxon_signed_rank(d)
+    return {"wilcoxon_v": res.statistic, "p_wilcoxon": _f(res.pvalue), "wilcoxon_method": res.method}
 
 
 def mean_interval(
     d: np.ndarray, min_n: int = 2
 ) -> tuple[float | None, float | None, float | None, float | None]:
     """(mean, SD, 95% t interval low, high) of ``d``; the interval only from ``min_n`` values."""
-    from scipy import stats
-
     d = np.asarray(d, dtype=float)
     n = d.size
     mean = _f(d.mean()) if n else None
     sd = spread(d)
     if n < max(min_n, 2) or mean is None or sd is None:
         return mean, sd, None, None
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * sd / math.sqrt(n)
+    half = float(t_ppf(0.5 + CONFIDENCE / 2, n - 1)) * sd / math.sqrt(n)
     return mean, sd, mean - half, mean + half
 
 
@@ -122,8 +107,6 @@ def paired_summary(
     direction. The
     interval, effect size and tests need at least ``min_pairs`` clients; the effect size and t also
     some spread (:func:`spread`, relative to the largest score or change), else they are None."""
-    from scipy import stats
-
     b = np.asarray(baseline, dtype=float)
     f = np.asarray(follow_up, dtype=float)
     n = int(b.size)
@@ -154,14 +137,14 @@ def paired_summary(
         return _in_own_units(out, higher_is_better)
     mean, sd = float(d.mean()), float(out["change_sd"] or 0.0)
     se = sd / math.sqrt(n)
-    q = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1))
+    q = float(t_ppf(0.5 + CONFIDENCE / 2, n - 1))
     out["change_ci_low"], out["change_ci_high"] = mean - q * se, mean + q * se
     out["df"] = n - 1
     if sd > 0:
         t = mean / se
         out["effect_size"] = mean / sd
         out["t_statistic"] = t
-        out["p_t"] = _f(2 * stats.t.sf(abs(t), n - 1))
+        out["p_t"] = _f(2 * t_sf(abs(t), n - 1))
     out |= wilcoxon_signed_rank(d)
     return _in_own_units(out, higher_is_better)
 
@@ -199,8 +182,6 @@ def holm(p_values: Sequence[float | None]) -> list[float | None]:
 
 def welch_difference(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> dict[str, Any]:
     """mean(x) - mean(y) with Welch's 95% interval and two-sided p (R's ``t.test(x, y)``)."""
-    from scipy import stats
-
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     out: dict[str, Any] = {"difference": None, "ci_low": None, "ci_high": None, "df": None, "p_value": None}
     if x.size == 0 or y.size == 0:
@@ -214,12 +195,12 @@ def welch_difference(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.nd
     if se == 0:
         return out
     df = (vx + vy) ** 2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
-    q = float(stats.t.ppf(0.5 + CONFIDENCE / 2, df))
+    q = float(t_ppf(0.5 + CONFIDENCE / 2, df))
     out |= {
         "ci_low": diff - q * se,
         "ci_high": diff + q * se,
         "df": df,
-        "p_value": _f(2 * stats.t.sf(abs(diff / se), df)),
+        "p_value": _f(2 * t_sf(abs(diff / se), df)),
     }
     return out
 

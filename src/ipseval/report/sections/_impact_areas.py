@@ -7,6 +7,7 @@ from typing import Any
 
 from ...evaluation import PublishedEvaluation
 from ...labels import code_label
+from ..notes import for_readers
 from ..tables import Col, TableSpec
 from . import row, rows
 
@@ -44,7 +45,7 @@ def areas(pub: PublishedEvaluation) -> dict[str, Any] | None:
             {**r, "integration": code_label("integration_strength", r.get("integration_strength") or "")}
             for r in area_rows
         ],
-        notes=list(table.notes),
+        notes=for_readers(table.notes),
     )
     overall = row(pub, "outcomes", breakdown="overall") or {}
     limits = [
@@ -77,7 +78,7 @@ def areas(pub: PublishedEvaluation) -> dict[str, Any] | None:
                 {**r, "label": code_label("integration_strength", r.get("integration_strength") or "")}
                 for r in rows(pub, "integration_panel")
             ],
-            notes=list(pub.table("integration_panel").notes),
+            notes=for_readers(pub.table("integration_panel").notes),
         )
     return {
         "table": spec,
@@ -110,6 +111,6 @@ def comparison(pub: PublishedEvaluation) -> dict[str, Any] | None:
     balance = pub.table(f"{found[0][0]}_balance")
     return {
         "table": table,
-        "notes": list(dict.fromkeys(n for k, _r in found for n in pub.table(k).notes)),
+        "notes": for_readers(n for k, _r in found for n in pub.table(k).notes),
         "balance": balance.data if balance is not None and balance.data.height else None,
     }

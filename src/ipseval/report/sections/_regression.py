@@ -8,6 +8,7 @@ from typing import Any
 
 from ...evaluation import PublishedEvaluation
 from ...labels import characteristic_label, code_label
+from ..notes import for_readers
 from ..tables import Col, TableSpec
 from . import rows
 
@@ -98,9 +99,7 @@ def regression_table(
         )
     for key, _label in present:
         notes += [n for n in pub.table(key).notes if not n.startswith(EXPLANATION_START)]
-    return TableSpec(
-        id=table_id, caption=caption, columns=columns, rows=out, notes=list(dict.fromkeys(notes))
-    )
+    return TableSpec(id=table_id, caption=caption, columns=columns, rows=out, notes=for_readers(notes))
 
 
 SIGNIFICANCE_NOTE = "‡ p < 0.05: conventionally called statistically significant."

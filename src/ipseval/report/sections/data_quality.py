@@ -35,6 +35,8 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         )
     problems = pub.meta.problems or {}
     return {
+        "clients": next((r for r in found if r["table"] == "clients"), None),
+        "demo": is_demo(pub),
         "loss": _loss(pub),
         "table": spec,
         "errors": problems.get("error", 0),
@@ -42,6 +44,14 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "excluded_with_client": problems.get("excluded_with_client", 0),
         "source": pub.meta.source,
     }
+
+
+DEMO_MARK = "synthetic demo"  # in the service name the demo's settings file gives
+
+
+def is_demo(pub: PublishedEvaluation) -> bool:
+    """Whether the data are ipseval's synthetic demo (its settings name the service so)."""
+    return DEMO_MARK in pub.meta.service_name.lower()
 
 
 def _loss(pub: PublishedEvaluation) -> dict[str, Any] | None:

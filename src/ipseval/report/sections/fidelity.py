@@ -8,25 +8,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...benchmarks import BAND_WORDS, fidelity_band_ranges
 from ...evaluation import PublishedEvaluation
 from ...fidelity.comparison import FLAG_RULE
-from ...fidelity.items import BAND_RANGES, SECTION_LABELS, item, section_max
+from ...fidelity.items import SECTION_LABELS, item, section_max
 from .. import fidelity_charts as charts
 from ..format import is_hidden, long_date
 from ..tables import Col, TableSpec
+from ..time_charts import covid_period
 from . import has_table, rows
 
 __all__ = ["ID", "TITLE", "build", "charts"]
 
-_BAND_WORDS = {
-    "exemplary": "exemplary fidelity",
-    "good": "good fidelity",
-    "fair": "fair fidelity",
-    "not_ips": "not IPS",
-}
-
 ID = "fidelity"
 TITLE = "Fidelity to IPS"
+
+
+def bands(pub: PublishedEvaluation) -> list[tuple[str, str]]:
+    """The fidelity bands of the settings' benchmarks: ('115 to 125', 'exemplary fidelity'), ..."""
+    ranges = fidelity_band_ranges(pub.meta.settings.benchmarks.fidelity_cuts)
+    return [(f"{low} to {high}", BAND_WORDS[key]) for key, low, high in ranges]
 
 
 def _notes(pub: PublishedEvaluation, key: str) -> list[str]:
@@ -324,7 +325,8 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
     not_scored = sorted(rows(pub, "fidelity_not_scored"), key=lambda r: (r["team"], r["review_date"]))
     return {
         "has_fidelity": has_table(pub, "fidelity"),
-        "bands": [(BAND_RANGES[k], _BAND_WORDS[k]) for k in BAND_RANGES],
+        "bands": bands(pub),
+        "bands_source": pub.meta.settings.benchmarks.fidelity_bands_source,
         "reviews": reviews_table(pub),
         "not_scored": not_scored,
         "trend": trend_series(pub),
@@ -346,4 +348,5 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "first_meetings": first_meetings(pub),
         "diversity": diversity(pub),
         "sectors": sectors(pub),
+        "period": covid_period(pub.meta.settings),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...benchmarks import percent, short_source
 from ...evaluation import PublishedEvaluation
 from . import has_table, row, rows, visible
 
@@ -37,6 +38,9 @@ def area_range(pub: PublishedEvaluation) -> dict[str, Any] | None:
 
 
 def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
+    from ..summary import facts, summary
+    from ..where_next import where_next
+
     overall = row(pub, "outcomes", breakdown="overall")
     if overall is None:
         return None
@@ -61,7 +65,24 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "no_hours": "No first job has its weekly hours recorded."
         if overall.get("job_entries")
         else "No job entries yet.",
+        "summary": summary(facts(pub)),
+        "where_next": where_next(pub),
+        "benchmarks": benchmarks(pub, weeks),
+        "clients_rejected": (row(pub, "data_quality", table="clients") or {}).get("rows_rejected") or 0,
     }
+
+
+def benchmarks(pub: PublishedEvaluation, weeks: int) -> dict[str, str]:
+    """The national benchmark to print beside each headline card that has one."""
+    b = pub.meta.settings.benchmarks
+    out = {
+        "job_entry": f"National benchmark: {percent(b.job_entry_rate)} ({short_source(b.job_entry_rate_source)})."
+    }
+    if weeks == 13:
+        out["sustained"] = (
+            f"Benchmark: at least {percent(b.sustained_13_weeks)} ({short_source(b.sustained_13_weeks_source)})."
+        )
+    return out
 
 
 def _no_job_entry(pub: PublishedEvaluation, overall: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...evaluation import PublishedEvaluation
-from ...labels import characteristic_label, code_label
+from ...labels import characteristic_label, code_label, in_sentence
 from ...metrics import DAYS_PER_MONTH
 from ..forest import ForestRow
 from ..tables import Col, TableSpec
@@ -53,7 +53,7 @@ def _span(days: int) -> str:
 
 def _adjusted_for(pub: PublishedEvaluation) -> str:
     """What the primary analysis allows for, in words (its controls come from the settings)."""
-    names = [characteristic_label(c).lower() for c in pub.meta.settings.definitions.model_controls]
+    names = [in_sentence(characteristic_label(c)) for c in pub.meta.settings.definitions.model_controls]
     such_as = f", such as {', '.join(names[:2])} and {names[2]}" if len(names) > 3 else ""
     recorded = f" and {len(names)} recorded characteristics{such_as}" if names else ""
     return f"how long clients had been with the service{recorded}"

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...benchmarks import benchmark_list
 from ...evaluation import PublishedEvaluation
-from ...labels import table_label
-from ...settings import settings_rows
+from ...labels import characteristic_label, table_label
+from ...setting_labels import setting_label
+from ...settings import Settings, settings_rows
+from ..notes import gather_shared
 from ..tables import Col, TableSpec
 from . import rows
 
@@ -42,20 +45,63 @@ def km_sensitivity(pub: PublishedEvaluation) -> TableSpec | None:
     )
 
 
-def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
-    meta = pub.meta
-    settings = TableSpec(
+def settings_table(settings: Settings) -> TableSpec:
+    """Every setting used: its plain name, value and meaning, with its name in the settings file."""
+    controls = ", ".join(characteristic_label(c) for c in settings.definitions.model_controls)
+    found = [
+        {
+            "label": setting_label(name),
+            "value": controls if name == "definitions.model_controls" else value,
+            "description": description,
+            "name": name,
+        }
+        for name, value, description in settings_rows(settings)
+    ]
+    return TableSpec(
         id="settings",
         caption="Settings and definitions used",
         columns=[
-            Col("name", "Setting", align="left"),
+            Col("label", "Setting", align="left"),
             Col("value", "Value", align="left"),
             Col("description", "What it means", align="left"),
+            Col("name", "In the settings file", align="left"),
         ],
-        rows=[{"name": n, "value": v, "description": d} for n, v, d in settings_rows(meta.settings)],
+        rows=found,
         wrap_text=True,
         width="100%",
     )
+
+
+def benchmarks_table(settings: Settings) -> TableSpec:
+    """The national benchmarks the report reads its figures against, with their sources."""
+    return TableSpec(
+        id="benchmarks",
+        caption="National benchmarks and their sources",
+        columns=[
+            Col("what", "Benchmark", align="left"),
+            Col("value", "Value", align="left"),
+            Col("source", "Source", align="left"),
+        ],
+        rows=[
+            {"what": b.what, "value": b.value, "source": b.source}
+            for b in benchmark_list(settings.benchmarks)
+        ],
+        wrap_text=True,
+        width="100%",
+    )
+
+
+def table_notes(pub: PublishedEvaluation) -> dict[str, Any]:
+    """Every table's notes, a note that several tables share gathered once into a numbered list."""
+    shared, tables = gather_shared([(key, t.title, list(t.notes)) for key, t in pub.tables.items()])
+    return {
+        "shared": shared,
+        "tables": [{"key": t.key, "title": t.title, "notes": t.notes, "shared": t.shared} for t in tables],
+    }
+
+
+def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
+    meta = pub.meta
     cards = None
     if pub.table("model_cards") is not None:
         cards = TableSpec(
@@ -78,7 +124,8 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
     return {
         "km_sensitivity": km_sensitivity(pub),
         "model_cards": cards,
-        "settings": settings,
+        "settings": settings_table(meta.settings),
+        "benchmarks": benchmarks_table(meta.settings),
         "settings_source": meta.settings.source,
         "disclosure": pub.disclosure,
         "data_cut": meta.data_cut,
@@ -88,5 +135,5 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "software_version": meta.software_version,
         "standard_version": meta.standard_version,
         "generated_at": meta.generated_at,
-        "tables": [{"key": key, "title": t.title, "notes": t.notes} for key, t in pub.tables.items()],
+        **table_notes(pub),
     }

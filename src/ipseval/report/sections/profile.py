@@ -1,4 +1,6 @@
-"""Who the service supported: bar charts of key characteristics, then Table 1 (gtsummary layout)."""
+"""Who the service supported: bar charts of key characteristics (the age bands as columns, drawn by
+:mod:`..picture_charts`, reached from the template as ``section.charts``), then Table 1 (gtsummary
+layout)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,11 @@ from typing import Any
 from ...evaluation import PublishedEvaluation
 from ...labels import characteristic_label, code_label
 from ...schema import UNKNOWN
+from .. import picture_charts as charts
 from ..tables import Col, TableSpec
 from . import rows
+
+__all__ = ["ID", "TITLE", "build", "charts"]
 
 ID = "profile"
 TITLE = "Who the service supported"
@@ -63,7 +68,7 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
     profile_rows = rows(pub, "profile")
     clients = profile_rows[0]["clients"]
     present = {r["characteristic"] for r in profile_rows}
-    charts = [
+    bars = [
         {
             "id": f"profile-{name}",
             "title": characteristic_label(name),
@@ -72,4 +77,10 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         for name in CHARTED
         if name in present
     ]
-    return {"clients": clients, "charts": charts, "table": table_one(profile_rows, clients, table.notes)}
+    ages = chart_items(profile_rows, "age_band") if "age_band" in present else []
+    return {
+        "clients": clients,
+        "ages": ages,
+        "charts": bars,
+        "table": table_one(profile_rows, clients, table.notes),
+    }

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...benchmarks import fidelity_bands_in_words, percent, short_source
 from ...evaluation import PublishedEvaluation
+from .. import picture_charts
 from .. import scorecard_charts as charts
 from ..format import FORMATTERS, is_hidden
 from ..tables import Col, TableSpec
 from . import row, rows
 
-__all__ = ["ID", "TITLE", "build", "charts"]
+__all__ = ["ID", "TITLE", "build", "charts", "pictures"]
+pictures = picture_charts  # the integration picture, reached from the template as section.pictures
 
 ID = "scorecard"
 TITLE = "Four factors of an effective service"
@@ -152,6 +155,20 @@ def scatter(pub: PublishedEvaluation) -> dict[str, Any] | None:
     }
 
 
+_ORDER = {"strong": 0, "moderate": 1, "weak": 2}
+
+
+def integration_picture(areas: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """(area, integration strength) for the dot picture, strongest first, then by name; empty when
+    no area's strength is recorded."""
+    if all(a["integration_strength"] is None for a in areas):
+        return []
+    ranked = sorted(
+        areas, key=lambda a: (_ORDER.get(str(a["integration_strength"]), 3), a["local_authority"])
+    )
+    return [(a["local_authority"], a["integration_strength"]) for a in ranked]
+
+
 def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
     table = factor_table(pub)
     if table is None:
@@ -171,4 +188,17 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
             if r["fidelity_total"] is None and any(a["fidelity_total"] is not None for a in areas)
         ],
         "scatter": scatter(pub),
+        "benchmarks": benchmarks(pub),
+        "integration": integration_picture(areas),
+    }
+
+
+def benchmarks(pub: PublishedEvaluation) -> dict[str, Any]:
+    """The national benchmarks the table's fidelity band and job entry rate are read against."""
+    b = pub.meta.settings.benchmarks
+    return {
+        "bands": fidelity_bands_in_words(b.fidelity_cuts),
+        "bands_source": short_source(b.fidelity_bands_source),
+        "job_entry": percent(b.job_entry_rate),
+        "job_entry_source": short_source(b.job_entry_rate_source),
     }

@@ -7,8 +7,8 @@ decisions here (those are :mod:`ipseval.subset`, :mod:`ipseval.disclosure.viewer
 
 from __future__ import annotations
 
-from . import accounts, areas, downloads, pages, review, session, settings, upload
+from . import accounts, areas, downloads, mapping, pages, review, session, settings, upload
 
-ROUTERS = [r.router for r in (session, pages, downloads, review, upload, areas, accounts, settings)]
+ROUTERS = [r.router for r in (session, pages, downloads, review, mapping, upload, areas, accounts, settings)]
 
 __all__ = ["ROUTERS"]

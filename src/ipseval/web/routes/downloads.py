@@ -8,9 +8,10 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from ..deps import Who, asked_view, need, refuse_if_withheld
+from ..made_files import MADE
 
 router = APIRouter()
 
@@ -39,6 +40,29 @@ def table_csv(request: Request, key: str, w: Who = Depends(need("viewer"))) -> R
     return attachment(
         ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", f"{key}{suffix}.csv"
     )
+
+
+@router.get("/report.pdf/make")
+def make_pdf(request: Request, w: Who = Depends(need("viewer"))) -> Response:
+    """The view's PDF, made while the page shows that it is being made (an htmx request from the
+    PDF link, whose plain address still works without scripts); the answer, shown beside the
+    link, is a link to fetch it from :func:`made_pdf`."""
+    made = report(request, "pdf", w)
+    if made.status_code != 200:
+        return made
+    name = made.headers["content-disposition"].split('filename="')[1].rstrip('"')
+    token = MADE.put(w.session.csrf, bytes(made.body), "application/pdf", name)
+    return HTMLResponse(
+        f'<a href="/report.pdf/ready/{token}" download class="dash-ready">The PDF is ready: download it</a>'
+    )
+
+
+@router.get("/report.pdf/ready/{token}")
+def made_pdf(token: str, w: Who = Depends(need("viewer"))) -> Response:
+    found = MADE.take(w.session.csrf, token)
+    if found is None:
+        return PlainTextResponse("This PDF is no longer here: make it again from the page.", status_code=404)
+    return attachment(found.content, found.media_type, found.filename)
 
 
 @router.get("/report.{kind}")

@@ -1,5 +1,6 @@
 """Uploads by admins: a .zip of CSV files or an .xlsx workbook, validated and staged; a clean one
-replaces the current data at once, one with errors waits for the admin's decision. The body's
+replaces the current data at once, one with errors waits for the admin's decision, and one the
+settings cannot read (named differently) opens its mapping page (:mod:`.mapping`). The body's
 size was checked while it arrived (:class:`..guards.BodyLimit`)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from ...ingest import InputError
 from ..deps import Change, Who, change_by, need, render, site
 from ..workspace import WorkspaceError
+from .mapping import show_new_upload
 
 router = APIRouter()
 
@@ -41,6 +43,8 @@ async def upload(request: Request, change: Change = Depends(change_by("admin")))
         staged = await run_in_threadpool(workspace.stage_upload, file.filename or "", content)
     except (WorkspaceError, InputError) as e:
         return upload_page(request, w, 422, str(e))
+    if staged.unreadable is not None:  # named differently, perhaps: its mapping page (seconds of work)
+        return await run_in_threadpool(show_new_upload, request, w, staged)
     if staged.clean:
         entry = await run_in_threadpool(workspace.accept_upload, staged.token, w.user.name, False)
         return render(request, w, "imported.html.j2", entry=entry, staged=staged)

@@ -1,0 +1,263 @@
+"""The mapping assistant: propose how a local export maps onto the data standard.
+
+``propose(path)`` reads a folder of CSV files or a workbook as it is and returns a
+:class:`Proposal`: each file or sheet with the standard table it most likely is, each column with
+the standard column (by its name, fuzzily, and what its values look like), each value of a coded
+column with the standard code it most likely means, and the order of day and month in dates; every
+guess with a confidence and the evidence in plain words. The proposal is data (the dashboard can show
+it as a form); ``propose_toml`` writes it as an annotated ``ipseval.toml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ipseval.ingest.mapping import norm_name, table_key
+from ipseval.ingest.propose_codes import CodeGuess, guess_code
+from ipseval.ingest.propose_dates import DateOrderProposal, propose_date_order
+from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
+from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
+from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
+from ipseval.schema import TABLES, Column, Table
+
+if TYPE_CHECKING:
+    from ipseval.settings import Settings
+
+SURE = 0.8  # a guess at least this sure is not marked CHECK
+ACCEPT = 0.5  # a column is proposed only at least this sure
+ACCEPT_TABLE = 0.45  # a file or sheet likewise
+NAME_FLOOR = 0.3  # below this a name is not worth looking at the values for
+
+
+@dataclass
+class ColumnProposal:
+    local: str  # the header as in the export
+    standard: str | None  # the standard column proposed; None = not used
+    confidence: float
+    how: str  # why the name fits
+    evidence: Evidence  # what the values look like
+    codes: list[CodeGuess] = field(default_factory=list)  # coded and yes/no columns: every value
+    alternatives: list[tuple[str, float]] = field(default_factory=list)  # next best, best first
+    advice: str | None = None  # a column the standard leaves out on purpose: what to do
+
+    @property
+    def sure(self) -> bool:
+        return self.confidence >= SURE
+
+
+@dataclass
+class TableProposal:
+    local: str  # file name or sheet name
+    standard: str | None
+    confidence: float
+    how: str
+    rows: int
+    columns: list[ColumnProposal]
+    missing: list[str] = field(default_factory=list)  # required columns no local column gives
+
+    @property
+    def sure(self) -> bool:
+        return self.confidence >= SURE
+
+
+@dataclass
+class Proposal:
+    source: Path
+    workbook: bool
+    tables: list[TableProposal]
+    date_order: DateOrderProposal
+    skipped: list[str] = field(default_factory=list)  # files or sheets not read, and why
+    notes: list[str] = field(default_factory=list)  # for information: nothing to decide
+
+    def mapped(self) -> list[TableProposal]:
+        return [t for t in self.tables if t.standard]
+
+    def mapping(self) -> dict:
+        """The proposal as the settings' [mapping] section (codes validate reads as they are left out)."""
+        tables = {t.local: t.standard for t in self.mapped()}
+        columns = {t.standard: {c.local: c.standard for c in t.columns if c.standard} for t in self.mapped()}
+        codes: dict[str, dict[str, dict[str, str]]] = {}
+        for t in self.mapped():
+            for c in t.columns:
+                entries = {g.value: g.code for g in code_entries(c)}
+                if c.standard and entries:
+                    codes.setdefault(t.standard, {})[c.standard] = entries
+        return {"tables": tables, "columns": {k: v for k, v in columns.items() if v}, "codes": codes}
+
+    def settings(self) -> Settings:
+        from ipseval.settings import Settings
+
+        return Settings.model_validate(
+            {"mapping": self.mapping(), "input": {"date_order": self.date_order.setting}}
+        )
+
+    def decisions(self) -> list[str]:
+        """What a person has to decide, in plain sentences."""
+        out: list[str] = []
+        if not any(t.standard == "clients" for t in self.tables):
+            out.append(
+                "no file or sheet looks like the clients table, which is required: map one in [mapping.tables]"
+            )
+        for t in self.tables:
+            where = f"'{t.local}'"
+            if t.standard and not t.sure:
+                out.append(f"{where} as {t.standard}: {t.confidence:.0%} sure")
+            out += [f"{where}: no column for the required '{m}'" for m in t.missing]
+            for c in t.columns:
+                if c.standard and not c.sure:
+                    out.append(f"{where} column '{c.local}' as {c.standard}: {c.confidence:.0%} sure")
+                for g in c.codes if c.standard else ():
+                    if g.code is None or g.confidence < SURE:
+                        what = f"as {g.code}: {g.confidence:.0%} sure" if g.code else "has no standard code"
+                        out.append(f"{where} column '{c.local}' value '{g.value}' {what}")
+        if not self.date_order.sure:
+            out.append(f"dates: {self.date_order.how}")
+        return out + _conflicts(self)
+
+
+def code_entries(column: ColumnProposal) -> list[CodeGuess]:
+    """The code guesses the settings need: a code proposed, and the value not already read as it is."""
+    return [g for g in column.codes if g.code is not None and not g.as_is]
+
+
+def propose(path: str | Path) -> Proposal:
+    """Read the export at ``path`` and propose its mapping (InputError if it cannot be read)."""
+    return propose_export(read_export(path))
+
+
+def propose_export(export: LocalExport) -> Proposal:
+    """Propose the mapping of an export already read."""
+    evidence = [[column_evidence(c) for c in t.columns] for t in export.tables]
+    scores = {
+        (i, name): _column_scores(t, evidence[i], spec)
+        for i, t in enumerate(export.tables)
+        for name, spec in TABLES.items()
+    }
+    table_scores = {
+        (i, name): _table_score(t, spec, scores[i, name])
+        for i, t in enumerate(export.tables)
+        for name, spec in TABLES.items()
+    }
+    chosen = _named_tables(export)  # the reader takes these by their names whatever the settings say
+    rest = (
+        (s, i, n) for (i, n), (s, _) in table_scores.items() if i not in chosen and n not in chosen.values()
+    )
+    chosen |= _assign(rest, ACCEPT_TABLE)
+    tables = []
+    for i, t in enumerate(export.tables):
+        name = chosen.get(i)
+        if name is None:
+            best = max(TABLES, key=lambda n: table_scores[i, n][0])
+            how = f"not matched (best guess {best}, {table_scores[i, best][0]:.0%})"
+            columns = [ColumnProposal(c.name, None, 0.0, "", evidence[i][k]) for k, c in enumerate(t.columns)]
+            tables.append(TableProposal(t.name, None, table_scores[i, best][0], how, t.rows, columns))
+            continue
+        score, how = table_scores[i, name]
+        tables.append(_table_proposal(t, TABLES[name], evidence[i], scores[i, name], score, how))
+    proposal = Proposal(
+        export.source, export.workbook, tables, propose_date_order(tables), list(export.skipped)
+    )
+    proposal.notes += [
+        f"'{t.name}': only its first {MAX_ROWS:,} rows were looked at" for t in export.tables if t.truncated
+    ]
+    return proposal
+
+
+Scores = dict[tuple[int, str], tuple[float, str]]
+
+
+def _named_tables(export: LocalExport) -> dict[int, str]:
+    """Files or sheets named as a standard table ('Clients.csv', 'employer contacts')."""
+    return {i: n for i, t in enumerate(export.tables) for n in TABLES if table_key(t.name) == table_key(n)}
+
+
+def _column_scores(table: LocalTable, evidence: list[Evidence], spec: Table) -> Scores:
+    """(local column, standard column) -> (confidence, why): the name's fit, weighed by the values'."""
+    out: Scores = {}
+    for k, col in enumerate(table.columns):
+        for std in spec.columns:
+            name = column_name_score(col.name, std.name)
+            if name.score < NAME_FLOOR:
+                continue
+            out[k, std.name] = (name.score * (0.6 + 0.4 * value_fit(std, evidence[k])), name.how)
+    return out
+
+
+def _table_score(table: LocalTable, spec: Table, scores: Scores) -> tuple[float, str]:
+    """How well a file or sheet fits a standard table: its name, whether the standard's required
+    columns are there, and how many of its columns fit the table."""
+    name = table_name_score(table.name, spec.name)
+    best: dict[str, float] = {}
+    per_local: dict[int, float] = {}
+    for (k, std), (s, _) in scores.items():
+        best[std] = max(best.get(std, 0.0), s)
+        per_local[k] = max(per_local.get(k, 0.0), s)
+    required = [best.get(c, 0.0) for c in spec.required_columns] or [0.0]
+    coverage = sum(1 for s in per_local.values() if s >= ACCEPT) / max(1, len(table.columns))
+    fit = 0.5 * sum(required) / len(required) + 0.5 * coverage
+    score = 0.45 * name.score + 0.55 * fit
+    says = f"its name is {name.how}" if name.score >= 0.9 else "its columns fit"
+    return score, f"{says}; {coverage:.0%} of its columns fit {spec.name}"
+
+
+def _assign(candidates: Iterable[tuple[float, int, str]], floor: float) -> dict[int, str]:
+    """One-to-one, best first: each local item and each standard name taken once, at least ``floor``."""
+    chosen: dict[int, str] = {}
+    taken: set[str] = set()
+    for score, local, std in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
+        if score >= floor and local not in chosen and std not in taken:
+            chosen[local] = std
+            taken.add(std)
+    return chosen
+
+
+def _table_proposal(
+    table: LocalTable, spec: Table, evidence: list[Evidence], scores: Scores, score: float, how: str
+) -> TableProposal:
+    advice = {k: not_standard(c.name) for k, c in enumerate(table.columns)}
+    usable = ((s, k, std) for (k, std), (s, _) in scores.items() if advice[k] is None)
+    chosen = _assign(usable, ACCEPT)
+    columns = []
+    for k, col in enumerate(table.columns):
+        ranked = sorted(((s, std) for (j, std), (s, _) in scores.items() if j == k), reverse=True)
+        std = chosen.get(k)
+        others = [(n, round(s, 2)) for s, n in ranked if n != std][:3]
+        if std is None:
+            columns.append(ColumnProposal(col.name, None, 0.0, "", evidence[k], [], others, advice[k]))
+            continue
+        confidence, why = scores[k, std]
+        codes = _codes(spec.column(std), evidence[k])
+        columns.append(ColumnProposal(col.name, std, round(confidence, 2), why, evidence[k], codes, others))
+    missing = [c for c in spec.required_columns if c not in chosen.values()]
+    return TableProposal(table.name, spec.name, round(score, 2), how, table.rows, columns, missing)
+
+
+def _codes(column: Column, ev: Evidence) -> list[CodeGuess]:
+    """Every distinct value of a coded or yes/no column, values validate reads alike taken together."""
+    if column.type not in ("code", "bool"):
+        return []
+    rows: dict[str, int] = {}
+    first: dict[str, str] = {}
+    for value, k in ev.top:
+        key = norm_name(value)
+        rows[key] = rows.get(key, 0) + k
+        first.setdefault(key, value)
+    return [guess_code(first[key], column, rows[key]) for key in first]
+
+
+def _conflicts(p: Proposal) -> list[str]:
+    """A column left unmapped whose own name is a standard column another column now gives: the
+    reader would find two columns for one standard column."""
+    out = []
+    for t in p.mapped():
+        given = {c.standard for c in t.columns if c.standard}
+        for c in t.columns:
+            key = norm_name(c.local)
+            if c.standard is None and key in given and key in TABLES[t.standard].column_names:
+                out.append(
+                    f"'{t.local}': the column '{c.local}' has a standard name another column now gives; rename or remove it"
+                )
+    return out

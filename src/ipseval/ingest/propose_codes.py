@@ -1,0 +1,161 @@
+"""The standard code a local label most likely means, with a confidence.
+
+Tried in order, the first that answers wins: the label is already what validate reads (1.0); the
+code itself once case, punctuation and '&'/'and' are folded ("Drug & Alcohol Service" ->
+drug_alcohol_service, 1.0); a usual label for a code (propose_vocab: "DNA" -> no, 0.95); the words
+of a usual label inside the label or the other way round ("White British" -> white, 0.85);
+abbreviated words ("Alc" -> alcohol, 0.7); string similarity (difflib, at most 0.75). A label that
+matches nothing is proposed as 'other' where the list has it (0.3), else left without a code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import cache, lru_cache
+
+from ipseval.ingest.mapping import norm_name
+from ipseval.ingest.propose_vocab import CODE_NAMES, CODE_WORDS
+from ipseval.schema import BOOL_FALSE, BOOL_TRUE, Column
+
+YES_NO = ("yes", "no")
+_DROP = frozenset({"and", "the", "of", "a"})
+_NEGATIONS = frozenset({"not", "no", "non", "never", "didnt", "dna", "un", "without", "unemployed"})
+_SYMBOLS = re.compile(r"[<>+&@]")
+FUZZY_FLOOR = 0.6  # string similarity below this is no match
+
+
+@dataclass(frozen=True)
+class CodeGuess:
+    """One distinct local value of a coded column and the standard code proposed for it."""
+
+    value: str  # as written in the export (its first spelling)
+    rows: int  # cells holding it (any spelling that validate reads as the same code)
+    code: str | None  # the standard code ('yes'/'no' for a yes/no column); None = no proposal
+    confidence: float  # 0 to 1
+    how: str  # plain words: why
+    as_is: bool = False  # validate already reads the value as this code: the settings need not say it
+
+
+@dataclass(frozen=True)
+class Phrase:
+    folded: str
+    code: str
+    own: bool  # the code's own name
+    text: str  # as written, for explanations
+
+
+def codes_of(column: Column) -> tuple[str, ...]:
+    """The codes a column takes: its code list, or yes/no."""
+    return tuple(column.codes or ()) if column.type == "code" else YES_NO
+
+
+def fold(label: str) -> str:
+    """Lower-case words: symbols read out ('&' and, '<' under, '+' plus), punctuation as spaces,
+    abbreviations read out, small words dropped, plurals singular."""
+    s = _SYMBOLS.sub(lambda m: f" {CODE_WORDS[m.group()]} ", str(label).lower())
+    out: list[str] = []
+    for w in re.sub(r"[^a-z0-9]+", " ", s).split():
+        for x in CODE_WORDS.get(w, w).split():
+            if x not in _DROP:
+                out.append(x[:-1] if len(x) > 3 and x.endswith("s") and not x.endswith("ss") else x)
+    return " ".join(out)
+
+
+@cache
+def _phrases(column_name: str, column_type: str, codes: tuple[str, ...]) -> tuple[Phrase, ...]:
+    """Every code's own name, then the usual labels for this column, then (yes/no columns) the usual
+    yes/no labels."""
+    out = [Phrase(fold(c.replace("_", " ")), c, True, c) for c in codes]
+    tables = [CODE_NAMES.get(column_name, {})] + ([CODE_NAMES["*"]] if column_type == "bool" else [])
+    for table in tables:
+        for code, text in table.items():
+            if code in codes:
+                out += [Phrase(fold(p), code, False, p.strip()) for p in text.split("|") if fold(p)]
+    return tuple(out)
+
+
+def guess_code(value: str, column: Column, rows: int = 1) -> CodeGuess:
+    """The standard code ``value`` most likely means in ``column`` (a code or yes/no column)."""
+    code, confidence, how = _guess(value, column.name, column.type, codes_of(column))
+    low = value.strip().lower()
+    as_is = norm_name(value) in codes_of(column) or (column.type == "bool" and low in BOOL_TRUE | BOOL_FALSE)
+    return CodeGuess(value=value, rows=rows, code=code, confidence=confidence, how=how, as_is=as_is)
+
+
+@lru_cache(maxsize=65536)
+def _guess(
+    value: str, column_name: str, column_type: str, codes: tuple[str, ...]
+) -> tuple[str | None, float, str]:
+    low = value.strip().lower()
+    if column_type == "bool" and (low in BOOL_TRUE or low in BOOL_FALSE):
+        return ("yes" if low in BOOL_TRUE else "no"), 1.0, "read as yes/no as it is"
+    if norm_name(value) in codes:
+        return norm_name(value), 1.0, "the standard code"
+    folded = fold(value)
+    phrases = _phrases(column_name, column_type, codes)
+    for p in phrases:
+        if folded == p.folded and p.own:
+            return p.code, 1.0, "the standard code, written differently"
+    exact = {p.code for p in phrases if folded == p.folded}
+    if exact:
+        code = next(p.code for p in phrases if p.folded == folded)
+        if len(exact) == 1:
+            return code, 0.95, f"a usual label for {code}"
+        return code, 0.5, f"a usual label for {' or '.join(sorted(exact))}"
+    for step in (_by_words, _by_similarity):
+        found = step(folded, phrases)
+        if found is not None:
+            return found
+    if "other" in codes:
+        return "other", 0.3, "like none of the codes: 'other' proposed"
+    return None, 0.0, "like none of the codes"
+
+
+def _by_words(folded: str, phrases: tuple[Phrase, ...]) -> tuple[str, float, str] | None:
+    """Every word of a phrase in the label, or every word of the label in a phrase (whole words,
+    else abbreviated: 'alc' for alcohol); the longest such phrase wins."""
+    words = folded.split()
+    if not words:
+        return None
+    for exact, confidence in ((True, 0.85), (False, 0.7)):
+        found: list[tuple[int, str, str]] = []
+        for p in phrases:
+            pw = p.folded.split()
+            if _negated(words) != _negated(pw):
+                continue
+            if _within(pw, words, exact) or _within(words, pw, exact):
+                found.append((len(pw), p.code, p.text))
+        if found:
+            longest = max(n for n, _, _ in found)
+            codes = sorted({c for n, c, _ in found if n == longest})
+            phrase = min((p for n, c, p in found if c == codes[0]), key=len)
+            how = f"words of '{phrase}'" if exact else f"abbreviates '{phrase}'"
+            if len(codes) > 1:
+                return codes[0], 0.5, f"{how}, but also {', '.join(codes[1:])}"
+            return codes[0], confidence, how
+    return None
+
+
+def _within(part: list[str], whole: list[str], exact: bool) -> bool:
+    """Every word of ``part`` matches a word of ``whole`` (exactly, or as its first 3+ letters)."""
+    if exact:
+        return set(part) <= set(whole)
+    return all(any(w.startswith(p) and len(p) >= 3 for w in whole) for p in part)
+
+
+def _negated(words: list[str]) -> bool:
+    return any(w in _NEGATIONS for w in words)
+
+
+def _by_similarity(folded: str, phrases: tuple[Phrase, ...]) -> tuple[str, float, str] | None:
+    scored = sorted(
+        ((SequenceMatcher(None, folded, p.folded).ratio(), p.code, p.text) for p in phrases), reverse=True
+    )
+    if not scored or scored[0][0] < FUZZY_FLOOR:
+        return None
+    ratio, code, phrase = scored[0]
+    runner_up = next((r for r, c, _ in scored if c != code), 0.0)
+    confidence = 0.75 * ratio - (0.15 if ratio - runner_up < 0.05 else 0.0)
+    return code, round(confidence, 2), f"similar to '{phrase}' ({ratio:.0%})"

@@ -1,0 +1,186 @@
+"""How well a local file, sheet or column name fits a name of the standard.
+
+Only the letters and digits of a name count ('&' read as 'and', '@' as 'at'), so 'Client Ref',
+'CLIENT_REF' and 'client.ref' are one name. The squashed name is split back into words it is known
+to contain ('clientref' -> client, ref), abbreviations are read out ('hrs' -> hours) and compared
+with the standard's own name (1.0), then with the usual names of propose_vocab (0.95), then by the
+words two names share and by string similarity (difflib).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import cache, lru_cache
+
+from ipseval.ingest.propose_vocab import COLUMN_NAMES, NOT_STANDARD, TABLE_NAMES, WORDS
+from ipseval.schema import TABLES
+
+STANDARD_WEIGHT = 1.0
+USUAL_WEIGHT = 0.95
+BRACKETS_WEIGHT = 0.95  # the name with its bracketed part left out ("GP (3m)" -> "GP")
+_STOP = frozenset({"at", "of", "for", "the", "on", "to", "a", "by", "per", "and", "is"})
+_TABLE_NOISE = frozenset({"export", "extract", "report", "data", "ips", "download", "final", "copy", "sheet"})
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_MAX_WORD = 24
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    score: float  # 0 to 1
+    how: str  # plain words: why the name fits
+
+
+def squash(name: str) -> str:
+    """Lower-case letters and digits only ('&' as 'and', '@' as 'at', '+' as 'plus')."""
+    s = str(name).lower().replace("&", " and ").replace("@", " at ").replace("+", " plus ")
+    return re.sub(r"[^a-z0-9]+", "", s)
+
+
+def _phrases(text: str) -> list[str]:
+    return [p.strip() for p in text.split("|") if p.strip()]
+
+
+@cache
+def _vocabulary() -> frozenset[str]:
+    words: set[str] = set(WORDS) | {w for v in WORDS.values() for w in v.split()}
+    texts = [*TABLE_NAMES.values(), *COLUMN_NAMES.values(), *NOT_STANDARD]
+    for text in texts:
+        for phrase in _phrases(text):
+            words.update(squash(w) for w in phrase.split())
+    for table in TABLES.values():
+        words.update(table.name.split("_"))
+        for c in table.columns:
+            words.update(c.name.split("_"))
+    return frozenset(w for w in words if len(w) >= 2 and not w.isdigit())
+
+
+@lru_cache(maxsize=8192)
+def words(key: str) -> tuple[str, ...]:
+    """The words a squashed name is made of: the split with fewest unknown letters, then fewest words;
+    runs of digits are words, runs of unknown letters one word each."""
+    vocab = _vocabulary()
+    n = len(key)
+    best: list[tuple[int, int, tuple[tuple[str, bool], ...]] | None] = [None] * (n + 1)
+    best[0] = (0, 0, ())
+
+    def offer(j: int, cand: tuple[int, int, tuple[tuple[str, bool], ...]]) -> None:
+        if best[j] is None or cand[:2] < best[j][:2]:
+            best[j] = cand
+
+    for i in range(n):
+        if best[i] is None:
+            continue
+        unknown, count, parts = best[i]
+        if key[i].isdigit():
+            j = i
+            while j < n and key[j].isdigit():
+                j += 1
+            offer(j, (unknown, count + 1, (*parts, (key[i:j], True))))
+            continue
+        for j in range(i + 2, min(n, i + _MAX_WORD) + 1):
+            if key[i:j] in vocab:
+                offer(j, (unknown, count + 1, (*parts, (key[i:j], True))))
+        offer(i + 1, (unknown + 1, count + 1, (*parts, (key[i], False))))
+    merged: list[str] = []
+    previous_known = True
+    for text, known in best[n][2] if best[n] else ():
+        if not known and not previous_known:
+            merged[-1] += text
+        else:
+            merged.append(text)
+        previous_known = known
+    return tuple(merged)
+
+
+@lru_cache(maxsize=8192)
+def meaning(key: str) -> frozenset[str]:
+    """The words of a squashed name with abbreviations read out, small words dropped, plurals singular."""
+    out: set[str] = set()
+    for w in words(key):
+        for x in WORDS.get(w, w).split():
+            if x not in _STOP:
+                out.add(x[:-1] if len(x) > 3 and x.endswith("s") and not x.endswith("ss") else x)
+    return frozenset(out)
+
+
+def similarity(a: str, b: str, beat: float = 0.0) -> float:
+    """Two squashed names: 1 if equal, else the better of word overlap (Dice) and string similarity
+    (not worked out when it cannot be above ``beat``)."""
+    if a == b:
+        return 1.0
+    wa, wb = meaning(a), meaning(b)
+    dice = 0.9 * 2 * len(wa & wb) / (len(wa) + len(wb)) if wa and wb else 0.0
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if 0.85 * matcher.real_quick_ratio() <= max(dice, beat):
+        return dice
+    return max(dice, 0.85 * matcher.ratio())
+
+
+@cache
+def _column_phrases(column: str) -> tuple[tuple[str, float, str], ...]:
+    own = ((squash(column), STANDARD_WEIGHT, column),)
+    return own + tuple((squash(p), USUAL_WEIGHT, p) for p in _phrases(COLUMN_NAMES.get(column, "")))
+
+
+@cache
+def _table_phrases(table: str) -> tuple[tuple[str, float, str], ...]:
+    own = ((squash(table), STANDARD_WEIGHT, table),)
+    return own + tuple((_table_key(p), USUAL_WEIGHT, p) for p in _phrases(TABLE_NAMES.get(table, "")))
+
+
+def _variants(name: str) -> list[tuple[str, float]]:
+    out = [(squash(name), 1.0)]
+    bare = squash(_BRACKETS.sub(" ", name))
+    if bare and bare != out[0][0]:
+        out.append((bare, BRACKETS_WEIGHT))
+    return out
+
+
+def _best(variants: list[tuple[str, float]], phrases: tuple[tuple[str, float, str], ...]) -> NameMatch:
+    best = NameMatch(0.0, "")
+    for key, vw in variants:
+        if not key:
+            continue
+        for pkey, pw, text in phrases:
+            sim = similarity(key, pkey, best.score / (vw * pw))
+            score = vw * pw * sim
+            if score > best.score:
+                best = NameMatch(score, _how(sim, pw, text))
+    return best
+
+
+def _how(sim: float, weight: float, text: str) -> str:
+    if sim == 1.0:
+        return "the standard's own name" if weight == STANDARD_WEIGHT else f"a usual name for it ('{text}')"
+    return f"like '{text}'"
+
+
+@lru_cache(maxsize=65536)
+def column_name_score(name: str, column: str) -> NameMatch:
+    """How well a local column name fits the standard column ``column``."""
+    return _best(_variants(name), _column_phrases(column))
+
+
+def _table_key(name: str) -> str:
+    """A file or sheet name without its suffix, digits (years, versions) and words like 'export'."""
+    stem = re.sub(r"\.(csv|xlsx|xlsm)$", "", name.strip(), flags=re.IGNORECASE)
+    key = squash(re.sub(r"\d+", " ", stem))
+    kept = [w for w in words(key) if w not in _TABLE_NOISE]
+    return "".join(kept) or key
+
+
+@lru_cache(maxsize=4096)
+def table_name_score(name: str, table: str) -> NameMatch:
+    """How well a file or sheet name fits the standard table ``table``."""
+    return _best([(_table_key(name), 1.0)], _table_phrases(table))
+
+
+def not_standard(name: str) -> str | None:
+    """What to do about a column the standard deliberately leaves out (a date of birth, a name...)."""
+    key = squash(_BRACKETS.sub(" ", name)) or squash(name)
+    for phrases, advice in NOT_STANDARD.items():
+        if any(key == squash(p) for p in _phrases(phrases)):
+            return advice
+    return None

@@ -1,0 +1,197 @@
+"""Read a local export as it is, for the mapping assistant: every file or sheet, every column, every
+cell as text, no mapping applied and nothing judged.
+
+A folder gives one table per CSV file, a workbook one per sheet (instructions sheets skipped, as the
+reader skips them). Excel cells stored as dates become YYYY-MM-DD and are counted, as are number
+cells in the range of Excel's date serial numbers: both are evidence that a column holds dates.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from ipseval.ingest import EXCEL_SUFFIXES, InputError
+from ipseval.ingest.encoding import NotUtf8, as_utf8, as_windows_1252
+from ipseval.ingest.sniff import check_link, describe, read_head, refuse_non_text
+
+MAX_ROWS = 50_000  # rows looked at per table: plenty to see every code and date format
+# Excel date serial numbers from 1 January 1950 to 31 December 2049.
+SERIAL_RANGE = (18264, 54789)
+_IGNORED_FILES = {"ipseval.toml", "thumbs.db", "desktop.ini"}
+_IGNORED_SHEETS = {"readme", "notes", "lists", "instructions"}
+
+
+@dataclass
+class LocalColumn:
+    """One column of a local table: its header and its non-blank cells as text."""
+
+    name: str
+    values: list[str] = field(default_factory=list)
+    date_cells: int = 0  # workbook cells stored as dates (in ``values`` as YYYY-MM-DD)
+    serial_cells: int = 0  # workbook number cells in the range of date serial numbers
+
+
+@dataclass
+class LocalTable:
+    """One file or sheet of the export."""
+
+    name: str  # the file name (with .csv) or the sheet name, as [mapping.tables] keys it
+    columns: list[LocalColumn]
+    rows: int  # rows holding any value (blank rows are not counted)
+    truncated: bool = False  # only the first MAX_ROWS rows were looked at
+
+
+@dataclass
+class LocalExport:
+    source: Path
+    workbook: bool  # one workbook (else a folder of CSV files)
+    tables: list[LocalTable]
+    skipped: list[str] = field(default_factory=list)  # files or sheets not read, and why
+
+
+def read_export(path: str | Path) -> LocalExport:
+    """Every table of a folder of CSV files or of one .xlsx workbook (InputError if unreadable)."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise InputError(f"{p}: no such file or folder")
+    if p.is_dir():
+        return _read_folder(p)
+    if p.suffix.lower() in EXCEL_SUFFIXES:
+        what = describe(p, read_head(p), ".xlsx")
+        if what is not None:
+            raise InputError(f"{p.name}: this is {what}")
+        return _read_workbook(p)
+    raise InputError(f"{p.name}: give a folder of CSV files or an .xlsx workbook")
+
+
+def _read_folder(folder: Path) -> LocalExport:
+    tables: list[LocalTable] = []
+    skipped: list[str] = []
+    for p in sorted(folder.iterdir(), key=lambda q: q.name.lower()):
+        if p.name.startswith((".", "~$")) or p.name.lower() in _IGNORED_FILES or p.is_dir():
+            continue
+        if p.suffix.lower() != ".csv":
+            why = (
+                "a workbook in a folder is not read: give its path"
+                if p.suffix.lower() in EXCEL_SUFFIXES
+                else ""
+            )
+            skipped.append(f"{p.name} ({why or 'not a CSV file'})")
+            continue
+        check_link(p, folder)
+        table = _read_csv(p)
+        if table is None:
+            skipped.append(f"{p.name} (empty)")
+        else:
+            tables.append(table)
+    if not tables:
+        raise InputError(f"{folder}: no CSV files with a header row found")
+    return LocalExport(source=folder, workbook=False, tables=tables, skipped=skipped)
+
+
+def _read_csv(path: Path) -> LocalTable | None:
+    head = read_head(path)
+    refuse_non_text(path, head)
+    try:
+        with as_utf8(path, head) as text:
+            return _rows_to_table(path.name, _csv_rows(text.path, "utf-8-sig"))
+    except (NotUtf8, UnicodeDecodeError):
+        with as_windows_1252(path) as text:
+            return _rows_to_table(path.name, _csv_rows(text.path, "utf-8-sig"))
+
+
+def _csv_rows(path: Path, encoding: str) -> list[list[Any]]:
+    with path.open(encoding=encoding, newline="") as f:
+        rows = []
+        for i, row in enumerate(csv.reader(f)):
+            if i > MAX_ROWS + 1:  # one row past the limit says the table was cut
+                break
+            rows.append(row)
+        return rows
+
+
+def _read_workbook(path: Path) -> LocalExport:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # a broken or protected file fails in many ways inside openpyxl
+        raise InputError(f"{path.name}: cannot be opened as an .xlsx workbook ({type(e).__name__})") from None
+    tables: list[LocalTable] = []
+    skipped: list[str] = []
+    try:
+        for ws in wb.worksheets:
+            if ws.title.strip().lower() in _IGNORED_SHEETS:
+                skipped.append(f"{ws.title} (instructions sheet)")
+                continue
+            ws.reset_dimensions()
+            rows = [
+                list(r) for _, r in zip(range(MAX_ROWS + 2), ws.iter_rows(values_only=True), strict=False)
+            ]
+            table = _rows_to_table(ws.title, rows)
+            if table is None:
+                skipped.append(f"{ws.title} (empty)")
+            else:
+                tables.append(table)
+    finally:
+        wb.close()
+    if not tables:
+        raise InputError(f"{path.name}: every sheet is empty")
+    return LocalExport(source=path, workbook=True, tables=tables, skipped=skipped)
+
+
+def _rows_to_table(name: str, rows: list[list[Any]]) -> LocalTable | None:
+    """Header in the first row (as the reader wants it); fully blank rows are left out."""
+    if not rows or all(_blank(v) for v in rows[0]):
+        return None
+    header = rows[0]
+    width = max(len(r) for r in rows)
+    columns = [LocalColumn(_header_text(header, i)) for i in range(width)]
+    n = 0
+    for row in rows[1 : MAX_ROWS + 1]:
+        if all(_blank(v) for v in row):
+            continue
+        n += 1
+        for col, v in zip(columns, row, strict=False):
+            if not _blank(v):
+                _add_cell(col, v)
+    kept = [
+        c
+        for i, c in enumerate(columns)
+        if not (_blank(header[i] if i < len(header) else None) and not c.values)
+    ]
+    return LocalTable(name=name, columns=kept, rows=n, truncated=len(rows) > MAX_ROWS + 1)
+
+
+def _header_text(header: list[Any], i: int) -> str:
+    v = header[i] if i < len(header) else None
+    if _blank(v):
+        return f"(column {i + 1}, no header)"
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def _add_cell(col: LocalColumn, v: Any) -> None:
+    """A cell as the text a CSV export would hold; dates and date serial numbers counted."""
+    if isinstance(v, bool):
+        col.values.append("true" if v else "false")
+    elif isinstance(v, datetime | date):
+        col.date_cells += 1
+        col.values.append((v.date() if isinstance(v, datetime) else v).isoformat())
+    elif isinstance(v, time | timedelta):
+        col.values.append(str(v))
+    elif isinstance(v, int | float):
+        if SERIAL_RANGE[0] <= v <= SERIAL_RANGE[1] and float(v).is_integer():
+            col.serial_cells += 1
+        col.values.append(str(int(v)) if float(v).is_integer() else f"{v:.15g}")
+    else:
+        col.values.append(str(v).strip())
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())

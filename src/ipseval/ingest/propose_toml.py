@@ -1,0 +1,154 @@
+"""Write a mapping proposal as an annotated ``ipseval.toml``.
+
+Every setting carries a comment with the evidence; a guess less sure than propose.SURE is marked
+``# CHECK: 62% sure``; files, sheets, columns and values not matched are listed as comments. The
+file reads back (load_settings) as exactly ``Proposal.settings()``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ipseval.atomic import write_text
+from ipseval.ingest.propose import SURE, ColumnProposal, Proposal, TableProposal, code_entries
+from ipseval.ingest.propose_dates import ORDER_WORDS
+from ipseval.schema import TABLES
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def toml_key(text: str) -> str:
+    """A TOML key: bare when it can be, else a quoted basic string (JSON's escapes are TOML's)."""
+    return text if _BARE_KEY.match(text) else json.dumps(text, ensure_ascii=False)
+
+
+def _comment(text: str) -> str:
+    return _UNPRINTABLE.sub(" ", text).strip()
+
+
+def _check(confidence: float) -> str:
+    return "" if confidence >= SURE else f"CHECK: {confidence:.0%} sure; "
+
+
+def proposal_toml(p: Proposal) -> str:
+    """The proposal as the text of an ipseval.toml."""
+    lines = _header(p)
+    lines += _dates(p)
+    lines += _tables(p)
+    for t in p.mapped():
+        lines += _columns(t)
+    for t in p.mapped():
+        for c in t.columns:
+            if c.standard and c.codes:
+                lines += _codes(t, c)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_proposal(p: Proposal, path: str | Path) -> Path:
+    """Write the proposal to ``path`` (whole or not at all)."""
+    return write_text(path, proposal_toml(p))
+
+
+def settings_path_for(export: str | Path) -> Path:
+    """Where validate and evaluate look for the settings of ``export``: ipseval.toml beside the data."""
+    p = Path(export).expanduser()
+    return (p if p.is_dir() else p.parent) / "ipseval.toml"
+
+
+def _header(p: Proposal) -> list[str]:
+    decisions = p.decisions()
+    lines = [
+        f"# ipseval settings proposed by `ipseval map` for {_comment(str(p.source))}",
+        "# Each line says why. Lines marked CHECK are guesses to confirm; files, sheets, columns and",
+        "# values that were not matched are listed as comments. Edit, then run `ipseval validate`.",
+        f"# {len(decisions)} thing{'s' if len(decisions) != 1 else ''} to decide.",
+    ]
+    lines += [f"# CHECK: {_comment(n)}" for n in decisions if n.endswith("rename or remove it")]
+    lines += [f"# {_comment(n)}" for n in p.notes]
+    lines += [f"# not read: {_comment(s)}" for s in p.skipped]
+    return [*lines, ""]
+
+
+def _dates(p: Proposal) -> list[str]:
+    d = p.date_order
+    lines = ["[input]"]
+    for t in p.mapped():
+        for c in t.columns:
+            if c.standard and TABLES[t.standard].column(c.standard).type == "date":
+                lines.append(f"# '{_comment(c.local)}' ({_comment(t.local)}): {_date_words(c)}")
+    if d.setting == "auto":
+        return [*lines, f"# date_order: {_comment(d.how)}", ""]
+    return [*lines, f'date_order = "{d.setting}"  # {_check(d.confidence)}{_comment(d.how)}', ""]
+
+
+def _date_words(c: ColumnProposal) -> str:
+    order = c.evidence.order
+    words = {"either": "day and month both 12 or less (either order)", "mixed": "both orders"}
+    seen = ORDER_WORDS.get(order.order or "", words.get(order.order or "", ""))
+    example = f" ({order.example})" if order.example and order.order in ORDER_WORDS else ""
+    return c.evidence.describe() + (f", {seen}{example}" if seen else "")
+
+
+def _tables(p: Proposal) -> list[str]:
+    lines = ["[mapping.tables]"]
+    for t in p.tables:
+        if t.standard:
+            lines.append(f'{toml_key(t.local)} = "{t.standard}"  # {_check(t.confidence)}{_comment(t.how)}')
+        else:
+            lines.append(f"# {toml_key(t.local)}: {_comment(t.how)}, not read")
+    return [*lines, ""]
+
+
+def _columns(t: TableProposal) -> list[str]:
+    lines = [f"[mapping.columns.{t.standard}]  # {_comment(t.local)}, {t.rows} rows"]
+    for c in t.columns:
+        if c.standard:
+            lines.append(f'{toml_key(c.local)} = "{c.standard}"  # {_check(c.confidence)}{_column_words(c)}')
+    for m in t.missing:
+        lines.append(f"# CHECK: no column found for the required '{m}'")
+    for c in t.columns:
+        if not c.standard:
+            lines.append(f"# {toml_key(c.local)}: not used ({_comment(_unused_words(c))})")
+    return [*lines, ""]
+
+
+def _column_words(c: ColumnProposal) -> str:
+    words = f"{c.how}; {_date_words(c) if c.evidence.kind == 'date' else c.evidence.describe()}"
+    if c.evidence.blank_words:
+        words += f"; {c.evidence.blank_words} cells of N/A or NULL read as blank"
+    return _comment(words)
+
+
+def _unused_words(c: ColumnProposal) -> str:
+    if c.advice:
+        return c.advice
+    if c.alternatives:
+        name, score = c.alternatives[0]
+        return f"{c.evidence.describe()}; best guess {name}, {score:.0%}"
+    return c.evidence.describe()
+
+
+def _codes(t: TableProposal, c: ColumnProposal) -> list[str]:
+    needed = code_entries(c)
+    column = TABLES[t.standard].column(c.standard)
+    title = f"mapping.codes.{t.standard}.{c.standard}"
+    lines = [
+        f"[{title}]  # {_comment(c.local)}" if needed else f"# {title} ({_comment(c.local)}): none needed"
+    ]
+    for g in c.codes:
+        rows = f"{g.rows} row{'s' if g.rows != 1 else ''}"
+        if g in needed:
+            lines.append(
+                f'{toml_key(g.value)} = "{g.code}"  # {_check(g.confidence)}{_comment(g.how)} ({rows})'
+            )
+        elif g.code is None:
+            allowed = ", ".join(column.codes or ("yes", "no"))
+            lines.append(
+                f"# {toml_key(g.value)} = ?  CHECK: {_comment(g.how)}; choose one of {allowed} ({rows})"
+            )
+        else:
+            lines.append(f"# {toml_key(g.value)}: read as {g.code} as it is ({rows})")
+    return [*lines, ""]

@@ -1,0 +1,231 @@
+"""What a column's values look like, as evidence for the mapping assistant: dates (and the order of
+day and month in them), whole numbers and their range, yes/no values, a few repeated labels (codes)
+or free text; and how well that fits a standard column. Blank words (NULL, N/A...) are read as
+blank, as validate reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from ipseval.ingest.propose_codes import guess_code
+from ipseval.ingest.propose_read import LocalColumn
+from ipseval.schema import BOOL_FALSE, BOOL_TRUE, Column
+from ipseval.validate import NULL_WORDS
+from ipseval.validate_dates import DAY_MONTH_NAME, MONTH_NAME_DAY, MONTH_WORDS
+
+_TIME = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm]|Z|[+-]\d{2}:?\d{2})?$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+CODE_MAX_DISTINCT = 30  # at most this many different labels (and repeated) to be a list of codes
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """How the dates written as a/b/yyyy in a column read: a first part above 12 is only a day."""
+
+    day_first: int = 0  # first part above 12: only day/month/year reads them
+    month_first: int = 0  # second part above 12: only month/day/year reads them
+    either: int = 0  # both parts 12 or less
+    year_first: int = 0  # yyyy/mm/dd
+    example: str = ""  # a value that settles it
+
+    @property
+    def order(self) -> str | None:
+        """'dmy', 'mdy', 'ymd', 'mixed' (both orders seen), 'either' (nothing settles it) or None."""
+        if self.day_first and self.month_first:
+            return "mixed"
+        if self.day_first:
+            return "dmy"
+        if self.month_first:
+            return "mdy"
+        if self.year_first:
+            return "ymd"
+        return "either" if self.either else None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Counts over a column's non-blank values."""
+
+    n: int  # values (blank words left out)
+    distinct: int
+    blank_words: int  # cells holding NULL, N/A...: read as blank
+    iso_dates: int
+    text_dates: int  # dd/mm/yyyy, mm/dd/yyyy, yyyy/mm/dd or a month written as a word
+    date_cells: int  # Excel date cells
+    serials: int  # Excel numbers in the date serial range
+    order: DateOrder
+    integers: int
+    numbers: int
+    low: float | None
+    high: float | None
+    yes_no: int  # values validate reads as yes/no as they are
+    top: tuple[tuple[str, int], ...]  # distinct values (first spelling) with their counts, commonest first
+
+    @property
+    def dates(self) -> int:
+        """Values that are dates; Excel serial numbers count only beside other dates."""
+        seen = self.iso_dates + self.text_dates + self.date_cells
+        return seen + (self.serials if seen else 0)
+
+    def share(self, count: int) -> float:
+        return count / self.n if self.n else 0.0
+
+    @property
+    def kind(self) -> str:
+        """'empty', 'date', 'yes/no', 'integer', 'number', 'code' or 'text'."""
+        if not self.n:
+            return "empty"
+        if self.share(self.dates) >= 0.8:
+            return "date"
+        if self.share(self.yes_no) >= 0.9:
+            return "yes/no"
+        if self.share(self.integers) >= 0.9:
+            return "integer"
+        if self.share(self.numbers) >= 0.9:
+            return "number"
+        if self.distinct <= CODE_MAX_DISTINCT and self.distinct <= max(2, self.n // 2):
+            return "code"
+        return "text"
+
+    def describe(self) -> str:
+        """The evidence in a few plain words, for a comment beside the proposal."""
+        if not self.n:
+            return "no values"
+        kind = self.kind
+        if kind == "date":
+            parts = [f"{k} {w}" for k, w in ((self.iso_dates, "ISO"), (self.text_dates, "text")) if k]
+            parts += [
+                f"{k} {w}"
+                for k, w in ((self.date_cells, "Excel date cells"), (self.serials, "Excel date numbers"))
+                if k
+            ]
+            return "dates (" + ", ".join(parts) + ")"
+        if kind in ("integer", "number"):
+            low, high = _fmt(self.low), _fmt(self.high)
+            return f"{'whole numbers' if kind == 'integer' else 'numbers'} {low} to {high}"
+        if kind in ("yes/no", "code"):
+            return f"{self.distinct} distinct value{'s' if self.distinct != 1 else ''}"
+        if self.distinct == self.n:
+            return "text, every value different"
+        return f"text, {self.distinct} distinct values"
+
+
+def column_evidence(col: LocalColumn) -> Evidence:
+    """Count what the column's values look like."""
+    values = [v for v in col.values if v not in NULL_WORDS]
+    counts: Counter[str] = Counter()
+    first: dict[str, str] = {}
+    for v in values:
+        key = v.strip().lower()
+        counts[key] += 1
+        first.setdefault(key, v)
+    iso = text = integers = numbers = yes_no = 0
+    orders = Counter()
+    example = ""
+    nums: list[float] = []
+    for key, k in counts.items():
+        how = date_form(key)
+        if how == "iso":
+            iso += k
+        elif how is not None:
+            text += k
+            orders[how] += k
+            if how in ("dmy", "mdy") and not example:
+                example = first[key]
+        if _NUMBER.match(key):
+            numbers += k
+            x = float(key)
+            nums.append(x)
+            integers += k if x.is_integer() else 0
+        if key in BOOL_TRUE or key in BOOL_FALSE:
+            yes_no += k
+    order = DateOrder(orders["dmy"], orders["mdy"], orders["either"], orders["ymd"], example)
+    top = tuple((first[key], k) for key, k in counts.most_common())
+    cells = min(col.date_cells, iso)  # Excel date cells were written as ISO text
+    return Evidence(
+        n=len(values),
+        distinct=len(counts),
+        blank_words=len(col.values) - len(values),
+        iso_dates=iso - cells,
+        text_dates=text,
+        date_cells=cells,
+        serials=col.serial_cells,
+        order=order,
+        integers=integers,
+        numbers=numbers,
+        low=min(nums) if nums else None,
+        high=max(nums) if nums else None,
+        yes_no=yes_no,
+        top=top,
+    )
+
+
+def value_fit(column: Column, ev: Evidence) -> float:
+    """How well a column's values fit a standard column's type (0 to 1)."""
+    kind = ev.kind
+    if kind == "empty":
+        return 0.7
+    if column.type == "date":
+        return 1.0 if kind == "date" else 0.8 if ev.serials >= 0.9 * ev.n else 0.1
+    if column.type in ("integer", "number"):
+        if ev.share(ev.numbers) < 0.9:
+            return 0.1
+        if column.type == "integer" and ev.integers < ev.numbers:
+            return 0.5
+        low_ok = column.minimum is None or ev.low >= column.minimum
+        return 1.0 if low_ok and (column.maximum is None or ev.high <= column.maximum) else 0.5
+    if column.type in ("code", "bool"):
+        if kind == "yes/no":
+            return 1.0 if column.type == "bool" else 0.2
+        if kind in ("date", "number") or (kind == "integer" and column.type == "code"):
+            return 0.1
+        if ev.distinct > CODE_MAX_DISTINCT:  # free text, not a list of codes
+            return 0.2
+        guesses = [guess_code(v, column, k) for v, k in ev.top]
+        good = sum(g.rows for g in guesses if g.code is not None and g.confidence >= 0.7)
+        return 0.2 + 0.8 * good / ev.n
+    return 0.3 if kind == "date" else 1.0
+
+
+def date_form(value: str) -> str | None:
+    """How a value is written if it is a date: 'iso', 'dmy', 'mdy', 'either', 'ymd', 'named', else None."""
+    v = _TIME.sub("", value.strip())
+    m = _ISO.match(v)
+    if m:
+        return "iso" if _exists(*m.groups()) else None
+    m = _NUMERIC.match(v)
+    if m:
+        a, b, y = m.groups()
+        dmy, mdy = _exists(y, b, a), _exists(y, a, b)
+        if dmy and mdy:
+            return "either"
+        return "dmy" if dmy else "mdy" if mdy else None
+    m = _YEAR_FIRST.match(v)
+    if m:
+        return "ymd" if _exists(*m.groups()) else None
+    for pattern, (d, w, y) in ((DAY_MONTH_NAME, (1, 2, 3)), (MONTH_NAME_DAY, (2, 1, 3))):
+        m = re.match(pattern, v)
+        if m and m.group(w).lower() in MONTH_WORDS:
+            return "named" if _exists(m.group(y), MONTH_WORDS[m.group(w).lower()], m.group(d)) else None
+    return None
+
+
+def _exists(year: str, month: str, day: str) -> bool:
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return True
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "?"
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"

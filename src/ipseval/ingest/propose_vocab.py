@@ -1,0 +1,271 @@
+"""What local exports usually call the standard's tables, columns and codes (the mapping assistant's
+domain knowledge). Data only: phrases are separated by '|' and compared after folding case, spacing
+and punctuation, so each is written once in plain words.
+"""
+
+from __future__ import annotations
+
+TABLE_NAMES: dict[str, str] = {
+    "clients": "caseload | caseload tracker | tracker | ips tracker | referrals | referral list | client list"
+    " | participants | service users | people | customers | cases | case list | register | clients",
+    "meetings": "appointments | appts | appt | meetings | mtgs | contacts | contact log | sessions | diary"
+    " | attendance | encounters | visits | appointment log",
+    "jobs": "jobs | job starts | job outcomes | employment | placements | job placements | jobs gained"
+    " | employment outcomes | paid work | work starts",
+    "wellbeing": "wellbeing | top | tops | outcome star | questionnaires | assessments | measures | scores"
+    " | outcome measures | sure",
+    "areas": "areas | boroughs | localities | local authorities | sites | teams by area | area list",
+    "fidelity": "fidelity | fidelity review | ips 25 | ips25 | fidelity scores | fidelity items",
+    "staff": "staff | specialists | employment specialists | es list | staff list | workers | roster"
+    " | staff roster | team members | es team",
+    "employer_contacts": "employer contacts | employer engagement | employer visits | bd log"
+    " | business development | employer log | employers",
+    "comparison": "comparison | comparison group | control group | matched controls",
+}
+
+COLUMN_NAMES: dict[str, str] = {
+    "client_id": "client ref | client reference | client no | client number | client code | person id"
+    " | participant id | participant | service user id | su id | case id | case number | case ref"
+    " | nhs no | nhs number | patient id | unique id | id | urn | customer id | member id"
+    " | record id | pseudonym",
+    "local_authority": "borough | la | local authority | area | locality | council | district | county"
+    " | site | local area | borough of residence",
+    "referral_date": "date referred | ref date | referred on | date of referral | referral received"
+    " | received date | referred | referral received date",
+    "referral_source": "source | ref src | referred by | referrer | referral route | referral from"
+    " | source of referral | referral agency | referring agency | ref source | pathway",
+    "engagement_date": "engaged on | date engaged | eng date | vocational profile date | vp date"
+    " | profile started | first appointment | first appt | intake date | enrollment date"
+    " | enrolment date | start of support | engaged",
+    "discharge_date": "date closed | closed | closure date | closed on | d c date | dc date | exit date"
+    " | date discharged | case closed | left service | date left service | discharged",
+    "discharge_reason": "reason for closure | closure reason | d c reason | dc reason | exit reason"
+    " | reason closed | reason for leaving | reason left | leaving reason | discharge outcome",
+    "employed_at_referral": "in work at referral | employed at referral | employed at intake"
+    " | employed on referral | working at referral | in employment at referral | emp at ref"
+    " | job retention | retention case | employed at start | in work",
+    "age": "age at referral | age at intake | age years | age on referral | age yrs",
+    "sex": "gender | gender identity | sex at birth",
+    "ethnicity": "ethnic group | eth | ethnic origin | ethnic background | race | ethnic category",
+    "main_substance": "primary substance | primary drug | drug | substance | main drug | problem substance"
+    " | drug of choice | primary drug of use | substance of use | main problem substance",
+    "treatment_status": "tx status | treatment | treatment stage | in treatment | treatment state",
+    "time_since_last_job": "last worked | time out of work | since last job | last employment"
+    " | time unemployed | length unemployed | last job | when last worked",
+    "benefits": "benefit | bens | benefit type | benefits claimed | benefit status",
+    "gp_visit_recent": "gp | gp visit | seen gp | gp 3m | gp last 3 months | gp recent | visited gp",
+    "ae_visit_recent": "a and e | a and e 3m | a and e visit | ae | emergency department | ed visit"
+    " | attended a and e",
+    "housing_tenure": "housing | housing status | tenure | accommodation | housing situation"
+    " | accommodation status | living situation | accommodation type",
+    "criminal_conviction": "convictions | criminal record | conviction | offending history | has conviction"
+    " | offending",
+    "work_confidence": "confidence | conf | job confidence | confidence score | confidence about work",
+    "highest_qualification": "quals | qualifications | highest qual | education | education level"
+    " | qualification",
+    "employment_specialist_id": "employment specialist | es | es code | es id | specialist | staff id"
+    " | staff | assigned worker | ips worker | caseworker | case manager | employment adviser"
+    " | employment advisor | worker id | worker | staff member | specialist id",
+    "meeting_date": "appt date | appointment date | date | contact date | session date | date of meeting"
+    " | date of appointment | encounter date | visit date | seen on",
+    "attended": "attendance | outcome | did attend | status | show status | dna | kept | appointment outcome"
+    " | appointment status | attended y n | attended yes no",
+    "mode": "contact type | type | method | contact method | meeting type | appointment type"
+    " | encounter type | channel | how seen | delivery",
+    "start_date": "job start | started | job start date | date started | employment start | placement start"
+    " | start | joined | joined team | hire date | date joined",
+    "end_date": "job end | finished | left job | date left | job end date | placement end | ended | end"
+    " | leaving date | left | termination date | term date",
+    "hours_per_week": "hrs week | hours | weekly hours | hrs pw | contracted hours | hours pw | hrs"
+    " | hours a week",
+    "employer": "employer name | company | organisation | organization | business | workplace",
+    "sector": "industry | job type | occupation | job sector | role type",
+    "self_employed": "self employed | se | own business | self emp",
+    "assessment_date": "date of assessment | date completed | questionnaire date | top date | date",
+    "instrument": "tool | questionnaire | form | assessment | assessment type | outcome tool",
+    "measure": "item | domain | question | scale | subscale",
+    "score": "value | rating | result | item score",
+    "integration_strength": "integration | integration rating | strength of integration | integration level",
+    "co_located": "co located | colocated | co location | based in treatment team | co located with treatment",
+    "population": "pop | residents | population size",
+    "team": "service | review team | team reviewed",
+    "review_date": "date of review | fidelity review date | date",
+    "item": "item number | item no | criterion | question",
+    "reviewer": "assessor | reviewed by",
+    "fte": "hours fte | whole time equivalent | wte | full time equivalent | contract fte",
+    "contact_date": "date of contact | date | visit date",
+    "face_to_face": "f2f | in person | visit | contact type | mode",
+    "group": "arm | cohort | treatment group | condition | ips referred",
+    "job_start_date": "job start | date of first job | first job start",
+    "follow_up_end": "end of follow up | censor date | follow up until",
+}
+
+# Names that are recognised but are not (and should not be) in the standard: what to do instead.
+NOT_STANDARD: dict[str, str] = {
+    "dob | date of birth | birth date | birthdate": "the standard holds age at referral in whole years, not "
+    "the date of birth: add an age column instead",
+    "name | first name | forename | surname | last name | full name | client name": "names are not part of "
+    "the standard: leave them out of the export",
+    "postcode | post code | address | phone | telephone number | mobile | email": "contact details are not "
+    "part of the standard: leave them out of the export",
+    "notes | comments | keyworker notes | case notes | free text": "free-text notes are not read",
+}
+
+
+def _pairs(text: str) -> dict[str, str]:
+    """'a = b | c = d' as {a: b, c: d}."""
+    return {k.strip(): v.strip() for k, v in (p.split("=") for p in text.split("|"))}
+
+
+# Abbreviations inside names, each read as the words it stands for.
+WORDS: dict[str, str] = _pairs(
+    "no = number | num = number | nbr = number | dt = date | dc = discharge | tx = treatment | hrs = hours"
+    " | hr = hours | wk = week | pw = per week | appt = appointment | appts = appointment | mtg = meeting"
+    " | mtgs = meeting | eng = engagement | emp = employed | conf = confidence | qual = qualification"
+    " | quals = qualification | eth = ethnicity | src = source | ref = referral | yr = years | yrs = years"
+    " | svc = service | srv = service | dob = date of birth | la = local authority | es = employment specialist"
+    " | f2f = face to face | tel = telephone | ae = a and e"
+)
+
+# Usual local labels for the standard's codes, per standard column; "*" is for every yes/no column.
+CODE_NAMES: dict[str, dict[str, str]] = {
+    "*": {
+        "yes": "yes | y | true | t | 1 | ticked | x | correct",
+        "no": "no | n | false | f | 0 | none",
+    },
+    "attended": {
+        "yes": "attended | seen | arrived | present | kept | attended seen | completed | yes attended",
+        "no": "dna | did not attend | not attended | no show | cancelled | canceled | missed | cna"
+        " | could not attend | client cancelled | cancelled by client | failed to attend | unseen",
+    },
+    "employed_at_referral": {
+        "yes": "employed | in work | working | in employment | job retention",
+        "no": "unemployed | not working | out of work | not employed | not in work",
+    },
+    "self_employed": {"yes": "self employed | own business", "no": "employed | employee | paye"},
+    "co_located": {"yes": "co located | colocated | based in team", "no": "separate | not co located"},
+    "face_to_face": {
+        "yes": "face to face | f2f | in person | visit | site visit | meeting",
+        "no": "phone | telephone | email | online | video | letter",
+    },
+    "referral_source": {
+        "drug_alcohol_service": "drug and alcohol service | drug alcohol service | dat | das | treatment service"
+        " | substance misuse service | substance use service | recovery service | treatment team | keyworker"
+        " | drug service | alcohol service | sud treatment | treatment provider | drug and alcohol team",
+        "self": "self | self referral | self referred | client | walk in",
+        "gp_health": "gp | health | nhs | primary care | mental health | mental health team | hospital"
+        " | health service | doctor | cmht",
+        "criminal_justice": "probation | police | prison | cjs | criminal justice | court | liaison and diversion"
+        " | youth offending | parole | crc",
+        "jobcentre": "jobcentre | jobcentre plus | jcp | dwp | job centre | work coach | job center"
+        " | employment office",
+        "other": "other | housing | charity | family | friend | voluntary sector | community",
+        "unknown": "unknown | not known | not recorded | missing | not stated",
+    },
+    "discharge_reason": {
+        "support_complete": "support complete | completed | planned exit | planned | job sustained"
+        " | completed support | goals met | sustained employment | complete",
+        "disengaged": "disengaged | lost contact | did not engage | unplanned exit | no contact | dropped out"
+        " | non engagement | stopped attending",
+        "moved_away": "moved | moved away | moved out of area | relocated | left area | moved area",
+        "declined": "declined | declined service | withdrew | refused | refused services | withdrawn"
+        " | no longer wanted support | opted out",
+        "other": "other | custody | prison | incarcerated | deceased | died | hospital | ill health"
+        " | transferred",
+        "unknown": "unknown | not known | not recorded",
+    },
+    "sex": {
+        "female": "female | f | woman | girl",
+        "male": "male | m | man | boy",
+        "other": "other | non binary | nonbinary | x | another | in another way",
+        "unknown": "unknown | u | not known | prefer not to say | not stated | declined | not recorded",
+    },
+    "ethnicity": {
+        "white": "white | white british | white irish | white other | any other white | w brit | w other"
+        " | wb | wo | caucasian | gypsy or irish traveller",
+        "mixed": "mixed | mixed multiple | multiple | multiracial | mixed race | two or more races"
+        " | mixed white and black | mixed white and asian",
+        "asian": "asian | asian british | indian | pakistani | bangladeshi | chinese | any other asian",
+        "black": "black | black british | black caribbean | black african | blk carib | blk afr"
+        " | african american | any other black",
+        "other": "other | arab | any other | other ethnic group | any other ethnic group",
+        "unknown": "unknown | not stated | not known | prefer not to say | declined | refused | n s",
+    },
+    "main_substance": {
+        "alcohol": "alcohol | alc | drink | etoh",
+        "opiates": "opiates | opioids | opiate | opioid | heroin | methadone | illicit opiates",
+        "crack": "crack | crack cocaine",
+        "cocaine": "cocaine | powder cocaine | coke",
+        "cannabis": "cannabis | marijuana | weed | skunk",
+        "other": "other | benzodiazepines | benzos | amphetamines | meth | methamphetamine | ketamine"
+        " | spice | new psychoactive substances | other drug",
+        "unknown": "unknown | not known | not stated",
+    },
+    "treatment_status": {
+        "in_treatment": "in treatment | in tx | active | current | open to treatment | engaged in treatment",
+        "completed_treatment": "completed treatment | completed | completed tx | successfully completed"
+        " | discharged completed | treatment complete",
+        "not_in_treatment": "not in treatment | not in tx | left treatment | dropped out | not engaged"
+        " | no treatment | none",
+        "unknown": "unknown | not known",
+    },
+    "time_since_last_job": {
+        "never_worked": "never worked | never | never employed",
+        "under_1y": "under 1 year | under 1 years | less than 1 year | under a year | under 12 months"
+        " | 0 1 years | within last year",
+        "1_to_2y": "1 to 2 years | 1 2 years | 1 2 year | between 1 and 2 years | 12 24 months",
+        "2_to_5y": "2 to 5 years | 2 5 years | between 2 and 5 years",
+        "5_to_10y": "5 to 10 years | 5 10 years | between 5 and 10 years",
+        "over_10y": "over 10 years | 10 plus years | more than 10 years | 10 years plus | over ten years",
+        "unknown": "unknown | not known",
+    },
+    "benefits": {
+        "out_of_work": "out of work | esa | jsa | universal credit | uc | income support | pip | out of work benefits"
+        " | employment and support allowance | jobseekers allowance",
+        "in_work": "in work | working tax credit | wtc | in work benefits | uc in work",
+        "none": "none | no benefits | not claiming | nil",
+        "unknown": "unknown | not known",
+    },
+    "housing_tenure": {
+        "owner": "owner | owner occupier | owns home | homeowner | mortgage | owned",
+        "social_rent": "social rent | council | housing association | social housing | ha | council tenant"
+        " | local authority housing",
+        "private_rent": "private rent | private | private rented | private landlord | private tenant",
+        "supported_temporary": "supported temporary | supported housing | supported | hostel | temporary"
+        " | temporary accommodation | b and b | refuge",
+        "homeless": "homeless | nfa | no fixed abode | rough sleeping | sofa surfing | street homeless",
+        "other": "other | family friends | living with family | with family | with friends | lodger",
+        "unknown": "unknown | not known",
+    },
+    "highest_qualification": {
+        "none": "none | no qualifications | no quals | nil",
+        "level_1_2": "level 1 2 | level 1 | level 2 | l1 2 | gcse | gcses | nvq 1 | nvq 2 | entry level | cse"
+        " | o level",
+        "level_3": "level 3 | l3 | a level | a levels | nvq 3 | btec national",
+        "level_4_plus": "level 4 plus | level 4 | degree | university | l4 | higher education | postgraduate"
+        " | masters | hnd | foundation degree",
+        "other": "other | overseas qualification | foreign qualification",
+        "unknown": "unknown | not known",
+    },
+    "mode": {
+        "face_to_face": "face to face | f2f | in person | office visit | home visit | outreach | visit",
+        "phone": "phone | telephone | tel | call | phone call",
+        "video": "video | video call | teams | ms teams | zoom | online | virtual",
+        "other": "other | email | text | sms | letter",
+    },
+    "integration_strength": {
+        "strong": "strong | high | good | fully integrated | full",
+        "moderate": "moderate | medium | partial | partly integrated | fair",
+        "weak": "weak | low | poor | limited | not integrated",
+    },
+    "group": {
+        "ips": "ips | treatment | intervention | referred | treated",
+        "comparison": "comparison | control | not referred | tau | treatment as usual | untreated",
+    },
+}
+
+# Abbreviations and symbols inside local codes, read out before matching.
+CODE_WORDS: dict[str, str] = _pairs(
+    "svc = service | srv = service | ref = referral | tx = treatment | trt = treatment | yrs = years | yr = year"
+    " | mths = months | f2f = face to face | tel = telephone | < = under | > = over | + = plus | & = and | @ = at"
+)

@@ -1,0 +1,118 @@
+"""Problems grouped by root cause, the way a person fixes them: one line per cause, with the
+distinct offending values and how often each occurs, before any per-row list.
+
+A cause is one kind of problem in one column of one file (same severity, same expectation).
+Problems of a whole file or column (a missing column, a column not used) come first; then the
+causes that reject most rows; warnings last. Rows excluded only because their client's own row
+was rejected are not causes: they are counted per file in :func:`cascade_summary` and follow from
+the causes that rejected those clients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from .validate import is_cascade
+
+TOP_VALUES = 8  # distinct values shown per cause; the rest are counted
+
+
+@dataclass(frozen=True)
+class Cascade:
+    """Rows left out with their rejected clients."""
+
+    clients_rejected: int  # distinct client rows rejected in the clients table
+    rows: int  # rows of other tables excluded with them
+    per_file: tuple[tuple[str, int], ...]  # (file, rows), most first
+
+
+def group_problems(problems: pl.DataFrame) -> pl.DataFrame:
+    """One row per cause: severity, file, table, column, expected, message (the commonest),
+    ``rows`` affected, ``distinct`` offending values, ``values`` (up to :data:`TOP_VALUES`
+    (value, count) pairs, commonest first) and ``first_rows`` (up to 5 row numbers), in the order
+    to fix them (see the module docstring)."""
+    own = problems.filter(~is_cascade())
+    if not own.height:
+        return _empty()
+    keys = ["severity", "file", "table", "column", "expected"]
+    counted = (
+        own.with_columns(pl.col("value").fill_null(""))
+        .group_by([*keys, "value"], maintain_order=True)
+        .agg(pl.len().alias("n"), pl.col("row").min().alias("first"))
+        .sort("n", descending=True, maintain_order=True)
+    )
+    values = counted.group_by(keys, maintain_order=True).agg(
+        pl.struct(pl.col("value"), pl.col("n").alias("count")).head(TOP_VALUES).alias("values"),
+        pl.col("value").filter(pl.col("value") != "").n_unique().alias("distinct"),
+    )
+    sizes = own.group_by(keys, maintain_order=True).agg(
+        pl.len().alias("rows"),
+        pl.col("message").mode().first().alias("message"),
+        pl.col("row").drop_nulls().unique().sort().head(5).alias("first_rows"),
+        pl.col("row").is_null().all().alias("whole_column"),
+    )
+    # a file-level problem has no column (null): null keys must still find their values
+    out = sizes.join(values, on=keys, how="left", maintain_order="left", nulls_equal=True).with_columns(
+        _advice()
+    )
+    order = [pl.col("severity") != "error", ~pl.col("whole_column"), -pl.col("rows").cast(pl.Int64)]
+    return out.sort(order, maintain_order=True).drop("whole_column")
+
+
+def _advice() -> pl.Expr:
+    """What to do about a cause, where the fix is a mapping rather than an edit of the records."""
+    coded = pl.col("expected").str.starts_with("one of:") | pl.col("message").str.contains("yes/no")
+    return (
+        pl.when(coded & (pl.col("severity") == "error"))
+        .then(
+            pl.format(
+                "if these are your own labels for the codes, map them in [mapping.codes.{}.{}] "
+                "(ipseval map proposes it)",
+                pl.col("table"),
+                pl.col("column"),
+            )
+        )
+        .otherwise(pl.lit(""))
+        .alias("advice")
+    )
+
+
+def cascade_summary(problems: pl.DataFrame) -> Cascade:
+    """How many rows were excluded only with their rejected clients, and how many clients."""
+    cascade = problems.filter(is_cascade())
+    clients = problems.filter(
+        ~is_cascade()
+        & (pl.col("table") == "clients")
+        & (pl.col("severity") == "error")
+        & pl.col("row").is_not_null()
+    )
+    per_file = cascade.group_by("file").agg(pl.len().alias("n")).sort(["n", "file"], descending=[True, False])
+    return Cascade(
+        clients_rejected=clients["row"].n_unique() if clients.height else 0,
+        rows=cascade.height,
+        per_file=tuple((r["file"], int(r["n"])) for r in per_file.iter_rows(named=True)),
+    )
+
+
+def values_text(values: list[dict] | None, distinct: int) -> str:
+    """``'M' ×400, 'F' ×319 and 3 more`` (an empty value shown as ``(blank)``)."""
+    shown = [f"{_quoted(v['value'])} ×{v['count']:,}" for v in values or []]
+    more = (distinct or 0) - sum(1 for v in values or [] if v["value"] != "")
+    return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
+
+
+def _quoted(value: str) -> str:
+    return "(blank)" if value == "" else f"'{value}'"
+
+
+def _empty() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "severity": pl.Utf8, "file": pl.Utf8, "table": pl.Utf8, "column": pl.Utf8, "expected": pl.Utf8,
+            "rows": pl.UInt32, "message": pl.Utf8, "first_rows": pl.List(pl.Int64),
+            "values": pl.List(pl.Struct({"value": pl.Utf8, "count": pl.UInt32})), "distinct": pl.UInt32,
+            "advice": pl.Utf8,
+        }
+    )  # fmt: skip

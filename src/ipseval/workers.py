@@ -1,0 +1,88 @@
+"""The second core: one helper process for work that can run beside the main one.
+
+ipseval's own work is mostly Python holding the interpreter lock, so a second thread gains little
+on the two-core machines our users evaluate on. A second *process* does: it is started early (its
+imports — matplotlib, great_tables, the report templates — then happen while the main process
+reads and computes) and later draws part of the report while the main process draws the rest.
+
+The helper is started with ``spawn`` (never ``fork``: the main process holds DuckDB and polars
+thread pools, which a forked child could inherit locked). It receives only picklable values and
+returns only picklable values. Everything here is an optimisation: when the helper cannot start
+or breaks, callers do the work themselves and the outputs are the same.
+
+Off when the machine has one core, or when ``IPSEVAL_WORKERS=0``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
+
+_LOCK = threading.Lock()
+_POOL: dict[str, ProcessPoolExecutor | None] = {}
+
+
+def enabled() -> bool:
+    """Whether a helper process may be used here."""
+    if os.environ.get("IPSEVAL_WORKERS", "").strip() == "0":
+        return False
+    return (os.cpu_count() or 1) >= 2
+
+
+def _import_all(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        importlib.import_module(name)
+
+
+def second_core(warm: tuple[str, ...] = ()) -> ProcessPoolExecutor | None:
+    """The helper process (started on first use, importing ``warm`` modules at once), or None
+    when helpers are off or cannot start."""
+    if not enabled():
+        return None
+    with _LOCK:
+        if "pool" not in _POOL:
+            try:
+                pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+                pool.submit(_import_all, warm)  # starts the process; imports while we go on
+            except (OSError, RuntimeError):
+                pool = None
+            _POOL["pool"] = pool
+        return _POOL["pool"]
+
+
+def submit(fn: Callable[..., Any], *args: Any) -> Future | None:
+    """``fn(*args)`` in the helper process (both picklable), or None when there is no helper."""
+    pool = second_core()
+    if pool is None:
+        return None
+    try:
+        return pool.submit(fn, *args)
+    except RuntimeError:  # broken or shut down: the caller does the work itself
+        _forget()
+        return None
+
+
+def _forget() -> None:
+    with _LOCK:
+        pool = _POOL.pop("pool", None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def result_or_none(job: Future | None) -> Any:
+    """``job``'s result, or None when there was no job or the helper broke (the caller then does
+    the work itself). An exception raised by the work itself propagates."""
+    if job is None:
+        return None
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return job.result()
+    except BrokenProcessPool:
+        _forget()
+        return None

@@ -1,0 +1,99 @@
+"""Problems grouped by root cause, with their distinct values (worked out by hand)."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ipseval.problem_groups import cascade_summary, group_problems, values_text
+from ipseval.validate_summary import CASCADE_EXPECTED, PROBLEM_SCHEMA
+
+CODES = "one of: female, male, other, unknown"
+
+
+def _p(severity, file, table, row, column, value, expected, message):
+    return {"severity": severity, "file": file, "table": table, "row": row, "column": column,
+            "value": value, "expected": expected, "message": message}  # fmt: skip
+
+
+def _frame(rows) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=PROBLEM_SCHEMA)
+
+
+def fixture() -> pl.DataFrame:
+    bad_sex = [_p("error", "c.csv", "clients", r, "sex", v, CODES, "not one of the allowed codes")
+               for r, v in ((2, "M"), (3, "F"), (4, "M"), (5, "F"), (6, "M"))]  # fmt: skip
+    return _frame(
+        [
+            _p(
+                "warning",
+                "c.csv",
+                "clients",
+                None,
+                "Notes",
+                None,
+                "a column of the clients table",
+                "not used",
+            ),
+            *bad_sex,
+            _p("error", "c.csv", "clients", 7, "age", "140", "16 to 99", "above the maximum of 99"),
+            _p("error", "m.csv", "meetings", None, "attended", None, "the column", "missing column"),
+            *[
+                _p("error", "m.csv", "meetings", r, "client_id", "x", CASCADE_EXPECTED, "rejected")
+                for r in range(4)
+            ],
+        ]
+    )
+
+
+def test_causes_in_the_order_to_fix_them_with_their_values():
+    g = group_problems(fixture())
+    assert g.select("file", "column", "rows").rows() == [
+        ("m.csv", "attended", 1),  # a whole column: first
+        ("c.csv", "sex", 5),  # then the cause rejecting most rows
+        ("c.csv", "age", 1),
+        ("c.csv", "Notes", 1),  # warnings last
+    ]
+    sex = g.row(1, named=True)
+    assert values_text(sex["values"], sex["distinct"]) == "'M' ×3, 'F' ×2"
+    assert sex["first_rows"] == [2, 3, 4, 5, 6]
+    assert "[mapping.codes.clients.sex]" in sex["advice"]
+    assert g.row(2, named=True)["advice"] == ""  # a number out of range is fixed in the records
+
+
+def test_cascade_counts_rows_and_the_clients_they_follow():
+    c = cascade_summary(fixture())
+    assert (c.rows, c.clients_rejected, c.per_file) == (4, 6, (("m.csv", 4),))
+
+
+def test_many_values_are_counted_not_listed():
+    rows = [_p("error", "c.csv", "clients", r, "sex", f"v{r % 11}", CODES, "x") for r in range(22)]
+    g = group_problems(_frame(rows)).row(0, named=True)
+    assert g["distinct"] == 11 and len(g["values"]) == 8
+    assert values_text(g["values"], g["distinct"]).endswith("and 3 more")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["error", "warning"]),
+            st.sampled_from(["clients", "meetings"]),
+            st.sampled_from(["sex", "age", "client_id"]),
+            st.one_of(st.none(), st.sampled_from(["", "M", "F", "140"])),
+            st.booleans(),
+        ),
+        max_size=40,
+    )
+)
+def test_every_problem_is_in_one_cause_or_the_cascade(items):
+    rows = [
+        _p(sev, f"{t}.csv", t, i, col, v, CASCADE_EXPECTED if casc else "something", "m")
+        for i, (sev, t, col, v, casc) in enumerate(items)
+    ]
+    p = _frame(rows)
+    g = group_problems(p)
+    assert int(g["rows"].sum() or 0) + cascade_summary(p).rows == p.height
+    errors_first = g["severity"].to_list()
+    assert errors_first == sorted(errors_first)  # 'error' < 'warning'
