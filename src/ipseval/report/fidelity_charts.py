@@ -13,7 +13,6 @@ from typing import Any
 
 import matplotlib
 from markupsafe import Markup
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.ticker import FixedLocator, MultipleLocator
 
 from .charts import (
@@ -30,7 +29,7 @@ from .charts import (
     _visible,
 )
 from .format import long_date, number
-from .time_charts import PERIOD_TOP, Period, _plain_figure, records_over_time, shade_period
+from .time_charts import PERIOD_TOP, Period, _plain_figure, calendar_axes, records_over_time
 
 __all__ = ["fidelity_trend", "item_profile", "records_over_time"]
 
@@ -196,15 +195,7 @@ def fidelity_trend(
         ax.set_ylim(ymin, ymax)
         ax.margins(x=0.08)
         ax.yaxis.set_major_locator(MultipleLocator(10))
-        locator = AutoDateLocator(minticks=3, maxticks=8)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        shaded = shade_period(ax, period, chart_id)
-        ax.grid(axis="y", color=GRID, linewidth=0.8)
-        ax.set_axisbelow(True)
-        _clean(ax, keep=("left", "bottom"))
-        ax.set_ylabel("Total score (25 to 125)", fontsize=9.5)
-        ax.tick_params(labelsize=8.5)
+        shaded = calendar_axes(ax, period, chart_id, "Total score (25 to 125)")
         if series:
             fig.legend(loc="lower center", ncols=min(3, len(series)), frameon=False, fontsize=8.5)
         desc = "; ".join(

@@ -83,6 +83,22 @@ def shade_period(ax: Any, period: Period | None, chart_id: str) -> bool:
     return True
 
 
+def calendar_axes(ax: Any, period: Period | None, chart_id: str, y_label: str) -> bool:
+    """The look every chart over calendar time shares: concise date ticks, the ``period`` shaded
+    (see :func:`shade_period`, whose answer this returns), a light y grid, left and bottom spines
+    and the y label. Call once the limits are set."""
+    locator = AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    shaded = shade_period(ax, period, chart_id)
+    ax.grid(axis="y", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    _clean(ax, keep=("left", "bottom"))
+    ax.set_ylabel(y_label, fontsize=9.5)
+    ax.tick_params(labelsize=8.5)
+    return shaded
+
+
 def records_over_time(
     chart_id: str,
     title: str,
@@ -141,15 +157,7 @@ def records_over_time(
                     color=ACCENT,
                 )
         ax.set_ylim(0, top * 1.12)
-        locator = AutoDateLocator(minticks=3, maxticks=8)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        shaded = shade_period(ax, period, chart_id)
-        ax.grid(axis="y", color=GRID, linewidth=0.8)
-        ax.set_axisbelow(True)
-        _clean(ax, keep=("left", "bottom"))
-        ax.set_ylabel(y_label, fontsize=9.5)
-        ax.tick_params(labelsize=8.5)
+        shaded = calendar_axes(ax, period, chart_id, y_label)
         ax.plot([], [], color=TEAL, linewidth=2.2, label=overall_label)
         if areas:
             ax.plot([], [], color=GREY, linewidth=0.9, label="Each area")
