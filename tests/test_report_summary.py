@@ -187,3 +187,14 @@ def test_summary_on_a_tiny_evaluation_with_hidden_cells(tiny_html):
     assert "Wellbeing" not in summary_html  # no wellbeing table
     assert "*" not in summary_html
     assert not any(f == "report section 'At a glance'" for f, _e in pub.failed)
+
+
+def test_referrals_within_one_month_are_said_in_that_month():
+    from datetime import date
+
+    from ipseval.report import summary as s
+
+    facts = s.Facts.__new__(s.Facts)
+    object.__setattr__(facts, "period", (date(2019, 1, 2), date(2019, 1, 15)))
+    object.__setattr__(facts, "referrals", 5)
+    assert s.referred(facts) == "5 people were referred to the service in January 2019."

@@ -82,6 +82,8 @@ def referred(f: Facts) -> str:
     if not shown(f.referrals):
         return ""
     when = f" between {month_year(start)} and {month_year(end)}" if start and end else ""
+    if start and end and month_year(start) == month_year(end):
+        when = f" in {month_year(start)}"
     return f"{count(f.referrals)} people were referred to the service{when}."
 
 
