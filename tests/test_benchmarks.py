@@ -71,3 +71,30 @@ def test_the_settings_fidelity_bands_band_the_reviews():
     assert found.reviews["band"][0] == "good"
     note = review_tables.tables_from_reviews(found, stricter)["fidelity_reviews"].notes[0]
     assert note == "Bands: 115 to 125 exemplary fidelity, 90 to 114 good, 80 to 89 fair, 79 or less not IPS."
+
+
+def test_the_charts_shade_the_settings_bands_not_the_scales_own():
+    from ipseval.report.fidelity_charts import band_shades, fidelity_trend
+    from ipseval.report.scorecard_charts import fidelity_scatter
+
+    # the defaults meet without gaps: 25-74-100-115-125
+    edges = [(lo, hi) for lo, hi, _label, _fill in band_shades()]
+    assert edges == [(115, 125), (100, 115), (74, 100), (25, 74)]
+    stricter = (118, 90, 80)
+    assert [lo for lo, *_ in band_shades(stricter)] == [118, 90, 80, 25]
+    trend = [("Brent", [(date(2020, 1, 1), 95), (date(2021, 1, 1), 104)])]
+    default_svg, strict_svg = (
+        str(fidelity_trend("t", "F", trend, None, c)) for c in ((115, 100, 74), stricter)
+    )
+    assert default_svg != strict_svg  # the good band's floor moved from 100 to 90
+    points = [("Brent", 95, 0.3, 0.2, 0.4), ("Ealing", 110, 0.35, 0.25, 0.45)]
+    scatter = (str(fidelity_scatter("s", "F", points, 0.3, cuts=c)) for c in ((115, 100, 74), stricter))
+    assert len(set(scatter)) == 2
+
+
+def test_a_review_entered_in_the_dashboard_is_banded_by_the_settings():
+    from ipseval.fidelity.entry import check_review
+
+    scores = {n: "4" for n in range(1, 26)}  # total 100
+    assert check_review("Brent", "2021-05-01", scores).scored["band"] == "good"
+    assert check_review("Brent", "2021-05-01", scores, cuts=(118, 105, 80)).scored["band"] == "fair"

@@ -160,6 +160,7 @@ def test_home_redirects_to_the_headline_keeping_the_filters(shared_app):
 def test_static_files_are_a_fixed_list(shared_app):
     c = client(shared_app)
     assert c.get("/static/htmx.min.js").status_code == 200
+    assert "htmx:afterSwap" in c.get("/static/dashboard.js").text
     assert c.get("/static/report.css").status_code == 200
     for bad in ("/static/..%2Fapp.py", "/static/app.py", "/static/%2e%2e%2fsecret.key"):
         assert c.get(bad).status_code == 404
@@ -196,13 +197,14 @@ def test_pdf_is_made_while_the_page_says_so_then_fetched_once_by_its_session(sha
     assert re.search(r'id="pdf-busy" class="htmx-indicator[^"]*" role="status">Making the PDF', page)
     assert login(shared_app, None).get("/report.pdf/make").status_code == 401
     r = c.get("/report.pdf/make", headers={"HX-Request": "true"})
-    assert r.status_code == 200 and "The PDF is ready" in r.text
+    assert r.status_code == 200 and "The PDF is ready and downloading" in r.text
     url = re.search(r'href="(/report.pdf/ready/[\w-]{20,})"', r.text).group(1)
+    assert 'class="dash-ready" data-start' in r.text  # one click: dashboard.js follows it
     assert login(shared_app, "viewer").get(url).status_code == 404  # only the session that asked
     got = c.get(url)
     assert got.status_code == 200 and got.content.startswith(b"%PDF")
     assert got.headers["content-disposition"] == 'attachment; filename="report.pdf"'
-    assert c.get(url).status_code == 404  # fetched once
+    assert c.get(url).content == got.content  # again, if the browser dropped the download
 
 
 def test_session_cookie_is_httponly_samesite_and_a_random_id(shared_app):

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from .items import MAX_SCORE, MIN_SCORE, N_ITEMS
+from .items import DEFAULT_CUTS, MAX_SCORE, MIN_SCORE, N_ITEMS, Cuts
 from .scoring import score_reviews
 
 _SCHEMA = {"team": pl.Utf8, "review_date": pl.Date, "item": pl.Int64, "score": pl.Int64, "reviewer": pl.Utf8}
@@ -35,9 +35,12 @@ class ReviewEntry:
     scored: dict[str, Any] | None = None
 
 
-def check_review(team: str, review_date: str, scores: dict[int, str], reviewer: str = "") -> ReviewEntry:
+def check_review(
+    team: str, review_date: str, scores: dict[int, str], reviewer: str = "", cuts: Cuts = DEFAULT_CUTS
+) -> ReviewEntry:
     """The review of ``team`` on ``review_date`` (YYYY-MM-DD) with ``scores`` (item number -> the
-    score as typed), checked and, when complete, scored."""
+    score as typed), checked and, when complete, scored and banded by ``cuts`` (the settings'
+    fidelity bands)."""
     entry = ReviewEntry(team.strip()[:120], None, reviewer.strip()[:120] or None)
     if not entry.team:
         entry.errors.append("Team: give the team or area reviewed.")
@@ -55,7 +58,7 @@ def check_review(team: str, review_date: str, scores: dict[int, str], reviewer: 
         )
     if entry.errors:
         return entry
-    scored = score_reviews(pl.DataFrame(entry.rows))
+    scored = score_reviews(pl.DataFrame(entry.rows), cuts=cuts)
     if scored.reviews.height:
         entry.scored = scored.reviews.row(0, named=True)
     else:

@@ -15,6 +15,8 @@ import matplotlib
 from markupsafe import Markup
 from matplotlib.ticker import FixedLocator, MultipleLocator
 
+from ..benchmarks import fidelity_band_ranges
+from ..fidelity.items import DEFAULT_CUTS, Cuts
 from .charts import (
     _RC,
     GREY,
@@ -31,7 +33,7 @@ from .charts import (
 from .format import long_date, number
 from .time_charts import PERIOD_TOP, Period, _plain_figure, calendar_axes, records_over_time
 
-__all__ = ["fidelity_trend", "item_profile", "records_over_time"]
+__all__ = ["band_shades", "fidelity_trend", "item_profile", "records_over_time"]
 
 Value = Any
 # muted, distinguishable line colours for teams (colour-blind-safe order, Okabe-Ito based)
@@ -46,13 +48,24 @@ TEAM_COLOURS = (
     "#8c6d31",
     "#3b4cc0",
 )
-# fidelity bands: (low, high, label, fill)
-BAND_SHADES = (
-    (115, 125, "Exemplary", "#dcefe9"),
-    (100, 115, "Good", "#eaf4f1"),
-    (74, 100, "Fair", "#f6f3ea"),
-    (25, 74, "Not IPS", "#f8ecea"),
-)
+_BAND_FILLS = {
+    "exemplary": ("Exemplary", "#dcefe9"),
+    "good": ("Good", "#eaf4f1"),
+    "fair": ("Fair", "#f6f3ea"),
+    "not_ips": ("Not IPS", "#f8ecea"),
+}
+
+
+def band_shades(cuts: Cuts = DEFAULT_CUTS) -> list[tuple[float, float, str, str]]:
+    """(low, high, label, fill) of each fidelity band on a continuous axis, from the settings'
+    cut points (the lowest totals of the exemplary, good and fair bands): a band runs from its
+    lowest total to the next band's, so the shades meet without gaps."""
+    ranges = fidelity_band_ranges(cuts)
+    shades = []
+    for key, low, high in ranges:
+        top = high if key == "exemplary" else high + 1
+        shades.append((float(low), float(top), *_BAND_FILLS[key]))
+    return shades
 
 
 def item_profile(
@@ -135,8 +148,8 @@ def item_profile(
         return _svg(fig, chart_id, title, desc)
 
 
-def _band_background(ax: Any, ymin: float, ymax: float) -> None:
-    for low, high, label, fill in BAND_SHADES:
+def _band_background(ax: Any, ymin: float, ymax: float, cuts: Cuts) -> None:
+    for low, high, label, fill in band_shades(cuts):
         lo, hi = max(low, ymin), min(high, ymax)
         if hi <= lo:
             continue
@@ -159,11 +172,12 @@ def fidelity_trend(
     title: str,
     series: Sequence[tuple[str, Sequence[tuple[date, Value]]]],
     period: Period | None = None,
+    cuts: Cuts = DEFAULT_CUTS,
 ) -> Markup:
     """Total IPS-25 score at each review, one line per team, over the fidelity bands.
 
     ``series`` = (team, [(review date, total), ...]) in date order; ``period`` (e.g. COVID-19) is
-    shaded where it falls within the chart.
+    shaded where it falls within the chart; ``cuts`` are the settings' band cut points.
     """
     values = [float(v) for _t, pts in series for _d, v in pts if _visible(v)]
     ymin = max(25.0, min([*values, 80.0]) - 8)
@@ -176,7 +190,7 @@ def fidelity_trend(
             6.4, height + top - 0.1, left=0.7, right=0.2, bottom=0.45 + 0.2 * legend_rows, top=top
         )
         ax = fig.add_subplot()
-        _band_background(ax, ymin, ymax)
+        _band_background(ax, ymin, ymax, cuts)
         for i, (team, pts) in enumerate(series):
             shown = [(d, float(v)) for d, v in pts if _visible(v)]
             if not shown:

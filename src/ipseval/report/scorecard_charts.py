@@ -15,8 +15,9 @@ import matplotlib
 from markupsafe import Markup
 from matplotlib.ticker import MultipleLocator
 
+from ..fidelity.items import DEFAULT_CUTS, Cuts
 from .charts import _RC, ACCENT, GRID, INK, MUTED, TEAL, _clean, _pct_axis, _svg, _visible
-from .fidelity_charts import BAND_SHADES, _plain_figure
+from .fidelity_charts import _plain_figure, band_shades
 from .format import number, pct
 from .text_width import text_width
 
@@ -98,12 +99,14 @@ def fidelity_scatter(
     points: Sequence[tuple[str, Value, Value, Value, Value]],
     reference: Value = None,
     reference_label: str = "All areas",
+    cuts: Cuts = DEFAULT_CUTS,
 ) -> Markup:
     """Job entry rate (with its 95% CI) against the latest IPS-25 total, one labelled point per
     area, over the fidelity bands, with the all-areas rate as a dashed line.
 
     ``points`` = (area, fidelity total, rate, ci_low, ci_high); a point whose total or rate is
-    hidden or missing is left out (the section says which).
+    hidden or missing is left out (the section says which); ``cuts`` are the settings' fidelity
+    band cut points.
     """
     shown = [(a, float(x), float(y), lo, hi) for a, x, y, lo, hi in points if _visible(x) and _visible(y)]
     xs = [p[1] for p in shown]
@@ -116,7 +119,7 @@ def fidelity_scatter(
     with matplotlib.rc_context(_RC):
         fig = _plain_figure(6.4, 4.0, left=0.75, right=0.75, bottom=0.55, top=0.3)
         ax = fig.add_subplot()
-        for low, high, label, fill in BAND_SHADES:
+        for low, high, label, fill in band_shades(cuts):
             lo_x, hi_x = max(low, xmin), min(high, xmax)
             if hi_x <= lo_x:
                 continue

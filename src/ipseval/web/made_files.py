@@ -1,6 +1,7 @@
-"""Files made on request for one session to fetch once: the report's PDF takes a minute or so
-to make, so the page asks for it with htmx (showing that it is being made) and is then sent to
-fetch it here, by a random token bound to the session that asked."""
+"""Files made on request for one session: the report's PDF takes a minute or so to make, so the
+page asks for it with htmx (showing that it is being made) and is then sent to fetch it here, by
+a random token bound to the session that asked. A file may be fetched again (a download the
+browser dropped) until it expires."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ class MadeFile:
 
 
 class MadeFiles:
-    """At most ``most`` files, each kept ``ttl`` seconds or until fetched, in memory."""
+    """At most ``most`` files, each kept ``ttl`` seconds, in memory (the oldest goes first)."""
 
     def __init__(self, ttl: float = 600.0, most: int = 8):
         self.ttl, self.most = ttl, most
@@ -37,14 +38,14 @@ class MadeFiles:
             self._files[token] = MadeFile(owner, content, media_type, filename, time.monotonic())
         return token
 
-    def take(self, owner: str, token: str) -> MadeFile | None:
-        """The file for ``token`` if ``owner`` made it and it has not expired (then it is gone)."""
+    def get(self, owner: str, token: str) -> MadeFile | None:
+        """The file for ``token`` if ``owner`` made it and it has not expired."""
         with self._lock:
             self._expire()
             found = self._files.get(token)
             if found is None or not secrets.compare_digest(found.owner, owner):
                 return None
-            return self._files.pop(token)
+            return found
 
     def _expire(self) -> None:
         now = time.monotonic()

@@ -349,4 +349,5 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "diversity": diversity(pub),
         "sectors": sectors(pub),
         "period": covid_period(pub.meta.settings),
+        "cuts": pub.meta.settings.benchmarks.fidelity_cuts,
     }

@@ -149,6 +149,7 @@ def scatter(pub: PublishedEvaluation) -> dict[str, Any] | None:
         ],
         "not_shown": [r["local_authority"] for r in found if is_hidden(r["job_entry_rate"])],
         "reference": overall.get("job_entry_rate"),
+        "cuts": pub.meta.settings.benchmarks.fidelity_cuts,
         "corr": corr,
         "caveat": notes[0] if notes else "",
         "method": notes[1:],

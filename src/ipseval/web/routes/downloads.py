@@ -45,21 +45,24 @@ def table_csv(request: Request, key: str, w: Who = Depends(need("viewer"))) -> R
 @router.get("/report.pdf/make")
 def make_pdf(request: Request, w: Who = Depends(need("viewer"))) -> Response:
     """The view's PDF, made while the page shows that it is being made (an htmx request from the
-    PDF link, whose plain address still works without scripts); the answer, shown beside the
-    link, is a link to fetch it from :func:`made_pdf`."""
+    PDF link, whose plain address still works without scripts). The answer, shown beside the PDF
+    link, is a link to :func:`made_pdf` marked ``data-start``, which the dashboard's script
+    follows at once (one click); it stays there in case the download did not start."""
     made = report(request, "pdf", w)
     if made.status_code != 200:
         return made
     name = made.headers["content-disposition"].split('filename="')[1].rstrip('"')
     token = MADE.put(w.session.csrf, bytes(made.body), "application/pdf", name)
+    ready = f"/report.pdf/ready/{token}"
     return HTMLResponse(
-        f'<a href="/report.pdf/ready/{token}" download class="dash-ready">The PDF is ready: download it</a>'
+        f'The PDF is ready and downloading. If it did not start: <a href="{ready}" download '
+        'class="dash-ready" data-start>download it</a>.'
     )
 
 
 @router.get("/report.pdf/ready/{token}")
 def made_pdf(token: str, w: Who = Depends(need("viewer"))) -> Response:
-    found = MADE.take(w.session.csrf, token)
+    found = MADE.get(w.session.csrf, token)
     if found is None:
         return PlainTextResponse("This PDF is no longer here: make it again from the page.", status_code=404)
     return attachment(found.content, found.media_type, found.filename)

@@ -15,6 +15,7 @@ from ..views import LANDING_PAGE, PAGE_IDS, definitions
 router = APIRouter()
 STATIC = {
     "htmx.min.js": "application/javascript",
+    "dashboard.js": "application/javascript",
     "dashboard.css": "text/css",
     "report.css": "text/css",
 }

@@ -21,13 +21,14 @@ def review_form(request: Request, w: Who = Depends(need("analyst"))) -> Response
 @router.post("/fidelity/review", response_class=HTMLResponse)
 def review_submit(request: Request, change: Change = Depends(change_by("analyst"))) -> Response:
     form, w = change.form, change.who
+    workspace = site(request).workspace
     entry = check_review(
         str(form.get("team") or ""),
         str(form.get("review_date") or ""),
         {n: str(form.get(f"item_{n}") or "") for n in range(1, N_ITEMS + 1)},
         str(form.get("reviewer") or ""),
+        workspace.settings.benchmarks.fidelity_cuts,
     )
-    workspace = site(request).workspace
     version = workspace.current()
     if entry.scored is not None and version is not None:
         workspace.replace_tables(
