@@ -1,7 +1,7 @@
 """The published-style model's imputation frame, for timing ipseval's multiple imputation against
 R's mice on the same table (benchmarks/reference/mice_frame.R).
 
-Usage: python benchmarks/reference/mice_frame.py DATA OUT_DIR [--m 20] [--iterations 10] [--no-time]
+Usage: python benchmarks/reference/mice_frame.py DATA OUT_DIR [--m 20] [--iterations 5] [--no-time]
 
 DATA is a data folder (``ipseval demo DIR --clients N``); it is validated and imported into
 OUT_DIR/store.duckdb (kept, so a second run starts at once). Writes OUT_DIR/mi_frame.csv (the
@@ -53,7 +53,7 @@ def capture(store, settings) -> dict:
     class Captured(Exception):
         pass
 
-    def grab(frame, fit, columns, m=20, seed=1, progress=None, *, predictors=None, iterations=10):
+    def grab(frame, fit, columns, m=20, seed=1, progress=None, *, predictors=None, iterations=5):
         found.update(frame=frame, fit=fit, columns=list(columns), predictors=list(predictors or []))
         raise Captured
 
@@ -120,7 +120,7 @@ def main() -> int:
     ap.add_argument("data", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--m", type=int, default=20)
-    ap.add_argument("--iterations", type=int, default=10)
+    ap.add_argument("--iterations", type=int, default=imputation.CYCLES)
     ap.add_argument("--no-time", action="store_true")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ Missing controls are filled m times, each completed table is fitted, and the m r
 Method (as R ``mice(method = "pmm")``, written in numpy because statsmodels ``MICEData`` with
 dummy-coded predictors re-parses a patsy formula on every update, ~0.3 s each, too slow for 20
 imputations): each imputation is its own chain, started from random observed values and run
-``iterations`` cycles. In a cycle every incomplete column is regressed (least squares) on all
+``iterations`` cycles (5 by default, mice's maxit; settings ``impact.imputation_cycles``). In a cycle every incomplete column is regressed (least squares) on all
 the others (categorical ones dummy-coded), including the outcome and any ``predictors``; the
 coefficients and residual variance are drawn from their posterior (Bayesian linear regression,
 flat prior), and each missing value is copied from one of the 5 observed rows whose fitted
@@ -38,6 +38,8 @@ from ..distributions import norm_ppf, norm_sf, t_ppf, t_sf
 from .chained import Layout, each_imputation
 from .design import polars_frame
 from .result import CORE_COLUMNS, ImpactResult
+
+CYCLES = 5  # chained-equation cycles per imputation: mice's maxit default (settings impact.imputation_cycles)
 
 
 def rubin(estimates, variances, df_complete: float = np.inf) -> dict[str, np.ndarray]:
@@ -114,7 +116,7 @@ def impute_and_fit(
     progress: Callable[[int, int], None] | None = None,
     *,
     predictors: list[str] | None = None,
-    iterations: int = 10,
+    iterations: int = CYCLES,
 ) -> ImpactResult:
     """Impute the missing values of ``columns`` m times, fit each completed table, pool (Rubin).
 

@@ -236,6 +236,7 @@ def published_model(
         m=m,
         predictors=[OUTCOME, "meeting_band"],
         progress=progress,
+        iterations=settings.impact.imputation_cycles,
     )
     what = (
         f"missing values of {', '.join(in_sentence(column_words(c)) for c in missing)} imputed {m} times"
