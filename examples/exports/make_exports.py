@@ -1,4 +1,4 @@
-"""Write three synthetic local exports, each in the style of a different records system, for the
+"""Write four synthetic local exports, each in the style of a different records system, for the
 mapping assistant (`ipseval map`) and its tests (tests/test_map_assistant.py).
 
     python examples/exports/make_exports.py     # from the repository root; same seed, same files
@@ -16,6 +16,10 @@ own file, column and code names. The right mapping for each was written by hand 
 - tracker/IPS tracker.xlsx: a hand-kept tracker: one flat caseload sheet with abbreviated headers
   and codes, N/A for blanks, a date of birth and first-job columns the standard does not hold, and
   a meetings sheet.
+- northbank/Northbank case records.xlsx: a drug and alcohol service's case system: a date of birth
+  and no age, the worker as 'Practitioner' and 'Seen By', qualified labels ("Opioids (excluding
+  heroin)", "Cocaine - not crack"), UK benefit names (PIP, DLA, Carer's Allowance), "Not known" and
+  "N/K" in yes/no columns, and TOP and SURE items named in words ("Days drinking", "SURE total").
 """
 
 from __future__ import annotations
@@ -515,6 +519,105 @@ def write_tracker(rng: random.Random) -> None:
     save_workbook(HERE / "tracker" / "IPS tracker.xlsx", {"Tracker": tracker, "Mtgs": meetings})
 
 
+# -- a drug and alcohol service's case system ---------------------------------------------------------
+
+NORTHBANK = {
+    "source": labels(
+        "drug_alcohol_service = Recovery service | self = Self-referral | gp_health = GP / health"
+        " | criminal_justice = Probation | jobcentre = Jobcentre Plus | other = Other"
+    ),
+    "sex": labels("male = Male | female = Female | unknown = Prefer not to say"),
+    "ethnicity": labels(
+        "white = White British; White - Other | black = Black/Black British - African | asian = Asian/Asian"
+        " British - Indian | mixed = Mixed - Other | other = Any other ethnic group | unknown = Not stated"
+    ),
+    "substance": labels(
+        "alcohol = Alcohol | opiates = Heroin; Opioids (excluding heroin) | crack = Crack"
+        " | cocaine = Cocaine - not crack | cannabis = Cannabis | other = Other drugs"
+    ),
+    "benefits": labels(
+        "out_of_work = Universal Credit; ESA | in_work = UC - in work | none = No benefits; PIP only; DLA;"
+        " Carer's Allowance"
+    ),
+    "yes": {True: ["Yes"], False: ["No"], None: ["Not known", "N/K", "Don't know"]},
+    "attended": {True: ["Attended"], False: ["Did not attend", "Cancelled by client"], None: ["Not recorded"]},
+    "reason": labels(
+        "support_complete = Completed | disengaged = Lost contact | moved_away = Moved away"
+        " | declined = Withdrew | other = Other"
+    ),
+    "housing": labels(
+        "owner = Owner occupier | social_rent = Council tenant | private_rent = Private rented"
+        " | supported_temporary = Hostel | homeless = No fixed abode | other = Living with family"
+    ),
+}
+NORTHBANK_ITEMS = (  # (instrument, label in the export, built-in measure, low, high)
+    ("TOP", "Psychological wellbeing", "psychological_health", 0, 20),
+    ("TOP", "Physical wellbeing", "physical_health", 0, 20),
+    ("TOP", "Quality of life", "quality_of_life", 0, 20),
+    ("TOP", "Days drinking", "days_alcohol", 0, 28),
+    ("TOP", "Days used heroin", "days_opiates", 0, 28),
+    ("TOP", "Days used crack cocaine", "days_crack", 0, 28),
+    ("TOP", "Days used cannabis", "days_cannabis", 0, 28),
+    ("SURE", "Drug and alcohol use", "substance_use", 6, 18),
+    ("SURE", "Self care", "self_care", 5, 15),
+    ("SURE", "Relationships", "relationships", 4, 12),
+    ("SURE", "Outlook", "outlook_on_life", 3, 9),
+    ("SURE", "SURE total", "total", 21, 63),
+)
+
+
+def write_northbank(rng: random.Random) -> None:
+    staff = {"W01": "Gateshead", "W02": "Gateshead", "W03": "Sunderland", "W04": "South Tyneside"}
+    clients = service(rng, 100, staff, "NB")
+    L = NORTHBANK
+    users = [
+        headers(
+            "SU Number | Borough | Date Referred | Referral Route | Date of Birth | Sex | Ethnic Group"
+            " | Drug of Choice | Benefit Type | Offending History | Seen GP | Practitioner | Date Closed"
+            " | Reason Closed | Housing | Confidence (0-10)"
+        )
+    ]
+    contacts = [headers("SU Number | Contact Date | Attendance | Seen By")]
+    top = [headers("SU Number | Date of Assessment | Tool | Question | Rating")]
+    for c in clients:
+        born = c.referral - timedelta(days=365 * c.age + rng.randrange(0, 360))
+        conviction = None if rng.random() < 0.1 else c.conviction
+        users.append(
+            [
+                c.id,
+                c.area,
+                datetime(c.referral.year, c.referral.month, c.referral.day),
+                label(rng, L["source"], c.source),
+                datetime(born.year, born.month, born.day),
+                label(rng, L["sex"], c.sex),
+                label(rng, L["ethnicity"], c.ethnicity),
+                label(rng, L["substance"], c.substance),
+                label(rng, L["benefits"], c.benefits),
+                rng.choice(L["yes"][conviction]),
+                rng.choice(L["yes"][None if rng.random() < 0.05 else c.gp]),
+                c.es,
+                datetime(c.discharged.year, c.discharged.month, c.discharged.day) if c.discharged else None,
+                label(rng, L["reason"], c.reason),
+                label(rng, L["housing"], c.housing),
+                c.confidence,
+            ]
+        )
+        for d, attended, _ in c.meetings:
+            status = None if rng.random() < 0.03 else attended
+            contacts.append([c.id, datetime(d.year, d.month, d.day), rng.choice(L["attended"][status]), c.es])
+        if c.engaged:
+            for when in (c.engaged, c.engaged + timedelta(days=90)):
+                if when > END:
+                    continue
+                for instrument, item, _, low, high in NORTHBANK_ITEMS:
+                    cell = datetime(when.year, when.month, when.day)
+                    top.append([c.id, cell, instrument, item, rng.randrange(low, high + 1)])
+    save_workbook(
+        HERE / "northbank" / "Northbank case records.xlsx",
+        {"Service Users": users, "Contacts": contacts, "TOP and SURE": top},
+    )
+
+
 # -- writing ----------------------------------------------------------------------------------------
 
 
@@ -547,6 +650,7 @@ def main() -> None:
     write_riverside(random.Random(SEED))
     write_casetrack(random.Random(SEED + 1))
     write_tracker(random.Random(SEED + 2))
+    write_northbank(random.Random(SEED + 3))
 
 
 if __name__ == "__main__":

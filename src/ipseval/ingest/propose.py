@@ -10,13 +10,23 @@ it as a form); ``propose_toml`` writes it as an annotated ``ipseval.toml``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import median
 from typing import TYPE_CHECKING
 
 from ipseval.ingest.mapping import norm_name, table_key
-from ipseval.ingest.propose_codes import CodeGuess, guess_code
+from ipseval.ingest.propose_codes import WELLBEING_LABELS, CodeGuess, guess_code
+from ipseval.ingest.propose_columns import (
+    DATE_OF_BIRTH,
+    DOB_AGES,
+    candidate_columns,
+    column_spec,
+    takes_date_of_birth,
+    wellbeing_codes,
+)
 from ipseval.ingest.propose_dates import DateOrderProposal, propose_date_order
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
@@ -30,6 +40,10 @@ SURE = 0.8  # a guess at least this sure is not marked CHECK
 ACCEPT = 0.5  # a column is proposed only at least this sure
 ACCEPT_TABLE = 0.45  # a file or sheet likewise
 NAME_FLOOR = 0.3  # below this a name is not worth looking at the values for
+# Columns that name something another table names too: a column whose values are (nearly all) those
+# of such a column in another table is that column ('Seen By' ES01..ES08 beside 'Allocated ES').
+SHARED_VALUE_COLUMNS = ("employment_specialist_id",)
+OVERLAP = 0.8  # share of a column's distinct values found in the other table's column
 
 
 @dataclass
@@ -157,6 +171,7 @@ def propose_export(export: LocalExport) -> Proposal:
             continue
         score, how = table_scores[i, name]
         tables.append(_table_proposal(t, TABLES[name], evidence[i], scores[i, name], score, how))
+    _by_shared_values(tables)
     proposal = Proposal(
         export.source, export.workbook, tables, propose_date_order(tables), list(export.skipped)
     )
@@ -178,12 +193,21 @@ def _column_scores(table: LocalTable, evidence: list[Evidence], spec: Table) -> 
     """(local column, standard column) -> (confidence, why): the name's fit, weighed by the values'."""
     out: Scores = {}
     for k, col in enumerate(table.columns):
-        for std in spec.columns:
-            name = column_name_score(col.name, std.name)
-            if name.score < NAME_FLOOR:
+        for std in candidate_columns(spec.name):
+            name = column_name_score(col.name, std.name, spec.name)
+            if name.score < NAME_FLOOR or _vetoed(std, evidence[k]):
                 continue
             out[k, std.name] = (name.score * (0.6 + 0.4 * value_fit(std, evidence[k])), name.how)
     return out
+
+
+def _vetoed(std: Column, ev: Evidence) -> bool:
+    """Values that cannot be the standard column's: not dates for a date column, dates for any other
+    ('Seen By' holding ES01..ES08 is no meeting date, whatever its name is like)."""
+    if ev.kind == "empty":
+        return False
+    dates = ev.kind == "date" or ev.serials >= 0.9 * ev.n
+    return not dates if std.type == "date" else ev.kind == "date"
 
 
 def _table_score(table: LocalTable, spec: Table, scores: Scores) -> tuple[float, str]:
@@ -217,9 +241,24 @@ def _assign(candidates: Iterable[tuple[float, int, str]], floor: float) -> dict[
 def _table_proposal(
     table: LocalTable, spec: Table, evidence: list[Evidence], scores: Scores, score: float, how: str
 ) -> TableProposal:
-    advice = {k: not_standard(c.name) for k, c in enumerate(table.columns)}
+    dob = spec.name == "clients" and takes_date_of_birth()
+    advice = {k: not_standard(c.name, dob) for k, c in enumerate(table.columns)}
     usable = ((s, k, std) for (k, std), (s, _) in scores.items() if advice[k] is None)
     chosen = _assign(usable, ACCEPT)
+    scores = dict(scores)
+    if DATE_OF_BIRTH in chosen.values():
+        k = next(k for k, std in chosen.items() if std == DATE_OF_BIRTH)
+        referral = next((j for j, std in chosen.items() if std == "referral_date"), None)
+        why = _date_of_birth_check(evidence[k], None if referral is None else evidence[referral])
+        if "age" in chosen.values():
+            del chosen[k]
+            advice[k] = "an age column is mapped: the date of birth is not needed"
+        elif why is None:
+            del chosen[k]
+            advice[k] = "its dates are not 16 to 90 years before the referral dates, so not a date of birth"
+        else:
+            s, how = scores[k, DATE_OF_BIRTH]
+            scores[k, DATE_OF_BIRTH] = (s, f"{how}; {why}; age at referral is worked out from it")
     columns = []
     for k, col in enumerate(table.columns):
         ranked = sorted(((s, std) for (j, std), (s, _) in scores.items() if j == k), reverse=True)
@@ -229,15 +268,18 @@ def _table_proposal(
             columns.append(ColumnProposal(col.name, None, 0.0, "", evidence[k], [], others, advice[k]))
             continue
         confidence, why = scores[k, std]
-        codes = _codes(spec.column(std), evidence[k])
+        codes = _codes(column_spec(spec.name, std), evidence[k])
         columns.append(ColumnProposal(col.name, std, round(confidence, 2), why, evidence[k], codes, others))
     missing = [c for c in spec.required_columns if c not in chosen.values()]
     return TableProposal(table.name, spec.name, round(score, 2), how, table.rows, columns, missing)
 
 
 def _codes(column: Column, ev: Evidence) -> list[CodeGuess]:
-    """Every distinct value of a coded or yes/no column, values validate reads alike taken together."""
-    if column.type not in ("code", "bool"):
+    """Every distinct value of a coded or yes/no column, values validate reads alike taken together;
+    a wellbeing measure or instrument column's labels against the built-in measures (TOP, SURE)."""
+    if column.name in WELLBEING_LABELS and column.type == "text":
+        column = wellbeing_codes(column.name)
+    if column is None or column.type not in ("code", "bool"):
         return []
     rows: dict[str, int] = {}
     first: dict[str, str] = {}
@@ -246,6 +288,74 @@ def _codes(column: Column, ev: Evidence) -> list[CodeGuess]:
         rows[key] = rows.get(key, 0) + k
         first.setdefault(key, value)
     return [guess_code(first[key], column, rows[key]) for key in first]
+
+
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+
+
+def _years(ev: Evidence) -> list[tuple[float, int]]:
+    """(year, rows) of a date column's values (ISO, day/month/year or Excel serial numbers)."""
+    out = []
+    for value, k in ev.top:
+        m = _YEAR.search(value)
+        if m:
+            out.append((float(m.group(1)), k))
+        elif value.isdigit() and ev.serials:
+            out.append((1900 + int(value) / 365.25, k))
+    return out
+
+
+def _date_of_birth_check(dob: Evidence, referral: Evidence | None) -> str | None:
+    """Plain words for why a date column is a date of birth (most dates 16 to 90 years before the
+    referral dates); None when they are not."""
+    born = _years(dob)
+    if not born:
+        return None
+    if referral is None or not _years(referral):
+        return "dates of birth (no referral dates to compare)"
+    referred = _years(referral)
+    low, high = min(y for y, _ in referred) - DOB_AGES[1] - 1, max(y for y, _ in referred) - DOB_AGES[0] + 1
+    fit = sum(k for y, k in born if low <= y <= high) / sum(k for _, k in born)
+    if fit < 0.8:
+        return None
+    age = median(y for y, _ in referred) - median(y for y, _ in born)
+    return f"{fit:.0%} of its dates are 16 to 90 years before the referrals (ages about {age:.0f})"
+
+
+def _by_shared_values(tables: list[TableProposal]) -> None:
+    """A column left unmapped whose values are those of another table's column of the same kind
+    (SHARED_VALUE_COLUMNS) is proposed as that column; a mapped one is surer for it."""
+    for ref in SHARED_VALUE_COLUMNS:
+        sources = [(t, c) for t in tables if t.standard for c in t.columns if c.standard == ref]
+        for t in tables:
+            if not t.standard or ref not in TABLES[t.standard].column_names:
+                continue
+            for c in t.columns:
+                if c.advice or c.evidence.kind not in ("code", "text"):
+                    continue
+                found = _shared(c, [(o, d) for o, d in sources if o is not t])
+                if found is None:
+                    continue
+                share, o, d = found
+                words = f"its values are those of '{d.local}' ({o.local}): {share:.0%} of them"
+                if c.standard is None and all(x.standard != ref for x in t.columns):
+                    c.standard, c.confidence, c.how = ref, round(0.7 + 0.15 * share, 2), words
+                    c.alternatives = [a for a in c.alternatives if a[0] != ref]
+                    t.missing = [m for m in t.missing if m != ref]
+                elif c.standard == ref and not c.sure:
+                    c.confidence, c.how = max(c.confidence, SURE), f"{c.how}; {words}"
+
+
+def _shared(c: ColumnProposal, others: list[tuple[TableProposal, ColumnProposal]]):
+    values = {norm_name(v) for v, _ in c.evidence.top}
+    if len(values) < 2:
+        return None
+    best = None
+    for o, d in others:
+        share = len(values & {norm_name(v) for v, _ in d.evidence.top}) / len(values)
+        if share >= OVERLAP and (best is None or share > best[0]):
+            best = (share, o, d)
+    return best
 
 
 def _conflicts(p: Proposal) -> list[str]:

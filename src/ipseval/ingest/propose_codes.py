@@ -5,6 +5,10 @@ code itself once case, punctuation and '&'/'and' are folded ("Drug & Alcohol Ser
 drug_alcohol_service, 1.0); a usual label for a code (propose_vocab: "DNA" -> no, 0.95); the words
 of a usual label inside the label or the other way round ("White British" -> white, 0.85);
 abbreviated words ("Alc" -> alcohol, 0.7); string similarity (difflib, at most 0.75). A label that
+means "not recorded" ("Not known", "N/K", "Prefer not to say") is the column's own unknown code
+where it has one, else "" (read as blank). A label with a qualifier ("Opiates (non-heroin)",
+"Cocaine - not crack") is matched without it. Some labels fit a code only as a judgement (PIP, a
+disability benefit, is no out-of-work benefit): proposed at 0.5 with the reason. A label that
 matches nothing is proposed as 'other' where the list has it (0.3), else left without a code.
 """
 
@@ -16,14 +20,34 @@ from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
 from ipseval.ingest.mapping import norm_name
-from ipseval.ingest.propose_vocab import CODE_NAMES, CODE_WORDS
+from ipseval.ingest.propose_vocab import (
+    CODE_NAMES,
+    CODE_WORDS,
+    INSTRUMENT_WORDS,
+    JUDGED_CODE_NAMES,
+    JUDGEMENT,
+    NOT_RECORDED,
+    NOT_RECORDED_CODES,
+    QUALIFIER_WORDS,
+)
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, Column
 
 YES_NO = ("yes", "no")
+WELLBEING_LABELS = ("measure", "instrument")  # text columns whose labels are proposed like codes
 _DROP = frozenset({"and", "the", "of", "a"})
 _NEGATIONS = frozenset({"not", "no", "non", "never", "didnt", "dna", "un", "without", "unemployed"})
 _SYMBOLS = re.compile(r"[<>+&@]")
 FUZZY_FLOOR = 0.6  # string similarity below this is no match
+QUALIFIED = 0.9  # a label matched once its qualifier is set aside: this times the match's confidence
+BLANK = ""  # the code that maps a label to blank (not recorded)
+NOT_RECORDED_CONFIDENCE = 0.9
+_QUALIFIERS = "|".join(re.escape(q.strip()).replace(r"\ ", r"\s+") for q in QUALIFIER_WORDS.split("|"))
+_SPACED = r"other\s+than|excluding|excl|except|besides|but\s+not"  # qualifiers without a bracket or dash
+_QUALIFIED = re.compile(
+    rf"^(?P<head>.*?[^\s(\[\-,;:/])\s*(?P<qualifier>[(\[]\s*(?:{_QUALIFIERS})\b[^)\]]*[)\]]?"
+    rf"|\s[-,;:/]\s*(?:{_QUALIFIERS})\b.*|[,;]\s*(?:{_QUALIFIERS})\b.*|\s(?:{_SPACED})\b.*)\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,7 @@ class Phrase:
     code: str
     own: bool  # the code's own name
     text: str  # as written, for explanations
+    note: str = ""  # a label that fits only as a judgement: why (its guess is at most JUDGEMENT sure)
 
 
 def codes_of(column: Column) -> tuple[str, ...]:
@@ -73,14 +98,46 @@ def _phrases(column_name: str, column_type: str, codes: tuple[str, ...]) -> tupl
         for code, text in table.items():
             if code in codes:
                 out += [Phrase(fold(p), code, False, p.strip()) for p in text.split("|") if fold(p)]
+    for code, (text, note) in JUDGED_CODE_NAMES.get(column_name, {}).items():
+        if code in codes:
+            out += [Phrase(fold(p), code, False, p.strip(), note) for p in text.split("|") if fold(p)]
     return tuple(out)
+
+
+@cache
+def _not_recorded() -> frozenset[str]:
+    return frozenset(fold(p) for p in NOT_RECORDED.split("|") if fold(p))
+
+
+def means_not_recorded(value: str) -> bool:
+    """Whether a label says the value was not recorded ('Not known', 'N/K', 'Prefer not to say')."""
+    return fold(value) in _not_recorded() or value.strip() in ("?", "??", "-?")
+
+
+def not_recorded_code(codes: tuple[str, ...]) -> str:
+    """The code a not-recorded label takes in a column: its own unknown code, else blank."""
+    return next((c for c in NOT_RECORDED_CODES if c in codes), BLANK)
+
+
+def _unqualified(value: str) -> tuple[str, str] | None:
+    """(the label without its qualifier, the qualifier) for 'Opiates (non-heroin)', 'Cocaine - not
+    crack', 'Opioids other than heroin'; None for a label without one."""
+    m = _QUALIFIED.match(value.strip())
+    if m is None or not fold(m.group("head")):
+        return None
+    return m.group("head").strip(), m.group("qualifier").strip(" -,;:/")
 
 
 def guess_code(value: str, column: Column, rows: int = 1) -> CodeGuess:
     """The standard code ``value`` most likely means in ``column`` (a code or yes/no column)."""
     code, confidence, how = _guess(value, column.name, column.type, codes_of(column))
     low = value.strip().lower()
-    as_is = norm_name(value) in codes_of(column) or (column.type == "bool" and low in BOOL_TRUE | BOOL_FALSE)
+    if column.name in WELLBEING_LABELS:  # text the wellbeing reader matches by case alone
+        as_is = low in codes_of(column)
+    else:
+        as_is = norm_name(value) in codes_of(column) or (
+            column.type == "bool" and low in BOOL_TRUE | BOOL_FALSE
+        )
     return CodeGuess(value=value, rows=rows, code=code, confidence=confidence, how=how, as_is=as_is)
 
 
@@ -92,18 +149,35 @@ def _guess(
     if column_type == "bool" and (low in BOOL_TRUE or low in BOOL_FALSE):
         return ("yes" if low in BOOL_TRUE else "no"), 1.0, "read as yes/no as it is"
     if norm_name(value) in codes:
+        if column_name in WELLBEING_LABELS:
+            return norm_name(value), 1.0, f"the built-in {column_name} {norm_name(value)}"
         return norm_name(value), 1.0, "the standard code"
     folded = fold(value)
+    if column_name == "measure":  # 'SURE total', 'TOP psychological health': the instrument set aside
+        folded = " ".join(w for w in folded.split() if w not in INSTRUMENT_WORDS) or folded
     phrases = _phrases(column_name, column_type, codes)
     for p in phrases:
         if folded == p.folded and p.own:
             return p.code, 1.0, "the standard code, written differently"
     exact = {p.code for p in phrases if folded == p.folded}
     if exact:
-        code = next(p.code for p in phrases if p.folded == folded)
+        p = next(p for p in phrases if p.folded == folded)
         if len(exact) == 1:
-            return code, 0.95, f"a usual label for {code}"
-        return code, 0.5, f"a usual label for {' or '.join(sorted(exact))}"
+            if p.note:
+                return p.code, JUDGEMENT, p.note
+            return p.code, 0.95, f"a usual label for {p.code}"
+        return p.code, 0.5, f"a usual label for {' or '.join(sorted(exact))}"
+    if means_not_recorded(value):
+        code = not_recorded_code(codes)
+        if code:
+            return code, 0.95, f"means not recorded: the standard's {code}"
+        return BLANK, NOT_RECORDED_CONFIDENCE, "not recorded: left blank"
+    qualified = _unqualified(value)
+    if qualified is not None:
+        head, qualifier = qualified
+        code, confidence, how = _guess(head, column_name, column_type, codes)
+        if code and (code != "other" or confidence > 0.3):
+            return code, round(QUALIFIED * confidence, 2), f"'{head}' with '{qualifier}' set aside: {how}"
     for step in (_by_words, _by_similarity):
         found = step(folded, phrases)
         if found is not None:
@@ -126,14 +200,20 @@ def _by_words(folded: str, phrases: tuple[Phrase, ...]) -> tuple[str, float, str
             if _negated(words) != _negated(pw):
                 continue
             if _within(pw, words, exact) or _within(words, pw, exact):
-                found.append((len(pw), p.code, p.text))
+                found.append((len(pw), p.code, p.text, p.note))
+        if any(not note for *_, note in found):  # a plain label beats one that fits only as a judgement
+            found = [f for f in found if not f[3]]
         if found:
+            notes = {c: note for _, c, _, note in found}
+            found = [(n, c, t) for n, c, t, _ in found]
             longest = max(n for n, _, _ in found)
             codes = sorted({c for n, c, _ in found if n == longest})
             phrase = min((p for n, c, p in found if c == codes[0]), key=len)
             how = f"words of '{phrase}'" if exact else f"abbreviates '{phrase}'"
             if len(codes) > 1:
                 return codes[0], 0.5, f"{how}, but also {', '.join(codes[1:])}"
+            if notes[codes[0]]:
+                return codes[0], min(confidence, JUDGEMENT), f"{how}: {notes[codes[0]]}"
             return codes[0], confidence, how
     return None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ipseval.schema import TABLES
+from ipseval.ingest.propose_columns import column_spec
 
 if TYPE_CHECKING:
     from ipseval.ingest.propose import TableProposal
@@ -38,7 +38,7 @@ def date_columns(tables: list[TableProposal]) -> list[tuple[str, str, object]]:
         if not t.standard:
             continue
         for c in t.columns:
-            if c.standard and TABLES[t.standard].column(c.standard).type == "date":
+            if c.standard and column_spec(t.standard, c.standard).type == "date":
                 out.append((t.local, c.local, c.evidence.order))
     return out
 

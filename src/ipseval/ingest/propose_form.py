@@ -226,7 +226,9 @@ def codes_for(
 
 def coded(table: str, column: str | None) -> bool:
     """Whether a standard column takes codes (a code list, or yes/no)."""
-    return column is not None and TABLES[table].column(column).type in ("code", "bool")
+    if column is None or column not in TABLES[table].column_names:
+        return False
+    return TABLES[table].column(column).type in ("code", "bool")
 
 
 def reads_as(value: str, column: Column) -> str | None:

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
-from ipseval.ingest.propose_vocab import COLUMN_NAMES, NOT_STANDARD, TABLE_NAMES, WORDS
+from ipseval.ingest.propose_vocab import (
+    COLUMN_NAMES,
+    DATE_OF_BIRTH_NAMES,
+    NOT_STANDARD,
+    TABLE_COLUMN_NAMES,
+    TABLE_NAMES,
+    WORDS,
+)
 from ipseval.schema import TABLES
 
 STANDARD_WEIGHT = 1.0
@@ -45,7 +52,8 @@ def _phrases(text: str) -> list[str]:
 @cache
 def _vocabulary() -> frozenset[str]:
     words: set[str] = set(WORDS) | {w for v in WORDS.values() for w in v.split()}
-    texts = [*TABLE_NAMES.values(), *COLUMN_NAMES.values(), *NOT_STANDARD]
+    texts = [*TABLE_NAMES.values(), *COLUMN_NAMES.values(), *NOT_STANDARD, DATE_OF_BIRTH_NAMES]
+    texts += [t for by_column in TABLE_COLUMN_NAMES.values() for t in by_column.values()]
     for text in texts:
         for phrase in _phrases(text):
             words.update(squash(w) for w in phrase.split())
@@ -119,9 +127,12 @@ def similarity(a: str, b: str, beat: float = 0.0) -> float:
 
 
 @cache
-def _column_phrases(column: str) -> tuple[tuple[str, float, str], ...]:
+def _column_phrases(column: str, table: str = "") -> tuple[tuple[str, float, str], ...]:
     own = ((squash(column), STANDARD_WEIGHT, column),)
-    return own + tuple((squash(p), USUAL_WEIGHT, p) for p in _phrases(COLUMN_NAMES.get(column, "")))
+    usual = COLUMN_NAMES.get(column, "") + " | " + TABLE_COLUMN_NAMES.get(table, {}).get(column, "")
+    if column == "date_of_birth":
+        usual += " | " + DATE_OF_BIRTH_NAMES
+    return own + tuple((squash(p), USUAL_WEIGHT, p) for p in _phrases(usual))
 
 
 @cache
@@ -158,9 +169,10 @@ def _how(sim: float, weight: float, text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def column_name_score(name: str, column: str) -> NameMatch:
-    """How well a local column name fits the standard column ``column``."""
-    return _best(_variants(name), _column_phrases(column))
+def column_name_score(name: str, column: str, table: str = "") -> NameMatch:
+    """How well a local column name fits the standard column ``column`` (of ``table``: some names
+    mean a column only in one table, as 'Seen By' in meetings)."""
+    return _best(_variants(name), _column_phrases(column, table))
 
 
 def _table_key(name: str) -> str:
@@ -177,9 +189,18 @@ def table_name_score(name: str, table: str) -> NameMatch:
     return _best([(_table_key(name), 1.0)], _table_phrases(table))
 
 
-def not_standard(name: str) -> str | None:
-    """What to do about a column the standard deliberately leaves out (a date of birth, a name...)."""
+def is_date_of_birth(name: str) -> bool:
+    """Whether a column's name says it is a date of birth ('DOB', 'D.O.B.', 'Date of Birth')."""
     key = squash(_BRACKETS.sub(" ", name)) or squash(name)
+    return any(key == squash(p) for p in _phrases(DATE_OF_BIRTH_NAMES))
+
+
+def not_standard(name: str, date_of_birth: bool = False) -> str | None:
+    """What to do about a column the standard deliberately leaves out (a date of birth, a name...);
+    with ``date_of_birth`` a date of birth is not among them (it is mapped to date_of_birth)."""
+    key = squash(_BRACKETS.sub(" ", name)) or squash(name)
+    if date_of_birth and is_date_of_birth(name):
+        return None
     for phrases, advice in NOT_STANDARD.items():
         if any(key == squash(p) for p in _phrases(phrases)):
             return advice

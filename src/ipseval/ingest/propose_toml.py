@@ -13,8 +13,8 @@ from pathlib import Path
 
 from ipseval.atomic import write_text
 from ipseval.ingest.propose import SURE, ColumnProposal, Proposal, TableProposal, code_entries
+from ipseval.ingest.propose_columns import column_spec, wellbeing_codes
 from ipseval.ingest.propose_dates import ORDER_WORDS
-from ipseval.schema import TABLES
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
@@ -77,7 +77,7 @@ def _dates(p: Proposal) -> list[str]:
     lines = ["[input]"]
     for t in p.mapped():
         for c in t.columns:
-            if c.standard and TABLES[t.standard].column(c.standard).type == "date":
+            if c.standard and column_spec(t.standard, c.standard).type == "date":
                 lines.append(f"# '{_comment(c.local)}' ({_comment(t.local)}): {_date_words(c)}")
     if d.setting == "auto":
         return [*lines, f"# date_order: {_comment(d.how)}", ""]
@@ -133,7 +133,7 @@ def _unused_words(c: ColumnProposal) -> str:
 
 def _codes(t: TableProposal, c: ColumnProposal) -> list[str]:
     needed = code_entries(c)
-    column = TABLES[t.standard].column(c.standard)
+    column = wellbeing_codes(c.standard) or column_spec(t.standard, c.standard)
     title = f"mapping.codes.{t.standard}.{c.standard}"
     lines = [
         f"[{title}]  # {_comment(c.local)}" if needed else f"# {title} ({_comment(c.local)}): none needed"
@@ -143,6 +143,12 @@ def _codes(t: TableProposal, c: ColumnProposal) -> list[str]:
         if g in needed:
             lines.append(
                 f'{toml_key(g.value)} = "{g.code}"  # {_check(g.confidence)}{_comment(g.how)} ({rows})'
+            )
+        elif g.code is None and c.standard in ("measure", "instrument"):
+            allowed = ", ".join(column.codes or ())
+            lines.append(
+                f"# {toml_key(g.value)} = ?  CHECK: not a built-in {c.standard} (TOP, SURE); map it to one"
+                f" of {allowed}, or define it in [wellbeing] measures_file, else it is not used ({rows})"
             )
         elif g.code is None:
             allowed = ", ".join(column.codes or ("yes", "no"))

@@ -64,8 +64,11 @@ COLUMN_NAMES: dict[str, str] = {
     "highest_qualification": "quals | qualifications | highest qual | education | education level"
     " | qualification",
     "employment_specialist_id": "employment specialist | es | es code | es id | specialist | staff id"
-    " | staff | assigned worker | ips worker | caseworker | case manager | employment adviser"
-    " | employment advisor | worker id | worker | staff member | specialist id",
+    " | staff | assigned worker | ips worker | caseworker | case worker | case manager | employment adviser"
+    " | employment advisor | worker id | worker | staff member | specialist id | allocated es"
+    " | allocated worker | allocated to | assigned to | assigned es | practitioner | adviser | advisor"
+    " | ips adviser | ips advisor | employment coach | job coach | staff name | worker name"
+    " | es name | named worker | lead worker | case owner | employment worker | ips specialist",
     "meeting_date": "appt date | appointment date | date | contact date | session date | date of meeting"
     " | date of appointment | encounter date | visit date | seen on",
     "attended": "attendance | outcome | did attend | status | show status | dna | kept | appointment outcome"
@@ -81,10 +84,12 @@ COLUMN_NAMES: dict[str, str] = {
     "employer": "employer name | company | organisation | organization | business | workplace",
     "sector": "industry | job type | occupation | job sector | role type",
     "self_employed": "self employed | se | own business | self emp",
-    "assessment_date": "date of assessment | date completed | questionnaire date | top date | date",
-    "instrument": "tool | questionnaire | form | assessment | assessment type | outcome tool",
-    "measure": "item | domain | question | scale | subscale",
-    "score": "value | rating | result | item score",
+    "assessment_date": "date of assessment | date completed | questionnaire date | top date | date"
+    " | assessment date | completed on | date done",
+    "instrument": "tool | questionnaire | form | assessment | assessment type | outcome tool | measure type"
+    " | questionnaire type | tool name",
+    "measure": "item | domain | question | scale | subscale | measure name | item name | indicator",
+    "score": "value | rating | result | item score | answer | response",
     "integration_strength": "integration | integration rating | strength of integration | integration level",
     "co_located": "co located | colocated | co location | based in treatment team | co located with treatment",
     "population": "pop | residents | population size",
@@ -99,6 +104,19 @@ COLUMN_NAMES: dict[str, str] = {
     "job_start_date": "job start | date of first job | first job start",
     "follow_up_end": "end of follow up | censor date | follow up until",
 }
+
+# Usual names that mean a standard column only in one table (in meetings, the person who saw the
+# client is the employment specialist; in clients a 'key worker' is the treatment keyworker).
+TABLE_COLUMN_NAMES: dict[str, dict[str, str]] = {
+    "meetings": {
+        "employment_specialist_id": "seen by | key worker | keyworker | met with | staff seen | seen with"
+        " | held by | attended by | worker seen | practitioner seen | conducted by | delivered by",
+    },
+    "employer_contacts": {"employment_specialist_id": "contact made by | made by"},
+}
+
+# A date of birth: a clients column the reader turns into age at referral (propose_columns).
+DATE_OF_BIRTH_NAMES = "dob | date of birth | birth date | birthdate | d o b | date born | born | birthday"
 
 # Names that are recognised but are not (and should not be) in the standard: what to do instead.
 NOT_STANDARD: dict[str, str] = {
@@ -220,10 +238,13 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "unknown": "unknown | not known",
     },
     "benefits": {
-        "out_of_work": "out of work | esa | jsa | universal credit | uc | income support | pip | out of work benefits"
-        " | employment and support allowance | jobseekers allowance",
-        "in_work": "in work | working tax credit | wtc | in work benefits | uc in work",
-        "none": "none | no benefits | not claiming | nil",
+        "out_of_work": "out of work | esa | jsa | universal credit | uc | income support | out of work benefits"
+        " | employment and support allowance | jobseekers allowance | jobseeker allowance | incapacity benefit"
+        " | ib | new style esa | new style jsa | esa support group | esa wrag | uc lcwra | uc not working"
+        " | severe disablement allowance | sda",
+        "in_work": "in work | working tax credit | wtc | in work benefits | uc in work | uc working"
+        " | universal credit in work | universal credit working",
+        "none": "none | no benefits | not claiming | nil | no benefit",
         "unknown": "unknown | not known",
     },
     "housing_tenure": {
@@ -263,6 +284,71 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "comparison": "comparison | control | not referred | tau | treatment as usual | untreated",
     },
 }
+
+# Labels that fit a code only as a judgement: proposed at JUDGEMENT confidence (so marked CHECK)
+# with the note saying why. UK disability and carer's benefits are not out-of-work benefits: a client
+# on one alone has no out-of-work benefit.
+JUDGEMENT = 0.5
+JUDGED_CODE_NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "benefits": {
+        "none": (
+            "pip | pip only | dla | dla only | personal independence payment | disability living allowance"
+            " | carers allowance | carer allowance | carers | attendance allowance | child benefit"
+            " | pip or dla | dla or pip | disability benefit | disability benefits | carer s allowance",
+            "a disability or carer's benefit, not an out-of-work benefit: none (no out-of-work benefit) proposed",
+        ),
+    },
+}
+
+# Labels that mean the value was not recorded. A column whose codes include one of NOT_RECORDED_CODES
+# takes that code; any other column (yes/no, mode...) maps such a label to "" (read as blank).
+NOT_RECORDED = (
+    "unknown | not known | nk | n k | not stated | n s | ns | don t know | dont know | do not know"
+    " | prefer not to say | preferred not to say | not asked | not recorded | unrecorded | missing"
+    " | not disclosed | not given | not provided | declined to answer | declined to say | refused to answer"
+    " | no answer | no response | not answered | unanswered | blank | tbc | to be confirmed"
+    " | not collected | not available | information not available | unsure"
+    " | not sure"
+)
+NOT_RECORDED_CODES = ("unknown", "not_stated", "not_known", "not_recorded", "prefer_not_to_say")
+
+# Qualifiers that set part of a label aside ('Opiates (non-heroin)', 'Cocaine - not crack',
+# 'Opioids other than heroin'): what is left is matched, less surely.
+QUALIFIER_WORDS = (
+    "non | not | excluding | excl | exc | except | other than | without | ex | besides | but not"
+)
+
+# Usual labels for the built-in wellbeing measures (TOP and SURE) and instruments.
+CODE_NAMES["measure"] = {
+    "psychological_health": "psychological health | psychological wellbeing | psych health | mental health"
+    " | psychological | emotional wellbeing | psychological health rating",
+    "physical_health": "physical health | physical wellbeing | phys health | physical | physical health rating",
+    "quality_of_life": "quality of life | overall quality of life | qol | quality life | quality of life rating",
+    "days_alcohol": "days alcohol | days drinking | days drinking alcohol | days used alcohol | alcohol days"
+    " | alcohol | drinking days | days using alcohol | alcohol use days",
+    "days_opiates": "days opiates | days using opiates | days used opiates | days heroin | heroin | opiates"
+    " | illicit opiates | days used heroin | days opioids | opioids | opiate days",
+    "days_crack": "days crack | days using crack | days used crack | crack | crack cocaine | crack days"
+    " | days used crack cocaine | days using crack cocaine | days crack cocaine",
+    "days_cocaine": "days cocaine | days using cocaine | days used cocaine | cocaine | powder cocaine"
+    " | cocaine days",
+    "days_cannabis": "days cannabis | days using cannabis | days used cannabis | cannabis | cannabis days",
+    "days_other": "days other | days other drugs | days using other drugs | days used other drugs"
+    " | days used other | other drugs | other drug | other drug days | other days",
+    "substance_use": "substance use | drug and alcohol use | drug use | alcohol and drug use | drugs and alcohol"
+    " | using drugs and alcohol | substance misuse",
+    "self_care": "self care | looking after yourself | looking after myself | self-care",
+    "relationships": "relationships | family and relationships | social relationships | relationship",
+    "material_resources": "material resources | resources | material | practical resources",
+    "outlook_on_life": "outlook on life | outlook | attitude to life | hope",
+    "total": "total | total score | sure total | overall | overall score | sure total score | sum",
+}
+CODE_NAMES["instrument"] = {
+    "top": "top | treatment outcomes profile | treatment outcome profile | tops",
+    "sure": "sure | substance use recovery evaluator | sure questionnaire",
+}
+# Words inside a measure's label that name its instrument ('SURE total', 'TOP psychological health').
+INSTRUMENT_WORDS = frozenset({"top", "sure", "tops"})
 
 # Abbreviations and symbols inside local codes, read out before matching.
 CODE_WORDS: dict[str, str] = _pairs(
