@@ -660,4 +660,7 @@ def test_short_rows_found_from_the_bytes_are_the_ones_the_careful_reader_finds(r
         path.write_text(text, encoding="utf-8", newline="")
         got = ingest_csv.read_csv_table(path, "clients", Settings())
         _, want = ingest_csv._read_careful(path, "clients.csv", header.split(","))
-    assert [(p.row, p.message) for p in got.read_problems] == [(p.row, p.message) for p in want]
+    # A lone cell of words is a note row, left out with a warning instead (see ingest.note_rows).
+    notes = {p.row for p in got.read_problems if p.message.startswith("a note, not a record")}
+    shape = [(p.row, p.message) for p in got.read_problems if p.row not in notes]
+    assert shape == [(p.row, p.message) for p in want if p.row not in notes]

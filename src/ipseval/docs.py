@@ -53,7 +53,20 @@ def data_standard_md() -> str:
         "  are accepted in workbooks.",
         "- Yes/no: `yes/no`, `y/n`, `true/false`, `1/0` (any case).",
         "- Codes are case-insensitive; spaces and hyphens count as underscores; blank means missing",
-        "  (`unknown` where the list has it).",
+        '  (`unknown` where the list has it). A local label that means *not recorded* ("Not known",',
+        '  "Not stated") is mapped to `""` in the settings\' `[mapping.codes.<table>.<column>]` and',
+        "  is then read as a blank cell, in yes/no and code columns alike.",
+        "- Age: `clients` may give a date of birth instead of (or as well as) `age`: a column named",
+        '  `date_of_birth`, or mapped to it (`DOB = "date_of_birth"` in `[mapping.columns.clients]`).',
+        "  Where age is blank, age at referral is worked out as the whole years completed between the",
+        '  date of birth and referral_date (as Excel\'s `DATEDIF(birth, referral, "y")`; dates read',
+        "  like every other date, with `[input] date_order`). The date of birth is then dropped: it is",
+        "  never stored, and a problem about it names its row without repeating it. Where age is",
+        "  given, the date of birth is not used. A date of birth that cannot be read, is after the",
+        "  referral date, or gives an age outside 16–99 is an error on its row.",
+        "- Blank rows, and note rows (a title, total or footer line: one text cell with words, every",
+        "  other cell blank, so a required column is blank), are left out and not counted as rows",
+        "  read; each note row is named in a warning with its row and text.",
         "- A local export whose file, column or code names differ is mapped in the settings",
         "  (`[mapping]`, see settings.md), not by editing the data; `ipseval map export/` proposes",
         "  that mapping as an annotated `ipseval.toml` to check.",
@@ -85,6 +98,8 @@ def data_standard_md() -> str:
                 f"| {c.name} | {_TYPE_WORDS[c.type]} | {'yes' if c.required else ''} | {_allowed(c)} | {meaning} |"
             )
         out.append("")
+        for c in t.inputs:
+            out += [f"Also read: `{c.name}` ({_TYPE_WORDS[c.type]}), {c.meaning}.", ""]
     out += [
         "## interviews (optional folder `interviews/`)",
         "",
@@ -193,10 +208,14 @@ policy = "ndtms"               # ndtms | nhs | none
 [mapping.columns.clients]
 "Client Ref" = "client_id"
 "Borough" = "local_authority"
+"DOB" = "date_of_birth"        # gives age at referral, then is dropped
 
 [mapping.codes.clients.sex]
 "M" = "male"
 "F" = "female"
+
+[mapping.codes.clients.criminal_conviction]
+"Not known" = ""               # "" = not recorded: read as a blank cell
 """
 
 

@@ -68,9 +68,13 @@ class Table:
     columns: tuple[Column, ...]
     enables: str = ""
     key: tuple[str, ...] = field(default_factory=tuple)
+    # Columns read only to work out a standard column, then dropped: never validated as such, stored
+    # or reported (e.g. clients' date_of_birth gives age at referral).
+    inputs: tuple[Column, ...] = ()
 
     def column(self, name: str) -> Column:
-        for c in self.columns:
+        """The standard column (or input column) called ``name``."""
+        for c in (*self.columns, *self.inputs):
             if c.name == name:
                 return c
         raise KeyError(name)
@@ -78,6 +82,11 @@ class Table:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def read_names(self) -> list[str]:
+        """Every column a file may give: the standard's, then the input columns."""
+        return [c.name for c in (*self.columns, *self.inputs)]
 
     @property
     def required_columns(self) -> list[str]:
@@ -145,6 +154,14 @@ CHARACTERISTICS: tuple[Column, ...] = (
     Column("highest_qualification", "code", codes=QUALIFICATIONS),
 )
 
+# Exports often hold a date of birth rather than an age: it gives age at referral, then is dropped.
+DATE_OF_BIRTH = Column(
+    "date_of_birth",
+    "date",
+    meaning="read only to work out age at referral (whole years) where age is blank, then dropped: "
+    "never stored",
+)
+
 CLIENTS = Table(
     "clients",
     "one row per person referred to the IPS service",
@@ -164,6 +181,7 @@ CLIENTS = Table(
         *CHARACTERISTICS[1:],
         Column("employment_specialist_id", "text", meaning="the client's employment specialist"),
     ),
+    inputs=(DATE_OF_BIRTH,),
 )
 
 MEETINGS = Table(

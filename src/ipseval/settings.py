@@ -236,12 +236,18 @@ class Mapping(_Section):
     columns: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="Per table, local column name -> standard column name, "
-        "e.g. [mapping.columns.clients] 'Client Ref' = 'client_id'.",
+        "e.g. [mapping.columns.clients] 'Client Ref' = 'client_id'. A date of birth may be mapped to "
+        "clients' 'date_of_birth' (e.g. DOB = 'date_of_birth'): it gives age at referral where age is "
+        "blank, then is dropped (see data-standard.md).",
     )
     codes: dict[str, dict[str, dict[str, str]]] = Field(
         default_factory=dict,
         description="Per table and column, local code -> standard code, "
-        "e.g. [mapping.codes.clients.sex] M = 'male'.",
+        "e.g. [mapping.codes.clients.sex] M = 'male'. Mapping a label to '' (blank) means the cell "
+        "is not recorded: read as blank, in yes/no, code and text columns alike (e.g. "
+        "[mapping.codes.clients.criminal_conviction] 'Not known' = ''); in a required column it is "
+        "then a blank required value. A target that is not a value of its column (e.g. 'unknown' "
+        "for a yes/no column) is refused as a settings problem naming the values it may be.",
     )
     tables: dict[str, str] = Field(
         default_factory=dict,

@@ -18,6 +18,7 @@ import polars as pl
 from ipseval.ingest import InputError, RawDataset, RawTable, read_source
 from ipseval.ingest.mapping import code_map, norm_name
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
+from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
 from ipseval.validate_dates import read_dates
 from ipseval.validate_summary import (
     CASCADE_EXPECTED,
@@ -140,6 +141,13 @@ class _Checker:
         self.problems: list[pl.DataFrame] = []
         self.typed: dict[str, pl.Series] = {}
         self.null_words = 0
+        self.present: dict[str, pl.Series] = {}  # per column: the cell holds a value (before typing)
+        self.mapped_blank: dict[str, int] = {}  # per column: cells whose label is mapped to ""
+        self.ages_from_birth = 0
+        # Input columns (clients' date_of_birth): read to work out a standard column, never kept.
+        self.inputs = {
+            c.name: raw.frame[c.name].cast(pl.Utf8) for c in spec.inputs if c.name in raw.frame.columns
+        }
 
     # -- recording -------------------------------------------------------------------------------
     def add(
@@ -186,16 +194,51 @@ class _Checker:
     def convert(self, settings: Settings) -> None:
         for col in self.spec.columns:
             s = self._null_words(self.raw[col.name])
+            cmap = code_map(settings, self.table, col.name) if col.type in ("text", "code", "bool") else {}
+            s, blanked = self._mapped_to_blank(s, col, cmap)
+            cmap = {k: v for k, v in cmap.items() if v}
             present = s.is_not_null()
             s = self._unreadable(s, col)
-            cmap = code_map(settings, self.table, col.name) if col.type in ("text", "code", "bool") else {}
             typed = getattr(self, f"_as_{col.type}")(s, col, cmap)
             default = BLANK_DEFAULTS.get((self.table, col.name))
             if default is not None:
                 typed = typed.fill_null(default)
             if col.required:
-                self.add(~present, col.name, "a value (this column is required)", "required value is blank")
+                expected = "a value (this column is required)"
+                self.add(~present & ~blanked, col.name, expected, "required value is blank")
+                section = f"[mapping.codes.{self.table}.{col.name}]"
+                message = f'required value is blank: its label is mapped to blank ("") in {section}'
+                self.add(blanked, col.name, expected, message)
+            self.present[col.name] = present
             self.typed[col.name] = typed.alias(col.name)
+
+    def _mapped_to_blank(
+        self, s: pl.Series, col: Column, cmap: dict[str, str]
+    ) -> tuple[pl.Series, pl.Series]:
+        """Cells whose label the settings map to "" (not recorded) made blank, and where they were."""
+        labels = [k for k, v in cmap.items() if not v]
+        if not labels or s.null_count() == self.n:
+            return s, pl.repeat(False, self.n, dtype=pl.Boolean, eager=True)
+        blanked = _canon(s).is_in(labels).fill_null(False)
+        if blanked.any():
+            self.mapped_blank[col.name] = int(blanked.sum())
+        return _blank_where(s, blanked), blanked
+
+    def age_from_birth(self) -> None:
+        """Blank ages filled from the date of birth, if the file gives one (see validate_age); the
+        date itself goes no further than this."""
+        birth = self.inputs.pop(BIRTH, None)
+        if birth is None or "age" not in self.typed:
+            return
+        need = ~self.present["age"]
+        found = ages_from_birth(
+            birth, self.typed["referral_date"], need, self.settings.input.date_order, self.spec.column("age")
+        )
+        for f in found.findings:
+            value = f.value if f.value is not None else pl.Series([NOT_SHOWN] * self.n, dtype=pl.Utf8)
+            self.add(f.mask, f.column, f.expected, f.message, value=value, severity=f.severity)
+        self.typed["age"] = self.typed["age"].fill_null(found.ages).alias("age")
+        self.ages_from_birth = found.filled
 
     def _null_words(self, s: pl.Series) -> pl.Series:
         if s.null_count() < self.n and s.str.len_bytes().min() <= _NULL_WORD_BYTES:
@@ -518,6 +561,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         chk = _Checker(raw.tables[name], spec, settings)
         chk.read_problems(raw.tables[name])
         chk.convert(settings)
+        chk.age_from_birth()
         chk.unique()
         chk.date_order()
         chk.date_limit(limit, f"{limit_label} ({limit.isoformat()})")
@@ -530,6 +574,16 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         for chk in checkers.values():
             if chk.null_words:
                 notes.append(f"{chk.file}: {chk.null_words} cells holding NULL, NA or N/A were read as blank")
+            for column, n in chk.mapped_blank.items():
+                notes.append(
+                    f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} whose label is mapped to "" in '
+                    f"[mapping.codes.{chk.table}.{column}] read as blank (not recorded)"
+                )
+            if chk.ages_from_birth:
+                notes.append(
+                    f"{chk.file}: {chk.ages_from_birth} ages at referral worked out from the date of birth "
+                    "(the dates of birth themselves are not kept)"
+                )
 
         if "clients" not in checkers:
             raise InputError("clients: the clients table was not read; nothing usable can be read")

@@ -20,6 +20,7 @@ import polars as pl
 from ipseval.ingest import EXCEL_SUFFIXES, SAVE_AS_UTF8, CellProblem, InputError, RawDataset, RawTable
 from ipseval.ingest.encoding import NotUtf8, TextFile, as_utf8, as_windows_1252
 from ipseval.ingest.mapping import resolve_columns, resolve_table
+from ipseval.ingest.note_rows import LETTER, TWO_WORDS, is_note_row, note_problem, required_positions
 from ipseval.ingest.scan import ByteScan, count_below_header, lines_with_fewer_commas, scan_csv
 from ipseval.ingest.sniff import check_link, check_size, read_head, refuse_non_text
 from ipseval.schema import TABLES
@@ -129,6 +130,7 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
     match = resolve_columns(table, header, settings, name, lambda i: f"header cell {i + 1} is blank")
     positional = [f"_c{i}" for i in range(len(header))]
     df, problems, flags = _rows(path, name, header, scan)
+    df, problems = _leave_out_notes(df, problems, positional, required_positions(table, match.standard))
     if flags["line_breaks"] or scan.cell_limit_reached:
         df, long_cells = _long_cells(df, positional, match.standard, header, limits.max_cell_chars)
         problems += long_cells
@@ -140,7 +142,7 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
         n = df.height - df[positional[i]].null_count()
         if n:
             unused.append(f"(column {i + 1}: blank header, {n} value{'s' if n != 1 else ''})")
-    order = {c: k for k, c in enumerate(TABLES[table].column_names)}
+    order = {c: k for k, c in enumerate(TABLES[table].read_names)}
     cols = sorted(match.standard.items(), key=lambda kv: order[kv[1]])
     frame = df.select(*[pl.col(positional[i]).alias(std) for i, std in cols], "_row")
     return RawTable(
@@ -180,6 +182,35 @@ def _rows(
         named = [p.row for p in problems if p.row is not None]  # a row with a problem is kept to count it
         df = df.filter(filled | pl.col("_row").is_in(named) if named else filled)
     return df, problems, flags
+
+
+def _leave_out_notes(
+    df: pl.DataFrame, problems: list[CellProblem], positional: list[str], required: set[int]
+) -> tuple[pl.DataFrame, list[CellProblem]]:
+    """Note rows (one text cell with words, see ingest.note_rows) left out like blank rows, each
+    named in a warning; a note cut short by the row's missing commas is still a note."""
+    lone = pl.sum_horizontal(pl.col(c).is_not_null() for c in positional) == 1
+    text = pl.coalesce(positional)
+    words = text.str.contains(LETTER) & text.str.contains(TWO_WORDS)
+    candidates = df.filter(lone & words)
+    if not candidates.height:
+        return df, problems
+    troubled = {p.row for p in problems if p.row is not None and not _is_short_row(p)}
+    notes: dict[int, CellProblem] = {}
+    for values in candidates.select(*positional, "_row").iter_rows():
+        row, cells = values[-1], values[:-1]
+        position = next(i for i, v in enumerate(cells) if v is not None)
+        if row not in troubled and is_note_row(cells[position], position, required):
+            notes[row] = note_problem(row, cells[position])
+    if not notes:
+        return df, problems
+    kept = [p for p in problems if p.row not in notes]
+    return df.filter(~pl.col("_row").is_in(list(notes))), [*kept, *notes.values()]
+
+
+def _is_short_row(p: CellProblem) -> bool:
+    """The problem :func:`_ragged` names a row with fewer cells than the header by."""
+    return p.column is not None and p.expected.endswith("as in the header row")
 
 
 def _has_text(path: Path) -> bool:

@@ -24,6 +24,7 @@ from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel, to_excel
 
 from ipseval.ingest import EXCEL_ERRORS, CellProblem, InputError, RawDataset, RawTable
 from ipseval.ingest.mapping import resolve_columns, resolve_table, table_key
+from ipseval.ingest.note_rows import is_note_row, note_problem, required_positions
 from ipseval.schema import TABLES
 
 if TYPE_CHECKING:
@@ -158,6 +159,7 @@ def _read_sheet(
 
     match = resolve_columns(table, header, settings, label, blank_label)
     types = {i: spec.column(std).type for i, std in match.standard.items()}
+    required = required_positions(table, match.standard)
 
     columns: list[list[str | None]] = [[] for _ in range(last_col)]
     row_numbers: list[int] = []
@@ -167,6 +169,7 @@ def _read_sheet(
         values: list[str | None] = []
         row_problems: list[CellProblem] = []
         any_value = False
+        filled, last_filled = 0, -1  # cells with a value, and where the last one is
         for i in range(last_col):
             v = cells[i] if i < len(cells) else None
             std = match.standard.get(i)
@@ -188,6 +191,7 @@ def _read_sheet(
                         )
                 continue
             any_value = True
+            filled, last_filled = filled + 1, i
             text, problem = _cell(v, r, i, std, types.get(i), epoch, settings.input.max_cell_chars)
             if problem is not None:
                 row_problems.append(problem)
@@ -195,6 +199,9 @@ def _read_sheet(
                 leap_suspects[(r, i + 1)] = std
             values.append(text)
         if not any_value:
+            continue
+        if filled == 1 and not row_problems and is_note_row(cells[last_filled], last_filled, required):
+            problems.append(note_problem(r, str(cells[last_filled])))  # left out, like a blank row
             continue
         row_numbers.append(r)
         problems.extend(row_problems)
@@ -226,7 +233,7 @@ def _read_sheet(
             unused.append(
                 f"(column {get_column_letter(i + 1)}: {blank_label(i)}, {n} value{'s' if n != 1 else ''})"
             )
-    order = {c: k for k, c in enumerate(spec.column_names)}
+    order = {c: k for k, c in enumerate(spec.read_names)}
     cols = sorted(match.standard.items(), key=lambda kv: order[kv[1]])
     frame = df.select(*[pl.col(f"_c{i}").alias(std) for i, std in cols], "_row")
     return RawTable(name=table, file=label, frame=frame, unused_columns=unused, read_problems=problems)

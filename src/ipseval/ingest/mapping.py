@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ipseval.ingest import InputError
-from ipseval.schema import TABLES
+from ipseval.schema import BOOL_FALSE, BOOL_TRUE, TABLES, Column
 
 if TYPE_CHECKING:
     from ipseval.settings import Settings
@@ -57,7 +57,7 @@ def check_mapping(settings: Settings) -> None:
                     f"settings [mapping.{section}.{table}]: '{table}' is not a table of the standard "
                     f"({', '.join(TABLES)})"
                 )
-            names = TABLES[table].column_names
+            names = TABLES[table].read_names if section == "columns" else TABLES[table].column_names
             targets = cols.values() if section == "columns" else cols.keys()
             for target in targets:
                 if section == "codes" and norm_name(target) in _local_names(settings, table):
@@ -67,6 +67,7 @@ def check_mapping(settings: Settings) -> None:
                         f"settings [mapping.{section}.{table}]: '{target}' is not a column of {table} "
                         f"({', '.join(names)})"
                     )
+    _check_code_targets(settings)
 
 
 def _check_code_collisions(settings: Settings) -> None:
@@ -83,6 +84,45 @@ def _check_code_collisions(settings: Settings) -> None:
                         f"code once case and spaces are ignored, but are mapped to '{first[1]}' and "
                         f"'{target}'; keep one of them"
                     )
+
+
+def _check_code_targets(settings: Settings) -> None:
+    """Every code mapping must lead to a value its column can hold, or to "" (not recorded): a target
+    that is neither would be ignored row by row, so it is refused here, naming what is valid."""
+    for table, by_column in settings.mapping.codes.items():
+        for key, codes in by_column.items():
+            column = mapped_column(settings, table, key)
+            valid = valid_targets(TABLES[table].column(column)) if column else None
+            if valid is None:
+                continue
+            spec = TABLES[table].column(column)
+            shown = "a yes/no column: yes or no" if spec.type == "bool" else ", ".join(spec.codes or ())
+            for local, target in codes.items():
+                if str(target).strip() and norm_name(target) not in valid:
+                    raise InputError(
+                        f"settings [mapping.codes.{table}.{key}]: '{local}' = '{target}': '{target}' is "
+                        f"not a value of {column} ({shown}); if '{local}' means not recorded, map it "
+                        'to "" (blank)'
+                    )
+
+
+def valid_targets(column: Column) -> set[str] | None:
+    """The values a code mapping may give ``column`` (besides "" for not recorded), or None when any
+    text will do."""
+    if column.type == "bool":
+        return set(BOOL_TRUE | BOOL_FALSE)
+    if column.type == "code" and column.codes:
+        return set(column.codes)
+    return None
+
+
+def mapped_column(settings: Settings, table: str, key: str) -> str | None:
+    """The standard column a ``[mapping.codes.<table>.<key>]`` section is about: ``key`` is the
+    standard name or the local column name mapped to one."""
+    if key in TABLES[table].column_names:
+        return key
+    target = {norm_name(k): v for k, v in settings.mapping.columns.get(table, {}).items()}.get(norm_name(key))
+    return target if target in TABLES[table].column_names else None
 
 
 def _local_names(settings: Settings, table: str) -> set[str]:
@@ -123,7 +163,7 @@ def resolve_columns(
     """
     spec = TABLES[table]
     local_map = {norm_name(k): v for k, v in settings.mapping.columns.get(table, {}).items()}
-    names = set(spec.column_names)
+    names = set(spec.read_names)
     standard: dict[int, str] = {}
     unused: dict[int, str] = {}
     blank: list[int] = []
@@ -169,13 +209,11 @@ def resolve_columns(
 def code_map(settings: Settings, table: str, column: str) -> dict[str, str]:
     """Local code -> standard code for one column, keys canonicalised with :func:`norm_name`.
 
-    The settings may key the column by its standard name or by the local name mapped to it.
+    The settings may key the column by its standard name or by the local name mapped to it. A code
+    mapped to "" means the cell is blank (not recorded).
     """
-    by_column = settings.mapping.codes.get(table, {})
-    local_to_std = {norm_name(k): v for k, v in settings.mapping.columns.get(table, {}).items()}
     out: dict[str, str] = {}
-    for col_key, codes in by_column.items():
-        target = col_key if col_key in TABLES[table].column_names else local_to_std.get(norm_name(col_key))
-        if target == column:
+    for col_key, codes in settings.mapping.codes.get(table, {}).items():
+        if mapped_column(settings, table, col_key) == column:
             out.update({norm_name(k): str(v).strip() for k, v in codes.items()})
     return out
