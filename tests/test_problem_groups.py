@@ -97,3 +97,38 @@ def test_every_problem_is_in_one_cause_or_the_cascade(items):
     assert int(g["rows"].sum() or 0) + cascade_summary(p).rows == p.height
     errors_first = g["severity"].to_list()
     assert errors_first == sorted(errors_first)  # 'error' < 'warning'
+
+
+def test_a_whole_column_warning_has_no_rows_and_no_values():
+    """An unused column is one problem of a whole column: shown as 'whole column' with no values,
+    never as '1 row, (blank) ×1' (which reads as one blank cell)."""
+    from ipseval.problem_groups import rows_text
+
+    g = group_problems(fixture())
+    by_column = {r["column"]: r for r in g.iter_rows(named=True)}
+    for col in ("Notes", "attended"):  # an unused column (warning), a missing column (error)
+        cause = by_column[col]
+        assert cause["scope"] == "column" and rows_text(cause) == "whole column"
+        assert values_text(cause["values"], cause["distinct"]) == ""
+    sex = by_column["sex"]
+    assert sex["scope"] == "rows" and rows_text(sex) == "5"
+    file_level = _p("warning", "x.csv", "", None, None, None, "a table of the standard", "file not used")
+    cause = group_problems(_frame([file_level])).row(0, named=True)
+    assert rows_text(cause) == "whole file" and values_text(cause["values"], cause["distinct"]) == ""
+
+
+def test_the_terminal_and_problems_html_show_a_whole_column_as_such():
+    import io
+
+    from rich.console import Console
+
+    from ipseval.console import problem_causes
+    from ipseval.problems import _causes_html
+
+    out = io.StringIO()
+    problem_causes(Console(file=out, width=200), fixture())
+    text = out.getvalue()
+    notes_line = next(line for line in text.splitlines() if "Notes" in line)
+    assert "whole column" in notes_line and "(blank)" not in notes_line
+    html = _causes_html(fixture())
+    assert "<td class='n'>whole column</td>" in html and "(blank)" not in html

@@ -97,9 +97,14 @@ def test_hidden_values_say_less_and_are_never_shown():
         domains=[DOMAINS[0] | {"change_mean": "*", "change_ci_low": "*", "change_ci_high": "*", "n": "*"}],
     )  # fmt: skip
     text = text_of(hidden)
-    assert "The job entry rate rests on too few clients to publish." in text
-    assert "The share of first jobs lasting 13 weeks rests on too few jobs to publish." in text
-    assert "Whether more meetings led to more jobs is not shown" in text
+    # hidden by disclosure control: said so, never 'too few to publish'
+    assert "The job entry rate is not shown, to protect small numbers of people (disclosure control)." in text
+    assert (
+        "The share of first jobs lasting 13 weeks is not shown, to protect small numbers of people "
+        "(disclosure control)." in text
+    )
+    assert "Whether more meetings led to more jobs is not shown, to protect" in text
+    assert "too few" not in text
     assert "benchmark" not in text  # nothing to set beside it
     assert "*" not in text and "points out of 100" not in text
     assert (
@@ -148,12 +153,12 @@ def test_where_to_look_next_is_evidence_and_keeps_hidden_rates_hidden():
     integration = weakest_integration(AREAS, 0.315)
     assert integration == (
         "Integration with drug and alcohol treatment was weakest in Ealing and Harrow (recorded as weak), "
-        "where job entry was 19.6% and not shown (too few clients) (all areas: 31.5%)."
+        "where job entry was 19.6% and not shown, to protect small numbers of people (all areas: 31.5%)."
     )
     fidelity = lowest_fidelity(AREAS, "*")
     assert fidelity == (
         "Fidelity was lowest in Ealing (IPS-25 total 76, fair fidelity) and Harrow (79, fair fidelity), "
-        "where job entry was 19.6% and not shown (too few clients)."
+        "where job entry was 19.6% and not shown, to protect small numbers of people."
     )
     items = [
         {"rank": 2, "item": 4, "item_name": "Team assignment", "score": 2.57},
@@ -198,3 +203,94 @@ def test_referrals_within_one_month_are_said_in_that_month():
     object.__setattr__(facts, "period", (date(2019, 1, 2), date(2019, 1, 15)))
     object.__setattr__(facts, "referrals", 5)
     assert s.referred(facts) == "5 people were referred to the service in January 2019."
+
+
+# -- why a figure is not shown: disclosure control, or nothing to estimate --------------------------
+
+
+def _sustainment(rows: list[dict]) -> object:
+    """A tiny sustainment table (declared as ipseval.metrics declares it), protected under ndtms
+    with threshold 5."""
+    import polars as pl
+
+    from ipseval.disclosure import protect
+    from ipseval.results import ColumnsAddUp, Rate, ResultTable
+    from ipseval.settings import Disclosure
+
+    data = pl.DataFrame(rows).with_columns(
+        (pl.col("sustained") / pl.col("due")).alias("sustained_rate"),
+        pl.lit(0.5).alias("sustained_ci_low"),
+        pl.lit(0.9).alias("sustained_ci_high"),
+    )
+    table = ResultTable(
+        key="sustainment",
+        title="Sustainment",
+        data=data,
+        dims=["breakdown", "group", "weeks"],
+        counts=["first_jobs", "sustained", "not_sustained", "not_yet_due", "due"],
+        rates={"sustained_rate": Rate("sustained", "due", ("sustained_ci_low", "sustained_ci_high"))},
+        additive=[
+            ColumnsAddUp(("sustained", "not_sustained"), "due"),
+            ColumnsAddUp(("due", "not_yet_due"), "first_jobs"),
+        ],
+        spare=["not_yet_due", "first_jobs", "not_sustained"],
+    )
+    return protect(table, Disclosure(policy="ndtms", threshold=5))
+
+
+def _row(first_jobs, sustained, not_sustained, not_yet_due):
+    return {"breakdown": "overall", "group": "All", "weeks": 13, "first_jobs": first_jobs,
+            "sustained": sustained, "not_sustained": not_sustained, "not_yet_due": not_yet_due,
+            "due": sustained + not_sustained}  # fmt: skip
+
+
+def test_a_rate_hidden_for_a_small_part_says_so_not_too_few():
+    """The trial's case: 60 first jobs, 52 sustained; the few not sustained and not yet due are
+    protected, so the rate is hidden though it rests on many jobs."""
+    from ipseval.report.hidden import IN_ITS_PARTS, why_hidden
+
+    t = _sustainment([_row(60, 52, 4, 4)])
+    r = t.rows()[0]
+    assert r["sustained_rate"] == "*" and r["first_jobs"] == 60
+    assert why_hidden(t, r, "sustained_rate") == IN_ITS_PARTS
+    text = text_of(facts(sustained=r, hidden_why={"sustained": why_hidden(t, r, "sustained_rate")}))
+    assert (
+        "The share of the 60 first jobs lasting 13 weeks is not shown, to protect the few people in one "
+        "of its parts (disclosure control)." in text
+    )
+    assert "too few" not in text
+
+
+def test_a_rate_on_a_small_hidden_base_is_said_to_protect_small_numbers():
+    from ipseval.report.hidden import SMALL_NUMBERS, why_hidden
+
+    t = _sustainment([_row(3, 2, 1, 0)])  # every count small: the base itself is protected
+    r = t.rows()[0]
+    assert r["sustained_rate"] == "*" and r["first_jobs"] == "*"
+    assert why_hidden(t, r, "sustained_rate") == SMALL_NUMBERS
+    assert why_hidden(None, r, "sustained_rate") == SMALL_NUMBERS  # no declarations: say no more
+
+
+def test_nothing_to_estimate_yet_is_not_said_to_be_hidden():
+    due_none = {"first_jobs": 4, "sustained": 0, "not_sustained": 0, "not_yet_due": 4, "due": 0,
+                "sustained_rate": None, "sustained_ci_low": None, "sustained_ci_high": None}  # fmt: skip
+    text = text_of(facts(sustained=due_none))
+    assert "No first job had been going 13 weeks by the data cut" in text
+    assert "cannot be estimated yet" in text and "not shown" not in text
+
+
+def test_a_hidden_median_is_explained_in_words_beside_table_one():
+    """The trial's '*' for Age (years): its n (those with an age) is hidden because, with everyone
+    referred, it would give away the few without one; the note says so, no number."""
+    from ipseval.report.sections.profile import hidden_statistics
+
+    rows = [
+        {"characteristic": "age", "level": None, "kind": "continuous", "n": "*", "clients": 210,
+         "median": "*", "q1": "*", "q3": "*"},
+        {"characteristic": "age", "level": "unknown", "kind": "unknown", "n": "*", "clients": 210},
+        {"characteristic": "work_confidence", "level": None, "kind": "continuous", "n": 150,
+         "clients": 210, "median": 6, "q1": 4, "q3": 8},
+    ]  # fmt: skip
+    (note,) = hidden_statistics(rows)
+    assert note.startswith("Age (years): the median and interquartile range are not shown (*), because")
+    assert note.endswith("(disclosure control).") and "too few" not in note

@@ -138,6 +138,20 @@ def print_problem_summary(console: Console, ds) -> None:
     console.print(Text(summary_line(counts), style=style), soft_wrap=True)
     for alert in rejected_alerts(ds):
         console.print(Text(alert, style="bold yellow"), soft_wrap=True)
+    for note in data_notes(ds):
+        console.print(Text(f"Note: {note}.", style="yellow"), soft_wrap=True)
+
+
+def data_notes(ds) -> list[str]:
+    """The gentler notes about rejected rows (a modest share of a small table; see
+    :func:`ipseval.validate_summary.rejected_notes`), when ``ds`` has what they need."""
+    from .validate_summary import rejected_notes
+
+    problems, row_counts = getattr(ds, "problems", None), getattr(ds, "row_counts", None)
+    share = getattr(ds, "max_rejected_share", None)
+    if problems is None or row_counts is None or share is None or "rows_read" not in row_counts.columns:
+        return []
+    return rejected_notes(problems, row_counts, share)
 
 
 def print_failed(console: Console, failed: list[tuple[str, str]]) -> None:
@@ -159,7 +173,7 @@ def problem_causes(console: Console, problems, limit: int = 20) -> None:
     """The problems grouped by cause (see :mod:`ipseval.problem_groups`): what to fix first, each
     with its distinct offending values and their counts; then the rows excluded with rejected
     clients in one sentence. The per-row list stays in problems.html and problems.csv."""
-    from .problem_groups import cascade_summary, group_problems, values_text
+    from .problem_groups import cascade_summary, group_problems, rows_text, values_text
 
     causes = group_problems(problems)
     if causes.height:
@@ -172,7 +186,7 @@ def problem_causes(console: Console, problems, limit: int = 20) -> None:
             t.add_row(
                 Text(str(i)),
                 Text(where),
-                f"{r['rows']:,}",
+                rows_text(r),
                 Text(values_text(r["values"], r["distinct"])),
                 Text(r["expected"] or ""),
                 Text("; ".join(x for x in (r["message"], r["advice"]) if x)),

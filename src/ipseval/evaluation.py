@@ -43,6 +43,9 @@ class EvaluationMeta:
     unrecorded: list[str] = field(default_factory=list)
     # sentences for the report's first screen: tables of which too many rows were rejected
     alerts: list[str] = field(default_factory=list)
+    # gentler sentences for the data quality section: a modest share of a small table rejected
+    # (see ipseval.validate_summary.rejected_notes)
+    data_notes: list[str] = field(default_factory=list)
 
     @property
     def coverage(self) -> str:
@@ -65,6 +68,7 @@ class EvaluationMeta:
             "scope": self.scope,
             "unrecorded": self.unrecorded,
             "alerts": self.alerts,
+            "data_notes": self.data_notes,
         }
 
 
@@ -185,7 +189,7 @@ def compute(
     propagate (--debug) instead of recording it as failed. ``only``: run just these analyses.
     """
     from .analyses import Context, run_all, status_table, tables_of
-    from .validate_summary import rejected_alerts
+    from .validate_summary import rejected_alerts, rejected_notes
 
     settings = settings_for_store(store, settings)
     step = step or (lambda *_args: None)
@@ -217,6 +221,7 @@ def compute(
         scope=scope,
         unrecorded=sorted(store.unrecorded),
         alerts=rejected_alerts(problems, row_counts, settings.input.max_rejected_share),
+        data_notes=rejected_notes(problems, row_counts, settings.input.max_rejected_share),
     )
     failed = [(o.analysis.title, f"{type(o.error).__name__}: {o.error}") for o in outcomes if o.error]
     return Evaluation(meta=meta, tables=tables, failed=failed, raise_errors=raise_errors)

@@ -6,6 +6,11 @@ Problems of a whole file or column (a missing column, a column not used) come fi
 causes that reject most rows; warnings last. Rows excluded only because their client's own row
 was rejected are not causes: they are counted per file in :func:`cascade_summary` and follow from
 the causes that rejected those clients.
+
+A cause about a whole column or file (``scope`` "column" or "file": it names no row) has no rows
+affected and no values found: it is shown as "whole column" or "whole file" (:func:`rows_text`),
+with no values (:func:`values_text` of its empty ``values``), never as "1 row, (blank) ×1", which
+would read as one blank cell.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import polars as pl
 from .validate import is_cascade
 
 TOP_VALUES = 8  # distinct values shown per cause; the rest are counted
+SCOPE_WORDS = {"column": "whole column", "file": "whole file"}  # a cause that names no row
 
 
 @dataclass(frozen=True)
@@ -31,8 +37,9 @@ class Cascade:
 def group_problems(problems: pl.DataFrame) -> pl.DataFrame:
     """One row per cause: severity, file, table, column, expected, message (the commonest),
     ``rows`` affected, ``distinct`` offending values, ``values`` (up to :data:`TOP_VALUES`
-    (value, count) pairs, commonest first) and ``first_rows`` (up to 5 row numbers), in the order
-    to fix them (see the module docstring)."""
+    (value, count) pairs, commonest first), ``first_rows`` (up to 5 row numbers) and ``scope``
+    ("rows"; or "column" / "file" for a problem of a whole column or file, whose ``values`` are
+    empty and ``distinct`` 0), in the order to fix them (see the module docstring)."""
     own = problems.filter(~is_cascade())
     if not own.height:
         return _empty()
@@ -57,8 +64,28 @@ def group_problems(problems: pl.DataFrame) -> pl.DataFrame:
     out = sizes.join(values, on=keys, how="left", maintain_order="left", nulls_equal=True).with_columns(
         _advice()
     )
-    order = [pl.col("severity") != "error", ~pl.col("whole_column"), -pl.col("rows").cast(pl.Int64)]
+    whole = pl.col("whole_column")
+    out = out.with_columns(
+        pl.when(~whole)
+        .then(pl.lit("rows"))
+        .when(pl.col("column").is_null())
+        .then(pl.lit("file"))
+        .otherwise(pl.lit("column"))
+        .alias("scope"),
+        # a whole column's "value" is no cell's: it has no values found
+        pl.when(whole)
+        .then(pl.lit([], dtype=out.schema["values"]))
+        .otherwise(pl.col("values"))
+        .alias("values"),
+        pl.when(whole).then(pl.lit(0, dtype=pl.UInt32)).otherwise(pl.col("distinct")).alias("distinct"),
+    )
+    order = [pl.col("severity") != "error", ~whole, -pl.col("rows").cast(pl.Int64)]
     return out.sort(order, maintain_order=True).drop("whole_column")
+
+
+def rows_text(cause: dict) -> str:
+    """A cause's rows as shown: '1,204', or 'whole column' / 'whole file' for one naming no row."""
+    return SCOPE_WORDS.get(cause.get("scope") or "rows") or f"{cause['rows']:,}"
 
 
 def _advice() -> pl.Expr:
@@ -113,6 +140,6 @@ def _empty() -> pl.DataFrame:
             "severity": pl.Utf8, "file": pl.Utf8, "table": pl.Utf8, "column": pl.Utf8, "expected": pl.Utf8,
             "rows": pl.UInt32, "message": pl.Utf8, "first_rows": pl.List(pl.Int64),
             "values": pl.List(pl.Struct({"value": pl.Utf8, "count": pl.UInt32})), "distinct": pl.UInt32,
-            "advice": pl.Utf8,
+            "advice": pl.Utf8, "scope": pl.Utf8,
         }
     )  # fmt: skip

@@ -132,7 +132,7 @@ def _failures_html(failed: pl.DataFrame) -> str:
 
 def _causes_html(p: pl.DataFrame) -> str:
     """The problems by cause, with their distinct values (see :mod:`ipseval.problem_groups`)."""
-    from .problem_groups import cascade_summary, group_problems, values_text
+    from .problem_groups import cascade_summary, group_problems, rows_text, values_text
 
     e = html.escape
     parts = [
@@ -144,7 +144,7 @@ def _causes_html(p: pl.DataFrame) -> str:
         problem = "; ".join(x for x in (r["message"], r["advice"]) if x)
         parts.append(
             f"<tr><td class='{e(r['severity'])}'>{e(r['severity'])}</td><td>{e(r['file'])}</td>"
-            f"<td>{e(r['column'] or '')}</td><td class='n'>{r['rows']:,}</td>"
+            f"<td>{e(r['column'] or '')}</td><td class='n'>{e(rows_text(r))}</td>"
             f"<td>{e(values_text(r['values'], r['distinct']))}</td><td>{e(r['expected'] or '')}</td>"
             f"<td>{e(problem)}</td></tr>"
         )

@@ -68,7 +68,14 @@ class Definitions(_Section):
 
     data_cut: date | None = Field(
         default=None,
-        description="Date the data were extracted. Blank = the latest date found in the data.",
+        description="The date the records were extracted from the case management system (the report's "
+        "'data as at'): follow-up ends here. Jobs still going are counted as lasting up to this date, a job "
+        "that started less than 13 (or 26) weeks before it is 'not yet due' for sustainment, meetings and "
+        "jobs after it are not counted, and (when set) a date after it is reported as a problem. Set it to the day the "
+        "export was run (often printed in the export's title, footer or file name), e.g. "
+        "data_cut = 2024-01-05. Blank = the latest date found in any date column of the data, which is "
+        "earlier than the export day when nothing was recorded on the last days, and then understates how "
+        "long recent jobs have lasted. The methods appendix says which was used.",
     )
     job_start_min_hours: float = Field(
         default=0,

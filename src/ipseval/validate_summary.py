@@ -1,5 +1,6 @@
-"""What the problems add up to: the counts every command prints, and alerts when so many rows of a
-table were rejected that its figures cannot be trusted.
+"""What the problems add up to: the counts every command prints, alerts when so much of the
+evaluation's base was rejected that its figures cannot be trusted, and gentler notes for a modest
+loss from a small table (the rule and its thresholds: above ALARM_MIN_ROWS).
 
 One function counts, so ``validate``, ``evaluate``, the report and the dashboard say the same
 numbers: an error on a client row also rejects that client's meetings and jobs, and those
@@ -72,26 +73,131 @@ def count_problems(problems: pl.DataFrame, row_counts: pl.DataFrame | None = Non
     )
 
 
-def rejected_alerts(problems: pl.DataFrame, row_counts: pl.DataFrame, max_share: float) -> list[str]:
-    """One sentence per table whose rejected share is above ``max_share``, naming the commonest reason."""
-    alerts: list[str] = []
+# When rejected rows are worth an alarm on the report's first screen ("Read this first"), and when
+# only a note in the data quality section. The alarm is about how much of the evaluation's base
+# was lost:
+# - clients are the base (every figure counts clients): losing a share of client rows over the
+#   settings' [input] max_rejected_share (default 10%) raises the alarm;
+# - the other tables (meetings, jobs, wellbeing...) feed the figures of the clients still counted:
+#   their loss is the rows rejected on their own (rows left out only with a rejected client are
+#   already in the clients' share) out of the rows of usable clients. Over max_rejected_share, it
+#   is an alarm when at least ALARM_MIN_ROWS rows were lost, or when the share is over
+#   ALARM_ANY_SIZE_SHARE; otherwise (a modest share of a small table: 4 of 40 job rows, say) a note.
+ALARM_MIN_ROWS = 10  # fewer rows lost from a table other than clients is a note (unless a large share)
+ALARM_ANY_SIZE_SHARE = 0.25  # a share lost over this is an alarm however few rows it is
+
+
+def rejected_rule(max_share: float) -> str:
+    """The rule above in words, for the report's methods appendix."""
+    return (
+        "Rows that fail a check are left out. The report warns on its first page when more than "
+        f"{_percent(max_share)} of client rows were rejected (clients are the base of every figure), "
+        f"or when more than {_percent(max_share)} of another table's rows of the clients still counted "
+        f"were rejected and that is at least {ALARM_MIN_ROWS} rows or over "
+        f"{_percent(ALARM_ANY_SIZE_SHARE)} of them (rows left out only with their rejected client are "
+        f"counted once, with the clients). A smaller loss over {_percent(max_share)} from a small table "
+        "is noted in the data quality section instead. The share is set in the settings "
+        "([input] max_rejected_share)."
+    )
+
+
+@dataclass(frozen=True)
+class TableLoss:
+    """The rows of one table lost to errors, measured against the evaluation's base."""
+
+    table: str
+    lost: int  # rows rejected (clients) or rejected on their own (other tables)
+    of: int  # rows read (clients) or rows of usable clients (other tables)
+    cascaded: int  # rows left out only because their client was rejected
+
+    @property
+    def share(self) -> float:
+        return self.lost / self.of if self.of else 0.0
+
+
+def table_losses(problems: pl.DataFrame, row_counts: pl.DataFrame) -> list[TableLoss]:
+    """Each table's loss (see the rule above ALARM_MIN_ROWS), in the row counts' order."""
+    cascaded: dict[str, int] = {}
+    if problems.height and {"severity", "expected", "table", "row"} <= set(problems.columns):
+        rows = problems.filter(
+            (pl.col("severity") == "error")
+            & (pl.col("expected") == CASCADE_EXPECTED)
+            & pl.col("row").is_not_null()
+        )
+        cascaded = dict(rows.group_by("table").agg(pl.col("row").n_unique()).iter_rows())
+    found = []
     for r in row_counts.iter_rows(named=True):
-        read, rejected = r["rows_read"], r["rows_rejected"]
-        if not read or rejected / read <= max_share:
+        read, rejected = int(r["rows_read"] or 0), int(r["rows_rejected"] or 0)
+        if r["table"] == "clients":
+            found.append(TableLoss("clients", rejected, read, 0))
             continue
-        share = _percent(rejected / read)
-        why = _commonest_reason(problems, r["table"])
+        gone = min(cascaded.get(r["table"], 0), rejected)
+        found.append(TableLoss(r["table"], rejected - gone, read - gone, gone))
+    return found
+
+
+def is_alarm(loss: TableLoss, max_share: float) -> bool:
+    """Whether a table's loss raises the alarm (see the rule above ALARM_MIN_ROWS)."""
+    if not loss.of or loss.share <= max_share:
+        return False
+    if loss.table == "clients":
+        return True
+    return loss.lost >= ALARM_MIN_ROWS or loss.share > ALARM_ANY_SIZE_SHARE
+
+
+def rejected_alerts(problems: pl.DataFrame, row_counts: pl.DataFrame, max_share: float) -> list[str]:
+    """One sentence per table whose loss raises the alarm (:func:`is_alarm`), naming the commonest
+    reason: a share of client rows over ``max_share``, or of another table's rows of usable
+    clients over it, when that is at least ALARM_MIN_ROWS rows or a share over ALARM_ANY_SIZE_SHARE."""
+    alerts: list[str] = []
+    for loss in table_losses(problems, row_counts):
+        if not is_alarm(loss, max_share):
+            continue
+        why = _commonest_reason(problems, loss.table, own=True)
         alerts.append(
-            f"{share} of {r['table']} rows were rejected ({rejected:,} of {read:,}){why}; fix these before "
-            "trusting the figures"
+            f"{_percent(loss.share)} of {loss.table} rows were rejected ({_lost(loss)}){why}; fix these "
+            "before trusting the figures"
         )
     return alerts
 
 
-def _commonest_reason(problems: pl.DataFrame, table: str) -> str:
+def rejected_notes(problems: pl.DataFrame, row_counts: pl.DataFrame, max_share: float) -> list[str]:
+    """A gentler sentence per table whose loss is over ``max_share`` but too few rows for the
+    alarm (a modest share of a small table, see :func:`is_alarm`), for the data quality section."""
+    notes: list[str] = []
+    for loss in table_losses(problems, row_counts):
+        if not loss.of or loss.share <= max_share or is_alarm(loss, max_share):
+            continue
+        why = _commonest_reason(problems, loss.table, own=True)
+        notes.append(
+            f"{_percent(loss.share)} of {loss.table} rows were rejected ({_lost(loss)}){why}: few rows, "
+            f"but a noticeable share of a small table, so the figures that use {loss.table} may be a "
+            "little low until they are fixed"
+        )
+    return notes
+
+
+def _lost(loss: TableLoss) -> str:
+    """'8 of 71', or '4 of the 67 rows of clients still counted; 4 more were left out with their
+    rejected client'."""
+    if not loss.cascaded:
+        return f"{loss.lost:,} of {loss.of:,}"
+    more = "was" if loss.cascaded == 1 else "were"
+    return (
+        f"{loss.lost:,} of the {loss.of:,} rows of clients still counted; {loss.cascaded:,} more {more} "
+        "left out with their rejected client"
+    )
+
+
+def _commonest_reason(problems: pl.DataFrame, table: str, own: bool = False) -> str:
+    """': most often ...' for a table's errors (``own``: leaving out rows excluded with their client)."""
+    if not problems.height or "severity" not in problems.columns:
+        return ""
     errors = problems.filter(
         (pl.col("table") == table) & (pl.col("severity") == "error") & pl.col("row").is_not_null()
     )
+    if own and table != "clients":
+        errors = errors.filter(pl.col("expected").fill_null("") != CASCADE_EXPECTED)
     if not errors.height:
         return ""
     top = (

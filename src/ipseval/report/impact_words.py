@@ -17,7 +17,8 @@ from .format import is_hidden, is_missing, ratio, ratio_ci
 Value = Any  # a number, "*" (hidden) or None (missing)
 Direction = Literal["higher", "lower", "unclear"]
 
-NOT_SHOWN = "The estimate is not shown: too few clients or job starts to publish it safely."
+# hidden by disclosure control (not 'too few to estimate': that is MISSING)
+NOT_SHOWN = "The estimate is not shown, to protect small numbers of people (disclosure control)."
 MISSING = "The model could not estimate this (too little information in the data)."
 
 

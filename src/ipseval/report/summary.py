@@ -3,8 +3,9 @@
 Built only from published values (:class:`Facts`, gathered by :func:`facts`): job entry with its
 95% interval and how many clients, against the national benchmark; 13-week sustainment against
 its benchmark; the primary impact estimate; the wellbeing change. A value may be hidden by
-disclosure control ("*") or missing (None): its sentence then says less, or is left out, and never
-shows or hints at a hidden number.
+disclosure control ("*") or missing (None): its sentence then says which (hidden "to protect the
+few people in one of its parts", see :mod:`.hidden`; or nothing to estimate yet), or is left out,
+and never shows or hints at a hidden number.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ..benchmarks import percent, short_source
 from ..evaluation import PublishedEvaluation
 from ..labels import in_sentence
 from .format import ci, count, is_hidden, is_missing, month_year, number, pct, ratio, ratio_ci
+from .hidden import SMALL_NUMBERS, not_shown, why_hidden
 from .impact_words import direction
 from .sections import has_table, row, rows
 
@@ -45,6 +47,12 @@ class Facts:
     per_meeting: Row | None = None  # the primary impact analysis's row, None when it did not run
     domains: list[Row] = field(default_factory=list)  # wellbeing change per domain
     follow_up_months: int = 6  # when the wellbeing follow-up is taken, after engagement
+    # why a hidden value is hidden (see .hidden.why_hidden), by fact: 'job_entry', 'sustained',
+    # 'per_meeting'; a fact not named here is said to be hidden to protect small numbers
+    hidden_why: dict[str, str] = field(default_factory=dict)
+
+    def why(self, name: str) -> str:
+        return self.hidden_why.get(name, SMALL_NUMBERS)
 
 
 def facts(pub: PublishedEvaluation) -> Facts:
@@ -54,6 +62,8 @@ def facts(pub: PublishedEvaluation) -> Facts:
     b = pub.meta.settings.benchmarks
     weeks = sustainment_weeks(pub)
     overall = row(pub, "outcomes", breakdown="overall") or {}
+    sustained_row = row(pub, "sustainment", breakdown="overall", weeks=weeks) or {}
+    per_meeting = row(pub, "impact_hazard", term=PER_MEETING_TERM)
     return Facts(
         period=(pub.meta.period_start, pub.meta.period_end),
         referrals=overall.get("referrals"),
@@ -62,12 +72,17 @@ def facts(pub: PublishedEvaluation) -> Facts:
         benchmark=b.job_entry_rate,
         benchmark_source=short_source(b.job_entry_rate_source),
         weeks=weeks,
-        sustained=row(pub, "sustainment", breakdown="overall", weeks=weeks) or {},
+        sustained=sustained_row,
         sustained_benchmark=b.sustained_13_weeks if weeks == 13 else None,
         sustained_source=short_source(b.sustained_13_weeks_source),
-        per_meeting=row(pub, "impact_hazard", term=PER_MEETING_TERM),
+        per_meeting=per_meeting,
         domains=sorted(rows(pub, "wellbeing_domains"), key=lambda r: r["domain_order"]),
         follow_up_months=pub.meta.settings.wellbeing.follow_up_months,
+        hidden_why={
+            "job_entry": why_hidden(pub.table("outcomes"), overall, "job_entry_rate"),
+            "sustained": why_hidden(pub.table("sustainment"), sustained_row, "sustained_rate"),
+            "per_meeting": why_hidden(pub.table("impact_hazard"), per_meeting or {}, "odds_ratio"),
+        },
     )
 
 
@@ -95,7 +110,7 @@ def job_entry(f: Facts) -> str:
     j = f.job_entry
     rate = j.get("job_entry_rate")
     if is_hidden(rate):
-        return "The job entry rate rests on too few clients to publish."
+        return not_shown("the job entry rate", f.why("job_entry"))
     if not shown(rate):
         return ""
     who = "engaged clients who were out of work when referred"
@@ -140,8 +155,15 @@ def sustained(f: Facts) -> str:
     if not f.has_jobs or not s:
         return ""
     if is_hidden(rate):
-        return f"The share of first jobs lasting {weeks} weeks rests on too few jobs to publish."
+        jobs = f"the {count(s['first_jobs'])} first jobs" if shown(s.get("first_jobs")) else "first jobs"
+        return not_shown(f"the share of {jobs} lasting {weeks} weeks", f.why("sustained"))
     if not shown(rate):
+        if shown(s.get("due")) and not s["due"]:
+            # nothing to estimate yet, which is not the same as hidden
+            return (
+                f"No first job had been going {weeks} weeks by the data cut, so how many last "
+                f"{weeks} weeks cannot be estimated yet."
+            )
         return ""
     known = (
         f"Of the {count(s['due'])} first jobs whose {weeks}-week outcome is known, "
@@ -165,7 +187,7 @@ def impact(f: Facts) -> str:
         return ""
     est, low, high = r.get("odds_ratio"), r.get("or_ci_low"), r.get("or_ci_high")
     if any(is_hidden(v) for v in (est, low, high)):
-        return "Whether more meetings led to more jobs is not shown: the estimate rests on too few clients."
+        return not_shown("whether more meetings led to more jobs", f.why("per_meeting"))
     if not shown(est, low, high):
         return ""
     numbers = f"odds ratio {ratio(est)} per extra meeting, 95% confidence interval {ratio_ci(low, high)}"

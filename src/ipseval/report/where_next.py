@@ -3,7 +3,8 @@ rates, and the fidelity items scored lowest across teams. Evidence, not advice: 
 where a factor was weakest and what job entry was there, never what to do.
 
 Read from the four-factor scorecard (``scorecard_areas``) and the fidelity tables as published; a
-hidden job entry rate is said to be "not shown", never given.
+hidden job entry rate is said to be "not shown" with why (disclosure control protecting small
+numbers, see :mod:`.hidden`), never given; a missing one "not known".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ..benchmarks import BAND_WORDS
 from ..evaluation import PublishedEvaluation
 from ..labels import code_label
 from .format import and_list, is_hidden, is_missing, number, pct
+from .hidden import SMALL_NUMBERS, why_hidden
 from .sections import row, rows
 
 Row = dict[str, Any]
@@ -22,16 +24,20 @@ MOST_AREAS = 3  # a sentence names at most this many areas
 ALL_TEAMS = "All teams"  # the fidelity_lowest rows of the teams' mean (ipseval.fidelity.review_tables)
 
 
-def rate_words(v: Any) -> str:
-    """A job entry rate in a sentence: '19.6%', 'not shown' (hidden) or 'not known' (missing)."""
+WHY = "_why_hidden"  # an area row's reason its job entry rate is hidden (set by where_next)
+
+
+def rate_words(v: Any, why: str = SMALL_NUMBERS) -> str:
+    """A job entry rate in a sentence: '19.6%', 'not shown, to protect ...' (hidden by disclosure
+    control, ``why`` from :func:`.hidden.why_hidden`) or 'not known' (missing)."""
     if is_hidden(v):
-        return "not shown (too few clients)"
+        return f"not shown, {why}"
     return "not known" if is_missing(v) else pct(v)
 
 
 def _job_entry(areas: list[Row]) -> str:
     """', where job entry was 19.6% and 25.0%' for the areas named."""
-    rates = [rate_words(a.get("job_entry_rate")) for a in areas]
+    rates = [rate_words(a.get("job_entry_rate"), a.get(WHY, SMALL_NUMBERS)) for a in areas]
     return f", where job entry was {and_list(rates)}"
 
 
@@ -93,7 +99,11 @@ def lowest_items(found: list[Row]) -> str:
 
 def where_next(pub: PublishedEvaluation) -> list[str]:
     """The 'where to look next' sentences (none when the data do not tell areas apart)."""
-    areas = rows(pub, "scorecard_areas", breakdown="local_authority")
+    table = pub.table("scorecard_areas")
+    areas = [
+        {**a, WHY: why_hidden(table, a, "job_entry_rate")}
+        for a in rows(pub, "scorecard_areas", breakdown="local_authority")
+    ]
     overall = (row(pub, "scorecard_areas", breakdown="overall") or {}).get("job_entry_rate")
     lowest = rows(pub, "fidelity_lowest")
     teams = {r.get("team") for r in lowest}

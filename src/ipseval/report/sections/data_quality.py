@@ -43,6 +43,7 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "warnings": problems.get("warning", 0),
         "excluded_with_client": problems.get("excluded_with_client", 0),
         "source": pub.meta.source,
+        "notes": list(pub.meta.data_notes),
     }
 
 

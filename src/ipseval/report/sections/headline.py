@@ -48,6 +48,7 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
     weeks = sustainment_weeks(pub)
     benefits = row(pub, "profile", characteristic="benefits", level="out_of_work")
     jobs = has_table(pub, "jobs")
+    sustained = row(pub, "sustainment", breakdown="overall", weeks=weeks) if jobs else None
     return {
         "referrals": overall["referrals"],
         "period_start": pub.meta.period_start,
@@ -59,7 +60,7 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "area_range": area_range(pub) if jobs else None,
         "hours_threshold": d.hours_threshold,
         "sustainment_weeks": weeks,
-        "sustained": row(pub, "sustainment", breakdown="overall", weeks=weeks) if jobs else None,
+        "sustained": sustained,
         "window_months": d.job_entry_window_months,
         "no_job_entry": _no_job_entry(pub, overall),
         "no_hours": "No first job has its weekly hours recorded."
@@ -68,8 +69,31 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "summary": summary(facts(pub)),
         "where_next": where_next(pub),
         "benchmarks": benchmarks(pub, weeks),
+        "not_shown": not_shown_words(pub, overall, benefits, sustained),
         "clients_rejected": (row(pub, "data_quality", table="clients") or {}).get("rows_rejected") or 0,
     }
+
+
+def not_shown_words(
+    pub: PublishedEvaluation,
+    overall: dict[str, Any],
+    benefits: dict[str, Any] | None,
+    sustained: dict[str, Any] | None,
+) -> dict[str, str]:
+    """Why each card's figure is hidden by disclosure control, from the published marks (see
+    ..hidden), ending a card's 'Not shown, ...': 'to protect the few people in one of its parts
+    (disclosure control)'. A hidden figure is never said to rest on too few people to estimate."""
+    from ..hidden import DISCLOSURE, why_hidden
+
+    outcomes = pub.table("outcomes")
+    found = {
+        "out_of_work": why_hidden(pub.table("profile"), benefits or {}, "percent"),
+        "job_entry_rate": why_hidden(outcomes, overall, "job_entry_rate"),
+        "share_16plus": why_hidden(outcomes, overall, "share_16plus"),
+        "share_within_window": why_hidden(outcomes, overall, "share_within_window"),
+        "sustained_rate": why_hidden(pub.table("sustainment"), sustained or {}, "sustained_rate"),
+    }
+    return {k: f"{why} {DISCLOSURE}" for k, why in found.items()}
 
 
 def benchmarks(pub: PublishedEvaluation, weeks: int) -> dict[str, str]:

@@ -10,6 +10,7 @@ from ...evaluation import PublishedEvaluation
 from ...labels import characteristic_label, table_label
 from ...setting_labels import setting_label
 from ...settings import Settings, settings_rows
+from ...validate_summary import rejected_rule
 from ..notes import gather_shared
 from ..tables import Col, TableSpec
 from . import rows
@@ -129,6 +130,7 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "settings_source": meta.settings.source,
         "disclosure": pub.disclosure,
         "data_cut": meta.data_cut,
+        "rejected_rule": rejected_rule(meta.settings.input.max_rejected_share),
         "data_cut_source": meta.data_cut_source,
         "source": meta.source,
         "tables_present": [table_label(t) for t in meta.tables_present],

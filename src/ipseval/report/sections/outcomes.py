@@ -184,6 +184,7 @@ def time_to_job(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "marks": [(r["months"], r["in_work"]) for r in at if r["months"] > 0],
         "table": table,
         "median_days": summary.get("median_days"),
+        "median_why": _why_hidden(pub, summary),
         "clients": summary.get("clients"),
         "job_entries": summary.get("job_entries"),
         "notes": [
@@ -191,6 +192,13 @@ def time_to_job(pub: PublishedEvaluation) -> dict[str, Any] | None:
             f"The curve stops where fewer than {min_at_risk} clients remain at risk.",
         ],
     }
+
+
+def _why_hidden(pub: PublishedEvaluation, summary: dict[str, Any]) -> str:
+    """Why the median time to first job is hidden (see ..hidden), for the sentence that says so."""
+    from ..hidden import DISCLOSURE, why_hidden
+
+    return f"{why_hidden(pub.table('time_to_job_summary'), summary, 'median_days')} {DISCLOSURE}"
 
 
 def meeting_bands(pub: PublishedEvaluation) -> TableSpec | None:

@@ -10,6 +10,8 @@ from ...evaluation import PublishedEvaluation
 from ...labels import characteristic_label, code_label
 from ...schema import UNKNOWN
 from .. import picture_charts as charts
+from ..format import is_hidden
+from ..hidden import DISCLOSURE, SMALL_NUMBERS
 from ..tables import Col, TableSpec
 from . import rows
 
@@ -61,6 +63,30 @@ def table_one(profile_rows: list[dict[str, Any]], clients: Any, notes: list[str]
     )
 
 
+STATISTICS = ("median", "q1", "q3")  # a continuous characteristic's summary in Table 1
+
+
+def hidden_statistics(profile_rows: list[dict[str, Any]]) -> list[str]:
+    """A note for each continuous characteristic (age) whose median and quartiles are hidden ("*"
+    in Table 1), saying why in words. They are hidden when the number of clients they rest on is
+    (disclosure control: a statistic on a hidden count is hidden too); that number is hidden when
+    it, or the Unknown beside it, is small, since the two add up to everyone referred."""
+    notes = []
+    for r in profile_rows:
+        if r["kind"] != "continuous" or not any(is_hidden(r.get(c)) for c in STATISTICS):
+            continue
+        label = characteristic_label(r["characteristic"])
+        if is_hidden(r.get("n")):
+            why = (
+                "because the number of clients they rest on (those with a value recorded) is hidden: "
+                "with the number referred, it would give away a small count"
+            )
+        else:
+            why = SMALL_NUMBERS
+        notes.append(f"{label}: the median and interquartile range are not shown (*), {why} {DISCLOSURE}.")
+    return notes
+
+
 def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
     table = pub.table("profile")
     if table is None or table.data.height == 0:
@@ -82,5 +108,5 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "clients": clients,
         "ages": ages,
         "charts": bars,
-        "table": table_one(profile_rows, clients, table.notes),
+        "table": table_one(profile_rows, clients, [*table.notes, *hidden_statistics(profile_rows)]),
     }
