@@ -140,6 +140,10 @@ def print_problem_summary(console: Console, ds) -> None:
         console.print(Text(alert, style="bold yellow"), soft_wrap=True)
     for note in data_notes(ds):
         console.print(Text(f"Note: {note}.", style="yellow"), soft_wrap=True)
+    for note in (
+        getattr(ds, "notes", None) or []
+    ):  # how the files were read (blank labels, ages from birth dates)
+        console.print(Text(f"Read: {note.rstrip('.')}.", style="dim"), soft_wrap=True)
 
 
 def data_notes(ds) -> list[str]:

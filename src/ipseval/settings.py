@@ -297,8 +297,10 @@ class Input(_Section):
         default=0.10,
         ge=0,
         le=1,
-        description="Share of a table's rows that may be rejected before the evaluation says plainly "
-        "that its figures cannot be trusted (0.10 = 10%).",
+        description="Share of rows that may be rejected before the evaluation says so (0.10 = 10%): "
+        "over it for clients, or for another table's own faults (rows of rejected clients count "
+        "with the clients) on at least 10 rows or over 25% of a small table, the report opens with "
+        "'Read this first'; a smaller loss over it gets a note in the data quality section.",
     )
 
 

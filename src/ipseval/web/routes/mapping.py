@@ -36,7 +36,7 @@ def mapping_page(
     causes = []
     if staged is not None and staged.unreadable is None:
         causes = [
-            dict(r, shown=pg.values_text(r["values"], r["distinct"]))
+            dict(r, shown=pg.values_text(r["values"], r["distinct"]), rows_shown=pg.rows_text(r))
             for r in pg.group_problems(staged.problems).iter_rows(named=True)
         ]
     ctx.setdefault("reading", None)
