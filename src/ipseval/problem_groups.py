@@ -8,8 +8,8 @@ was rejected are not causes: they are counted per file in :func:`cascade_summary
 the causes that rejected those clients.
 
 A cause about a whole column or file (``scope`` "column" or "file": it names no row) has no rows
-affected and no values found: it is shown as "whole column" or "whole file" (:func:`rows_text`),
-with no values (:func:`values_text` of its empty ``values``), never as "1 row, (blank) ×1", which
+affected: it is shown as "whole column" or "whole file" (:func:`rows_text`), with no values unless
+it names some (the spellings of one area that were merged), never as "1 row, (blank) ×1", which
 would read as one blank cell.
 """
 
@@ -39,7 +39,7 @@ def group_problems(problems: pl.DataFrame) -> pl.DataFrame:
     ``rows`` affected, ``distinct`` offending values, ``values`` (up to :data:`TOP_VALUES`
     (value, count) pairs, commonest first), ``first_rows`` (up to 5 row numbers) and ``scope``
     ("rows"; or "column" / "file" for a problem of a whole column or file, whose ``values`` are
-    empty and ``distinct`` 0), in the order to fix them (see the module docstring)."""
+    empty unless it names values), in the order to fix them (see the module docstring)."""
     own = problems.filter(~is_cascade())
     if not own.height:
         return _empty()
@@ -72,12 +72,12 @@ def group_problems(problems: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("file"))
         .otherwise(pl.lit("column"))
         .alias("scope"),
-        # a whole column's "value" is no cell's: it has no values found
-        pl.when(whole)
+        # a whole column's blank "value" is no cell's: no values found (but the spellings a
+        # merged-areas warning names are values, and stay)
+        pl.when(whole & (pl.col("distinct") == 0))
         .then(pl.lit([], dtype=out.schema["values"]))
         .otherwise(pl.col("values"))
         .alias("values"),
-        pl.when(whole).then(pl.lit(0, dtype=pl.UInt32)).otherwise(pl.col("distinct")).alias("distinct"),
     )
     order = [pl.col("severity") != "error", ~whole, -pl.col("rows").cast(pl.Int64)]
     return out.sort(order, maintain_order=True).drop("whole_column")

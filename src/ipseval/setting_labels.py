@@ -38,6 +38,7 @@ SETTING_LABELS: dict[str, str] = {
     # impact
     "impact.enabled": "Run the impact analyses",
     "impact.imputations": "Imputations of missing client factors",
+    "impact.imputation_cycles": "Cycles of the chained equations per imputation",
     "impact.se": "Standard errors of the impact models",
     "impact.bootstrap_reps": "Bootstrap replications",
     "impact.period_days": "Days in a period of the primary analysis",
