@@ -509,3 +509,7 @@ def test_helper_process_draws_the_same_report(pub: PublishedEvaluation, monkeypa
     broken.set_exception(BrokenProcessPool("the helper died"))
     monkeypatch.setattr(workers, "submit", lambda *a: broken)
     assert render_html(pub) == both
+    monkeypatch.undo()
+    workers._forget()  # no helper started (an evaluation without the impact models): none is
+    assert workers.submit(str, 1) is None and "pool" not in workers._POOL  # started late
+    assert render_html(pub) == both

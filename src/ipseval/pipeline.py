@@ -120,7 +120,9 @@ def run_evaluation(
     db = Path(db_path) if db_path else out / "ipseval.duckdb"
     check_writable(db.parent)
     # start the helper process now: it imports the report's libraries while we read and compute
-    workers.second_core(warm=("ipseval.report",))
+    # (with the impact models on: without them the run is too short for it to pay; see workers)
+    if settings.impact.enabled:
+        workers.second_core(warm=("ipseval.report",))
     plan.phase("read", "reading and validating")
     ds = load(source, settings)
     write_problem_report(ds, out)
