@@ -4,6 +4,12 @@ Exports get renamed, zipped, printed to PDF or saved from a browser; a file name
 told apart by its first bytes so the message names what it is and what to do. Links that leave
 the data folder are refused before anything is read through them: the data folder is what the
 user chose to share with ipseval, and a file's content is never echoed back from outside it.
+
+The layout of a table is found here too, once for both readers (validate's, ingest.csv and
+ingest.excel, and the mapping assistant's, ingest.propose_read): the column separator of a CSV file
+(comma, semicolon, tab or vertical bar, from its first lines, or as [input] separator says) and title
+rows above the header (:func:`header_index`). Both are named in warnings; rows keep the numbers they
+have in the file.
 """
 
 from __future__ import annotations
