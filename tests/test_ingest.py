@@ -13,6 +13,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from ipseval.ingest import InputError, RawDataset, read_source
+from ipseval.ingest.sniff import Layout
 from ipseval.ingest.template import write_template
 from ipseval.settings import Settings
 from ipseval.validate import validate
@@ -163,11 +164,15 @@ def test_utf16_file_is_read_with_a_warning(tmp_path):
         assert "UTF-16" in t.read_problems[0].message
 
 
-def test_semicolon_separated_file_is_input_error(tmp_path):
+def test_semicolon_separated_file_is_read_with_a_warning_unless_commas_are_forced(tmp_path):
     root = write_folder(
         tmp_path / "d", {"clients.csv": "client_id;local_authority;referral_date\nC1;L;2023-01-01\n"}
     )
-    assert "semicolons" in input_error(root)
+    t = read(root).tables["clients"]
+    assert t.frame["client_id"].to_list() == ["C1"]
+    assert "semicolons" in t.read_problems[0].message and t.read_problems[0].severity == "warning"
+    forced = Settings.model_validate({"input": {"separator": ","}})
+    assert "semicolons" in input_error(root, forced)
 
 
 def test_empty_clients_file_is_input_error_but_empty_optional_file_is_ignored(tmp_path):
@@ -658,8 +663,10 @@ def test_short_rows_found_from_the_bytes_are_the_ones_the_careful_reader_finds(r
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "clients.csv"
         path.write_text(text, encoding="utf-8", newline="")
-        got = ingest_csv.read_csv_table(path, "clients", Settings())
-        _, want = ingest_csv._read_careful(path, "clients.csv", header.split(","))
+        # commas forced: a file of a few ragged rows with tabs could look tab-separated to the sniff
+        commas = Settings.model_validate({"input": {"separator": ","}})
+        got = ingest_csv.read_csv_table(path, "clients", commas)
+        _, want = ingest_csv._read_careful(path, "clients.csv", header.split(","), Layout(sniffed=False))
     # A lone cell of words is a note row, left out with a warning instead (see ingest.note_rows).
     notes = {p.row for p in got.read_problems if p.message.startswith("a note, not a record")}
     shape = [(p.row, p.message) for p in got.read_problems if p.row not in notes]

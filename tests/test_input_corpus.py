@@ -436,8 +436,21 @@ CASES = [
     Case(
         "semicolons",
         folder(clients="client_id;local_authority;referral_date\nC1;Brent;2020-01-01\n"),
+        0,
+        "the columns are separated by semicolons, not commas, and were read so",
+    ),
+    Case(
+        "semicolons_when_the_settings_say_commas",
+        folder(clients="client_id;local_authority;referral_date\nC1;Brent;2020-01-01\n"),
         2,
-        "separated by semicolons",
+        "the columns may be separated by semicolons, not commas as input.separator says",
+        '[input]\nseparator = ","\n',
+    ),
+    Case(
+        "csv_titles_above_the_header",
+        folder(clients="IPS caseload export\nRun date: 09/01/2023\n" + ok_clients()),
+        0,
+        "the first 2 rows above the header are titles",
     ),
     Case(
         "no_header_row",
@@ -448,13 +461,13 @@ CASES = [
     Case(
         "xlsx_title_above_the_header",
         workbook({"clients": [["IPS caseload export"], XL_HEAD, XL_OK]}),
-        2,
-        "the first row looks like a title: the column names must be in the first row",
+        0,
+        "the first row above the header is a title, not column names, and was left out",
     ),
     Case(
         "vertical_bars",
         folder(clients="client_id|local_authority|referral_date\nC1|Brent|2020-01-01\n"),
-        2,
+        0,
         "separated by vertical bars (|)",
     ),
     Case(

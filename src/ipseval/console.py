@@ -238,6 +238,8 @@ def proposal_table(proposal) -> Table:
 def print_proposal(console: Console, proposal, written, limit: int = 25) -> None:
     """The proposal's summary: what was matched, the date order, and what needs a decision."""
     console.print(proposal_table(proposal))
+    for note in proposal.notes:  # how files were read: separators, title rows left out
+        console.print(Text(f"Note: {note}"), soft_wrap=True)
     console.print(Text(f"Dates: {proposal.date_order.how}"), soft_wrap=True)
     decisions = proposal.decisions()
     if decisions:

@@ -262,6 +262,9 @@ class Mapping(_Section):
     )
 
 
+_Separator = Literal["auto", ",", ";", "\t", "tab", "|", "comma", "semicolon", "pipe"]
+
+
 class Input(_Section):
     """How exported files are read: the order of day and month in dates, and limits that stop a
     broken file early (each is checked while the file is read, before it is loaded whole)."""
@@ -273,6 +276,13 @@ class Input(_Section):
         "(UK), except that a column whose dates only make sense as month/day/year is named as a "
         "problem and its rows rejected until this is set; 'dmy' = 31/12/2020; 'mdy' = 12/31/2020 "
         "(US); 'ymd' = 2020/12/31.",
+    )
+    separator: _Separator | dict[str, _Separator] = Field(
+        default="auto",
+        description="What separates the columns of a CSV file: 'auto' finds it in the first lines "
+        "(comma, semicolon, tab or vertical bar; one that is not a comma is named in a warning), or "
+        'one of ",", ";", "tab", "|" for every file, or a table of file names, e.g. '
+        '{ "Contacts.csv" = ";" } (files not named are found by looking).',
     )
     max_file_mb: int = Field(
         default=2048,

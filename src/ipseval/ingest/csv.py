@@ -22,7 +22,16 @@ from ipseval.ingest.encoding import NotUtf8, TextFile, as_utf8, as_windows_1252
 from ipseval.ingest.mapping import resolve_columns, resolve_table
 from ipseval.ingest.note_rows import LETTER, TWO_WORDS, is_note_row, note_problem, required_positions
 from ipseval.ingest.scan import ByteScan, count_below_header, lines_with_fewer_commas, scan_csv
-from ipseval.ingest.sniff import check_link, check_size, read_head, refuse_non_text
+from ipseval.ingest.sniff import (
+    SEPARATORS,
+    Layout,
+    check_link,
+    check_size,
+    csv_layout,
+    layout_problems,
+    read_head,
+    refuse_non_text,
+)
 from ipseval.schema import TABLES
 
 if TYPE_CHECKING:
@@ -31,7 +40,13 @@ if TYPE_CHECKING:
 _IGNORED_FILES = {"ipseval.toml", "thumbs.db", "desktop.ini"}
 _INDEX = "__ipseval_row__"
 _BATCH = 500_000
-_CELL_SHOWN = 200  # characters kept of a cell over the length limit (its row is rejected anyway)
+_CELL_SHOWN = 200
+_SEPARATOR_WORD = {
+    ",": "comma",
+    ";": "semicolon",
+    "\t": "tab",
+    "|": "vertical bar (|)",
+}  # characters kept of a cell over the length limit (its row is rejected anyway)
 
 
 def read_folder(folder: Path, settings: Settings) -> RawDataset:
@@ -119,21 +134,26 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
             raise InputError(f"{name}: the file is empty (a header row is needed at least)")
         return None
     limits = settings.input
-    scan = scan_csv(path, name, limits.max_line_kb, limits.max_cell_chars)
-    header = _read_header(path, name)
+    layout, header = csv_layout(path, name, limits)
+    scan = scan_csv(path, name, limits.max_line_kb, limits.max_cell_chars, layout.title_lines)
     if not any(h.strip() for h in header):
         raise InputError(f"{name}: the first row is blank; the first row must hold the column names")
-    for mark, sep in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars (|)")):
-        if len(header) == 1 and mark in header[0]:
-            raise InputError(f"{name}: the columns are separated by {sep}, not commas; {SAVE_AS_UTF8}")
+    for mark, sep in SEPARATORS.items():
+        if len(header) == 1 and mark != layout.separator and mark in header[0]:
+            raise InputError(
+                f"{name}: the header is one column, yet it holds {sep}: the columns may be separated by "
+                f"{sep}, not {SEPARATORS[layout.separator]} as input.separator says; change the setting "
+                f"or {SAVE_AS_UTF8}"
+            )
 
     match = resolve_columns(table, header, settings, name, lambda i: f"header cell {i + 1} is blank")
     positional = [f"_c{i}" for i in range(len(header))]
-    df, problems, flags = _rows(path, name, header, scan)
+    df, problems, flags = _rows(path, name, header, scan, layout)
     df, problems = _leave_out_notes(df, problems, positional, required_positions(table, match.standard))
     if flags["line_breaks"] or scan.cell_limit_reached:
         df, long_cells = _long_cells(df, positional, match.standard, header, limits.max_cell_chars)
         problems += long_cells
+    problems[:0] = layout_problems(layout)
     if text.note is not None:
         problems.insert(0, text.note)
 
@@ -158,21 +178,21 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
 
 
 def _rows(
-    path: Path, name: str, header: list[str], scan: ByteScan
+    path: Path, name: str, header: list[str], scan: ByteScan, layout: Layout
 ) -> tuple[pl.DataFrame, list[CellProblem], dict[str, bool]]:
     """The rows with some content, the problems with their shape, and what the parse showed: whether
     the fast reader read them, and whether a cell may hold a line break or a control character."""
     positional = [f"_c{i}" for i in range(len(header))]
-    df, problems, fast = _parse(path, name, header, scan)
+    df, problems, fast = _parse(path, name, header, scan, layout)
     filled = pl.any_horizontal(pl.col(c).is_not_null() for c in positional)
     last_blank = filled & pl.col(positional[-1]).is_null()
     rows, last_blank = df.select(filled.sum().alias("rows"), last_blank.sum().alias("last")).row(0)
-    if fast and _rows_may_be_short(path, df, positional, scan, rows, last_blank):
+    if fast and _rows_may_be_short(path, df, positional, scan, rows, last_blank, layout.separator):
         if scan.quotes:  # a quoted comma or line break: only a real CSV parser can tell the cells
-            df, problems = _read_careful(path, name, header)
+            df, problems = _read_careful(path, name, header, layout)
             rows = df.select(filled.sum()).item()
         else:
-            problems = _short_rows(path, df, header)
+            problems = _short_rows(path, df, header, layout)
     flags = {
         "fast": fast,
         "line_breaks": not fast or scan.line_breaks_in_cells(path, df.height),
@@ -223,7 +243,7 @@ def _has_text(path: Path) -> bool:
 
 
 def _parse(
-    path: Path, name: str, header: list[str], scan: ByteScan
+    path: Path, name: str, header: list[str], scan: ByteScan, layout: Layout
 ) -> tuple[pl.DataFrame, list[CellProblem], bool]:
     """The rows (trimmed where needed, blank cells null, "_row" numbered) and whether the fast
     reader could read them; a file it cannot split is read row by row, naming each ragged row."""
@@ -234,11 +254,13 @@ def _parse(
         df = pl.read_csv(
             path,
             has_header=True,
+            separator=layout.separator,
+            skip_lines=layout.title_lines,
             infer_schema=False,
             encoding="utf8",
             raise_if_empty=False,
             row_index_name=_INDEX,
-            row_index_offset=2,
+            row_index_offset=layout.header_row + 1,
         )
         if df.width - 1 != len(header):  # header parsed differently: let the careful reader decide
             raise pl.exceptions.ComputeError("header width differs")
@@ -247,14 +269,20 @@ def _parse(
     except pl.exceptions.PolarsError as e:
         if "utf-8" in str(e).lower() or "utf8" in str(e).lower():
             raise NotUtf8 from None
-        df, problems = _read_careful(path, name, header)
+        df, problems = _read_careful(path, name, header, layout)
         return df, problems, False
     except OSError as e:
         raise InputError(f"{name}: cannot be read ({e.strerror or e})") from None
 
 
 def _rows_may_be_short(
-    path: Path, df: pl.DataFrame, positional: list[str], scan: ByteScan, rows: int, last_blank: int
+    path: Path,
+    df: pl.DataFrame,
+    positional: list[str],
+    scan: ByteScan,
+    rows: int,
+    last_blank: int,
+    separator: str = ",",
 ) -> bool:
     """Whether one of the ``rows`` rows with some content may have fewer cells than the header (polars
     fills the missing cells with blanks without a word). Such a row has its last cell blank, and
@@ -266,20 +294,23 @@ def _rows_may_be_short(
         return True
     inside = 0
     if scan.quotes:
-        inside = df.select(pl.sum_horizontal(pl.col(positional).str.count_matches(",", literal=True).sum()))
+        inside = df.select(
+            pl.sum_horizontal(pl.col(positional).str.count_matches(separator, literal=True).sum())
+        )
         inside = int(inside.item())
-    return count_below_header(path, ord(",")) - inside != (len(positional) - 1) * rows
+    below = count_below_header(path, ord(separator), scan.title_lines)
+    return below - inside != (len(positional) - 1) * rows
 
 
-def _short_rows(path: Path, df: pl.DataFrame, header: list[str]) -> list[CellProblem]:
+def _short_rows(path: Path, df: pl.DataFrame, header: list[str], layout: Layout) -> list[CellProblem]:
     """The rows of a file without quotes that have fewer cells than the header, found from the
     bytes (one line is one row), each judged as the careful reader judges it."""
-    short = dict(lines_with_fewer_commas(path, len(header) - 1))
+    short = dict(lines_with_fewer_commas(path, len(header) - 1, ord(layout.separator), layout.title_lines))
     problems = []
     for values in df.filter(pl.col("_row").is_in(list(short))).iter_rows(named=True):
         row = values.pop("_row")
         cells = [v or "" for v in list(values.values())[: short[row]]]
-        problem = _ragged(row, cells, header)
+        problem = _ragged(row, cells, header, layout.separator)
         if problem is not None:
             problems.append(problem)
     return problems
@@ -343,25 +374,20 @@ def _columns_to_trim(scan: ByteScan, df: pl.DataFrame, columns: list[str]) -> li
     return [c for c, yes in zip(columns, padded.row(0), strict=True) if yes]
 
 
-def _read_header(path: Path, name: str) -> list[str]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            return next(csv.reader(f), [])
-    except UnicodeDecodeError:
-        raise NotUtf8 from None
-    except csv.Error as e:
-        raise InputError(f"{name}: the header row cannot be read as CSV ({e})") from None
-
-
-def _read_careful(path: Path, name: str, header: list[str]) -> tuple[pl.DataFrame, list[CellProblem]]:
+def _read_careful(
+    path: Path, name: str, header: list[str], layout: Layout
+) -> tuple[pl.DataFrame, list[CellProblem]]:
     """Row-by-row reading that names ragged rows; used only when the fast reader fails or a row
     may be short. Rows are numbered and cleaned as the fast path does."""
-    df, problems = _read_slow(path, name, header)
-    df = df.with_columns(pl.int_range(2, df.height + 2, dtype=pl.Int64).alias(_INDEX))
+    df, problems = _read_slow(path, name, header, layout)
+    first = layout.header_row + 1
+    df = df.with_columns(pl.int_range(first, df.height + first, dtype=pl.Int64).alias(_INDEX))
     return _clean(df, [f"_c{i}" for i in range(len(header))]), problems
 
 
-def _read_slow(path: Path, name: str, header: list[str]) -> tuple[pl.DataFrame, list[CellProblem]]:
+def _read_slow(
+    path: Path, name: str, header: list[str], layout: Layout
+) -> tuple[pl.DataFrame, list[CellProblem]]:
     """Rows are moved into polars every ``_BATCH`` rows so a big broken file does not hold
     millions of Python strings at once."""
     width = len(header)
@@ -369,16 +395,18 @@ def _read_slow(path: Path, name: str, header: list[str]) -> tuple[pl.DataFrame, 
     columns: list[list[str | None]] = [[] for _ in range(width)]
     batches: list[pl.DataFrame] = []
     problems: list[CellProblem] = []
-    row = 1
+    row, lines = layout.header_row, layout.title_lines  # lines above the header: not the reader's
     with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.reader(f, strict=True)
+        for _ in range(lines):
+            f.readline()
+        reader = csv.reader(f, strict=True, delimiter=layout.separator)
         try:
             next(reader, None)
             start_line = reader.line_num + 1
             for values in reader:
                 row += 1
                 if len(values) != width:
-                    ragged = _ragged(row, values, header)
+                    ragged = _ragged(row, values, header, layout.separator)
                     if ragged is not None:
                         problems.append(ragged)
                 for i in range(width):
@@ -390,12 +418,12 @@ def _read_slow(path: Path, name: str, header: list[str]) -> tuple[pl.DataFrame, 
         except UnicodeDecodeError:
             raise NotUtf8 from None
         except csv.Error as e:
-            raise _csv_error(name, str(e), start_line, reader.line_num, row) from None
+            raise _csv_error(name, str(e), start_line + lines, reader.line_num + lines, row) from None
     batches.append(pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema))
     return pl.concat(batches, rechunk=True), problems
 
 
-def _ragged(row: int, values: list[str], header: list[str]) -> CellProblem | None:
+def _ragged(row: int, values: list[str], header: list[str], separator: str = ",") -> CellProblem | None:
     """A row with more or fewer cells than the header, unless the difference is only blank cells
     (a trailing comma) or cells under blank headers, or the whole row is blank."""
     width = len(header)
@@ -408,10 +436,10 @@ def _ragged(row: int, values: list[str], header: list[str]) -> CellProblem | Non
         return CellProblem(
             row=row,
             column=None,
-            value=",".join(values[width:])[:80],
+            value=separator.join(values[width:])[:80],
             expected=f"{width} cells, as in the header row",
-            message=f"this row has {len(values)} cells but the header has {width} ({extra} extra): a comma "
-            "inside a value needs the whole value in double quotes",
+            message=f"this row has {len(values)} cells but the header has {width} ({extra} extra): a "
+            f"{_SEPARATOR_WORD[separator]} inside a value needs the whole value in double quotes",
         )
     missing = [h.strip() for h in header[len(values) :]]
     if not any(missing):
@@ -420,7 +448,7 @@ def _ragged(row: int, values: list[str], header: list[str]) -> CellProblem | Non
     return CellProblem(
         row=row,
         column=first,
-        value=",".join(values)[:80],
+        value=separator.join(values)[:80],
         expected=f"{width} cells, as in the header row",
         message=f"this row has {len(values)} cells but the header has {width} ({len(missing)} missing, "
         f"from '{first}' on): a line break inside a value needs the whole value in double quotes, or "

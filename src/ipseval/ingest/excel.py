@@ -1,4 +1,5 @@
-"""Read one .xlsx workbook: one sheet per table of the standard, header in row 1.
+"""Read one .xlsx workbook: one sheet per table of the standard, header in row 1 (or below title
+rows, which are left out with a warning: see ingest.sniff.header_index).
 
 Excel's habits are undone here so validate sees plain text, as if the sheet were a CSV: real
 dates become ISO text, date serial numbers in date columns become dates, 16.0 becomes "16",
@@ -25,6 +26,7 @@ from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel, to_excel
 from ipseval.ingest import EXCEL_ERRORS, CellProblem, InputError, RawDataset, RawTable
 from ipseval.ingest.mapping import resolve_columns, resolve_table, table_key
 from ipseval.ingest.note_rows import is_note_row, note_problem, required_positions
+from ipseval.ingest.sniff import SNIFF_ROWS, Layout, header_index, layout_problems, title_text
 from ipseval.schema import TABLES
 
 if TYPE_CHECKING:
@@ -151,11 +153,13 @@ def _read_sheet(
             raise InputError(f"{label}: the sheet is empty (a header row is needed at least)")
         return None
     rows = rows[:last_row] + [[] for _ in range(last_row - len(rows))]
-    header: list[object] = [_plain(v) for v in rows[0][:last_col]]
+    titles = header_index(rows[:SNIFF_ROWS])
+    layout = Layout(titles=tuple(title_text(r) for r in rows[:titles]))
+    header: list[object] = [_plain(v) for v in rows[titles][:last_col]]
     header = [None if _blank(h) else h for h in header] + [None] * (last_col - len(header))
 
     def blank_label(i: int) -> str:
-        return f"header cell {get_column_letter(i + 1)}1 is blank or merged"
+        return f"header cell {get_column_letter(i + 1)}{layout.header_row} is blank or merged"
 
     match = resolve_columns(table, header, settings, label, blank_label)
     types = {i: spec.column(std).type for i, std in match.standard.items()}
@@ -165,7 +169,7 @@ def _read_sheet(
     row_numbers: list[int] = []
     problems: list[CellProblem] = []
     leap_suspects: dict[tuple[int, int], str] = {}
-    for r, cells in enumerate(rows[1:], start=2):
+    for r, cells in enumerate(rows[titles + 1 :], start=titles + 2):
         values: list[str | None] = []
         row_problems: list[CellProblem] = []
         any_value = False
@@ -210,6 +214,7 @@ def _read_sheet(
 
     if leap_suspects:
         problems += _leap_day_cells(archive, getattr(ws, "_worksheet_path", None), leap_suspects)
+    problems[:0] = layout_problems(layout)
     if ws.sheet_state != "visible":
         problems.insert(0, _hidden_sheet(ws.title))
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ipseval.settings import Settings
 
 SURE = 0.8  # a guess at least this sure is not marked CHECK
+NO_HEADER = 0.5  # the most a column with a blank header cell is trusted (so always marked CHECK)
 ACCEPT = 0.5  # a column is proposed only at least this sure
 ACCEPT_TABLE = 0.45  # a file or sheet likewise
 NAME_FLOOR = 0.3  # below this a name is not worth looking at the values for
@@ -175,6 +176,7 @@ def propose_export(export: LocalExport) -> Proposal:
     proposal = Proposal(
         export.source, export.workbook, tables, propose_date_order(tables), list(export.skipped)
     )
+    proposal.notes += [f"'{t.name}': {note}" for t in export.tables for note in t.notes]
     proposal.notes += [
         f"'{t.name}': only its first {MAX_ROWS:,} rows were looked at" for t in export.tables if t.truncated
     ]
@@ -268,6 +270,11 @@ def _table_proposal(
             columns.append(ColumnProposal(col.name, None, 0.0, "", evidence[k], [], others, advice[k]))
             continue
         confidence, why = scores[k, std]
+        if col.no_header:  # its values alone: never taken without a person checking
+            confidence, why = (
+                min(confidence, NO_HEADER),
+                f"{why}; the column has no header, so only its values speak for it",
+            )
         codes = _codes(column_spec(spec.name, std), evidence[k])
         columns.append(ColumnProposal(col.name, std, round(confidence, 2), why, evidence[k], codes, others))
     missing = [c for c in spec.required_columns if c not in chosen.values()]

@@ -2,7 +2,8 @@
 cell as text, no mapping applied and nothing judged.
 
 A folder gives one table per CSV file, a workbook one per sheet (instructions sheets skipped, as the
-reader skips them). Excel cells stored as dates become YYYY-MM-DD and are counted, as are number
+reader skips them). The column separator and title rows above the header are found as the reader
+finds them (ingest.sniff), and named in the table's notes. Excel cells stored as dates become YYYY-MM-DD and are counted, as are number
 cells in the range of Excel's date serial numbers: both are evidence that a column holds dates.
 """
 
@@ -16,7 +17,17 @@ from typing import Any
 
 from ipseval.ingest import EXCEL_SUFFIXES, InputError
 from ipseval.ingest.encoding import NotUtf8, as_utf8, as_windows_1252
-from ipseval.ingest.sniff import check_link, describe, read_head, refuse_non_text
+from ipseval.ingest.sniff import (
+    MAX_TITLES,
+    Layout,
+    check_link,
+    csv_layout,
+    describe,
+    header_index,
+    read_head,
+    refuse_non_text,
+    title_text,
+)
 
 MAX_ROWS = 50_000  # rows looked at per table: plenty to see every code and date format
 # Excel date serial numbers from 1 January 1950 to 31 December 2049.
@@ -33,6 +44,7 @@ class LocalColumn:
     values: list[str] = field(default_factory=list)
     date_cells: int = 0  # workbook cells stored as dates (in ``values`` as YYYY-MM-DD)
     serial_cells: int = 0  # workbook number cells in the range of date serial numbers
+    no_header: bool = False  # its header cell is blank: named "(column N, no header)"
 
 
 @dataclass
@@ -43,6 +55,7 @@ class LocalTable:
     columns: list[LocalColumn]
     rows: int  # rows holding any value (blank rows are not counted)
     truncated: bool = False  # only the first MAX_ROWS rows were looked at
+    notes: list[str] = field(default_factory=list)  # how it was read: separator, title rows left out
 
 
 @dataclass
@@ -98,16 +111,24 @@ def _read_csv(path: Path) -> LocalTable | None:
     refuse_non_text(path, head)
     try:
         with as_utf8(path, head) as text:
-            return _rows_to_table(path.name, _csv_rows(text.path, "utf-8-sig"))
+            return _read_text(path.name, text.path)
     except (NotUtf8, UnicodeDecodeError):
         with as_windows_1252(path) as text:
-            return _rows_to_table(path.name, _csv_rows(text.path, "utf-8-sig"))
+            return _read_text(path.name, text.path)
 
 
-def _csv_rows(path: Path, encoding: str) -> list[list[Any]]:
-    with path.open(encoding=encoding, newline="") as f:
+def _read_text(name: str, path: Path) -> LocalTable | None:
+    layout, _ = csv_layout(path, name)
+    return _rows_to_table(name, _csv_rows(path, layout), layout)
+
+
+def _csv_rows(path: Path, layout: Layout) -> list[list[Any]]:
+    """The header and the rows below it (title lines skipped)."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        for _ in range(layout.title_lines):
+            f.readline()
         rows = []
-        for i, row in enumerate(csv.reader(f)):
+        for i, row in enumerate(csv.reader(f, delimiter=layout.separator)):
             if i > MAX_ROWS + 1:  # one row past the limit says the table was cut
                 break
             rows.append(row)
@@ -130,9 +151,14 @@ def _read_workbook(path: Path) -> LocalExport:
                 continue
             ws.reset_dimensions()
             rows = [
-                list(r) for _, r in zip(range(MAX_ROWS + 2), ws.iter_rows(values_only=True), strict=False)
+                list(r)
+                for _, r in zip(
+                    range(MAX_ROWS + 2 + MAX_TITLES), ws.iter_rows(values_only=True), strict=False
+                )
             ]
-            table = _rows_to_table(ws.title, rows)
+            k = header_index(rows)
+            layout = Layout(titles=tuple(title_text(r) for r in rows[:k]))
+            table = _rows_to_table(ws.title, rows[k : k + MAX_ROWS + 2], layout)
             if table is None:
                 skipped.append(f"{ws.title} (empty)")
             else:
@@ -144,13 +170,17 @@ def _read_workbook(path: Path) -> LocalExport:
     return LocalExport(source=path, workbook=True, tables=tables, skipped=skipped)
 
 
-def _rows_to_table(name: str, rows: list[list[Any]]) -> LocalTable | None:
-    """Header in the first row (as the reader wants it); fully blank rows are left out."""
+def _rows_to_table(name: str, rows: list[list[Any]], layout: Layout) -> LocalTable | None:
+    """Header in the first row (title rows above it already left out, as the reader leaves them
+    out); fully blank rows are left out."""
     if not rows or all(_blank(v) for v in rows[0]):
         return None
     header = rows[0]
     width = max(len(r) for r in rows)
-    columns = [LocalColumn(_header_text(header, i)) for i in range(width)]
+    columns = [
+        LocalColumn(_header_text(header, i), no_header=_blank(header[i] if i < len(header) else None))
+        for i in range(width)
+    ]
     n = 0
     for row in rows[1 : MAX_ROWS + 1]:
         if all(_blank(v) for v in row):
@@ -164,7 +194,9 @@ def _rows_to_table(name: str, rows: list[list[Any]]) -> LocalTable | None:
         for i, c in enumerate(columns)
         if not (_blank(header[i] if i < len(header) else None) and not c.values)
     ]
-    return LocalTable(name=name, columns=kept, rows=n, truncated=len(rows) > MAX_ROWS + 1)
+    return LocalTable(
+        name=name, columns=kept, rows=n, truncated=len(rows) > MAX_ROWS + 1, notes=layout.notes()
+    )
 
 
 def _header_text(header: list[Any], i: int) -> str:

@@ -39,6 +39,7 @@ class ByteScan:
     ends_with_line_feed: bool = True
     cell_limit_reached: bool = False  # some line is longer than the longest cell allowed
     counted_line_feeds: int | None = None  # counted in a second pass, only for a file with quotes
+    title_lines: int = 0  # lines above the header (titles), not part of the table
 
     def line_breaks_in_cells(self, path: Path, rows: int) -> bool:
         """Whether some cell holds a line break: the file has more lines than the parser found rows.
@@ -55,45 +56,62 @@ class ByteScan:
         if not self.quotes:
             return rows - (0 if self.ends_with_line_feed else 1)
         if self.counted_line_feeds is None:
-            self.counted_line_feeds = count_below_header(path, ord("\n"))
+            self.counted_line_feeds = count_below_header(path, ord("\n"), self.title_lines)
         return self.counted_line_feeds
 
 
-def count_below_header(path: Path, byte: int) -> int:
-    """How often ``byte`` occurs below the header line (a second pass, only when a check needs it)."""
-    total, header = 0, True
+def skip_lines(chunk: bytes, lines: int) -> tuple[int, int]:
+    """(offset after the first ``lines`` line feeds of ``chunk``, or after its last one; how many of
+    the ``lines`` are still to come after the chunk)."""
+    start = 0
+    while lines:
+        nl = chunk.find(b"\n", start)
+        if nl < 0:
+            return len(chunk), lines
+        start, lines = nl + 1, lines - 1
+    return start, 0
+
+
+def count_below_header(path: Path, byte: int, title_lines: int = 0) -> int:
+    """How often ``byte`` occurs below the header line, which follows ``title_lines`` lines (a second
+    pass, only when a check needs it)."""
+    total, to_skip = 0, title_lines + 1
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
-            if header:
-                nl = chunk.find(b"\n")
-                if nl < 0:
-                    continue
-                chunk, header = chunk[nl + 1 :], False
+            if to_skip:
+                start, to_skip = skip_lines(chunk, to_skip)
+                chunk = chunk[start:]
             total += int(np.count_nonzero(np.frombuffer(chunk, dtype=np.uint8) == byte))
     return total
 
 
-def lines_with_fewer_commas(path: Path, commas: int) -> list[tuple[int, int]]:
-    """(line number, cells) of each line below the header with fewer than ``commas`` commas, in a
-    file where no quotes hide a comma or a line break (so one line is one row). Line feeds and commas
+def lines_with_fewer_commas(
+    path: Path, commas: int, separator: int = ord(","), title_lines: int = 0
+) -> list[tuple[int, int]]:
+    """(line number, cells) of each line below the header with fewer than ``commas`` separators
+    (commas, or the ``separator`` byte), in a file where no quotes hide a separator or a line break
+    (so one line is one row); ``title_lines`` lines stand above the header. Line feeds and commas
     are found by numpy and each comma assigned to its line by a binary search: seconds for a file of
     millions of lines, where the csv module would take a minute."""
     found: list[tuple[int, int]] = []
-    carry, line, header = b"", 2, True
+    carry, line, to_skip = b"", 2 + title_lines, title_lines + 1
     with path.open("rb") as f:
         while True:
             chunk = f.read(CHUNK)
             data = carry + chunk
             cut = data.rfind(b"\n") + 1 if chunk else len(data)
             block, carry = data[:cut], data[cut:]
-            if header and block:
-                block, header = block[block.find(b"\n") + 1 :], False
+            if to_skip and block:
+                start, to_skip = skip_lines(block, to_skip)
+                block = block[start:]
             if block:
                 a = np.frombuffer(block, dtype=np.uint8)
                 ends = np.flatnonzero(a == 10)
                 if not block.endswith(b"\n"):  # the last line, with no line feed after it
                     ends = np.append(ends, len(block))
-                per_line = np.bincount(np.searchsorted(ends, np.flatnonzero(a == 44)), minlength=len(ends))
+                per_line = np.bincount(
+                    np.searchsorted(ends, np.flatnonzero(a == separator)), minlength=len(ends)
+                )
                 short = np.flatnonzero(per_line[: len(ends)] < commas)
                 found += [(line + int(i), int(per_line[i]) + 1) for i in short]
                 line += len(ends)
@@ -126,9 +144,11 @@ class _LongLines:
         return self.last + 1 if size - (self.last + 1) > self.limit else None
 
 
-def scan_csv(path: Path, name: str, max_line_kb: int, max_cell_chars: int) -> ByteScan:
-    """Stream ``path`` once; InputError naming the line if one is longer than ``max_line_kb``."""
-    scan = ByteScan()
+def scan_csv(path: Path, name: str, max_line_kb: int, max_cell_chars: int, title_lines: int = 0) -> ByteScan:
+    """Stream ``path`` once; InputError naming the line if one is longer than ``max_line_kb``. The
+    header follows ``title_lines`` lines, which are not counted."""
+    scan = ByteScan(title_lines=title_lines)
+    to_skip = title_lines + 1
     line_limit = _LongLines(max_line_kb * 1024)
     # A cell of n characters takes at least n bytes: no line over n bytes, no cell over n characters
     # (unless a quoted cell spans lines, which validate then checks cell by cell).
@@ -141,13 +161,13 @@ def scan_csv(path: Path, name: str, max_line_kb: int, max_cell_chars: int) -> By
                 raise _long_line(f, name, start, max_line_kb)
             if not scan.cell_limit_reached and cell_limit.over(chunk, base) is not None:
                 scan.cell_limit_reached = True
-            if header_end < 0:
-                nl = chunk.find(b"\n")
-                if nl < 0:
+            if to_skip:
+                start, to_skip = skip_lines(chunk, to_skip)
+                if to_skip:
                     base += len(chunk)
                     continue
-                header_end = base + nl
-                body = chunk[nl + 1 :]
+                header_end = base + start - 1
+                body = chunk[start:]
             else:
                 body = chunk
             _count(body, scan)
