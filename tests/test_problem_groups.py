@@ -78,8 +78,10 @@ def test_cascade_counts_only_clients_whose_rows_were_left_out():
             _p("error", "c.csv", "clients", 5, "age", "4", "16 to 99", "below the minimum of 16"),
             _p("error", "c.csv", "clients", 6, "age", "140", "16 to 99", "above the maximum of 99"),
             _p("error", "c.csv", "clients", 7, "referral_date", "x", "a date", "not a date"),
-            *[_p("error", "m.csv", "meetings", r, "client_id", "B2", CASCADE_EXPECTED, see.format(5))
-              for r in range(2, 5)],  # fmt: skip
+            *[
+                _p("error", "m.csv", "meetings", r, "client_id", "B2", CASCADE_EXPECTED, see.format(5))
+                for r in range(2, 5)
+            ],
             _p("error", "j.csv", "jobs", 2, "client_id", "B2 ", CASCADE_EXPECTED, see.format(5)),
             _p("error", "j.csv", "jobs", 3, "client_id", "C3", CASCADE_EXPECTED, see.format(6)),
         ]

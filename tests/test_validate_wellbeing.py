@@ -82,6 +82,7 @@ def test_the_analysis_uses_the_same_rows_as_before(tmp_path):
     m = load_measures(Settings())
     before = pair(raw, engaged, m, Wellbeing(), date(2021, 1, 1)).records
     after = pair(ds.tables["wellbeing"], engaged, m, Wellbeing(), date(2021, 1, 1)).records
+
     def used(records: pl.DataFrame) -> dict[str, int]:
         return {r["key"]: r["used"] for r in records.iter_rows(named=True) if r["used"]}
 
