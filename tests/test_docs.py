@@ -37,3 +37,14 @@ def test_example_settings_in_the_docs_are_valid():
     from ipseval.settings import Settings
 
     Settings.model_validate(tomllib.loads(docs.EXAMPLE_TOML))
+
+
+def test_data_standard_lists_the_built_in_wellbeing_measures_from_their_definitions():
+    from ipseval.wellbeing.measures import BUILTIN_MEASURES_CSV, parse_measures
+
+    text = docs.data_standard_md()
+    section = text[text.index("### Built-in wellbeing measures") : text.index("## areas")]
+    for m in parse_measures(BUILTIN_MEASURES_CSV, "built-in"):
+        line = next(x for x in section.splitlines() if f"| `{m['measure']}` |" in x and m["instrument"] in x)
+        assert f"{m['scale_min']:g}–{m['scale_max']:g}" in line and m["label"] in line
+    assert "| TOP | `psychological_health` | Psychological health (TOP) | 0–20 | higher |" in section

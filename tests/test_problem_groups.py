@@ -64,7 +64,30 @@ def test_causes_in_the_order_to_fix_them_with_their_values():
 
 def test_cascade_counts_rows_and_the_clients_they_follow():
     c = cascade_summary(fixture())
-    assert (c.rows, c.clients_rejected, c.per_file) == (4, 6, (("m.csv", 4),))
+    # six clients rows rejected, but the four cascaded rows all belong to one client ('x')
+    assert (c.rows, c.clients_rejected, c.per_file) == (4, 1, (("m.csv", 4),))
+
+
+def test_cascade_counts_only_clients_whose_rows_were_left_out():
+    """A rejected duplicate clients row (its id still used by the first row) and a rejected client
+    with no other rows take nothing with them: 'left out with their 2 rejected clients', not 4."""
+    see = "client row rejected (see clients row {})"
+    p = _frame(
+        [
+            _p("error", "c.csv", "clients", 3, "client_id", "A1", "unique", "duplicate client_id"),
+            _p("error", "c.csv", "clients", 5, "age", "4", "16 to 99", "below the minimum of 16"),
+            _p("error", "c.csv", "clients", 6, "age", "140", "16 to 99", "above the maximum of 99"),
+            _p("error", "c.csv", "clients", 7, "referral_date", "x", "a date", "not a date"),
+            *[
+                _p("error", "m.csv", "meetings", r, "client_id", "B2", CASCADE_EXPECTED, see.format(5))
+                for r in range(2, 5)
+            ],
+            _p("error", "j.csv", "jobs", 2, "client_id", "B2 ", CASCADE_EXPECTED, see.format(5)),
+            _p("error", "j.csv", "jobs", 3, "client_id", "C3", CASCADE_EXPECTED, see.format(6)),
+        ]
+    )
+    c = cascade_summary(p)
+    assert (c.rows, c.clients_rejected, c.per_file) == (5, 2, (("m.csv", 3), ("j.csv", 2)))
 
 
 def test_many_values_are_counted_not_listed():

@@ -29,7 +29,7 @@ SCOPE_WORDS = {"column": "whole column", "file": "whole file"}  # a cause that n
 class Cascade:
     """Rows left out with their rejected clients."""
 
-    clients_rejected: int  # distinct client rows rejected in the clients table
+    clients_rejected: int  # rejected clients whose other rows were left out (not every rejected client row)
     rows: int  # rows of other tables excluded with them
     per_file: tuple[tuple[str, int], ...]  # (file, rows), most first
 
@@ -107,17 +107,23 @@ def _advice() -> pl.Expr:
 
 
 def cascade_summary(problems: pl.DataFrame) -> Cascade:
-    """How many rows were excluded only with their rejected clients, and how many clients."""
+    """How many rows were excluded only with their rejected clients, and the clients they followed.
+
+    Only clients whose rows elsewhere were actually left out count: a rejected duplicate clients row
+    (its client_id kept by the first row) or a rejected client with no other rows takes nothing
+    with it. A cascaded row names its client's row ("see clients row 12"); failing that its
+    client_id tells the clients apart."""
     cascade = problems.filter(is_cascade())
-    clients = problems.filter(
-        ~is_cascade()
-        & (pl.col("table") == "clients")
-        & (pl.col("severity") == "error")
-        & pl.col("row").is_not_null()
-    )
     per_file = cascade.group_by("file").agg(pl.len().alias("n")).sort(["n", "file"], descending=[True, False])
+    client = pl.coalesce(
+        pl.concat_str(pl.lit("row "), pl.col("message").str.extract(r"clients row (\d+)")),
+        pl.concat_str(pl.lit("id "), pl.col("value").str.strip_chars()),
+    )
+    clients = (
+        cascade.select(client.alias("client")).drop_nulls()["client"].n_unique() if cascade.height else 0
+    )
     return Cascade(
-        clients_rejected=clients["row"].n_unique() if clients.height else 0,
+        clients_rejected=clients,
         rows=cascade.height,
         per_file=tuple((r["file"], int(r["n"])) for r in per_file.iter_rows(named=True)),
     )

@@ -38,6 +38,7 @@ from ipseval.validate_text import (
     one_spelling_per_area,
     why_not_a_number,
 )
+from ipseval.validate_wellbeing import measure_ranges, out_of_range
 
 if TYPE_CHECKING:
     from ipseval.settings import Settings
@@ -426,6 +427,19 @@ class _Checker:
             if col.type == "date":
                 self.add(self.typed[col.name] > limit, col.name, f"on or before {limit.isoformat()}", label)
 
+    def measure_ranges(self, ranges: pl.DataFrame | None) -> None:
+        """Wellbeing scores outside their measure's range: an error on the row (validate_wellbeing)."""
+        if ranges is None or not self.n:
+            return
+        bad, expected, message = out_of_range(
+            self.typed["instrument"], self.typed["measure"], self.typed["score"], ranges
+        )
+        if not bad.any():
+            return
+        for exp in expected.filter(bad).unique(maintain_order=True).to_list():
+            mask = bad & (expected == exp).fill_null(False)
+            self.add(mask, "score", exp, message.filter(mask))
+
     def links(self, lookup: pl.DataFrame) -> None:
         """Client-linked rows: the client must exist, be usable, and be referred before the event."""
         for col in self.spec.columns:
@@ -565,6 +579,8 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         chk.unique()
         chk.date_order()
         chk.date_limit(limit, f"{limit_label} ({limit.isoformat()})")
+        if name == "wellbeing":
+            chk.measure_ranges(measure_ranges(settings))
         return chk
 
     # Two tables at a time: polars releases the GIL, and much of its work on a column uses one core.

@@ -18,7 +18,7 @@ from statistics import median
 from typing import TYPE_CHECKING
 
 from ipseval.ingest.mapping import norm_name, table_key
-from ipseval.ingest.propose_codes import WELLBEING_LABELS, CodeGuess, guess_code
+from ipseval.ingest.propose_codes import WELLBEING_LABELS, CodeGuess, guess_codes
 from ipseval.ingest.propose_columns import (
     DATE_OF_BIRTH,
     DOB_AGES,
@@ -294,7 +294,7 @@ def _codes(column: Column, ev: Evidence) -> list[CodeGuess]:
         key = norm_name(value)
         rows[key] = rows.get(key, 0) + k
         first.setdefault(key, value)
-    return [guess_code(first[key], column, rows[key]) for key in first]
+    return guess_codes([(first[key], rows[key]) for key in first], column)
 
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")

@@ -23,6 +23,14 @@ from ipseval.ingest.mapping import norm_name
 from ipseval.ingest.propose_vocab import (
     CODE_NAMES,
     CODE_WORDS,
+    ETHNICITY_CODE_CONFIDENCE,
+    ETHNICITY_CODES,
+    ETHNICITY_INITIALS,
+    ETHNICITY_INITIALS_CONFIDENCE,
+    ETHNICITY_JUDGED,
+    ETHNICITY_NHS_CONFIDENCE,
+    ETHNICITY_NHS_JUDGED,
+    ETHNICITY_NHS_LETTERS,
     INSTRUMENT_WORDS,
     JUDGED_CODE_NAMES,
     JUDGEMENT,
@@ -152,6 +160,10 @@ def _guess(
         if column_name in WELLBEING_LABELS:
             return norm_name(value), 1.0, f"the built-in {column_name} {norm_name(value)}"
         return norm_name(value), 1.0, "the standard code"
+    if column_name == "ethnicity":
+        found = _ethnicity_code(value, codes)
+        if found is not None:
+            return found
     folded = fold(value)
     if column_name == "measure":  # 'SURE total', 'TOP psychological health': the instrument set aside
         folded = " ".join(w for w in folded.split() if w not in INSTRUMENT_WORDS) or folded
@@ -185,6 +197,57 @@ def _guess(
     if "other" in codes:
         return "other", 0.3, "like none of the codes: 'other' proposed"
     return None, 0.0, "like none of the codes"
+
+
+def _ethnicity_code(value: str, codes: tuple[str, ...]) -> tuple[str, float, str] | None:
+    """A UK census or NHS ethnicity code of two or more letters (WBRI, APKN, MWBC, NSTA)."""
+    key = value.strip().upper()
+    if key in ETHNICITY_CODES and ETHNICITY_CODES[key][0] in codes:
+        code, meaning = ETHNICITY_CODES[key]
+        return code, ETHNICITY_CODE_CONFIDENCE, f"the census ethnicity code {key}: {meaning}"
+    if key in ETHNICITY_JUDGED and ETHNICITY_JUDGED[key][0] in codes:
+        code, note = ETHNICITY_JUDGED[key]
+        return code, JUDGEMENT, note
+    return None
+
+
+def guess_codes(values: list[tuple[str, int]], column: Column) -> list[CodeGuess]:
+    """:func:`guess_code` for every distinct (value, rows) of one column, read together: a column
+    of ethnicity letters is read in the letter scheme they all belong to (the NHS ethnic category,
+    A British to Z not stated, or the initials W, M, A, B, O), when most of its cells are single
+    letters; any other value, or a column that is not so, is guessed on its own."""
+    scheme = _letter_scheme(values) if column.name == "ethnicity" else None
+    out = []
+    for value, rows in values:
+        g = guess_code(value, column, rows)
+        letter = value.strip().upper()
+        if scheme is not None and letter in scheme[0] and scheme[0][letter][0] in codes_of(column):
+            letters, confidence, name = scheme
+            code, meaning = letters[letter]
+            if name == "NHS" and letter in ETHNICITY_NHS_JUDGED:
+                confidence = JUDGEMENT
+            if name == "NHS":
+                how = f"NHS ethnic category {letter}: {meaning} (the column's letters are all NHS codes)"
+            else:
+                how = f"the initial of {meaning} (the column's letters are all initials of ethnic groups)"
+            g = CodeGuess(value=value, rows=rows, code=code, confidence=confidence, how=how, as_is=g.as_is)
+        out.append(g)
+    return out
+
+
+def _letter_scheme(values: list[tuple[str, int]]) -> tuple[dict[str, tuple[str, str]], float, str] | None:
+    """The single-letter ethnicity scheme a column's values are written in, if most of its cells are
+    single letters A-Z and every such letter is one scheme's."""
+    cells = sum(rows for _, rows in values)
+    single = {v.strip().upper(): rows for v, rows in values if re.fullmatch(r"[A-Za-z]", v.strip())}
+    if not cells or sum(single.values()) * 2 <= cells:
+        return None
+    letters = set(single)
+    if letters & {"W", "O"} and letters <= set(ETHNICITY_INITIALS):
+        return ETHNICITY_INITIALS, ETHNICITY_INITIALS_CONFIDENCE, "initial"
+    if letters <= set(ETHNICITY_NHS_LETTERS):
+        return ETHNICITY_NHS_LETTERS, ETHNICITY_NHS_CONFIDENCE, "NHS"
+    return None
 
 
 def _by_words(folded: str, phrases: tuple[Phrase, ...]) -> tuple[str, float, str] | None:

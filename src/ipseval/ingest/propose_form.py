@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ipseval.ingest.mapping import code_map, norm_name, table_key
 from ipseval.ingest.propose import ACCEPT, SURE, Proposal, TableProposal, _assign
-from ipseval.ingest.propose_codes import codes_of, guess_code
+from ipseval.ingest.propose_codes import codes_of, guess_codes
 from ipseval.ingest.propose_names import column_name_score, not_standard
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, TABLES, Column
 
@@ -215,8 +215,7 @@ def codes_for(
     spec = TABLES[table].column(column)
     given = code_map(saved, table, column) if saved is not None else {}
     out = []
-    for value, rows in values:
-        g = guess_code(value, spec, rows)
+    for (value, rows), g in zip(values, guess_codes(list(values), spec), strict=True):
         choice = ValueChoice(value, rows, g.code, g.code, g.confidence, g.how, reads_as(value, spec))
         if given.get(norm_name(value)) in codes_of(spec):
             choice.code, choice.confidence, choice.how = given[norm_name(value)], 1.0, SAVED

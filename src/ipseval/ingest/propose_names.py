@@ -27,6 +27,8 @@ from ipseval.schema import TABLES
 STANDARD_WEIGHT = 1.0
 USUAL_WEIGHT = 0.95
 BRACKETS_WEIGHT = 0.95  # the name with its bracketed part left out ("GP (3m)" -> "GP")
+ABBREVIATION = 0.9  # similarity of a name that abbreviates a known name ("Accom" of "accommodation")
+_MIN_ABBREVIATION = 3  # letters an abbreviated word keeps at least (4 for a one-word name)
 _STOP = frozenset({"at", "of", "for", "the", "on", "to", "a", "by", "per", "and", "is"})
 _TABLE_NOISE = frozenset({"export", "extract", "report", "data", "ips", "download", "final", "copy", "sheet"})
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -149,16 +151,51 @@ def _variants(name: str) -> list[tuple[str, float]]:
     return out
 
 
-def _best(variants: list[tuple[str, float]], phrases: tuple[tuple[str, float, str], ...]) -> NameMatch:
+def _tokens(name: str) -> tuple[str, ...]:
+    """The words of a name as written: split at spaces, punctuation and lower-to-upper case changes."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", _BRACKETS.sub(" ", str(name)))
+    return tuple(re.sub(r"[^a-z0-9]+", " ", spaced.lower()).split())
+
+
+def abbreviates(tokens: tuple[str, ...], phrase: str) -> bool:
+    """Whether a name's words shorten a known name's words, each the start of its counterpart and at
+    least one cut short ('Accom' of 'accommodation', 'Emp Stat' of 'employment status'). A one-word
+    name keeps 4 letters at least, and must end inside the known name's first word ('Date' does not
+    abbreviate 'date of referral')."""
+    words_ = phrase.lower().replace("&", " and ").split()
+    words_ = [re.sub(r"[^a-z0-9]", "", w) for w in words_]
+    words_ = [w for w in words_ if w]
+    if not tokens or len(tokens) != len(words_):
+        return False
+    if len(tokens) == 1 and len(tokens[0]) < _MIN_ABBREVIATION + 1:
+        return False
+    shortened = False
+    for t, w in zip(tokens, words_, strict=True):
+        if t == w:
+            continue
+        if len(t) < _MIN_ABBREVIATION or not w.startswith(t) or t.isdigit():
+            return False
+        shortened = True
+    return shortened
+
+
+def _best(
+    variants: list[tuple[str, float]],
+    phrases: tuple[tuple[str, float, str], ...],
+    tokens: tuple[str, ...] = (),
+) -> NameMatch:
     best = NameMatch(0.0, "")
     for key, vw in variants:
         if not key:
             continue
         for pkey, pw, text in phrases:
             sim = similarity(key, pkey, best.score / (vw * pw))
+            how = _how(sim, pw, text)
+            if sim < ABBREVIATION and vw == 1.0 and abbreviates(tokens, text.replace("_", " ")):
+                sim, how = ABBREVIATION, f"abbreviates '{text.replace('_', ' ')}'"
             score = vw * pw * sim
             if score > best.score:
-                best = NameMatch(score, _how(sim, pw, text))
+                best = NameMatch(score, how)
     return best
 
 
@@ -172,7 +209,7 @@ def _how(sim: float, weight: float, text: str) -> str:
 def column_name_score(name: str, column: str, table: str = "") -> NameMatch:
     """How well a local column name fits the standard column ``column`` (of ``table``: some names
     mean a column only in one table, as 'Seen By' in meetings)."""
-    return _best(_variants(name), _column_phrases(column, table))
+    return _best(_variants(name), _column_phrases(column, table), _tokens(name))
 
 
 def _table_key(name: str) -> str:

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from ipseval.ingest.propose_codes import guess_code
+from ipseval.ingest.propose_codes import guess_codes
 from ipseval.ingest.propose_read import LocalColumn
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, Column
 from ipseval.validate import NULL_WORDS
@@ -188,7 +188,7 @@ def value_fit(column: Column, ev: Evidence) -> float:
             return 0.1
         if ev.distinct > CODE_MAX_DISTINCT:  # free text, not a list of codes
             return 0.2
-        guesses = [guess_code(v, column, k) for v, k in ev.top]
+        guesses = guess_codes(list(ev.top), column)
         good = sum(g.rows for g in guesses if g.code is not None and g.confidence >= 0.7)
         return 0.2 + 0.8 * good / ev.n
     return 0.3 if kind == "date" else 1.0

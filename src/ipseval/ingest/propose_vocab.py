@@ -28,9 +28,9 @@ COLUMN_NAMES: dict[str, str] = {
     " | participant id | participant | service user id | su id | case id | case number | case ref"
     " | nhs no | nhs number | patient id | unique id | id | urn | customer id | member id"
     " | record id | pseudonym",
-    "local_authority": "borough | la | local authority | area | locality | council | district | county"
+    "local_authority": "la name | local auth | lad | local authority name | borough name | borough | la | local authority | area | locality | council | district | county"
     " | site | local area | borough of residence",
-    "referral_date": "date referred | ref date | referred on | date of referral | referral received"
+    "referral_date": "referral dt | ref dt | date of ref | date referred | ref date | referred on | date of referral | referral received"
     " | received date | referred | referral received date",
     "referral_source": "source | ref src | referred by | referrer | referral route | referral from"
     " | source of referral | referral agency | referring agency | ref source | pathway",
@@ -41,27 +41,30 @@ COLUMN_NAMES: dict[str, str] = {
     " | date discharged | case closed | left service | date left service | discharged",
     "discharge_reason": "reason for closure | closure reason | d c reason | dc reason | exit reason"
     " | reason closed | reason for leaving | reason left | leaving reason | discharge outcome",
-    "employed_at_referral": "in work at referral | employed at referral | employed at intake"
+    "employed_at_referral": "emp status | employment status | work status | emp status at ref"
+    " | employment status at referral | economic status | in work at referral | employed at referral | employed at intake"
     " | employed on referral | working at referral | in employment at referral | emp at ref"
     " | job retention | retention case | employed at start | in work",
     "age": "age at referral | age at intake | age years | age on referral | age yrs",
     "sex": "gender | gender identity | sex at birth",
-    "ethnicity": "ethnic group | eth | ethnic origin | ethnic background | race | ethnic category",
-    "main_substance": "primary substance | primary drug | drug | substance | main drug | problem substance"
+    "ethnicity": "ethnic | ethnicity code | eth code | eth group | ethnic grp | ethnic code | ethnic group | eth | ethnic origin | ethnic background | race | ethnic category",
+    "main_substance": "sub | subst | main sub | primary sub | main subst | primary subst | drug used | primary substance | primary drug | drug | substance | main drug | problem substance"
     " | drug of choice | primary drug of use | substance of use | main problem substance",
     "treatment_status": "tx status | treatment | treatment stage | in treatment | treatment state",
-    "time_since_last_job": "last worked | time out of work | since last job | last employment"
+    "time_since_last_job": "time since last work | time since work | time since last employment"
+    " | years since work | yrs since work | last worked | time out of work | since last job | last employment"
     " | time unemployed | length unemployed | last job | when last worked",
-    "benefits": "benefit | bens | benefit type | benefits claimed | benefit status",
+    "benefits": "ben | main benefit | benefit claimed | benefit | bens | benefit type | benefits claimed | benefit status",
     "gp_visit_recent": "gp | gp visit | seen gp | gp 3m | gp last 3 months | gp recent | visited gp",
     "ae_visit_recent": "a and e | a and e 3m | a and e visit | ae | emergency department | ed visit"
     " | attended a and e",
-    "housing_tenure": "housing | housing status | tenure | accommodation | housing situation"
+    "housing_tenure": "accom | accom type | accom status | housing tenure | housing type | tenure type"
+    " | living arrangements | residence type | housing | housing status | tenure | accommodation | housing situation"
     " | accommodation status | living situation | accommodation type",
-    "criminal_conviction": "convictions | criminal record | conviction | offending history | has conviction"
+    "criminal_conviction": "conv | convs | convicted | criminal conviction | convictions | criminal record | conviction | offending history | has conviction"
     " | offending",
     "work_confidence": "confidence | conf | job confidence | confidence score | confidence about work",
-    "highest_qualification": "quals | qualifications | highest qual | education | education level"
+    "highest_qualification": "qual | highest quals | qual level | qualification level | quals | qualifications | highest qual | education | education level"
     " | qualification",
     "employment_specialist_id": "employment specialist | es | es code | es id | specialist | staff id"
     " | staff | assigned worker | ips worker | caseworker | case worker | case manager | employment adviser"
@@ -124,7 +127,8 @@ NOT_STANDARD: dict[str, str] = {
     "the date of birth: add an age column instead",
     "name | first name | forename | surname | last name | full name | client name": "names are not part of "
     "the standard: leave them out of the export",
-    "postcode | post code | address | phone | telephone number | mobile | email": "contact details are not "
+    "postcode | post code | address | addr | address 1 | address line 1 | phone | telephone number"
+    " | mobile | email | tel no": "contact details are not "
     "part of the standard: leave them out of the export",
     "notes | comments | keyworker notes | case notes | free text": "free-text notes are not read",
 }
@@ -142,7 +146,8 @@ WORDS: dict[str, str] = _pairs(
     " | mtgs = meeting | eng = engagement | emp = employed | conf = confidence | qual = qualification"
     " | quals = qualification | eth = ethnicity | src = source | ref = referral | yr = years | yrs = years"
     " | svc = service | srv = service | dob = date of birth | la = local authority | es = employment specialist"
-    " | f2f = face to face | tel = telephone | ae = a and e"
+    " | f2f = face to face | tel = telephone | ae = a and e | accom = accommodation | subst = substance"
+    " | ben = benefit | conv = conviction | stat = status | prim = primary | addr = address"
 )
 
 # Usual local labels for the standard's codes, per standard column; "*" is for every yes/no column.
@@ -355,3 +360,57 @@ CODE_WORDS: dict[str, str] = _pairs(
     "svc = service | srv = service | ref = referral | tx = treatment | trt = treatment | yrs = years | yr = year"
     " | mths = months | f2f = face to face | tel = telephone | < = under | > = over | + = plus | & = and | @ = at"
 )
+
+# UK census (2001/2011) and NHS ethnic category codes as exports write them: code -> (standard code,
+# what the code stands for). Four-letter codes (DfE/census style) are unambiguous and proposed as usual
+# labels; NS, NSTA, NOBT, REFU and the like mean not recorded.
+_ETHNICITY_CODE_TEXT = (
+    "WBRI = white: White British | WENG = white: White English | WSCO = white: White Scottish"
+    " | WWEL = white: White Welsh | WNIR = white: White Northern Irish | WCOR = white: White Cornish"
+    " | WIRI = white: White Irish | WIRT = white: Traveller of Irish heritage"
+    " | WROM = white: Gypsy or Roma | WGYP = white: Gypsy or Irish Traveller"
+    " | WOTH = white: any other White background | WEUR = white: White European"
+    " | MWBC = mixed: Mixed White and Black Caribbean | MWBA = mixed: Mixed White and Black African"
+    " | MWAS = mixed: Mixed White and Asian | MOTH = mixed: any other Mixed background"
+    " | AIND = asian: Asian Indian | APKN = asian: Asian Pakistani | ABAN = asian: Asian Bangladeshi"
+    " | ACHN = asian: Asian Chinese | AOTH = asian: any other Asian background"
+    " | BCRB = black: Black Caribbean | BAFR = black: Black African"
+    " | BOTH = black: any other Black background"
+    " | OARB = other: Arab | OOTH = other: any other ethnic group | OOEG = other: any other ethnic group"
+    " | NS = unknown: not stated | NSTA = unknown: not stated | NOBT = unknown: not obtained"
+    " | REFU = unknown: refused | NK = unknown: not known | NKNW = unknown: not known"
+    " | UNKN = unknown: unknown"
+)
+ETHNICITY_CODES: dict[str, tuple[str, str]] = {
+    k.strip(): (v.split(":")[0].strip(), v.split(":")[1].strip())
+    for k, v in (p.split("=") for p in _ETHNICITY_CODE_TEXT.split("|"))
+}
+ETHNICITY_CODE_CONFIDENCE = 0.95
+# Chinese: Asian in the 2011 census, grouped with 'other ethnic groups' in the 2001 census and the NHS
+# categories; proposed as asian (as 'Chinese' is) but marked to check.
+ETHNICITY_JUDGED: dict[str, tuple[str, str]] = {
+    "CHNE": ("asian", "Chinese: Asian in the 2011 census, 'other' in the 2001 census: asian proposed"),
+}
+
+# Single-letter ethnicity schemes, used only when most of a column's cells are single letters and
+# every letter in it belongs to one scheme (a lone 'A' could be British, Asian or anything else).
+# The NHS ethnic category (Data Dictionary, 2001 census based, '18+1'): letter -> (code, meaning).
+ETHNICITY_NHS_LETTERS: dict[str, tuple[str, str]] = {
+    "A": ("white", "White British"), "B": ("white", "White Irish"), "C": ("white", "any other White background"),
+    "D": ("mixed", "Mixed White and Black Caribbean"), "E": ("mixed", "Mixed White and Black African"),
+    "F": ("mixed", "Mixed White and Asian"), "G": ("mixed", "any other Mixed background"),
+    "H": ("asian", "Asian Indian"), "J": ("asian", "Asian Pakistani"), "K": ("asian", "Asian Bangladeshi"),
+    "L": ("asian", "any other Asian background"), "M": ("black", "Black Caribbean"),
+    "N": ("black", "Black African"), "P": ("black", "any other Black background"),
+    "R": ("asian", "Chinese (asian as in the 2011 census; the NHS groups it with other)"),
+    "S": ("other", "any other ethnic group"), "Z": ("unknown", "not stated"),
+}  # fmt: skip
+ETHNICITY_NHS_CONFIDENCE = 0.75  # marked CHECK: the scheme is inferred from the letters
+ETHNICITY_NHS_JUDGED = frozenset({"R"})  # proposed at JUDGEMENT
+# Initials of the broad groups (W, M, A, B, O): taken when the letters include W or O, which the NHS
+# scheme does not use.
+ETHNICITY_INITIALS: dict[str, tuple[str, str]] = {
+    "W": ("white", "White"), "M": ("mixed", "Mixed"), "A": ("asian", "Asian"), "B": ("black", "Black"),
+    "O": ("other", "Other"), "U": ("unknown", "unknown"),
+}  # fmt: skip
+ETHNICITY_INITIALS_CONFIDENCE = 0.7

@@ -1,0 +1,80 @@
+"""Wellbeing scores outside their measure's range, found at validation.
+
+A score of a known measure (built-in TOP or SURE, or one described in the settings' measures file)
+outside the measure's range (TOP psychological health 45 of 0–20, days drinking 31 of 28) cannot
+be used. The wellbeing analysis has always left such rows out (``wellbeing.pairing``, the
+``out_of_range`` count); naming them here makes each an error on its row, with file, row, column,
+value and the measure's range as expected, so ``validate`` and problems.csv show them and rows
+read = rows used + rows rejected still holds. The row is left out exactly as before: the wellbeing
+figures do not change. Measures with no definition are not checked (nor analysed).
+
+Rows are matched to definitions as the analysis matches them: instrument and measure (after the
+settings' code mapping) with case and surrounding spaces ignored, the score compared as a number.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from ipseval.settings import Settings
+
+
+def measure_ranges(settings: Settings) -> pl.DataFrame | None:
+    """key, instrument, measure, scale_min, scale_max of every measure in force; None when the
+    measures file cannot be read (evaluate names that itself; no range can be trusted then)."""
+    from ipseval.settings import SettingsError
+    from ipseval.wellbeing.measures import load_measures
+
+    try:
+        measures = load_measures(settings)
+    except SettingsError:
+        return None
+    return measures.select("key", "instrument", "measure", "scale_min", "scale_max")
+
+
+def out_of_range(
+    instrument: pl.Series, measure: pl.Series, score: pl.Series, ranges: pl.DataFrame
+) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """(mask of rows whose score is outside its measure's range, expected, message), the last two
+    one entry per row (null where in range)."""
+    strip = " \t\r\n"
+
+    def folded(c: str) -> pl.Expr:
+        return pl.col(c).cast(pl.Utf8).str.strip_chars(strip).str.to_lowercase()
+
+    frame = (
+        pl.DataFrame(
+            {"i": instrument.cast(pl.Utf8), "m": measure.cast(pl.Utf8), "score": score.cast(pl.Float64)}
+        )
+        .with_row_index("_i")
+        .select("_i", "score", pl.concat_str(folded("i"), pl.lit("|"), folded("m")).alias("key"))
+    )
+    joined = frame.join(ranges, on="key", how="left").sort("_i")
+    lo, hi, x = pl.col("scale_min"), pl.col("scale_max"), pl.col("score")
+    bad = ((x < lo) | (x > hi)).fill_null(False)
+    name = pl.format("{} {}", pl.col("instrument"), pl.col("measure"))
+    span = pl.format("{} to {}", _g(lo), _g(hi))
+    out = joined.select(
+        bad.alias("bad"),
+        pl.when(bad).then(pl.format("a score from {} ({})", span, name)).alias("expected"),
+        pl.when(bad)
+        .then(
+            pl.format(
+                "{} score {} is {} the measure's range of {}: left out of the wellbeing analysis",
+                name,
+                _g(x),
+                pl.when(x < lo).then(pl.lit("below")).otherwise(pl.lit("above")),
+                span,
+            )
+        )
+        .alias("message"),
+    )
+    return out["bad"], out["expected"], out["message"]
+
+
+def _g(e: pl.Expr) -> pl.Expr:
+    """A number as written: 20 not 20.0, 2.5 as 2.5."""
+    return pl.when(e == e.floor()).then(e.cast(pl.Int64).cast(pl.Utf8)).otherwise(e.cast(pl.Utf8))
