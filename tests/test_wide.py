@@ -187,3 +187,25 @@ def test_long_pivoted_wide_reads_back_the_same(tmp_path_factory: pytest.TempPath
         return
     got = raw.tables["wellbeing"].frame.select("client_id", "assessment_date", "measure", "score").rows()
     assert sorted(got) == sorted(long)
+
+
+def test_map_proposes_wide_layouts(tmp_path: Path) -> None:
+    from ipseval.ingest.propose import propose
+    from ipseval.ingest.propose_toml import proposal_toml
+
+    header = ["Team", "Review Date", *(f"Item {i}" for i in range(1, 26)), "Total"]
+    _write(tmp_path / "Team reviews.csv", [header, ["Leeds IPS", "13/02/2020", *["4"] * 25, "100"]])
+    folder = _export(tmp_path, "TOP assessments.csv", TOP_ROWS)
+    p = propose(folder)
+    wide = {w.standard: w for w in p.wide}
+    assert wide["fidelity"].items["Item 7"][0] == 7
+    assert wide["fidelity"].columns == {"Team": "team", "Review Date": "review_date"}
+    assert {k: v[0] for k, v in wide["wellbeing"].items.items()} == TOP_ITEMS
+    assert wide["wellbeing"].instrument == "TOP"
+    text = proposal_toml(p)
+    assert '"Item 1" = "item"' not in text
+    assert "[mapping.wide.fidelity]  # CHECK" in text
+    # The proposal, as settings, reads the files long.
+    raw = read_source(folder, p.settings())
+    assert raw.tables["fidelity"].frame.height == 25
+    assert raw.tables["wellbeing"].frame.height == 7
