@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ipseval.ingest.propose_read import LocalTable
 
 MIN_ITEMS = 3  # item columns needed before a file is taken to be wide
-MEASURE_FLOOR = 0.5  # a column name is taken for a measure only at least this sure
+MEASURE_FLOOR = 0.7  # a column name is taken for a measure only at least this sure
 _ITEM = re.compile(r"^(?:ips_?25_?)?(?:item|q|question|criterion|crit|no|number)_?(\d{1,2})(?:_.*)?$")
 
 
@@ -35,7 +35,10 @@ class WideProposal:
 
 
 def propose_wide(local: LocalTable, table: TableProposal) -> WideProposal | None:
-    """The wide mapping of ``local`` if many of its column names are item numbers or measures."""
+    """The wide mapping of ``local`` if many of its column names are item numbers or measures (only
+    for a file not already taken for another table: a caseload with drug columns is not wide)."""
+    if table.standard not in (None, *WIDE_TABLES):
+        return None
     items = _fidelity_items(local)
     standard = "fidelity"
     if len(items) < MIN_ITEMS:
