@@ -36,6 +36,49 @@ def _allowed(c: Column) -> str:
     return ""
 
 
+_WIDE_FILES = [
+    "## Wide files (one column per item)",
+    "",
+    "wellbeing and fidelity are held long (one row per measure, one row per item). An export that keeps "
+    "one TOP form or one IPS-25 review per row, with a column per measure or item, is read as it is with "
+    "`[mapping.wide.<table>]` (`ipseval map` proposes it, marked CHECK, when many column names are "
+    "measures or 'Item 1' ... 'Item 25'):",
+    "",
+    "```toml",
+    "[mapping.wide.wellbeing]",
+    'file = "TOP assessments"        # the CSV file (.csv optional) or sheet',
+    'instrument = "TOP"              # when the file has no instrument column',
+    "[mapping.wide.wellbeing.columns] # kept on every row",
+    'PersonID = "client_id"',
+    '"TOP Date" = "assessment_date"',
+    "[mapping.wide.wellbeing.items]   # local column = measure",
+    '"Psych Health (0-20)" = "psychological_health"',
+    '"Alcohol - days used" = "days_alcohol"',
+    "",
+    "[mapping.wide.fidelity]",
+    'file = "Team reviews"',
+    "[mapping.wide.fidelity.columns]",
+    'Team = "team"',
+    '"Review Date" = "review_date"',
+    "[mapping.wide.fidelity.items]    # local column = item number",
+    '"Item 1" = 1',
+    '"Item 2" = 2                     # ... to "Item 25" = 25',
+    "[mapping.wide.fidelity.areas]    # optional: the same file also gives areas",
+    'LA = "local_authority"',
+    '"ES co-located" = "co_located"',
+    "```",
+    "",
+    "Each filled item cell becomes one row; a blank cell is no row (not recorded, not a problem). Row "
+    "numbers in problems are those of the original file (the row of the form or review); the problem's "
+    "value and row show the cell, and the row's measure or item tells which column it came from. Columns "
+    "listed nowhere (a Total, a stage, a measure the standard does not hold) are reported as not used. "
+    "With `areas`, the distinct rows of those columns are read as the areas table (an area whose details "
+    "differ between rows shows as a repeated local_authority). One file gives one wide table; a file "
+    "already named by `[mapping.tables]` or read as a long table cannot also be read wide.",
+    "",
+]
+
+
 def data_standard_md() -> str:
     out = [
         f"# The ipseval data standard (version {STANDARD_VERSION})",
@@ -104,6 +147,7 @@ def data_standard_md() -> str:
             out += [f"Also read: `{c.name}` ({_TYPE_WORDS[c.type]}), {c.meaning}.", ""]
         if t.name == "wellbeing":
             out += _builtin_measures_md()
+    out += _WIDE_FILES
     out += [
         "## interviews (optional folder `interviews/`)",
         "",

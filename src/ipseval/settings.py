@@ -237,8 +237,45 @@ class Disclosure(_Section):
         return {"ndtms": 4, "nhs": 7, "none": 0, "ckm": 4}[self.policy]
 
 
+class WideTable(_Section):
+    """A file laid out one column per item (a TOP form per row, an IPS-25 review per row), read into
+    the standard's long table: each listed item column of each row becomes one row."""
+
+    file: str = Field(
+        description="The file (CSV name, '.csv' optional) or sheet laid out wide, e.g. 'TOP assessments'."
+    )
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Columns kept on every long row: local name -> standard column, e.g. "
+        "PersonID = 'client_id', 'TOP Date' = 'assessment_date'.",
+    )
+    items: dict[str, str | int] = Field(
+        default_factory=dict,
+        description="The item columns: local name -> the measure (wellbeing, e.g. 'Psych Health' = "
+        "'psychological_health') or the item number (fidelity, e.g. 'Item 1' = 1). Each filled cell "
+        "is one row; a blank cell is no row. Columns listed nowhere are reported as not used.",
+    )
+    instrument: str | None = Field(
+        default=None,
+        description="wellbeing only: the instrument of every row (e.g. 'TOP') when the file has no "
+        "instrument column.",
+    )
+    areas: dict[str, str] = Field(
+        default_factory=dict,
+        description="Optional: columns of the same file that also give the areas table, local name -> "
+        "areas column (e.g. LA = 'local_authority'); its distinct rows are read as areas rows.",
+    )
+
+
 class Mapping(_Section):
     """Maps a local export onto the standard without editing the data."""
+
+    wide: dict[str, WideTable] = Field(
+        default_factory=dict,
+        description="Files laid out one column per item, per standard table (wellbeing, fidelity), "
+        "e.g. [mapping.wide.fidelity] file = 'Team reviews' with [mapping.wide.fidelity.columns] and "
+        "[mapping.wide.fidelity.items] 'Item 1' = 1. See data-standard.md, 'Wide files'.",
+    )
 
     columns: dict[str, dict[str, str]] = Field(
         default_factory=dict,

@@ -102,6 +102,15 @@ def read_source(path: str | Path, settings: Settings) -> RawDataset:
     from ipseval.ingest.mapping import check_mapping
 
     check_mapping(settings)
+    dataset = _read_source(path, settings)
+    if settings.mapping.wide:
+        from ipseval.ingest.wide import read_wide
+
+        read_wide(dataset, settings)
+    return dataset
+
+
+def _read_source(path: str | Path, settings: Settings) -> RawDataset:
     p = Path(path).expanduser()
     if not p.exists():
         raise InputError(f"{p}: no such file or folder")

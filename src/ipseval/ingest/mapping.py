@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,9 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # A header cell that looks like a value (a date, a number): the first row holds data, not names.
 _LOOKS_LIKE_DATA = re.compile(r"^[\d\s.,/:\-]+$")
 _TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+# Standard columns the reader of a wide file fills in itself (the measure or item named by the column,
+# a constant instrument): resolve_columns does not ask the file for them.
+SUPPLIED: ContextVar[frozenset[str]] = ContextVar("supplied_columns", default=frozenset())
 
 
 def norm_name(name: object) -> str:
@@ -50,6 +54,9 @@ def check_mapping(settings: Settings) -> None:
                 f"standard ({', '.join(TABLES)})"
             )
     _check_code_collisions(settings)
+    from ipseval.ingest.wide import check_wide
+
+    check_wide(settings)
     for section, by_table in (("columns", m.columns), ("codes", m.codes)):
         for table, cols in by_table.items():
             if table not in TABLES:
@@ -121,7 +128,10 @@ def mapped_column(settings: Settings, table: str, key: str) -> str | None:
     standard name or the local column name mapped to one."""
     if key in TABLES[table].column_names:
         return key
-    target = {norm_name(k): v for k, v in settings.mapping.columns.get(table, {}).items()}.get(norm_name(key))
+    local = dict(settings.mapping.columns.get(table, {}))
+    for wide_table, wide in settings.mapping.wide.items():
+        local |= wide.columns if wide_table == table else wide.areas if table == "areas" else {}
+    target = {norm_name(k): v for k, v in local.items()}.get(norm_name(key))
     return target if target in TABLES[table].column_names else None
 
 
@@ -132,6 +142,8 @@ def _local_names(settings: Settings, table: str) -> set[str]:
 def resolve_table(local_name: str, settings: Settings) -> str | None:
     """The standard table a file or sheet name stands for, or None if it is not one."""
     key = table_key(local_name)
+    if any(table_key(w.file) == key for w in settings.mapping.wide.values()):
+        return None  # read by ipseval.ingest.wide
     for local, target in settings.mapping.tables.items():
         if table_key(local) == key:
             return target
@@ -185,7 +197,7 @@ def resolve_columns(
             )
         seen[target] = text
         standard[i] = target
-    missing = [c for c in spec.required_columns if c not in seen]
+    missing = [c for c in spec.required_columns if c not in seen and c not in SUPPLIED.get()]
     if missing:
         found = ", ".join(str(h).strip() for h in header if h is not None and str(h).strip()) or "none"
         if len(missing) == 1:

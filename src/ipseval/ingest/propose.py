@@ -31,6 +31,7 @@ from ipseval.ingest.propose_dates import DateOrderProposal, propose_date_order
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
+from ipseval.ingest.propose_wide import WideProposal, propose_wide, wide_mapping
 from ipseval.schema import TABLES, Column, Table
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class Proposal:
     date_order: DateOrderProposal
     skipped: list[str] = field(default_factory=list)  # files or sheets not read, and why
     notes: list[str] = field(default_factory=list)  # for information: nothing to decide
+    wide: list[WideProposal] = field(default_factory=list)  # files with one column per item
 
     def mapped(self) -> list[TableProposal]:
         return [t for t in self.tables if t.standard]
@@ -100,7 +102,8 @@ class Proposal:
                 entries = {g.value: g.code for g in code_entries(c)}
                 if c.standard and entries:
                     codes.setdefault(t.standard, {})[c.standard] = entries
-        return {"tables": tables, "columns": {k: v for k, v in columns.items() if v}, "codes": codes}
+        out = {"tables": tables, "columns": {k: v for k, v in columns.items() if v}, "codes": codes}
+        return out | ({"wide": {w.standard: wide_mapping(w) for w in self.wide}} if self.wide else {})
 
     def settings(self) -> Settings:
         from ipseval.settings import Settings
@@ -128,6 +131,13 @@ class Proposal:
                     if g.code is None or g.confidence < SURE:
                         what = f"as {g.code}: {g.confidence:.0%} sure" if g.code else "has no standard code"
                         out.append(f"{where} column '{c.local}' value '{g.value}' {what}")
+        for w in self.wide:
+            out.append(f"'{w.local}' laid out wide as {w.standard}: {w.confidence:.0%} sure")
+            out += [
+                f"'{w.local}' column '{k}' as {v[0]}: {v[1]:.0%} sure"
+                for k, v in w.items.items()
+                if v[1] < SURE
+            ]
         if not self.date_order.sure:
             out.append(f"dates: {self.date_order.how}")
         return out + _conflicts(self)
@@ -173,9 +183,14 @@ def propose_export(export: LocalExport) -> Proposal:
         score, how = table_scores[i, name]
         tables.append(_table_proposal(t, TABLES[name], evidence[i], scores[i, name], score, how))
     _by_shared_values(tables)
-    proposal = Proposal(
-        export.source, export.workbook, tables, propose_date_order(tables), list(export.skipped)
-    )
+    wide = [w for i, t in enumerate(tables) if (w := propose_wide(export.tables[i], t)) is not None]
+    dates = propose_date_order(tables)  # a wide file's dates count too
+    for w in wide:
+        t = next(t for t in tables if t.local == w.local)
+        t.standard, t.how, t.missing = None, f"one column per item: see [mapping.wide.{w.standard}]", []
+        for c in t.columns:
+            c.standard = None
+    proposal = Proposal(export.source, export.workbook, tables, dates, list(export.skipped), wide=wide)
     proposal.notes += [f"'{t.name}': {note}" for t in export.tables for note in t.notes]
     proposal.notes += [
         f"'{t.name}': only its first {MAX_ROWS:,} rows were looked at" for t in export.tables if t.truncated

@@ -15,6 +15,7 @@ from ipseval.atomic import write_text
 from ipseval.ingest.propose import SURE, ColumnProposal, Proposal, TableProposal, code_entries
 from ipseval.ingest.propose_columns import column_spec, wellbeing_codes
 from ipseval.ingest.propose_dates import ORDER_WORDS
+from ipseval.ingest.propose_wide import wide_toml
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
@@ -40,6 +41,8 @@ def proposal_toml(p: Proposal) -> str:
     lines += _tables(p)
     for t in p.mapped():
         lines += _columns(t)
+    for w in p.wide:
+        lines += wide_toml(w, toml_key, _comment, _check)
     for t in p.mapped():
         for c in t.columns:
             if c.standard and c.codes:

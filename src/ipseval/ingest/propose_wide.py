@@ -1,0 +1,139 @@
+"""The mapping assistant for wide files: a file with one column per item ('Item 1' ... 'Item 25', one
+column per TOP or SURE measure) is proposed as ``[mapping.wide.<table>]`` rather than column by column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ipseval.ingest.mapping import norm_name
+from ipseval.ingest.propose_codes import guess_code
+from ipseval.ingest.propose_columns import builtin_measures, wellbeing_codes
+from ipseval.ingest.wide import WIDE_TABLES
+
+if TYPE_CHECKING:
+    from ipseval.ingest.propose import TableProposal
+    from ipseval.ingest.propose_read import LocalTable
+
+MIN_ITEMS = 3  # item columns needed before a file is taken to be wide
+MEASURE_FLOOR = 0.7  # a column name is taken for a measure only at least this sure
+_ITEM = re.compile(r"^(?:ips_?25_?)?(?:item|q|question|criterion|crit|no|number)_?(\d{1,2})(?:_.*)?$")
+
+
+@dataclass
+class WideProposal:
+    local: str  # the file or sheet
+    standard: str  # the long table it gives
+    confidence: float
+    how: str
+    columns: dict[str, str]  # id columns: local -> standard
+    items: dict[str, tuple[str | int, float, str]]  # local -> (measure or item number, confidence, how)
+    instrument: str | None = None
+    unused: list[str] = field(default_factory=list)
+
+
+def propose_wide(local: LocalTable, table: TableProposal) -> WideProposal | None:
+    """The wide mapping of ``local`` if many of its column names are item numbers or measures (only
+    for a file not already taken for another table: a caseload with drug columns is not wide)."""
+    if table.standard not in (None, *WIDE_TABLES):
+        return None
+    items = _fidelity_items(local)
+    standard = "fidelity"
+    if len(items) < MIN_ITEMS:
+        items, standard = _measures(local), "wellbeing"
+    if len(items) < MIN_ITEMS:
+        return None
+    key_col, value_col = WIDE_TABLES[standard]
+    skip = {key_col, value_col, "instrument"}
+    columns = {
+        c.local: c.standard
+        for c in table.columns
+        if table.standard == standard and c.standard and c.standard not in skip and c.local not in items
+    }
+    instrument = None
+    if standard == "wellbeing":
+        of = {m: i for i, m, _ in builtin_measures()}
+        found = sorted({of.get(str(t), "") for t, _, _ in items.values()} - {""})
+        instrument = found[0] if found else "TOP"
+    unused = [c.name for c in local.columns if c.name not in items and c.name not in columns]
+    share = len(items) / max(len(local.columns), 1)
+    how = f"{len(items)} of its {len(local.columns)} columns are {'IPS-25 items' if standard == 'fidelity' else 'wellbeing measures'}"
+    return WideProposal(
+        local.name, standard, round(min(0.75, 0.4 + share), 2), how, columns, items, instrument, unused
+    )
+
+
+def _fidelity_items(local: LocalTable) -> dict[str, tuple[str | int, float, str]]:
+    out: dict[str, tuple[str | int, float, str]] = {}
+    seen: set[int] = set()
+    for c in local.columns:
+        m = _ITEM.match(norm_name(c.name))
+        if m and 1 <= int(m.group(1)) <= 25 and int(m.group(1)) not in seen:
+            seen.add(int(m.group(1)))
+            out[c.name] = (int(m.group(1)), 0.9, f"item number {m.group(1)} in its name")
+    return out
+
+
+def _measures(local: LocalTable) -> dict[str, tuple[str | int, float, str]]:
+    measure = wellbeing_codes("measure")
+    assert measure is not None
+    out: dict[str, tuple[str | int, float, str]] = {}
+    taken: set[str] = set()
+    for c in local.columns:
+        words = set(re.findall(r"[a-z]+", c.name.lower()))
+        exact = [m for m in measure.codes or () if set(m.split("_")) <= words]
+        if len(exact) == 1 and exact[0] not in taken:
+            taken.add(exact[0])
+            out[c.name] = (exact[0], 0.9, f"the words of '{exact[0]}'")
+            continue
+        g = guess_code(c.name, measure)
+        if g.code and g.confidence >= MEASURE_FLOOR and g.code not in taken:
+            taken.add(g.code)
+            out[c.name] = (g.code, min(g.confidence, 0.75), g.how)
+    return out
+
+
+def wide_mapping(w: WideProposal) -> dict:
+    """The proposal as one ``[mapping.wide]`` entry."""
+    entry: dict = {"file": w.local, "columns": w.columns, "items": {k: v[0] for k, v in w.items.items()}}
+    if w.instrument:
+        entry["instrument"] = w.instrument
+    return entry
+
+
+def wide_toml(w: WideProposal, toml_key, comment, check) -> list[str]:
+    """The lines of an ipseval.toml for one wide file."""
+    title = f"mapping.wide.{w.standard}"
+    lines = [
+        f"[{title}]  # {check(w.confidence)}{comment(w.how)}: one row per "
+        f"{'item' if w.standard == 'fidelity' else 'measure'} is read from each row",
+        f"file = {toml_key(w.local)}",
+    ]
+    if w.instrument:
+        lines.append(f'instrument = "{w.instrument}"  # CHECK: the instrument of every row')
+    lines += ["", f"[{title}.columns]  # kept on every row"]
+    lines += [f'{toml_key(k)} = "{v}"' for k, v in w.columns.items()]
+    key_col, _ = WIDE_TABLES[w.standard]
+    missing = [c for c in ("client_id", "assessment_date", "team", "review_date") if c in _needed(w)]
+    lines += [
+        f"# CHECK: no column found for the required '{c}'" for c in missing if c not in w.columns.values()
+    ]
+    lines += ["", f"[{title}.items]  # local column = {key_col}"]
+    for k, (target, conf, how) in w.items.items():
+        value = target if isinstance(target, int) else f'"{target}"'
+        lines.append(f"{toml_key(k)} = {value}  # {check(conf)}{comment(how)}")
+    lines += [
+        f"# {toml_key(c)}: not used (map it under [{title}.items] if it is a {key_col})" for c in w.unused
+    ]
+    if w.standard == "fidelity" and w.unused:
+        lines.append(
+            f"# if some of these describe the area (local authority, integration, co-located, population), "
+            f'add [{title}.areas] naming them, e.g. LA = "local_authority"'
+        )
+    return [*lines, ""]
+
+
+def _needed(w: WideProposal) -> tuple[str, ...]:
+    return ("client_id", "assessment_date") if w.standard == "wellbeing" else ("team", "review_date")

@@ -1,0 +1,211 @@
+"""Wide files (one column per item) read into the standard's long tables: [mapping.wide.<table>]."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from ipseval.ingest import InputError, read_source
+from ipseval.settings import Settings
+from ipseval.validate import validate
+
+CLIENTS = [
+    ["client_id", "local_authority", "referral_date"],
+    ["C1", "Leeds", "2020-01-01"],
+    ["C2", "York", "2020-02-01"],
+]
+TOP_ITEMS = {
+    "Psych Health (0-20)": "psychological_health",
+    "Phys Health (0-20)": "physical_health",
+    "Alcohol days": "days_alcohol",
+}
+TOP = {
+    "file": "TOP assessments",
+    "instrument": "TOP",
+    "columns": {"PersonID": "client_id", "TOP Date": "assessment_date"},
+    "items": TOP_ITEMS,
+}
+
+
+def _write(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+
+
+def _export(tmp_path: Path, name: str, rows: list[list[str]]) -> Path:
+    _write(tmp_path / "clients.csv", CLIENTS)
+    _write(tmp_path / name, rows)
+    return tmp_path
+
+
+def _settings(**wide: dict) -> Settings:
+    return Settings.model_validate({"mapping": {"wide": wide}})
+
+
+TOP_ROWS = [
+    [
+        "PersonID",
+        "TOP Date",
+        "TOP Stage",
+        "Psych Health (0-20)",
+        "Phys Health (0-20)",
+        "Alcohol days",
+        "Injected",
+    ],
+    ["C1", "14/08/2020", "Start", "10", "7", "28", "N"],
+    ["C1", "04/12/2020", "Exit", "13", "", "25", "N"],  # a blank cell: no row
+    ["C2", "01/03/2020", "Start", "45", "9", "", ""],  # 45 is out of range
+]
+
+
+def test_wide_top_is_read_long_with_original_rows(tmp_path: Path) -> None:
+    raw = read_source(_export(tmp_path, "TOP assessments.csv", TOP_ROWS), _settings(wellbeing=TOP))
+    wb = raw.tables["wellbeing"]
+    assert wb.file == "TOP assessments.csv"
+    assert "TOP assessments.csv" not in raw.unused_files
+    got = wb.frame.select("client_id", "measure", "score", "instrument", "_row").rows()
+    assert got == [
+        ("C1", "psychological_health", "10", "TOP", 2),
+        ("C1", "physical_health", "7", "TOP", 2),
+        ("C1", "days_alcohol", "28", "TOP", 2),
+        ("C1", "psychological_health", "13", "TOP", 3),
+        ("C1", "days_alcohol", "25", "TOP", 3),
+        ("C2", "psychological_health", "45", "TOP", 4),
+        ("C2", "physical_health", "9", "TOP", 4),
+    ]
+    # Columns listed nowhere are reported as not used, never silently dropped.
+    assert wb.unused_columns == ["TOP Stage", "Injected"]
+
+
+def test_wide_problem_points_at_original_row(tmp_path: Path) -> None:
+    rows = [*TOP_ROWS[:3], ["C2", "01/03/2020", "Start", "ten", "9", "", ""]]
+    settings = _settings(wellbeing=TOP)
+    ds = validate(read_source(_export(tmp_path, "TOP assessments.csv", rows), settings), settings)
+    p = ds.problems.filter((pl.col("table") == "wellbeing") & (pl.col("severity") == "error"))
+    assert p.height == 1
+    assert p.row(0, named=True)["row"] == 4
+    assert p.row(0, named=True)["value"] == "ten"
+    counts = {r["table"]: r for r in ds.row_counts.iter_rows(named=True)}
+    assert counts["wellbeing"]["rows_rejected"] == 1  # only the bad cell's row, not the form's others
+
+
+def test_wide_ips25_with_areas(tmp_path: Path) -> None:
+    header = ["Team", "LA", "Co-located", "Review Date", *(f"Item {i}" for i in range(1, 26)), "Total"]
+    rows = [
+        header,
+        ["Leeds IPS", "Leeds", "Yes", "2020-02-13", *["4"] * 25, "100"],
+        ["Leeds IPS", "Leeds", "Yes", "2021-02-13", *["5"] * 24, "", "120"],
+        ["York IPS", "York", "No", "2020-03-01", *["3"] * 25, "75"],
+    ]
+    fidelity = {
+        "file": "Team reviews.csv",
+        "columns": {"Team": "team", "Review Date": "review_date"},
+        "items": {f"Item {i}": i for i in range(1, 26)},
+        "areas": {"LA": "local_authority", "Co-located": "co_located"},
+    }
+    raw = read_source(_export(tmp_path, "Team reviews.csv", rows), _settings(fidelity=fidelity))
+    fid = raw.tables["fidelity"].frame
+    assert fid.height == 74
+    assert fid.filter(pl.col("_row") == 3)["item"].to_list() == [str(i) for i in range(1, 25)]
+    assert raw.tables["fidelity"].unused_columns == ["Total"]
+    areas = raw.tables["areas"].frame
+    assert areas.select("local_authority", "co_located", "_row").rows() == [
+        ("Leeds", "Yes", 2),
+        ("York", "No", 4),
+    ]
+    ds = validate(raw, _settings(fidelity=fidelity))
+    assert ds.problems.filter(pl.col("severity") == "error").height == 0
+
+
+def test_wide_from_a_workbook_sheet(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "clients"
+    for r in CLIENTS:
+        ws.append(r)
+    ws2 = wb.create_sheet("TOP assessments")
+    for r in TOP_ROWS:
+        ws2.append([int(v) if v.isdigit() else (v or None) for v in r])
+    wb.save(tmp_path / "export.xlsx")
+    raw = read_source(tmp_path / "export.xlsx", _settings(wellbeing=TOP))
+    frame = raw.tables["wellbeing"].frame
+    assert frame.height == 7
+    assert frame["_row"].to_list() == [2, 2, 2, 3, 3, 4, 4]
+    assert not any("TOP assessments" in u for u in raw.unused_files)
+
+
+def test_wide_settings_refused(tmp_path: Path) -> None:
+    folder = _export(tmp_path, "TOP assessments.csv", TOP_ROWS)
+    with pytest.raises(InputError, match="instrument"):
+        read_source(folder, _settings(wellbeing={**TOP, "instrument": None}))
+    with pytest.raises(InputError, match="cannot be read wide"):
+        read_source(folder, _settings(jobs=TOP))
+    with pytest.raises(InputError, match=r"'Days used'.*not a column of the file"):
+        read_source(folder, _settings(wellbeing={**TOP, "items": {**TOP_ITEMS, "Days used": "days_other"}}))
+    with pytest.raises(InputError, match="number 1 to 25"):
+        read_source(folder, _settings(fidelity={"file": "x", "items": {"Item 1": 30}}))
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["C1", "C2"]),
+            st.dates(
+                min_value=__import__("datetime").date(2019, 1, 1),
+                max_value=__import__("datetime").date(2022, 12, 31),
+            ),
+            st.lists(st.one_of(st.none(), st.integers(0, 20).map(str)), min_size=3, max_size=3),
+        ),
+        min_size=1,
+        max_size=8,
+        unique_by=lambda t: (t[0], t[1]),
+    )
+)
+def test_long_pivoted_wide_reads_back_the_same(tmp_path_factory: pytest.TempPathFactory, forms: list) -> None:
+    measures = list(TOP_ITEMS.values())
+    long = [
+        (cid, day.isoformat(), m, score)
+        for cid, day, scores in forms
+        for m, score in zip(measures, scores, strict=True)
+        if score is not None
+    ]
+    wide_rows = [["PersonID", "TOP Date", *TOP_ITEMS]] + [
+        [cid, day.isoformat(), *(s or "" for s in scores)] for cid, day, scores in forms
+    ]
+    folder = _export(tmp_path_factory.mktemp("wide"), "TOP assessments.csv", wide_rows)
+    raw = read_source(folder, _settings(wellbeing=TOP))
+    if "wellbeing" not in raw.tables:
+        assert long == []
+        return
+    got = raw.tables["wellbeing"].frame.select("client_id", "assessment_date", "measure", "score").rows()
+    assert sorted(got) == sorted(long)
+
+
+def test_map_proposes_wide_layouts(tmp_path: Path) -> None:
+    from ipseval.ingest.propose import propose
+    from ipseval.ingest.propose_toml import proposal_toml
+
+    header = ["Team", "Review Date", *(f"Item {i}" for i in range(1, 26)), "Total"]
+    _write(tmp_path / "Team reviews.csv", [header, ["Leeds IPS", "13/02/2020", *["4"] * 25, "100"]])
+    folder = _export(tmp_path, "TOP assessments.csv", TOP_ROWS)
+    p = propose(folder)
+    wide = {w.standard: w for w in p.wide}
+    assert wide["fidelity"].items["Item 7"][0] == 7
+    assert wide["fidelity"].columns == {"Team": "team", "Review Date": "review_date"}
+    assert {k: v[0] for k, v in wide["wellbeing"].items.items()} == TOP_ITEMS
+    assert wide["wellbeing"].instrument == "TOP"
+    text = proposal_toml(p)
+    assert '"Item 1" = "item"' not in text
+    assert "[mapping.wide.fidelity]  # CHECK" in text
+    # The proposal, as settings, reads the files long.
+    raw = read_source(folder, p.settings())
+    assert raw.tables["fidelity"].frame.height == 25
+    assert raw.tables["wellbeing"].frame.height == 7
