@@ -96,7 +96,7 @@ def _table_order(t: TableProposal) -> TableDateOrder | None:
                 t.standard, t.local, order, 0.95, f"{shown} can only be {ORDER_WORDS[order]}"
             )
     if year:
-        how = f"dates in {where} are written year first with / or . (read whatever the setting)"
+        how = f"dates in {where} are written year first with / or ."
         return TableDateOrder(t.standard, t.local, "ymd", 0.9, how)
     how = f"no date in {where} settles the order (days and months all 12 or less)"
     return TableDateOrder(t.standard, t.local, "", 0.6, how)
