@@ -353,6 +353,38 @@ def test_the_order_of_day_and_month_is_found():
     assert not both.date_order.sure
 
 
+def test_files_that_disagree_on_the_order_get_one_each_and_validate_reads_them(tmp_path):
+    """UK referrals, US jobs, year-first contacts: map writes one order per table that differs from
+    the global one, with its evidence, and validate reads every date with the settings written."""
+    (tmp_path / "Referrals.csv").write_text(
+        "Client Ref,Borough,Date Referred\nc1,Leeds,25/03/2021\nc2,Leeds,03/04/2021\nc3,Leeds,14/05/2021\n"
+    )
+    (tmp_path / "Job outcomes.csv").write_text(
+        "Client Ref,Job Start Date,Job End Date\nc1,9/13/2021,\nc2,9/8/2021,10/2/2021\n"
+    )
+    (tmp_path / "Contacts.csv").write_text(
+        "Client Ref,Contact Date,Attended\nc1,2021/04/05 00:00:00,Y\nc2,2021/04/06 00:00:00,Y\n"
+    )
+    p = propose(tmp_path)
+    assert p.date_order.setting == "dmy" and p.date_order.sure
+    assert p.date_order.orders == {"jobs": "mdy", "meetings": "ymd"}
+    text = proposal_toml(p)
+    assert "\n[input.date_orders]\n" in text and 'jobs = "mdy"  # 9/13/2021 in' in text
+    assert "meetings = \"ymd\"  # dates in 'Contacts.csv' are written year first" in text
+    assert "# clients (Referrals.csv) follows date_order: 25/03/2021" in text
+    path = write_proposal(p, tmp_path / "ipseval.toml")
+    s = load_settings(path)
+    assert s.input.date_orders == {"jobs": "mdy", "meetings": "ymd"} and p.settings().input == s.input
+    ds = load(tmp_path, s)
+    assert ds.problems.filter(ds.problems["severity"] == "error").height == 0
+    assert ds.tables["jobs"]["start_date"].to_list()[0].isoformat() == "2021-09-13"
+
+
+def test_files_that_agree_get_the_global_order_only():
+    p = _dates("05/03/2021", "25/03/2021")
+    assert p.date_order.orders == {} and "[input.date_orders]" not in proposal_toml(p)
+
+
 def test_columns_the_standard_leaves_out_say_what_to_do(proposals):
     tracker = next(t for t in proposals["tracker"].tables if t.local == "Tracker")
     dob = next(c for c in tracker.columns if c.local == "DOB")

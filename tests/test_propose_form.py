@@ -274,6 +274,9 @@ def test_every_message_about_mapping_points_to_the_mapping_page(tmp_path):
     assert dashboard_words('set input.date_order = "mdy" in the settings if so') == (
         'choose the date order "mdy" on the mapping page if so'
     )
+    assert dashboard_words('set [input.date_orders] jobs = "mdy" if the file uses that order') == (
+        'choose the date order "mdy" on the mapping page if the file uses that order'
+    )
 
 
 def test_a_long_posted_value_is_named_cut_short(form):

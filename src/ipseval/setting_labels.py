@@ -21,6 +21,7 @@ SETTING_LABELS: dict[str, str] = {
     "definitions.missing_employed_at_referral": "A blank 'in work when referred'",
     # input
     "input.date_order": "Order of day, month and year in dates",
+    "input.date_orders": "Order of day, month and year, per table",
     "input.max_file_mb": "Largest file read (MB)",
     "input.max_line_kb": "Longest line of a file (KB)",
     "input.max_cell_chars": "Longest cell (characters)",
@@ -98,7 +99,13 @@ CHOICES: dict[str, dict[str, str]] = {
         "exclude": "Leave the client out of job entry",
     },
     "input.date_order": {
-        "auto": "Day first, unless only month first makes sense",
+        "auto": "Each file's dates decide (day first when they fit both)",
+        "dmy": "Day, month, year (31/12/2020)",
+        "mdy": "Month, day, year (12/31/2020)",
+        "ymd": "Year, month, day (2020/12/31)",
+    },
+    "input.date_orders": {
+        "auto": "The file's dates decide (the global order when they fit both)",
         "dmy": "Day, month, year (31/12/2020)",
         "mdy": "Month, day, year (12/31/2020)",
         "ymd": "Year, month, day (2020/12/31)",

@@ -300,19 +300,24 @@ class Mapping(_Section):
 
 
 _Separator = Literal["auto", ",", ";", "\t", "tab", "|", "comma", "semicolon", "pipe"]
+DateOrder = Literal["auto", "dmy", "mdy", "ymd"]
 
 
 class Input(_Section):
     """How exported files are read: the order of day and month in dates, and limits that stop a
     broken file early (each is checked while the file is read, before it is loaded whole)."""
 
-    date_order: Literal["auto", "dmy", "mdy", "ymd"] = Field(
+    date_order: DateOrder = Field(
         default="auto",
-        description="Order of day, month and year in dates written with / . or - (ISO YYYY-MM-DD, and "
-        "dates with the month as a word such as 5 Jan 2020, are always read). 'auto': day/month/year "
-        "(UK), except that a column whose dates only make sense as month/day/year is named as a "
-        "problem and its rows rejected until this is set; 'dmy' = 31/12/2020; 'mdy' = 12/31/2020 "
-        "(US); 'ymd' = 2020/12/31.",
+        description="Order of day and month in dates written with / . or -, for every file whose table "
+        "has no order of its own in [input.date_orders]. ISO dates (2020-12-31), year-first dates "
+        "(2020/12/31), dates with the month as a word (31-Dec-2020, 31 December 2020) and a time of "
+        "day after the date (2020/12/31 00:00:00, 31/12/2020 14:05) are always read. 'auto': each "
+        "file's dates decide, all its date columns together: 31/12/2020 can only be day/month/year, "
+        "12/31/2020 only month/day/year, and a note says what was decided. A file whose dates all fit "
+        "both orders (every day 12 or less) is read as day/month/year (UK), with a warning; one that "
+        "mixes both is read the way most of its telling dates are, and the others are named as "
+        "problems. 'dmy' = 31/12/2020; 'mdy' = 12/31/2020 (US); 'ymd' = 2020/12/31.",
     )
     separator: _Separator | dict[str, _Separator] = Field(
         default="auto",
@@ -321,6 +326,37 @@ class Input(_Section):
         'one of ",", ";", "tab", "|" for every file, or a table of file names, e.g. '
         '{ "Contacts.csv" = ";" } (files not named are found by looking).',
     )
+    date_orders: dict[str, DateOrder] = Field(
+        default_factory=dict,
+        description="Per table of the standard, the order of day and month in its file's dates when "
+        "files differ, e.g. [input.date_orders] jobs = 'mdy' and meetings = 'ymd' (the same values "
+        "as date_order). A table not listed follows date_order; 'auto' here decides from the file's "
+        "dates and, when they fit both orders, falls back to date_order (day/month/year if that is "
+        "'auto' too). Keys are the standard's table names, as in [mapping.columns]; ipseval map "
+        "proposes them when files disagree.",
+    )
+
+    @field_validator("date_orders")
+    @classmethod
+    def _tables_known(cls, v: dict[str, str]) -> dict[str, str]:
+        from .schema import TABLES
+
+        for name in v:
+            if name not in TABLES:
+                close = difflib.get_close_matches(name.lower(), list(TABLES), n=3, cutoff=0.6)
+                hint = (
+                    "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+                    if close
+                    else "the keys are the standard's table names (" + ", ".join(TABLES) + ")"
+                )
+                raise ValueError(f"'{name}' is not a table of the standard; {hint}")
+        return v
+
+    def order_for(self, table: str) -> tuple[str, str]:
+        """(the order set for ``table``'s dates, the order "auto" falls back to when they fit both)."""
+        fallback = self.date_order if self.date_order != "auto" else "dmy"
+        return self.date_orders.get(table, self.date_order), fallback
+
     max_file_mb: int = Field(
         default=2048,
         ge=1,
@@ -683,6 +719,8 @@ def settings_rows(s: Settings) -> list[tuple[str, str, str]]:
                 value = f"{len(value)} listed (not shown)" if value else "none listed"
             elif name == "meeting_bands":
                 value = ", ".join(b.label for b in value)
+            elif isinstance(value, dict):
+                value = ", ".join(f"{k} = {v}" for k, v in value.items()) or "(none)"
             elif isinstance(value, list):
                 value = ", ".join(str(x) for x in value)
             elif value is None:

@@ -19,7 +19,7 @@ from ipseval.ingest import InputError, RawDataset, RawTable, read_source
 from ipseval.ingest.mapping import code_map, norm_name
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
-from ipseval.validate_dates import read_dates
+from ipseval.validate_dates import OrderChoice, choose_order, read_dates
 from ipseval.validate_summary import (
     CASCADE_EXPECTED,
     PROBLEM_SCHEMA,
@@ -145,6 +145,7 @@ class _Checker:
         self.present: dict[str, pl.Series] = {}  # per column: the cell holds a value (before typing)
         self.mapped_blank: dict[str, int] = {}  # per column: cells whose label is mapped to ""
         self.ages_from_birth = 0
+        self.dates = OrderChoice("dmy")  # how this file's day/month dates are read (see convert)
         # Input columns (clients' date_of_birth): read to work out a standard column, never kept.
         self.inputs = {
             c.name: raw.frame[c.name].cast(pl.Utf8) for c in spec.inputs if c.name in raw.frame.columns
@@ -193,6 +194,10 @@ class _Checker:
 
     # -- per-column checks -----------------------------------------------------------------------
     def convert(self, settings: Settings) -> None:
+        self.dates = self._date_order(settings)
+        if self.dates.warning:
+            w = self.dates.warning
+            self.note(None, w.value, "dates in one known order of day and month", w.message)
         for col in self.spec.columns:
             s = self._null_words(self.raw[col.name])
             cmap = code_map(settings, self.table, col.name) if col.type in ("text", "code", "bool") else {}
@@ -212,6 +217,14 @@ class _Checker:
                 self.add(blanked, col.name, expected, message)
             self.present[col.name] = present
             self.typed[col.name] = typed.alias(col.name)
+
+    def _date_order(self, settings: Settings) -> OrderChoice:
+        """The order of day and month in this file's dates: set for its table, or decided from
+        all its date columns together (one system wrote them, in one format)."""
+        setting, fallback = settings.input.order_for(self.table)
+        columns = {c.name: self.raw[c.name] for c in self.spec.columns if c.type == "date"}
+        columns |= {name: s for name, s in self.inputs.items() if name == BIRTH}
+        return choose_order(columns, setting, fallback, self.file, self.table)
 
     def _mapped_to_blank(
         self, s: pl.Series, col: Column, cmap: dict[str, str]
@@ -233,7 +246,7 @@ class _Checker:
             return
         need = ~self.present["age"]
         found = ages_from_birth(
-            birth, self.typed["referral_date"], need, self.settings.input.date_order, self.spec.column("age")
+            birth, self.typed["referral_date"], need, self.dates.order, self.spec.column("age")
         )
         for f in found.findings:
             value = f.value if f.value is not None else pl.Series([NOT_SHOWN] * self.n, dtype=pl.Utf8)
@@ -366,7 +379,7 @@ class _Checker:
         return x
 
     def _as_date(self, s: pl.Series, col: Column, cmap: dict[str, str]) -> pl.Series:
-        found = read_dates(s, self.settings.input.date_order, col.name)
+        found = read_dates(s, self.dates.order, col.name, self.table, self.dates.mixed)
         for f in found.findings:
             self.add(f.mask, col.name, found.expected, f.message, severity=f.severity)
         for n in found.notes:
@@ -595,6 +608,8 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
                     f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} whose label is mapped to "" in '
                     f"[mapping.codes.{chk.table}.{column}] read as blank (not recorded)"
                 )
+            if chk.dates.decided:
+                notes.append(chk.dates.decided)
             if chk.ages_from_birth:
                 notes.append(
                     f"{chk.file}: {chk.ages_from_birth} ages at referral worked out from the date of birth "

@@ -1,11 +1,18 @@
-"""Dates as people write them: ISO always; day/month order decided once per column of a file.
+"""Dates as people write them: ISO always; the order of day and month decided once per file.
 
 A file is written by one system with one date format, so the order of day and month is a fact
-about the column, not about each cell. Reading cell by cell (ISO, else DD/MM/YYYY) silently
+about the file, not about each cell. Reading cell by cell (ISO, else DD/MM/YYYY) silently
 swaps the days and months of a US file whose days are all 12 or less, and rejects the rest. Here
-the order comes from ``[input] date_order``; with "auto" it is day/month/year (UK) unless the
-column's dates only make sense as month/day/year: then nothing is guessed, the rows are rejected
-and one note says what was seen and what to set. Every date that cannot be read says why.
+the order comes from ``[input.date_orders]`` for the file's table, else ``[input] date_order``.
+With "auto" the dates of the file's date columns decide it together: a date such as 25/03/2021
+(first part above 12) can only be day/month/year, 03/25/2021 only month/day/year; what was decided
+is said in a note. A file whose dates all fit both orders is read in the global order (UK
+day/month/year when that is "auto" too), with a warning naming the file and the assumption; a file
+that mixes both is read the way most of its telling dates are, and the others are named.
+
+Always read, whatever the order: ISO (2021-02-03), year first with / or . (2021/02/03), the month
+as a word (03-Feb-2021, 3 Feb 2021, 12 March 2020, February 3, 2021), each with or without a time
+of day (2021-02-03T00:00:00, 03/02/2021 14:05). Every date that cannot be read says why.
 """
 
 from __future__ import annotations
@@ -56,10 +63,22 @@ class RowFinding:
 
 @dataclass
 class ColumnNote:
-    """A problem about the whole column (a warning with no row: its rows carry their own errors)."""
+    """A problem about the whole column or file (a warning with no row)."""
 
     value: str
     message: str
+
+
+@dataclass
+class OrderChoice:
+    """How the day/month dates of one file are read: ``order`` is "dmy", "mdy" or "ymd"; ``decided``
+    says in words what "auto" found (blank when the order was set); ``warning`` is for a file whose
+    dates never settle it, or mix both orders (``mixed``: its ambiguous dates are warned one by one)."""
+
+    order: str
+    decided: str = ""
+    warning: ColumnNote | None = None
+    mixed: bool = False
 
 
 @dataclass
@@ -68,23 +87,112 @@ class DateColumn:
     expected: str
     findings: list[RowFinding] = field(default_factory=list)
     notes: list[ColumnNote] = field(default_factory=list)
+    decided: str = ""
 
 
-def read_dates(s: pl.Series, order: str, column: str) -> DateColumn:
-    """The column's dates (null where unreadable) and what is wrong with the others."""
+def setting_for(table: str, order: str) -> str:
+    """The setting that gives ``table``'s dates ``order``, as it is written in the settings file."""
+    return f'[input.date_orders] {table} = "{order}"' if table else f'input.date_order = "{order}"'
+
+
+def _day_month_parts(s: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series, pl.Series]:
+    """(text without time of day, first, second, as day/month/year, as month/day/year) of ``s``."""
+    sub = s.str.replace(TIME_PART, "$1")
+    parts = sub.str.extract_groups(NUMERIC).struct.unnest()
+    first, second, year = (parts[c] for c in parts.columns)
+    return sub, first, second, _date(year, second, first), _date(year, first, second)
+
+
+def choose_order(
+    columns: dict[str, pl.Series], setting: str, fallback: str = "dmy", where: str = "", table: str = ""
+) -> OrderChoice:
+    """The order the dates of one file (its date ``columns``, as text) are read in. ``setting`` is
+    the table's own setting (or the global one); ``fallback`` the order when "auto" finds nothing
+    that settles it (the global setting, or day/month/year when that is "auto" as well)."""
+    if setting != "auto":
+        return OrderChoice(setting)
+    fallback = fallback if fallback in ORDERS else "dmy"
+    day_first: list[str] = []
+    month_first: list[str] = []
+    n_day = n_month = n_either = 0
+    either_example = ""
+    for s in columns.values():
+        s = s.drop_nulls()
+        if not s.len():
+            continue
+        s = s.filter(s.str.strptime(pl.Date, ISO, strict=False).is_null())
+        if not s.len():
+            continue
+        sub, first, second, as_dmy, as_mdy = _day_month_parts(s.str.strip_chars())
+        only_d = as_dmy.is_not_null() & as_mdy.is_null()
+        only_m = as_mdy.is_not_null() & as_dmy.is_null()
+        either = as_dmy.is_not_null() & as_mdy.is_not_null() & (first != second)
+        n_day += int(only_d.sum())
+        n_month += int(only_m.sum())
+        n_either += int(either.sum())
+        day_first += sub.filter(only_d).unique(maintain_order=True).head(_EXAMPLES).to_list()
+        month_first += sub.filter(only_m).unique(maintain_order=True).head(_EXAMPLES).to_list()
+        if either.any() and not either_example:
+            either_example = sub.filter(either)[0]
+    where = where or "this file"
+    if n_day and n_month:
+        order = "dmy" if n_day > n_month else "mdy" if n_month > n_day else fallback
+        if order == "ymd":
+            order = "dmy"
+        other = "mdy" if order == "dmy" else "dmy"
+        shown = ", ".join(day_first[:_EXAMPLES] + month_first[:_EXAMPLES])
+        msg = (
+            f"the dates in {where} mix both orders of day and month: {n_day:,} can only be day/month/year "
+            f"(e.g. {day_first[0]}), {n_month:,} only month/day/year (e.g. {month_first[0]}). They were "
+            f"read as {ORDERS[order]}, the order of most of them, and the others are named as problems; "
+            f"if the file uses {ORDERS[other]} set {setting_for(table, other)}"
+        )
+        return OrderChoice(order, warning=ColumnNote(shown, msg), mixed=True)
+    if n_day or n_month:
+        order, seen, n = ("dmy", day_first, n_day) if n_day else ("mdy", month_first, n_month)
+        us = " (US order)" if order == "mdy" else ""
+        shown = ", ".join(seen[:_EXAMPLES])
+        return OrderChoice(
+            order,
+            decided=f"{where}: dates read as {ORDERS[order]}{us}: {shown} can only be read that way "
+            f"({n:,} such date{'s' if n != 1 else ''}); set {setting_for(table, order)} to say so",
+        )
+    if n_either:
+        default = "the default" if fallback == "dmy" else "as input.date_order says"
+        other = "mdy" if fallback == "dmy" else "dmy"
+        msg = (
+            f"no date in {where} settles the order of day and month (every day is 12 or less, e.g. "
+            f"{either_example}): read as {ORDERS[fallback]}, {default}; if the file uses "
+            f"{ORDERS[other]} set {setting_for(table, other)}"
+        )
+        return OrderChoice(fallback, warning=ColumnNote(either_example, msg))
+    return OrderChoice(fallback)
+
+
+def read_dates(s: pl.Series, order: str, column: str, table: str = "", mixed: bool = False) -> DateColumn:
+    """The column's dates (null where unreadable) and what is wrong with the others. ``order`` is
+    "dmy", "mdy" or "ymd", or "auto" to decide it from this column alone (see :func:`choose_order`);
+    ``mixed``: the file mixes both orders, so each date that fits both is warned about."""
+    choice = OrderChoice(order)
+    if order == "auto":
+        choice = choose_order({column: s}, "auto", "dmy", f"column {column}", table)
+        order, mixed = choice.order, choice.mixed
     out = s.str.strptime(pl.Date, ISO, strict=False)
     failed = s.is_not_null() & out.is_null()
-    result = DateColumn(out, EXPECTED[order])
+    result = DateColumn(out, EXPECTED[order], decided=choice.decided)
+    if choice.warning:
+        result.notes.append(choice.warning)
     if not failed.any():
         return result
     idx = failed.arg_true()
-    sub = s.gather(idx).str.replace(TIME_PART, "$1")
-    parts = sub.str.extract_groups(NUMERIC).struct.unnest()
-    first, second, year = (parts[c] for c in parts.columns)
-    numeric = first.is_not_null()
-    as_dmy, as_mdy = _date(year, second, first), _date(year, first, second)
-    chosen, us_order = _in_order(order, sub, numeric, as_dmy, as_mdy)
-    read = sub.str.strptime(pl.Date, ISO, strict=False).fill_null(chosen).fill_null(_named_month(sub))
+    sub, first, second, as_dmy, as_mdy = _day_month_parts(s.gather(idx).str.strip_chars())
+    parts = sub.str.extract_groups(YEAR_FIRST).struct.unnest()
+    year_first = _date(*(parts[c] for c in parts.columns))
+    in_order = {"dmy": as_dmy, "mdy": as_mdy}.get(order)
+    read = sub.str.strptime(pl.Date, ISO, strict=False).fill_null(year_first)
+    if in_order is not None:
+        read = read.fill_null(in_order)
+    read = read.fill_null(_named_month(sub))
     result.dates = out.scatter(idx, read)
 
     def on_rows(sub_mask: pl.Series) -> pl.Series:
@@ -92,48 +200,17 @@ def read_dates(s: pl.Series, order: str, column: str) -> DateColumn:
         return none.scatter(idx.filter(sub_mask.fill_null(False)), True)
 
     unread = read.is_null()
-    if us_order:
-        us = numeric & unread
-        result.notes.append(_us_order_note(column, sub.filter(as_dmy.is_null() & numeric), int(us.sum())))
-        result.findings.append(
-            RowFinding(
-                on_rows(us),
-                "not read: this column's dates look like month/day/year (US order); set input."
-                'date_order = "mdy" in the settings if they are (see the note on this column)',
-            )
-        )
-        unread = unread & ~numeric
     if unread.any():
-        reasons = {v: why_not_a_date(v, order) for v in sub.filter(unread).unique().to_list()}
+        reasons = {v: why_not_a_date(v, order, table) for v in sub.filter(unread).unique().to_list()}
         messages = sub.filter(unread).replace_strict(reasons, return_dtype=pl.Utf8)
         result.findings.append(RowFinding(on_rows(unread), messages))
-    if order == "auto" and not us_order:
-        either = numeric & as_dmy.is_not_null() & as_mdy.is_not_null() & (first != second)
-        only_dmy = (as_dmy.is_not_null() & as_mdy.is_null()).any()
-        only_mdy = (as_mdy.is_not_null() & as_dmy.is_null()).any()
-        if only_dmy and only_mdy and either.any():
+    if mixed and order in ("dmy", "mdy"):
+        either = as_dmy.is_not_null() & as_mdy.is_not_null() & (first != second)
+        if either.any():
             result.findings.append(
-                RowFinding(on_rows(either), _read_as_uk(read.filter(either)), severity="warning")
+                RowFinding(on_rows(either), _read_as(read.filter(either), order, table), severity="warning")
             )
     return result
-
-
-def _in_order(
-    order: str, sub: pl.Series, numeric: pl.Series, as_dmy: pl.Series, as_mdy: pl.Series
-) -> tuple[pl.Series, bool]:
-    """Dates read in the order set (or found), and whether "auto" found month/day/year."""
-    if order == "mdy":
-        return as_mdy, False
-    if order == "ymd":
-        parts = sub.str.extract_groups(YEAR_FIRST).struct.unnest()
-        y, m, d = (parts[c] for c in parts.columns)
-        return _date(y, m, d), False
-    if order == "auto" and numeric.any():
-        dmy_all = (as_dmy.is_not_null() | ~numeric).all()
-        mdy_all = (as_mdy.is_not_null() | ~numeric).all()
-        if mdy_all and not dmy_all:
-            return pl.repeat(None, sub.len(), dtype=pl.Date, eager=True), True
-    return as_dmy, False
 
 
 def _named_month(sub: pl.Series) -> pl.Series:
@@ -154,30 +231,21 @@ def _date(year: pl.Series, month: pl.Series, day: pl.Series) -> pl.Series:
     return text.to_series().str.strptime(pl.Date, ISO, strict=False)
 
 
-def _us_order_note(column: str, examples: pl.Series, rows: int) -> ColumnNote:
-    shown = ", ".join(examples.unique(maintain_order=True).head(_EXAMPLES).to_list())
-    return ColumnNote(
-        value=shown,
-        message=f"dates in {column} look like month/day/year (US order): {shown} can only be read that "
-        f"way. So that no day and month are swapped unseen, none of the {rows:,} dates written with "
-        f'/ . or - was read: set input.date_order = "mdy" in the settings if the file uses US order, '
-        'or "dmy" if it uses UK order and these are typing errors',
-    )
-
-
-def _read_as_uk(dates: pl.Series) -> pl.Series:
+def _read_as(dates: pl.Series, order: str, table: str) -> pl.Series:
     words = [f"{d.day} {calendar.month_name[d.month]} {d.year}" for d in dates.to_list()]
+    other = "mdy" if order == "dmy" else "dmy"
     return pl.Series(
         [
-            f"day and month could be either way round and this column mixes both orders: read as {w} "
-            "(day/month/year); check it, or set input.date_order"
+            f"day and month could be either way round and the dates of this file mix both orders: read as "
+            f"{w} ({ORDERS[order]}); check it, or set {setting_for(table, other)} if the file uses "
+            f"{ORDERS[other]}"
             for w in words
         ],
         dtype=pl.Utf8,
     )
 
 
-def why_not_a_date(value: str, order: str) -> str:
+def why_not_a_date(value: str, order: str, table: str = "") -> str:
     """Why ``value`` is not a date, in words that say what to write instead."""
     v = value.strip()
     if _SERIAL.match(v):
@@ -198,21 +266,25 @@ def why_not_a_date(value: str, order: str) -> str:
     if m and m.group(2).lower() in MONTH_WORDS:
         return _day_month(int(m.group(3)), int(MONTH_WORDS[m.group(2).lower()]), int(m.group(1)), "")
     m = re.match(YEAR_FIRST, v)
-    if m and order != "ymd":
-        y, mo, d = m.groups()
-        return (
-            f"not a valid date: year first with / or . (write {y}-{int(mo):02d}-{int(d):02d}, or set "
-            'input.date_order = "ymd")'
-        )
+    if m:
+        y, mo, d = (int(x) for x in m.groups())
+        return _day_month(y, mo, d, "")
     m = re.match(NUMERIC, v)
-    if m and order != "ymd":
+    if m and order == "ymd":
+        return (
+            "not a valid date: day and month are written before the year, but this file's dates are set to "
+            f'year/month/day; set {setting_for(table, "dmy")} (or "mdy" for US order) if the file uses them'
+        )
+    if m:
         a, b, y = (int(x) for x in m.groups())
         day, month = (b, a) if order == "mdy" else (a, b)
         hint = ""
-        if order != "mdy" and month > 12 and day <= 12 and _exists(y, day, month):
+        if month > 12 and day <= 12 and _exists(y, day, month):
+            other = "dmy" if order == "mdy" else "mdy"
+            words = "day/month/year, UK order" if other == "dmy" else "month/day/year, US order"
             hint = (
-                f" (as month/day/year, US order, it would be {date(y, day, month).isoformat()}; set "
-                'input.date_order = "mdy" if the file uses US order)'
+                f" (as {words}, it would be {date(y, day, month).isoformat()}; set "
+                f"{setting_for(table, other)} if the file uses that order)"
             )
         return _day_month(y, month, day, hint)
     return "not a valid date"

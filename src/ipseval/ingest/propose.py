@@ -109,7 +109,10 @@ class Proposal:
         from ipseval.settings import Settings
 
         return Settings.model_validate(
-            {"mapping": self.mapping(), "input": {"date_order": self.date_order.setting}}
+            {
+                "mapping": self.mapping(),
+                "input": {"date_order": self.date_order.setting, "date_orders": self.date_order.orders},
+            }
         )
 
     def decisions(self) -> list[str]:

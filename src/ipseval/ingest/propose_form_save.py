@@ -25,7 +25,9 @@ MAPPING_PAGE = "the mapping page"
 _SETTINGS_SECTION = re.compile(
     r"\bin (?:the settings )?\[mapping(?:\.[^\]\s]+)?\](?: \(ipseval map proposes it\))?"
 )
-_DATE_ORDER = re.compile(r"\bset input\.date_order(?: = (\"\w+\"))?(?: in the settings)?")
+_DATE_ORDER = re.compile(
+    r"\bset (?:input\.date_order|\[input\.date_orders\] \w+)(?: = (\"\w+\"))?(?: in the settings)?"
+)
 
 
 def merged_settings(current: Settings, form: MappingForm) -> Settings:

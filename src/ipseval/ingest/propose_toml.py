@@ -84,7 +84,18 @@ def _dates(p: Proposal) -> list[str]:
                 lines.append(f"# '{_comment(c.local)}' ({_comment(t.local)}): {_date_words(c)}")
     if d.setting == "auto":
         return [*lines, f"# date_order: {_comment(d.how)}", ""]
-    return [*lines, f'date_order = "{d.setting}"  # {_check(d.confidence)}{_comment(d.how)}', ""]
+    lines.append(f'date_order = "{d.setting}"  # {_check(d.confidence)}{_comment(d.how)}')
+    if d.orders:  # files that disagree: each table whose file differs gets its own order
+        lines += ["", "[input.date_orders]"]
+        for o in d.tables:
+            if o.table in d.orders:
+                lines.append(
+                    f'{toml_key(o.table)} = "{o.setting}"  # {_check(o.confidence)}{_comment(o.how)}'
+                )
+            else:
+                follows = f"follows date_order: {o.how}" if o.setting else f"{o.how}: follows date_order"
+                lines.append(f"# {toml_key(o.table)} ({_comment(o.local)}) {_comment(follows)}")
+    return [*lines, ""]
 
 
 def _date_words(c: ColumnProposal) -> str:
