@@ -142,6 +142,9 @@ def test_qualified_labels_benefits_and_not_recorded(col, label, code, sure):
 
 def test_did_not_attend_is_no_not_a_label_with_a_qualifier():
     assert guess_code("Did not attend", column("meetings", "attended")).code == "no"
+    for label in ("UTA", "Unable to attend", "Was not brought", "Cancelled by worker"):  # trial 2's
+        g = guess_code(label, column("meetings", "attended"))
+        assert (g.code, g.confidence >= SURE) == ("no", True), (label, g)
     assert guess_code("Unknown", column("meetings", "mode")).code == ""
 
 

@@ -159,7 +159,9 @@ CODE_NAMES: dict[str, dict[str, str]] = {
     "attended": {
         "yes": "attended | seen | arrived | present | kept | attended seen | completed | yes attended",
         "no": "dna | did not attend | not attended | no show | cancelled | canceled | missed | cna"
-        " | could not attend | client cancelled | cancelled by client | failed to attend | unseen",
+        " | could not attend | client cancelled | cancelled by client | failed to attend | unseen"
+        " | uta | unable to attend | wna | was not brought | not seen | no-show | did not arrive"
+        " | rescheduled | cancelled by worker | cancelled by staff | apologies",
     },
     "employed_at_referral": {
         "yes": "employed | in work | working | in employment | job retention",
