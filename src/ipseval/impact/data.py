@@ -135,18 +135,48 @@ def recorded(frame: pl.DataFrame, column: str) -> bool:
     return frame[column].drop_nulls().n_unique() >= 2
 
 
-def controls_note(settings: Settings, frame: pl.DataFrame, leave_out: tuple[str, ...] = ()) -> list[str]:
-    """A note naming the settings' controls that ``frame`` does not record (none when all are)."""
+def not_recorded_reason(frame: pl.DataFrame, column: str) -> str:
+    """Why ``frame`` does not record ``column`` usefully (see :func:`recorded`), in words with the
+    counts: not in the data, blank or unknown for everyone, or one known value for everyone."""
+    from ..labels import code_words
+
+    if column not in frame.columns:
+        return "not in these data"
+    n = frame.height
+    known = frame[column].drop_nulls()
+    if known.is_empty():
+        return f"blank or unknown for all {n} clients"
+    value = known[0]
+    if frame.schema[column].is_integer() and set(known.unique().to_list()) <= {0, 1}:
+        words = "Yes" if value == 1 else "No"
+    else:
+        words = code_words(column, str(value))
+    blank = n - known.len()
+    rest = f"; the other {blank} blank or unknown" if blank else ""
+    return f"every client with a value has the same one: {words} for {known.len()} of {n}{rest}"
+
+
+def controls_note(
+    settings: Settings,
+    frame: pl.DataFrame,
+    leave_out: tuple[str, ...] = (),
+    dropped: dict[str, str] | None = None,
+) -> list[str]:
+    """A note naming the settings' controls that the model leaves out, each with its reason (none
+    when all are used): those ``frame`` does not record (:func:`not_recorded_reason`), and those in
+    ``dropped`` (control -> the model's own reason, e.g. one level left after merging sparse ones)."""
     from ..labels import characteristic_label
 
+    dropped = dropped or {}
     wanted = [c for c in settings.definitions.model_controls if c not in leave_out]
-    missing = [c for c in wanted if not recorded(frame, c)]
-    if not missing:
+    reasons = {c: not_recorded_reason(frame, c) for c in wanted if not recorded(frame, c)}
+    reasons.update({c: why for c, why in dropped.items() if c in wanted and c not in reasons})
+    if not reasons:
         return []
-    names = ", ".join(characteristic_label(c) for c in missing)
+    parts = [f"{characteristic_label(c)} ({reasons[c]})" for c in wanted if c in reasons]
     return [
-        f"The model uses {len(wanted) - len(missing)} of the {len(wanted)} controls in the settings: "
-        f"left out because these data do not record them (blank, unknown or the same for everyone): {names}."
+        f"The model uses {len(wanted) - len(reasons)} of the {len(wanted)} controls in the settings. "
+        f"Left out, as they cannot be estimated here: {'; '.join(parts)}."
     ]
 
 

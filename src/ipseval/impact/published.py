@@ -75,6 +75,22 @@ def _prepare(frame: pl.DataFrame, controls: list[str]) -> tuple[pl.DataFrame, li
     return frame, [c for c in controls if c not in dropped], collapsed, notes
 
 
+def _merged_away(frame: pl.DataFrame, wanted: list[str], kept: list[str]) -> dict[str, str]:
+    """The reason for each control :func:`_prepare` left out (recorded, but one level or none left
+    after merging sparse levels), with the complete cases the levels were judged on."""
+    lost = [c for c in wanted if c not in kept]
+    if not lost:
+        return {}
+    complete = frame.drop_nulls([OUTCOME, "meeting_band", *wanted])
+    n, events = complete.height, int(complete[OUTCOME].sum() or 0)
+    why = (
+        f"recorded, but too few clients in its levels: after levels with fewer than {MIN_LEVEL} clients "
+        f"or no variation in job entry were merged, only one level (or none) was left to compare; levels are judged on the {n} of "
+        f"{frame.height} clients with every control recorded, {events} of whom moved into work"
+    )
+    return dict.fromkeys(lost, why)
+
+
 def _banded(frame: pl.DataFrame, settings: Settings) -> tuple[pl.DataFrame, list[str], dict[str, str]]:
     """The model's clients with their meeting band, the bands in order, and how the population is
     described. Clients without an attended meeting are left out, or, when so few that the band
@@ -148,7 +164,9 @@ def published_model(
     frame = frame.with_columns(pl.col("meeting_band").cast(pl.Enum(bands)))
     controls = [c for c in data_controls(settings, frame) if c != "meeting_band"]
     frame = frame.with_columns(local_authority_cluster=pl.col("local_authority"))
+    before, wanted = frame, controls
     frame, controls, collapsed, collapse_notes = _prepare(frame, controls)
+    merged_away = _merged_away(before, wanted, controls)
     # the clusters stay the recorded areas even when small areas share one fixed effect
     cluster = "local_authority_cluster" if "local_authority" in collapsed else "local_authority"
     m, m_note = _imputations(m, frame, controls)
@@ -184,7 +202,11 @@ def published_model(
             "as in the published model; with each area its own cluster, the area coefficients' clustered "
             "standard errors are not meaningful (read them as adjustment only)."
         )
-    common += [*reference_note, *controls_note(settings, frame, ("meeting_band",)), *collapse_notes]
+    common += [
+        *reference_note,
+        *controls_note(settings, before, ("meeting_band",), merged_away),
+        *collapse_notes,
+    ]
     card_extra = {
         "population": population["card"],
         "collapsed_levels": collapsed,
