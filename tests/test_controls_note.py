@@ -68,7 +68,7 @@ def _sparse_frame() -> pl.DataFrame:
 def test_too_few_clients_in_the_levels():
     frame = _sparse_frame()
     wanted = ["sex", "benefits"]
-    _, kept, _, notes = _prepare(frame, wanted)
+    _, kept, _, _notes = _prepare(frame, wanted)
     assert kept == ["sex"]
     merged = _merged_away(frame, wanted, kept)
     (note,) = controls_note(_settings("sex", "benefits"), frame, (), merged)

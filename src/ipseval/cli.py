@@ -36,8 +36,8 @@ from .console import (
     Bar,
     print_failed,
     print_problem_summary,
+    print_problems,
     problem_causes,
-    problems_table,
     progress_for,
     row_counts_table,
 )
@@ -289,7 +289,7 @@ def _show_unusable(error: Exception, out: Path | None, limit: int = 200) -> None
     if ds is None or not ds.problems.height:
         return
     if _OUTPUT["verbose"]:
-        console.print(problems_table(ds.problems, limit))
+        print_problems(console, ds.problems, limit)
     problem_causes(console, ds.problems)
     if out is not None:
         _csv, html_path = write_problem_report(ds, out)
@@ -332,7 +332,7 @@ def validate(
     if not _OUTPUT["quiet"]:
         console.print(row_counts_table(ds.row_counts))
     if ds.problems.height and _OUTPUT["verbose"]:
-        console.print(problems_table(ds.problems, limit))
+        print_problems(console, ds.problems, limit)
     if ds.problems.height and not _OUTPUT["quiet"]:
         problem_causes(console, ds.problems)
     if out is not None:
@@ -524,13 +524,13 @@ def code(
         except FileExistsError:
             raise Fatal(f"{out} exists: choose another name, or add --force to replace it") from None
         if run.problems.height:
-            console.print(problems_table(run.problems))
+            print_problems(console, run.problems)
         for line in run.messages():
             console.print(line)
         return
     result = apply_coding(data, apply, s, second_sheet=second)
     if result.problems.height:
-        console.print(problems_table(result.problems))
+        print_problems(console, result.problems)
     for line in result.messages():
         console.print(line)
     if result.errors:

@@ -72,6 +72,94 @@ def progress_for(console: Console, quiet: bool = False) -> Bar | Lines | Silent:
     return Lines(console.file)
 
 
+NARROW = 120  # a console narrower than this gets lists, not wide tables (one word per line at 80)
+
+
+def is_narrow(console: Console) -> bool:
+    """Whether ``console`` is too narrow for the wide tables (an 80-column terminal, or output that
+    is not a terminal with COLUMNS unset, which rich takes as 80)."""
+    return console.width < NARROW
+
+
+def _item(number: str, text: Text) -> Table:
+    """One numbered list item: the number, then ``text`` wrapped at words beside it, so wrapped
+    lines keep their indent."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(number), text)
+    return grid
+
+
+def print_problems(console: Console, problems, limit: int = 200) -> None:
+    """Every problem row (``--verbose``): the table when the console is wide, else one short
+    paragraph per row ("error — clients.csv row 12 › age — '4' — expected …: message")."""
+    if not is_narrow(console):
+        console.print(problems_table(problems, limit))
+        return
+    import polars as pl
+
+    from .validate import is_cascade
+
+    cascade = problems.filter(is_cascade())
+    own = problems.filter(~is_cascade())
+    console.print(Text(f"Problems found ({own.height + cascade.height})", style="bold"))
+    for r in own.head(limit).iter_rows(named=True):
+        where = (
+            r["file"]
+            + (f" row {r['row']}" if r["row"] is not None else "")
+            + (f" › {r['column']}" if r["column"] else "")
+        )
+        parts = [r["severity"], where]
+        if r["value"] not in (None, ""):
+            parts.append(repr(str(r["value"])))
+        facts = " — ".join(parts)
+        said = r["message"] or ""
+        if r["expected"]:
+            said = f"expected {r['expected']}: {said}" if said else f"expected {r['expected']}"
+        console.print(
+            _item("-", Text(f"{facts} — {said}" if said else facts)),
+            style="red" if r["severity"] == "error" else "yellow",
+        )
+    if cascade.height:
+        per_file = cascade.group_by("file", maintain_order=True).agg(pl.len().alias("n"))
+        for r in per_file.iter_rows(named=True):
+            console.print(
+                _item(
+                    "-",
+                    Text(
+                        f"error — {r['file']} › client_id — {_plural(r['n'], 'row')} of clients whose "
+                        "clients row was rejected (excluded with them; listed in problems.csv)"
+                    ),
+                ),
+                style="red dim",
+            )
+
+
+def cause_lines(cause: dict) -> Text:
+    """One cause as a list item: "jobs.csv › hours_per_week — 1 row — '95' ×1 — expected a number
+    from 0 to 80: above the maximum of 80", and its advice on the next line."""
+    from .problem_groups import rows_text, values_text
+
+    where = cause["file"] + (f" › {cause['column']}" if cause["column"] else "")
+    rows = rows_text(cause)
+    if (cause.get("scope") or "rows") == "rows":
+        rows = f"{rows} {'row' if cause['rows'] == 1 else 'rows'}"
+    parts = [where, rows]
+    values = values_text(cause["values"], cause["distinct"])
+    if values:
+        parts.append(values)
+    said = cause["message"] or ""
+    if cause["expected"]:
+        said = f"expected {cause['expected']}: {said}" if said else f"expected {cause['expected']}"
+    if said:
+        parts.append(said)
+    text = Text(" — ".join(parts))
+    if cause.get("advice"):
+        text.append("\n" + cause["advice"], style="dim")
+    return text
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
@@ -180,7 +268,13 @@ def problem_causes(console: Console, problems, limit: int = 20) -> None:
     from .problem_groups import cascade_summary, group_problems, rows_text, values_text
 
     causes = group_problems(problems)
-    if causes.height:
+    if causes.height and is_narrow(console):
+        console.print(Text(f"Problems by cause ({causes.height:,})", style="bold"))
+        for i, r in enumerate(causes.head(limit).iter_rows(named=True), start=1):
+            console.print(
+                _item(f"{i}.", cause_lines(r)), style="red" if r["severity"] == "error" else "yellow"
+            )
+    elif causes.height:
         t = Table(title=f"Problems by cause ({causes.height:,})", header_style="bold", show_lines=True)
         for col, kw in (("", {}), ("where", {}), ("rows", {"justify": "right"}), ("values found", {}),
                         ("expected", {}), ("problem", {})):  # fmt: skip
@@ -197,8 +291,8 @@ def problem_causes(console: Console, problems, limit: int = 20) -> None:
                 style="red" if r["severity"] == "error" else "yellow",
             )
         console.print(t)
-        if causes.height > limit:
-            console.print(f"... and {_plural(causes.height - limit, 'more cause')} (see problems.html).")
+    if causes.height > limit:
+        console.print(f"... and {_plural(causes.height - limit, 'more cause')} (see problems.html).")
     cascade = cascade_summary(problems)
     if cascade.rows:
         files = ", ".join(f"{f} ({n:,})" for f, n in cascade.per_file)
