@@ -74,7 +74,7 @@ def test_too_few_clients_in_the_levels():
     (note,) = controls_note(_settings("sex", "benefits"), frame, (), merged)
     assert "Benefits (recorded, but too few clients in its levels" in note
     assert f"fewer than {MIN_LEVEL} clients" in note
-    assert "judged on the 30 of 30 clients with every control recorded, 10 of whom moved into work" in note
+    assert "levels are judged on the clients with every control recorded" in note
     assert "do not record" not in note and "not in these data" not in note
 
 
@@ -83,8 +83,15 @@ def test_too_few_complete_cases_are_counted():
         sex=pl.when(pl.int_range(pl.len()) < 12).then(pl.col("sex")).otherwise(None)
     )
     merged = _merged_away(frame, ["sex", "benefits"], ["sex"])
-    assert "judged on the 12 of 30 clients with every control recorded" in merged["benefits"]
+    assert "judged only on the clients with every control recorded, fewer than all" in merged["benefits"]
     assert _merged_away(frame, ["sex"], ["sex"]) == {}
+
+
+def test_controls_with_one_reason_named_together():
+    frame = pl.DataFrame({c: ["a", "b"] for c in ("sex", "ethnicity", "benefits")})
+    merged = dict.fromkeys(["ethnicity", "benefits"], "recorded, but too few clients in its levels")
+    (note,) = controls_note(_settings("sex", "ethnicity", "benefits"), frame, (), merged)
+    assert "Ethnicity and Benefits (recorded, but too few clients in its levels)" in note
 
 
 def test_reasons_in_the_settings_order_and_each_once():

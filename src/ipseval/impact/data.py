@@ -173,7 +173,14 @@ def controls_note(
     reasons.update({c: why for c, why in dropped.items() if c in wanted and c not in reasons})
     if not reasons:
         return []
-    parts = [f"{characteristic_label(c)} ({reasons[c]})" for c in wanted if c in reasons]
+    by_reason: dict[str, list[str]] = {}
+    for c in wanted:
+        if c in reasons:
+            by_reason.setdefault(reasons[c], []).append(characteristic_label(c))
+    parts = [
+        f"{', '.join(names[:-1]) + ' and ' if len(names) > 1 else ''}{names[-1]} ({why})"
+        for why, names in by_reason.items()
+    ]
     return [
         f"The model uses {len(wanted) - len(reasons)} of the {len(wanted)} controls in the settings. "
         f"Left out, as they cannot be estimated here: {'; '.join(parts)}."

@@ -81,12 +81,15 @@ def _merged_away(frame: pl.DataFrame, wanted: list[str], kept: list[str]) -> dic
     lost = [c for c in wanted if c not in kept]
     if not lost:
         return {}
-    complete = frame.drop_nulls([OUTCOME, "meeting_band", *wanted])
-    n, events = complete.height, int(complete[OUTCOME].sum() or 0)
+    complete = frame.drop_nulls([OUTCOME, "meeting_band", *wanted]).height
+    judged = (
+        "levels are judged on the clients with every control recorded"
+        if complete == frame.height
+        else "levels are judged only on the clients with every control recorded, fewer than all the model's clients"
+    )
     why = (
         f"recorded, but too few clients in its levels: after levels with fewer than {MIN_LEVEL} clients "
-        f"or no variation in job entry were merged, only one level (or none) was left to compare; levels are judged on the {n} of "
-        f"{frame.height} clients with every control recorded, {events} of whom moved into work"
+        f"or no variation in job entry were merged, only one level (or none) was left to compare; {judged}"
     )
     return dict.fromkeys(lost, why)
 
