@@ -22,6 +22,7 @@ SETTING_LABELS: dict[str, str] = {
     # input
     "input.date_order": "Order of day, month and year in dates",
     "input.date_orders": "Order of day, month and year, per table",
+    "input.separator": "What separates the columns of a CSV file",
     "input.max_file_mb": "Largest file read (MB)",
     "input.max_line_kb": "Longest line of a file (KB)",
     "input.max_cell_chars": "Longest cell (characters)",
@@ -51,6 +52,7 @@ SETTING_LABELS: dict[str, str] = {
     "mapping.columns": "Local column names",
     "mapping.codes": "Local codes",
     "mapping.tables": "Local file or sheet names",
+    "mapping.wide": "Files with one column per measure or item",
     # wellbeing
     "wellbeing.baseline_days_before": "Baseline: most days before engagement",
     "wellbeing.baseline_days_after": "Baseline: most days after engagement",
@@ -109,6 +111,17 @@ CHOICES: dict[str, dict[str, str]] = {
         "dmy": "Day, month, year (31/12/2020)",
         "mdy": "Month, day, year (12/31/2020)",
         "ymd": "Year, month, day (2020/12/31)",
+    },
+    "input.separator": {
+        "auto": "Found from the first lines",
+        ",": "Comma",
+        "comma": "Comma",
+        ";": "Semicolon",
+        "semicolon": "Semicolon",
+        "\t": "Tab",
+        "tab": "Tab",
+        "|": "Vertical bar",
+        "pipe": "Vertical bar",
     },
     "disclosure.policy": {
         "ndtms": "NDTMS: small counts hidden",
