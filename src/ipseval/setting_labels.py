@@ -22,6 +22,7 @@ SETTING_LABELS: dict[str, str] = {
     # input
     "input.date_order": "Order of day, month and year in dates",
     "input.date_orders": "Order of day, month and year, per table",
+    "input.match_client_ids": "Client ids written differently in other tables",
     "input.max_file_mb": "Largest file read (MB)",
     "input.max_line_kb": "Longest line of a file (KB)",
     "input.max_cell_chars": "Longest cell (characters)",
@@ -109,6 +110,11 @@ CHOICES: dict[str, dict[str, str]] = {
         "dmy": "Day, month, year (31/12/2020)",
         "mdy": "Month, day, year (12/31/2020)",
         "ymd": "Year, month, day (2020/12/31)",
+    },
+    "input.match_client_ids": {
+        "auto": "Matched without prefix and leading zeros when most match that way",
+        "normalised": "Matched without prefix and leading zeros",
+        "exact": "Only as written",
     },
     "disclosure.policy": {
         "ndtms": "NDTMS: small counts hidden",

@@ -357,6 +357,16 @@ class Input(_Section):
         fallback = self.date_order if self.date_order != "auto" else "dmy"
         return self.date_orders.get(table, self.date_order), fallback
 
+    match_client_ids: Literal["auto", "normalised", "exact"] = Field(
+        default="auto",
+        description="How another table's client ids are matched to the clients table's when they are "
+        "written differently (clients 'CRR-000040', meetings '40'). 'auto': ids that do not match as "
+        "written are matched once case, spaces, the prefix common to each table's ids and leading "
+        "zeros are set aside, when no two clients would then be one and this matches at least half "
+        "of the table's unmatched ids; a warning names the table, one example and how many. "
+        "'normalised': the same whenever no two clients would be one. 'exact': only as written. Ids "
+        "that still do not match are problems ('client_id not found in clients').",
+    )
     max_file_mb: int = Field(
         default=2048,
         ge=1,

@@ -20,6 +20,7 @@ from ipseval.ingest.mapping import code_map, norm_name
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
 from ipseval.validate_dates import OrderChoice, choose_order, read_dates
+from ipseval.validate_ids import match_ids
 from ipseval.validate_summary import (
     CASCADE_EXPECTED,
     PROBLEM_SCHEMA,
@@ -544,6 +545,19 @@ def _merge_area_spellings(checkers: dict[str, _Checker]) -> None:
         checkers[n.table].note(AREA_COLUMNS[n.table], n.value, n.expected, n.message)
 
 
+def _match_client_ids(checkers: dict[str, _Checker], mode: str) -> None:
+    """Client ids another table writes differently ("40" for "CRR-000040") read as the client's
+    own, where ``input.match_client_ids`` allows it (see validate_ids), each table's in a warning."""
+    clients = checkers["clients"].typed["client_id"]
+    for chk in checkers.values():
+        if chk.table == "clients" or "client_id" not in chk.typed:
+            continue
+        found = match_ids(chk.typed["client_id"], clients, mode, chk.file)
+        if found.message is not None:
+            chk.typed["client_id"] = found.ids.alias("client_id")
+            chk.note("client_id", found.value or "", "client ids written as in the clients table", found.message)
+
+
 def _client_lookup(chk: _Checker) -> pl.DataFrame:
     """client_id -> first clients row, its referral_date and whether it is usable."""
     return (
@@ -619,6 +633,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         if "clients" not in checkers:
             raise InputError("clients: the clients table was not read; nothing usable can be read")
         _merge_area_spellings(checkers)
+        _match_client_ids(checkers, settings.input.match_client_ids)
         lookup = _client_lookup(checkers["clients"])
         links = [pool.submit(chk.links, lookup) for chk in checkers.values() if chk.table != "clients"]
         for job in links:
