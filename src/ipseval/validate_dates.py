@@ -32,7 +32,9 @@ TIME_PART = r"^(.+?)[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm]|Z|[+-]\d{2}
 # four-digit year only: a two-digit one cannot say which century.
 # The day may be an ordinal, with "of" after it ("29th March 2022", "1st Feb 2023", "3rd of May 2022");
 # month words in any case.
-DAY_MONTH_NAME = r"(?i)^(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?(?:\s+|[\-/])([a-z]{3,9})\.?,?(?:\s+|[\-/])(\d{4})$"
+DAY_MONTH_NAME = (
+    r"(?i)^(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?(?:\s+|[\-/])([a-z]{3,9})\.?,?(?:\s+|[\-/])(\d{4})$"
+)
 MONTH_NAME_DAY = r"(?i)^([a-z]{3,9})\.?\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$"
 MONTH_WORDS = {
     **{calendar.month_name[m].lower(): str(m) for m in range(1, 13)},

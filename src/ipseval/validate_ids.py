@@ -13,7 +13,6 @@ No id values are shown beyond the one example, as problems already show them.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import polars as pl
@@ -36,7 +35,8 @@ def _prefix(values: list[str]) -> str:
     """The prefix common to ``values`` up to their first digit ("crr-" of "crr-000040", "crr-000042")."""
     if not values:
         return ""
-    prefix = os.path.commonprefix(values)
+    lo, hi = min(values), max(values)  # the prefix common to all is the one of the extremes
+    prefix = lo[: next((i for i, (a, b) in enumerate(zip(lo, hi, strict=False)) if a != b), len(lo))]
     cut = next((i for i, ch in enumerate(prefix) if ch.isdigit()), len(prefix))
     return prefix[:cut]
 
@@ -64,7 +64,9 @@ def match_ids(ids: pl.Series, clients: pl.Series, mode: str, file: str) -> IdMat
     client_keys = pl.DataFrame({"client": known, "key": keys(known)}).drop_nulls()
     if client_keys["key"].is_duplicated().any():
         return IdMatch(ids)  # two clients would be one: matching would be a guess
-    own = pl.DataFrame({"id": distinct, "key": keys(distinct)}).filter(pl.col("id").is_in(unmatched.implode()))
+    own = pl.DataFrame({"id": distinct, "key": keys(distinct)}).filter(
+        pl.col("id").is_in(unmatched.implode())
+    )
     found = own.join(client_keys, on="key", how="inner", maintain_order="left")
     if found.is_empty():
         return IdMatch(ids)
@@ -81,6 +83,6 @@ def match_ids(ids: pl.Series, clients: pl.Series, mode: str, file: str) -> IdMat
         f"client ids written differently from the clients table: '{example_id}' in {file} read as "
         f"'{example_client}' (the same once case, spaces, the common prefix and leading zeros are set "
         f"aside); {n} id{'s' if n != 1 else ''} ({rows} row{'s' if rows != 1 else ''}) read this way"
-        f"{still}. If they are different people, set {SETTING} = \"exact\""
+        f'{still}. If they are different people, set {SETTING} = "exact"'
     )
     return IdMatch(new, message, f"{example_id} read as {example_client}")
