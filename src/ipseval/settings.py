@@ -290,8 +290,13 @@ class Mapping(_Section):
         "e.g. [mapping.codes.clients.sex] M = 'male'. Mapping a label to '' (blank) means the cell "
         "is not recorded: read as blank, in yes/no, code and text columns alike (e.g. "
         "[mapping.codes.clients.criminal_conviction] 'Not known' = ''); in a required column it is "
-        "then a blank required value. A target that is not a value of its column (e.g. 'unknown' "
-        "for a yes/no column) is refused as a settings problem naming the values it may be.",
+        "then a blank required value. The key '' (a blank cell) works the other way: blank cells of "
+        "an optional code or yes/no column read as the code it is mapped to (e.g. "
+        "[mapping.codes.clients.gp_visit_recent] '' = 'no' for a tick box left blank), said in the "
+        "read notes. A target that is not a value of its column (e.g. 'unknown' "
+        "for a yes/no column) is refused as a settings problem naming the values it may be. Code "
+        "mappings on a date or number column, and codes that never occur in their column, are named "
+        "in warnings: they do nothing.",
     )
     tables: dict[str, str] = Field(
         default_factory=dict,
@@ -311,7 +316,8 @@ class Input(_Section):
         default="auto",
         description="Order of day and month in dates written with / . or -, for every file whose table "
         "has no order of its own in [input.date_orders]. ISO dates (2020-12-31), year-first dates "
-        "(2020/12/31), dates with the month as a word (31-Dec-2020, 31 December 2020) and a time of "
+        "(2020/12/31), dates with the month as a word (31-Dec-2020, 31 December 2020, 29th March "
+        "2022, 3rd of May 2022) and a time of "
         "day after the date (2020/12/31 00:00:00, 31/12/2020 14:05) are always read. 'auto': each "
         "file's dates decide, all its date columns together: 31/12/2020 can only be day/month/year, "
         "12/31/2020 only month/day/year, and a note says what was decided. A file whose dates all fit "

@@ -272,7 +272,7 @@ class _Checker:
                         f"{why}; it applies to optional code and yes/no columns"
                     )
                     self.note(col.name, "''", expected, message)
-            present = {k for k in codes if norm_name(k)}
+            present = [k for k in codes if norm_name(k)]
             if not present or s.null_count() == self.n:
                 continue
             seen = set(_canon_each(s.drop_nulls().unique()).str.strip_chars().to_list())

@@ -11,7 +11,8 @@ Summary rows: a totals or averages line under the data ("TOTAL (29 job starts, 2
 the hours total beside it, "Average hours p/w" and a number) holds numbers as well, so it is not a
 note; it is one when its first filled cell starts with a totals word (Total, Totals, Grand total,
 Subtotal, Sum, Average, Mean, Median, Count, "n =") and its id column (the table's client_id, or its
-own key) does not hold an id that looks like the table's others. It is left out like a note, with a
+own key) is blank or holds an id unlike the table's others (with no others to compare, a filled
+id is taken as one). It is left out like a note, with a
 warning naming its row and text. A record whose id is a word like the others' ("Total" where the
 ids are names) is read as usual.
 """
@@ -110,7 +111,7 @@ def leave_out_summaries(
     for values in candidates.filter(pl.col("_row").is_in(rows)).select(*id_cols, "_row").iter_rows():
         row, cells = values[-1], values[:-1]
         looks_like_id = any(
-            v is not None and _shape(pl.Series([v], dtype=pl.Utf8))[0] in shapes[c]
+            v is not None and (not shapes[c] or _shape(pl.Series([v], dtype=pl.Utf8))[0] in shapes[c])
             for c, v in zip(id_cols, cells, strict=True)
         )
         if not looks_like_id:
