@@ -896,6 +896,12 @@ def test_a_declared_order_reads_every_date_as_written(days, style, order):
 
 _MONTH = [calendar.month_name[m] for m in range(13)]
 _MON = [calendar.month_abbr[m] for m in range(13)]
+
+
+def _ordinal(day: int) -> str:
+    return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
 # Every style real exports were seen to write, by the order of day and month it needs ("" = none).
 _STYLES = {
     "iso": ("", lambda d: d.isoformat()),
@@ -908,6 +914,9 @@ _STYLES = {
     "d_mon_yyyy": ("", lambda d: f"{d.day} {_MON[d.month]} {d.year}"),
     "d_month_yyyy": ("", lambda d: f"{d.day} {_MONTH[d.month]} {d.year}"),
     "month_d_yyyy": ("", lambda d: f"{_MONTH[d.month]} {d.day}, {d.year}"),
+    "ordinal_month_yyyy": ("", lambda d: f"{d.day}{_ordinal(d.day)} {_MONTH[d.month]} {d.year}"),
+    "ordinal_of_mon_yyyy": ("", lambda d: f"{d.day}{_ordinal(d.day)} of {_MON[d.month]} {d.year}"),
+    "month_ordinal_yyyy": ("", lambda d: f"{_MONTH[d.month].upper()} {d.day}{_ordinal(d.day)}, {d.year}"),
     "uk": ("dmy", lambda d: f"{d.day:02d}/{d.month:02d}/{d.year}"),
     "uk_time": ("dmy", lambda d: f"{d.day:02d}/{d.month:02d}/{d.year} 14:05"),
     "uk_dots": ("dmy", lambda d: f"{d.day}.{d.month}.{d.year}"),

@@ -23,6 +23,7 @@ SETTING_LABELS: dict[str, str] = {
     "input.date_order": "Order of day, month and year in dates",
     "input.date_orders": "Order of day, month and year, per table",
     "input.separator": "What separates the columns of a CSV file",
+    "input.match_client_ids": "Client ids written differently in other tables",
     "input.max_file_mb": "Largest file read (MB)",
     "input.max_line_kb": "Longest line of a file (KB)",
     "input.max_cell_chars": "Longest cell (characters)",
@@ -122,6 +123,11 @@ CHOICES: dict[str, dict[str, str]] = {
         "tab": "Tab",
         "|": "Vertical bar",
         "pipe": "Vertical bar",
+    },
+    "input.match_client_ids": {
+        "auto": "Matched without prefix and leading zeros when most match that way",
+        "normalised": "Matched without prefix and leading zeros",
+        "exact": "Only as written",
     },
     "disclosure.policy": {
         "ndtms": "NDTMS: small counts hidden",

@@ -290,8 +290,13 @@ class Mapping(_Section):
         "e.g. [mapping.codes.clients.sex] M = 'male'. Mapping a label to '' (blank) means the cell "
         "is not recorded: read as blank, in yes/no, code and text columns alike (e.g. "
         "[mapping.codes.clients.criminal_conviction] 'Not known' = ''); in a required column it is "
-        "then a blank required value. A target that is not a value of its column (e.g. 'unknown' "
-        "for a yes/no column) is refused as a settings problem naming the values it may be.",
+        "then a blank required value. The key '' (a blank cell) works the other way: blank cells of "
+        "an optional code or yes/no column read as the code it is mapped to (e.g. "
+        "[mapping.codes.clients.gp_visit_recent] '' = 'no' for a tick box left blank), said in the "
+        "read notes. A target that is not a value of its column (e.g. 'unknown' "
+        "for a yes/no column) is refused as a settings problem naming the values it may be. Code "
+        "mappings on a date or number column, and codes that never occur in their column, are named "
+        "in warnings: they do nothing.",
     )
     tables: dict[str, str] = Field(
         default_factory=dict,
@@ -311,7 +316,8 @@ class Input(_Section):
         default="auto",
         description="Order of day and month in dates written with / . or -, for every file whose table "
         "has no order of its own in [input.date_orders]. ISO dates (2020-12-31), year-first dates "
-        "(2020/12/31), dates with the month as a word (31-Dec-2020, 31 December 2020) and a time of "
+        "(2020/12/31), dates with the month as a word (31-Dec-2020, 31 December 2020, 29th March "
+        "2022, 3rd of May 2022) and a time of "
         "day after the date (2020/12/31 00:00:00, 31/12/2020 14:05) are always read. 'auto': each "
         "file's dates decide, all its date columns together: 31/12/2020 can only be day/month/year, "
         "12/31/2020 only month/day/year, and a note says what was decided. A file whose dates all fit "
@@ -357,6 +363,16 @@ class Input(_Section):
         fallback = self.date_order if self.date_order != "auto" else "dmy"
         return self.date_orders.get(table, self.date_order), fallback
 
+    match_client_ids: Literal["auto", "normalised", "exact"] = Field(
+        default="auto",
+        description="How another table's client ids are matched to the clients table's when they are "
+        "written differently (clients 'CRR-000040', meetings '40'). 'auto': ids that do not match as "
+        "written are matched once case, spaces, the prefix common to each table's ids and leading "
+        "zeros are set aside, when no two clients would then be one and this matches at least half "
+        "of the table's unmatched ids; a warning names the table, one example and how many. "
+        "'normalised': the same whenever no two clients would be one. 'exact': only as written. Ids "
+        "that still do not match are problems ('client_id not found in clients').",
+    )
     max_file_mb: int = Field(
         default=2048,
         ge=1,

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ipseval.ingest import InputError, RawDataset, RawTable, read_source
-from ipseval.ingest.mapping import code_map, norm_name
+from ipseval.ingest.mapping import code_map, code_sections, norm_name
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
 from ipseval.validate_dates import OrderChoice, choose_order, read_dates
+from ipseval.validate_ids import match_ids
 from ipseval.validate_summary import (
     CASCADE_EXPECTED,
     PROBLEM_SCHEMA,
@@ -144,6 +145,7 @@ class _Checker:
         self.null_words = 0
         self.present: dict[str, pl.Series] = {}  # per column: the cell holds a value (before typing)
         self.mapped_blank: dict[str, int] = {}  # per column: cells whose label is mapped to ""
+        self.blank_read_as: dict[str, tuple[int, str]] = {}  # per column: blank cells read as a code
         self.ages_from_birth = 0
         self.dates = OrderChoice("dmy")  # how this file's day/month dates are read (see convert)
         # Input columns (clients' date_of_birth): read to work out a standard column, never kept.
@@ -201,7 +203,9 @@ class _Checker:
         for col in self.spec.columns:
             s = self._null_words(self.raw[col.name])
             cmap = code_map(settings, self.table, col.name) if col.type in ("text", "code", "bool") else {}
+            self._check_code_sections(settings, s, col)
             s, blanked = self._mapped_to_blank(s, col, cmap)
+            s = self._blank_read_as(s, blanked, col, cmap.pop("", ""))
             cmap = {k: v for k, v in cmap.items() if v}
             present = s.is_not_null()
             s = self._unreadable(s, col)
@@ -217,6 +221,73 @@ class _Checker:
                 self.add(blanked, col.name, expected, message)
             self.present[col.name] = present
             self.typed[col.name] = typed.alias(col.name)
+
+    def _blank_read_as(self, s: pl.Series, blanked: pl.Series, col: Column, code: str) -> pl.Series:
+        """Blank cells read as ``code`` where the settings map the key "" to it (optional code and
+        yes/no columns only, see _check_code_sections); cells mapped to "" stay blank."""
+        if not code or col.required or col.type not in ("code", "bool") or col.name in self.missing:
+            return s
+        blank = s.is_null() & ~blanked
+        n = int(blank.sum())
+        if n:
+            self.blank_read_as[col.name] = (n, code)
+            s = _frame(s=s, b=blank).select(pl.when(pl.col("b")).then(pl.lit(code)).otherwise(pl.col("s")))
+            s = s.to_series().alias(col.name)
+        return s
+
+    def _check_code_sections(self, settings: Settings, s: pl.Series, col: Column) -> None:
+        """Code mappings that would do nothing, each named in a warning: on a column that is not
+        read through codes (a date, a number), "" (blank cells) on a column it cannot fill, and
+        codes that never occur in the column."""
+        sections = code_sections(settings, self.table, col.name)
+        if not sections or col.name in self.missing:
+            return
+        expected = "code mappings that apply to the data"
+        for key, codes in sections.items():
+            where = f"[mapping.codes.{self.table}.{key}]"
+            if col.type not in ("text", "code", "bool"):
+                kind = {"date": "a date", "integer": "a whole-number", "number": "a number"}.get(
+                    col.type, col.type
+                )
+                hint = (
+                    "; for dates see input.date_order (dates written as words, such as '29th March 2022', "
+                    "are read as they are)"
+                    if col.type == "date"
+                    else "; its values are read as numbers"
+                )
+                message = f"{where}: {col.name} is {kind} column, code mappings do not apply{hint}"
+                self.note(col.name, ", ".join(f"'{k}'" for k in codes), expected, message)
+                continue
+            if "" in codes and str(codes[""]).strip():
+                why = (
+                    "it is required (a blank is a problem to fix)"
+                    if col.required
+                    else "it is a text column"
+                    if col.type == "text"
+                    else ""
+                )
+                if why:
+                    message = (
+                        f'{where}: "" = "{codes[""]}" (blank cells read as {codes[""]}) does not apply: '
+                        f"{why}; it applies to optional code and yes/no columns"
+                    )
+                    self.note(col.name, "''", expected, message)
+            present = [k for k in codes if norm_name(k)]
+            if not present or s.null_count() == self.n:
+                continue
+            seen = set(_canon_each(s.drop_nulls().unique()).str.strip_chars().to_list())
+            never = [k for k in present if norm_name(k) not in seen]
+            if never:
+                shown = ", ".join(f"'{k}'" for k in never[:10]) + (
+                    f" and {len(never) - 10} more" if len(never) > 10 else ""
+                )
+                verb = "never occurs" if len(never) == 1 else "never occur"
+                message = (
+                    f"{where}: {shown} {verb} in {self.file} › {col.name} (codes are matched ignoring "
+                    "case and spaces); check the spelling (a code of a lookup list that these data do "
+                    "not hold can stay)"
+                )
+                self.note(col.name, ", ".join(never[:10]), expected, message)
 
     def _date_order(self, settings: Settings) -> OrderChoice:
         """The order of day and month in this file's dates: set for its table, or decided from
@@ -544,6 +615,21 @@ def _merge_area_spellings(checkers: dict[str, _Checker]) -> None:
         checkers[n.table].note(AREA_COLUMNS[n.table], n.value, n.expected, n.message)
 
 
+def _match_client_ids(checkers: dict[str, _Checker], mode: str) -> None:
+    """Client ids another table writes differently ("40" for "CRR-000040") read as the client's
+    own, where ``input.match_client_ids`` allows it (see validate_ids), each table's in a warning."""
+    clients = checkers["clients"].typed["client_id"]
+    for chk in checkers.values():
+        if chk.table == "clients" or "client_id" not in chk.typed:
+            continue
+        found = match_ids(chk.typed["client_id"], clients, mode, chk.file)
+        if found.message is not None:
+            chk.typed["client_id"] = found.ids.alias("client_id")
+            chk.note(
+                "client_id", found.value or "", "client ids written as in the clients table", found.message
+            )
+
+
 def _client_lookup(chk: _Checker) -> pl.DataFrame:
     """client_id -> first clients row, its referral_date and whether it is usable."""
     return (
@@ -608,6 +694,11 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
                     f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} whose label is mapped to "" in '
                     f"[mapping.codes.{chk.table}.{column}] read as blank (not recorded)"
                 )
+            for column, (n, code) in chk.blank_read_as.items():
+                notes.append(
+                    f"{chk.file}: {n} blank {column} cell{'s' if n != 1 else ''} read as {code} "
+                    f'([mapping.codes.{chk.table}.{column}] "" = "{code}")'
+                )
             if chk.dates.decided:
                 notes.append(chk.dates.decided)
             if chk.ages_from_birth:
@@ -619,6 +710,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         if "clients" not in checkers:
             raise InputError("clients: the clients table was not read; nothing usable can be read")
         _merge_area_spellings(checkers)
+        _match_client_ids(checkers, settings.input.match_client_ids)
         lookup = _client_lookup(checkers["clients"])
         links = [pool.submit(chk.links, lookup) for chk in checkers.values() if chk.table != "clients"]
         for job in links:

@@ -11,7 +11,8 @@ day/month/year when that is "auto" too), with a warning naming the file and the 
 that mixes both is read the way most of its telling dates are, and the others are named.
 
 Always read, whatever the order: ISO (2021-02-03), year first with / or . (2021/02/03), the month
-as a word (03-Feb-2021, 3 Feb 2021, 12 March 2020, February 3, 2021), each with or without a time
+as a word (03-Feb-2021, 3 Feb 2021, 12 March 2020, February 3, 2021, 29th March 2022, 3rd of May
+2022), each with or without a time
 of day (2021-02-03T00:00:00, 03/02/2021 14:05). Every date that cannot be read says why.
 """
 
@@ -29,8 +30,12 @@ ISO = "%Y-%m-%d"
 TIME_PART = r"^(.+?)[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm]|Z|[+-]\d{2}:?\d{2})?$"
 # The month by name is unambiguous ("05-Jan-2020", "5 January 2020", "January 5, 2020"), with a
 # four-digit year only: a two-digit one cannot say which century.
-DAY_MONTH_NAME = r"^(\d{1,2})[ \-/]([A-Za-z]{3,9})\.?,?[ \-/](\d{4})$"
-MONTH_NAME_DAY = r"^([A-Za-z]{3,9})\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$"
+# The day may be an ordinal, with "of" after it ("29th March 2022", "1st Feb 2023", "3rd of May 2022");
+# month words in any case.
+DAY_MONTH_NAME = (
+    r"(?i)^(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?(?:\s+|[\-/])([a-z]{3,9})\.?,?(?:\s+|[\-/])(\d{4})$"
+)
+MONTH_NAME_DAY = r"(?i)^([a-z]{3,9})\.?\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$"
 MONTH_WORDS = {
     **{calendar.month_name[m].lower(): str(m) for m in range(1, 13)},
     **{calendar.month_abbr[m].lower(): str(m) for m in range(1, 13)},

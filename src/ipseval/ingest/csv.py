@@ -20,7 +20,15 @@ import polars as pl
 from ipseval.ingest import EXCEL_SUFFIXES, SAVE_AS_UTF8, CellProblem, InputError, RawDataset, RawTable
 from ipseval.ingest.encoding import NotUtf8, TextFile, as_utf8, as_windows_1252
 from ipseval.ingest.mapping import resolve_columns, resolve_table
-from ipseval.ingest.note_rows import LETTER, TWO_WORDS, is_note_row, note_problem, required_positions
+from ipseval.ingest.note_rows import (
+    LETTER,
+    TWO_WORDS,
+    id_positions,
+    is_note_row,
+    leave_out_summaries,
+    note_problem,
+    required_positions,
+)
 from ipseval.ingest.scan import ByteScan, count_below_header, lines_with_fewer_commas, scan_csv
 from ipseval.ingest.sniff import (
     SEPARATORS,
@@ -150,6 +158,7 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
     positional = [f"_c{i}" for i in range(len(header))]
     df, problems, flags = _rows(path, name, header, scan, layout)
     df, problems = _leave_out_notes(df, problems, positional, required_positions(table, match.standard))
+    df, problems = leave_out_summaries(df, problems, positional, id_positions(table, match.standard))
     if flags["line_breaks"] or scan.cell_limit_reached:
         df, long_cells = _long_cells(df, positional, match.standard, header, limits.max_cell_chars)
         problems += long_cells

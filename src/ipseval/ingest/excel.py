@@ -25,7 +25,13 @@ from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel, to_excel
 
 from ipseval.ingest import EXCEL_ERRORS, CellProblem, InputError, RawDataset, RawTable
 from ipseval.ingest.mapping import resolve_columns, resolve_table, table_key
-from ipseval.ingest.note_rows import is_note_row, note_problem, required_positions
+from ipseval.ingest.note_rows import (
+    id_positions,
+    is_note_row,
+    leave_out_summaries,
+    note_problem,
+    required_positions,
+)
 from ipseval.ingest.sniff import SNIFF_ROWS, Layout, header_index, layout_problems, title_text
 from ipseval.schema import TABLES
 
@@ -230,6 +236,8 @@ def _read_sheet(
         ),
         pl.Series("_row", row_numbers, dtype=pl.Int64),
     )
+    positional = list(schema)
+    df, problems = leave_out_summaries(df, problems, positional, id_positions(table, match.standard))
 
     unused = [text for _, text in sorted(match.unused.items())]
     for i in match.blank:

@@ -218,11 +218,22 @@ def resolve_columns(
     return ColumnMatch(standard=standard, unused=unused, blank=blank)
 
 
+def code_sections(settings: Settings, table: str, column: str) -> dict[str, dict[str, str]]:
+    """The ``[mapping.codes.<table>.<key>]`` sections about ``column`` (by its standard name or the
+    local name mapped to it): section key -> its code mappings as written."""
+    return {
+        key: codes
+        for key, codes in settings.mapping.codes.get(table, {}).items()
+        if mapped_column(settings, table, key) == column
+    }
+
+
 def code_map(settings: Settings, table: str, column: str) -> dict[str, str]:
     """Local code -> standard code for one column, keys canonicalised with :func:`norm_name`.
 
     The settings may key the column by its standard name or by the local name mapped to it. A code
-    mapped to "" means the cell is blank (not recorded).
+    mapped to "" means the cell is blank (not recorded); the key "" (a blank cell) mapped to a code
+    means blank cells of an optional code or yes/no column read as that code.
     """
     out: dict[str, str] = {}
     for col_key, codes in settings.mapping.codes.get(table, {}).items():
