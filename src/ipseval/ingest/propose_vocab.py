@@ -257,10 +257,10 @@ CODE_NAMES: dict[str, dict[str, str]] = {
     "housing_tenure": {
         "owner": "owner | owner occupier | owns home | homeowner | mortgage | owned",
         "social_rent": "social rent | council | housing association | social housing | ha | council tenant"
-        " | local authority housing | public rent | rent public | public housing",
+        " | local authority housing",
         "private_rent": "private rent | private | private rented | private landlord | private tenant",
         "supported_temporary": "supported temporary | supported housing | supported | hostel | temporary"
-        " | temporary accommodation | b and b | refuge | shelter | night shelter",
+        " | temporary accommodation | b and b | refuge",
         "homeless": "homeless | nfa | no fixed abode | rough sleeping | sofa surfing | street homeless",
         "other": "other | family friends | living with family | with family | with friends | lodger",
         "unknown": "unknown | not known",
