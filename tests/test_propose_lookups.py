@@ -292,3 +292,14 @@ def test_fidelity_teams_named_after_areas_are_mapped_to_them():
         "Cardiff IPS": "Cardiff",
         "Newport IPS": "Newport",
     }
+
+
+def test_the_dashboard_form_shows_the_codes_a_lookup_gives():
+    from ipseval.ingest.propose_form import form_from_proposal
+
+    texts = [("About", "Gender: 1 = Male; 2 = Female; 9 = Not stated")]
+    p = propose_export(_export(_caseload(**{"Gender": ["1", "2", "1", "9"]}), texts=texts))
+    form = form_from_proposal(p)
+    gender = next(c for t in form.tables for c in t.columns if c.local == "Gender")
+    assert {v.value: v.code for v in gender.codes} == {"1": "male", "2": "female", "9": "unknown"}
+    assert gender.codes[0].how.startswith("1 = Male on 'About'")
