@@ -76,7 +76,7 @@ def test_the_form_shows_the_proposal_with_its_confidences(form):
     assert (m.code, m.reads_as) == ("male", None)  # needs an entry in the settings
     assert (female.code, female.reads_as) == ("female", "female")  # read as it is
     pigeon = values(by_local(form, "Appointments", "Contact Type"))["Carrier pigeon"]
-    assert (pigeon.code, pigeon.confidence, pigeon.sure) == ("other", 0.3, False)  # unsure: marked
+    assert (pigeon.code, pigeon.confidence, pigeon.sure) == (None, 0.0, False)  # left to decide
     assert by_local(form, "Caseload", "Notes").standard is None
     assert form.date_order == "dmy" and form.date_sure
     assert form_from_json(form_json(form)) == form

@@ -152,8 +152,7 @@ def test_a_correction_is_saved_and_the_next_upload_needs_no_mapping(tmp_path):
     token = upload_token(page)
     form = chosen(page)
     rent, shelter = field_for(page, "‘RENT_PUBLIC’"), field_for(page, "‘SHELTER’")
-    assert form[rent] == form[shelter] == "other"  # the assistant's unsure guesses, marked
-    assert "check: 30% sure" in page
+    assert form[rent] == form[shelter] == ""  # like no code: left for a person, never guessed as other
     r = c.post(
         f"/upload/{token}/mapping",
         data={**form, rent: "social_rent", shelter: "supported_temporary", "csrf_token": csrf(page)},
@@ -163,8 +162,8 @@ def test_a_correction_is_saved_and_the_next_upload_needs_no_mapping(tmp_path):
     assert codes["RENT_PUBLIC"] == "social_rent" and codes["SHELTER"] == "supported_temporary"
     entry = ws.audit_entries()[0]
     assert entry["action"] == "mapping saved" and entry["corrected"] == {
-        "'participants.csv' › 'HousingStatus' = 'RENT_PUBLIC'": "other → social_rent",
-        "'participants.csv' › 'HousingStatus' = 'SHELTER'": "other → supported_temporary",
+        "'participants.csv' › 'HousingStatus' = 'RENT_PUBLIC'": "no code → social_rent",
+        "'participants.csv' › 'HousingStatus' = 'SHELTER'": "no code → supported_temporary",
     }
     assert entry["changes"]["mapping.codes.clients.housing_tenure.RENT_PUBLIC"] == "(none) → social_rent"
     assert c.post(f"/upload/{token}/accept", data={"csrf_token": csrf(page)}).status_code == 200

@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from statistics import median
 from typing import TYPE_CHECKING
 
 from ipseval.ingest.mapping import norm_name, table_key
-from ipseval.ingest.propose_codes import WELLBEING_LABELS, CodeGuess, guess_codes
+from ipseval.ingest.propose_codes import (
+    WELLBEING_LABELS,
+    CodeGuess,
+    blank_as_no,
+    guess_code,
+    guess_codes,
+    tick_column,
+)
 from ipseval.ingest.propose_columns import (
     DATE_OF_BIRTH,
     DOB_AGES,
@@ -28,6 +36,14 @@ from ipseval.ingest.propose_columns import (
     wellbeing_codes,
 )
 from ipseval.ingest.propose_dates import DateOrderProposal, propose_date_order
+from ipseval.ingest.propose_lookups import (
+    Lookup,
+    find_data_cut,
+    is_lookup_table,
+    lookup_for,
+    table_lookups,
+    text_lookups,
+)
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
@@ -88,6 +104,7 @@ class Proposal:
     skipped: list[str] = field(default_factory=list)  # files or sheets not read, and why
     notes: list[str] = field(default_factory=list)  # for information: nothing to decide
     wide: list[WideProposal] = field(default_factory=list)  # files with one column per item
+    data_cut: tuple[date, str] | None = None  # the data cut a cover sheet or title line names, and where
 
     def mapped(self) -> list[TableProposal]:
         return [t for t in self.tables if t.standard]
@@ -108,12 +125,13 @@ class Proposal:
     def settings(self) -> Settings:
         from ipseval.settings import Settings
 
-        return Settings.model_validate(
-            {
-                "mapping": self.mapping(),
-                "input": {"date_order": self.date_order.setting, "date_orders": self.date_order.orders},
-            }
-        )
+        data = {
+            "mapping": self.mapping(),
+            "input": {"date_order": self.date_order.setting, "date_orders": self.date_order.orders},
+        }
+        if self.data_cut is not None:
+            data["definitions"] = {"data_cut": self.data_cut[0]}
+        return Settings.model_validate(data)
 
     def decisions(self) -> list[str]:
         """What a person has to decide, in plain sentences."""
@@ -143,6 +161,8 @@ class Proposal:
             ]
         if not self.date_order.sure:
             out.append(f"dates: {self.date_order.how}")
+        if self.data_cut is not None:
+            out.append(f"the data cut {self.data_cut[0].isoformat()}, from {self.data_cut[1]}")
         return out + _conflicts(self)
 
 
@@ -158,6 +178,17 @@ def propose(path: str | Path) -> Proposal:
 
 def propose_export(export: LocalExport) -> Proposal:
     """Propose the mapping of an export already read."""
+    lookups = _lookups(export)
+    code_tables = [t for t in export.tables if is_lookup_table(t) and table_lookups(t)]
+    if code_tables and len(code_tables) < len(export.tables):
+        export = replace(
+            export,
+            tables=[t for t in export.tables if t not in code_tables],
+            skipped=[
+                *export.skipped,
+                *(f"{t.name} (a list of codes: read for code lookups)" for t in code_tables),
+            ],
+        )
     evidence = [[column_evidence(c) for c in t.columns] for t in export.tables]
     scores = {
         (i, name): _column_scores(t, evidence[i], spec)
@@ -184,8 +215,9 @@ def propose_export(export: LocalExport) -> Proposal:
             tables.append(TableProposal(t.name, None, table_scores[i, best][0], how, t.rows, columns))
             continue
         score, how = table_scores[i, name]
-        tables.append(_table_proposal(t, TABLES[name], evidence[i], scores[i, name], score, how))
+        tables.append(_table_proposal(t, TABLES[name], evidence[i], scores[i, name], score, how, lookups))
     _by_shared_values(tables)
+    _teams_to_areas(tables)
     wide = [w for i, t in enumerate(tables) if (w := propose_wide(export.tables[i], t)) is not None]
     dates = propose_date_order(tables)  # a wide file's dates count too
     for w in wide:
@@ -194,6 +226,8 @@ def propose_export(export: LocalExport) -> Proposal:
         for c in t.columns:
             c.standard = None
     proposal = Proposal(export.source, export.workbook, tables, dates, list(export.skipped), wide=wide)
+    lines = list(export.texts) + [(t.name, line) for t in export.tables for line in t.titles]
+    proposal.data_cut = find_data_cut(lines, month_first=dates.setting == "mdy")
     proposal.notes += [f"'{t.name}': {note}" for t in export.tables for note in t.notes]
     proposal.notes += [
         f"'{t.name}': only its first {MAX_ROWS:,} rows were looked at" for t in export.tables if t.truncated
@@ -258,8 +292,26 @@ def _assign(candidates: Iterable[tuple[float, int, str]], floor: float) -> dict[
     return chosen
 
 
+def _lookups(export: LocalExport) -> list[Lookup]:
+    """The code lookups of the export's text sheets, title lines and code/label tables."""
+    by_sheet: dict[str, list[str]] = {}
+    for where, line in export.texts:
+        by_sheet.setdefault(where, []).append(line)
+    for t in export.tables:
+        if t.titles:
+            by_sheet.setdefault(t.name, []).extend(t.titles)
+    out = [lk for where, lines in by_sheet.items() for lk in text_lookups(lines, where)]
+    return out + [lk for t in export.tables for lk in table_lookups(t)]
+
+
 def _table_proposal(
-    table: LocalTable, spec: Table, evidence: list[Evidence], scores: Scores, score: float, how: str
+    table: LocalTable,
+    spec: Table,
+    evidence: list[Evidence],
+    scores: Scores,
+    score: float,
+    how: str,
+    lookups: list[Lookup] = (),
 ) -> TableProposal:
     dob = spec.name == "clients" and takes_date_of_birth()
     advice = {k: not_standard(c.name, dob) for k, c in enumerate(table.columns)}
@@ -293,15 +345,19 @@ def _table_proposal(
                 min(confidence, NO_HEADER),
                 f"{why}; the column has no header, so only its values speak for it",
             )
-        codes = _codes(column_spec(spec.name, std), evidence[k])
+        lookup = lookup_for(col.name, evidence[k].top, list(lookups))
+        blanks = max(0, table.rows - evidence[k].n)
+        codes = _codes(column_spec(spec.name, std), evidence[k], lookup, blanks)
         columns.append(ColumnProposal(col.name, std, round(confidence, 2), why, evidence[k], codes, others))
     missing = [c for c in spec.required_columns if c not in chosen.values()]
     return TableProposal(table.name, spec.name, round(score, 2), how, table.rows, columns, missing)
 
 
-def _codes(column: Column, ev: Evidence) -> list[CodeGuess]:
+def _codes(column: Column, ev: Evidence, lookup: Lookup | None = None, blanks: int = 0) -> list[CodeGuess]:
     """Every distinct value of a coded or yes/no column, values validate reads alike taken together;
-    a wellbeing measure or instrument column's labels against the built-in measures (TOP, SURE)."""
+    a wellbeing measure or instrument column's labels against the built-in measures (TOP, SURE).
+    A value a lookup explains (1 = Male on the cover sheet) is guessed from its label; the blank
+    cells of a tick column (only ✓ and blanks) are proposed as no, to check."""
     if column.name in WELLBEING_LABELS and column.type == "text":
         column = wellbeing_codes(column.name)
     if column is None or column.type not in ("code", "bool"):
@@ -312,7 +368,56 @@ def _codes(column: Column, ev: Evidence) -> list[CodeGuess]:
         key = norm_name(value)
         rows[key] = rows.get(key, 0) + k
         first.setdefault(key, value)
-    return guess_codes([(first[key], rows[key]) for key in first], column)
+    guesses = guess_codes([(first[key], rows[key]) for key in first], column)
+    if lookup is not None:
+        guesses = [_by_lookup(g, column, lookup) for g in guesses]
+    if column.type == "bool" and blanks and tick_column(ev.top):
+        guesses.append(blank_as_no(blanks))
+    return guesses
+
+
+def _by_lookup(g: CodeGuess, column: Column, lookup: Lookup) -> CodeGuess:
+    """A value guessed from the label its lookup gives it."""
+    label = lookup.codes.get(norm_name(g.value))
+    if label is None:
+        return g
+    by = guess_code(label, column, g.rows)
+    how = f"{lookup.evidence(g.value)}: {by.how}"
+    return replace(g, code=by.code, confidence=by.confidence, how=how, as_is=g.as_is and by.code == g.code)
+
+
+TEAM_AREA = 0.75  # a team whose name holds one area's name: that area, to check
+
+
+def _teams_to_areas(tables: list[TableProposal]) -> None:
+    """Fidelity teams named after an area ('Cardiff IPS' for Cardiff) are mapped to that area, so
+    that fidelity is set beside the area's outcomes (teams are matched to areas by name)."""
+    areas = [
+        v
+        for t in tables
+        if t.standard == "clients"
+        for c in t.columns
+        if c.standard == "local_authority"
+        for v, _ in c.evidence.top
+    ]
+    known = {norm_name(a) for a in areas}
+    for t in tables:
+        for c in t.columns if t.standard == "fidelity" else ():
+            if c.standard != "team":
+                continue
+            for team, rows in c.evidence.top:
+                if norm_name(team) in known:
+                    continue
+                words = f" {fold_name(team)} "
+                named = [a for a in areas if fold_name(a) and f" {fold_name(a)} " in words]
+                if len(named) == 1:
+                    how = f"the team's name holds the area's name '{named[0]}' (clients' areas)"
+                    c.codes.append(CodeGuess(team, rows, named[0], TEAM_AREA, how))
+
+
+def fold_name(text: str) -> str:
+    """Lower-case words only, for finding one name inside another."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower().replace("&", " and ")).split())
 
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")

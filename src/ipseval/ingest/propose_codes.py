@@ -9,7 +9,9 @@ means "not recorded" ("Not known", "N/K", "Prefer not to say") is the column's o
 where it has one, else "" (read as blank). A label with a qualifier ("Opiates (non-heroin)",
 "Cocaine - not crack") is matched without it. Some labels fit a code only as a judgement (PIP, a
 disability benefit, is no out-of-work benefit): proposed at 0.5 with the reason. A label that
-matches nothing is proposed as 'other' where the list has it (0.3), else left without a code.
+matches nothing is left without a code (written commented out, for a person to choose): a catch-all
+such as 'other' is never proposed as a mere guess, since accepting the file would then silently code
+every such row as other. A tick mark (✓, ✔) in a yes/no column is yes.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ from ipseval.ingest.propose_vocab import (
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, Column
 
 YES_NO = ("yes", "no")
+TICK_MARKS = frozenset({"✓", "✔", "☑", "✅", "x", "y", "true", "tick", "ticked", "yes", "1"})
+CATCH_ALL = ("other",)  # codes never proposed on weak evidence
+CATCH_ALL_FLOOR = 0.5  # a catch-all guess less sure than this is left for a person to choose
 WELLBEING_LABELS = ("measure", "instrument")  # text columns whose labels are proposed like codes
 _DROP = frozenset({"and", "the", "of", "a"})
 _NEGATIONS = frozenset({"not", "no", "non", "never", "didnt", "dna", "un", "without", "unemployed"})
@@ -139,6 +144,8 @@ def _unqualified(value: str) -> tuple[str, str] | None:
 def guess_code(value: str, column: Column, rows: int = 1) -> CodeGuess:
     """The standard code ``value`` most likely means in ``column`` (a code or yes/no column)."""
     code, confidence, how = _guess(value, column.name, column.type, codes_of(column))
+    if code in CATCH_ALL and confidence < CATCH_ALL_FLOOR:
+        code, confidence, how = None, 0.0, f"{how}; '{code}' would be only a guess"
     low = value.strip().lower()
     if column.name in WELLBEING_LABELS:  # text the wellbeing reader matches by case alone
         as_is = low in codes_of(column)
@@ -156,6 +163,8 @@ def _guess(
     low = value.strip().lower()
     if column_type == "bool" and (low in BOOL_TRUE or low in BOOL_FALSE):
         return ("yes" if low in BOOL_TRUE else "no"), 1.0, "read as yes/no as it is"
+    if column_type == "bool" and low in TICK_MARKS:
+        return "yes", 0.9, "a tick mark"
     if norm_name(value) in codes:
         if column_name in WELLBEING_LABELS:
             return norm_name(value), 1.0, f"the built-in {column_name} {norm_name(value)}"
@@ -188,14 +197,12 @@ def _guess(
     if qualified is not None:
         head, qualifier = qualified
         code, confidence, how = _guess(head, column_name, column_type, codes)
-        if code and (code != "other" or confidence > 0.3):
+        if code:
             return code, round(QUALIFIED * confidence, 2), f"'{head}' with '{qualifier}' set aside: {how}"
     for step in (_by_words, _by_similarity):
         found = step(folded, phrases)
         if found is not None:
             return found
-    if "other" in codes:
-        return "other", 0.3, "like none of the codes: 'other' proposed"
     return None, 0.0, "like none of the codes"
 
 
@@ -209,6 +216,17 @@ def _ethnicity_code(value: str, codes: tuple[str, ...]) -> tuple[str, float, str
         code, note = ETHNICITY_JUDGED[key]
         return code, JUDGEMENT, note
     return None
+
+
+def tick_column(top: tuple[tuple[str, int], ...] | list[tuple[str, int]]) -> bool:
+    """Whether a column's only value is a tick mark (✓, x, Y, TRUE): a box ticked or left blank."""
+    return len(top) == 1 and top[0][0].strip().lower() in TICK_MARKS
+
+
+def blank_as_no(blanks: int) -> CodeGuess:
+    """The blank cells of a tick column, proposed as no (to check: an unticked box may mean unknown)."""
+    how = "blank read as no: check the form treats an unticked box as no"
+    return CodeGuess(value=BLANK, rows=blanks, code="no", confidence=0.6, how=how)
 
 
 def guess_codes(values: list[tuple[str, int]], column: Column) -> list[CodeGuess]:

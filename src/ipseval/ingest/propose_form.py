@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ipseval.ingest.mapping import code_map, norm_name, table_key
-from ipseval.ingest.propose import ACCEPT, SURE, Proposal, TableProposal, _assign
+from ipseval.ingest.propose import ACCEPT, SURE, ColumnProposal, Proposal, TableProposal, _assign
 from ipseval.ingest.propose_codes import codes_of, guess_codes
 from ipseval.ingest.propose_names import column_name_score, not_standard
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, TABLES, Column
@@ -138,12 +138,25 @@ def _table_choice(t: TableProposal, saved: Settings | None) -> TableChoice:
         choice.how = SAVED
         set_table(choice, std, saved)
         return choice
+    proposed = {c.local: c for c in t.columns}
     for c in choice.columns:
         if std is not None:
             _saved_column(c, std, saved)
             c.codes = codes_for(std, c.standard, c.values, saved)
+            if c.standard == proposed[c.local].standard:
+                _proposed_codes(c, proposed[c.local])
     _one_each(choice)
     return choice
+
+
+def _proposed_codes(c: ColumnChoice, proposal: ColumnProposal) -> None:
+    """The proposal's own guesses where it knew more than the value alone (a code lookup on a cover
+    sheet: 1 = Male); a value the settings already map keeps that."""
+    by_value = {norm_name(g.value): g for g in proposal.codes if g.value}
+    for v in c.codes:
+        g = by_value.get(norm_name(v.value))
+        if g is not None and v.how != SAVED and (g.code, g.how) != (v.guess, v.how):
+            v.code, v.guess, v.confidence, v.how = g.code, g.code, g.confidence, g.how
 
 
 def _saved_column(c: ColumnChoice, table: str, saved: Settings | None) -> None:

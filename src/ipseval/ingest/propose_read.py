@@ -33,6 +33,7 @@ MAX_ROWS = 50_000  # rows looked at per table: plenty to see every code and date
 # Excel date serial numbers from 1 January 1950 to 31 December 2049.
 SERIAL_RANGE = (18264, 54789)
 _IGNORED_FILES = {"ipseval.toml", "thumbs.db", "desktop.ini"}
+TEXT_ROWS = 500  # rows of a text sheet read for code lookups
 _IGNORED_SHEETS = {"readme", "notes", "lists", "instructions"}
 
 
@@ -56,6 +57,7 @@ class LocalTable:
     rows: int  # rows holding any value (blank rows are not counted)
     truncated: bool = False  # only the first MAX_ROWS rows were looked at
     notes: list[str] = field(default_factory=list)  # how it was read: separator, title rows left out
+    titles: tuple[str, ...] = ()  # the title rows above the header, as text
 
 
 @dataclass
@@ -64,6 +66,7 @@ class LocalExport:
     workbook: bool  # one workbook (else a folder of CSV files)
     tables: list[LocalTable]
     skipped: list[str] = field(default_factory=list)  # files or sheets not read, and why
+    texts: list[tuple[str, str]] = field(default_factory=list)  # (sheet, line) of text-only sheets
 
 
 def read_export(path: str | Path) -> LocalExport:
@@ -144,11 +147,9 @@ def _read_workbook(path: Path) -> LocalExport:
         raise InputError(f"{path.name}: cannot be opened as an .xlsx workbook ({type(e).__name__})") from None
     tables: list[LocalTable] = []
     skipped: list[str] = []
+    texts: list[tuple[str, str]] = []
     try:
         for ws in wb.worksheets:
-            if ws.title.strip().lower() in _IGNORED_SHEETS:
-                skipped.append(f"{ws.title} (instructions sheet)")
-                continue
             ws.reset_dimensions()
             rows = [
                 list(r)
@@ -156,6 +157,14 @@ def _read_workbook(path: Path) -> LocalExport:
                     range(MAX_ROWS + 2 + MAX_TITLES), ws.iter_rows(values_only=True), strict=False
                 )
             ]
+            if ws.title.strip().lower() in _IGNORED_SHEETS:
+                skipped.append(f"{ws.title} (instructions sheet)")
+                texts += [(ws.title, line) for line in _text_lines(rows)]
+                continue
+            if _text_only(rows):
+                skipped.append(f"{ws.title} (text only: read for code lookups and the data cut)")
+                texts += [(ws.title, line) for line in _text_lines(rows)]
+                continue
             k = header_index(rows)
             layout = Layout(titles=tuple(title_text(r) for r in rows[:k]))
             table = _rows_to_table(ws.title, rows[k : k + MAX_ROWS + 2], layout)
@@ -167,7 +176,20 @@ def _read_workbook(path: Path) -> LocalExport:
         wb.close()
     if not tables:
         raise InputError(f"{path.name}: every sheet is empty")
-    return LocalExport(source=path, workbook=True, tables=tables, skipped=skipped)
+    return LocalExport(source=path, workbook=True, tables=tables, skipped=skipped, texts=texts)
+
+
+def _text_lines(rows: list[list[Any]]) -> list[str]:
+    """Each row's text cells joined (blank rows kept as '' to end a list of codes)."""
+    return [" ".join(str(v).strip() for v in r if not _blank(v)) for r in rows[:TEXT_ROWS]]
+
+
+def _text_only(rows: list[list[Any]]) -> bool:
+    """A sheet of lines of text (a cover sheet, notes): each row holds at most one cell."""
+    filled = [[v for v in r if not _blank(v)] for r in rows[:TEXT_ROWS]]
+    lines = [f for f in filled if f]
+    prose = any(isinstance(f[0], str) and len(f[0]) >= 30 for f in lines)
+    return len(lines) >= 2 and all(len(f) == 1 for f in lines) and prose
 
 
 def _rows_to_table(name: str, rows: list[list[Any]], layout: Layout) -> LocalTable | None:
@@ -195,7 +217,12 @@ def _rows_to_table(name: str, rows: list[list[Any]], layout: Layout) -> LocalTab
         if not (_blank(header[i] if i < len(header) else None) and not c.values)
     ]
     return LocalTable(
-        name=name, columns=kept, rows=n, truncated=len(rows) > MAX_ROWS + 1, notes=layout.notes()
+        name=name,
+        columns=kept,
+        rows=n,
+        truncated=len(rows) > MAX_ROWS + 1,
+        notes=layout.notes(),
+        titles=tuple(layout.titles),
     )
 
 

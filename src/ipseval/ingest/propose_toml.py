@@ -7,7 +7,6 @@ file reads back (load_settings) as exactly ``Proposal.settings()``.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -15,15 +14,10 @@ from ipseval.atomic import write_text
 from ipseval.ingest.propose import SURE, ColumnProposal, Proposal, TableProposal, code_entries
 from ipseval.ingest.propose_columns import column_spec, wellbeing_codes
 from ipseval.ingest.propose_dates import ORDER_WORDS
+from ipseval.ingest.propose_quote import toml_key, toml_str
 from ipseval.ingest.propose_wide import wide_toml
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
-
-
-def toml_key(text: str) -> str:
-    """A TOML key: bare when it can be, else a quoted basic string (JSON's escapes are TOML's)."""
-    return text if _BARE_KEY.match(text) else json.dumps(text, ensure_ascii=False)
 
 
 def _comment(text: str) -> str:
@@ -38,11 +32,12 @@ def proposal_toml(p: Proposal) -> str:
     """The proposal as the text of an ipseval.toml."""
     lines = _header(p)
     lines += _dates(p)
+    lines += _definitions(p)
     lines += _tables(p)
     for t in p.mapped():
         lines += _columns(t)
     for w in p.wide:
-        lines += wide_toml(w, toml_key, _comment, _check)
+        lines += wide_toml(w, _comment, _check)
     for t in p.mapped():
         for c in t.columns:
             if c.standard and c.codes:
@@ -84,18 +79,29 @@ def _dates(p: Proposal) -> list[str]:
                 lines.append(f"# '{_comment(c.local)}' ({_comment(t.local)}): {_date_words(c)}")
     if d.setting == "auto":
         return [*lines, f"# date_order: {_comment(d.how)}", ""]
-    lines.append(f'date_order = "{d.setting}"  # {_check(d.confidence)}{_comment(d.how)}')
+    lines.append(f"date_order = {toml_str(d.setting)}  # {_check(d.confidence)}{_comment(d.how)}")
     if d.orders:  # files that disagree: each table whose file differs gets its own order
         lines += ["", "[input.date_orders]"]
         for o in d.tables:
             if o.table in d.orders:
                 lines.append(
-                    f'{toml_key(o.table)} = "{o.setting}"  # {_check(o.confidence)}{_comment(o.how)}'
+                    f"{toml_key(o.table)} = {toml_str(o.setting)}  # {_check(o.confidence)}{_comment(o.how)}"
                 )
             else:
                 follows = f"follows date_order: {o.how}" if o.setting else f"{o.how}: follows date_order"
                 lines.append(f"# {toml_key(o.table)} ({_comment(o.local)}) {_comment(follows)}")
     return [*lines, ""]
+
+
+def _definitions(p: Proposal) -> list[str]:
+    if p.data_cut is None:
+        return []
+    day, said = p.data_cut
+    return [
+        "[definitions]",
+        f"data_cut = {day.isoformat()}  # CHECK: {_comment(said)}; the day the records were extracted",
+        "",
+    ]
 
 
 def _date_words(c: ColumnProposal) -> str:
@@ -110,7 +116,9 @@ def _tables(p: Proposal) -> list[str]:
     lines = ["[mapping.tables]"]
     for t in p.tables:
         if t.standard:
-            lines.append(f'{toml_key(t.local)} = "{t.standard}"  # {_check(t.confidence)}{_comment(t.how)}')
+            lines.append(
+                f"{toml_key(t.local)} = {toml_str(t.standard)}  # {_check(t.confidence)}{_comment(t.how)}"
+            )
         else:
             lines.append(f"# {toml_key(t.local)}: {_comment(t.how)}, not read")
     return [*lines, ""]
@@ -120,7 +128,9 @@ def _columns(t: TableProposal) -> list[str]:
     lines = [f"[mapping.columns.{t.standard}]  # {_comment(t.local)}, {t.rows} rows"]
     for c in t.columns:
         if c.standard:
-            lines.append(f'{toml_key(c.local)} = "{c.standard}"  # {_check(c.confidence)}{_column_words(c)}')
+            lines.append(
+                f"{toml_key(c.local)} = {toml_str(c.standard)}  # {_check(c.confidence)}{_column_words(c)}"
+            )
     for m in t.missing:
         lines.append(f"# CHECK: no column found for the required '{m}'")
     for c in t.columns:
@@ -156,7 +166,7 @@ def _codes(t: TableProposal, c: ColumnProposal) -> list[str]:
         rows = f"{g.rows} row{'s' if g.rows != 1 else ''}"
         if g in needed:
             lines.append(
-                f'{toml_key(g.value)} = "{g.code}"  # {_check(g.confidence)}{_comment(g.how)} ({rows})'
+                f"{toml_key(g.value)} = {toml_str(g.code)}  # {_check(g.confidence)}{_comment(g.how)} ({rows})"
             )
         elif g.code is None and c.standard in ("measure", "instrument"):
             allowed = ", ".join(column.codes or ())

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from ipseval.ingest.propose_codes import guess_codes
+from ipseval.ingest.propose_codes import guess_codes, tick_column
 from ipseval.ingest.propose_read import LocalColumn
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, Column
 from ipseval.validate import NULL_WORDS
@@ -181,6 +181,8 @@ def value_fit(column: Column, ev: Evidence) -> float:
             return 0.5
         low_ok = column.minimum is None or ev.low >= column.minimum
         return 1.0 if low_ok and (column.maximum is None or ev.high <= column.maximum) else 0.5
+    if column.type == "bool" and tick_column(ev.top):
+        return 1.0
     if column.type in ("code", "bool"):
         if kind == "yes/no":
             return 1.0 if column.type == "bool" else 0.2

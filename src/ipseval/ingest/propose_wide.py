@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ipseval.ingest.mapping import norm_name
 from ipseval.ingest.propose_codes import guess_code
 from ipseval.ingest.propose_columns import builtin_measures, wellbeing_codes
+from ipseval.ingest.propose_quote import toml_key, toml_str
 from ipseval.ingest.wide import WIDE_TABLES
 
 if TYPE_CHECKING:
@@ -103,18 +104,18 @@ def wide_mapping(w: WideProposal) -> dict:
     return entry
 
 
-def wide_toml(w: WideProposal, toml_key, comment, check) -> list[str]:
+def wide_toml(w: WideProposal, comment, check) -> list[str]:
     """The lines of an ipseval.toml for one wide file."""
     title = f"mapping.wide.{w.standard}"
     lines = [
         f"[{title}]  # {check(w.confidence)}{comment(w.how)}: one row per "
         f"{'item' if w.standard == 'fidelity' else 'measure'} is read from each row",
-        f"file = {toml_key(w.local)}",
+        f"file = {toml_str(w.local)}",
     ]
     if w.instrument:
-        lines.append(f'instrument = "{w.instrument}"  # CHECK: the instrument of every row')
+        lines.append(f"instrument = {toml_str(w.instrument)}  # CHECK: the instrument of every row")
     lines += ["", f"[{title}.columns]  # kept on every row"]
-    lines += [f'{toml_key(k)} = "{v}"' for k, v in w.columns.items()]
+    lines += [f"{toml_key(k)} = {toml_str(v)}" for k, v in w.columns.items()]
     key_col, _ = WIDE_TABLES[w.standard]
     missing = [c for c in ("client_id", "assessment_date", "team", "review_date") if c in _needed(w)]
     lines += [
@@ -122,7 +123,7 @@ def wide_toml(w: WideProposal, toml_key, comment, check) -> list[str]:
     ]
     lines += ["", f"[{title}.items]  # local column = {key_col}"]
     for k, (target, conf, how) in w.items.items():
-        value = target if isinstance(target, int) else f'"{target}"'
+        value = target if isinstance(target, int) else toml_str(target)
         lines.append(f"{toml_key(k)} = {value}  # {check(conf)}{comment(how)}")
     lines += [
         f"# {toml_key(c)}: not used (map it under [{title}.items] if it is a {key_col})" for c in w.unused
