@@ -30,6 +30,7 @@ TRIAL_EXPORTS = [
     Path("/work/trial/export/harbourline_export.xlsx"),
     Path("/work/trial2/export"),
     Path("/work/trial3/export/compass_ips_export.xlsx"),
+    Path("/work/trial4/export/Horizon_IPS_Extract_20250106.xlsx"),
 ]
 
 
@@ -303,3 +304,29 @@ def test_the_dashboard_form_shows_the_codes_a_lookup_gives():
     gender = next(c for t in form.tables for c in t.columns if c.local == "Gender")
     assert {v.value: v.code for v in gender.codes} == {"1": "male", "2": "female", "9": "unknown"}
     assert gender.codes[0].how.startswith("1 = Male on 'About'")
+
+
+def test_two_wide_files_of_one_table_still_give_settings_that_load(tmp_path):
+    """Trial 4: SURE and TOP on two sheets, each one column per measure; two
+    [mapping.wide.wellbeing] sections are not valid TOML, so the second is written commented."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Caseload"
+    book.active.append(["Client Ref", "Referral Date", "Area"])
+    book.active.append(["C1", "2021-01-04", "Leeds"])
+    for name, measures in (
+        ("SURE", ["Substance use", "Self care", "Relationships", "Material resources", "Outlook on life"]),
+        ("TOP", ["Psychological health", "Physical health", "Quality of life", "Days alcohol", "Days crack"]),
+    ):
+        sheet = book.create_sheet(name)
+        sheet.append(["Client Ref", "Date Completed", *measures])
+        sheet.append(["C1", "2021-02-01", *range(1, len(measures) + 1)])
+    book.save(tmp_path / "two.xlsx")
+    p = propose(tmp_path / "two.xlsx")
+    if len([w for w in p.wide if w.standard == "wellbeing"]) < 2:
+        pytest.skip("map did not take both sheets as wide wellbeing")
+    text = write_proposal(p, tmp_path / "ipseval.toml").read_text(encoding="utf-8")
+    sections = [line for line in text.splitlines() if line.startswith("[mapping.wide.wellbeing]")]
+    assert len(sections) == 1 and "is a second file of wellbeing" in text
+    assert load_settings(tmp_path / "ipseval.toml").mapping == p.settings().mapping

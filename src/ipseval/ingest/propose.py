@@ -47,7 +47,7 @@ from ipseval.ingest.propose_lookups import (
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
-from ipseval.ingest.propose_wide import WideProposal, propose_wide, wide_mapping
+from ipseval.ingest.propose_wide import WideProposal, one_per_table, propose_wide, wide_mapping
 from ipseval.schema import TABLES, Column, Table
 
 if TYPE_CHECKING:
@@ -120,7 +120,8 @@ class Proposal:
                 if c.standard and entries:
                     codes.setdefault(t.standard, {})[c.standard] = entries
         out = {"tables": tables, "columns": {k: v for k, v in columns.items() if v}, "codes": codes}
-        return out | ({"wide": {w.standard: wide_mapping(w) for w in self.wide}} if self.wide else {})
+        chosen, _others = one_per_table(self.wide)
+        return out | ({"wide": {w.standard: wide_mapping(w) for w in chosen}} if chosen else {})
 
     def settings(self) -> Settings:
         from ipseval.settings import Settings

@@ -15,7 +15,7 @@ from ipseval.ingest.propose import SURE, ColumnProposal, Proposal, TableProposal
 from ipseval.ingest.propose_columns import column_spec, wellbeing_codes
 from ipseval.ingest.propose_dates import ORDER_WORDS
 from ipseval.ingest.propose_quote import toml_key, toml_str
-from ipseval.ingest.propose_wide import wide_toml
+from ipseval.ingest.propose_wide import one_per_table, wide_toml
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -36,13 +36,29 @@ def proposal_toml(p: Proposal) -> str:
     lines += _tables(p)
     for t in p.mapped():
         lines += _columns(t)
-    for w in p.wide:
-        lines += wide_toml(w, _comment, _check)
+    lines += _wide(p)
     for t in p.mapped():
         for c in t.columns:
             if c.standard and c.codes:
                 lines += _codes(t, c)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _wide(p: Proposal) -> list[str]:
+    """The wide files' sections. A table takes one wide file: a second one for the same table
+    (SURE and TOP on two sheets) is written commented out with what to do, so the settings still
+    load (two [mapping.wide.wellbeing] sections are not valid TOML)."""
+    chosen, others = one_per_table(p.wide)
+    lines: list[str] = [line for w in chosen for line in wide_toml(w, _comment, _check)]
+    read = {w.standard: w.local for w in chosen}
+    for w in others:
+        lines += [
+            f"# {toml_str(w.local)} is a second file of {w.standard} with one column per item, beside "
+            f"{toml_str(read[w.standard])}: one wide file is read per table. Put both in one sheet "
+            f"(one row per form, an instrument column) or swap this section for the one above.",
+            *(f"# {line}" if line else "" for line in wide_toml(w, _comment, _check)),
+        ]
+    return lines
 
 
 def write_proposal(p: Proposal, path: str | Path) -> Path:

@@ -104,6 +104,16 @@ def wide_mapping(w: WideProposal) -> dict:
     return entry
 
 
+def one_per_table(wide: list[WideProposal]) -> tuple[list[WideProposal], list[WideProposal]]:
+    """(the wide file read for each table, the others): one wide file is read per table, the
+    surest (the first of equally sure ones); a second (SURE and TOP on two sheets) is left out."""
+    taken: dict[str, WideProposal] = {}
+    for w in sorted(wide, key=lambda w: -w.confidence):
+        taken.setdefault(w.standard, w)
+    chosen = list(taken.values())
+    return chosen, [w for w in wide if w not in chosen]
+
+
 def wide_toml(w: WideProposal, comment, check) -> list[str]:
     """The lines of an ipseval.toml for one wide file."""
     title = f"mapping.wide.{w.standard}"
