@@ -284,3 +284,19 @@ def test_codes_that_never_occur_are_named_once_per_section(tmp_path):
     (message,) = notes_of(ds)
     assert message.startswith("[mapping.codes.clients.sex]: 'Female', 'M' never occur in clients.csv › sex")
     assert ds.tables["clients"]["sex"].to_list() == ["female", "unknown"]
+
+
+def test_a_lone_id_off_by_a_zero_is_a_problem_but_one_written_differently_is_matched():
+    """The demo's planted fault 'IPS0715' among ids written 'IPS00715' is a typo that could name
+    the wrong person: not matched under auto; 'ips-00716 ' differs only in how it is written."""
+    import polars as pl
+
+    from ipseval.validate_ids import match_ids
+
+    clients = pl.Series([f"IPS{n:05d}" for n in range(700, 760)])
+    meetings = pl.Series([*clients.to_list()[:50], "IPS0715"])
+    assert match_ids(meetings, clients, "auto", "meetings.csv").message is None
+    assert match_ids(meetings, clients, "normalised", "meetings.csv").message is not None
+    styled = pl.Series([*clients.to_list()[:50], "ips-00716 "])
+    found = match_ids(styled, clients, "auto", "meetings.csv")
+    assert found.ids.to_list()[-1] == "IPS00716" and found.message is not None

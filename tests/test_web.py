@@ -641,6 +641,20 @@ def test_settings_form_fields_and_what_is_not_editable():
         sf.parse_bands("1-4, five")
 
 
+def test_the_settings_form_as_shown_saves_unchanged():
+    """Every editable field, posted back as the form shows it, reads back with no problem and no
+    change (a settings field the form cannot hold, such as a table of names, once broke saving)."""
+    from ipseval.web import settings_form as sf
+
+    s = Settings()
+    fields = sf.editable_fields(s)
+    form = {f.name: f.text for f in fields if f.kind != "multi"}
+    form |= {f"{f.name}.present": "1" for f in fields if f.kind == "multi"}
+    multi = {f.name: list(f.chosen) for f in fields if f.kind == "multi"}
+    read = sf.read_form(form, multi, s)
+    assert read.problems == {} and read.changes == {}
+
+
 def test_settings_form_reads_changes_and_names_every_problem():
     from ipseval.web import settings_form as sf
 

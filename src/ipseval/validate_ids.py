@@ -4,9 +4,12 @@ Some systems write a client's id in full in one table and only its number in ano
 client ids do not match the clients table as written, but do once both are normalised (case and
 spaces ignored, the prefix common to each table's ids and leading zeros set aside, so "CRR-000040",
 "crr-40" and "40" are all "40"), they are matched: under ``input.match_client_ids = "auto"`` only
-when no two client ids of the clients table normalise to the same key and the normalised match
-covers most (at least half) of the table's ids that do not match as written; under "normalised"
-whenever it is unambiguous; never under "exact". A warning names the table, one example and how many
+when no two client ids of the clients table normalise to the same key, and then an id that differs
+only in how it is written (case, spaces, "-", "_", "/", ".": "hzn001134 " for "HZN-001134") always,
+one that needs a prefix or leading zeros set aside only when the table writes its ids that way
+(at least half of its distinct ids match so): a lone "IPS0715" among ids written "IPS00715" is a
+typo that could name the wrong person, and stays a problem; under "normalised" whenever it is
+unambiguous; never under "exact". A warning names the table, one example and how many
 ids and rows were read this way; ids that still do not match stay problems ("client_id not found").
 No id values are shown beyond the one example, as problems already show them.
 """
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-MOST = 0.5  # share of a table's unmatched ids that must match once normalised ("auto")
+MOST = 0.5  # share of a table's distinct ids that must need the prefix or zeros set aside ("auto")
 SETTING = "input.match_client_ids"
 
 
@@ -42,13 +45,23 @@ def _prefix(values: list[str]) -> str:
 
 
 def keys(ids: pl.Series) -> pl.Series:
-    """Each id's key: lower case without spaces, the prefix common to all of ``ids`` (up to the
-    first digit) and then leading zeros removed; null where nothing with a digit is left."""
-    low = ids.cast(pl.Utf8).str.to_lowercase().str.replace_all(r"\s+", "")
+    """Each id's key: lower case without spaces and punctuation (- _ / .), the prefix common to all
+    of ``ids`` (up to the first digit) and then leading zeros removed; null where nothing with a
+    digit is left."""
+    low = ids.cast(pl.Utf8).str.to_lowercase().str.replace_all(r"[\s\-_/.]+", "")
     prefix = _prefix(low.drop_nulls().unique().to_list())
     out = low.str.strip_prefix(prefix) if prefix else low
     out = out.str.replace(r"^0+(\d)", "$1")
     return out.set(~out.str.contains(r"\d").fill_null(False), None)
+
+
+def _written_alike(a: pl.Series, b: pl.Series) -> pl.Series:
+    """Whether ids ``a`` and ``b`` differ only in case, spaces and punctuation (- _ / .)."""
+
+    def light(s: pl.Series) -> pl.Series:
+        return s.cast(pl.Utf8).str.to_lowercase().str.replace_all(r"[\s\-_/.]+", "")
+
+    return light(a) == light(b)
 
 
 def match_ids(ids: pl.Series, clients: pl.Series, mode: str, file: str) -> IdMatch:
@@ -70,8 +83,10 @@ def match_ids(ids: pl.Series, clients: pl.Series, mode: str, file: str) -> IdMat
     found = own.join(client_keys, on="key", how="inner", maintain_order="left")
     if found.is_empty():
         return IdMatch(ids)
-    if mode == "auto" and found.height < MOST * unmatched.len():
-        return IdMatch(ids)
+    if mode == "auto" and found.height < MOST * distinct.len():  # not the table's way of writing ids
+        found = found.filter(_written_alike(found["id"], found["client"]))
+        if found.is_empty():
+            return IdMatch(ids)
     mapping = dict(zip(found["id"], found["client"], strict=True))
     rows = int(ids.is_in(found["id"].implode()).sum())
     new = ids.replace(mapping)

@@ -40,6 +40,10 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("dashboard", "Dashboard"),
 )
 NOT_EDITABLE = {
+    # per-file reading settings: tables of file or table names, written by `ipseval map` (or in the
+    # settings file), not one value a form field can hold
+    "input.date_orders",
+    "input.separator",
     "definitions.data_cut",
     "qualitative.codebook",
     "qualitative.coding_sheet",
