@@ -54,8 +54,9 @@ def is_note_row(text: object, position: int, required: set[int]) -> bool:
     return isinstance(text, str) and bool(required - {position}) and is_note_text(text)
 
 
-def note_problem(row: int, text: str) -> CellProblem:
-    """The warning naming a note row that was left out: its row and (the start of) its text."""
+def note_problem(row: int, text: str, what: str = "a note") -> CellProblem:
+    """The warning naming a row that was left out as ``what`` (a note; a totals or summary line):
+    its row and (the start of) its text."""
     text = text.strip()
     shown = text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
     return CellProblem(
@@ -63,7 +64,7 @@ def note_problem(row: int, text: str) -> CellProblem:
         column=None,
         value=shown,
         expected=EXPECTED,
-        message=f"a note, not a record: '{shown}'; left out (like a blank row, not counted as a row read)",
+        message=f"{what}, not a record: '{shown}'; left out (like a blank row, not counted as a row read)",
         severity="warning",
     )
 
@@ -124,16 +125,4 @@ def leave_out_summaries(
 
 def summary_problem(row: int, text: str) -> CellProblem:
     """The warning naming a totals or summary row that was left out: its row and its first text."""
-    text = text.strip()
-    shown = text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
-    return CellProblem(
-        row=row,
-        column=None,
-        value=shown,
-        expected=EXPECTED,
-        message=(
-            f"a totals or summary line, not a record: '{shown}'; left out (like a blank row, not counted "
-            "as a row read)"
-        ),
-        severity="warning",
-    )
+    return note_problem(row, text, "a totals or summary line")
