@@ -403,3 +403,10 @@ def test_a_model_that_did_not_converge_exits_4_with_the_reason(tmp_path, monkeyp
     r = _run("compare", str(path), "-t", "ips", "-y", "employed", "-x", "age", "--policy", "none")
     assert r.exit_code == 4
     assert "did not converge" in r.output and "predicts the group" in r.output
+
+
+def test_the_demo_command_refuses_what_the_generator_cannot_make():
+    from ipseval import cli
+    from ipseval.demo.generate import MIN_CLIENTS
+
+    assert cli.MIN_DEMO_CLIENTS == MIN_CLIENTS

@@ -43,6 +43,10 @@ from .console import (
 )
 from .progress import Lines, Plan, Silent
 
+# ipseval.demo.generate.MIN_CLIENTS, not imported here (the CLI imports its work lazily); a test
+# checks they agree
+MIN_DEMO_CLIENTS = 20
+
 # options of the whole program, accepted before or after the command's name
 _ANYWHERE = ("--debug", "--quiet", "-q", "--verbose", "-v")
 
@@ -252,7 +256,9 @@ def _plan(weights: dict[str, float], quiet: bool = False) -> tuple[Plan, Bar | L
 @_guard
 def demo(
     directory: Annotated[Path, typer.Argument(help="Folder to write the demo data set into.")],
-    clients: Annotated[int, typer.Option("--clients", "-n", min=10, help="Number of clients.")] = 718,
+    clients: Annotated[
+        int, typer.Option("--clients", "-n", min=MIN_DEMO_CLIENTS, help="Number of clients.")
+    ] = 718,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 2019,
     clean: Annotated[bool, typer.Option("--clean", help="Leave out the deliberately invalid rows.")] = False,
     comparison: Annotated[

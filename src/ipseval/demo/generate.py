@@ -19,10 +19,12 @@ from .faults import _Generated, _inject
 from .measures import _fidelity, _wellbeing
 from .meetings import _meeting_plan, _meetings
 
+MIN_CLIENTS = 20  # fewer leaves some of the demo's areas, bands and faults without anyone
+
 
 def _generate(n_clients: int, seed: int, clean: bool, meetings_per_client: float | None) -> _Generated:
-    if n_clients < 20:
-        raise ValueError("n_clients must be at least 20")
+    if n_clients < MIN_CLIENTS:
+        raise ValueError(f"n_clients must be at least {MIN_CLIENTS}")
     names = (
         "staff",
         "clients",
