@@ -294,3 +294,14 @@ def test_a_hidden_median_is_explained_in_words_beside_table_one():
     (note,) = hidden_statistics(rows)
     assert note.startswith("Age (years): the median and interquartile range are not shown (*), because")
     assert note.endswith("(disclosure control).") and "too few" not in note
+
+
+def test_words_the_same_for_every_area_are_said_once():
+    """Found on a 5-client service: 'where job entry was not known and not known'."""
+    unknown = [a | {"job_entry_rate": None} for a in AREAS]
+    assert weakest_integration(unknown, None) == (
+        "Integration with drug and alcohol treatment was weakest in Ealing and Harrow (recorded as weak), "
+        "where job entry was not known in each."
+    )
+    both = [a | {"job_entry_rate": 0.2} for a in AREAS]
+    assert "where job entry was 20.0% and 20.0%" in weakest_integration(both, None)

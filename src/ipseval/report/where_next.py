@@ -36,9 +36,17 @@ def rate_words(v: Any, why: str = SMALL_NUMBERS) -> str:
 
 
 def _job_entry(areas: list[Row]) -> str:
-    """', where job entry was 19.6% and 25.0%' for the areas named."""
+    """', where job entry was 19.6% and 25.0%' for the areas named; words that are the same for
+    every area are said once (', where job entry was not known', not '... not known and not known')."""
     rates = [rate_words(a.get("job_entry_rate"), a.get(WHY, SMALL_NUMBERS)) for a in areas]
+    if len(areas) > 1 and len(set(rates)) == 1 and not is_number_words(rates[0]):
+        return f", where job entry was {rates[0]} in each"
     return f", where job entry was {and_list(rates)}"
+
+
+def is_number_words(words: str) -> bool:
+    """Whether a rate in words is a figure ('19.6%'), not a phrase ('not known')."""
+    return words[:1].isdigit()
 
 
 def weakest_integration(areas: list[Row], overall: Any) -> str:
