@@ -410,3 +410,12 @@ def test_the_demo_command_refuses_what_the_generator_cannot_make():
     from ipseval.demo.generate import MIN_CLIENTS
 
     assert cli.MIN_DEMO_CLIENTS == MIN_CLIENTS
+
+
+def test_python_dash_m_ipseval_is_the_same_command_line():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "ipseval", "--version"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == _run("--version").output.strip()

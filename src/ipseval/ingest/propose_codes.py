@@ -22,6 +22,7 @@ from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
 from ipseval.ingest.mapping import norm_name
+from ipseval.ingest.propose_names import ratio_bound
 from ipseval.ingest.propose_vocab import (
     CODE_NAMES,
     CODE_WORDS,
@@ -310,10 +311,18 @@ def _negated(words: list[str]) -> bool:
     return any(w in _NEGATIONS for w in words)
 
 
+@lru_cache(maxsize=1 << 16)
+def _ratio(a: str, b: str) -> float:
+    # a pair that cannot reach the floor (less the runner-up margin) cannot change the guess
+    if ratio_bound(a, b) < FUZZY_FLOOR - 0.05:
+        return 0.0
+    return SequenceMatcher(None, a, b).ratio()
+
+
+# cached: an export repeats the same labels across columns and sheets (difflib was 90% of `map`)
+@lru_cache(maxsize=1 << 14)
 def _by_similarity(folded: str, phrases: tuple[Phrase, ...]) -> tuple[str, float, str] | None:
-    scored = sorted(
-        ((SequenceMatcher(None, folded, p.folded).ratio(), p.code, p.text) for p in phrases), reverse=True
-    )
+    scored = sorted(((_ratio(folded, p.folded), p.code, p.text) for p in phrases), reverse=True)
     if not scored or scored[0][0] < FUZZY_FLOOR:
         return None
     ratio, code, phrase = scored[0]

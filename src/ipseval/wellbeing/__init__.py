@@ -14,87 +14,32 @@ wellbeing table.
 
 from __future__ import annotations
 
-import polars as pl
+import importlib
+from typing import Any
 
-from ..results import ResultTable
-from ..settings import Settings
-from ..store import Store
-from .compare import attrition, by_job_entry
-from .measures import BUILTIN_MEASURES_CSV, DOMAINS, load_measures
-from .pairing import Pairs, pair, pairs_from_store
-from .stats import holm, paired_summary, standardised_difference, welch_difference, wilcoxon_signed_rank
-from .tables import coverage, domain_change, measure_change
+# Where each public name lives. Imported on first use: validation needs only the measures, and
+# importing the statistics (scipy) with them would add about a second to every `validate`.
+_HOMES = {
+    "BUILTIN_MEASURES_CSV": "measures",
+    "DOMAINS": "measures",
+    "load_measures": "measures",
+    "Pairs": "pairing",
+    "pair": "pairing",
+    "pairs_from_store": "pairing",
+    "holm": "stats",
+    "paired_summary": "stats",
+    "standardised_difference": "stats",
+    "welch_difference": "stats",
+    "wilcoxon_signed_rank": "stats",
+    "records": "evaluate",
+    "tables_from_pairs": "evaluate",
+    "wellbeing_tables": "evaluate",
+}
 
-__all__ = [
-    "BUILTIN_MEASURES_CSV",
-    "DOMAINS",
-    "Pairs",
-    "holm",
-    "load_measures",
-    "pair",
-    "paired_summary",
-    "standardised_difference",
-    "tables_from_pairs",
-    "welch_difference",
-    "wellbeing_tables",
-    "wilcoxon_signed_rank",
-]
+__all__ = sorted(_HOMES)
 
 
-def records(pairs: Pairs) -> ResultTable:
-    """Assessment rows per instrument and measure: how many were used, and why others were not."""
-    data = pairs.records.select(
-        "instrument",
-        "measure",
-        "defined",
-        "records",
-        "used",
-        "out_of_range",
-        "after_data_cut",
-        "client_not_engaged",
-    )
-    return ResultTable(
-        key="wellbeing_records",
-        title="Wellbeing assessment records used",
-        data=data,
-        dims=["instrument", "measure"],
-        about_people=False,
-        columns={
-            "instrument": "instrument as written in the data (first spelling seen)",
-            "measure": "measure as written in the data",
-            "defined": "whether the measure has a definition (built-in or the measures file); "
-            "undefined measures are not analysed",
-            "records": "rows in the wellbeing table",
-            "used": "rows used: defined, in range, on or before the data cut, client engaged",
-            "out_of_range": "scores outside the measure's range (not used)",
-            "after_data_cut": "assessments after the data cut (not used)",
-            "client_not_engaged": "rows of clients with no engagement date (no baseline to anchor to)",
-        },
-        notes=[
-            "Counts of assessment rows, not of people. A measure not defined here can be described "
-            "in a measures file (a wellbeing setting, see the methods appendix) to be analysed."
-        ],
-    )
-
-
-def tables_from_pairs(pairs: Pairs, measures: pl.DataFrame, settings: Settings) -> dict[str, ResultTable]:
-    """Every wellbeing table from already-paired data (pure)."""
-    w = settings.wellbeing
-    out = [
-        coverage(pairs, measures),
-        domain_change(pairs, measures, w),
-        measure_change(pairs, measures, w),
-        attrition(pairs, measures),
-        by_job_entry(pairs, measures, w),
-        records(pairs),
-    ]
-    return {t.key: t for t in out}
-
-
-def wellbeing_tables(store: Store, settings: Settings) -> dict[str, ResultTable]:
-    """Every wellbeing result table (unrounded, declared for disclosure control), keyed
-    ``wellbeing_*``; {} when the imported data set has no wellbeing table."""
-    if "wellbeing" not in store.tables_present:
-        return {}
-    measures = load_measures(settings)
-    return tables_from_pairs(pairs_from_store(store, measures, settings.wellbeing), measures, settings)
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
