@@ -572,7 +572,8 @@ def test_property_ndtms_2way(case):
 @given(tables_2way(), st.sampled_from([1, 3, 5, 10]))
 def test_property_nhs_2way(case, base):
     true, k = case
-    p = protect(two_way(true.tolist()), Disclosure(policy="nhs", threshold=k, rounding_base=base))
+    nhs = Disclosure(policy="nhs", threshold=k, rounding_base=base, hide_whole_group=False)
+    p = protect(two_way(true.tolist()), nhs)
     hidden = p.hidden["n"].to_numpy().reshape(true.shape)
     rounded = (2 * true + base) // (2 * base) * base
     # small counts, and counts whose rounded value would be small or a false 0; nothing else
@@ -674,3 +675,64 @@ def test_fixed_variables_matches_svd(nvars, matrix):
     ns = scipy.linalg.null_space(a)
     expected = {j for j in variables if ns.shape[1] == 0 or np.abs(ns[j]).max() < 1e-9}
     assert _fixed_variables(eqs, variables) == expected
+
+
+def _benefits_profile() -> ResultTable:
+    """Two characteristics of one small service: benefits held by all 6 clients alike (group
+    disclosure), sex split 4 / 2."""
+    return ResultTable(
+        key="profile",
+        title="Profile",
+        data=pl.DataFrame(
+            {
+                "characteristic": ["benefits"] * 4 + ["sex"] * 3,
+                "level": ["out_of_work", "in_work", "none", "unknown", "male", "female", "unknown"],
+                "n": [9, 0, 0, 0, 4, 2, 0],
+            }
+        ),
+        dims=["characteristic", "level"],
+        counts=["n"],
+        additive=[RowsAddUp("n", ("characteristic",))],
+    )
+
+
+def test_an_answer_everyone_in_the_group_shares_is_hidden_with_a_zero_beside_it():
+    # by hand: 9 of 9 out of work is primary; its group then has one hidden cell, so the
+    # cheapest visible one (a zero, the first: in_work) covers it. Sex: 4 and 2 are hidden (<= 4).
+    p = protect(_benefits_profile(), NDTMS)
+    assert p.data["n"].to_list() == [None, None, 0, 0, None, None, 0]
+    # the reader knows out_of_work + in_work = 9: 9 + 0, 8 + 1, ... 0 + 9 all fit
+    lo, hi = (linprog(c, A_eq=[[1, 1]], b_eq=[9], bounds=[(0, None)] * 2).fun for c in ([1, 0], [-1, 0]))
+    assert (lo, -hi) == (0.0, 9.0)
+
+
+def test_whole_group_under_nhs_hides_the_whole_group_as_its_zeros_are_true_zeros():
+    p = protect(_benefits_profile(), NHS)
+    assert p.data["n"].to_list()[:4] == [None, None, None, None]
+
+
+def test_whole_group_rule_can_be_switched_off_and_spares_groups_that_differ():
+    off = protect(_benefits_profile(), Disclosure(hide_whole_group=False))
+    assert off.data["n"].to_list()[:4] == [9, 0, 0, 0]
+    big = _benefits_profile()
+    big.data = big.data.with_columns(pl.Series("n", [700, 18, 0, 0, 500, 218, 0]))
+    assert protect(big, NDTMS).data["n"].to_list() == [700, 18, 0, 0, 500, 218, 0]
+
+
+@FAST
+@given(tables_2way())
+def test_property_no_published_count_says_a_whole_row_or_column_shares_one_answer(case):
+    true, k = case
+    p, _ = protect_recording(two_way(true.tolist()), Disclosure(policy="ndtms", threshold=k))
+    if p is None:
+        return
+    hidden = p.hidden["n"].to_numpy().reshape(true.shape)
+    for lines, hid, crossing in ((true, hidden, true.sum(axis=0)), (true.T, hidden.T, true.sum(axis=1))):
+        for line, h in zip(lines, hid, strict=True):
+            total = line.sum()
+            # a cell can cover only if the crossing line's published total is not 0
+            can_cover = (line != total) & (crossing != 0)
+            if total > k and len(line) > 1 and (line == total).any() and can_cover.any():
+                # a count equal to its line's total is hidden, and so is one more of its line
+                assert not ((line == total) & ~h).any()
+                assert h.sum() != 1

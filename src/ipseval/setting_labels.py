@@ -32,6 +32,7 @@ SETTING_LABELS: dict[str, str] = {
     "disclosure.policy": "Disclosure control policy",
     "disclosure.threshold": "Largest count that is hidden",
     "disclosure.rounding_base": "Rounding base (NHS policy)",
+    "disclosure.hide_whole_group": "Hide an answer everyone in a group shares",
     "disclosure.ckm_max_perturbation": "Filtered views: largest change to a count",
     "disclosure.ckm_variance": "Filtered views: variance of the change to a count",
     "disclosure.ckm_small_counts": "Filtered views: small counts never shown",

@@ -171,6 +171,12 @@ class Disclosure(_Section):
         description="Largest count that is hidden. Blank = the policy's own (ndtms 4, nhs 7).",
     )
     rounding_base: int = Field(default=5, ge=1, description="Rounding base for the 'nhs' policy.")
+    hide_whole_group: bool = Field(
+        default=True,
+        description="Group disclosure: when one answer holds everyone in its group (5 of 5 clients on "
+        "out-of-work benefits), that count is hidden with another beside it, whatever the group's "
+        "size: shown, it would tell anyone who knows a person was in the group that person's answer.",
+    )
     ckm_max_perturbation: int = Field(
         default=5,
         ge=1,

@@ -157,6 +157,9 @@ def protect(
         else np.zeros((n, 0))
     )
     hidden = (values >= 1) & (values <= k)  # NaN compares False: missing is never hidden
+    if policy.hide_whole_group and policy.policy in ("ndtms", "nhs"):
+        known_zero = _build_groups(table, data, values, k)[1]
+        hidden |= _whole_groups(table, data, values, k, known_zero, siblings=policy.policy == "nhs")
     for j, c in enumerate(table.counts):
         if force and c in force:
             hidden[:, j] |= force[c] & ~np.isnan(values[:, j])
@@ -352,6 +355,49 @@ class _Group:
     total: int | None = None
 
 
+def _row_groups(table: ResultTable, data: pl.DataFrame) -> list[tuple[int, list[int]]]:
+    """(count column index, rows) of each group of rows a RowsAddUp relation adds up."""
+    pos = {c: j for j, c in enumerate(table.counts)}
+    out = []
+    for rel in table.additive:
+        if not isinstance(rel, RowsAddUp):
+            continue
+        if rel.by:
+            by = data.select(rel.by).with_row_index("__row").group_by(list(rel.by), maintain_order=True)
+            out += [(pos[rel.column], rows) for rows in by.agg(pl.col("__row"))["__row"].to_list()]
+        else:
+            out.append((pos[rel.column], list(range(data.height))))
+    return out
+
+
+def _whole_groups(
+    table: ResultTable,
+    data: pl.DataFrame,
+    values: np.ndarray,
+    k: int,
+    known_zero: set[int],
+    siblings: bool,
+) -> np.ndarray:
+    """Group disclosure: in a group of rows adding up to a total above k (the levels of one
+    characteristic), a count equal to that total says every member shares that level. It is
+    hidden; secondary suppression then hides one more (under 'nhs', which has none, every
+    count of the group is hidden, as its shown zeros are true zeros and would give it back).
+    Not when every other count of the group is a zero that published zero totals give away:
+    the published totals then say it themselves, and no hiding within the table can help."""
+    hide = np.zeros(values.shape, dtype=bool)
+    m = values.shape[1]
+    for j, rows in _row_groups(table, data):
+        cells = [i for i in rows if not np.isnan(values[i, j])]
+        total = sum(values[i, j] for i in cells)
+        full = [i for i in cells if values[i, j] == total]
+        cover = [i for i in cells if i not in full and i * m + j not in known_zero]
+        if len(cells) < 2 or total <= k or not full or not cover:
+            continue
+        for i in cells if siblings else full:
+            hide[i, j] = True
+    return hide
+
+
 def _build_groups(
     table: ResultTable, data: pl.DataFrame, values: np.ndarray, k: int
 ) -> tuple[list[_Group], set[int]]:
@@ -366,29 +412,17 @@ def _build_groups(
     present = ~np.isnan(values)
     groups: list[_Group] = []
     known_zero: set[int] = set()
+    for j, rows in _row_groups(table, data):
+        cells = [i * m + j for i in rows if present[i, j]]
+        total = sum(values[i, j] for i in rows if present[i, j])
+        if total == 0:
+            known_zero.update(cells)
+        elif len(cells) >= 2 and total > k:
+            # (a single cell equals its total: nothing to pair it with; a total of 1..k
+            # is itself hidden wherever it is published)
+            groups.append(_Group(cells))
     for rel in table.additive:
-        if isinstance(rel, RowsAddUp):
-            j = pos[rel.column]
-            if rel.by:
-                idx = (
-                    data.select(rel.by)
-                    .with_row_index("__row")
-                    .group_by(list(rel.by), maintain_order=True)
-                    .agg(pl.col("__row"))["__row"]
-                    .to_list()
-                )
-            else:
-                idx = [list(range(data.height))]
-            for rows in idx:
-                cells = [i * m + j for i in rows if present[i, j]]
-                total = sum(values[i, j] for i in rows if present[i, j])
-                if total == 0:
-                    known_zero.update(cells)
-                elif len(cells) >= 2 and total > k:
-                    # (a single cell equals its total: nothing to pair it with; a total of 1..k
-                    # is itself hidden wherever it is published)
-                    groups.append(_Group(cells))
-        else:
+        if not isinstance(rel, RowsAddUp):
             parts = [pos[c] for c in rel.parts]
             jt = pos[rel.total]
             for i in range(values.shape[0]):
