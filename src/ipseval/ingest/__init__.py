@@ -20,6 +20,8 @@ __all__ = ["EXCEL_ERRORS", "CellProblem", "InputError", "RawDataset", "RawTable"
 
 SAVE_AS_UTF8 = "in Excel use File › Save As › 'CSV UTF-8 (Comma delimited) (*.csv)'"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+# text tables: a CSV, or a tab- or bar-separated file saved as .txt or .tsv (Excel's "Unicode Text")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 OTHER_SPREADSHEETS = (".xls", ".xlsb", ".ods", ".numbers")
 # What Excel shows in a cell whose formula failed; saved as text in a CSV export. A cell holding one
 # is a problem, never a blank: the value it should hold is unknown, not missing.

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ipseval.ingest import EXCEL_SUFFIXES, SAVE_AS_UTF8, CellProblem, InputError, RawDataset, RawTable
+from ipseval.ingest import (
+    EXCEL_SUFFIXES,
+    SAVE_AS_UTF8,
+    TEXT_SUFFIXES,
+    CellProblem,
+    InputError,
+    RawDataset,
+    RawTable,
+)
 from ipseval.ingest.encoding import NotUtf8, TextFile, as_utf8, as_windows_1252
 from ipseval.ingest.mapping import resolve_columns, resolve_table
 from ipseval.ingest.note_rows import (
@@ -72,12 +80,12 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
             if name.lower() == "interviews":
                 check_link(p, folder, "folder")
                 interviews_dir = p
-            elif p.suffix.lower() == ".csv" and resolve_table(p.stem, settings) is not None:
+            elif p.suffix.lower() in TEXT_SUFFIXES and resolve_table(p.stem, settings) is not None:
                 raise InputError(f"{name} is a folder, not a file: put the {name} file itself in {folder}")
             else:
                 unused_files.append(name + "/")
             continue
-        if p.suffix.lower() != ".csv":
+        if p.suffix.lower() not in TEXT_SUFFIXES:
             if p.suffix.lower() in EXCEL_SUFFIXES:
                 workbooks.append(name)
             unused_files.append(name)
@@ -95,7 +103,7 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
 
     for t in TABLES.values():
         if t.required and t.name not in found:
-            csvs = [n for n in unused_files if n.lower().endswith(".csv")]
+            csvs = [n for n in unused_files if n.lower().endswith(TEXT_SUFFIXES)]
             seen = ", ".join(csvs) if csvs else "no CSV files"
             hint = (
                 f"; to read the workbook give its path instead: {folder / workbooks[0]}"

@@ -23,7 +23,7 @@ _SEP = re.compile(r"[\s\-_]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # A header cell that looks like a value (a date, a number): the first row holds data, not names.
 _LOOKS_LIKE_DATA = re.compile(r"^[\d\s.,/:\-]+$")
-_TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm")
 # Standard columns the reader of a wide file fills in itself (the measure or item named by the column,
 # a constant instrument): resolve_columns does not ask the file for them.
 SUPPLIED: ContextVar[frozenset[str]] = ContextVar("supplied_columns", default=frozenset())

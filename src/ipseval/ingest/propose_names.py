@@ -230,7 +230,21 @@ def _how(sim: float, weight: float, text: str) -> str:
 def column_name_score(name: str, column: str, table: str = "") -> NameMatch:
     """How well a local column name fits the standard column ``column`` (of ``table``: some names
     mean a column only in one table, as 'Seen By' in meetings)."""
-    return _best(_variants(name), _column_phrases(column, table), _tokens(name))
+    phrases = _column_phrases(column, table)
+    return max(
+        (_best(_variants(part), phrases, _tokens(part)) for part in languages(name)),
+        key=lambda m: m.score,
+    )
+
+
+_BETWEEN_LANGUAGES = re.compile(r"\s+[/|]\s+")
+
+
+def languages(name: str) -> list[str]:
+    """A header and, when it gives the name twice ("Dyddiad Atgyfeirio / Referral Date", as
+    bilingual systems do), each of its halves: each half may name the column on its own."""
+    parts = [p for p in _BETWEEN_LANGUAGES.split(name.strip()) if re.search(r"[^\W\d_]", p)]
+    return [name, *parts] if len(parts) == 2 else [name]
 
 
 def _table_key(name: str) -> str:

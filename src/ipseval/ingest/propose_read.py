@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from ipseval.ingest import EXCEL_SUFFIXES, InputError
+from ipseval.ingest import EXCEL_SUFFIXES, TEXT_SUFFIXES, InputError
 from ipseval.ingest.encoding import NotUtf8, as_utf8, as_windows_1252
 from ipseval.ingest.sniff import (
     MAX_TITLES,
@@ -90,7 +90,7 @@ def _read_folder(folder: Path) -> LocalExport:
     for p in sorted(folder.iterdir(), key=lambda q: q.name.lower()):
         if p.name.startswith((".", "~$")) or p.name.lower() in _IGNORED_FILES or p.is_dir():
             continue
-        if p.suffix.lower() != ".csv":
+        if p.suffix.lower() not in TEXT_SUFFIXES:
             why = (
                 "a workbook in a folder is not read: give its path"
                 if p.suffix.lower() in EXCEL_SUFFIXES
@@ -102,6 +102,8 @@ def _read_folder(folder: Path) -> LocalExport:
         table = _read_csv(p)
         if table is None:
             skipped.append(f"{p.name} (empty)")
+        elif p.suffix.lower() != ".csv" and not _is_table(table):
+            skipped.append(f"{p.name} (text, not a table: fewer than two columns or ragged lines)")
         else:
             tables.append(table)
     if not tables:
@@ -254,3 +256,13 @@ def _add_cell(col: LocalColumn, v: Any) -> None:
 
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _is_table(table: LocalTable) -> bool:
+    """A .txt file is read as a table only when it looks like one: two or more named columns of
+    short names, and rows below them that fill two cells or more on average (the lines of a README
+    or notes file, split at a comma here and there, do not)."""
+    named = [c for c in table.columns if not c.no_header]
+    cells = sum(len(c.values) for c in table.columns)
+    short = all(len(c.name) <= 80 for c in named)
+    return len(named) >= 2 and table.rows >= 1 and short and cells >= 2 * table.rows

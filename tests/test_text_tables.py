@@ -1,0 +1,73 @@
+"""Text tables other than .csv (a tab-separated 'Unicode Text' .txt, a .tsv) and headers that name
+a column in two languages ('Dyddiad Atgyfeirio / Referral Date')."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ipseval.ingest.propose import propose_export
+from ipseval.ingest.propose_names import column_name_score, languages
+from ipseval.ingest.propose_read import read_export
+from ipseval.settings import load_settings
+from ipseval.validate import load
+
+CLIENTS = (
+    "Rhif Cleient / Client No,Dyddiad Atgyfeirio / Referral Date,Proffil / Engagement Date,Local authority\n"
+    "C1,01/02/2023,10/02/2023,Conwy\nC2,03/03/2023,,Conwy\nC3,05/04/2023,20/04/2023,Gwynedd\n"
+)
+MEETINGS = "Client\tMeeting Date\tAttended\nC1\t11/02/2023\tyes\nC3\t21/04/2023\tno\n"
+README = "Export notes\n============\nRun: 02/04/2025, by the reporting team\nDates are UK format.\n"
+
+
+def _folder(tmp_path: Path) -> Path:
+    (tmp_path / "Clients.csv").write_text(CLIENTS, encoding="utf-8")
+    (tmp_path / "Meetings.txt").write_text(MEETINGS, encoding="utf-16")  # Excel's 'Unicode Text'
+    (tmp_path / "README.txt").write_text(README, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_tab_separated_unicode_text_file_is_a_table_and_a_readme_is_not(tmp_path):
+    export = read_export(_folder(tmp_path))
+    assert [t.name for t in export.tables] == ["Clients.csv", "Meetings.txt"]
+    assert [c.name for c in export.tables[1].columns] == ["Client", "Meeting Date", "Attended"]
+    assert export.skipped == ["README.txt (text, not a table: fewer than two columns or ragged lines)"]
+
+
+def test_map_then_validate_reads_the_txt_file(tmp_path):
+    folder = _folder(tmp_path)
+    p = propose_export(read_export(folder))
+    assert {t.local: t.standard for t in p.tables}["Meetings.txt"] == "meetings"
+    (folder / "ipseval.toml").write_text(
+        '[mapping.tables]\n"Meetings.txt" = "meetings"\n[mapping.columns.clients]\n'
+        '"Rhif Cleient / Client No" = "client_id"\n"Dyddiad Atgyfeirio / Referral Date" = "referral_date"\n'
+        '"Proffil / Engagement Date" = "engagement_date"\n'
+        '[mapping.columns.meetings]\nClient = "client_id"\n"Meeting Date" = "meeting_date"\n',
+        encoding="utf-8",
+    )
+    ds = load(folder, load_settings(folder / "ipseval.toml"))
+    assert ds.tables["meetings"].height == 2
+    assert ds.tables["clients"]["client_id"].to_list() == ["C1", "C2", "C3"]
+
+
+def test_each_half_of_a_two_language_header_can_name_the_column():
+    assert languages("Dyddiad Atgyfeirio / Referral Date") == [
+        "Dyddiad Atgyfeirio / Referral Date",
+        "Dyddiad Atgyfeirio",
+        "Referral Date",
+    ]
+    assert languages("Date/Time") == ["Date/Time"]  # no spaces: one name
+    assert languages("Score 1 / 5") == ["Score 1 / 5"]  # a half without letters is not a name
+    both = column_name_score("Dyddiad Atgyfeirio / Referral Date", "referral_date", "clients")
+    alone = column_name_score("Referral Date", "referral_date", "clients")
+    assert both.score == alone.score > 0.9
+
+
+def test_map_proposes_columns_from_the_english_half(tmp_path):
+    p = propose_export(read_export(_folder(tmp_path)))
+    clients = next(t for t in p.tables if t.local == "Clients.csv")
+    assert {c.local: c.standard for c in clients.columns if c.standard} == {
+        "Rhif Cleient / Client No": "client_id",
+        "Dyddiad Atgyfeirio / Referral Date": "referral_date",
+        "Proffil / Engagement Date": "engagement_date",
+        "Local authority": "local_authority",
+    }
