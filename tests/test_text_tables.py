@@ -16,7 +16,7 @@ CLIENTS = (
     "C1,01/02/2023,10/02/2023,Conwy\nC2,03/03/2023,,Conwy\nC3,05/04/2023,20/04/2023,Gwynedd\n"
 )
 MEETINGS = "Client\tMeeting Date\tAttended\nC1\t11/02/2023\tyes\nC3\t21/04/2023\tno\n"
-README = "Export notes\n============\nRun: 02/04/2025, by the reporting team\nDates are UK format.\n"
+README = "Export notes\n============\nDATA CUT   : 31/03/2025 (end of Q4)\nDates are UK format.\n"
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -71,3 +71,29 @@ def test_map_proposes_columns_from_the_english_half(tmp_path):
         "Proffil / Engagement Date": "engagement_date",
         "Local authority": "local_authority",
     }
+
+
+def test_a_readme_beside_the_export_gives_the_data_cut(tmp_path):
+    export = read_export(_folder(tmp_path))
+    assert ("README.txt", "DATA CUT   : 31/03/2025 (end of Q4)") in export.texts
+    p = propose_export(export)
+    assert p.data_cut is not None and p.data_cut[0].isoformat() == "2025-03-31"
+    assert "README.txt" in p.data_cut[1]
+
+
+def _guess(column: str, value: str):
+    from ipseval.ingest.propose_codes import guess_code
+    from ipseval.schema import TABLES
+
+    return guess_code(value, next(c for c in TABLES["clients"].columns if c.name == column))
+
+
+def test_welsh_answers_are_proposed_and_na_is_never_a_sure_no():
+    assert (_guess("sex", "Gwryw").code, _guess("sex", "Benyw").code) == ("male", "female")
+    assert _guess("employed_at_referral", "Ie").code == "yes"
+    assert _guess("criminal_conviction", "Nac oes").code == "no"
+    welsh_no = _guess("employed_at_referral", "Na")  # Welsh for no, or not available: a person decides
+    assert (welsh_no.code, welsh_no.confidence) == ("no", 0.5) and "check" in welsh_no.how
+    for not_applicable in ("N/A", "n/a", "NA", "#N/A", "N.A."):  # folded, 'N/A' once read as 'n' (no)
+        assert _guess("employed_at_referral", not_applicable).code == "", not_applicable
+    assert _guess("sex", "N/A").code == "unknown"

@@ -112,7 +112,10 @@ def _phrases(column_name: str, column_type: str, codes: tuple[str, ...]) -> tupl
         for code, text in table.items():
             if code in codes:
                 out += [Phrase(fold(p), code, False, p.strip()) for p in text.split("|") if fold(p)]
-    for code, (text, note) in JUDGED_CODE_NAMES.get(column_name, {}).items():
+    judged = [JUDGED_CODE_NAMES.get(column_name, {})] + (
+        [JUDGED_CODE_NAMES["*"]] if column_type == "bool" else []
+    )
+    for code, (text, note) in ((c, tn) for table in judged for c, tn in table.items()):
         if code in codes:
             out += [Phrase(fold(p), code, False, p.strip(), note) for p in text.split("|") if fold(p)]
     return tuple(out)
@@ -124,8 +127,21 @@ def _not_recorded() -> frozenset[str]:
 
 
 def means_not_recorded(value: str) -> bool:
-    """Whether a label says the value was not recorded ('Not known', 'N/K', 'Prefer not to say')."""
-    return fold(value) in _not_recorded() or value.strip() in ("?", "??", "-?")
+    """Whether a label says the value was not recorded ('Not known', 'N/K', 'Prefer not to say', 'N/A').
+    'N/A' is checked as written: folded, its lone 'a' is dropped and it would read as 'n' (no)."""
+    raw = value.strip()
+    return fold(value) in _not_recorded() or raw in _NOT_APPLICABLE or raw.lower() in _NOT_APPLICABLE_ANY_CASE
+
+
+_NOT_APPLICABLE = frozenset({"?", "??", "-?", "NA"})  # 'Na' and 'na' may be Welsh for no (see vocab)
+_NOT_APPLICABLE_ANY_CASE = frozenset({"n/a", "n.a.", "n.a", "#n/a", "n / a", "not applicable"})
+
+
+def _not_recorded_guess(codes: tuple[str, ...]) -> tuple[str | None, float, str]:
+    code = not_recorded_code(codes)
+    if code:
+        return code, 0.95, f"means not recorded: the standard's {code}"
+    return BLANK, NOT_RECORDED_CONFIDENCE, "not recorded: left blank"
 
 
 def not_recorded_code(codes: tuple[str, ...]) -> str:
@@ -174,6 +190,8 @@ def _guess(
         found = _ethnicity_code(value, codes)
         if found is not None:
             return found
+    if value.strip() in _NOT_APPLICABLE or low in _NOT_APPLICABLE_ANY_CASE:
+        return _not_recorded_guess(codes)  # before folding turns 'N/A' into 'n' (no)
     folded = fold(value)
     if column_name == "measure":  # 'SURE total', 'TOP psychological health': the instrument set aside
         folded = " ".join(w for w in folded.split() if w not in INSTRUMENT_WORDS) or folded
@@ -190,10 +208,7 @@ def _guess(
             return p.code, 0.95, f"a usual label for {p.code}"
         return p.code, 0.5, f"a usual label for {' or '.join(sorted(exact))}"
     if means_not_recorded(value):
-        code = not_recorded_code(codes)
-        if code:
-            return code, 0.95, f"means not recorded: the standard's {code}"
-        return BLANK, NOT_RECORDED_CONFIDENCE, "not recorded: left blank"
+        return _not_recorded_guess(codes)
     qualified = _unqualified(value)
     if qualified is not None:
         head, qualifier = qualified

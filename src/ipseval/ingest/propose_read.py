@@ -87,9 +87,12 @@ def read_export(path: str | Path) -> LocalExport:
 def _read_folder(folder: Path) -> LocalExport:
     tables: list[LocalTable] = []
     skipped: list[str] = []
+    texts: list[tuple[str, str]] = []
     for p in sorted(folder.iterdir(), key=lambda q: q.name.lower()):
         if p.name.startswith((".", "~$")) or p.name.lower() in _IGNORED_FILES or p.is_dir():
             continue
+        if p.suffix.lower() in _NOTES_SUFFIXES:
+            texts += [(p.name, line) for line in _notes_lines(p)]  # a README may say the data cut
         if p.suffix.lower() not in TEXT_SUFFIXES:
             why = (
                 "a workbook in a folder is not read: give its path"
@@ -108,7 +111,7 @@ def _read_folder(folder: Path) -> LocalExport:
             tables.append(table)
     if not tables:
         raise InputError(f"{folder}: no CSV files with a header row found")
-    return LocalExport(source=folder, workbook=False, tables=tables, skipped=skipped)
+    return LocalExport(source=folder, workbook=False, tables=tables, skipped=skipped, texts=texts)
 
 
 def _read_csv(path: Path) -> LocalTable | None:
@@ -266,3 +269,18 @@ def _is_table(table: LocalTable) -> bool:
     cells = sum(len(c.values) for c in table.columns)
     short = all(len(c.name) <= 80 for c in named)
     return len(named) >= 2 and table.rows >= 1 and short and cells >= 2 * table.rows
+
+
+_NOTES_SUFFIXES = (".txt", ".md")
+_NOTES_LINES = 200
+
+
+def _notes_lines(path: Path) -> list[str]:
+    """The first lines of a notes file (README.txt beside the export), for the data cut it states;
+    none when it cannot be read as text."""
+    head = read_head(path)
+    try:
+        with as_utf8(path, head) as text, text.path.open(encoding="utf-8-sig", errors="replace") as f:
+            return [line.rstrip("\r\n") for _, line in zip(range(_NOTES_LINES), f, strict=False)]
+    except (NotUtf8, InputError, OSError, UnicodeDecodeError):
+        return []

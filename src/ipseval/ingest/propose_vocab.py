@@ -151,10 +151,12 @@ WORDS: dict[str, str] = _pairs(
 )
 
 # Usual local labels for the standard's codes, per standard column; "*" is for every yes/no column.
+# A few Welsh words too: systems in Wales (NHS Wales, Welsh councils) store answers given through
+# their Welsh interface in Welsh.
 CODE_NAMES: dict[str, dict[str, str]] = {
     "*": {
-        "yes": "yes | y | true | t | 1 | ticked | x | correct",
-        "no": "no | n | false | f | 0 | none",
+        "yes": "yes | y | true | t | 1 | ticked | x | correct | ie | oes | do | ydy | ydw",
+        "no": "no | n | false | f | 0 | none | nac oes | naddo | nac ydy | nac ydw",
     },
     "attended": {
         "yes": "attended | seen | arrived | present | kept | attended seen | completed | yes attended",
@@ -200,10 +202,11 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "unknown": "unknown | not known | not recorded",
     },
     "sex": {
-        "female": "female | f | woman | girl",
-        "male": "male | m | man | boy",
+        "female": "female | f | woman | girl | benyw | menyw",
+        "male": "male | m | man | boy | gwryw",
         "other": "other | non binary | nonbinary | x | another | in another way",
-        "unknown": "unknown | u | not known | prefer not to say | not stated | declined | not recorded",
+        "unknown": "unknown | u | not known | prefer not to say | not stated | declined | not recorded"
+        " | anhysbys | heb ei gofnodi",
     },
     "ethnicity": {
         "white": "white | white british | white irish | white other | any other white | w brit | w other"
@@ -297,6 +300,9 @@ CODE_NAMES: dict[str, dict[str, str]] = {
 # on one alone has no out-of-work benefit.
 JUDGEMENT = 0.5
 JUDGED_CODE_NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "*": {  # every yes/no column
+        "no": ("na", "Welsh for no; but NA often means not available (blank): check which this export means"),
+    },
     "benefits": {
         "none": (
             "pip | pip only | dla | dla only | personal independence payment | disability living allowance"
