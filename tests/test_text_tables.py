@@ -97,3 +97,11 @@ def test_welsh_answers_are_proposed_and_na_is_never_a_sure_no():
     for not_applicable in ("N/A", "n/a", "NA", "#N/A", "N.A."):  # folded, 'N/A' once read as 'n' (no)
         assert _guess("employed_at_referral", not_applicable).code == "", not_applicable
     assert _guess("sex", "N/A").code == "unknown"
+
+
+def test_map_knows_iso_dates_with_a_time_as_dates():
+    from ipseval.ingest.propose_read import LocalColumn
+    from ipseval.ingest.propose_values import column_evidence
+
+    ev = column_evidence(LocalColumn("Date/Time", ["2021-04-26T10:15:00", "2021-05-05T13:45:00Z"]))
+    assert ev.iso_dates == 2

@@ -17,7 +17,9 @@ from ipseval.schema import BOOL_FALSE, BOOL_TRUE, Column
 from ipseval.validate import NULL_WORDS
 from ipseval.validate_dates import DAY_MONTH_NAME, MONTH_NAME_DAY, MONTH_WORDS
 
-_TIME = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm]|Z|[+-]\d{2}:?\d{2})?$")
+_TIME = re.compile(
+    r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm]|Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
+)  # values come lower-cased
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
