@@ -54,6 +54,7 @@ SETTING_LABELS: dict[str, str] = {
     "mapping.columns": "Local column names",
     "mapping.codes": "Local codes",
     "mapping.tables": "Local file or sheet names",
+    "mapping.fixed": "Columns a file lacks, the same on every row",
     "mapping.wide": "Files with one column per measure or item",
     # wellbeing
     "wellbeing.baseline_days_before": "Baseline: most days before engagement",

@@ -308,6 +308,12 @@ class Mapping(_Section):
         default_factory=dict,
         description="Local file or sheet name -> standard table name, e.g. 'Caseload' = 'clients'.",
     )
+    fixed: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Per table, a standard column the file does not have and the value every row "
+        "takes, e.g. [mapping.fixed.wellbeing] instrument = 'WEMWBS' for a file that holds one "
+        "questionnaire only. A file that has the column itself is refused as a settings problem.",
+    )
 
 
 _Separator = Literal["auto", ",", ";", "\t", "tab", "|", "comma", "semicolon", "pipe"]
@@ -497,7 +503,7 @@ class Wellbeing(_Section):
         "higher_is_better, domain, and optionally label and users_only (analyse only clients "
         "scoring above the minimum at baseline, as for TOP days of use). A relative path is read "
         "from the settings file's folder. A row for a TOP or SURE measure replaces the built-in "
-        "definition (e.g. to move it to another domain). Blank = TOP and SURE only.",
+        "definition (e.g. to move it to another domain). Blank = the built-in measures only (TOP, SURE, and the WEMWBS and SWEMWBS totals).",
     )
 
     @model_validator(mode="after")

@@ -101,7 +101,7 @@ class RawDataset:
 
 def read_source(path: str | Path, settings: Settings) -> RawDataset:
     """Read a folder of CSV files or one Excel workbook. Raises InputError if it cannot be read."""
-    from ipseval.ingest.mapping import check_mapping
+    from ipseval.ingest.mapping import add_fixed_columns, check_mapping
 
     check_mapping(settings)
     dataset = _read_source(path, settings)
@@ -109,6 +109,8 @@ def read_source(path: str | Path, settings: Settings) -> RawDataset:
         from ipseval.ingest.wide import read_wide
 
         read_wide(dataset, settings)
+    for raw in dataset.tables.values():
+        add_fixed_columns(raw, settings)
     return dataset
 
 

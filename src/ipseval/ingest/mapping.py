@@ -13,7 +13,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ipseval.ingest import InputError
+import polars as pl
+
+from ipseval.ingest import InputError, RawTable
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, TABLES, Column
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ def check_mapping(settings: Settings) -> None:
                 f"standard ({', '.join(TABLES)})"
             )
     _check_code_collisions(settings)
+    _check_fixed(settings)
     from ipseval.ingest.wide import check_wide
 
     check_wide(settings)
@@ -197,7 +200,10 @@ def resolve_columns(
             )
         seen[target] = text
         standard[i] = target
-    missing = [c for c in spec.required_columns if c not in seen and c not in SUPPLIED.get()]
+    fixed = settings.mapping.fixed.get(table, {})
+    missing = [
+        c for c in spec.required_columns if c not in seen and c not in SUPPLIED.get() and c not in fixed
+    ]
     if missing:
         found = ", ".join(str(h).strip() for h in header if h is not None and str(h).strip()) or "none"
         if len(missing) == 1:
@@ -240,3 +246,33 @@ def code_map(settings: Settings, table: str, column: str) -> dict[str, str]:
         if mapped_column(settings, table, col_key) == column:
             out.update({norm_name(k): str(v).strip() for k, v in codes.items()})
     return out
+
+
+def _check_fixed(settings: Settings) -> None:
+    for table, cols in settings.mapping.fixed.items():
+        if table not in TABLES:
+            raise InputError(
+                f"settings [mapping.fixed.{table}]: '{table}' is not a table of the standard ({', '.join(TABLES)})"
+            )
+        for column in cols:
+            if column not in TABLES[table].column_names:
+                raise InputError(
+                    f"settings [mapping.fixed.{table}]: '{column}' is not a column of {table} "
+                    f"({', '.join(TABLES[table].column_names)})"
+                )
+
+
+def add_fixed_columns(raw: RawTable, settings: Settings) -> None:
+    """The columns ``[mapping.fixed.<table>]`` gives every row of a table whose file lacks them."""
+    fixed = settings.mapping.fixed.get(raw.name, {})
+    for column, value in fixed.items():
+        if column in raw.frame.columns:
+            raise InputError(
+                f"{raw.file}: has its own {column} column, and the settings [mapping.fixed.{raw.name}] give "
+                f"every row {column} = '{value}'; remove the setting or the column"
+            )
+    if fixed:
+        added = raw.frame.with_columns(pl.lit(v, dtype=pl.Utf8).alias(c) for c, v in fixed.items())
+        order = {c: k for k, c in enumerate(TABLES[raw.name].read_names)}
+        named = sorted((c for c in added.columns if c != "_row"), key=lambda c: order.get(c, len(order)))
+        raw.frame = added.select(*named, "_row")

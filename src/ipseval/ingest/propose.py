@@ -36,6 +36,7 @@ from ipseval.ingest.propose_columns import (
     wellbeing_codes,
 )
 from ipseval.ingest.propose_dates import DateOrderProposal, propose_date_order
+from ipseval.ingest.propose_fixed import FixedProposal, propose_fixed
 from ipseval.ingest.propose_lookups import (
     Lookup,
     find_data_cut,
@@ -105,6 +106,7 @@ class Proposal:
     notes: list[str] = field(default_factory=list)  # for information: nothing to decide
     wide: list[WideProposal] = field(default_factory=list)  # files with one column per item
     data_cut: tuple[date, str] | None = None  # the data cut a cover sheet or title line names, and where
+    fixed: list[FixedProposal] = field(default_factory=list)  # columns every row of a file shares
 
     def mapped(self) -> list[TableProposal]:
         return [t for t in self.tables if t.standard]
@@ -120,6 +122,8 @@ class Proposal:
                 if c.standard and entries:
                     codes.setdefault(t.standard, {})[c.standard] = entries
         out = {"tables": tables, "columns": {k: v for k, v in columns.items() if v}, "codes": codes}
+        for f in self.fixed:
+            out.setdefault("fixed", {}).setdefault(f.table, {})[f.column] = f.value
         chosen, _others = one_per_table(self.wide)
         return out | ({"wide": {w.standard: wide_mapping(w) for w in chosen}} if chosen else {})
 
@@ -153,6 +157,7 @@ class Proposal:
                     if g.code is None or g.confidence < SURE:
                         what = f"as {g.code}: {g.confidence:.0%} sure" if g.code else "has no standard code"
                         out.append(f"{where} column '{c.local}' value '{g.value}' {what}")
+        out += [f"every {f.table} row of its file as {f.column} '{f.value}' ({f.how})" for f in self.fixed]
         for w in self.wide:
             out.append(f"'{w.local}' laid out wide as {w.standard}: {w.confidence:.0%} sure")
             out += [
@@ -227,6 +232,11 @@ def propose_export(export: LocalExport) -> Proposal:
         for c in t.columns:
             c.standard = None
     proposal = Proposal(export.source, export.workbook, tables, dates, list(export.skipped), wide=wide)
+    for t in tables:
+        measures = [g.value for c in t.columns if c.standard == "measure" for g in c.codes]
+        if (f := propose_fixed(t.local, t.standard, measures, t.missing)) is not None:
+            proposal.fixed.append(f)
+            t.missing.remove(f.column)
     lines = list(export.texts) + [(t.name, line) for t in export.tables for line in t.titles]
     proposal.data_cut = find_data_cut(lines, month_first=dates.setting == "mdy")
     proposal.notes += [f"'{t.name}': {note}" for t in export.tables for note in t.notes]

@@ -36,6 +36,7 @@ def proposal_toml(p: Proposal) -> str:
     lines += _tables(p)
     for t in p.mapped():
         lines += _columns(t)
+    lines += _fixed(p)
     lines += _wide(p)
     for t in p.mapped():
         for c in t.columns:
@@ -58,6 +59,16 @@ def _wide(p: Proposal) -> list[str]:
             f"(one row per form, an instrument column) or swap this section for the one above.",
             *(f"# {line}" if line else "" for line in wide_toml(w, _comment, _check)),
         ]
+    return lines
+
+
+def _fixed(p: Proposal) -> list[str]:
+    lines: list[str] = []
+    for table in dict.fromkeys(f.table for f in p.fixed):
+        lines.append(f"[mapping.fixed.{table}]  # a column the file does not have: the value of every row")
+        for f in (f for f in p.fixed if f.table == table):
+            lines.append(f"{toml_key(f.column)} = {toml_str(f.value)}  # CHECK: {_comment(f.how)}")
+        lines.append("")
     return lines
 
 
@@ -178,18 +189,21 @@ def _codes(t: TableProposal, c: ColumnProposal) -> list[str]:
     lines = [
         f"[{title}]  # {_comment(c.local)}" if needed else f"# {title} ({_comment(c.local)}): none needed"
     ]
+    undefined = c.standard in ("measure", "instrument")
+    if undefined and any(g.code is None for g in c.codes):
+        lines.append(
+            f"# CHECK: the labels below marked '= ?' are not built-in {c.standard}s "
+            f"({', '.join(column.codes or ())}): map one to these, or define it in [wellbeing] "
+            "measures_file; else its rows are not analysed"
+        )
     for g in c.codes:
         rows = f"{g.rows} row{'s' if g.rows != 1 else ''}"
         if g in needed:
             lines.append(
                 f"{toml_key(g.value)} = {toml_str(g.code)}  # {_check(g.confidence)}{_comment(g.how)} ({rows})"
             )
-        elif g.code is None and c.standard in ("measure", "instrument"):
-            allowed = ", ".join(column.codes or ())
-            lines.append(
-                f"# {toml_key(g.value)} = ?  CHECK: not a built-in {c.standard} (TOP, SURE); map it to one"
-                f" of {allowed}, or define it in [wellbeing] measures_file, else it is not used ({rows})"
-            )
+        elif g.code is None and undefined:
+            lines.append(f"# {toml_key(g.value)} = ?  ({rows})")
         elif g.code is None:
             allowed = ", ".join(column.codes or ("yes", "no"))
             lines.append(

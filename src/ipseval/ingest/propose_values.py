@@ -23,6 +23,7 @@ _TIME = re.compile(
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+_SERIALS = (36526, 54789)  # Excel's day numbers of 1 January 2000 and 31 December 2049
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 CODE_MAX_DISTINCT = 30  # at most this many different labels (and repeated) to be a list of codes
 
@@ -148,6 +149,14 @@ def column_evidence(col: LocalColumn) -> Evidence:
             integers += k if x.is_integer() else 0
         if key in BOOL_TRUE or key in BOOL_FALSE:
             yes_no += k
+    serials = col.serial_cells
+    if (
+        not serials
+        and nums
+        and integers == len(values)
+        and _SERIALS[0] <= min(nums) <= max(nums) <= _SERIALS[1]
+    ):
+        serials = integers  # a CSV column of whole numbers that are all Excel dates of 2000 to 2050
     order = DateOrder(orders["dmy"], orders["mdy"], orders["either"], orders["ymd"], example)
     top = tuple((first[key], k) for key, k in counts.most_common())
     cells = min(col.date_cells, iso)  # Excel date cells were written as ISO text
@@ -158,7 +167,7 @@ def column_evidence(col: LocalColumn) -> Evidence:
         iso_dates=iso - cells,
         text_dates=text,
         date_cells=cells,
-        serials=col.serial_cells,
+        serials=serials,
         order=order,
         integers=integers,
         numbers=numbers,
@@ -195,7 +204,7 @@ def value_fit(column: Column, ev: Evidence) -> float:
         guesses = guess_codes(list(ev.top), column)
         good = sum(g.rows for g in guesses if g.code is not None and g.confidence >= 0.7)
         return 0.2 + 0.8 * good / ev.n
-    return 0.3 if kind == "date" else 1.0
+    return 0.3 if kind == "date" or ev.serials >= 0.9 * ev.n else 1.0
 
 
 def date_form(value: str) -> str | None:

@@ -88,7 +88,7 @@ COLUMN_NAMES: dict[str, str] = {
     "sector": "industry | job type | occupation | job sector | role type",
     "self_employed": "self employed | se | own business | self emp",
     "assessment_date": "date of assessment | date completed | questionnaire date | top date | date"
-    " | assessment date | completed on | date done",
+    " | assessment date | completed on | date done | form date | date of form | review date | score date",
     "instrument": "tool | questionnaire | form | assessment | assessment type | outcome tool | measure type"
     " | questionnaire type | tool name",
     "measure": "item | domain | question | scale | subscale | measure name | item name | indicator",
@@ -354,14 +354,17 @@ CODE_NAMES["measure"] = {
     "relationships": "relationships | family and relationships | social relationships | relationship",
     "material_resources": "material resources | resources | material | practical resources",
     "outlook_on_life": "outlook on life | outlook | attitude to life | hope",
-    "total": "total | total score | sure total | overall | overall score | sure total score | sum",
+    "total": "total | total score | sure total | overall | overall score | sure total score | sum"
+    " | wemwbs total | wemwbs score | swemwbs total | total 14 70 | total 7 35",
 }
 CODE_NAMES["instrument"] = {
     "top": "top | treatment outcomes profile | treatment outcome profile | tops",
     "sure": "sure | substance use recovery evaluator | sure questionnaire",
+    "wemwbs": "wemwbs | warwick edinburgh | warwick edinburgh mental wellbeing scale | wemwbs 14",
+    "swemwbs": "swemwbs | short wemwbs | short warwick edinburgh | wemwbs 7",
 }
 # Words inside a measure's label that name its instrument ('SURE total', 'TOP psychological health').
-INSTRUMENT_WORDS = frozenset({"top", "sure", "tops"})
+INSTRUMENT_WORDS = frozenset({"top", "sure", "tops", "wemwbs", "swemwbs"})
 
 # Abbreviations and symbols inside local codes, read out before matching.
 CODE_WORDS: dict[str, str] = _pairs(

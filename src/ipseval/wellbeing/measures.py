@@ -17,7 +17,11 @@ it):
 - positive behaviours and attitudes: SURE self-care (eating, sleeping, looking after oneself) and
   TOP quality of life (a client's own rating of how they are living).
 
-SURE total has no domain: it sums the SURE domains, so it is reported as a measure only. TOP days
+SURE total has no domain: it sums the SURE domains, so it is reported as a measure only. The
+Warwick-Edinburgh Mental Wellbeing Scale, common in UK services, is built in by its total: WEMWBS
+(14 items scored 1..5, total 14..70) and its short form SWEMWBS (7 items, raw total 7..35; the
+metric conversion is not applied), both higher better, in the mental health domain. Item rows of
+either are not analysed (define them in the measures file to have them). TOP days
 of use are analysed only for clients using that substance at baseline (``users_only``), as NDTMS
 reports them: a client who did not use a substance cannot improve on it, and counting them would
 dilute the change among those who did. SURE ranges are its item counts times 1..3 (21 items).
@@ -62,6 +66,8 @@ SURE,relationships,Relationships (SURE),4,12,yes,relationships,no
 SURE,material_resources,Material resources (SURE),3,9,yes,resilience,no
 SURE,outlook_on_life,Outlook on life (SURE),3,9,yes,resilience,no
 SURE,total,Total score (SURE),21,63,yes,,no
+WEMWBS,total,Mental wellbeing (WEMWBS total),14,70,yes,mental_health,no
+SWEMWBS,total,Mental wellbeing (SWEMWBS raw total),7,35,yes,mental_health,no
 """
 
 REQUIRED = ("instrument", "measure", "min", "max", "higher_is_better", "domain")
