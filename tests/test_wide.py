@@ -332,3 +332,20 @@ def test_map_proposes_words_for_not_recorded_as_blanks(tmp_path: Path) -> None:
     assert top.blanks == [("-", 2), ("?", 1), ("NR", 1), ("n/k", 1)]
     assert 'blanks = ["-", "?", "NR", "n/k"]  # CHECK: 70% sure;' in proposal_toml(p)
     assert p.settings().mapping.wide["wellbeing"][0].blanks == ["-", "?", "NR", "n/k"]
+
+
+def test_a_read_problem_in_one_item_cell_excludes_only_the_row_read_from_that_cell(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "clients"
+    for r in CLIENTS:
+        wb.active.append(r)
+    sheet = wb.create_sheet("TOP assessments")
+    sheet.append(TOP_ROWS[0])
+    sheet.append(["C1", "14/08/2020", "Start", 10, "#N/A", 28, "N"])  # a formula that failed
+    wb.save(tmp_path / "export.xlsx")
+    settings = _settings(wellbeing=TOP)
+    ds = validate(read_source(tmp_path / "export.xlsx", settings), settings)
+    bad = ds.problems.filter((pl.col("table") == "wellbeing") & (pl.col("severity") == "error"))
+    assert bad.select("row", "value").rows() == [(2, "#N/A")]
+    assert bad["message"][0].startswith("column 'Phys Health (0-20)': ")
+    assert sorted(ds.tables["wellbeing"]["measure"].to_list()) == ["days_alcohol", "psychological_health"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from ipseval.ingest import read_source
@@ -121,7 +122,7 @@ def test_a_row_that_is_no_item_and_not_mapped_is_named_in_a_warning(tmp_path: Pa
     raw = read_source(_book(tmp_path), settings)
     problems = {(p.row, p.severity): p for p in raw.tables["fidelity"].read_problems if p.row in (4, 10, 11)}
     assert problems[(4, "warning")].message.startswith(
-        "column A: row 4 is no item (its values are not scores"
+        "column B: row 4 is no item (its values are not scores"
     )
     assert problems[(10, "warning")].message.startswith("a totals or summary line, not a record: 'Sum'")
     assert problems[(11, "warning")].value == "Reviewed by"
@@ -203,3 +204,40 @@ def test_map_proposes_the_layout_rows_items_and_teams(tmp_path: Path) -> None:
     ours = read_source(tmp_path / "book.xlsx", p.settings()).tables["fidelity"].frame
     theirs = read_source(tmp_path / "book.xlsx", SETTINGS).tables["fidelity"].frame
     assert ours.equals(theirs)
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(
+            st.sampled_from(["Hull", "Leeds", "East Riding"]), st.dates(date(2015, 1, 1), date(2030, 12, 1))
+        ),
+        st.dictionaries(st.integers(1, 25), st.integers(1, 5), max_size=25),
+        min_size=1,
+        max_size=4,
+    ).filter(lambda d: len({(t, day.year, day.month) for t, day in d}) == len(d))
+)
+def test_long_reviews_laid_items_down_read_back_the_same(tmp_path_factory, reviews: dict) -> None:
+    import csv
+
+    folder = tmp_path_factory.mktemp("down")
+    columns = list(reviews)
+    header = ["Item", *(f"{team} {MONTHS[day.month - 1]}-{day.year}" for team, day in columns)]
+    body = [[f"{n}.", *(str(reviews[c].get(n, "")) for c in columns)] for n in range(1, 26)]
+    with (folder / "clients.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(CLIENTS)
+    with (folder / "reviews.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header, *body])
+    wide = {"file": "reviews", "layout": "items_down", "item_columns": ["Item"]}
+    raw = read_source(folder, Settings.model_validate({"mapping": {"wide": {"fidelity": wide}}}))
+    expected = sorted(
+        (team, day.replace(day=1).isoformat(), str(n), str(s))
+        for (team, day), scores in reviews.items()
+        for n, s in scores.items()
+    )
+    got = (
+        raw.tables["fidelity"].frame.select("team", "review_date", "item", "score").rows()
+        if "fidelity" in raw.tables
+        else []
+    )
+    assert sorted(got) == expected

@@ -3,14 +3,14 @@
 A fidelity sheet with the items down the side and one column per review cannot be read column by
 column like the other tables: its header names reviews, not standard columns. The grid keeps what
 the ordinary readers find (title rows above the header, Excel cells as the text a CSV would hold,
-the text encoding of a CSV file, formulas with no saved result, a hidden sheet) and leaves the
-meaning of each cell to the caller.
+the text encoding and separator of a CSV file, a hidden sheet) and leaves the meaning of each cell
+to the caller. (A formula with no saved result reads as blank: in a fidelity sheet that is an item
+not scored, which the review's scoring names.)
 """
 
 from __future__ import annotations
 
 import csv
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,8 +32,6 @@ class Grid:
     header: list[str | None]
     rows: list[tuple[int, list[str | None]]]  # (row number, cells), as wide as the header
     problems: list[CellProblem] = field(default_factory=list)  # about the whole file (warnings)
-    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column index): formula
-    # with no saved result (its cell reads as blank)
 
 
 def find_grid(source: Path, file: str, settings: Settings) -> Grid | None:
@@ -105,15 +103,13 @@ def _csv_grid(path: Path, settings: Settings) -> Grid:
 def _sheet_grid(path: Path, key: str) -> Grid | None:
     import openpyxl
 
-    from ipseval.ingest.excel import SEP, _cell_text, _hidden_sheet, _plain, _uncached_formulas
+    from ipseval.ingest.excel import SEP, _cell_text, _hidden_sheet, _plain
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         ws = next((ws for ws in wb.worksheets if table_key(ws.title) == key), None)
         if ws is None:
             return None
-        with zipfile.ZipFile(path) as archive:
-            formulas = _uncached_formulas(archive, getattr(ws, "_worksheet_path", None))
         ws.reset_dimensions()  # trust the cells, not the sheet's declared size
         records: list[list[object]] = [
             [_cell_text(_plain(v), None, wb.epoch) for v in r] for r in ws.iter_rows(values_only=True)
@@ -122,7 +118,6 @@ def _sheet_grid(path: Path, key: str) -> Grid | None:
     finally:
         wb.close()
     grid = _grid(f"{path.name}{SEP}{title}", records)
-    grid.formulas = {(r, c - 1): f for (r, c), f in formulas.items()}
     if hidden:
         grid.problems.insert(0, _hidden_sheet(title))
     return grid

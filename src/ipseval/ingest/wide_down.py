@@ -130,28 +130,7 @@ def read_items_down(grid: Grid, wide: WideTable) -> tuple[RawTable, list[str]]:
     reviews = [
         _review(i, h) for i, h in enumerate(grid.header) if i not in labels and (h or _filled(grid, i))
     ]
-    blanks = {blank_key(b) for b in wide.blanks}
-    rows_map = {norm_name(k): v for k, v in wide.rows.items()}
-    items_map = {norm_name(k): int(v) for k, v in wide.items.items()}
-    records: list[dict] = []
-    problems = list(grid.problems)
-    blanked = 0
-    for r, cells in grid.rows:
-        words = [cells[i] for i in labels if cells[i]]
-        values = {v.index: cells[v.index] for v in reviews if cells[v.index] is not None}
-        blanked += sum(blank_key(x) in blanks for x in values.values())
-        values = {k: x for k, x in values.items() if blank_key(x) not in blanks}
-        target = next((rows_map[norm_name(w)] for w in words if norm_name(w) in rows_map), None)
-        if target is not None:
-            for v in reviews if target else ():
-                if v.index in values:
-                    v.given[target] = values[v.index]
-            continue
-        number = _item_of(words, items_map)
-        if number is not None and 1 <= number <= 25:
-            records += [(v, str(number), values[v.index], r) for v in reviews if v.index in values]
-        elif values:
-            problems.append(_not_an_item(r, labels, words, number, list(values.values())))
+    records, problems, blanked = _read_rows(grid, labels, reviews, wide)
     problems += _unreadable_reviews(grid, reviews, {v.index for v, _, score, _ in records if score in SCORES})
     rows = [
         {**v.given, "item": item, "score": score, "_row": r, "_cell": v.cell}
@@ -159,6 +138,40 @@ def read_items_down(grid: Grid, wide: WideTable) -> tuple[RawTable, list[str]]:
         if v.complete
     ]
     return _table(grid, rows, problems, labels, reviews), _notes(grid, reviews, blanked, wide)
+
+
+Record = tuple[Review, str, str, int]  # the review, item number, score and row of one score cell
+
+
+def _read_rows(
+    grid: Grid, labels: list[int], reviews: list[Review], wide: WideTable
+) -> tuple[list[Record], list[CellProblem], int]:
+    """Every score cell of the item rows, what the review rows give each review (into ``reviews``),
+    the problems of rows that are no item, and how many cells held a word of ``blanks``."""
+    blanks = {blank_key(b) for b in wide.blanks}
+    rows_map = {norm_name(k): v for k, v in wide.rows.items()}
+    items_map = {norm_name(k): int(v) for k, v in wide.items.items()}
+    records: list[Record] = []
+    problems = list(grid.problems)
+    blanked = 0
+    for r, cells in grid.rows:
+        words = [(i, cells[i]) for i in labels if cells[i]]
+        values = {v.index: cells[v.index] for v in reviews if cells[v.index] is not None}
+        blanked += sum(blank_key(x) in blanks for x in values.values())
+        values = {k: x for k, x in values.items() if blank_key(x) not in blanks}
+        target = next((rows_map[norm_name(w)] for _, w in words if norm_name(w) in rows_map), None)
+        if target is not None:  # a row of review dates, reviewers or teams; "" = not used
+            for v in reviews if target else ():
+                if v.index in values:
+                    v.given[target] = values[v.index]
+            continue
+        number = _item_of([w for _, w in words], items_map)
+        if number is not None and 1 <= number <= 25:
+            records += [(v, str(number), values[v.index], r) for v in reviews if v.index in values]
+        elif values:
+            label = words[0] if words else (labels[0], "")
+            problems.append(_not_an_item(r, label, number, list(values.values())))
+    return records, problems, blanked
 
 
 def _review(index: int, header: str | None) -> Review:
@@ -179,13 +192,11 @@ def _item_of(words: list[str], items_map: dict[str, int]) -> int | None:
     return next((items_map[norm_name(w)] for w in words if norm_name(w) in items_map), None)
 
 
-def _not_an_item(
-    row: int, labels: list[int], words: list[str], number: int | None, values: list[str]
-) -> CellProblem:
-    """The problem of a row holding values that is no item: an error when its values are scores or
-    its label an item number outside 1-25, else a warning (a total, a band)."""
-    label = words[0] if words else ""
-    where = f"column {letter(labels[0])}"
+def _not_an_item(row: int, label_cell: tuple[int, str], number: int | None, values: list[str]) -> CellProblem:
+    """The problem of a row holding values that is no item (``label_cell``: the column and text of
+    its label): an error when its values are scores or its label an item number outside 1-25, else a
+    warning (a total, a band)."""
+    where, label = f"column {letter(label_cell[0])}", label_cell[1]
     if is_summary_text(label):
         return summary_problem(row, label)
     scores = all(x in SCORES for x in values)
