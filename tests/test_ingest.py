@@ -128,12 +128,17 @@ def test_missing_required_column_names_the_file_and_what_was_found(tmp_path):
     )
 
 
-def test_missing_required_column_in_optional_table_stops_too(tmp_path):
+def test_missing_required_column_in_optional_table_sets_it_aside(tmp_path):
+    """Only clients is required: an optional table that cannot be read is set aside with the
+    reader's words, and the others are still read (tests/test_set_aside.py)."""
     root = write_folder(
         tmp_path / "d",
         {"clients.csv": f"{CLIENTS_HEAD}\nC1,Leeds,2023-01-01\n", "meetings.csv": "client_id,date\nC1,x\n"},
     )
-    assert input_error(root).startswith("meetings.csv: required column 'meeting_date' is missing")
+    raw = read_source(root, Settings())
+    assert [(s.table, s.file) for s in raw.set_aside] == [("meetings", "meetings.csv")]
+    assert raw.set_aside[0].reason.startswith("meetings.csv: required column 'meeting_date' is missing")
+    assert list(raw.tables) == ["clients"]
 
 
 def test_windows_1252_file_is_read_with_a_warning_naming_the_encoding(tmp_path):

@@ -306,10 +306,12 @@ def test_the_dashboard_form_shows_the_codes_a_lookup_gives():
     assert gender.codes[0].how.startswith("1 = Male on 'About'")
 
 
-def test_two_wide_files_of_one_table_still_give_settings_that_load(tmp_path):
-    """Trial 4: SURE and TOP on two sheets, each one column per measure; two
-    [mapping.wide.wellbeing] sections are not valid TOML, so the second is written commented."""
+def test_two_wide_files_of_one_table_are_both_proposed_and_both_read(tmp_path):
+    """Trial 4: SURE and TOP on two sheets, each one column per measure: both are written live as
+    [[mapping.wide.wellbeing]] (one per sheet), the settings load, and both sheets are read."""
     from openpyxl import Workbook
+
+    from ipseval.ingest import read_source
 
     book = Workbook()
     book.active.title = "Caseload"
@@ -324,9 +326,15 @@ def test_two_wide_files_of_one_table_still_give_settings_that_load(tmp_path):
         sheet.append(["C1", "2021-02-01", *range(1, len(measures) + 1)])
     book.save(tmp_path / "two.xlsx")
     p = propose(tmp_path / "two.xlsx")
-    if len([w for w in p.wide if w.standard == "wellbeing"]) < 2:
-        pytest.skip("map did not take both sheets as wide wellbeing")
+    assert [(w.local, w.standard) for w in p.wide] == [("SURE", "wellbeing"), ("TOP", "wellbeing")]
+    # the second sheet's id columns are proposed too, though the table was first taken for SURE
+    assert p.wide[1].columns == {"Client Ref": "client_id", "Date Completed": "assessment_date"}
     text = write_proposal(p, tmp_path / "ipseval.toml").read_text(encoding="utf-8")
-    sections = [line for line in text.splitlines() if line.startswith("[mapping.wide.wellbeing]")]
-    assert len(sections) == 1 and "is a second file of wellbeing" in text
-    assert load_settings(tmp_path / "ipseval.toml").mapping == p.settings().mapping
+    sections = [
+        line.split("  #")[0] for line in text.splitlines() if line.startswith("[[mapping.wide.wellbeing]]")
+    ]
+    assert sections == ["[[mapping.wide.wellbeing]]", "[[mapping.wide.wellbeing]]"]
+    settings = load_settings(tmp_path / "ipseval.toml")
+    assert settings.mapping == p.settings().mapping
+    frame = read_source(tmp_path / "two.xlsx", settings).tables["wellbeing"].frame
+    assert frame.group_by("instrument").len().sort("instrument").rows() == [("SURE", 5), ("TOP", 5)]

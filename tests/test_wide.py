@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import openpyxl
@@ -147,8 +148,10 @@ def test_wide_settings_refused(tmp_path: Path) -> None:
         read_source(folder, _settings(wellbeing={**TOP, "instrument": None}))
     with pytest.raises(InputError, match="cannot be read wide"):
         read_source(folder, _settings(jobs=TOP))
-    with pytest.raises(InputError, match=r"'Days used'.*not a column of the file"):
-        read_source(folder, _settings(wellbeing={**TOP, "items": {**TOP_ITEMS, "Days used": "days_other"}}))
+    # a column the settings name that the file lacks: the file is set aside, the rest still read
+    raw = read_source(folder, _settings(wellbeing={**TOP, "items": {**TOP_ITEMS, "Days used": "days_other"}}))
+    assert "wellbeing" not in raw.tables and "clients" in raw.tables
+    assert re.search(r"'Days used'.*not a column of the file", raw.set_aside[0].reason)
     with pytest.raises(InputError, match="number 1 to 25"):
         read_source(folder, _settings(fidelity={"file": "x", "items": {"Item 1": 30}}))
 
@@ -209,3 +212,140 @@ def test_map_proposes_wide_layouts(tmp_path: Path) -> None:
     raw = read_source(folder, p.settings())
     assert raw.tables["fidelity"].frame.height == 25
     assert raw.tables["wellbeing"].frame.height == 7
+
+
+SURE_ROWS = [
+    ["Client", "Completed", "Stage", "Self care", "Relationships"],
+    ["C2", "2020-03-02", "Start", "9", "7"],
+    ["C1", "2020-09-01", "Exit", "twelve", "8"],  # not a number: row 3 of the SURE file
+]
+TWO = """
+[[mapping.wide.wellbeing]]
+file = "TOP assessments"
+instrument = "TOP"
+blanks = ["-", "NR"]
+[mapping.wide.wellbeing.columns]
+PersonID = "client_id"
+"TOP Date" = "assessment_date"
+[mapping.wide.wellbeing.items]
+"Psych Health (0-20)" = "psychological_health"
+"Phys Health (0-20)" = "physical_health"
+"Alcohol days" = "days_alcohol"
+
+[[mapping.wide.wellbeing]]
+file = "SURE forms"
+instrument = "SURE"
+[mapping.wide.wellbeing.columns]
+Client = "client_id"
+Completed = "assessment_date"
+[mapping.wide.wellbeing.items]
+"Self care" = "self_care"
+Relationships = "relationships"
+"""
+
+
+def _two_files(tmp_path: Path, top: list[list[str]] = TOP_ROWS) -> tuple[Path, Settings]:
+    from ipseval.settings import load_settings
+
+    folder = _export(tmp_path, "TOP assessments.csv", top)
+    _write(folder / "SURE forms.csv", SURE_ROWS)
+    (tmp_path / "two.toml").write_text(TWO, encoding="utf-8")
+    return folder, load_settings(tmp_path / "two.toml")
+
+
+def test_two_wide_files_of_one_table_are_read_together_each_row_keeping_its_file(tmp_path: Path) -> None:
+    top = [*TOP_ROWS[:2], ["C1", "04/12/2020", "Exit", "NR", "-", "25", "N"]]  # 'NR', '-': not recorded
+    folder, settings = _two_files(tmp_path, top)
+    raw = read_source(folder, settings)
+    wb = raw.tables["wellbeing"]
+    assert wb.file == "TOP assessments.csv, SURE forms.csv"
+    got = wb.frame.select("instrument", "measure", "score", "_row", "_file").rows()
+    assert got == [
+        ("TOP", "psychological_health", "10", 2, "TOP assessments.csv"),
+        ("TOP", "physical_health", "7", 2, "TOP assessments.csv"),
+        ("TOP", "days_alcohol", "28", 2, "TOP assessments.csv"),
+        ("TOP", "days_alcohol", "25", 3, "TOP assessments.csv"),  # the '-' and 'NR' cells give no row
+        ("SURE", "self_care", "9", 2, "SURE forms.csv"),
+        ("SURE", "relationships", "7", 2, "SURE forms.csv"),
+        ("SURE", "self_care", "twelve", 3, "SURE forms.csv"),
+        ("SURE", "relationships", "8", 3, "SURE forms.csv"),
+    ]
+    assert (
+        "TOP assessments.csv: 2 cells of '-', 'NR' read as blank (blanks of [[mapping.wide.wellbeing]] "
+        "(file 'TOP assessments'))"
+    ) in raw.notes
+    assert wb.unused_columns == [
+        "TOP Stage (TOP assessments.csv)",
+        "Injected (TOP assessments.csv)",
+        "Stage (SURE forms.csv)",
+    ]
+    ds = validate(raw, settings)
+    errors = ds.problems.filter((pl.col("table") == "wellbeing") & (pl.col("severity") == "error"))
+    bad = errors.row(0, named=True)
+    assert errors.height == 1
+    assert (bad["file"], bad["row"], bad["column"], bad["value"]) == ("SURE forms.csv", 3, "score", "twelve")
+    assert bad["message"].startswith("column 'Self care': ")
+    counts = ds.row_counts.filter(pl.col("table") == "wellbeing").row(0, named=True)
+    assert (counts["rows_read"], counts["rows_used"], counts["rows_rejected"]) == (8, 7, 1)
+
+
+def test_one_wide_file_that_cannot_be_read_is_set_aside_and_the_other_still_read(tmp_path: Path) -> None:
+    folder, settings = _two_files(tmp_path)
+    _write(folder / "SURE forms.csv", [["Client", "Completed", "Self care"], ["C1", "2020-09-01", "9"]])
+    raw = read_source(folder, settings)
+    assert raw.tables["wellbeing"].frame["instrument"].unique().to_list() == ["TOP"]
+    assert [(s.table, s.file) for s in raw.set_aside] == [("wellbeing", "SURE forms")]
+    assert "[[mapping.wide.wellbeing]] (file 'SURE forms')" in raw.set_aside[0].reason
+    ds = validate(raw, settings)
+    assert ds.rejected_alerts[0].startswith(
+        "One file of the wellbeing table was set aside, so the figures from wellbeing leave its rows out"
+    )
+
+
+def test_the_single_table_form_still_loads_as_one_wide_file(tmp_path: Path) -> None:
+    from ipseval.settings import load_settings
+
+    (tmp_path / "one.toml").write_text(
+        '[mapping.wide.wellbeing]\nfile = "TOP assessments"\ninstrument = "TOP"\n'
+        '[mapping.wide.wellbeing.items]\n"Alcohol days" = "days_alcohol"\n',
+        encoding="utf-8",
+    )
+    wide = load_settings(tmp_path / "one.toml").mapping.wide
+    assert [w.file for w in wide["wellbeing"]] == ["TOP assessments"]
+    assert (
+        wide
+        == _settings(wellbeing={**TOP, "items": {"Alcohol days": "days_alcohol"}, "columns": {}}).mapping.wide
+    )
+
+
+def test_map_proposes_words_for_not_recorded_as_blanks(tmp_path: Path) -> None:
+    from ipseval.ingest.propose import propose
+    from ipseval.ingest.propose_toml import proposal_toml
+
+    rows = [
+        *TOP_ROWS,
+        ["C2", "01/06/2020", "Exit", "-", "NR", "-", ""],
+        ["C1", "01/07/2020", "Exit", "?", "8", "n/k", ""],
+    ]
+    p = propose(_export(tmp_path, "TOP assessments.csv", rows))
+    (top,) = p.wide
+    assert top.blanks == [("-", 2), ("?", 1), ("NR", 1), ("n/k", 1)]
+    assert 'blanks = ["-", "?", "NR", "n/k"]  # CHECK: 70% sure;' in proposal_toml(p)
+    assert p.settings().mapping.wide["wellbeing"][0].blanks == ["-", "?", "NR", "n/k"]
+
+
+def test_a_read_problem_in_one_item_cell_excludes_only_the_row_read_from_that_cell(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "clients"
+    for r in CLIENTS:
+        wb.active.append(r)
+    sheet = wb.create_sheet("TOP assessments")
+    sheet.append(TOP_ROWS[0])
+    sheet.append(["C1", "14/08/2020", "Start", 10, "#N/A", 28, "N"])  # a formula that failed
+    wb.save(tmp_path / "export.xlsx")
+    settings = _settings(wellbeing=TOP)
+    ds = validate(read_source(tmp_path / "export.xlsx", settings), settings)
+    bad = ds.problems.filter((pl.col("table") == "wellbeing") & (pl.col("severity") == "error"))
+    assert bad.select("row", "value").rows() == [(2, "#N/A")]
+    assert bad["message"][0].startswith("column 'Phys Health (0-20)': ")
+    assert sorted(ds.tables["wellbeing"]["measure"].to_list()) == ["days_alcohol", "psychological_health"]

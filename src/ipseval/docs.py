@@ -48,6 +48,7 @@ _WIDE_FILES = [
     "[mapping.wide.wellbeing]",
     'file = "TOP assessments"        # the CSV file (.csv optional) or sheet',
     'instrument = "TOP"              # when the file has no instrument column',
+    'blanks = ["-", "NR"]            # optional: words an item cell holds for not recorded',
     "[mapping.wide.wellbeing.columns] # kept on every row",
     'PersonID = "client_id"',
     '"TOP Date" = "assessment_date"',
@@ -68,13 +69,62 @@ _WIDE_FILES = [
     '"ES co-located" = "co_located"',
     "```",
     "",
-    "Each filled item cell becomes one row; a blank cell is no row (not recorded, not a problem). Row "
-    "numbers in problems are those of the original file (the row of the form or review); the problem's "
-    "value and row show the cell, and the row's measure or item tells which column it came from. Columns "
-    "listed nowhere (a Total, a stage, a measure the standard does not hold) are reported as not used. "
-    "With `areas`, the distinct rows of those columns are read as the areas table (an area whose details "
-    "differ between rows shows as a repeated local_authority). One file gives one wide table; a file "
-    "already named by `[mapping.tables]` or read as a long table cannot also be read wide.",
+    "Each filled item cell becomes one row; a blank cell, or one holding a word listed in `blanks`, is "
+    "no row (not recorded, not a problem; the read notes count them). Row numbers in problems are those "
+    "of the original file (the row of the form or review), and each problem starts with the column the "
+    "value came from (\"column 'Psych Health (0-20)': ...\"). Columns listed nowhere (a Total, a stage, a "
+    "measure the standard does not hold) are reported as not used. With `areas`, the distinct rows of "
+    "those columns are read as the areas table (an area whose details differ between rows shows as a "
+    "repeated local_authority). A file already named by `[mapping.tables]` or read as a long table "
+    "cannot also be read wide.",
+    "",
+    "**Several wide files of one table** (a TOP sheet and a SURE sheet, each one row per form) are "
+    "given as an array of tables, one `[[mapping.wide.wellbeing]]` per file, each followed by its own "
+    "`.columns` and `.items`; their rows are read together, each keeping its file and row number for "
+    "its problems. `ipseval map` writes them so. One file gives one wide entry. A wide file that "
+    "cannot be read (a column the settings name is not in it) is set aside like an unreadable table, "
+    "and the other files are still read.",
+    "",
+    "### Fidelity with the items down the side",
+    "",
+    "A hand-kept IPS-25 tab often has one row per item and **one column per review**, headed by the "
+    "team and the review's month, with totals, bands and reviewers in rows below:",
+    "",
+    "| Item | Description | Leeds Mar-2024 | Hull June 2023 | York 03/2022 |",
+    "|---|---|---|---|---|",
+    "| | Review date | 14/03/2024 | 21/06/2023 | 09/03/2022 |",
+    "| STAFFING | | | | |",
+    "| 1. | Caseload size | 5 | 4 | 3 |",
+    "| ... | | | | |",
+    "| | TOTAL | 102 | 95 | 88 |",
+    "",
+    "```toml",
+    "[mapping.wide.fidelity]",
+    'file = "Fidelity IPS-25"',
+    'layout = "items_down"',
+    'item_columns = ["Item", "Description"]   # the columns that name each row',
+    "[mapping.wide.fidelity.rows]    # rows that are no items: what they give each review",
+    '"Review date" = "review_date"   # the exact day (else the header\'s month, read as its first day)',
+    '"Reviewer(s)" = "reviewer"',
+    'TOTAL = ""                       # "" = not used',
+    "[mapping.wide.fidelity.items]   # only for rows naming an item in words, not by number",
+    '"Caseload size" = 1',
+    "[mapping.codes.fidelity.team]   # optional: a team written otherwise than its area",
+    '"Co Durham" = "County Durham"',
+    "```",
+    "",
+    "Each score cell becomes one row: team, review date, item and score (and reviewer). Every column "
+    "other than `item_columns` is a review: its header ends in the review's month as `Mon-YYYY`, "
+    "`Month YYYY`, `MM/YYYY` or `YYYY-MM` (or a day as `YYYY-MM-DD`), and the words before it are "
+    "the team. A row's item is the number in its label (`7`, `7.`, `Item 7`, `Q7`, `7. Caseload size`) "
+    "or its label's entry in `items`. Rows with no value in any review column (section titles such as "
+    "STAFFING, blank rows) are skipped. Named as problems, with the sheet, row, the sheet's column and "
+    "the value: a review column whose header gives no month (an error when it holds scores, which are "
+    "not read; a warning for a notes column), a row of scores that names no IPS-25 item or an item "
+    "outside 1-25 (an error: its scores are not read), another row with values that is no item and not "
+    "in `rows` (a warning), and a score outside 1-5 (an error on that one cell's row, as for any "
+    "fidelity row). `ipseval map` proposes the layout, the rows, items named only in words, and teams "
+    "whose names hold or shorten an area's name ('Co Durham' for 'County Durham'), all marked CHECK.",
     "",
 ]
 
@@ -90,6 +140,12 @@ def data_standard_md() -> str:
         "row) or **one Excel workbook** (.xlsx) whose sheet names are the table names. Only `clients` is",
         "required; every other table switches on the analyses that need it. `ipseval template book.xlsx`",
         "writes a blank workbook in this shape.",
+        "",
+        "A clients file or sheet that cannot be read (a required column missing) stops the run with one",
+        "line saying why. Any other table that cannot be read is **set aside**: it is named as an error",
+        "(its file, what is wrong, what to do) and on the first screen of the report, the other tables are",
+        "read and checked as usual, and the analyses that need it say, in the report's list of analyses,",
+        "that it was set aside and why.",
         "",
         "- Column names are case-insensitive and surrounding spaces are ignored. Unknown columns are",
         "  kept and reported as *not used*, never an error.",

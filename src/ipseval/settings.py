@@ -243,23 +243,34 @@ class Disclosure(_Section):
         return {"ndtms": 4, "nhs": 7, "none": 0, "ckm": 4}[self.policy]
 
 
+WideLayout = Literal["items_across", "items_down"]
+
+
 class WideTable(_Section):
-    """A file laid out one column per item (a TOP form per row, an IPS-25 review per row), read into
-    the standard's long table: each listed item column of each row becomes one row."""
+    """A file laid out one column per item (a TOP form per row, an IPS-25 review per row), or one
+    column per review with the items down the side, read into the standard's long table."""
 
     file: str = Field(
         description="The file (CSV name, '.csv' optional) or sheet laid out wide, e.g. 'TOP assessments'."
     )
+    layout: WideLayout = Field(
+        default="items_across",
+        description="'items_across': one row per form or review, one column per item. 'items_down' "
+        "(fidelity only): one row per item, one column per review headed by the team and the review's "
+        "month, e.g. 'Leeds Mar-2024' (see data-standard.md, 'Wide files').",
+    )
     columns: dict[str, str] = Field(
         default_factory=dict,
-        description="Columns kept on every long row: local name -> standard column, e.g. "
+        description="items_across: columns kept on every long row: local name -> standard column, e.g. "
         "PersonID = 'client_id', 'TOP Date' = 'assessment_date'.",
     )
     items: dict[str, str | int] = Field(
         default_factory=dict,
-        description="The item columns: local name -> the measure (wellbeing, e.g. 'Psych Health' = "
-        "'psychological_health') or the item number (fidelity, e.g. 'Item 1' = 1). Each filled cell "
-        "is one row; a blank cell is no row. Columns listed nowhere are reported as not used.",
+        description="items_across: the item columns: local name -> the measure (wellbeing, e.g. 'Psych "
+        "Health' = 'psychological_health') or the item number (fidelity, e.g. 'Item 1' = 1). Each "
+        "filled cell is one row; a blank cell is no row. Columns listed nowhere are reported as not "
+        "used. items_down: row labels naming an item in words -> its number (e.g. 'Caseload size' = 1); "
+        "a label that is an item number ('7', '7.', 'Item 7') needs no entry.",
     )
     instrument: str | None = Field(
         default=None,
@@ -271,16 +282,40 @@ class WideTable(_Section):
         description="Optional: columns of the same file that also give the areas table, local name -> "
         "areas column (e.g. LA = 'local_authority'); its distinct rows are read as areas rows.",
     )
+    blanks: list[str] = Field(
+        default_factory=list,
+        description="Words that an item cell holds for 'not recorded' (e.g. '-', 'NR'): read as a blank "
+        "cell (no row), counted in the read notes.",
+    )
+    item_columns: list[str] = Field(
+        default_factory=list,
+        description="items_down: the columns that name each row, e.g. ['Item', 'Description']: the "
+        "item number, or words listed in items or rows. Every other column is a review.",
+    )
+    rows: dict[str, str] = Field(
+        default_factory=dict,
+        description="items_down: labels of rows that are not items -> the fidelity column they give "
+        "for each review ('review_date', 'reviewer', 'team'), or '' for a row not used (a total).",
+    )
+
+
+def _one_or_several(v: Any) -> Any:
+    """``[mapping.wide.<table>]`` (one wide file) or ``[[mapping.wide.<table>]]`` (several): kept as a
+    list either way."""
+    if isinstance(v, dict):
+        return {t: [w] if isinstance(w, dict | WideTable) else w for t, w in v.items()}
+    return v
 
 
 class Mapping(_Section):
     """Maps a local export onto the standard without editing the data."""
 
-    wide: dict[str, WideTable] = Field(
+    wide: dict[str, list[WideTable]] = Field(
         default_factory=dict,
         description="Files laid out one column per item, per standard table (wellbeing, fidelity), "
         "e.g. [mapping.wide.fidelity] file = 'Team reviews' with [mapping.wide.fidelity.columns] and "
-        "[mapping.wide.fidelity.items] 'Item 1' = 1. See data-standard.md, 'Wide files'.",
+        "[mapping.wide.fidelity.items] 'Item 1' = 1; several files of one table (a TOP sheet and a "
+        "SURE sheet) as [[mapping.wide.wellbeing]], one per file. See data-standard.md, 'Wide files'.",
     )
 
     columns: dict[str, dict[str, str]] = Field(
@@ -314,6 +349,11 @@ class Mapping(_Section):
         "takes, e.g. [mapping.fixed.wellbeing] instrument = 'WEMWBS' for a file that holds one "
         "questionnaire only. A file that has the column itself is refused as a settings problem.",
     )
+
+    @field_validator("wide", mode="before")
+    @classmethod
+    def _wide_lists(cls, v: Any) -> Any:
+        return _one_or_several(v)
 
 
 _Separator = Literal["auto", ",", ";", "\t", "tab", "|", "comma", "semicolon", "pipe"]

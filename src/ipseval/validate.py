@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ipseval.ingest import InputError, RawDataset, RawTable, read_source
+from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable, SetAside, read_source
 from ipseval.ingest.mapping import code_map, code_sections, norm_name
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
@@ -99,6 +99,7 @@ class ValidatedDataset:
     interviews_dir: Path | None
     notes: list[str] = field(default_factory=list)
     missing_columns: dict[str, list[str]] = field(default_factory=dict)  # optional columns not supplied
+    set_aside: list[SetAside] = field(default_factory=list)  # optional tables that could not be read
     max_rejected_share: float = 0.10  # settings [input] max_rejected_share, for rejected_alerts
 
     @property
@@ -139,6 +140,10 @@ class _Checker:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in self.missing)
         self.raw = frame.select(*spec.column_names, "_row")
         self.n = self.raw.height
+        # Rows read from wide files: the column each came from (said in its problems) and, when
+        # several files give the table, its file (see ingest.RawTable).
+        self.cells = raw.frame["_cell"] if "_cell" in raw.frame.columns else None
+        self.files = raw.frame["_file"] if "_file" in raw.frame.columns else None
         self.reject = pl.repeat(False, self.n, dtype=pl.Boolean, eager=True).alias("reject")
         self.problems: list[pl.DataFrame] = []
         self.typed: dict[str, pl.Series] = {}
@@ -190,9 +195,22 @@ class _Checker:
             pl.lit(expected).alias("expected"),
             *([pl.lit(message).alias("message")] if constant else []),
         )
-        self.problems.append(df.select(list(PROBLEM_SCHEMA)))
+        self.problems.append(self._where(df, mask).select(list(PROBLEM_SCHEMA)))
         if severity == "error":
             self.reject = self.reject | mask
+
+    def _where(self, df: pl.DataFrame, mask: pl.Series) -> pl.DataFrame:
+        """Problems of rows read from wide files: each with its own file, and the column of the file
+        its value came from before the message ("column 'Psych Health': ...")."""
+        if self.files is not None:
+            df = df.with_columns(self.files.filter(mask).alias("file"))
+        if self.cells is not None:
+            cell = self.cells.filter(mask)
+            message = pl.concat_str(cell, pl.lit(": "), pl.col("message"))
+            df = df.with_columns(
+                pl.when(cell.is_not_null()).then(message).otherwise(pl.col("message")).alias("message")
+            )
+        return df
 
     # -- per-column checks -----------------------------------------------------------------------
     def convert(self, settings: Settings) -> None:
@@ -466,7 +484,7 @@ class _Checker:
         df = pl.DataFrame(
             {
                 "severity": [p.severity for p in raw.read_problems],
-                "file": self.file,
+                "file": [p.file or self.file for p in raw.read_problems],
                 "table": self.table,
                 "row": [p.row for p in raw.read_problems],
                 "column": [p.column for p in raw.read_problems],
@@ -477,8 +495,38 @@ class _Checker:
             schema=PROBLEM_SCHEMA,
         )
         self.problems.append(df)
+        errors = [p for p in raw.read_problems if p.severity == "error" and p.row is not None]
+        if any(p.cell is not None or p.file is not None for p in errors):
+            self.reject = self.reject | self._cells_of(errors)
+            return
         rejected = df.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())["row"]
         self.reject = self.reject | self.raw["_row"].is_in(rejected.implode())
+
+    def _cells_of(self, errors: list[CellProblem]) -> pl.Series:
+        """The rows an error excludes: those of its row number, narrowed to its file and to the cell
+        it names when it names them (one cell of a wide file gives one row)."""
+        none = pl.Series([None] * self.n, dtype=pl.Utf8)
+        rows = pl.DataFrame(
+            {
+                "_i": pl.int_range(self.n, eager=True),
+                "row": self.raw["_row"],
+                "cell": self.cells if self.cells is not None else none,
+                "file": self.files if self.files is not None else none,
+            }
+        )
+        keys = pl.DataFrame(
+            {
+                "row": [p.row for p in errors],
+                "p_cell": [p.cell for p in errors],
+                "p_file": [p.file for p in errors],
+            },
+            schema={"row": pl.Int64, "p_cell": pl.Utf8, "p_file": pl.Utf8},
+        )
+        hit = rows.join(keys, on="row").filter(
+            (pl.col("p_cell").is_null() | (pl.col("p_cell") == pl.col("cell")))
+            & (pl.col("p_file").is_null() | (pl.col("p_file") == pl.col("file")))
+        )["_i"]
+        return pl.int_range(self.n, eager=True).is_in(hit.implode())
 
     def unique(self) -> None:
         for col in self.spec.columns:
@@ -753,6 +801,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         interviews_dir=raw.interviews_dir,
         notes=notes,
         missing_columns={n: c.missing for n, c in checkers.items() if c.missing},
+        set_aside=list(raw.set_aside),
         max_rejected_share=settings.input.max_rejected_share,
     )
     if tables["clients"].height == 0:

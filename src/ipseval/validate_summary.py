@@ -34,6 +34,9 @@ PROBLEM_SCHEMA: dict[str, type[pl.DataType]] = {
 # their client and listed in full, but summarised in the terminal (the client's own problem is
 # the one to fix).
 CASCADE_EXPECTED = "a client whose clients row is usable"
+# What an optional table that could not be read at all was expected to be: it is set aside (not
+# read), the other tables are read and checked, and the analyses that need it say why they did not run.
+SET_ASIDE_EXPECTED = "a table that can be read (it was set aside; the other tables were read without it)"
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ def rejected_alerts(problems: pl.DataFrame, row_counts: pl.DataFrame, max_share:
     """One sentence per table whose loss raises the alarm (:func:`is_alarm`), naming the commonest
     reason: a share of client rows over ``max_share``, or of another table's rows of usable
     clients over it, when that is at least ALARM_MIN_ROWS rows or a share over ALARM_ANY_SIZE_SHARE."""
-    alerts: list[str] = []
+    alerts = set_aside_alerts(problems, set(row_counts["table"]) if "table" in row_counts.columns else set())
     for loss in table_losses(problems, row_counts):
         if not is_alarm(loss, max_share):
             continue
@@ -159,6 +162,41 @@ def rejected_alerts(problems: pl.DataFrame, row_counts: pl.DataFrame, max_share:
             "before trusting the figures"
         )
     return alerts
+
+
+def set_aside_alerts(problems: pl.DataFrame, read: set[str]) -> list[str]:
+    """One sentence per file of an optional table set aside because it could not be read: which
+    file, why, and what it means: the analyses needing the table did not run, or (when other files
+    of the table were ``read``) they ran without its rows."""
+    if not problems.height or "expected" not in problems.columns:
+        return []
+    rows = problems.filter(pl.col("expected") == SET_ASIDE_EXPECTED).select("table", "file", "message")
+    out = []
+    for table, file, message in rows.iter_rows():
+        what = (
+            f"One file of the {table} table was set aside, so the figures from {table} leave its rows out"
+            if table in read
+            else f"The {table} table was set aside, so the analyses that need it did not run"
+        )
+        out.append(f"{what}: {file}: {message.rstrip('.')}")
+    return out
+
+
+def set_aside_problems(raw: RawDataset) -> list[dict[str, object]]:
+    """The error naming each table the reader set aside (no row: the whole file)."""
+    return [
+        {
+            "severity": "error",
+            "file": s.file,
+            "table": s.table,
+            "row": None,
+            "column": None,
+            "value": None,
+            "expected": SET_ASIDE_EXPECTED,
+            "message": s.reason.removeprefix(f"{s.file}: "),
+        }
+        for s in raw.set_aside
+    ]
 
 
 def rejected_notes(problems: pl.DataFrame, row_counts: pl.DataFrame, max_share: float) -> list[str]:
@@ -226,7 +264,7 @@ def problem_frame(raw: RawDataset, frames: list[pl.DataFrame]) -> pl.DataFrame:
     """Every problem of the checks, with warnings for unused columns and files, in the order a user
     works through them: file by file, row by row, columns in the standard's order."""
     frames = list(frames)
-    warnings: list[dict[str, object]] = []
+    warnings: list[dict[str, object]] = set_aside_problems(raw)
     for name, t in raw.tables.items():
         for col in t.unused_columns:
             warnings.append(

@@ -132,6 +132,7 @@ class Facts:
     known: Mapping[str, int]  # "table.column" -> rows holding a known value
     impact: bool
     interviews: bool
+    set_aside: Mapping[str, str] = field(default_factory=dict)  # table -> why it could not be read
 
     @classmethod
     def of(cls, store: Store, settings: Settings, data_folder: Path | None) -> Facts:
@@ -152,6 +153,7 @@ class Facts:
             known=_known_values(store, present),
             impact=settings.impact.enabled,
             interviews=_has_interviews(data_folder),
+            set_aside=_set_aside(store),
         )
 
     def unmet(self, needs: Needs) -> str | None:
@@ -159,6 +161,10 @@ class Facts:
         if needs.impact and not self.impact:
             return "Switched off ([impact] enabled = false in the settings, or --no-impact)."
         for t in needs.tables:
+            if t not in self.tables and t in self.set_aside:
+                return (
+                    f"It needs the {t} table, which could not be read and was set aside: {self.set_aside[t]}."
+                )
             if t not in self.tables:
                 article = "an" if t[0] in "aeiou" else "a"
                 return f"It needs the {t} table ({t}.csv or {article} '{t}' sheet), which has no usable rows."
@@ -201,6 +207,32 @@ def _known_values(store: Store, present: frozenset[str]) -> dict[str, int]:
         counts = store.query(f'SELECT {", ".join(exprs)} FROM "{name}"').row(0, named=True)
         out |= {f"{name}.{k}": int(v or 0) for k, v in counts.items()}
     return out
+
+
+def _set_aside(store: Store) -> dict[str, str]:
+    """Tables the reader set aside (see ipseval.validate_summary.SET_ASIDE_EXPECTED), each with the
+    first words of its reason (what is missing), from the problems kept in the store."""
+    import duckdb
+
+    from ..validate_summary import SET_ASIDE_EXPECTED
+
+    try:
+        kept = store.query("SELECT * FROM import_problems LIMIT 0").columns
+    except duckdb.Error:  # a store written before problems were kept in it
+        return {}
+    if "expected" not in kept:
+        return {}
+    rows = store.query(
+        'SELECT "table", file, message FROM import_problems WHERE expected = ?', [SET_ASIDE_EXPECTED]
+    )
+    return {t: f"{file}: {_first_clause(m)}" for t, file, m in rows.iter_rows()}
+
+
+def _first_clause(message: str) -> str:
+    """A reader's message up to its list of what was found or its advice: what is wrong, in short."""
+    for cut in (" (found", ". "):
+        message = message.split(cut, 1)[0]
+    return message.rstrip(".")
 
 
 def _has_interviews(data_folder: Path | None) -> bool:

@@ -16,7 +16,7 @@ import polars as pl
 if TYPE_CHECKING:
     from ipseval.settings import Settings
 
-__all__ = ["EXCEL_ERRORS", "CellProblem", "InputError", "RawDataset", "RawTable", "read_source"]
+__all__ = ["EXCEL_ERRORS", "CellProblem", "InputError", "RawDataset", "RawTable", "SetAside", "read_source"]
 
 SAVE_AS_UTF8 = "in Excel use File › Save As › 'CSV UTF-8 (Comma delimited) (*.csv)'"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -59,7 +59,9 @@ class CellProblem:
     """A cell that could be read but not trusted (e.g. a formula with no saved result, a ragged row).
 
     Validate turns each error into a problem that excludes the row. A problem about the whole file
-    (``row`` None, e.g. the text encoding it was read in) excludes nothing.
+    (``row`` None, e.g. the text encoding it was read in) excludes nothing. ``cell`` (a wide file's
+    rows, see RawTable) narrows it to the one long row read from that cell; ``file`` names the file
+    when a table is read from several.
     """
 
     row: int | None
@@ -68,6 +70,8 @@ class CellProblem:
     expected: str
     message: str
     severity: str = "error"
+    cell: str | None = None
+    file: str | None = None
 
 
 @dataclass
@@ -76,7 +80,9 @@ class RawTable:
 
     ``frame`` holds the standard columns present in the file (pl.Utf8; surrounding spaces removed,
     blank cells null) plus ``_row`` (Int64, the row number as the user sees it: header = row 1).
-    Fully empty rows are already dropped.
+    Fully empty rows are already dropped. A table read from wide files may add ``_cell`` (the column
+    of the file the row's value came from, e.g. "column 'Psych Health'", said in its problems) and
+    ``_file`` (the file or sheet of each row, when several files give the table).
     """
 
     name: str
@@ -90,6 +96,16 @@ class RawTable:
     may_hold_invisible: bool = True  # a character outside ASCII (a zero-width or no-break space)
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """An optional table that could not be read (a required column missing, a file that cannot be
+    parsed): left out whole, so that the other tables are still read and checked."""
+
+    table: str
+    file: str
+    reason: str  # the reader's own words: what is wrong and what to do
+
+
 @dataclass
 class RawDataset:
     source: Path
@@ -97,6 +113,15 @@ class RawDataset:
     interviews_dir: Path | None = None
     unused_files: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
+
+    def set_aside_or_raise(self, table: str, file: str, error: InputError) -> None:
+        """Set an optional table aside with the reader's message; a required one stops the run."""
+        from ipseval.schema import TABLES
+
+        if TABLES[table].required:
+            raise error
+        self.set_aside.append(SetAside(table, file, str(error)))
 
 
 def read_source(path: str | Path, settings: Settings) -> RawDataset:

@@ -112,20 +112,20 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
             )
             raise InputError(f"{t.name}.csv: not found in {folder} (found: {seen}){hint}")
 
-    tables: dict[str, RawTable] = {}
+    ds = RawDataset(
+        source=folder, tables={}, interviews_dir=interviews_dir, unused_files=unused_files, notes=notes
+    )
     for table, p in found.items():
-        raw = read_csv_table(p, table, settings)
+        try:
+            raw = read_csv_table(p, table, settings)
+        except InputError as e:  # an optional file is set aside, the others still read
+            ds.set_aside_or_raise(table, p.name, e)
+            continue
         if raw is None:
             notes.append(f"{p.name} is empty and was ignored")
         else:
-            tables[table] = raw
-    return RawDataset(
-        source=folder,
-        tables=tables,
-        interviews_dir=interviews_dir,
-        unused_files=unused_files,
-        notes=notes,
-    )
+            ds.tables[table] = raw
+    return ds
 
 
 def read_csv_table(path: Path, table: str, settings: Settings) -> RawTable | None:

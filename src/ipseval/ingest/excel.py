@@ -93,22 +93,32 @@ def _read_book(path: Path, wb: Any, archive: zipfile.ZipFile, settings: Settings
                 "its name in the settings [mapping.tables]"
             )
 
-    tables: dict[str, RawTable] = {}
+    ds = RawDataset(source=path, tables={}, interviews_dir=None, unused_files=unused_files, notes=notes)
     for table, ws in found.items():
         try:
-            raw = _read_sheet(path, ws, archive, table, settings, wb.epoch)
-        except InputError:
-            raise
-        except Exception as e:  # malformed sheet XML
-            raise InputError(
-                f"{path.name}{SEP}{ws.title}: the sheet cannot be read ({type(e).__name__}); open the "
-                "workbook in Excel and save it again"
-            ) from None
+            raw = _read_sheet_or_explain(path, ws, archive, table, settings, wb.epoch)
+        except InputError as e:  # an optional sheet is set aside, the others still read
+            ds.set_aside_or_raise(table, f"{path.name}{SEP}{ws.title}", e)
+            continue
         if raw is None:
             notes.append(f"sheet '{ws.title}' in {path.name} is empty and was ignored")
         else:
-            tables[table] = raw
-    return RawDataset(source=path, tables=tables, interviews_dir=None, unused_files=unused_files, notes=notes)
+            ds.tables[table] = raw
+    return ds
+
+
+def _read_sheet_or_explain(
+    path: Path, ws: Any, archive: zipfile.ZipFile, table: str, settings: Settings, epoch: datetime
+) -> RawTable | None:
+    try:
+        return _read_sheet(path, ws, archive, table, settings, epoch)
+    except InputError:
+        raise
+    except Exception as e:  # malformed sheet XML
+        raise InputError(
+            f"{path.name}{SEP}{ws.title}: the sheet cannot be read ({type(e).__name__}); open the "
+            "workbook in Excel and save it again"
+        ) from None
 
 
 def _uncached_formulas(archive: zipfile.ZipFile, member: str | None) -> dict[tuple[int, int], str]:

@@ -132,8 +132,9 @@ def mapped_column(settings: Settings, table: str, key: str) -> str | None:
     if key in TABLES[table].column_names:
         return key
     local = dict(settings.mapping.columns.get(table, {}))
-    for wide_table, wide in settings.mapping.wide.items():
-        local |= wide.columns if wide_table == table else wide.areas if table == "areas" else {}
+    for wide_table, sources in settings.mapping.wide.items():
+        for wide in sources:
+            local |= wide.columns if wide_table == table else wide.areas if table == "areas" else {}
     target = {norm_name(k): v for k, v in local.items()}.get(norm_name(key))
     return target if target in TABLES[table].column_names else None
 
@@ -145,7 +146,7 @@ def _local_names(settings: Settings, table: str) -> set[str]:
 def resolve_table(local_name: str, settings: Settings) -> str | None:
     """The standard table a file or sheet name stands for, or None if it is not one."""
     key = table_key(local_name)
-    if any(table_key(w.file) == key for w in settings.mapping.wide.values()):
+    if any(table_key(w.file) == key for sources in settings.mapping.wide.values() for w in sources):
         return None  # read by ipseval.ingest.wide
     for local, target in settings.mapping.tables.items():
         if table_key(local) == key:
@@ -217,9 +218,15 @@ def resolve_columns(
             blank_hint += "; the first row looks like data: the column names must be in the first row"
         elif not seen and len(unused) == 1 and len(header) > 1 and len(blank) == len(header) - 1:
             blank_hint += "; the first row looks like a title: the column names must be in the first row"
+        wide = (
+            f"; if it has one column per item or per review, read it with [mapping.wide.{table}] "
+            "(data-standard.md, 'Wide files'; ipseval map proposes it)"
+            if table in ("wellbeing", "fidelity") and not SUPPLIED.get()  # not already read wide
+            else ""
+        )
         raise InputError(
             f"{file}: {what} (found: {found}){blank_hint}. Rename the column, or map your own "
-            f"name to it in the settings [mapping.columns.{table}]"
+            f"name to it in the settings [mapping.columns.{table}]{wide}"
         )
     return ColumnMatch(standard=standard, unused=unused, blank=blank)
 

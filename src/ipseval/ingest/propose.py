@@ -47,8 +47,9 @@ from ipseval.ingest.propose_lookups import (
 )
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
+from ipseval.ingest.propose_teams import area_for_team
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
-from ipseval.ingest.propose_wide import WideProposal, one_per_table, propose_wide, wide_mapping
+from ipseval.ingest.propose_wide import WideProposal, by_table, propose_wide, team_codes, wide_mapping
 from ipseval.schema import TABLES, Column, Table
 
 if TYPE_CHECKING:
@@ -121,11 +122,14 @@ class Proposal:
                 entries = {g.value: g.code for g in code_entries(c)}
                 if c.standard and entries:
                     codes.setdefault(t.standard, {})[c.standard] = entries
+        teams = team_codes(self.wide)
+        if teams and "team" not in codes.get("fidelity", {}):
+            codes.setdefault("fidelity", {})["team"] = teams
         out = {"tables": tables, "columns": {k: v for k, v in columns.items() if v}, "codes": codes}
         for f in self.fixed:
             out.setdefault("fixed", {}).setdefault(f.table, {})[f.column] = f.value
-        chosen, _others = one_per_table(self.wide)
-        return out | ({"wide": {w.standard: wide_mapping(w) for w in chosen}} if chosen else {})
+        wide = {t: [wide_mapping(w) for w in ws] for t, ws in by_table(self.wide).items()}
+        return out | ({"wide": wide} if wide else {})
 
     def settings(self) -> Settings:
         from ipseval.settings import Settings
@@ -160,11 +164,21 @@ class Proposal:
         out += [f"every {f.table} row of its file as {f.column} '{f.value}' ({f.how})" for f in self.fixed]
         for w in self.wide:
             out.append(f"'{w.local}' laid out wide as {w.standard}: {w.confidence:.0%} sure")
+            what = "row" if w.layout == "items_down" else "column"
             out += [
-                f"'{w.local}' column '{k}' as {v[0]}: {v[1]:.0%} sure"
+                f"'{w.local}' {what} '{k}' as {v[0]}: {v[1]:.0%} sure"
                 for k, v in w.items.items()
                 if v[1] < SURE
             ]
+            out += [
+                f"'{w.local}' row '{k}' as {v[0] or 'not used'}: {v[1]:.0%} sure"
+                for k, v in w.rows.items()
+                if v[1] < SURE
+            ]
+            out += [f"'{w.local}' team '{g.value}' as {g.code}: {g.confidence:.0%} sure" for g in w.teams]
+            out += [f"'{w.local}': {u}" for u in w.unplaced]
+            if w.blanks:
+                out.append(f"'{w.local}': {', '.join(b for b, _ in w.blanks)} read as not recorded")
         if not self.date_order.sure:
             out.append(f"dates: {self.date_order.how}")
         if self.data_cut is not None:
@@ -224,11 +238,12 @@ def propose_export(export: LocalExport) -> Proposal:
         tables.append(_table_proposal(t, TABLES[name], evidence[i], scores[i, name], score, how, lookups))
     _by_shared_values(tables)
     _teams_to_areas(tables)
-    wide = [w for i, t in enumerate(tables) if (w := propose_wide(export.tables[i], t)) is not None]
+    wide = _wide(export, tables, evidence, scores, lookups)
     dates = propose_date_order(tables)  # a wide file's dates count too
     for w in wide:
         t = next(t for t in tables if t.local == w.local)
-        t.standard, t.how, t.missing = None, f"one column per item: see [mapping.wide.{w.standard}]", []
+        per = "review" if w.layout == "items_down" else "item"
+        t.standard, t.how, t.missing = None, f"one column per {per}: see [mapping.wide.{w.standard}]", []
         for c in t.columns:
             c.standard = None
     proposal = Proposal(export.source, export.workbook, tables, dates, list(export.skipped), wide=wide)
@@ -247,6 +262,32 @@ def propose_export(export: LocalExport) -> Proposal:
 
 
 Scores = dict[tuple[int, str], tuple[float, str]]
+
+
+def _wide(
+    export: LocalExport,
+    tables: list[TableProposal],
+    evidence: list[list[Evidence]],
+    scores: dict[tuple[int, str], Scores],
+    lookups: list[Lookup],
+) -> list[WideProposal]:
+    """The files laid out wide: one column per item or measure, or the items down the side."""
+    from ipseval.ingest.propose_down import propose_items_down
+
+    areas = area_names(tables)
+    out = []
+    for i, t in enumerate(tables):
+        local = export.tables[i]
+
+        def as_table(std: str, i: int = i, local: LocalTable = local) -> TableProposal:
+            return _table_proposal(local, TABLES[std], evidence[i], scores[i, std], 0.0, "", lookups)
+
+        w = propose_wide(local, t, as_table)
+        if w is None and t.standard in (None, "fidelity"):
+            w = propose_items_down(local, export.source, areas)
+        if w is not None:
+            out.append(w)
+    return out
 
 
 def _named_tables(export: LocalExport) -> dict[int, str]:
@@ -397,38 +438,28 @@ def _by_lookup(g: CodeGuess, column: Column, lookup: Lookup) -> CodeGuess:
     return replace(g, code=by.code, confidence=by.confidence, how=how, as_is=g.as_is and by.code == g.code)
 
 
-TEAM_AREA = 0.75  # a team whose name holds one area's name: that area, to check
+def area_names(tables: list[TableProposal]) -> list[tuple[str, int]]:
+    """(spelling, rows) of the areas the clients and areas tables name."""
+    return [
+        (v, n)
+        for t in tables
+        if t.standard in ("clients", "areas")
+        for c in t.columns
+        if c.standard == "local_authority"
+        for v, n in c.evidence.top
+    ]
 
 
 def _teams_to_areas(tables: list[TableProposal]) -> None:
-    """Fidelity teams named after an area ('Cardiff IPS' for Cardiff) are mapped to that area, so
-    that fidelity is set beside the area's outcomes (teams are matched to areas by name)."""
-    areas = [
-        v
-        for t in tables
-        if t.standard == "clients"
-        for c in t.columns
-        if c.standard == "local_authority"
-        for v, _ in c.evidence.top
-    ]
-    known = {norm_name(a) for a in areas}
+    """Fidelity teams named after an area ('Cardiff IPS' for Cardiff, 'Co Durham' for County Durham)
+    are mapped to that area, so that fidelity is set beside the area's outcomes (teams are matched
+    to areas by name; see propose_teams)."""
+    areas = area_names(tables)
     for t in tables:
         for c in t.columns if t.standard == "fidelity" else ():
             if c.standard != "team":
                 continue
-            for team, rows in c.evidence.top:
-                if norm_name(team) in known:
-                    continue
-                words = f" {fold_name(team)} "
-                named = [a for a in areas if fold_name(a) and f" {fold_name(a)} " in words]
-                if len(named) == 1:
-                    how = f"the team's name holds the area's name '{named[0]}' (clients' areas)"
-                    c.codes.append(CodeGuess(team, rows, named[0], TEAM_AREA, how))
-
-
-def fold_name(text: str) -> str:
-    """Lower-case words only, for finding one name inside another."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower().replace("&", " and ")).split())
+            c.codes += [g for team, rows in c.evidence.top if (g := area_for_team(team, areas, rows))]
 
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")

@@ -15,7 +15,7 @@ from ipseval.ingest.propose import SURE, ColumnProposal, Proposal, TableProposal
 from ipseval.ingest.propose_columns import column_spec, wellbeing_codes
 from ipseval.ingest.propose_dates import ORDER_WORDS
 from ipseval.ingest.propose_quote import toml_key, toml_str
-from ipseval.ingest.propose_wide import one_per_table, wide_toml
+from ipseval.ingest.propose_wide import by_table, wide_toml
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -46,19 +46,25 @@ def proposal_toml(p: Proposal) -> str:
 
 
 def _wide(p: Proposal) -> list[str]:
-    """The wide files' sections. A table takes one wide file: a second one for the same table
-    (SURE and TOP on two sheets) is written commented out with what to do, so the settings still
-    load (two [mapping.wide.wellbeing] sections are not valid TOML)."""
-    chosen, others = one_per_table(p.wide)
-    lines: list[str] = [line for w in chosen for line in wide_toml(w, _comment, _check)]
-    read = {w.standard: w.local for w in chosen}
-    for w in others:
+    """The wide files' sections: one [mapping.wide.<table>] for a table with one wide file, one
+    [[mapping.wide.<table>]] per file for a table with several (a TOP sheet and a SURE sheet); then
+    the teams of items-down fidelity sheets matched to areas."""
+    lines: list[str] = []
+    for ws in by_table(p.wide).values():
+        lines += [line for w in ws for line in wide_toml(w, _comment, _check, several=len(ws) > 1)]
+    teams = [g for w in p.wide for g in w.teams]
+    long_teams = any(
+        t.standard == "fidelity" and c.standard == "team" and code_entries(c)
+        for t in p.mapped()
+        for c in t.columns
+    )
+    if teams and not long_teams:
+        lines.append("[mapping.codes.fidelity.team]  # the teams of the review columns' headers")
         lines += [
-            f"# {toml_str(w.local)} is a second file of {w.standard} with one column per item, beside "
-            f"{toml_str(read[w.standard])}: one wide file is read per table. Put both in one sheet "
-            f"(one row per form, an instrument column) or swap this section for the one above.",
-            *(f"# {line}" if line else "" for line in wide_toml(w, _comment, _check)),
+            f"{toml_key(g.value)} = {toml_str(g.code)}  # {_check(g.confidence)}{_comment(g.how)}"
+            for g in teams
         ]
+        lines.append("")
     return lines
 
 

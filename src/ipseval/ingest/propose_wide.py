@@ -1,15 +1,20 @@
 """The mapping assistant for wide files: a file with one column per item ('Item 1' ... 'Item 25', one
-column per TOP or SURE measure) is proposed as ``[mapping.wide.<table>]`` rather than column by column.
+column per TOP or SURE measure) is proposed as ``[mapping.wide.<table>]`` rather than column by column;
+several such files of one table (a TOP sheet and a SURE sheet) each as one ``[[mapping.wide.<table>]]``.
+Words that the item columns hold for 'not recorded' ('-', 'NR', 'Not asked') are proposed as
+``blanks``. A fidelity sheet with the items down the side: see propose_down.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING
 
 from ipseval.ingest.mapping import norm_name
-from ipseval.ingest.propose_codes import guess_code
+from ipseval.ingest.propose_codes import CodeGuess, guess_code, means_not_recorded
 from ipseval.ingest.propose_columns import builtin_measures, wellbeing_codes
 from ipseval.ingest.propose_quote import toml_key, toml_str
 from ipseval.ingest.wide import WIDE_TABLES
@@ -33,11 +38,21 @@ class WideProposal:
     items: dict[str, tuple[str | int, float, str]]  # local -> (measure or item number, confidence, how)
     instrument: str | None = None
     unused: list[str] = field(default_factory=list)
+    blanks: list[tuple[str, int]] = field(default_factory=list)  # words for not recorded, with cells
+    layout: str = "items_across"  # or "items_down" (see propose_down)
+    item_columns: list[str] = field(default_factory=list)  # items_down: the columns naming each row
+    rows: dict[str, tuple[str, float, str]] = field(default_factory=dict)  # items_down: rows no items
+    teams: list[CodeGuess] = field(default_factory=list)  # items_down: teams matched to areas
+    unplaced: list[str] = field(default_factory=list)  # items_down: rows of scores naming no item
 
 
-def propose_wide(local: LocalTable, table: TableProposal) -> WideProposal | None:
+def propose_wide(
+    local: LocalTable, table: TableProposal, as_table: Callable[[str], TableProposal] | None = None
+) -> WideProposal | None:
     """The wide mapping of ``local`` if many of its column names are item numbers or measures (only
-    for a file not already taken for another table: a caseload with drug columns is not wide)."""
+    for a file not already taken for another table: a caseload with drug columns is not wide).
+    ``as_table(standard)``: the columns of ``local`` proposed as that table, for the id columns of a
+    second wide file of a table another file was taken for (TOP beside SURE)."""
     if table.standard not in (None, *WIDE_TABLES):
         return None
     items = _fidelity_items(local)
@@ -48,6 +63,8 @@ def propose_wide(local: LocalTable, table: TableProposal) -> WideProposal | None
         return None
     key_col, value_col = WIDE_TABLES[standard]
     skip = {key_col, value_col, "instrument"}
+    if table.standard != standard and as_table is not None:
+        table = as_table(standard)
     columns = {
         c.local: c.standard
         for c in table.columns
@@ -61,9 +78,54 @@ def propose_wide(local: LocalTable, table: TableProposal) -> WideProposal | None
     unused = [c.name for c in local.columns if c.name not in items and c.name not in columns]
     share = len(items) / max(len(local.columns), 1)
     how = f"{len(items)} of its {len(local.columns)} columns are {'IPS-25 items' if standard == 'fidelity' else 'wellbeing measures'}"
+    blanks = _blank_words([v for c in local.columns if c.name in items for v in c.values])
     return WideProposal(
-        local.name, standard, round(min(0.75, 0.4 + share), 2), how, columns, items, instrument, unused
+        local.name,
+        standard,
+        round(min(0.75, 0.4 + share), 2),
+        how,
+        columns,
+        items,
+        instrument,
+        unused,
+        blanks,
     )
+
+
+BLANKS_SURE = 0.7  # words for not recorded in the item columns: proposed as blanks, to check
+
+
+def _blank_words(values: list[str]) -> list[tuple[str, int]]:
+    """Values of item columns that say 'not recorded' rather than give a score ('-', 'NR', 'Not
+    asked', '?'), with their cells: punctuation alone, a not-recorded phrase, or its initials."""
+    found: dict[str, int] = {}
+    for v in values:
+        text = v.strip()
+        if _is_number(text):
+            continue
+        if re.fullmatch(r"[^\w]+", text) or means_not_recorded(text) or text.lower() in _initials():
+            found[text] = found.get(text, 0) + 1
+    return sorted(found.items(), key=lambda kv: -kv[1])
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@cache
+def _initials() -> frozenset[str]:
+    """'nr' for 'not recorded', 'na' for 'not asked': the initials of the not-recorded phrases of
+    two words or more, and the words validate reads as blank in other tables (NULL, N/A)."""
+    from ipseval.ingest.propose_vocab import NOT_RECORDED
+    from ipseval.validate import NULL_WORDS
+
+    phrases = [p.split() for p in NOT_RECORDED.split("|")]
+    initials = {"".join(w[0] for w in words) for words in phrases if len(words) >= 2}
+    return frozenset(initials | {w.lower() for w in NULL_WORDS})
 
 
 def _fidelity_items(local: LocalTable) -> dict[str, tuple[str | int, float, str]]:
@@ -101,29 +163,53 @@ def wide_mapping(w: WideProposal) -> dict:
     entry: dict = {"file": w.local, "columns": w.columns, "items": {k: v[0] for k, v in w.items.items()}}
     if w.instrument:
         entry["instrument"] = w.instrument
+    if w.blanks:
+        entry["blanks"] = [b for b, _ in w.blanks]
+    if w.layout == "items_down":
+        entry |= {
+            "layout": w.layout,
+            "item_columns": w.item_columns,
+            "rows": {k: v[0] for k, v in w.rows.items()},
+        }
     return entry
 
 
-def one_per_table(wide: list[WideProposal]) -> tuple[list[WideProposal], list[WideProposal]]:
-    """(the wide file read for each table, the others): one wide file is read per table, the
-    surest (the first of equally sure ones); a second (SURE and TOP on two sheets) is left out."""
-    taken: dict[str, WideProposal] = {}
-    for w in sorted(wide, key=lambda w: -w.confidence):
-        taken.setdefault(w.standard, w)
-    chosen = list(taken.values())
-    return chosen, [w for w in wide if w not in chosen]
+def by_table(wide: list[WideProposal]) -> dict[str, list[WideProposal]]:
+    """The wide files proposed for each table, in the export's order: all of them are read."""
+    out: dict[str, list[WideProposal]] = {}
+    for w in wide:
+        out.setdefault(w.standard, []).append(w)
+    return out
 
 
-def wide_toml(w: WideProposal, comment, check) -> list[str]:
-    """The lines of an ipseval.toml for one wide file."""
+def team_codes(wide: list[WideProposal]) -> dict[str, str]:
+    """[mapping.codes.fidelity.team] of the items-down sheets: team -> area."""
+    return {g.value: g.code for w in wide for g in w.teams if g.code}
+
+
+def wide_toml(w: WideProposal, comment, check, several: bool = False) -> list[str]:
+    """The lines of an ipseval.toml for one wide file (``several``: one of several of its table,
+    written as [[mapping.wide.<table>]])."""
     title = f"mapping.wide.{w.standard}"
-    lines = [
-        f"[{title}]  # {check(w.confidence)}{comment(w.how)}: one row per "
-        f"{'item' if w.standard == 'fidelity' else 'measure'} is read from each row",
-        f"file = {toml_str(w.local)}",
-    ]
+    one = (
+        "one row per item is read from each score"
+        if w.layout == "items_down"
+        else (f"one row per {'item' if w.standard == 'fidelity' else 'measure'} is read from each row")
+    )
+    head = f"[[{title}]]" if several else f"[{title}]"
+    lines = [f"{head}  # {check(w.confidence)}{comment(w.how)}: {one}", f"file = {toml_str(w.local)}"]
     if w.instrument:
         lines.append(f"instrument = {toml_str(w.instrument)}  # CHECK: the instrument of every row")
+    if w.blanks:
+        shown = ", ".join(f"'{b}' ({n} cell{'s' if n != 1 else ''})" for b, n in w.blanks)
+        lines.append(
+            f"blanks = [{', '.join(toml_str(b) for b, _ in w.blanks)}]  # {check(BLANKS_SURE)}"
+            f"{comment(f'not scores: {shown}; read as not recorded')}"
+        )
+    if w.layout == "items_down":
+        from ipseval.ingest.propose_down import items_down_lines
+
+        return [*lines, *items_down_lines(w, title, comment, check), ""]
     lines += ["", f"[{title}.columns]  # kept on every row"]
     lines += [f"{toml_key(k)} = {toml_str(v)}" for k, v in w.columns.items()]
     key_col, _ = WIDE_TABLES[w.standard]

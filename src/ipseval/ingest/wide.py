@@ -1,21 +1,30 @@
-"""Read a file laid out one column per item (settings ``[mapping.wide.<table>]``) into a long table.
+"""Read the files of the settings' ``[mapping.wide.<table>]`` entries into the standard's long tables.
 
-An export often keeps one TOP form, or one IPS-25 review, per row with a column per measure or item;
-the standard holds these tables long (one row per measure / item). Each listed item column of each row
-becomes one row of the standard table, carrying the row's id columns, the measure or item number its
-column stands for and the cell's value. A blank cell is no row (not recorded, not a problem). Row
-numbers stay those of the original file, so every problem points at the row the user sees; columns
-listed nowhere are reported as not used. The same file may also give the areas table (the distinct
-rows of the columns listed in ``areas``), as when each review row repeats its area's details.
+An export often keeps one TOP form, or one IPS-25 review, per row with a column per measure or item
+(layout "items_across", read here); the standard holds these tables long (one row per measure /
+item). Each listed item column of each row becomes one row of the standard table, carrying the row's
+id columns, the measure or item number its column stands for and the cell's value. A blank cell (or
+one holding a word listed in ``blanks``, such as '-' or 'NR') is no row. Row numbers stay those of
+the original file, so every problem points at the row the user sees, and each row keeps the column
+it came from (``_cell``), which its problems name; columns listed nowhere are reported as not used.
+The same file may also give the areas table (the distinct rows of the columns listed in ``areas``).
+A fidelity sheet with the items down the side and one column per review (layout "items_down") is
+read by :mod:`ipseval.ingest.wide_down`.
 
-The file is read by the ordinary readers (encoding, separators, title lines, note rows, Excel cells
-all as for any other table), once for the id columns and once per item column.
+A table may have several wide files (a TOP sheet and a SURE sheet): each is read on its own and the
+rows are put together, each keeping its file (``_file``) and row number for its problems. A file
+that cannot be read (a column the settings name is not in it) is set aside with its reason, like an
+optional table that cannot be read, and the other files and tables are still read.
+
+The files are read by the ordinary readers (encoding, separators, title lines, note rows, Excel
+cells all as for any other table), once for the id columns and once per item column.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,86 +32,100 @@ import polars as pl
 
 from ipseval.ingest import EXCEL_SUFFIXES, CellProblem, InputError, RawDataset, RawTable
 from ipseval.ingest.mapping import SUPPLIED, norm_name, table_key
+from ipseval.ingest.wide_settings import WIDE_TABLES, check_wide, entry_name
 from ipseval.schema import TABLES
 
 if TYPE_CHECKING:
     from ipseval.settings import Settings, WideTable
 
-# Standard tables that may be read wide: table -> (the column the item column's name gives, the
-# column its cells give, columns given as constants).
-WIDE_TABLES: dict[str, tuple[str, str]] = {"wellbeing": ("measure", "score"), "fidelity": ("item", "score")}
-
-
-def check_wide(settings: Settings) -> None:
-    """Fail early (InputError) on a ``[mapping.wide]`` entry that cannot be read."""
-    for table, wide in settings.mapping.wide.items():
-        where = f"settings [mapping.wide.{table}]"
-        if table not in WIDE_TABLES:
-            raise InputError(
-                f"{where}: '{table}' cannot be read wide; the tables that can are {', '.join(WIDE_TABLES)}"
-            )
-        key_col, value_col = WIDE_TABLES[table]
-        names = TABLES[table].read_names
-        for local, target in wide.columns.items():
-            if target not in names or target in (key_col, value_col):
-                raise InputError(
-                    f"{where}.columns: '{local}' = '{target}': '{target}' is not a column of {table} that "
-                    f"a wide file keeps on every row ({', '.join(n for n in names if n not in (key_col, value_col))})"
-                )
-        if not wide.items:
-            raise InputError(f"{where}: list the item columns in [mapping.wide.{table}.items]")
-        for local, target in wide.items.items():
-            if table == "fidelity" and not (str(target).strip().isdigit() and 1 <= int(target) <= 25):
-                raise InputError(f"{where}.items: '{local}' = '{target}': an IPS-25 item is a number 1 to 25")
-            if not str(target).strip():
-                raise InputError(f"{where}.items: '{local}' has no {key_col}")
-        if wide.instrument is not None and table != "wellbeing":
-            raise InputError(f"{where}: instrument applies to wellbeing only")
-        if table == "wellbeing" and not wide.instrument and "instrument" not in wide.columns.values():
-            raise InputError(
-                f'{where}: give the instrument (e.g. instrument = "TOP") or map the file\'s instrument column'
-            )
-        for local, target in wide.areas.items():
-            if target not in TABLES["areas"].read_names:
-                raise InputError(
-                    f"{where}.areas: '{local}' = '{target}': '{target}' is not a column of areas "
-                    f"({', '.join(TABLES['areas'].read_names)})"
-                )
-        if wide.areas and "local_authority" not in wide.areas.values():
-            raise InputError(f"{where}.areas: map the column that names the area to 'local_authority'")
-        others = [
-            t
-            for t, w in settings.mapping.wide.items()
-            if t != table and table_key(w.file) == table_key(wide.file)
-        ]
-        if others:
-            raise InputError(
-                f"{where}: '{wide.file}' is also the wide file of {others[0]}; one file gives one table"
-            )
+__all__ = ["WIDE_TABLES", "check_wide", "read_wide"]
 
 
 def read_wide(dataset: RawDataset, settings: Settings) -> None:
-    """Add the tables of the settings' wide files to ``dataset`` (read from its folder or workbook)."""
-    for table, wide in settings.mapping.wide.items():
-        reader = _reader(dataset, wide.file)
-        if reader is None:
-            raise InputError(
-                f"settings [mapping.wide.{table}]: no file or sheet '{wide.file}' in {dataset.source.name}"
-                + (f" (found: {', '.join(dataset.unused_files)})" if dataset.unused_files else "")
-            )
-        label, read, unused_entry = reader
-        for name in (table, "areas") if wide.areas else (table,):
-            if name in dataset.tables:
-                raise InputError(
-                    f"{label}: both {dataset.tables[name].file} and {label} give the {name} table; keep only one"
-                )
-        long, areas = _read(table, wide, settings, read, label)
-        if unused_entry in dataset.unused_files:
-            dataset.unused_files.remove(unused_entry)
-        if long is not None:
-            dataset.tables[table] = long
-        if areas is not None:
-            dataset.tables["areas"] = areas
+    """Add the tables of the settings' wide files to ``dataset`` (read from its folder or workbook);
+    a file that cannot be read is set aside (``dataset.set_aside``) with its reason."""
+    for table, sources in settings.mapping.wide.items():
+        parts: list[RawTable] = []
+        for k, wide in enumerate(sources):
+            for name in (table, "areas") if wide.areas else (table,):
+                if name in dataset.tables:
+                    raise InputError(
+                        f"{wide.file}: both {dataset.tables[name].file} and {wide.file} give the {name} "
+                        "table; keep only one"
+                    )
+            try:
+                long, areas = _read_entry(dataset, table, wide, settings, entry_name(table, sources, k))
+            except InputError as e:
+                dataset.set_aside_or_raise(table, _label(dataset, wide.file), e)
+                continue
+            if long is not None:
+                parts.append(long)
+            if areas is not None:
+                dataset.tables["areas"] = areas
+        if parts:
+            dataset.tables[table] = _together(table, parts)
+
+
+def _label(dataset: RawDataset, file: str) -> str:
+    from ipseval.ingest.excel import SEP
+
+    source = dataset.source
+    return file if source.is_dir() else f"{source.name}{SEP}{file}"
+
+
+def _read_entry(
+    dataset: RawDataset, table: str, wide: WideTable, settings: Settings, where: str
+) -> tuple[RawTable | None, RawTable | None]:
+    """One wide entry's long table (and areas table), InputError when it cannot be read."""
+    if wide.layout == "items_down":
+        from ipseval.ingest.grid import find_grid
+        from ipseval.ingest.wide_down import read_items_down
+
+        grid = find_grid(dataset.source, wide.file, settings)
+        if grid is None:
+            raise _not_found(dataset, wide.file, where)
+        _now_used(dataset, grid.label)
+        long, notes = read_items_down(grid, wide)
+        dataset.notes += notes
+        return long, None
+    reader = _reader(dataset, wide.file)
+    if reader is None:
+        raise _not_found(dataset, wide.file, where)
+    label, read, unused_entry = reader
+    _now_used(dataset, unused_entry)
+    try:
+        return _read(table, wide, settings, read, label, dataset.notes, where)
+    except InputError as e:  # the reader's advice names the long table's mapping: name this entry's
+        raise InputError(str(e).replace(f"[mapping.columns.{table}]", f"{where} columns")) from None
+
+
+def _not_found(dataset: RawDataset, file: str, where: str) -> InputError:
+    found = f" (found: {', '.join(dataset.unused_files)})" if dataset.unused_files else ""
+    return InputError(f"settings {where}: no file or sheet '{file}' in {dataset.source.name}{found}")
+
+
+def _now_used(dataset: RawDataset, entry: str) -> None:
+    if entry in dataset.unused_files:
+        dataset.unused_files.remove(entry)
+
+
+def _together(table: str, parts: list[RawTable]) -> RawTable:
+    """The long tables of several wide files as one, each row keeping its file for its problems."""
+    if len(parts) == 1:
+        return parts[0]
+    frame = pl.concat([p.frame.with_columns(pl.lit(p.file).alias("_file")) for p in parts], how="diagonal")
+    order = {c: k for k, c in enumerate(TABLES[table].read_names)}
+    columns = sorted((c for c in frame.columns if c in order), key=lambda c: order[c])
+    return RawTable(
+        name=table,
+        file=", ".join(p.file for p in parts),
+        frame=frame.select(*columns, *(c for c in frame.columns if c.startswith("_"))),
+        unused_columns=[f"{c} ({p.file})" for p in parts for c in p.unused_columns],
+        read_problems=[replace(x, file=x.file or p.file) for p in parts for x in p.read_problems],
+        may_hold_controls=any(p.may_hold_controls for p in parts),
+        may_hold_excel_errors=any(p.may_hold_excel_errors for p in parts),
+        may_hold_invisible=any(p.may_hold_invisible for p in parts),
+    )
 
 
 Read = Callable[..., RawTable | None]  # (settings, table, column mapping, supplied columns)
@@ -177,8 +200,10 @@ def _only(
 
 
 def _read(
-    table: str, wide: WideTable, settings: Settings, read: Read, label: str
+    table: str, wide: WideTable, settings: Settings, read: Read, label: str, notes: list[str], where: str
 ) -> tuple[RawTable | None, RawTable | None]:
+    from ipseval.ingest.wide_down import blank_key
+
     key_col, value_col = WIDE_TABLES[table]
     supplied = frozenset({key_col, value_col} | ({"instrument"} if wide.instrument else set()))
     ids = read(settings, table, dict(wide.columns), supplied)
@@ -189,13 +214,14 @@ def _read(
     absent = [k for k in wide.items if norm_name(k) not in found]
     if absent:
         raise InputError(
-            f"{label}: [mapping.wide.{table}.items] names "
+            f"{label}: the items of {where} name "
             + ", ".join(f"'{k}'" for k in absent)
             + f", not a column of the file (columns: {', '.join([*wide.columns, *ids.unused_columns])})"
         )
     parts: list[pl.DataFrame] = []
     problems = list(ids.read_problems)
     flags = [ids.may_hold_controls, ids.may_hold_excel_errors, ids.may_hold_invisible]
+    blanks, blanked = {blank_key(b) for b in wide.blanks}, 0
     for local, target in wide.items.items():
         one = read(settings, table, {**wide.columns, local: value_col}, frozenset(supplied - {value_col}))
         assert one is not None
@@ -206,14 +232,24 @@ def _read(
                 flags, (one.may_hold_controls, one.may_hold_excel_errors, one.may_hold_invisible), strict=True
             )
         ]
-        cells = one.frame.filter(pl.col(value_col).is_not_null())
-        parts.append(cells.with_columns(pl.lit(str(target).strip(), dtype=pl.Utf8).alias(key_col)))
+        word = pl.col(value_col).str.strip_chars().str.to_lowercase().is_in(list(blanks))
+        blanked += one.frame.select(word.sum()).item() if blanks else 0
+        cells = one.frame.filter(pl.col(value_col).is_not_null() & ~word)
+        parts.append(
+            cells.with_columns(
+                pl.lit(str(target).strip(), dtype=pl.Utf8).alias(key_col), pl.lit(_cell(local)).alias("_cell")
+            )
+        )
+    if blanked:
+        words = ", ".join(f"'{b}'" for b in wide.blanks)
+        notes.append(f"{label}: {blanked} cells of {words} read as blank (blanks of {where})")
     frame = pl.concat(parts, how="diagonal") if parts else ids.frame.clear()
     if wide.instrument:
         frame = frame.with_columns(pl.lit(wide.instrument, dtype=pl.Utf8).alias("instrument"))
     order = {c: k for k, c in enumerate(TABLES[table].read_names)}
-    columns = sorted((c for c in frame.columns if c != "_row"), key=lambda c: order[c])
-    frame = frame.with_row_index("_k").sort("_row", "_k", maintain_order=True).select(*columns, "_row")
+    columns = sorted((c for c in frame.columns if c in order), key=lambda c: order[c])
+    where = [c for c in ("_row", "_cell") if c in frame.columns]
+    frame = frame.with_row_index("_k").sort("_row", "_k", maintain_order=True).select(*columns, *where)
     unused = [c for c in ids.unused_columns if norm_name(c) not in listed]
     long = RawTable(
         name=table,
@@ -242,8 +278,13 @@ def _read(
     return long, areas
 
 
-def _named(problem: CellProblem, local: str) -> CellProblem:
-    """A read problem of an item cell, saying which column of the wide file it came from."""
-    from dataclasses import replace
+def _cell(local: str) -> str:
+    """How a row read from the item column ``local`` names where it came from."""
+    return f"column '{local}'"
 
-    return replace(problem, message=f"column '{local}': {problem.message}")
+
+def _named(problem: CellProblem, local: str) -> CellProblem:
+    """A read problem of an item cell, saying which column of the wide file it came from (and
+    excluding only the row read from that cell, not the others of its form)."""
+    cell = _cell(local) if problem.row is not None else None
+    return replace(problem, message=f"column '{local}': {problem.message}", cell=cell)
