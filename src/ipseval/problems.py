@@ -187,12 +187,13 @@ def _problem_html(ds: ValidatedDataset) -> str:
     parts.append(
         f"<p>Data cut: <strong>{ds.data_cut.isoformat()}</strong> ({e(ds.data_cut_source)}).</p>"
         "<h2>Rows per table</h2><table><thead><tr><th>table</th><th>file</th><th>rows read</th>"
-        "<th>rows used</th><th>rows rejected</th></tr></thead><tbody>"
+        "<th>rows used</th><th>rows rejected</th><th>rows left out</th></tr></thead><tbody>"
     )
     for r in ds.row_counts.iter_rows(named=True):
         parts.append(
             f"<tr><td>{e(r['table'])}</td><td>{e(r['file'])}</td><td class='n'>{r['rows_read']:,}</td>"
-            f"<td class='n'>{r['rows_used']:,}</td><td class='n'>{r['rows_rejected']:,}</td></tr>"
+            f"<td class='n'>{r['rows_used']:,}</td><td class='n'>{r['rows_rejected']:,}</td>"
+            f"<td class='n'>{r.get('rows_left_out') or 0:,}</td></tr>"
         )
     parts.append("</tbody></table>")
     if ds.notes:

@@ -131,7 +131,9 @@ def table_losses(problems: pl.DataFrame, row_counts: pl.DataFrame) -> list[Table
         cascaded = dict(rows.group_by("table").agg(pl.len()).iter_rows())
     found = []
     for r in row_counts.iter_rows(named=True):
-        read, rejected = int(r["rows_read"] or 0), int(r["rows_rejected"] or 0)
+        # rows left out are no records of the table (a future booking): no part of its base
+        read = int(r["rows_read"] or 0) - int(r.get("rows_left_out") or 0)
+        rejected = int(r["rows_rejected"] or 0)
         if r["table"] == "clients":
             found.append(TableLoss("clients", rejected, read, 0))
             continue

@@ -11,7 +11,9 @@ where it has one, else "" (read as blank). A label with a qualifier ("Opiates (n
 disability benefit, is no out-of-work benefit): proposed at 0.5 with the reason. A label that
 matches nothing is left without a code (written commented out, for a person to choose): a catch-all
 such as 'other' is never proposed as a mere guess, since accepting the file would then silently code
-every such row as other. A tick mark (✓, ✔) in a yes/no column is yes.
+every such row as other. A tick mark (✓, ✔) in a yes/no column is yes. In an event's columns (a meeting's outcome or contact
+type), a label saying the row is no event that took place ('Booked', 'Scheduled', 'Case note',
+'Admin') is proposed as leave_out (the row is left out, counted apart), to check.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
-from ipseval.ingest.mapping import norm_name
+from ipseval.ingest.mapping import LEAVE_OUT, norm_name
 from ipseval.ingest.propose_vocab import (
     CODE_NAMES,
     CODE_WORDS,
@@ -36,6 +38,9 @@ from ipseval.ingest.propose_vocab import (
     INSTRUMENT_WORDS,
     JUDGED_CODE_NAMES,
     JUDGEMENT,
+    LEAVE_OUT_COLUMNS,
+    LEAVE_OUT_CONFIDENCE,
+    LEAVE_OUT_NAMES,
     NOT_RECORDED,
     NOT_RECORDED_CODES,
     QUALIFIER_WORDS,
@@ -188,6 +193,10 @@ def _guess(
                 return p.code, JUDGEMENT, p.note
             return p.code, 0.95, f"a usual label for {p.code}"
         return p.code, 0.5, f"a usual label for {' or '.join(sorted(exact))}"
+    if column_name in LEAVE_OUT_COLUMNS:
+        found = _leave_out(folded)
+        if found is not None:
+            return found
     if means_not_recorded(value):
         code = not_recorded_code(codes)
         if code:
@@ -204,6 +213,26 @@ def _guess(
         if found is not None:
             return found
     return None, 0.0, "like none of the codes"
+
+
+@cache
+def _leave_out_phrases() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(fold(p).split()) for p in LEAVE_OUT_NAMES.split("|") if fold(p))
+
+
+def _leave_out(folded: str) -> tuple[str, float, str] | None:
+    """A label saying the row is no event that took place ('Booked', 'Case note (no contact)',
+    'Admin'): leave_out, to check; the longest phrase found is named."""
+    words = folded.split()
+    found = [p for p in _leave_out_phrases() if _within(list(p), words, exact=True)]
+    if not found:
+        return None
+    phrase = " ".join(max(found, key=len))
+    how = (
+        f"words of '{phrase}': not an event that took place (a booking not yet due, a note); the row is "
+        "left out, counted apart from rows used and rejected"
+    )
+    return LEAVE_OUT, LEAVE_OUT_CONFIDENCE, how
 
 
 def _ethnicity_code(value: str, codes: tuple[str, ...]) -> tuple[str, float, str] | None:

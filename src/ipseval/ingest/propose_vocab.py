@@ -292,6 +292,18 @@ CODE_NAMES: dict[str, dict[str, str]] = {
     },
 }
 
+# Labels in an event's columns (a meeting's outcome or contact type, an employer contact's kind) that
+# say the row is no event that took place: a booking not yet due, a note or admin entry. Proposed as
+# leave_out (the row is left out, counted apart), to check.
+LEAVE_OUT_COLUMNS = ("attended", "mode", "face_to_face")
+LEAVE_OUT_NAMES = (
+    "booked | booking | scheduled | future | future appointment | not yet due | pending | planned"
+    " | provisional | pencilled in | tentative | to be arranged | upcoming"
+    " | case note | note | note only | notes | file note | admin | administration | admin only | admin task"
+    " | record only | test | test record | dummy"
+)
+LEAVE_OUT_CONFIDENCE = 0.6
+
 # Labels that fit a code only as a judgement: proposed at JUDGEMENT confidence (so marked CHECK)
 # with the note saying why. UK disability and carer's benefits are not out-of-work benefits: a client
 # on one alone has no out-of-work benefit.
