@@ -34,6 +34,7 @@ from ipseval.validate_leave_out import (
 )
 from ipseval.validate_leave_out import EXPECTED as LEFT_OUT_EXPECTED
 from ipseval.validate_leave_out import warning as left_out_warning
+from ipseval.validate_staff import SPECIALIST, unknown_specialists
 from ipseval.validate_summary import (
     CASCADE_EXPECTED,
     PROBLEM_SCHEMA,
@@ -717,6 +718,19 @@ def _match_client_ids(checkers: dict[str, _Checker], mode: str) -> None:
             )
 
 
+def _unknown_specialists(checkers: dict[str, _Checker]) -> None:
+    """A warning per file whose specialist ids the staff table does not know (validate_staff)."""
+    staff = checkers.get("staff")
+    if staff is None:
+        return
+    for chk in checkers.values():
+        if chk is staff or SPECIALIST not in chk.typed or SPECIALIST in chk.missing:
+            continue
+        found = unknown_specialists(chk.table, chk.typed[SPECIALIST], staff.typed[SPECIALIST], staff.file)
+        if found is not None:
+            chk.note(SPECIALIST, found.value, "ids of the staff table", found.message)
+
+
 def _client_lookup(chk: _Checker) -> pl.DataFrame:
     """client_id -> first clients row, its referral_date and whether it is usable."""
     return (
@@ -808,6 +822,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         for chk in checkers.values():
             chk.drop_left_out()
             chk.note_left_out()
+        _unknown_specialists(checkers)
 
     tables = {name: chk.usable() for name, chk in checkers.items()}
     problems = problem_frame(raw, [f for c in checkers.values() for f in c.problems])

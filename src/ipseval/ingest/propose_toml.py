@@ -190,6 +190,10 @@ def _codes(t: TableProposal, c: ColumnProposal) -> list[str]:
                 f"# {toml_key(g.value)} = ?  CHECK: not a built-in {c.standard} (TOP, SURE); map it to one"
                 f" of {allowed}, or define it in [wellbeing] measures_file, else it is not used ({rows})"
             )
+        elif g.code is None and column.type == "text":
+            lines.append(
+                f"# {toml_key(g.value)} = ?  CHECK: {_comment(g.how)}; write what it stands for ({rows})"
+            )
         elif g.code is None:
             allowed = ", ".join(column.codes or ("yes", "no"))
             lines.append(
