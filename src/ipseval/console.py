@@ -310,7 +310,7 @@ def problem_causes(console: Console, problems, limit: int = 20) -> None:
         clients = _plural(cascade.clients_rejected, "rejected client")
         console.print(
             Text(
-                f"{_plural(cascade.rows, 'row')} of {files} were left out with their {clients}: fixing "
+                f"{_plural(cascade.rows, 'row')} of {files} were excluded with their {clients}: fixing "
                 "the clients rows above brings them back.",
                 style="red",
             ),

@@ -154,7 +154,7 @@ def _causes_html(p: pl.DataFrame) -> str:
         files = ", ".join(f"{e(f)} ({n:,})" for f, n in cascade.per_file)
         parts.append(
             f"<p class='error'>{cascade.rows:,} row{'s' if cascade.rows != 1 else ''} of {files} "
-            f"{'was' if cascade.rows == 1 else 'were'} left out with their {cascade.clients_rejected:,} "
+            f"{'was' if cascade.rows == 1 else 'were'} excluded with their {cascade.clients_rejected:,} "
             f"rejected client{'s' if cascade.clients_rejected != 1 else ''}: fixing the clients rows "
             "above brings them back.</p>"
         )

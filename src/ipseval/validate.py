@@ -299,8 +299,8 @@ class _Checker:
     def note_left_out(self) -> None:
         """The one warning naming every row of this file left out, with the values behind them."""
         found = left_out_warning(self.table, self.left_reasons)
-        if found is not None:
-            self.note(None, found[0], LEFT_OUT_EXPECTED, found[1])
+        if found is not None:  # its message names the values with their counts
+            self.note(None, "", LEFT_OUT_EXPECTED, found[1])
 
     def _blank_read_as(self, s: pl.Series, blanked: pl.Series, col: Column, code: str) -> pl.Series:
         """Blank cells read as ``code`` where the settings map the key "" to it (optional code and

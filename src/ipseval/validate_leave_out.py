@@ -73,7 +73,7 @@ def after_cut_reason(column: str, dates: pl.Series, limit: date, from_settings: 
 
 
 def warning(table: str, reasons: list[Reason]) -> tuple[str, str] | None:
-    """(value, message) of the one warning naming every row of ``table`` left out, or None."""
+    """(values, message) of the one warning naming every row of ``table`` left out, or None."""
     reasons = [r for r in reasons if r.rows]
     if not reasons:
         return None

@@ -184,14 +184,14 @@ def rejected_notes(problems: pl.DataFrame, row_counts: pl.DataFrame, max_share: 
 
 
 def _lost(loss: TableLoss) -> str:
-    """'8 of 71', or '4 of the 67 rows of clients still counted; 4 more were left out with their
+    """'8 of 71', or '4 of the 67 rows of clients still counted; 4 more were excluded with their
     rejected client'."""
     if not loss.cascaded:
         return f"{loss.lost:,} of {loss.of:,}"
     more = "was" if loss.cascaded == 1 else "were"
     return (
         f"{loss.lost:,} of the {loss.of:,} rows of clients still counted; {loss.cascaded:,} more {more} "
-        "left out with their rejected client"
+        "excluded with their rejected client"
     )
 
 

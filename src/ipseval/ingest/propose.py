@@ -61,7 +61,7 @@ ACCEPT_TABLE = 0.45  # a file or sheet likewise
 NAME_FLOOR = 0.3  # below this a name is not worth looking at the values for
 # Columns that name something another table names too: a column whose values are (nearly all) those
 # of such a column in another table is that column ('Seen By' ES01..ES08 beside 'Allocated ES').
-SHARED_VALUE_COLUMNS = ("employment_specialist_id",)
+SHARED_VALUE_COLUMNS = ("employment_specialist_id", "local_authority")
 OVERLAP = 0.8  # share of a column's distinct values found in the other table's column
 
 

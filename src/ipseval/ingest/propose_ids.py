@@ -68,7 +68,8 @@ def _by_values(t, known: set[str], source, clients) -> bool | None:
     best = None
     for c in t.columns:
         ev = c.evidence
-        if c.advice or ev.kind not in ("code", "text", "integer") or (c.standard not in (None, CLIENT_ID)):
+        taken = c.standard not in (None, CLIENT_ID) and c.sure  # a sure guess for another column stays
+        if c.advice or ev.kind not in ("code", "text", "integer") or taken:
             continue
         mine = _keys([v for v, _ in ev.top])
         matched = len(mine & known)
@@ -90,6 +91,10 @@ def _by_values(t, known: set[str], source, clients) -> bool | None:
             f"not the client's id: its values are not the clients' ids; '{chosen.local}' holds them"
         )
     share = matched / distinct
+    if chosen.standard not in (None, CLIENT_ID):  # an unsure guess for another column gives way
+        words += f" (not {chosen.standard}, as its name suggested)"
+        if TABLES[t.standard].column(chosen.standard).required:
+            t.missing.append(chosen.standard)
     if chosen.standard != CLIENT_ID:
         chosen.standard, chosen.how = CLIENT_ID, words
         chosen.confidence = round(0.6 + 0.35 * share, 2)

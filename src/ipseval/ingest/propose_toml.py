@@ -115,7 +115,8 @@ def _definitions(p: Proposal) -> list[str]:
     day, said = p.data_cut
     return [
         "[definitions]",
-        f"data_cut = {day.isoformat()}  # CHECK: {_comment(said)}; the day the records were extracted",
+        f"data_cut = {day.isoformat()}  # CHECK: {_comment(said)}; the day the records were extracted: "
+        "follow-up ends there, and meetings dated after it are left out",
         "",
     ]
 

@@ -30,7 +30,8 @@ COLUMN_NAMES: dict[str, str] = {
     " | record id | pseudonym | person ref | person reference | person no | person number | person code"
     " | service user ref | service user reference | service user no | service user number | su ref"
     " | su no | patient ref | customer ref | participant ref | participant no | client ref no"
-    " | individual id | person identifier | client identifier",
+    " | individual id | person identifier | client identifier | membership number | membership no"
+    " | member number | member no | member ref",
     "local_authority": "la name | local auth | lad | local authority name | borough name | borough | la | local authority | area | locality | council | district | county"
     " | site | local area | borough of residence",
     "referral_date": "referral dt | ref dt | date of ref | date referred | ref date | referred on | date of referral | referral received"
@@ -302,7 +303,7 @@ CODE_NAMES: dict[str, dict[str, str]] = {
 LEAVE_OUT_COLUMNS = ("attended", "mode", "face_to_face")
 LEAVE_OUT_NAMES = (
     "booked | booking | scheduled | future | future appointment | not yet due | pending | planned"
-    " | provisional | pencilled in | tentative | to be arranged | upcoming"
+    " | provisional | pencilled | pencilled in | penciled in | tentative | to be arranged | upcoming"
     " | case note | note | note only | notes | file note | admin | administration | admin only | admin task"
     " | record only | test | test record | dummy"
 )
