@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ipseval.ingest.propose import SURE, propose_export
 from ipseval.ingest.propose_codes import guess_code
@@ -207,3 +209,25 @@ def test_rows_that_are_no_meeting_are_proposed_as_leave_out_to_check():
     sessions.columns[3] = outcome
     toml = proposal_toml(propose_export(_export(_members(), sessions)))
     assert 'Pencilled = "leave_out"  # CHECK: 60% sure' in toml
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    order=st.permutations(range(4)),
+    prefix=st.sampled_from(["CL-", "cl", "P/", "ID"]),
+    zeros=st.integers(min_value=1, max_value=5),
+    first=st.integers(min_value=1, max_value=90000),
+)
+def test_the_column_holding_the_clients_ids_is_chosen_whatever_the_order_and_the_ids_look_like(
+    order, prefix, zeros, first
+):
+    """However the clients write their ids (a prefix, zero padding) and wherever the columns sit,
+    the sessions' column holding the bare numbers is client_id, never the row numbers (even when
+    those run 1, 2, 3... through the clients' own numbers)."""
+    members = _members()
+    members.columns[0] = LocalColumn("Membership Number", [f"{prefix}{i:0{zeros}d}" for i in range(1, 7)])
+    sessions = _sessions(row_id="ID", client="Attendee")
+    sessions.columns[0] = LocalColumn("ID", [str(first + i) for i in range(N_VISITS)])
+    sessions.columns = [sessions.columns[k] for k in order]
+    p = propose_export(_export(members, sessions))
+    assert _client_id(p, "Sessions") == "Attendee"

@@ -108,3 +108,29 @@ def test_without_a_data_cut_meetings_after_today_are_left_out(tmp_path):
     assert _counts(ds, "meetings") == (2, 1, 0, 1)
     (message,) = ds.problems.filter(pl.col("message").str.contains("left out"))["message"]
     assert "meeting_date after today (" in message and "'2999-01-10' ×1" in message
+
+
+def test_rows_left_out_are_shown_wherever_rows_are_counted(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from ipseval.console import row_counts_table
+    from ipseval.evaluation import data_quality
+    from ipseval.validate import ROW_COUNT_SCHEMA
+
+    ds = _load(tmp_path, clients=CLIENTS, meetings=MEETINGS)
+    dq = data_quality(ds.row_counts, ds.problems).data
+    assert dq.filter(pl.col("table") == "meetings").select("rows_read", "rows_left_out").row(0) == (9, 6)
+    out = io.StringIO()
+    Console(file=out, width=160).print(row_counts_table(ds.row_counts))
+    assert "rows left out" in out.getvalue()
+    # row counts stored before rows could be left out: none were
+    old = pl.DataFrame(
+        [{"table": "clients", "file": "c.csv", "rows_read": 3, "rows_used": 3, "rows_rejected": 0}],
+        schema={k: v for k, v in ROW_COUNT_SCHEMA.items() if k != "rows_left_out"},
+    )
+    assert data_quality(old, ds.problems).data["rows_left_out"].to_list() == [0]
+    out = io.StringIO()
+    Console(file=out, width=160).print(row_counts_table(old))
+    assert "left out" not in out.getvalue()
