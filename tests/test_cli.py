@@ -47,7 +47,7 @@ def test_validate_with_problems_exits_1_and_names_them(demo_dir, tmp_path):
     assert "error" in r.output
     # rows excluded only because their client's row was rejected are summarised, not listed
     flat = " ".join(r.output.replace("│", " ").split())
-    assert "were left out with their" in flat and "rejected clients" in flat
+    assert "were excluded with their" in flat and "rejected clients" in flat
     assert (tmp_path / "problems.csv").is_file()
     assert (tmp_path / "problems.html").is_file()
 
@@ -333,7 +333,7 @@ def test_validate_groups_problems_by_cause_with_their_values(demo_dir):
     r = _run("validate", str(demo_dir))
     flat = " ".join(r.output.replace("│", " ").split())
     assert "Problems by cause" in flat and "×1" in flat
-    assert "left out with their" in flat and "Every row: add --out" in flat
+    assert "excluded with their" in flat and "Every row: add --out" in flat
     assert "Problems found" not in flat  # the per-row list is in problems.html / --verbose
 
 

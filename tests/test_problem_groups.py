@@ -53,7 +53,7 @@ def test_causes_in_the_order_to_fix_them_with_their_values():
         ("m.csv", "attended", 1),  # a whole column: first
         ("c.csv", "sex", 5),  # then the cause rejecting most rows
         ("c.csv", "age", 1),
-        ("c.csv", "Notes", 1),  # warnings last
+        ("c.csv", None, 1),  # warnings last: the column not used, one cause for its file
     ]
     sex = g.row(1, named=True)
     assert values_text(sex["values"], sex["distinct"]) == "'M' ×3, 'F' ×2"
@@ -129,10 +129,12 @@ def test_a_whole_column_warning_has_no_rows_and_no_values():
 
     g = group_problems(fixture())
     by_column = {r["column"]: r for r in g.iter_rows(named=True)}
-    for col in ("Notes", "attended"):  # an unused column (warning), a missing column (error)
-        cause = by_column[col]
-        assert cause["scope"] == "column" and rows_text(cause) == "whole column"
-        assert values_text(cause["values"], cause["distinct"]) == ""
+    cause = by_column["attended"]  # a missing column (error)
+    assert cause["scope"] == "column" and rows_text(cause) == "whole column"
+    assert values_text(cause["values"], cause["distinct"]) == ""
+    unused = by_column[None]  # an unused column: counted as columns, no values
+    assert unused["scope"] == "columns" and rows_text(unused) == "1 column"
+    assert values_text(unused["values"], unused["distinct"]) == ""
     sex = by_column["sex"]
     assert sex["scope"] == "rows" and rows_text(sex) == "5"
     file_level = _p("warning", "x.csv", "", None, None, None, "a table of the standard", "file not used")
@@ -152,6 +154,38 @@ def test_the_terminal_and_problems_html_show_a_whole_column_as_such():
     problem_causes(Console(file=out, width=200), fixture())
     text = out.getvalue()
     notes_line = next(line for line in text.splitlines() if "Notes" in line)
-    assert "whole column" in notes_line and "(blank)" not in notes_line
+    assert "1 column" in notes_line and "(blank)" not in notes_line
     html = _causes_html(fixture())
     assert "<td class='n'>whole column</td>" in html and "(blank)" not in html
+    assert "<td class='n'>1 column</td>" in html
+
+
+def test_columns_not_used_are_one_line_per_file_after_every_other_problem():
+    """Four unused columns of one sheet and one of another, beside a warning and an error: one line
+    per sheet naming its columns, after the warning (worked out by hand)."""
+    unused = [
+        _p("warning", "book › Visits", "meetings", None, col, None, "a column of the meetings table",
+           "column not used: not part of the data standard")
+        for col in ("Visit No", "Room", "Minutes", "Booked By")
+    ] + [_p("warning", "book › People", "clients", None, "Surname", None, "a column of the clients table",
+            "column not used: not part of the data standard")]  # fmt: skip
+    title = _p("warning", "book › Visits", "meetings", None, None, "Visits export", "the column names "
+               "in the first row", "2 title rows left out")  # fmt: skip
+    bad = _p("error", "book › People", "clients", 4, "age", "7", "16 to 99", "below the minimum of 16")
+    g = group_problems(_frame([*unused, title, bad]))
+    assert g.select("file", "column", "rows", "scope").rows() == [
+        ("book › People", "age", 1, "rows"),
+        ("book › Visits", None, 1, "file"),
+        ("book › Visits", None, 4, "columns"),
+        ("book › People", None, 1, "columns"),
+    ]
+    visits = g.row(2, named=True)["message"]
+    assert visits.startswith("4 columns not used: Visit No, Room, Minutes, Booked By: not part of the data")
+    assert "[mapping.columns.meetings]" in visits
+    many = [
+        _p("warning", "f.csv", "jobs", None, f"Extra {i}", None, "a column of the jobs table", "not used")
+        for i in range(15)
+    ]
+    (line,) = group_problems(_frame(many)).rows(named=True)
+    assert line["message"].startswith("15 columns not used: Extra 0, Extra 1,")
+    assert "Extra 11 and 3 more:" in line["message"]

@@ -201,6 +201,8 @@ def test_map_translates_codes_by_a_cover_sheet_lookup_and_proposes_the_data_cut(
         ("Run date: 2025-01-14", date(2025, 1, 14)),
         ("Report generated on 5th January 2025 at 09:00", date(2025, 1, 5)),
         ("Data as at 03-Mar-2024", date(2024, 3, 3)),
+        ("Extracted by: SVC_BI   Run at: 14/02/2024 07:30   Site = all", date(2024, 2, 14)),
+        ("Reporting period: 1 April 2022 to 31 March 2023", date(2023, 3, 31)),  # its end, with no run date
     ],
 )
 def test_the_data_cut_is_found_in_the_usual_words(line, day):
@@ -210,6 +212,9 @@ def test_the_data_cut_is_found_in_the_usual_words(line, day):
 def test_the_data_cut_comes_before_the_run_date():
     lines = [("About", "Run: 14/01/2025 09:12"), ("About", "Data cut: 31/12/2024")]
     assert find_data_cut(lines)[0] == date(2024, 12, 31)
+    # the run date (the settings' data cut is the day of the extract) before a period's end
+    lines = [("About", "Period 01/04/2022 - 31/03/2023"), ("About", "Run at: 02/04/2023 06:00")]
+    assert find_data_cut(lines)[0] == date(2023, 4, 2)
 
 
 def test_a_cover_sheet_in_a_workbook_is_read_for_lookups(tmp_path):

@@ -47,7 +47,7 @@ def counts(ds: ValidatedDataset, table: str) -> tuple[int, int, int]:
 
 def assert_balanced(ds: ValidatedDataset) -> None:
     for r in ds.row_counts.iter_rows(named=True):
-        assert r["rows_read"] == r["rows_used"] + r["rows_rejected"], r
+        assert r["rows_read"] == r["rows_used"] + r["rows_rejected"] + r["rows_left_out"], r
         assert ds.tables[r["table"]].height == r["rows_used"]
 
 
@@ -292,7 +292,9 @@ def test_discharge_before_referral_is_rejected(tmp_path):
     assert [(r, c) for r, c, _, _ in errors(ds)] == [(2, "discharge_date")]
 
 
-def test_dates_after_the_settings_data_cut_are_rejected(tmp_path):
+def test_dates_after_the_settings_data_cut_are_rejected_but_meetings_after_it_left_out(tmp_path):
+    """A discharge after the cut is an error to fix; a meeting after it had not been held by then
+    (booked ahead): left out, counted apart, in one warning."""
     s = Settings.model_validate({"definitions": {"data_cut": "2023-06-30"}})
     ds = run(
         tmp_path,
@@ -304,8 +306,16 @@ def test_dates_after_the_settings_data_cut_are_rejected(tmp_path):
         (t, r, c, m) for t, r, c, m in ds.problems.select("table", "row", "column", "message").iter_rows()
     ] == [
         ("clients", 2, "discharge_date", "after the data cut (2023-06-30)"),
-        ("meetings", 2, "meeting_date", "after the data cut (2023-06-30)"),
+        (
+            "meetings",
+            None,
+            None,
+            "1 row left out, not records of meetings: meeting_date after the data cut (2023-06-30), not "
+            "yet held by then (booked ahead?): '2023-07-02' ×1. They are counted apart (rows read = used "
+            "+ rejected + left out), not as problems to fix",
+        ),
     ]
+    assert ds.row_counts.filter(pl.col("table") == "meetings").row(0)[2:] == (2, 1, 0, 1)
     assert ds.data_cut == date(2023, 6, 30) and ds.data_cut_source == "settings"
 
 
@@ -422,6 +432,7 @@ _cell = st.sampled_from(
         "2023-01-01",
         "05/02/2023",
         "2023-13-01",
+        "2024-03-01",
         "yes",
         "maybe",
         "17",
@@ -440,7 +451,12 @@ _cell = st.sampled_from(
 def test_rows_read_always_equal_rows_used_plus_rows_rejected(tmp_path, clients, meetings):
     text = f"{CLIENTS_HEAD},discharge_date,age\n" + "".join(",".join(r) + "\n" for r in clients)
     mtext = "client_id,meeting_date,attended\n" + "".join(",".join(r) + "\n" for r in meetings)
-    s = Settings.model_validate({"definitions": {"data_cut": "2023-12-31"}})
+    # 'maybe' meetings, clients in area 'x y' and meetings after the cut are left out (not records)
+    leave = {
+        "meetings": {"attended": {"maybe": "leave_out"}},
+        "clients": {"local_authority": {"x y": "leave_out"}},
+    }
+    s = Settings.model_validate({"definitions": {"data_cut": "2023-12-31"}, "mapping": {"codes": leave}})
     try:
         ds = run(tmp_path, s, clients=text, meetings=mtext)
     except InputError as e:

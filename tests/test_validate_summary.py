@@ -98,3 +98,41 @@ def test_the_rule_is_printed_with_its_thresholds():
     assert "more than 10% of client rows" in rule
     assert f"at least {ALARM_MIN_ROWS} rows" in rule and "over 25%" in rule
     assert "max_rejected_share" in rule
+
+
+def test_the_reason_named_is_the_commonest_message_not_the_first_row():
+    """One column, one expectation, two messages: 1 row 'June has no day 31' comes first in the
+    file, 14 rows 'a two-digit year' come after; the alert names the 14 and their commonest value."""
+    first = {"severity": "error", "file": "visits.csv", "table": "meetings", "row": 2,
+             "column": "meeting_date", "value": "31/06/2023", "expected": "a date",
+             "message": "not a valid date: June 2023 has no day 31"}  # fmt: skip
+    rest = [
+        first | {"row": 3 + i, "value": "05-Mar-21" if i < 9 else "7-Apr-22",
+                 "message": "not a valid date: a two-digit year"}
+        for i in range(14)
+    ]  # fmt: skip
+    p = pl.DataFrame([first, *rest], schema=PROBLEM_SCHEMA)
+    (alert,) = rejected_alerts(p, counts(("clients", 40, 0), ("meetings", 60, 15)), SHARE)
+    assert alert == (
+        "25% of meetings rows were rejected (15 of 60): most often meeting_date 'not a valid date: a "
+        "two-digit year' (e.g. '05-Mar-21'); fix these before trusting the figures"
+    )
+
+
+def test_records_of_a_wide_row_left_out_with_their_client_are_each_counted():
+    """A wide file: each row gives 4 records (one per measure), all with the row's number. 3 rows of
+    a rejected client give 12 records left out with it; 1 record of another row has its own error.
+    Of the 40 records read, 13 were rejected: 12 with their client, 1 on its own (1 of 28)."""
+    cascaded = [
+        {"severity": "error", "file": "scores.csv", "table": "wellbeing", "row": 2 + i // 4,
+         "column": "client_id", "value": "P7", "expected": CASCADE_EXPECTED,
+         "message": "client row rejected (see clients row 9)"}
+        for i in range(12)
+    ]  # fmt: skip
+    own = {"severity": "error", "file": "scores.csv", "table": "wellbeing", "row": 8, "column": "score",
+           "value": "41", "expected": "a score from 0 to 20", "message": "above the range"}  # fmt: skip
+    p = pl.DataFrame([*cascaded, own], schema=PROBLEM_SCHEMA)
+    c = counts(("clients", 30, 1), ("wellbeing", 40, 13))
+    (loss,) = [x for x in table_losses(p, c) if x.table == "wellbeing"]
+    assert (loss.lost, loss.of, loss.cascaded) == (1, 28, 12)
+    assert rejected_alerts(p, c, SHARE) == [] and rejected_notes(p, c, SHARE) == []

@@ -826,7 +826,12 @@ def serve(
                 _show_unusable(e, None)
                 raise
         console.print(
-            f"Imported {data}: {entry['rows_used']:,} rows used, {entry['rows_rejected']:,} rejected."
+            f"Imported {data}: {entry['rows_used']:,} rows used, {entry['rows_rejected']:,} rejected"
+            + (
+                f", {entry['rows_left_out']:,} left out as not records."
+                if entry.get("rows_left_out")
+                else "."
+            )
         )
     import uvicorn
 

@@ -203,8 +203,18 @@ def problems_table(problems, limit: int = 200) -> Table:
 
 
 def row_counts_table(row_counts) -> Table:
+    """Rows read, used and rejected per table; and left out, when any were (read = used + rejected +
+    left out)."""
+    left = "rows_left_out" in row_counts.columns and bool(row_counts["rows_left_out"].fill_null(0).sum())
     t = Table(title="Rows per table", header_style="bold")
-    for col in ("table", "file", "rows read", "rows used", "rows rejected"):
+    for col in (
+        "table",
+        "file",
+        "rows read",
+        "rows used",
+        "rows rejected",
+        *(("rows left out",) if left else ()),
+    ):
         t.add_column(col, justify="right" if col.startswith("rows") else "left")
     for r in row_counts.iter_rows(named=True):
         t.add_row(
@@ -213,6 +223,7 @@ def row_counts_table(row_counts) -> Table:
             f"{r['rows_read']:,}",
             f"{r['rows_used']:,}",
             f"{r['rows_rejected']:,}",
+            *((f"{r['rows_left_out'] or 0:,}",) if left else ()),
         )
     return t
 
@@ -299,7 +310,7 @@ def problem_causes(console: Console, problems, limit: int = 20) -> None:
         clients = _plural(cascade.clients_rejected, "rejected client")
         console.print(
             Text(
-                f"{_plural(cascade.rows, 'row')} of {files} were left out with their {clients}: fixing "
+                f"{_plural(cascade.rows, 'row')} of {files} were excluded with their {clients}: fixing "
                 "the clients rows above brings them back.",
                 style="red",
             ),

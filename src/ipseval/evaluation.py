@@ -120,7 +120,8 @@ class PublishedEvaluation:
 
 
 def data_quality(row_counts: pl.DataFrame, problems: pl.DataFrame) -> ResultTable:
-    """Rows read, used and rejected per table, with the number of problems found."""
+    """Rows read, used, rejected and left out per table, with the number of problems found (row
+    counts stored before rows could be left out have none)."""
     if row_counts.height == 0:
         df = pl.DataFrame(schema=ROW_COUNT_SCHEMA | {"errors": pl.Int64, "warnings": pl.Int64})
     else:
@@ -131,9 +132,12 @@ def data_quality(row_counts: pl.DataFrame, problems: pl.DataFrame) -> ResultTabl
             )
         else:
             per = pl.DataFrame(schema={"table": pl.Utf8, "errors": pl.Int64, "warnings": pl.Int64})
+        if "rows_left_out" not in row_counts.columns:
+            row_counts = row_counts.with_columns(pl.lit(0, dtype=pl.Int64).alias("rows_left_out"))
+        counted = ("rows_read", "rows_used", "rows_rejected", "rows_left_out")
         df = (
-            row_counts.select("table", "file", "rows_read", "rows_used", "rows_rejected")
-            .with_columns(pl.col(c).cast(pl.Int64) for c in ("rows_read", "rows_used", "rows_rejected"))
+            row_counts.select("table", "file", *counted)
+            .with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in counted)
             .join(per, on="table", how="left")
             .with_columns(pl.col("errors").fill_null(0), pl.col("warnings").fill_null(0))
         )
@@ -147,10 +151,15 @@ def data_quality(row_counts: pl.DataFrame, problems: pl.DataFrame) -> ResultTabl
             "rows_read": "data rows in the file (blank rows ignored)",
             "rows_used": "rows that passed every check and are analysed",
             "rows_rejected": "rows excluded because of at least one error",
+            "rows_left_out": "rows that are not records of the table (a future booking, a case note: "
+            "see [mapping.codes] leave_out), neither used nor rejected",
             "errors": "problems that excluded a row",
             "warnings": "problems noted but not excluding a row",
         },
-        notes=["Rows read = rows used + rows rejected, for every table. Counts of records, not of people."],
+        notes=[
+            "Rows read = rows used + rows rejected + rows left out, for every table. Counts of records, "
+            "not of people."
+        ],
     )
 
 

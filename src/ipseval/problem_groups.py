@@ -11,10 +11,16 @@ A cause about a whole column or file (``scope`` "column" or "file": it names no 
 affected: it is shown as "whole column" or "whole file" (:func:`rows_text`), with no values unless
 it names some (the spellings of one area that were merged), never as "1 row, (blank) ×1", which
 would read as one blank cell.
+
+Columns not used (not part of the standard, not mapped) are one cause per file, listed after every
+other problem ("5 columns not used: Appt ID, Location, ..."): an export of 40 columns of which 20
+are read would otherwise bury the real problems under 20 lines of housekeeping. ``problems.csv``
+still names each column on a line of its own.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -23,6 +29,9 @@ from .validate import is_cascade
 
 TOP_VALUES = 8  # distinct values shown per cause; the rest are counted
 SCOPE_WORDS = {"column": "whole column", "file": "whole file"}  # a cause that names no row
+UNUSED_NAMES_SHOWN = 12  # unused columns named per file; the rest are counted
+# What validate_summary.problem_frame expects of a column that is not used.
+_UNUSED_EXPECTED = re.compile(r"^a column of the (\w+) table$")
 
 
 @dataclass(frozen=True)
@@ -41,8 +50,11 @@ def group_problems(problems: pl.DataFrame) -> pl.DataFrame:
     ("rows"; or "column" / "file" for a problem of a whole column or file, whose ``values`` are
     empty unless it names values), in the order to fix them (see the module docstring)."""
     own = problems.filter(~is_cascade())
+    unused_columns = _is_unused_column()
+    unused = own.filter(unused_columns)
+    own = own.filter(~unused_columns)
     if not own.height:
-        return _empty()
+        return _unused_causes(unused) if unused.height else _empty()
     keys = ["severity", "file", "table", "column", "expected"]
     counted = (
         own.with_columns(pl.col("value").fill_null(""))
@@ -80,12 +92,50 @@ def group_problems(problems: pl.DataFrame) -> pl.DataFrame:
         .alias("values"),
     )
     order = [pl.col("severity") != "error", ~whole, -pl.col("rows").cast(pl.Int64)]
-    return out.sort(order, maintain_order=True).drop("whole_column")
+    out = out.sort(order, maintain_order=True).drop("whole_column")
+    return pl.concat([out, _unused_causes(unused)], how="vertical") if unused.height else out
+
+
+def _is_unused_column() -> pl.Expr:
+    """Warnings that a column of the file is not used (validate_summary.problem_frame)."""
+    return (
+        (pl.col("severity") == "warning")
+        & pl.col("row").is_null()
+        & pl.col("column").is_not_null()
+        & pl.col("expected").fill_null("").str.contains(_UNUSED_EXPECTED.pattern)
+    )
+
+
+def _unused_causes(unused: pl.DataFrame) -> pl.DataFrame:
+    """One cause per file for its columns not used: '3 columns not used: Ref, Site, Notes: ...'."""
+    rows = []
+    for (file, table), group in unused.group_by(["file", "table"], maintain_order=True):
+        names = list(dict.fromkeys(group["column"].to_list()))
+        shown = ", ".join(names[:UNUSED_NAMES_SHOWN])
+        if len(names) > UNUSED_NAMES_SHOWN:
+            shown += f" and {len(names) - UNUSED_NAMES_SHOWN} more"
+        n = len(names)
+        rows.append(
+            {
+                "severity": "warning", "file": file, "table": table, "column": None,
+                "expected": f"columns of the {table} table",
+                "rows": group.height,
+                "message": f"{n} column{'s' if n != 1 else ''} not used: {shown}: not part of the data "
+                f"standard, so not read (map one in [mapping.columns.{table}] if it is a standard column "
+                "under another name)",
+                "first_rows": [], "values": [], "distinct": 0, "advice": "", "scope": "columns",
+            }
+        )  # fmt: skip
+    return pl.DataFrame(rows, schema=_empty().schema)
 
 
 def rows_text(cause: dict) -> str:
-    """A cause's rows as shown: '1,204', or 'whole column' / 'whole file' for one naming no row."""
-    return SCOPE_WORDS.get(cause.get("scope") or "rows") or f"{cause['rows']:,}"
+    """A cause's rows as shown: '1,204'; 'whole column' / 'whole file' for one naming no row; '5 columns'
+    for columns not used."""
+    scope = cause.get("scope") or "rows"
+    if scope == "columns":  # columns not used: how many
+        return f"{cause['rows']:,} column{'s' if cause['rows'] != 1 else ''}"
+    return SCOPE_WORDS.get(scope) or f"{cause['rows']:,}"
 
 
 def _advice() -> pl.Expr:

@@ -154,7 +154,7 @@ def _causes_html(p: pl.DataFrame) -> str:
         files = ", ".join(f"{e(f)} ({n:,})" for f, n in cascade.per_file)
         parts.append(
             f"<p class='error'>{cascade.rows:,} row{'s' if cascade.rows != 1 else ''} of {files} "
-            f"{'was' if cascade.rows == 1 else 'were'} left out with their {cascade.clients_rejected:,} "
+            f"{'was' if cascade.rows == 1 else 'were'} excluded with their {cascade.clients_rejected:,} "
             f"rejected client{'s' if cascade.clients_rejected != 1 else ''}: fixing the clients rows "
             "above brings them back.</p>"
         )
@@ -187,12 +187,13 @@ def _problem_html(ds: ValidatedDataset) -> str:
     parts.append(
         f"<p>Data cut: <strong>{ds.data_cut.isoformat()}</strong> ({e(ds.data_cut_source)}).</p>"
         "<h2>Rows per table</h2><table><thead><tr><th>table</th><th>file</th><th>rows read</th>"
-        "<th>rows used</th><th>rows rejected</th></tr></thead><tbody>"
+        "<th>rows used</th><th>rows rejected</th><th>rows left out</th></tr></thead><tbody>"
     )
     for r in ds.row_counts.iter_rows(named=True):
         parts.append(
             f"<tr><td>{e(r['table'])}</td><td>{e(r['file'])}</td><td class='n'>{r['rows_read']:,}</td>"
-            f"<td class='n'>{r['rows_used']:,}</td><td class='n'>{r['rows_rejected']:,}</td></tr>"
+            f"<td class='n'>{r['rows_used']:,}</td><td class='n'>{r['rows_rejected']:,}</td>"
+            f"<td class='n'>{r.get('rows_left_out') or 0:,}</td></tr>"
         )
     parts.append("</tbody></table>")
     if ds.notes:

@@ -334,7 +334,11 @@ class Mapping(_Section):
         "then a blank required value. The key '' (a blank cell) works the other way: blank cells of "
         "an optional code or yes/no column read as the code it is mapped to (e.g. "
         "[mapping.codes.clients.gp_visit_recent] '' = 'no' for a tick box left blank), said in the "
-        "read notes. A target that is not a value of its column (e.g. 'unknown' "
+        "read notes. A label mapped to 'leave_out' marks rows that are not records of the table (e.g. "
+        "[mapping.codes.meetings.attended] Booked = 'leave_out' for future bookings, or a contact type "
+        "'Case note' = 'leave_out'): those rows are left out, counted apart (rows read = used + "
+        "rejected + left out) and named in one warning with their values. A target that is not a "
+        "value of its column (e.g. 'unknown' "
         "for a yes/no column) is refused as a settings problem naming the values it may be. Code "
         "mappings on a date or number column, and codes that never occur in their column, are named "
         "in warnings: they do nothing.",

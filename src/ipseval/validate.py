@@ -1,8 +1,10 @@
 """Judge raw tables against the data standard: every problem at once, usable rows typed.
 
 Each check yields Problem rows (file, row, column, value, expected, message). An "error" excludes
-its row; a "warning" keeps it. Rows read = rows used + rows rejected for every table, always:
-rows that belong to a rejected client are rejected with it. All checks are vectorised (polars).
+its row; a "warning" keeps it. Rows read = rows used + rows rejected + rows left out for every table,
+always: rows that belong to a rejected client are rejected with it; rows that are not records of the
+table (see validate_leave_out) are left out, with no problems of their own. All checks are
+vectorised (polars).
 """
 
 from __future__ import annotations
@@ -16,11 +18,23 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable, SetAside, read_source
-from ipseval.ingest.mapping import code_map, code_sections, norm_name
+from ipseval.ingest.mapping import LEAVE_OUT, code_map, code_sections, norm_name
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
 from ipseval.validate_dates import OrderChoice, choose_order, read_dates
 from ipseval.validate_ids import match_ids
+from ipseval.validate_leave_out import (
+    AFTER_CUT,
+    Reason,
+    after_cut,
+    after_cut_reason,
+    count_values,
+    drop_problems,
+    labels_to_leave_out,
+)
+from ipseval.validate_leave_out import EXPECTED as LEFT_OUT_EXPECTED
+from ipseval.validate_leave_out import warning as left_out_warning
+from ipseval.validate_staff import SPECIALIST, unknown_specialists
 from ipseval.validate_summary import (
     CASCADE_EXPECTED,
     PROBLEM_SCHEMA,
@@ -53,6 +67,7 @@ ROW_COUNT_SCHEMA: dict[str, type[pl.DataType]] = {
     "rows_read": pl.Int64,
     "rows_used": pl.Int64,
     "rows_rejected": pl.Int64,
+    "rows_left_out": pl.Int64,  # not records of the table (validate_leave_out): neither used nor rejected
 }
 # Words some exports write for an empty cell; read as blank. (Excel's "#N/A" is not one of them:
 # it is a formula that failed, named as a problem, see validate_text.excel_errors.)
@@ -145,6 +160,10 @@ class _Checker:
         self.cells = raw.frame["_cell"] if "_cell" in raw.frame.columns else None
         self.files = raw.frame["_file"] if "_file" in raw.frame.columns else None
         self.reject = pl.repeat(False, self.n, dtype=pl.Boolean, eager=True).alias("reject")
+        self.left = self.reject.alias("left")  # rows to leave out (validate_leave_out), not yet dropped
+        self.left_reasons: list[Reason] = []
+        self.left_out = 0  # rows dropped as left out
+        self.left_client_ids = pl.Series("client_id", [], dtype=pl.Utf8)  # clients: ids of rows left out
         self.problems: list[pl.DataFrame] = []
         self.typed: dict[str, pl.Series] = {}
         self.null_words = 0
@@ -222,6 +241,8 @@ class _Checker:
             s = self._null_words(self.raw[col.name])
             cmap = code_map(settings, self.table, col.name) if col.type in ("text", "code", "bool") else {}
             self._check_code_sections(settings, s, col)
+            s = self._leave_out_labels(s, col, cmap)
+            cmap = {k: v for k, v in cmap.items() if v != LEAVE_OUT}
             s, blanked = self._mapped_to_blank(s, col, cmap)
             s = self._blank_read_as(s, blanked, col, cmap.pop("", ""))
             cmap = {k: v for k, v in cmap.items() if v}
@@ -239,6 +260,65 @@ class _Checker:
                 self.add(blanked, col.name, expected, message)
             self.present[col.name] = present
             self.typed[col.name] = typed.alias(col.name)
+
+    def _leave_out_labels(self, s: pl.Series, col: Column, cmap: dict[str, str]) -> pl.Series:
+        """Rows whose cell holds a label mapped to ``leave_out`` marked to leave out (counted under
+        the first column that marks them), the cells blanked so they raise no problem meanwhile."""
+        labels = labels_to_leave_out(cmap)
+        if not labels or s.null_count() == self.n:
+            return s
+        found = _canon(s).is_in(labels).fill_null(False)
+        if not found.any():
+            return s
+        new = found & ~self.left
+        where = f"[mapping.codes.{self.table}.{col.name}]"
+        self.left_reasons.append(
+            Reason(
+                f"{col.name} labels mapped to {LEAVE_OUT} in {where}", count_values(self.raw[col.name], new)
+            )
+        )
+        self.left = self.left | found
+        return _blank_where(s, found)
+
+    def leave_out_after(self, limit: date, from_settings: bool) -> None:
+        """Events dated after ``limit`` (the data cut, else today) marked to leave out: they had not
+        happened by then (see validate_leave_out.AFTER_CUT)."""
+        column = AFTER_CUT.get(self.table)
+        if column is None or column in self.missing or not self.n:
+            return
+        new = after_cut(self.typed[column], limit) & ~self.left
+        if not new.any():
+            return
+        self.left_reasons.append(
+            after_cut_reason(column, self.typed[column].filter(new), limit, from_settings)
+        )
+        self.left = self.left | new
+
+    def drop_left_out(self) -> None:
+        """The rows marked to leave out dropped, with every problem found on them (a file row shared
+        with records that stay, as in a wide file, keeps its problems)."""
+        if not self.left.any():
+            return
+        keep = ~self.left
+        gone, kept = self.raw["_row"].filter(self.left), self.raw["_row"].filter(keep)
+        self.problems = drop_problems(self.problems, gone.filter(~gone.is_in(kept.implode())).unique())
+        if self.table == "clients" and "client_id" in self.typed:
+            ids = self.typed["client_id"].filter(self.left).drop_nulls()
+            self.left_client_ids = pl.concat([self.left_client_ids, ids.cast(pl.Utf8).alias("client_id")])
+        self.raw = self.raw.filter(keep)
+        self.typed = {k: v.filter(keep) for k, v in self.typed.items()}
+        self.present = {k: v.filter(keep) for k, v in self.present.items()}
+        self.inputs = {k: v.filter(keep) for k, v in self.inputs.items()}
+        self.reject = self.reject.filter(keep)
+        self.left_out += int(self.left.sum())
+        self.n = self.raw.height
+        self.left = pl.repeat(False, self.n, dtype=pl.Boolean, eager=True).alias("left")
+
+    def note_left_out(self) -> None:
+        """The one warning naming every row of this file left out, with the values behind them."""
+        found = left_out_warning(self.table, self.left_reasons)
+        if found is not None:  # its message names the values with their counts
+            self.note(None, "", LEFT_OUT_EXPECTED, found[1])
 
     def _blank_read_as(self, s: pl.Series, blanked: pl.Series, col: Column, code: str) -> pl.Series:
         """Blank cells read as ``code`` where the settings map the key "" to it (optional code and
@@ -572,15 +652,23 @@ class _Checker:
             mask = bad & (expected == exp).fill_null(False)
             self.add(mask, "score", exp, message.filter(mask))
 
-    def links(self, lookup: pl.DataFrame) -> None:
-        """Client-linked rows: the client must exist, be usable, and be referred before the event."""
+    def links(self, lookup: pl.DataFrame, left_out: pl.Series | None = None) -> None:
+        """Client-linked rows: the client must exist, be usable, and be referred before the event;
+        a row of a client whose clients row was left out (``left_out``: their ids) goes with it."""
         for col in self.spec.columns:
             if col.references != "clients.client_id":
                 continue
             ids = self.typed[col.name]
             j = _join_clients(ids, lookup)
+            gone = pl.repeat(False, self.n, dtype=pl.Boolean, eager=True)
+            if left_out is not None and left_out.len():
+                gone = ids.is_in(left_out.implode()).fill_null(False) & j["_crow"].is_null()
+            if gone.any():
+                what = f"{col.name} of a client whose clients row was left out"
+                self.left_reasons.append(Reason(what, count_values(self.raw[col.name], gone & ~self.left)))
+                self.left = self.left | gone
             self.add(
-                ids.is_not_null() & j["_crow"].is_null(),
+                ids.is_not_null() & j["_crow"].is_null() & ~gone,
                 col.name,
                 "a client_id that is in clients",
                 "client_id not found in clients",
@@ -678,6 +766,19 @@ def _match_client_ids(checkers: dict[str, _Checker], mode: str) -> None:
             )
 
 
+def _unknown_specialists(checkers: dict[str, _Checker]) -> None:
+    """A warning per file whose specialist ids the staff table does not know (validate_staff)."""
+    staff = checkers.get("staff")
+    if staff is None:
+        return
+    for chk in checkers.values():
+        if chk is staff or SPECIALIST not in chk.typed or SPECIALIST in chk.missing:
+            continue
+        found = unknown_specialists(chk.table, chk.typed[SPECIALIST], staff.typed[SPECIALIST], staff.file)
+        if found is not None:
+            chk.note(SPECIALIST, found.value, "ids of the staff table", found.message)
+
+
 def _client_lookup(chk: _Checker) -> pl.DataFrame:
     """client_id -> first clients row, its referral_date and whether it is usable."""
     return (
@@ -722,6 +823,8 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         chk = _Checker(raw.tables[name], spec, settings)
         chk.read_problems(raw.tables[name])
         chk.convert(settings)
+        chk.leave_out_after(limit, cut is not None)
+        chk.drop_left_out()
         chk.age_from_birth()
         chk.unique()
         chk.date_order()
@@ -760,9 +863,14 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         _merge_area_spellings(checkers)
         _match_client_ids(checkers, settings.input.match_client_ids)
         lookup = _client_lookup(checkers["clients"])
-        links = [pool.submit(chk.links, lookup) for chk in checkers.values() if chk.table != "clients"]
+        gone = checkers["clients"].left_client_ids
+        links = [pool.submit(chk.links, lookup, gone) for chk in checkers.values() if chk.table != "clients"]
         for job in links:
             job.result()
+        for chk in checkers.values():
+            chk.drop_left_out()
+            chk.note_left_out()
+        _unknown_specialists(checkers)
 
     tables = {name: chk.usable() for name, chk in checkers.items()}
     problems = problem_frame(raw, [f for c in checkers.values() for f in c.problems])
@@ -770,9 +878,10 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         {
             "table": list(checkers),
             "file": [c.file for c in checkers.values()],
-            "rows_read": [c.n for c in checkers.values()],
+            "rows_read": [c.n + c.left_out for c in checkers.values()],
             "rows_used": [tables[n].height for n in checkers],
             "rows_rejected": [int(c.reject.sum()) for c in checkers.values()],
+            "rows_left_out": [c.left_out for c in checkers.values()],
         },
         schema=ROW_COUNT_SCHEMA,
     )

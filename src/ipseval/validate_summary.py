@@ -120,6 +120,10 @@ class TableLoss:
 
 def table_losses(problems: pl.DataFrame, row_counts: pl.DataFrame) -> list[TableLoss]:
     """Each table's loss (see the rule above ALARM_MIN_ROWS), in the row counts' order."""
+    # One cascade problem per record left out with its client (links names each once). Counted as
+    # problems, not as distinct row numbers: a wide file's row gives several records (one per
+    # measure), all with that row's number, so distinct rows would count 1 of 6 and call the other
+    # 5 rejected on their own.
     cascaded: dict[str, int] = {}
     if problems.height and {"severity", "expected", "table", "row"} <= set(problems.columns):
         rows = problems.filter(
@@ -127,10 +131,12 @@ def table_losses(problems: pl.DataFrame, row_counts: pl.DataFrame) -> list[Table
             & (pl.col("expected") == CASCADE_EXPECTED)
             & pl.col("row").is_not_null()
         )
-        cascaded = dict(rows.group_by("table").agg(pl.col("row").n_unique()).iter_rows())
+        cascaded = dict(rows.group_by("table").agg(pl.len()).iter_rows())
     found = []
     for r in row_counts.iter_rows(named=True):
-        read, rejected = int(r["rows_read"] or 0), int(r["rows_rejected"] or 0)
+        # rows left out are no records of the table (a future booking): no part of its base
+        read = int(r["rows_read"] or 0) - int(r.get("rows_left_out") or 0)
+        rejected = int(r["rows_rejected"] or 0)
         if r["table"] == "clients":
             found.append(TableLoss("clients", rejected, read, 0))
             continue
@@ -216,19 +222,24 @@ def rejected_notes(problems: pl.DataFrame, row_counts: pl.DataFrame, max_share: 
 
 
 def _lost(loss: TableLoss) -> str:
-    """'8 of 71', or '4 of the 67 rows of clients still counted; 4 more were left out with their
+    """'8 of 71', or '4 of the 67 rows of clients still counted; 4 more were excluded with their
     rejected client'."""
     if not loss.cascaded:
         return f"{loss.lost:,} of {loss.of:,}"
     more = "was" if loss.cascaded == 1 else "were"
     return (
         f"{loss.lost:,} of the {loss.of:,} rows of clients still counted; {loss.cascaded:,} more {more} "
-        "left out with their rejected client"
+        "excluded with their rejected client"
     )
 
 
 def _commonest_reason(problems: pl.DataFrame, table: str, own: bool = False) -> str:
-    """': most often ...' for a table's errors (``own``: leaving out rows excluded with their client)."""
+    """': most often ...' for a table's errors (``own``: leaving out rows excluded with their client).
+
+    The cause is a column and what it expected (as in :mod:`ipseval.problem_groups`), the one
+    behind the most rejected records; it is named by its commonest message and that message's
+    commonest value, never by the first in row order (a two-digit year on 1,188 rows, not the
+    impossible date on row 45 that happens to come first)."""
     if not problems.height or "severity" not in problems.columns:
         return ""
     errors = problems.filter(
@@ -238,17 +249,34 @@ def _commonest_reason(problems: pl.DataFrame, table: str, own: bool = False) -> 
         errors = errors.filter(pl.col("expected").fill_null("") != CASCADE_EXPECTED)
     if not errors.height:
         return ""
+    keys = ["column", "expected"]
     top = (
-        errors.group_by("column", "expected", maintain_order=True)
-        .agg(pl.len().alias("n"), pl.col("message").first(), pl.col("value").drop_nulls().first())
+        errors.group_by(keys, maintain_order=True)
+        .agg(pl.len().alias("n"))
         .sort("n", descending=True, maintain_order=True)
         .row(0, named=True)
     )
     if top["expected"] == CASCADE_EXPECTED:
         return ": most often because their client's row in clients was rejected (fix clients first)"
+    cause = errors.filter(
+        pl.col("column").eq_missing(top["column"]) & pl.col("expected").eq_missing(top["expected"])
+    )
+    said = _commonest(cause, "message")
+    value = _commonest(cause.filter(pl.col("message").eq_missing(said)), "value")
     column = f"{top['column']} " if top["column"] else ""
-    example = f" (e.g. '{top['value']}')" if top["value"] else ""
-    return f": most often {column}'{top['message']}'{example}"
+    example = f" (e.g. '{value}')" if value else ""
+    return f": most often {column}'{said}'{example}"
+
+
+def _commonest(frame: pl.DataFrame, column: str) -> str | None:
+    """The most frequent non-null value of ``column`` (the first seen among equals)."""
+    counted = (
+        frame.filter(pl.col(column).is_not_null())
+        .group_by(column, maintain_order=True)
+        .agg(pl.len().alias("n"))
+        .sort("n", descending=True, maintain_order=True)
+    )
+    return counted[column][0] if counted.height else None
 
 
 def _percent(share: float) -> str:

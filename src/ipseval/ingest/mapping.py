@@ -26,6 +26,9 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # A header cell that looks like a value (a date, a number): the first row holds data, not names.
 _LOOKS_LIKE_DATA = re.compile(r"^[\d\s.,/:\-]+$")
 _TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm")
+# The code a label is mapped to when a row holding it is not a record of its table (a future booking
+# or a case note in a meetings sheet): the row is left out, counted apart from rows used and rejected.
+LEAVE_OUT = "leave_out"
 # Standard columns the reader of a wide file fills in itself (the measure or item named by the column,
 # a constant instrument): resolve_columns does not ask the file for them.
 SUPPLIED: ContextVar[frozenset[str]] = ContextVar("supplied_columns", default=frozenset())
@@ -108,11 +111,11 @@ def _check_code_targets(settings: Settings) -> None:
             spec = TABLES[table].column(column)
             shown = "a yes/no column: yes or no" if spec.type == "bool" else ", ".join(spec.codes or ())
             for local, target in codes.items():
-                if str(target).strip() and norm_name(target) not in valid:
+                if str(target).strip() and norm_name(target) not in valid | {LEAVE_OUT}:
                     raise InputError(
                         f"settings [mapping.codes.{table}.{key}]: '{local}' = '{target}': '{target}' is "
                         f"not a value of {column} ({shown}); if '{local}' means not recorded, map it "
-                        'to "" (blank)'
+                        f'to "" (blank); if a row holding it is not a record, map it to "{LEAVE_OUT}"'
                     )
 
 

@@ -23,7 +23,6 @@ from ipseval.ingest.propose_codes import (
     WELLBEING_LABELS,
     CodeGuess,
     blank_as_no,
-    guess_code,
     guess_codes,
     tick_column,
 )
@@ -37,6 +36,8 @@ from ipseval.ingest.propose_columns import (
 )
 from ipseval.ingest.propose_dates import DateOrderProposal, propose_date_order
 from ipseval.ingest.propose_fixed import FixedProposal, propose_fixed
+from ipseval.ingest.propose_ids import choose_client_ids, choose_specialist_ids
+from ipseval.ingest.propose_lookup_codes import by_lookup
 from ipseval.ingest.propose_lookups import (
     Lookup,
     find_data_cut,
@@ -62,7 +63,7 @@ ACCEPT_TABLE = 0.45  # a file or sheet likewise
 NAME_FLOOR = 0.3  # below this a name is not worth looking at the values for
 # Columns that name something another table names too: a column whose values are (nearly all) those
 # of such a column in another table is that column ('Seen By' ES01..ES08 beside 'Allocated ES').
-SHARED_VALUE_COLUMNS = ("employment_specialist_id",)
+SHARED_VALUE_COLUMNS = ("employment_specialist_id", "local_authority")
 OVERLAP = 0.8  # share of a column's distinct values found in the other table's column
 
 
@@ -237,6 +238,8 @@ def propose_export(export: LocalExport) -> Proposal:
         score, how = table_scores[i, name]
         tables.append(_table_proposal(t, TABLES[name], evidence[i], scores[i, name], score, how, lookups))
     _by_shared_values(tables)
+    choose_client_ids(tables)
+    choose_specialist_ids(tables, export.tables)
     _teams_to_areas(tables)
     wide = _wide(export, tables, evidence, scores, lookups)
     dates = propose_date_order(tables)  # a wide file's dates count too
@@ -422,20 +425,10 @@ def _codes(column: Column, ev: Evidence, lookup: Lookup | None = None, blanks: i
         first.setdefault(key, value)
     guesses = guess_codes([(first[key], rows[key]) for key in first], column)
     if lookup is not None:
-        guesses = [_by_lookup(g, column, lookup) for g in guesses]
+        guesses = [by_lookup(g, column, lookup) for g in guesses]
     if column.type == "bool" and blanks and tick_column(ev.top):
         guesses.append(blank_as_no(blanks))
     return guesses
-
-
-def _by_lookup(g: CodeGuess, column: Column, lookup: Lookup) -> CodeGuess:
-    """A value guessed from the label its lookup gives it."""
-    label = lookup.codes.get(norm_name(g.value))
-    if label is None:
-        return g
-    by = guess_code(label, column, g.rows)
-    how = f"{lookup.evidence(g.value)}: {by.how}"
-    return replace(g, code=by.code, confidence=by.confidence, how=how, as_is=g.as_is and by.code == g.code)
 
 
 def area_names(tables: list[TableProposal]) -> list[tuple[str, int]]:

@@ -11,7 +11,10 @@ where it has one, else "" (read as blank). A label with a qualifier ("Opiates (n
 disability benefit, is no out-of-work benefit): proposed at 0.5 with the reason. A label that
 matches nothing is left without a code (written commented out, for a person to choose): a catch-all
 such as 'other' is never proposed as a mere guess, since accepting the file would then silently code
-every such row as other. A tick mark (✓, ✔) in a yes/no column is yes.
+every such row as other. A tick mark (✓, ✔) in a yes/no column is yes. A RAG rating (Red, Amber, Green) on a
+column whose codes are levels of one scale (integration strength) is read onto the levels, to check. In an event's columns (a meeting's outcome or contact
+type), a label saying the row is no event that took place ('Booked', 'Scheduled', 'Case note',
+'Admin') is proposed as leave_out (the row is left out, counted apart), to check.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
-from ipseval.ingest.mapping import norm_name
+from ipseval.ingest.mapping import LEAVE_OUT, norm_name
 from ipseval.ingest.propose_names import ratio_bound
 from ipseval.ingest.propose_vocab import (
     CODE_NAMES,
@@ -37,9 +40,15 @@ from ipseval.ingest.propose_vocab import (
     INSTRUMENT_WORDS,
     JUDGED_CODE_NAMES,
     JUDGEMENT,
+    LEAVE_OUT_COLUMNS,
+    LEAVE_OUT_CONFIDENCE,
+    LEAVE_OUT_NAMES,
     NOT_RECORDED,
     NOT_RECORDED_CODES,
+    ORDERED_CODES,
     QUALIFIER_WORDS,
+    RAG_CONFIDENCE,
+    RAG_WORDS,
 )
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, Column
 
@@ -207,6 +216,14 @@ def _guess(
                 return p.code, JUDGEMENT, p.note
             return p.code, 0.95, f"a usual label for {p.code}"
         return p.code, 0.5, f"a usual label for {' or '.join(sorted(exact))}"
+    if column_name in ORDERED_CODES and folded in RAG_WORDS:
+        found = _rag(folded, ORDERED_CODES[column_name])
+        if found is not None:
+            return found
+    if column_name in LEAVE_OUT_COLUMNS:
+        found = _leave_out(folded)
+        if found is not None:
+            return found
     if means_not_recorded(value):
         return _not_recorded_guess(codes)
     qualified = _unqualified(value)
@@ -220,6 +237,51 @@ def _guess(
         if found is not None:
             return found
     return None, 0.0, "like none of the codes"
+
+
+def _rag(colour: str, levels: tuple[str, ...]) -> tuple[str, float, str] | None:
+    """A RAG rating on a scale's levels (best first): green the best, red the worst, amber the
+    middle one (none when the scale has no single middle level)."""
+    if colour == "green":
+        code, where = levels[0], "the best level"
+    elif colour == "red":
+        code, where = levels[-1], "the worst level"
+    elif len(levels) % 2:
+        code, where = levels[len(levels) // 2], "the middle level"
+    else:
+        return None
+    how = (
+        f"a RAG rating: {colour} read as {where} of {', '.join(levels)} ({code}); check the rating means this"
+    )
+    return code, RAG_CONFIDENCE, how
+
+
+@cache
+def _leave_out_phrases() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(fold(p).split()) for p in LEAVE_OUT_NAMES.split("|") if fold(p))
+
+
+def _leave_out(folded: str) -> tuple[str, float, str] | None:
+    """A label saying the row is no event that took place ('Booked', 'Case note (no contact)',
+    'Admin'): leave_out, to check; the longest phrase found is named."""
+    words = folded.split()
+    found = [p for p in _leave_out_phrases() if _within(list(p), words, exact=True)]
+    if not found:
+        return None
+    phrase = " ".join(max(found, key=len))
+    how = (
+        f"words of '{phrase}': not an event that took place (a booking not yet due, a note); the row is "
+        "left out, counted apart from rows used and rejected"
+    )
+    return LEAVE_OUT, LEAVE_OUT_CONFIDENCE, how
+
+
+def codes_named(label: str, column: Column) -> set[str]:
+    """The codes of ``column`` that some usual label of theirs names inside ``label`` (every word of
+    the phrase there): 'White and Black Caribbean' names white and black."""
+    words = fold(label).split()
+    phrases = _phrases(column.name, column.type, codes_of(column))
+    return {p.code for p in phrases if p.folded and _within(p.folded.split(), words, exact=True)}
 
 
 def _ethnicity_code(value: str, codes: tuple[str, ...]) -> tuple[str, float, str] | None:
@@ -294,8 +356,9 @@ def _by_words(folded: str, phrases: tuple[Phrase, ...]) -> tuple[str, float, str
         found: list[tuple[int, str, str]] = []
         for p in phrases:
             pw = p.folded.split()
-            if _negated(words) != _negated(pw):
-                continue
+            if _negated(words) != _negated(pw) or (len(p.folded) == 1 and len(words) > 1):
+                continue  # a lone '1' or 'y' means yes on its own, not as a word of 'Part (1 day/wk)'
+
             if _within(pw, words, exact) or _within(words, pw, exact):
                 found.append((len(pw), p.code, p.text, p.note))
         if any(not note for *_, note in found):  # a plain label beats one that fits only as a judgement

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ipseval.ingest.mapping import code_map, norm_name, table_key
+from ipseval.ingest.mapping import LEAVE_OUT, code_map, norm_name, table_key
 from ipseval.ingest.propose import ACCEPT, SURE, ColumnProposal, Proposal, TableProposal, _assign
 from ipseval.ingest.propose_codes import codes_of, guess_codes
 from ipseval.ingest.propose_names import column_name_score, not_standard
@@ -230,7 +230,7 @@ def codes_for(
     out = []
     for (value, rows), g in zip(values, guess_codes(list(values), spec), strict=True):
         choice = ValueChoice(value, rows, g.code, g.code, g.confidence, g.how, reads_as(value, spec))
-        if given.get(norm_name(value)) in codes_of(spec):
+        if given.get(norm_name(value)) in (*codes_of(spec), LEAVE_OUT):
             choice.code, choice.confidence, choice.how = given[norm_name(value)], 1.0, SAVED
         out.append(choice)
     return out

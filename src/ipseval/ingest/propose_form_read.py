@@ -17,7 +17,7 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ipseval.ingest.mapping import norm_name
+from ipseval.ingest.mapping import LEAVE_OUT, norm_name
 from ipseval.ingest.propose_codes import codes_of
 from ipseval.ingest.propose_form import (
     DATE_ORDERS,
@@ -44,8 +44,10 @@ def column_options(table: str) -> list[tuple[str, str]]:
 
 
 def code_options(table: str, column: str) -> list[tuple[str, str]]:
-    """The codes of a coded or yes/no column: (code, its plain label)."""
-    return [(code, code_label(column, code)) for code in codes_of(TABLES[table].column(column))]
+    """The codes of a coded or yes/no column: (code, its plain label); then leave_out, for a label
+    whose rows are not records of the table (a future booking)."""
+    codes = [(code, code_label(column, code)) for code in codes_of(TABLES[table].column(column))]
+    return [*codes, (LEAVE_OUT, "leave the row out (not a record)")]
 
 
 # -- what they send back ----------------------------------------------------------------------------
@@ -136,7 +138,7 @@ def _read_column(
 def _read_codes(
     r: FormReading, i: int, j: int, t: TableChoice, c: ColumnChoice, fields: Mapping[str, object]
 ) -> None:
-    allowed = codes_of(TABLES[t.standard].column(c.standard))
+    allowed = (*codes_of(TABLES[t.standard].column(c.standard)), LEAVE_OUT)
     for k, v in enumerate(c.codes):
         raw = _field(fields, f"code.{i}.{j}.{k}")
         if raw is None:

@@ -210,10 +210,18 @@ _DATE = (
 _CUT_WORDS = (
     r"data\s*cut(?:\s*date)?|data\s+(?:as\s+)?at|as\s+at|extract(?:ed|ion)?\s*(?:date|on)?|date\s+of\s+extract"
     r"|snapshot(?:\s*date)?|census\s+date",
-    r"run\s*date|run\s*(?:on)?|report\s+(?:generated|run|produced|date)(?:\s*on)?|generated(?:\s*on)?"
+    r"run\s*date|run\s+at|run\s*(?:on)?|report\s+(?:generated|run|produced|date)(?:\s*on)?|generated(?:\s*on)?"
     r"|produced(?:\s*on)?|printed(?:\s*on)?|date\s+(?:run|generated|printed)",
 )
 _CUTS = [re.compile(rf"\b(?:{w})\b\s*[:\-–=]?\s*(?P<date>{_DATE})", re.IGNORECASE) for w in _CUT_WORDS]
+# The end of the period an extract covers ('Date range 01/01/2020 - 31/12/2024'): taken when no line
+# says when it was cut or run (the settings' data cut is the day of the extract).
+_PERIOD = re.compile(
+    rf"\b(?:period|date\s+range|reporting\s+period|data\s+period|covering)\b\s*[:\-–=]?\s*(?:from\s+)?"
+    rf"(?:{_DATE})\s*(?:to|until|through|-|–)\s*(?P<date>{_DATE})",
+    re.IGNORECASE,
+)
+_CUTS.append(_PERIOD)
 _MONTHS = ("%d %B %Y", "%d %b %Y", "%d-%b-%Y", "%d %B, %Y", "%d %b, %Y")
 
 

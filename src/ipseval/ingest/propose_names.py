@@ -33,6 +33,15 @@ _MIN_ABBREVIATION = 3  # letters an abbreviated word keeps at least (4 for a one
 _STOP = frozenset({"at", "of", "for", "the", "on", "to", "a", "by", "per", "and", "is"})
 _TABLE_NOISE = frozenset({"export", "extract", "report", "data", "ips", "download", "final", "copy", "sheet"})
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+# A year, or a period named by its year, that dates a column rather than naming it: 'Mid-2022',
+# '2021/22', 'FY 2023', 'Census 2021', 'as at 2020'.
+_YEARS = re.compile(
+    r"(?i)(?<![a-z0-9])(?:(?:mid|end|start|est|estimated?|census|fy|as\s+at)[\s\-.]*)?"
+    r"(?:19|20)\d{2}(?:\s*[/\-]\s*\d{2,4})?(?![a-z0-9])"
+)
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])")  # 'ADP', 'DAAT' as written
+UNDATED_WEIGHT = 0.95  # the name with its year left out ("Mid-2022 pop." -> "pop.")
+ACRONYM_WEIGHT = 0.9  # ... and an organisation's acronym unknown to the vocabulary ("ADP Integration")
 _MAX_WORD = 24
 
 
@@ -164,11 +173,33 @@ def _table_phrases(table: str) -> tuple[tuple[str, float, str], ...]:
     return own + tuple((_table_key(p), USUAL_WEIGHT, p) for p in _phrases(TABLE_NAMES.get(table, "")))
 
 
-def _variants(name: str) -> list[tuple[str, float]]:
-    out = [(squash(name), 1.0)]
-    bare = squash(_BRACKETS.sub(" ", name))
-    if bare and bare != out[0][0]:
-        out.append((bare, BRACKETS_WEIGHT))
+def _variants(name: str) -> list[tuple[str, float, str]]:
+    """The name as written; without its bracketed part; then without a year that dates it; then
+    without acronyms the vocabulary does not know (a partnership's 'ADP'): each less trusted, with
+    what it set aside (said after why the name fits)."""
+    out = [(squash(name), 1.0, "")]
+    bare = _BRACKETS.sub(" ", name)
+    undated = _YEARS.sub(" ", bare)
+    plain = _ACRONYM.sub(lambda m: m.group() if squash(m.group()) in _vocabulary() else " ", undated)
+    steps = (
+        (bare, BRACKETS_WEIGHT, ""),
+        (undated, UNDATED_WEIGHT, "its year"),
+        (plain, ACRONYM_WEIGHT, "an acronym"),
+    )
+    weight, said = 1.0, []
+    for text, w, what in steps:
+        key = squash(text)
+        if not key or any(key == k for k, _, _ in out):
+            continue
+        weight *= w
+        said += [what] if what else []
+        out.append(
+            (
+                key,
+                weight,
+                f", once {' and '.join(said)} {'is' if len(said) == 1 else 'are'} set aside" if said else "",
+            )
+        )
     return out
 
 
@@ -201,12 +232,12 @@ def abbreviates(tokens: tuple[str, ...], phrase: str) -> bool:
 
 
 def _best(
-    variants: list[tuple[str, float]],
+    variants: list[tuple[str, float, str]],
     phrases: tuple[tuple[str, float, str], ...],
     tokens: tuple[str, ...] = (),
 ) -> NameMatch:
     best = NameMatch(0.0, "")
-    for key, vw in variants:
+    for key, vw, aside in variants:
         if not key:
             continue
         for pkey, pw, text in phrases:
@@ -216,7 +247,7 @@ def _best(
                 sim, how = ABBREVIATION, f"abbreviates '{text.replace('_', ' ')}'"
             score = vw * pw * sim
             if score > best.score:
-                best = NameMatch(score, how)
+                best = NameMatch(score, how + aside)
     return best
 
 
@@ -258,7 +289,7 @@ def _table_key(name: str) -> str:
 @lru_cache(maxsize=4096)
 def table_name_score(name: str, table: str) -> NameMatch:
     """How well a file or sheet name fits the standard table ``table``."""
-    return _best([(_table_key(name), 1.0)], _table_phrases(table))
+    return _best([(_table_key(name), 1.0, "")], _table_phrases(table))
 
 
 def is_date_of_birth(name: str) -> bool:

@@ -132,7 +132,8 @@ def _definitions(p: Proposal) -> list[str]:
     day, said = p.data_cut
     return [
         "[definitions]",
-        f"data_cut = {day.isoformat()}  # CHECK: {_comment(said)}; the day the records were extracted",
+        f"data_cut = {day.isoformat()}  # CHECK: {_comment(said)}; the day the records were extracted: "
+        "follow-up ends there, and meetings dated after it are left out",
         "",
     ]
 
@@ -210,6 +211,10 @@ def _codes(t: TableProposal, c: ColumnProposal) -> list[str]:
             )
         elif g.code is None and undefined:
             lines.append(f"# {toml_key(g.value)} = ?  ({rows})")
+        elif g.code is None and column.type == "text":
+            lines.append(
+                f"# {toml_key(g.value)} = ?  CHECK: {_comment(g.how)}; write what it stands for ({rows})"
+            )
         elif g.code is None:
             allowed = ", ".join(column.codes or ("yes", "no"))
             lines.append(

@@ -27,7 +27,11 @@ COLUMN_NAMES: dict[str, str] = {
     "client_id": "client ref | client reference | client no | client number | client code | person id"
     " | participant id | participant | service user id | su id | case id | case number | case ref"
     " | nhs no | nhs number | patient id | unique id | id | urn | customer id | member id"
-    " | record id | pseudonym",
+    " | record id | pseudonym | person ref | person reference | person no | person number | person code"
+    " | service user ref | service user reference | service user no | service user number | su ref"
+    " | su no | patient ref | customer ref | participant ref | participant no | client ref no"
+    " | individual id | person identifier | client identifier | membership number | membership no"
+    " | member number | member no | member ref",
     "local_authority": "la name | local auth | lad | local authority name | borough name | borough | la | local authority | area | locality | council | district | county"
     " | site | local area | borough of residence",
     "referral_date": "referral dt | ref dt | date of ref | date referred | ref date | referred on | date of referral | referral received"
@@ -212,7 +216,8 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "white": "white | white british | white irish | white other | any other white | w brit | w other"
         " | wb | wo | caucasian | gypsy or irish traveller",
         "mixed": "mixed | mixed multiple | multiple | multiracial | mixed race | two or more races"
-        " | mixed white and black | mixed white and asian",
+        " | mixed white and black | mixed white and asian | any other mixed | other mixed | mixed other"
+        " | any other mixed background | other mixed background",
         "asian": "asian | asian british | indian | pakistani | bangladeshi | chinese | any other asian",
         "black": "black | black british | black caribbean | black african | blk carib | blk afr"
         " | african american | any other black",
@@ -294,6 +299,24 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "comparison": "comparison | control | not referred | tau | treatment as usual | untreated",
     },
 }
+
+# Labels in an event's columns (a meeting's outcome or contact type, an employer contact's kind) that
+# say the row is no event that took place: a booking not yet due, a note or admin entry. Proposed as
+# leave_out (the row is left out, counted apart), to check.
+LEAVE_OUT_COLUMNS = ("attended", "mode", "face_to_face")
+LEAVE_OUT_NAMES = (
+    "booked | booking | scheduled | future | future appointment | not yet due | pending | planned"
+    " | provisional | pencilled | pencilled in | penciled in | tentative | to be arranged | upcoming"
+    " | case note | note | note only | notes | file note | admin | administration | admin only | admin task"
+    " | record only | test | test record | dummy"
+)
+LEAVE_OUT_CONFIDENCE = 0.6
+
+# Coded columns whose codes are levels of one scale, best first: a RAG rating (green, amber, red) is
+# read onto them, green the best level, red the worst, amber the middle one (to check).
+ORDERED_CODES: dict[str, tuple[str, ...]] = {"integration_strength": ("strong", "moderate", "weak")}
+RAG_WORDS = ("green", "amber", "red")  # best to worst
+RAG_CONFIDENCE = 0.7
 
 # Labels that fit a code only as a judgement: proposed at JUDGEMENT confidence (so marked CHECK)
 # with the note saying why. UK disability and carer's benefits are not out-of-work benefits: a client

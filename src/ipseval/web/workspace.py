@@ -274,6 +274,7 @@ class Workspace:
             rows_read=int(counts["rows_read"].sum()),
             rows_used=int(counts["rows_used"].sum()),
             rows_rejected=int(counts["rows_rejected"].sum()),
+            rows_left_out=int(counts["rows_left_out"].sum()),
             errors=ds.n_errors,
             accepted_with_errors=bool(accepted_errors and ds.n_errors),
         )

@@ -27,6 +27,7 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
                 Col("rows_read", "Rows read", "count"),
                 Col("rows_used", "Rows used", "count"),
                 Col("rows_rejected", "Rows rejected", "count"),
+                *([Col("rows_left_out", "Rows left out", "count")] if _any_left_out(found) else []),
                 Col("errors", "Errors", "count"),
                 Col("warnings", "Warnings", "count"),
             ],
@@ -42,6 +43,7 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "errors": problems.get("error", 0),
         "warnings": problems.get("warning", 0),
         "excluded_with_client": problems.get("excluded_with_client", 0),
+        "left_out": sum(r.get("rows_left_out") or 0 for r in found),
         "source": pub.meta.source,
         "notes": list(pub.meta.data_notes),
     }
@@ -75,3 +77,8 @@ def _loss(pub: PublishedEvaluation) -> dict[str, Any] | None:
         notes=list(table.notes),
     )
     return {"table": spec if found else None, "notes": list(table.notes)}
+
+
+def _any_left_out(found: list[dict[str, Any]]) -> bool:
+    """Whether any table had rows left out (not records of it): their column is shown only then."""
+    return any(r.get("rows_left_out") for r in found)

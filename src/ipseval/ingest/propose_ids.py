@@ -1,0 +1,233 @@
+"""Which column holds the client's id, and which the specialist's, by what their values are, not only
+by their names.
+
+Client ids. In a table with many rows per client (meetings, jobs, wellbeing...), the client's column
+is the one whose values are the clients table's ids, once both are normalised as validate matches
+them (validate_ids.keys: case, punctuation, a common prefix and leading zeros set aside, so 1134 is
+HZN-001134): an 'Appt ID' numbered 55001, 55002... is not, however its name reads. A column whose
+values differ on every row of such a table is a row id, never taken for client_id on its name alone.
+
+Specialist ids. The staff table's id is the column the other tables' specialist columns hold; of two
+that fit (a 'Worker Code' GAT01 and a 'Worker Name' 'Dodds, Rachel'), codes rather than people's
+names. A specialist column elsewhere holding the names (a caseload's 'Key Worker') is read as the
+codes through the staff table: each name is proposed as a code mapping to its code (to check).
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from ipseval.ingest.mapping import norm_name
+from ipseval.ingest.propose_codes import CodeGuess
+from ipseval.ingest.propose_read import LocalTable
+from ipseval.schema import TABLES
+from ipseval.validate_ids import keys
+from ipseval.validate_staff import looks_like_names
+
+CLIENT_ID = "client_id"
+SPECIALIST = "employment_specialist_id"
+MATCHED = 0.5  # share of a column's distinct values that must be client ids
+COVERAGE = 0.1  # ... and of the clients' ids it must name (at least MIN_MATCHED)
+MIN_MATCHED = 3
+ROW_ID_MIN_ROWS = 20  # a column different on every one of this many rows is a row id
+ROW_ID_CONFIDENCE = 0.5  # a row id kept as client_id for want of another column: to check
+NAMES_READ_AS_CODES = 0.75  # a specialist column of names read as codes: to check
+NAME_TO_CODE = 0.9  # each name's code, from the staff table's own row
+
+
+def choose_client_ids(tables: list, clients_table: str = "clients") -> None:
+    """Each table's client_id chosen by its values (see the module docstring), the reason in its
+    ``how``; ``tables``: propose.TableProposal, changed in place."""
+    clients = next((t for t in tables if t.standard == clients_table), None)
+    source = next((c for c in clients.columns if c.standard == CLIENT_ID), None) if clients else None
+    known = _keys([v for v, _ in source.evidence.top]) if source else set()
+    for t in tables:
+        if t is clients or not t.standard or CLIENT_ID not in TABLES[t.standard].column_names:
+            continue
+        found = _by_values(t, known, source, clients) if known else None
+        if found is None:
+            _not_a_row_id(t)
+        for c in t.columns:  # say why a row id, the next best name for it, is not taken
+            best = c.alternatives[0][0] if c.alternatives else None
+            if c.standard is None and not c.advice and best == CLIENT_ID and _row_id(c):
+                c.advice = f"a row id, not the client's: every value is different on {c.evidence.n:,} rows"
+
+
+def _keys(values: list[str]) -> set[str]:
+    """The ids' keys as validate matches them; values with a space inside are left out first (a
+    footer line such as 'Total records: 169' would hide the prefix the ids share)."""
+    ids = [v.strip() for v in values if v.strip() and not re.search(r"\s", v.strip())]
+    return set(keys(pl.Series(ids, dtype=pl.Utf8)).drop_nulls().to_list())
+
+
+def _by_values(t, known: set[str], source, clients) -> bool | None:
+    """The column of ``t`` whose values name most clients (at least MATCHED of its own values and
+    COVERAGE of the clients); True when one does."""
+    best = None
+    for c in t.columns:
+        ev = c.evidence
+        taken = c.standard not in (None, CLIENT_ID) and c.sure  # a sure guess for another column stays
+        if c.advice or ev.kind not in ("code", "text", "integer") or taken:
+            continue
+        mine = _keys([v for v, _ in ev.top])
+        matched = len(mine & known)
+        if not mine or matched / len(mine) < MATCHED or matched < max(MIN_MATCHED, COVERAGE * len(known)):
+            continue
+        if best is None or matched > best[0]:
+            best = (matched, len(mine), c)
+    if best is None:
+        return None
+    matched, distinct, chosen = best
+    words = (
+        f"its values are the clients' ids ('{source.local}' in {clients.local}) once case, punctuation, "
+        f"prefix and leading zeros are set aside: {matched} of its {distinct} distinct values"
+    )
+    current = next((c for c in t.columns if c.standard == CLIENT_ID), None)
+    if current is not None and current is not chosen:
+        current.standard, current.confidence = None, 0.0
+        current.advice = (
+            f"not the client's id: its values are not the clients' ids; '{chosen.local}' holds them"
+        )
+    share = matched / distinct
+    if chosen.standard not in (None, CLIENT_ID):  # an unsure guess for another column gives way
+        words += f" (not {chosen.standard}, as its name suggested)"
+        if TABLES[t.standard].column(chosen.standard).required:
+            t.missing.append(chosen.standard)
+    if chosen.standard != CLIENT_ID:
+        chosen.standard, chosen.how = CLIENT_ID, words
+        chosen.confidence = round(0.6 + 0.35 * share, 2)
+        chosen.alternatives = [a for a in chosen.alternatives if a[0] != CLIENT_ID]
+    else:
+        chosen.confidence = round(max(chosen.confidence, 0.6 + 0.35 * share), 2)
+        chosen.how = f"{chosen.how}; {words}"
+    t.missing = [m for m in t.missing if m != CLIENT_ID]
+    return True
+
+
+def _not_a_row_id(t) -> None:
+    """With no clients' ids to compare: a client_id differing on every row of a table of many rows
+    per client is a row id; the next best-named column is taken instead, or it stays, to check."""
+    if TABLES[t.standard].column(CLIENT_ID).unique:
+        return
+    current = next((c for c in t.columns if c.standard == CLIENT_ID), None)
+    if current is None or not _row_id(current):
+        return
+    others = [
+        (dict(c.alternatives).get(CLIENT_ID, 0.0), c)
+        for c in t.columns
+        if c.standard is None and not c.advice and not _row_id(c)
+    ]
+    score, other = max(others, key=lambda x: x[0], default=(0.0, None))
+    why = f"every value of '{current.local}' is different on {current.evidence.n} rows: a row id, not the client's"
+    if other is None or score <= 0:
+        current.confidence = min(current.confidence, ROW_ID_CONFIDENCE)
+        current.how = f"{current.how}; {why}?"
+        return
+    current.standard, current.confidence, current.advice = None, 0.0, why
+    other.standard, other.confidence = CLIENT_ID, round(score, 2)
+    other.how = f"the next best name for it ('{current.local}' is not: {why})"
+    other.alternatives = [a for a in other.alternatives if a[0] != CLIENT_ID]
+
+
+def _row_id(c) -> bool:
+    ev = c.evidence
+    return ev.n >= ROW_ID_MIN_ROWS and ev.distinct == ev.n
+
+
+def choose_specialist_ids(tables: list, local: list[LocalTable]) -> None:
+    """The staff table's id column by the other tables' values, codes before names; a specialist
+    column of names elsewhere read as codes through the staff table (see the module docstring).
+    ``local``: the tables as read, in the order of ``tables``."""
+    staff_i = next((i for i, t in enumerate(tables) if t.standard == "staff"), None)
+    if staff_i is None:
+        return
+    staff = tables[staff_i]
+    users = [(t, c) for t in tables if t is not staff for c in t.columns if c.standard == SPECIALIST]
+    candidates = [
+        c
+        for c in staff.columns
+        if not c.advice
+        and c.evidence.kind in ("code", "text")
+        and (c.standard == SPECIALIST or (c.standard is None and SPECIALIST in dict(c.alternatives)))
+    ]
+    held = {id(c): _held_by(c, users) for c in candidates}
+    codes = [c for c in candidates if held[id(c)] and not looks_like_names([v for v, _ in c.evidence.top])]
+    names = [c for c in candidates if held[id(c)] and looks_like_names([v for v, _ in c.evidence.top])]
+    current = next((c for c in staff.columns if c.standard == SPECIALIST), None)
+    if codes and current is not None and all(current is not c for c in codes):
+        code = max(codes, key=lambda c: held[id(c)])
+        current.standard, current.confidence = None, 0.0
+        current.advice = f"people's names: the ids are the codes in '{code.local}'"
+        code.standard, code.confidence = SPECIALIST, 0.9
+        code.how = f"codes the other tables' specialist columns hold ({_said(held[id(code)])})"
+        code.alternatives = [a for a in code.alternatives if a[0] != SPECIALIST]
+        current = code
+    if current is None:
+        return
+    for t, c in users:  # a column holding the staff ids is surely the specialist's
+        if c.confidence < 0.8 and _held_by(current, [(t, c)]):
+            c.confidence, c.how = (
+                0.8,
+                f"{c.how}; its values are the staff ids ('{current.local}', {staff.local})",
+            )
+    if not names or any(current is n for n in names):
+        return
+    name = names[0]
+    pairs = _pairs(local[staff_i], name.local, current.local)
+    for t, c in users:
+        if _held_by(name, [(t, c)]) and looks_like_names([v for v, _ in c.evidence.top]):
+            _names_as_codes(c, staff, name, current, pairs)
+
+
+def _held_by(c, users: list) -> list[tuple[str, float]]:
+    """(table, share) of each other table's specialist column whose values are (mostly) ``c``'s."""
+    mine = {norm_name(v) for v, _ in c.evidence.top}
+    out = []
+    for t, u in users:
+        theirs = {norm_name(v) for v, _ in u.evidence.top}
+        if theirs and len(theirs & mine) / len(theirs) >= 0.8:
+            out.append((t.local, len(theirs & mine) / len(theirs)))
+    return out
+
+
+def _said(held: list[tuple[str, float]]) -> str:
+    return ", ".join(f"{share:.0%} of '{t}'" for t, share in held)
+
+
+def _pairs(table: LocalTable, name: str, code: str) -> dict[str, str] | None:
+    """norm_name(name) -> code from the staff table's rows; None when a blank cell would misalign
+    them (the reader keeps only filled cells) or a name has two codes."""
+    cols = {c.name: c.values for c in table.columns}
+    names, codes = cols.get(name, []), cols.get(code, [])
+    if len(names) != table.rows or len(codes) != table.rows:
+        return None
+    out: dict[str, str] = {}
+    for n, c in zip(names, codes, strict=True):
+        if out.setdefault(norm_name(n), c.strip()) != c.strip():
+            return None
+    return out
+
+
+def _names_as_codes(c, staff, name, code, pairs: dict[str, str] | None) -> None:
+    """A specialist column of names: each name proposed as its code (from ``pairs``), the column
+    marked to check."""
+    via = f"'{name.local}' to '{code.local}' in {staff.local}"
+    c.confidence = min(c.confidence, NAMES_READ_AS_CODES)
+    if pairs is None:
+        c.how = (
+            f"{c.how}; these are people's names, while the staff ids are the codes in '{code.local}' "
+            f"({staff.local}): map each name to its code"
+        )
+        return
+    c.how = (
+        f"{c.how}; people's names, not the staff ids: each is read as its code through {staff.local} "
+        f"({via}), below"
+    )
+    c.codes = [
+        CodeGuess(v, k, pairs[norm_name(v)], NAME_TO_CODE, f"its '{code.local}' in {staff.local}")
+        if norm_name(v) in pairs
+        else CodeGuess(v, k, None, 0.0, f"not a name in '{name.local}' ({staff.local})")
+        for v, k in c.evidence.top
+    ]

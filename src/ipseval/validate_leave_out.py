@@ -1,0 +1,101 @@
+"""Rows that are not records of their table, left out: counted apart from rows used and rejected
+(rows read = used + rejected + left out) and named in one warning per file with their counts.
+
+Three kinds, each said in the warning with its values:
+
+- a label mapped to ``leave_out`` in ``[mapping.codes.<table>.<column>]`` (a future booking,
+  'Booked', or a case note, 'Case note (no contact)', in a meetings sheet): the settings say such a
+  row is no record of the table;
+- an event dated after the data cut (or, with no data cut set, after the day of the run), in the
+  tables of :data:`AFTER_CUT`: a meeting booked ahead had not happened by then, so it is no meeting
+  of the evaluation (other dates after the cut stay errors: a referral dated after the cut is a
+  typo or a client outside the evaluation, to fix);
+- a row of a client whose own clients row was left out: it goes with its client.
+
+A left-out row is no problem to fix, so problems found on its cells are dropped with it: a booking's
+blank outcome is not "required value is blank".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from ipseval.ingest.mapping import LEAVE_OUT
+
+# Tables whose rows are events that cannot have happened after the data cut: column of the event's date.
+AFTER_CUT = {"meetings": "meeting_date", "employer_contacts": "contact_date"}
+EXPECTED = "records of the table (rows that are not are left out)"
+VALUES_SHOWN = 6  # values named per reason; the rest are counted
+
+
+@dataclass
+class Reason:
+    """One reason rows were left out: what it is, and the values behind it with their rows."""
+
+    what: str  # "attended 'leave_out' in [mapping.codes.meetings.attended]"
+    values: Counter = field(default_factory=Counter)  # value as written -> rows
+
+    @property
+    def rows(self) -> int:
+        return sum(self.values.values())
+
+
+def labels_to_leave_out(cmap: dict[str, str]) -> list[str]:
+    """The (canonical) labels a column's code mapping sends to ``leave_out``."""
+    return [k for k, v in cmap.items() if v == LEAVE_OUT]
+
+
+def count_values(values: pl.Series, mask: pl.Series) -> Counter:
+    """How many rows of ``mask`` hold each value (as written; blank as '(blank)')."""
+    picked = values.filter(mask).fill_null("(blank)").cast(pl.Utf8)
+    return Counter(dict(picked.value_counts(sort=True).iter_rows()))
+
+
+def after_cut(dates: pl.Series, limit: date) -> pl.Series:
+    """Events dated after ``limit`` (the data cut, or the day of the run)."""
+    return (dates > limit).fill_null(False)
+
+
+def after_cut_reason(column: str, dates: pl.Series, limit: date, from_settings: bool) -> Reason:
+    """The reason for events dated after ``limit`` (``dates``: theirs), with the span of their
+    dates as its one value: 'meeting_date after the data cut (2024-12-31), not yet held by then
+    (booked ahead?): '2025-01-02 to 2025-02-27' ×25'."""
+    when = f"the data cut ({limit.isoformat()})" if from_settings else f"today ({limit.isoformat()})"
+    low, high = dates.min(), dates.max()
+    span = low.isoformat() if low == high else f"{low.isoformat()} to {high.isoformat()}"
+    return Reason(
+        f"{column} after {when}, not yet held by then (booked ahead?)", Counter({span: dates.len()})
+    )
+
+
+def warning(table: str, reasons: list[Reason]) -> tuple[str, str] | None:
+    """(values, message) of the one warning naming every row of ``table`` left out, or None."""
+    reasons = [r for r in reasons if r.rows]
+    if not reasons:
+        return None
+    total = sum(r.rows for r in reasons)
+    parts, values = [], []
+    for r in reasons:
+        shown = [f"'{v}' ×{n:,}" for v, n in r.values.most_common(VALUES_SHOWN)]
+        more = len(r.values) - VALUES_SHOWN
+        listed = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+        parts.append(f"{r.what}: {listed}")
+        values += [v for v, _ in r.values.most_common(VALUES_SHOWN)]
+    row_word = "row" if total == 1 else "rows"
+    message = (
+        f"{total:,} {row_word} left out, not records of {table}: " + "; ".join(parts) + ". They are "
+        "counted apart (rows read = used + rejected + left out), not as problems to fix"
+    )
+    return ", ".join(values), message
+
+
+def drop_problems(problems: list[pl.DataFrame], rows: pl.Series) -> list[pl.DataFrame]:
+    """Problems of the file rows in ``rows`` dropped (a row that is left out has none to fix)."""
+    if rows.is_empty():
+        return problems
+    gone = rows.implode()
+    return [p.filter(pl.col("row").is_null() | ~pl.col("row").is_in(gone)) for p in problems]
