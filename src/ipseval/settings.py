@@ -363,6 +363,16 @@ class Input(_Section):
         fallback = self.date_order if self.date_order != "auto" else "dmy"
         return self.date_orders.get(table, self.date_order), fallback
 
+    two_digit_years: Literal["auto", "2000s", "1900s", "refuse"] = Field(
+        default="auto",
+        description="Which century a two-digit year is in, in dates such as 23-Jan-20, 05/03/68 or "
+        "1.2.19. 'auto': 20yy, unless that is after the current year, then 19yy (run in 2025: '20' "
+        "is 2020, '68' is 1968), so referral dates and dates of birth both come out right; it "
+        "follows the year of the run, not the data cut, so a date mis-keyed a few years ahead stays "
+        "in the future and is named as a problem. '2000s': always 20yy. '1900s': always 19yy. "
+        "'refuse': such dates are not read, each a problem (write the year in full). Each column "
+        "where such dates were read gets one warning naming the rule, with an example.",
+    )
     match_client_ids: Literal["auto", "normalised", "exact"] = Field(
         default="auto",
         description="How another table's client ids are matched to the clients table's when they are "
