@@ -294,9 +294,13 @@ class Mapping(_Section):
         "an optional code or yes/no column read as the code it is mapped to (e.g. "
         "[mapping.codes.clients.gp_visit_recent] '' = 'no' for a tick box left blank), said in the "
         "read notes. A target that is not a value of its column (e.g. 'unknown' "
-        "for a yes/no column) is refused as a settings problem naming the values it may be. Code "
-        "mappings on a date or number column, and codes that never occur in their column, are named "
-        "in warnings: they do nothing.",
+        "for a yes/no column) is refused as a settings problem naming the values it may be. In a "
+        "date or number column a mapping gives the whole cell a value: '' for a word that means no "
+        "value (e.g. [mapping.codes.jobs.end_date] 'Ongoing' = '': a blank end date, which the "
+        "standard reads as still in the job; [mapping.codes.clients.age] '999' = '' for a code meaning "
+        "not recorded), or a number or a YYYY-MM-DD date (e.g. [mapping.codes.staff.fte] "
+        "'Full time' = '1.0'); any other target is refused. ipseval map proposes these. Codes that "
+        "never occur in their column are named in warnings: they do nothing.",
     )
     tables: dict[str, str] = Field(
         default_factory=dict,

@@ -729,9 +729,11 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
             if chk.null_words:
                 notes.append(f"{chk.file}: {chk.null_words} cells holding NULL, NA or N/A were read as blank")
             for column, n in chk.mapped_blank.items():
+                meaning = chk.spec.column(column).meaning  # "blank = still in the job at the data cut"
+                blank = f"({meaning})" if meaning.startswith("blank = ") else "(not recorded)"
                 notes.append(
                     f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} whose label is mapped to "" in '
-                    f"[mapping.codes.{chk.table}.{column}] read as blank (not recorded)"
+                    f"[mapping.codes.{chk.table}.{column}] read as blank {blank}"
                 )
             for column, n in chk.translated.items():
                 notes.append(

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from ipseval.validate_years import SETTING as TWO_DIGIT_SETTING
-from ipseval.validate_years import Century, two_digit_note
+from ipseval.validate_years import TWO_DIGIT_YEAR, Century, two_digit_note
 
 ISO = "%Y-%m-%d"
 # A trailing time of day is ignored (exports often write "2023-01-05 00:00:00", "05/01/2023 2:30 PM").
@@ -59,7 +59,6 @@ EXPECTED = {
 }
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial numbers of Excel's 1900 system, from 1 March 1900 on
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
-_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.\- ](\d{1,2}|[A-Za-z]{3,9})[/.\- ]\d{2}$")
 _EXAMPLES = 3
 
 
@@ -312,7 +311,7 @@ def why_not_a_date(
             f"not a valid date: looks like an Excel date number ({v} = {when.isoformat()}); format the "
             "column as a date in Excel before saving it as CSV"
         )
-    if _TWO_DIGIT_YEAR.match(v) and not century.reads:
+    if TWO_DIGIT_YEAR.match(v) and not century.reads:
         return (
             "not a valid date: a two-digit year cannot say which century; write the year in full, or set "
             f'{TWO_DIGIT_SETTING} = "auto" to read 20yy up to this year and 19yy after it'

@@ -59,6 +59,7 @@ FORMS: dict[str, NumberForms] = {
     "work_confidence": NumberForms(scale=True),
     "score": NumberForms(scale=True),  # a fidelity item score 1 to 5; a wellbeing score has no top
 }
+_ANY = NumberForms("|".join(f.unit for f in FORMS.values() if f.unit), approximate=True)
 _PLAIN = re.compile(rf"^(?:(?P<pre>{APPROX_BEFORE})\s*)?(?P<n>{NUMBER})\s*(?P<post>.*?)$", re.IGNORECASE)
 _RATIO = re.compile(rf"^(?P<n>{NUMBER})\s*(?:/|out\s+of|of)\s*(?P<top>{NUMBER})$", re.IGNORECASE)
 _RANGE = re.compile(rf"^{APPROX_BEFORE}?\s*{NUMBER}\s*(?:-|–|—|to)\s*{NUMBER}\b", re.IGNORECASE)
@@ -95,6 +96,17 @@ def number_in_text(value: str, forms: NumberForms, top: float | None) -> float |
     if post and not re.fullmatch(_around(forms), post, re.IGNORECASE):
         return None
     return float(m.group("n"))
+
+
+def number_in_any_column(value: str) -> float | None:
+    """The number ``value`` holds when written as some column allows (any unit, an approximate
+    word, a score 'a/b' with a no more than b): what the mapping assistant counts as a number
+    before it knows the column."""
+    m = _RATIO.match(value.strip())
+    if m:
+        n, top = float(m.group("n")), float(m.group("top"))
+        return n if 0 <= n <= top else None
+    return number_in_text(value, _ANY, None)
 
 
 @dataclass
@@ -152,7 +164,7 @@ def why_not(value: str, kind: str, column: Column, table: str) -> str:
         return f"{kind}: a range ({v}); write one number (ipseval does not choose one)"
     if _BOUND.match(v):
         return f"{kind}: a bound, not a number ({v}); write the number itself"
-    if not _DIGIT.search(v) and _quotable(v):
+    if table and not _DIGIT.search(v) and _quotable(v):
         section = f"[mapping.codes.{table}.{column.name}]"
         return f'{kind}: if \'{v}\' means not recorded, map it to blank in {section}: "{v}" = "", or to the number it stands for'
     m = _PLAIN.match(v)

@@ -15,12 +15,15 @@ rule, with an example of each century used.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
 
 RULES = ("auto", "2000s", "1900s", "refuse")
+# A date whose year has two digits, after the day and month (a time of day already set aside).
+TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.\- ](\d{1,2}|[A-Za-z]{3,9})[/.\- ]\d{2}$")
 SETTING = "input.two_digit_years"
 
 
