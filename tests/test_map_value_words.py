@@ -119,3 +119,37 @@ def test_what_counts_as_a_word_for_no_value():
         "varies",
     ]
     assert [no_value_word(w) for w in ("Leeds", "2021", "Full time", "Closed")] == [None] * 4
+
+
+def test_words_in_the_item_cells_of_a_wide_form_are_no_row(tmp_path):
+    """A TOP sheet, one row per form: '-', 'NR' and 'n/k' in its measure cells are proposed as ""
+    under [mapping.codes.wellbeing.score]; with the proposal they are no row, like a blank cell, and
+    its two-digit years (14-Jun-21, 2.3.21) are read. 3 forms x 5 measures = 15 cells, 4 of them
+    words: 11 rows."""
+    clients = [["Client", "Area", "Referred"], *[[f"T{i}", "Leeds", datetime(2021, i, 4)] for i in (1, 2, 3)]]
+    top = [
+        ["Client", "Date of form", "Alcohol days", "Opiate days", "Psychological health", "Physical health",
+         "Quality of life"],
+        ["T1", "14-Jun-21", 4, 0, 12, "NR", 14],
+        ["T2", "2.3.21", "-", 0, 10, 11, "-"],
+        ["T3", "05/04/21", 2, "n/k", 8, 9, 10],
+    ]  # fmt: skip
+    book = _book(tmp_path, {"Clients": clients, "TOP forms": top}, "export.xlsx")
+    p = propose(book)
+    (wide,) = p.wide
+    assert {g.value: (g.code, g.rows) for g in wide.codes} == {"-": ("", 2), "NR": ("", 1), "n/k": ("", 1)}
+    assert "[mapping.codes.wellbeing.score]  # item cells of TOP forms: no row" in proposal_toml(p)
+    settings = load_settings(write_proposal(p, tmp_path / "ipseval.toml"))
+    assert settings.mapping == p.settings().mapping
+    ds = load(book, settings)
+    assert ds.n_errors == 0 and ds.tables["wellbeing"].height == 11
+    assert sorted(set(ds.tables["wellbeing"]["assessment_date"].to_list())) == [
+        datetime(2021, 3, 2).date(),
+        datetime(2021, 4, 5).date(),
+        datetime(2021, 6, 14).date(),
+    ]
+    assert (
+        "export.xlsx › TOP forms: 4 score cells of '-', 'n/k', 'NR' mapped to \"\" in "
+        "[mapping.codes.wellbeing.score]: no row (not recorded, like a blank cell)"
+    ) in ds.notes
+    assert not [m for m in ds.problems["message"].to_list() if "never occur" in m]

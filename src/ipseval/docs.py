@@ -68,7 +68,9 @@ _WIDE_FILES = [
     '"ES co-located" = "co_located"',
     "```",
     "",
-    "Each filled item cell becomes one row; a blank cell is no row (not recorded, not a problem). Row "
+    "Each filled item cell becomes one row; a blank cell is no row (not recorded, not a problem), and "
+    'so is a cell whose value is mapped to `""` in `[mapping.codes.wellbeing.score]` (`"-" = ""`, '
+    '`"NR" = ""` for a TOP form; `ipseval map` proposes these), counted in a read note. Row '
     "numbers in problems are those of the original file (the row of the form or review); the problem's "
     "value and row show the cell, and the row's measure or item tells which column it came from. Columns "
     "listed nowhere (a Total, a stage, a measure the standard does not hold) are reported as not used. "

@@ -137,6 +137,7 @@ class _Checker:
         self.may_hold_controls = raw.may_hold_controls
         self.may_hold_excel_errors = raw.may_hold_excel_errors
         self.may_hold_invisible = raw.may_hold_invisible
+        self.no_row = raw.no_row  # a wide file's cells mapped to "": no row (see ingest.wide)
         present = [c for c in spec.column_names if c in raw.frame.columns]
         self.missing = [c for c in spec.column_names if c not in raw.frame.columns]
         frame = raw.frame.select(*(pl.col(c).cast(pl.Utf8) for c in present), pl.col("_row").cast(pl.Int64))
@@ -287,6 +288,7 @@ class _Checker:
             if not present or s.null_count() == self.n:
                 continue
             seen = set(_canon_each(s.drop_nulls().unique()).str.strip_chars().to_list())
+            seen |= {norm_name(v) for v in self.no_row.get(col.name, {})}
             never = [k for k in present if norm_name(k) not in seen]
             if never:
                 shown = ", ".join(f"'{k}'" for k in never[:10]) + (
@@ -734,6 +736,12 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
                 notes.append(
                     f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} whose label is mapped to "" in '
                     f"[mapping.codes.{chk.table}.{column}] read as blank {blank}"
+                )
+            for column, values in chk.no_row.items():
+                n, shown = sum(values.values()), ", ".join(f"'{v}'" for v in values)
+                notes.append(
+                    f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} of {shown} mapped to "" in '
+                    f"[mapping.codes.{chk.table}.{column}]: no row (not recorded, like a blank cell)"
                 )
             for column, n in chk.translated.items():
                 notes.append(

@@ -141,11 +141,17 @@ def read_text_numbers(s: pl.Series, column: Column, where: str) -> TextNumbers:
     more = f" and {len(shown) - _EXAMPLES} more forms" if len(shown) > _EXAMPLES else ""
     n = int(read.sum())
     warning = (
-        f"{where} › {column.name}: {n} cell{'s' if n != 1 else ''} written with a unit, a qualifier or a "
-        f"score out of its top {'were' if n != 1 else 'was'} read as the number: "
+        f"{where} › {column.name}: {n} cell{'s' if n != 1 else ''} written {_written(forms, column)} "
+        f"{'were' if n != 1 else 'was'} read as the number: "
         f"{', '.join(shown[:_EXAMPLES])}{more}; write the number alone to silence this"
     )
     return TextNumbers(numbers, read, warning, ", ".join(f"'{v}'" for v, _ in cells.most_common(_EXAMPLES)))
+
+
+def _written(forms: NumberForms, column: Column) -> str:
+    if forms.scale and column.maximum is not None:
+        return f"as a score out of {_fmt(column.maximum)}"
+    return "with a unit or a qualifier"
 
 
 def why_not(value: str, kind: str, column: Column, table: str) -> str:

@@ -45,10 +45,16 @@ from ipseval.ingest.propose_lookups import (
     text_lookups,
 )
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
-from ipseval.ingest.propose_novalue import value_guesses
+from ipseval.ingest.propose_novalue import item_value_guesses, value_guesses
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
-from ipseval.ingest.propose_wide import WideProposal, one_per_table, propose_wide, wide_mapping
+from ipseval.ingest.propose_wide import (
+    WIDE_TABLES,
+    WideProposal,
+    one_per_table,
+    propose_wide,
+    wide_mapping,
+)
 from ipseval.schema import TABLES, Column, Table
 
 if TYPE_CHECKING:
@@ -122,6 +128,10 @@ class Proposal:
                     codes.setdefault(t.standard, {})[c.standard] = entries
         out = {"tables": tables, "columns": {k: v for k, v in columns.items() if v}, "codes": codes}
         chosen, _others = one_per_table(self.wide)
+        for w in chosen:  # words for no value in the item cells ('-', 'NR' on a TOP form)
+            if w.codes:
+                value = WIDE_TABLES[w.standard][1]
+                codes.setdefault(w.standard, {})[value] = {g.value: g.code for g in w.codes}
         return out | ({"wide": {w.standard: wide_mapping(w) for w in chosen}} if chosen else {})
 
     def settings(self) -> Settings:
@@ -235,6 +245,8 @@ def propose_export(export: LocalExport) -> Proposal:
     dates = propose_date_order(tables)  # a wide file's dates count too
     for w in wide:
         t = next(t for t in tables if t.local == w.local)
+        value = column_spec(w.standard, WIDE_TABLES[w.standard][1])  # what the item cells give
+        w.codes = item_value_guesses(value, [c.evidence for c in t.columns if c.local in w.items])
         t.standard, t.how, t.missing = None, f"one column per item: see [mapping.wide.{w.standard}]", []
         for c in t.columns:
             c.standard = None
@@ -372,7 +384,7 @@ def _codes(column: Column, ev: Evidence, lookup: Lookup | None = None, blanks: i
     A value a lookup explains (1 = Male on the cover sheet) is guessed from its label; the blank
     cells of a tick column (only ✓ and blanks) are proposed as no, to check."""
     if column.type in ("date", "integer", "number"):  # words and codes where a value should be
-        return value_guesses(column, ev)
+        return value_guesses(column, ev.top, ev.serials > 0)
     if column.name in WELLBEING_LABELS and column.type == "text":
         column = wellbeing_codes(column.name)
     if column is None or column.type not in ("code", "bool"):

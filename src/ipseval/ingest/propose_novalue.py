@@ -22,11 +22,14 @@ as read, with what they read as; nothing is proposed silently.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
 
 import polars as pl
 
+from ipseval.ingest.mapping import norm_name
 from ipseval.ingest.propose_codes import BLANK, CodeGuess, fold, means_not_recorded
 from ipseval.ingest.propose_read import SERIAL_RANGE
 from ipseval.schema import Column
@@ -78,16 +81,18 @@ def no_value_word(value: str) -> str | None:
     return None
 
 
-def value_guesses(column: Column, ev: Evidence) -> list[CodeGuess]:
-    """A guess for each distinct value of a date or number column that validate does not read as it
-    is, and for each value it reads only with a unit or a two-digit year (said, not proposed)."""
+def value_guesses(column: Column, top: Iterable[tuple[str, int]], serials: bool = False) -> list[CodeGuess]:
+    """A guess for each distinct value (``top``: value, cells) of a date or number column that
+    validate does not read as it is, and for each it reads only with a unit or qualifier (said, not
+    proposed); ``serials``: the column holds workbook numbers in the range of date serials."""
     if column.type not in ("date", "integer", "number"):
         return []
-    values = [v for v, _ in ev.top]
-    read = _dates_read(values, ev.serials > 0) if column.type == "date" else _numbers_read(values, column)
+    top = list(top)
+    values = [v for v, _ in top]
+    read = _dates_read(values, serials) if column.type == "date" else _numbers_read(values, column)
     out: list[CodeGuess] = []
     listed = 0
-    for value, rows in ev.top:
+    for value, rows in top:
         as_read = read.get(value)
         if as_read is not None:
             if as_read != value:  # read with a unit or a qualifier: said as read
@@ -103,6 +108,20 @@ def value_guesses(column: Column, ev: Evidence) -> list[CodeGuess]:
                 continue
         out.append(guess)
     return out
+
+
+def item_value_guesses(column: Column, items: list[Evidence]) -> list[CodeGuess]:
+    """The guesses for the cells of a wide file's item columns (one column per TOP measure): their
+    values taken together, proposed for the standard column the cells give (``column``: score)."""
+    cells: Counter[str] = Counter()
+    first: dict[str, str] = {}
+    for ev in items:
+        for value, k in ev.top:
+            key = norm_name(value)
+            cells[key] += k
+            first.setdefault(key, value)
+    guesses = value_guesses(column, [(first[k], n) for k, n in cells.most_common()])
+    return [g for g in guesses if g.code is not None and not g.as_is]
 
 
 def _word_guess(value: str, rows: int, column: Column) -> CodeGuess:

@@ -33,6 +33,7 @@ class WideProposal:
     items: dict[str, tuple[str | int, float, str]]  # local -> (measure or item number, confidence, how)
     instrument: str | None = None
     unused: list[str] = field(default_factory=list)
+    codes: list = field(default_factory=list)  # CodeGuess of item cells that are words for no value
 
 
 def propose_wide(local: LocalTable, table: TableProposal) -> WideProposal | None:
@@ -142,6 +143,14 @@ def wide_toml(w: WideProposal, comment, check) -> list[str]:
         lines.append(
             f"# if some of these describe the area (local authority, integration, co-located, population), "
             f'add [{title}.areas] naming them, e.g. LA = "local_authority"'
+        )
+    _, value_col = WIDE_TABLES[w.standard]
+    if w.codes:
+        lines += ["", f"[mapping.codes.{w.standard}.{value_col}]  # item cells of {comment(w.local)}: no row"]
+    for g in w.codes:
+        rows = f"{g.rows} cell{'s' if g.rows != 1 else ''}"
+        lines.append(
+            f"{toml_key(g.value)} = {toml_str(g.code)}  # {check(g.confidence)}{comment(g.how)} ({rows})"
         )
     return [*lines, ""]
 

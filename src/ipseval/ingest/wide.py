@@ -3,7 +3,9 @@
 An export often keeps one TOP form, or one IPS-25 review, per row with a column per measure or item;
 the standard holds these tables long (one row per measure / item). Each listed item column of each row
 becomes one row of the standard table, carrying the row's id columns, the measure or item number its
-column stands for and the cell's value. A blank cell is no row (not recorded, not a problem). Row
+column stands for and the cell's value. A blank cell is no row (not recorded, not a problem), and so
+is a cell whose value the settings map to "" ('-' or 'NR' on a TOP form: [mapping.codes.wellbeing.score]
+"-" = ""), said in a read note. Row
 numbers stay those of the original file, so every problem points at the row the user sees; columns
 listed nowhere are reported as not used. The same file may also give the areas table (the distinct
 rows of the columns listed in ``areas``), as when each review row repeats its area's details.
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ipseval.ingest import EXCEL_SUFFIXES, CellProblem, InputError, RawDataset, RawTable
-from ipseval.ingest.mapping import SUPPLIED, norm_name, table_key
+from ipseval.ingest.mapping import SUPPLIED, code_map, norm_name, table_key
 from ipseval.schema import TABLES
 
 if TYPE_CHECKING:
@@ -195,6 +197,8 @@ def _read(
         )
     parts: list[pl.DataFrame] = []
     problems = list(ids.read_problems)
+    not_recorded = {k for k, v in code_map(settings, table, value_col).items() if not v}
+    no_row: dict[str, int] = {}
     flags = [ids.may_hold_controls, ids.may_hold_excel_errors, ids.may_hold_invisible]
     for local, target in wide.items.items():
         one = read(settings, table, {**wide.columns, local: value_col}, frozenset(supplied - {value_col}))
@@ -207,6 +211,7 @@ def _read(
             )
         ]
         cells = one.frame.filter(pl.col(value_col).is_not_null())
+        cells = _not_recorded_left_out(cells, value_col, not_recorded, no_row)
         parts.append(cells.with_columns(pl.lit(str(target).strip(), dtype=pl.Utf8).alias(key_col)))
     frame = pl.concat(parts, how="diagonal") if parts else ids.frame.clear()
     if wide.instrument:
@@ -224,6 +229,7 @@ def _read(
         may_hold_controls=flags[0],
         may_hold_excel_errors=flags[1],
         may_hold_invisible=flags[2],
+        no_row={value_col: no_row} if no_row else {},
     )
     areas = None
     if wide.areas:
@@ -240,6 +246,21 @@ def _read(
                 read_problems=[p for p in a.read_problems if p.column in cols],
             )
     return long, areas
+
+
+def _not_recorded_left_out(
+    cells: pl.DataFrame, column: str, not_recorded: set[str], counts: dict[str, int]
+) -> pl.DataFrame:
+    """``cells`` without those whose value is mapped to "" (matched as codes are), counted by value."""
+    if not not_recorded or not cells.height:
+        return cells
+    values = [v for v in cells[column].unique().to_list() if norm_name(v) in not_recorded]
+    if not values:
+        return cells
+    out = cells[column].is_in(values)
+    for v, n in cells.filter(out)[column].value_counts().iter_rows():
+        counts[v] = counts.get(v, 0) + n
+    return cells.filter(~out)
 
 
 def _named(problem: CellProblem, local: str) -> CellProblem:
