@@ -120,7 +120,7 @@ def test_hours_with_units_and_qualifiers_are_read_with_one_warning(tmp_path):
     assert ds.tables["jobs"]["hours_per_week"].to_list() == [16, 16, 16, 24, 30, 20, 37.5, 20, 12, 16]
     (warning,) = warnings(ds, "hours_per_week")
     assert warning.startswith(
-        "jobs.csv › hours_per_week: 9 cells written with a unit or a qualifier were read as the number: '16 hrs' read as 16 (2 cells), '16 hours' read as 16 (1 cell)"
+        "9 cells written with a unit or a qualifier were read as the number: '16 hrs' read as 16 (2 cells), '16 hours' read as 16 (1 cell)"
     )
     assert "and 2 more forms" in warning  # 8 forms, 6 shown
 
@@ -136,7 +136,7 @@ def test_a_score_out_of_the_top_of_its_scale_is_read_and_any_other_is_not(tmp_pa
     assert ds.tables["clients"]["work_confidence"].to_list() == [6, 7, 10]
     (warning,) = warnings(ds, "work_confidence")
     assert warning.startswith(
-        "clients.csv › work_confidence: 3 cells written as a score out of 10 were read as the number: "
+        "3 cells written as a score out of 10 were read as the number: "
         "'6/10' read as 6 (1 cell), '7 out of 10' read as 7 (1 cell), '10/10' read as 10 (1 cell)"
     )
     assert [(r, v, m) for r, _, v, m in errors(ds)] == [
@@ -219,7 +219,7 @@ def test_two_digit_years_are_read_by_the_rule_with_one_warning_per_column(tmp_pa
     assert c["age"].to_list() == [51, None, None]
     (referral,) = warnings(ds, "referral_date")
     assert referral.startswith(
-        "clients.csv › referral_date: 3 dates written with a two-digit year were read under "
+        "3 dates written with a two-digit year were read under "
         'input.two_digit_years = "auto": 20yy unless that is after this year'
     )
     assert "e.g. '23-Jan-20' as 23 January 2020" in referral

@@ -446,7 +446,7 @@ class _Checker:
         x = s.cast(pl.Float64, strict=False)
         bad = s.is_not_null() & (x.is_null() | ~x.is_finite())
         if bad.any():  # '16 hrs', '6/10': read where the column's meaning allows (validate_numbers)
-            text = read_text_numbers(s.filter(bad), col, self.file)
+            text = read_text_numbers(s.filter(bad), col)
             if text.warning:
                 self.note(col.name, text.forms, "numbers written alone", text.warning)
                 read = pl.repeat(False, self.n, dtype=pl.Boolean, eager=True).scatter(
@@ -487,9 +487,7 @@ class _Checker:
         )
 
     def _as_date(self, s: pl.Series, col: Column, cmap: dict[str, str]) -> pl.Series:
-        found = read_dates(
-            s, self.dates.order, col.name, self.table, self.dates.mixed, self.century, self.file
-        )
+        found = read_dates(s, self.dates.order, col.name, self.table, self.dates.mixed, self.century)
         for f in found.findings:
             self.add(f.mask, col.name, found.expected, f.message, severity=f.severity)
         if found.years is not None:

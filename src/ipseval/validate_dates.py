@@ -198,12 +198,11 @@ def read_dates(
     table: str = "",
     mixed: bool = False,
     century: Century | None = None,
-    where: str = "",
 ) -> DateColumn:
     """The column's dates (null where unreadable) and what is wrong with the others. ``order`` is
     "dmy", "mdy" or "ymd", or "auto" to decide it from this column alone (see :func:`choose_order`);
     ``mixed``: the file mixes both orders, so each date that fits both is warned about; ``century``
-    the rule for two-digit years (``where``, the file, names them in its warning)."""
+    the rule for two-digit years (each column read so gets one warning)."""
     century = century or Century()
     choice = OrderChoice(order)
     if order == "auto":
@@ -233,9 +232,7 @@ def read_dates(
     if two.any():
         none = pl.repeat(False, s.len(), dtype=pl.Boolean, eager=True)
         result.two_digit = none.scatter(idx.filter(two), True)
-        found = two_digit_note(
-            sub.filter(two), read.filter(two), f"{where or 'this file'} › {column}", century
-        )
+        found = two_digit_note(sub.filter(two), read.filter(two), century)
         result.years = ColumnNote(*found) if found else None
 
     def on_rows(sub_mask: pl.Series) -> pl.Series:

@@ -120,7 +120,7 @@ class TextNumbers:
     forms: str = ""  # the distinct forms, for the warning's value
 
 
-def read_text_numbers(s: pl.Series, column: Column, where: str) -> TextNumbers:
+def read_text_numbers(s: pl.Series, column: Column) -> TextNumbers:
     """The numbers of ``s`` (text cells that do not cast as numbers) written as ``column``'s meaning
     allows, with one warning naming each distinct form and how many cells were read that way."""
     none = pl.repeat(False, s.len(), dtype=pl.Boolean, eager=True)
@@ -141,11 +141,11 @@ def read_text_numbers(s: pl.Series, column: Column, where: str) -> TextNumbers:
     more = f" and {len(shown) - _EXAMPLES} more forms" if len(shown) > _EXAMPLES else ""
     n = int(read.sum())
     warning = (
-        f"{where} › {column.name}: {n} cell{'s' if n != 1 else ''} written {_written(forms, column)} "
+        f"{n} cell{'s' if n != 1 else ''} written {_written(forms, column)} "
         f"{'were' if n != 1 else 'was'} read as the number: "
         f"{', '.join(shown[:_EXAMPLES])}{more}; write the number alone to silence this"
     )
-    return TextNumbers(numbers, read, warning, ", ".join(f"'{v}'" for v, _ in cells.most_common(_EXAMPLES)))
+    return TextNumbers(numbers, read, warning, ", ".join(v for v, _ in cells.most_common(_EXAMPLES)))
 
 
 def _written(forms: NumberForms, column: Column) -> str:

@@ -79,9 +79,7 @@ class Century:
         )
 
 
-def two_digit_note(
-    texts: pl.Series, dates: pl.Series, where: str, century: Century
-) -> tuple[str, str] | None:
+def two_digit_note(texts: pl.Series, dates: pl.Series, century: Century) -> tuple[str, str] | None:
     """(value, message) of the warning for a column whose dates ``texts`` (as written, two-digit
     years only) were read as ``dates``; None when there were none."""
     pairs = pl.DataFrame({"t": texts, "d": dates}).drop_nulls()
@@ -95,7 +93,7 @@ def two_digit_note(
     ]
     n = pairs.height
     message = (
-        f"{where}: {n:,} date{'s' if n != 1 else ''} written with a two-digit year "
+        f"{n:,} date{'s' if n != 1 else ''} written with a two-digit year "
         f"{'were' if n != 1 else 'was'} read under {century.words()}: e.g. {' and '.join(shown)}; "
         f'if a century is wrong, set {SETTING} ("2000s", "1900s") or write the years in full'
     )
