@@ -153,3 +153,17 @@ def test_words_in_the_item_cells_of_a_wide_form_are_no_row(tmp_path):
         "[mapping.codes.wellbeing.score]: no row (not recorded, like a blank cell)"
     ) in ds.notes
     assert not [m for m in ds.problems["message"].to_list() if "never occur" in m]
+
+
+def test_a_word_for_not_recorded_in_a_required_date_is_marked_check():
+    from ipseval.ingest.propose_novalue import value_guesses
+    from ipseval.schema import TABLES
+
+    referral = TABLES["clients"].column("referral_date")
+    ((value, code, confidence),) = [
+        (g.value, g.code, g.confidence)
+        for g in value_guesses(referral, [("2021-01-04", 3), ("Not known", 1)])
+    ]
+    assert (value, code) == ("Not known", "") and confidence < 0.8
+    engaged = TABLES["clients"].column("engagement_date")
+    assert [(g.code, g.confidence) for g in value_guesses(engaged, [("Not known", 1)])] == [("", 0.9)]

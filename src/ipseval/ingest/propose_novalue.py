@@ -6,7 +6,8 @@ whole value it should be read as, under ``[mapping.codes.<table>.<column>]``:
 
 - a word meaning still open ('Open', 'Ongoing', 'Current', 'Still in post') in an end date whose
   blank means still open (discharge_date, end_date): "" (blank), sure;
-- a word meaning not recorded ('Not known', 'N/K', 'TBC', 'NR', 'None', '-'): "" (blank), sure;
+- a word meaning not recorded ('Not known', 'N/K', 'TBC', 'NR', 'None', '-'): "" (blank), sure
+  (marked CHECK in a required column, where a blank is still a problem);
 - a word for hours that vary ('varies', 'zero hours', 'flexible') in hours_per_week: "" (blank);
 - 'Full time' in fte: 1;
 - a code for not recorded in a number column (999, 99, -1): "" (blank) when it lies outside the
@@ -24,6 +25,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -120,7 +122,8 @@ def item_value_guesses(column: Column, items: list[Evidence]) -> list[CodeGuess]
             key = norm_name(value)
             cells[key] += k
             first.setdefault(key, value)
-    guesses = value_guesses(column, [(first[k], n) for k, n in cells.most_common()])
+    # a cell left blank is no row (ingest.wide), so the column being required does not matter
+    guesses = value_guesses(replace(column, required=False), [(first[k], n) for k, n in cells.most_common()])
     return [g for g in guesses if g.code is not None and not g.as_is]
 
 
@@ -131,6 +134,9 @@ def _word_guess(value: str, rows: int, column: Column) -> CodeGuess:
     if kind == "open" and column.name in OPEN_ENDED:
         how = f"means still open: left blank, which the standard reads as still open ({column.meaning})"
         return CodeGuess(value, rows, BLANK, 0.95, how)
+    if kind == "not recorded" and column.required:  # still a problem once blank: said, to check
+        how = f"means not recorded: left blank, but {column.name} is required, so its rows stay rejected"
+        return CodeGuess(value, rows, BLANK, 0.6, how)
     if kind == "not recorded":
         return CodeGuess(value, rows, BLANK, 0.9, f"means not recorded: left blank (no {what})")
     if kind == "varies" and column.name == "hours_per_week":
