@@ -304,10 +304,17 @@ CASES = [
     ),
     Case("dot_and_dash_dates", clients("C1,Brent,31.12.2020", "C2,Brent,31-12-2020"), 0, "clean"),
     Case(
-        "two_digit_year",
+        "two_digit_year_read_under_the_window",
+        clients("C0,Brent,2020-01-01", "C1,Brent,05/01/23"),
+        0,
+        '1 date written with a two-digit year was read under input.two_digit_years = "auto"',
+    ),
+    Case(
+        "two_digit_year_refused",
         clients("C0,Brent,2020-01-01", "C1,Brent,05/01/23"),
         1,
-        "a two-digit year cannot say which century",
+        "a two-digit year cannot say which century; write the year in full, or set input.two_digit_years",
+        settings='[input]\ntwo_digit_years = "refuse"\n',
     ),
     Case(
         "month_13",
@@ -400,8 +407,15 @@ CASES = [
     Case(
         "month_as_a_word_with_a_two_digit_year",
         clients("C0,Brent,2020-01-01", "C1,Brent,5-Jan-20"),
-        1,
-        "a two-digit year cannot say which century",
+        0,
+        "e.g. '5-Jan-20' as 5 January 2020",
+    ),
+    Case(
+        "two_digit_year_set_to_the_1900s",
+        clients("C0,Brent,2020-01-01", "C1,Brent,5-Jan-20"),
+        0,
+        "'5-Jan-20' as 5 January 1920",
+        settings='[input]\ntwo_digit_years = "1900s"\n',
     ),
     Case(
         "timestamps_with_zone_or_am_pm",

@@ -268,13 +268,14 @@ def test_a_blank_key_on_a_required_column_is_named(tmp_path):
     assert any('[mapping.codes.clients.local_authority]: "" = "Leeds"' in m for m in notes_of(ds))
 
 
-def test_code_mappings_on_a_date_column_are_named_as_doing_nothing(tmp_path):
+def test_code_mappings_on_a_date_column_that_never_occur_are_named_as_doing_nothing(tmp_path):
+    """A date column's mappings apply (see test_values_as_words); one whose value is not in the
+    column does nothing, and is named like any code that never occurs."""
     s = codes(referral_date={"26th July 2021": "2021-07-26"})
     ds = run(tmp_path, s, clients=clients_csv("C1"))
     (message,) = notes_of(ds)
     assert message.startswith(
-        "[mapping.codes.clients.referral_date]: referral_date is a date column, code mappings do not apply; "
-        "for dates see input.date_order"
+        "[mapping.codes.clients.referral_date]: '26th July 2021' never occurs in clients.csv › referral_date"
     )
 
 

@@ -69,7 +69,8 @@ _WIDE_FILES = [
     '"ES co-located" = "co_located"',
     "```",
     "",
-    "Each filled item cell becomes one row; a blank cell, or one holding a word listed in `blanks`, is "
+    "Each filled item cell becomes one row; a blank cell, or one holding a word listed in `blanks` or "
+    'mapped to `""` in `[mapping.codes.wellbeing.score]` (`"-" = ""`, `"NR" = ""` for a TOP form), is '
     "no row (not recorded, not a problem; the read notes count them). Row numbers in problems are those "
     "of the original file (the row of the form or review), and each problem starts with the column the "
     "value came from (\"column 'Psych Health (0-20)': ...\"). Columns listed nowhere (a Total, a stage, a "
@@ -150,7 +151,25 @@ def data_standard_md() -> str:
         "- Column names are case-insensitive and surrounding spaces are ignored. Unknown columns are",
         "  kept and reported as *not used*, never an error.",
         "- Dates: `YYYY-MM-DD`, or `DD/MM/YYYY` (UK order). Excel date cells and date serial numbers",
-        "  are accepted in workbooks.",
+        "  are accepted in workbooks. A two-digit year (`23-Jan-20`, `05/03/68`, `1.2.19`) is read as",
+        "  20yy unless that is after the current year, then 19yy (`input.two_digit_years`), so referral",
+        "  dates and dates of birth both come out right; each column read so gets one warning with an",
+        "  example.",
+        "- Numbers: a number alone (`16`, `37.5`). A number with a unit or qualifier its column's",
+        "  meaning allows is read as the number, with one warning per column listing each form:",
+        "  hours (`16 hrs`, `37.5h`, `16 hours per week`), years for age (`45 yrs`), `0.5 FTE`, an",
+        "  approximate word where an estimate is still the value (`approx 24`, `c. 30`, `~20`, `12ish`:",
+        "  hours, age, FTE, population), and a score out of the top of its scale (`6/10` or",
+        "  `7 out of 10` for work_confidence, 0–10). Never guessed, always a problem: a range",
+        "  (`16-20`), a bound (`20+`, `up to 16`), a score out of another top (`6/8`), a unit the",
+        "  column does not take, words.",
+        "- Words and codes where a date or number should be (`Open`, `Ongoing`, `Not known`, `-`,",
+        '  `varies`, `999`): mapped in `[mapping.codes.<table>.<column>]` like codes. `""` makes the',
+        "  cell blank: in an end date (`discharge_date`, `end_date`) a blank means still open, so",
+        '  `"Ongoing" = ""` on jobs.end_date says the job had not ended. A whole value may also be',
+        '  mapped to a number or a `YYYY-MM-DD` date (`"Full time" = "1.0"` for fte). Unmapped, each',
+        "  is a problem naming the cell and how to map it; an out-of-range 999 or -1 adds that it may",
+        "  be a code for *not recorded*. `ipseval map` proposes these mappings (CHECK where unsure).",
         "- Yes/no: `yes/no`, `y/n`, `true/false`, `1/0` (any case).",
         "- Codes are case-insensitive; spaces and hyphens count as underscores; blank means missing",
         '  (`unknown` where the list has it). A local label that means *not recorded* ("Not known",',
@@ -158,7 +177,7 @@ def data_standard_md() -> str:
         "  is then read as a blank cell, in yes/no and code columns alike.",
         '  The other way round, the key `""` reads blank cells of an optional code or yes/no column as',
         '  a code (`"" = "no"` for a tick box left blank), said in the read notes. Code mappings that',
-        "  do nothing (on a date or number column, or for codes that never occur) are named in warnings.",
+        "  do nothing (for codes that never occur) are named in warnings.",
         '  A label mapped to `leave_out` marks rows that are not records of the table (`Booked = "leave_out"`',
         '  for future bookings in a meetings sheet, `"Case note" = "leave_out"` for notes): they are left out,',
         "  counted apart and named in one warning per file; `ipseval map` proposes it for such labels.",
@@ -369,6 +388,12 @@ policy = "ndtms"               # ndtms | nhs | none
 
 [mapping.codes.clients.criminal_conviction]
 "Not known" = ""               # "" = not recorded: read as a blank cell
+
+[mapping.codes.jobs.end_date]
+"Ongoing" = ""                 # blank end date = still in the job
+
+[mapping.codes.staff.fte]
+"Full time" = "1.0"            # a whole value read as a number
 """
 
 

@@ -23,6 +23,7 @@ SETTING_LABELS: dict[str, str] = {
     "input.date_order": "Order of day, month and year in dates",
     "input.date_orders": "Order of day, month and year, per table",
     "input.separator": "What separates the columns of a CSV file",
+    "input.two_digit_years": "Century of two-digit years in dates",
     "input.match_client_ids": "Client ids written differently in other tables",
     "input.max_file_mb": "Largest file read (MB)",
     "input.max_line_kb": "Longest line of a file (KB)",
@@ -125,6 +126,12 @@ CHOICES: dict[str, dict[str, str]] = {
         "tab": "Tab",
         "|": "Vertical bar",
         "pipe": "Vertical bar",
+    },
+    "input.two_digit_years": {
+        "auto": "20yy unless after this year, then 19yy",
+        "2000s": "Always 20yy (20 is 2020)",
+        "1900s": "Always 19yy (68 is 1968)",
+        "refuse": "Not read: each such date is a problem",
     },
     "input.match_client_ids": {
         "auto": "Matched without prefix and leading zeros when most match that way",

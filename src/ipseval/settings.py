@@ -339,9 +339,13 @@ class Mapping(_Section):
         "'Case note' = 'leave_out'): those rows are left out, counted apart (rows read = used + "
         "rejected + left out) and named in one warning with their values. A target that is not a "
         "value of its column (e.g. 'unknown' "
-        "for a yes/no column) is refused as a settings problem naming the values it may be. Code "
-        "mappings on a date or number column, and codes that never occur in their column, are named "
-        "in warnings: they do nothing.",
+        "for a yes/no column) is refused as a settings problem naming the values it may be. In a "
+        "date or number column a mapping gives the whole cell a value: '' for a word that means no "
+        "value (e.g. [mapping.codes.jobs.end_date] 'Ongoing' = '': a blank end date, which the "
+        "standard reads as still in the job; [mapping.codes.clients.age] '999' = '' for a code meaning "
+        "not recorded), or a number or a YYYY-MM-DD date (e.g. [mapping.codes.staff.fte] "
+        "'Full time' = '1.0'); any other target is refused. ipseval map proposes these. Codes that "
+        "never occur in their column are named in warnings: they do nothing.",
     )
     tables: dict[str, str] = Field(
         default_factory=dict,
@@ -419,6 +423,16 @@ class Input(_Section):
         fallback = self.date_order if self.date_order != "auto" else "dmy"
         return self.date_orders.get(table, self.date_order), fallback
 
+    two_digit_years: Literal["auto", "2000s", "1900s", "refuse"] = Field(
+        default="auto",
+        description="Which century a two-digit year is in, in dates such as 23-Jan-20, 05/03/68 or "
+        "1.2.19. 'auto': 20yy, unless that is after the current year, then 19yy (run in 2025: '20' "
+        "is 2020, '68' is 1968), so referral dates and dates of birth both come out right; it "
+        "follows the year of the run, not the data cut, so a date mis-keyed a few years ahead stays "
+        "in the future and is named as a problem. '2000s': always 20yy. '1900s': always 19yy. "
+        "'refuse': such dates are not read, each a problem (write the year in full). Each column "
+        "where such dates were read gets one warning naming the rule, with an example.",
+    )
     match_client_ids: Literal["auto", "normalised", "exact"] = Field(
         default="auto",
         description="How another table's client ids are matched to the clients table's when they are "

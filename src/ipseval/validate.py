@@ -9,6 +9,7 @@ vectorised (polars).
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +35,7 @@ from ipseval.validate_leave_out import (
 )
 from ipseval.validate_leave_out import EXPECTED as LEFT_OUT_EXPECTED
 from ipseval.validate_leave_out import warning as left_out_warning
+from ipseval.validate_numbers import read_text_numbers, sentinel_hint, why_not
 from ipseval.validate_staff import SPECIALIST, unknown_specialists
 from ipseval.validate_summary import (
     CASCADE_EXPECTED,
@@ -51,9 +53,9 @@ from ipseval.validate_text import (
     excel_errors,
     invisible_characters,
     one_spelling_per_area,
-    why_not_a_number,
 )
 from ipseval.validate_wellbeing import measure_ranges, out_of_range
+from ipseval.validate_years import Century
 
 if TYPE_CHECKING:
     from ipseval.settings import Settings
@@ -85,6 +87,8 @@ DATE_ORDER = (
 )
 # Client-linked events that cannot come before the client's referral.
 AFTER_REFERRAL = {"meetings": "meeting_date", "jobs": "start_date"}
+# Columns read as dates or numbers, in words: a code mapping gives them a whole value ("" for blank).
+VALUE_TYPES = {"date": "a date", "integer": "a whole-number", "number": "a number"}
 # Values for a blank cell other than null.
 BLANK_DEFAULTS: dict[tuple[str, str], object] = {("meetings", "attended"): True}
 
@@ -149,6 +153,7 @@ class _Checker:
         self.may_hold_controls = raw.may_hold_controls
         self.may_hold_excel_errors = raw.may_hold_excel_errors
         self.may_hold_invisible = raw.may_hold_invisible
+        self.no_row = raw.no_row  # a wide file's cells mapped to "": no row (see ingest.wide)
         present = [c for c in spec.column_names if c in raw.frame.columns]
         self.missing = [c for c in spec.column_names if c not in raw.frame.columns]
         frame = raw.frame.select(*(pl.col(c).cast(pl.Utf8) for c in present), pl.col("_row").cast(pl.Int64))
@@ -172,6 +177,8 @@ class _Checker:
         self.blank_read_as: dict[str, tuple[int, str]] = {}  # per column: blank cells read as a code
         self.ages_from_birth = 0
         self.dates = OrderChoice("dmy")  # how this file's day/month dates are read (see convert)
+        self.century = Century(settings.input.two_digit_years)  # how two-digit years are read
+        self.translated: dict[str, int] = {}  # per date or number column: cells whose value is mapped
         # Input columns (clients' date_of_birth): read to work out a standard column, never kept.
         self.inputs = {
             c.name: raw.frame[c.name].cast(pl.Utf8) for c in spec.inputs if c.name in raw.frame.columns
@@ -239,13 +246,15 @@ class _Checker:
             self.note(None, w.value, "dates in one known order of day and month", w.message)
         for col in self.spec.columns:
             s = self._null_words(self.raw[col.name])
-            cmap = code_map(settings, self.table, col.name) if col.type in ("text", "code", "bool") else {}
+            cmap = code_map(settings, self.table, col.name)
             self._check_code_sections(settings, s, col)
             s = self._leave_out_labels(s, col, cmap)
             cmap = {k: v for k, v in cmap.items() if v != LEAVE_OUT}
             s, blanked = self._mapped_to_blank(s, col, cmap)
             s = self._blank_read_as(s, blanked, col, cmap.pop("", ""))
             cmap = {k: v for k, v in cmap.items() if v}
+            if col.type in VALUE_TYPES:  # a whole value mapped to another ("Full time" = "1.0")
+                s, cmap = self._translated(s, col, cmap), {}
             present = s.is_not_null()
             s = self._unreadable(s, col)
             typed = getattr(self, f"_as_{col.type}")(s, col, cmap)
@@ -320,6 +329,21 @@ class _Checker:
         if found is not None:  # its message names the values with their counts
             self.note(None, "", LEFT_OUT_EXPECTED, found[1])
 
+    def _translated(self, s: pl.Series, col: Column, cmap: dict[str, str]) -> pl.Series:
+        """Cells of a date or number column whose whole value the settings map to another, read as
+        that value (matched as codes are: ignoring case and spaces)."""
+        if not cmap or s.null_count() == self.n:
+            return s
+        key = _canon(s)
+        hit = key.is_in(list(cmap)).fill_null(False)
+        if not hit.any():
+            return s
+        self.translated[col.name] = int(hit.sum())
+        out = _frame(key=key, s=s, h=hit).select(
+            pl.when(pl.col("h")).then(pl.col("key").replace(cmap)).otherwise(pl.col("s"))
+        )
+        return out.to_series().alias(col.name)
+
     def _blank_read_as(self, s: pl.Series, blanked: pl.Series, col: Column, code: str) -> pl.Series:
         """Blank cells read as ``code`` where the settings map the key "" to it (optional code and
         yes/no columns only, see _check_code_sections); cells mapped to "" stay blank."""
@@ -334,32 +358,20 @@ class _Checker:
         return s
 
     def _check_code_sections(self, settings: Settings, s: pl.Series, col: Column) -> None:
-        """Code mappings that would do nothing, each named in a warning: on a column that is not
-        read through codes (a date, a number), "" (blank cells) on a column it cannot fill, and
-        codes that never occur in the column."""
+        """Code mappings that would do nothing, each named in a warning: "" (blank cells) on a column
+        it cannot fill, and codes that never occur in the column."""
         sections = code_sections(settings, self.table, col.name)
         if not sections or col.name in self.missing:
             return
         expected = "code mappings that apply to the data"
         for key, codes in sections.items():
             where = f"[mapping.codes.{self.table}.{key}]"
-            if col.type not in ("text", "code", "bool"):
-                kind = {"date": "a date", "integer": "a whole-number", "number": "a number"}.get(
-                    col.type, col.type
-                )
-                hint = (
-                    "; for dates see input.date_order (dates written as words, such as '29th March 2022', "
-                    "are read as they are)"
-                    if col.type == "date"
-                    else "; its values are read as numbers"
-                )
-                message = f"{where}: {col.name} is {kind} column, code mappings do not apply{hint}"
-                self.note(col.name, ", ".join(f"'{k}'" for k in codes), expected, message)
-                continue
             if "" in codes and str(codes[""]).strip():
                 why = (
                     "it is required (a blank is a problem to fix)"
                     if col.required
+                    else f"it is {VALUE_TYPES[col.type]} column"
+                    if col.type in VALUE_TYPES
                     else "it is a text column"
                     if col.type == "text"
                     else ""
@@ -374,6 +386,7 @@ class _Checker:
             if not present or s.null_count() == self.n:
                 continue
             seen = set(_canon_each(s.drop_nulls().unique()).str.strip_chars().to_list())
+            seen |= {norm_name(v) for v in self.no_row.get(col.name, {})}
             never = [k for k in present if norm_name(k) not in seen]
             if never:
                 shown = ", ".join(f"'{k}'" for k in never[:10]) + (
@@ -393,7 +406,7 @@ class _Checker:
         setting, fallback = settings.input.order_for(self.table)
         columns = {c.name: self.raw[c.name] for c in self.spec.columns if c.type == "date"}
         columns |= {name: s for name, s in self.inputs.items() if name == BIRTH}
-        return choose_order(columns, setting, fallback, self.file, self.table)
+        return choose_order(columns, setting, fallback, self.file, self.table, self.century)
 
     def _mapped_to_blank(
         self, s: pl.Series, col: Column, cmap: dict[str, str]
@@ -415,8 +428,10 @@ class _Checker:
             return
         need = ~self.present["age"]
         found = ages_from_birth(
-            birth, self.typed["referral_date"], need, self.dates.order, self.spec.column("age")
+            birth, self.typed["referral_date"], need, self.dates.order, self.spec.column("age"), self.century
         )
+        if found.years_note:
+            self.note(BIRTH, NOT_SHOWN, "dates with the year in full", found.years_note)
         for f in found.findings:
             value = f.value if f.value is not None else pl.Series([NOT_SHOWN] * self.n, dtype=pl.Utf8)
             self.add(f.mask, f.column, f.expected, f.message, value=value, severity=f.severity)
@@ -528,9 +543,18 @@ class _Checker:
     def _as_number(self, s: pl.Series, col: Column, cmap: dict[str, str], whole: bool = False) -> pl.Series:
         x = s.cast(pl.Float64, strict=False)
         bad = s.is_not_null() & (x.is_null() | ~x.is_finite())
+        if bad.any():  # '16 hrs', '6/10': read where the column's meaning allows (validate_numbers)
+            text = read_text_numbers(s.filter(bad), col)
+            if text.warning:
+                self.note(col.name, text.forms, "numbers written alone", text.warning)
+                read = pl.repeat(False, self.n, dtype=pl.Boolean, eager=True).scatter(
+                    bad.arg_true(), text.read
+                )
+                x = x.scatter(bad.arg_true(), text.numbers.fill_null(x.filter(bad)))
+                bad = bad & ~read
         if bad.any():
             kind = "not a whole number" if whole else "not a number"
-            reasons = {v: why_not_a_number(v, kind) for v in s.filter(bad).unique().to_list()}
+            reasons = {v: why_not(v, kind, col, self.table) for v in s.filter(bad).unique().to_list()}
             self.add(bad, col.name, col.expected, s.filter(bad).replace_strict(reasons, return_dtype=pl.Utf8))
             x = (
                 _frame(x=x, bad=bad)
@@ -541,16 +565,31 @@ class _Checker:
             frac = x.is_not_null() & ((x != x.floor()) | (x.abs() > 1e15))
             self.add(frac, col.name, col.expected, "not a whole number")
             x = _frame(x=x, b=frac).select(pl.when(pl.col("b")).then(None).otherwise(pl.col("x"))).to_series()
-        if col.minimum is not None:
-            self.add(x < col.minimum, col.name, col.expected, f"below the minimum of {_fmt(col.minimum)}")
-        if col.maximum is not None:
-            self.add(x > col.maximum, col.name, col.expected, f"above the maximum of {_fmt(col.maximum)}")
+        for out, words, limit in (
+            (x < (col.minimum if col.minimum is not None else -math.inf), "below the minimum", col.minimum),
+            (x > (col.maximum if col.maximum is not None else math.inf), "above the maximum", col.maximum),
+        ):
+            self.add(
+                out, col.name, col.expected, self._out_of_range(s, out, f"{words} of {_fmt(limit or 0)}", col)
+            )
         return x
 
+    def _out_of_range(self, s: pl.Series, out: pl.Series, message: str, col: Column) -> str | pl.Series:
+        """The message for values out of range: with how to map a "not recorded" code (999, -1)."""
+        values = s.filter(out.fill_null(False)).unique().to_list()
+        hints = {v: sentinel_hint(v, self.table, col.name) for v in values}
+        if not any(hints.values()):
+            return message
+        return s.filter(out.fill_null(False)).replace_strict(
+            {v: message + h for v, h in hints.items()}, return_dtype=pl.Utf8
+        )
+
     def _as_date(self, s: pl.Series, col: Column, cmap: dict[str, str]) -> pl.Series:
-        found = read_dates(s, self.dates.order, col.name, self.table, self.dates.mixed)
+        found = read_dates(s, self.dates.order, col.name, self.table, self.dates.mixed, self.century)
         for f in found.findings:
             self.add(f.mask, col.name, found.expected, f.message, severity=f.severity)
+        if found.years is not None:
+            self.note(col.name, found.years.value, "dates with the year in full", found.years.message)
         for n in found.notes:
             self.note(col.name, n.value, "dates in one known order of day and month", n.message)
         d = found.dates
@@ -841,9 +880,22 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
             if chk.null_words:
                 notes.append(f"{chk.file}: {chk.null_words} cells holding NULL, NA or N/A were read as blank")
             for column, n in chk.mapped_blank.items():
+                meaning = chk.spec.column(column).meaning  # "blank = still in the job at the data cut"
+                blank = f"({meaning})" if meaning.startswith("blank = ") else "(not recorded)"
                 notes.append(
                     f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} whose label is mapped to "" in '
-                    f"[mapping.codes.{chk.table}.{column}] read as blank (not recorded)"
+                    f"[mapping.codes.{chk.table}.{column}] read as blank {blank}"
+                )
+            for column, values in chk.no_row.items():
+                n, shown = sum(values.values()), ", ".join(f"'{v}'" for v in values)
+                notes.append(
+                    f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} of {shown} mapped to "" in '
+                    f"[mapping.codes.{chk.table}.{column}]: no row (not recorded, like a blank cell)"
+                )
+            for column, n in chk.translated.items():
+                notes.append(
+                    f"{chk.file}: {n} {column} cell{'s' if n != 1 else ''} read as the value "
+                    f"[mapping.codes.{chk.table}.{column}] maps {'them' if n != 1 else 'it'} to"
                 )
             for column, (n, code) in chk.blank_read_as.items():
                 notes.append(

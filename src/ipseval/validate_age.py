@@ -15,6 +15,7 @@ import polars as pl
 
 from ipseval.schema import Column
 from ipseval.validate_dates import read_dates
+from ipseval.validate_years import Century
 
 BIRTH = "date_of_birth"
 # What a problem about a date of birth shows as its value: never the date itself.
@@ -45,6 +46,7 @@ class AgesFromBirth:
     ages: pl.Series  # Int64: age at referral where worked out, else null
     findings: list[AgeFinding] = field(default_factory=list)
     filled: int = 0  # how many blank ages the dates of birth filled
+    years_note: str = ""  # dates of birth written with a two-digit year: how they were read (none shown)
 
 
 def whole_years(born: pl.Series, on: pl.Series) -> pl.Series:
@@ -61,14 +63,27 @@ def whole_years(born: pl.Series, on: pl.Series) -> pl.Series:
 
 
 def ages_from_birth(
-    birth: pl.Series, referral: pl.Series, need: pl.Series, order: str, age: Column
+    birth: pl.Series,
+    referral: pl.Series,
+    need: pl.Series,
+    order: str,
+    age: Column,
+    century: Century | None = None,
 ) -> AgesFromBirth:
     """Ages at referral worked out from ``birth`` (text dates) on the rows of ``need`` (age blank),
     with a problem for each date of birth that is unreadable, after the referral date, or gives an
-    age outside the standard's range for ``age``."""
+    age outside the standard's range for ``age``; ``century`` reads two-digit years."""
     need = need.fill_null(False)
-    found = read_dates(birth, order, BIRTH)
+    century = century or Century()
+    found = read_dates(birth, order, BIRTH, century=century)
     out = AgesFromBirth(pl.Series("age", [None] * len(birth), dtype=pl.Int64))
+    n = int((found.two_digit & need).sum()) if found.two_digit is not None else 0
+    if n:  # said without the dates themselves: they identify people
+        out.years_note = (
+            f"{n} date{'s' if n != 1 else ''} of birth written with a two-digit year "
+            f"{'were' if n != 1 else 'was'} read under {century.words()} (not shown: they identify "
+            "people); the ages they give are checked against the standard's range"
+        )
     for f in found.findings:
         mask = f.mask.fill_null(False) & need
         out.findings.append(

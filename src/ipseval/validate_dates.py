@@ -13,7 +13,9 @@ that mixes both is read the way most of its telling dates are, and the others ar
 Always read, whatever the order: ISO (2021-02-03), year first with / or . (2021/02/03), the month
 as a word (03-Feb-2021, 3 Feb 2021, 12 March 2020, February 3, 2021, 29th March 2022, 3rd of May
 2022), each with or without a time
-of day (2021-02-03T00:00:00, 03/02/2021 14:05). Every date that cannot be read says why.
+of day (2021-02-03T00:00:00, 03/02/2021 14:05). A two-digit year after the day and month
+(23-Jan-20, 05/03/68, 1.2.19) takes its century from ``input.two_digit_years`` (see validate_years).
+Every date that cannot be read says why.
 """
 
 from __future__ import annotations
@@ -25,15 +27,18 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from ipseval.validate_years import SETTING as TWO_DIGIT_SETTING
+from ipseval.validate_years import TWO_DIGIT_YEAR, Century, two_digit_note
+
 ISO = "%Y-%m-%d"
 # A trailing time of day is ignored (exports often write "2023-01-05 00:00:00", "05/01/2023 2:30 PM").
 TIME_PART = r"^(.+?)[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm]|Z|[+-]\d{2}:?\d{2})?$"
-# The month by name is unambiguous ("05-Jan-2020", "5 January 2020", "January 5, 2020"), with a
-# four-digit year only: a two-digit one cannot say which century.
+# The month by name is unambiguous ("05-Jan-2020", "5 January 2020", "January 5, 2020"); day first,
+# the year may have two digits ("23-Jan-20"), its century then set by input.two_digit_years.
 # The day may be an ordinal, with "of" after it ("29th March 2022", "1st Feb 2023", "3rd of May 2022");
 # month words in any case.
 DAY_MONTH_NAME = (
-    r"(?i)^(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?(?:\s+|[\-/])([a-z]{3,9})\.?,?(?:\s+|[\-/])(\d{4})$"
+    r"(?i)^(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?(?:\s+|[\-/])([a-z]{3,9})\.?,?(?:\s+|[\-/])(\d{2}|\d{4})$"
 )
 MONTH_NAME_DAY = r"(?i)^([a-z]{3,9})\.?\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$"
 MONTH_WORDS = {
@@ -41,8 +46,9 @@ MONTH_WORDS = {
     **{calendar.month_abbr[m].lower(): str(m) for m in range(1, 13)},
     "sept": "9",
 }
-# Day and month in either order, then a four-digit year, separated by / . or -.
-NUMERIC = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$"
+# Day and month in either order, then the year (four digits, or two: see validate_years), separated
+# by / . or -.
+NUMERIC = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$"
 YEAR_FIRST = r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$"
 ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day"}
 EXPECTED = {
@@ -53,7 +59,6 @@ EXPECTED = {
 }
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial numbers of Excel's 1900 system, from 1 March 1900 on
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
-_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.\- ](\d{1,2}|[A-Za-z]{3,9})[/.\- ]\d{2}$")
 _EXAMPLES = 3
 
 
@@ -93,6 +98,8 @@ class DateColumn:
     findings: list[RowFinding] = field(default_factory=list)
     notes: list[ColumnNote] = field(default_factory=list)
     decided: str = ""
+    years: ColumnNote | None = None  # dates written with a two-digit year, read (see validate_years)
+    two_digit: pl.Series | None = None  # Boolean per cell: read with a two-digit year
 
 
 def setting_for(table: str, order: str) -> str:
@@ -100,16 +107,26 @@ def setting_for(table: str, order: str) -> str:
     return f'[input.date_orders] {table} = "{order}"' if table else f'input.date_order = "{order}"'
 
 
-def _day_month_parts(s: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series, pl.Series]:
-    """(text without time of day, first, second, as day/month/year, as month/day/year) of ``s``."""
+def _day_month_parts(
+    s: pl.Series, century: Century
+) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series, pl.Series, pl.Series]:
+    """(text without time of day, first, second, as day/month/year, as month/day/year, whether the
+    year has two digits) of ``s``."""
     sub = s.str.replace(TIME_PART, "$1")
     parts = sub.str.extract_groups(NUMERIC).struct.unnest()
     first, second, year = (parts[c] for c in parts.columns)
-    return sub, first, second, _date(year, second, first), _date(year, first, second)
+    two = (year.str.len_chars() == 2).fill_null(False)
+    year = century.years(year)
+    return sub, first, second, _date(year, second, first), _date(year, first, second), two
 
 
 def choose_order(
-    columns: dict[str, pl.Series], setting: str, fallback: str = "dmy", where: str = "", table: str = ""
+    columns: dict[str, pl.Series],
+    setting: str,
+    fallback: str = "dmy",
+    where: str = "",
+    table: str = "",
+    century: Century | None = None,
 ) -> OrderChoice:
     """The order the dates of one file (its date ``columns``, as text) are read in. ``setting`` is
     the table's own setting (or the global one); ``fallback`` the order when "auto" finds nothing
@@ -128,7 +145,7 @@ def choose_order(
         s = s.filter(s.str.strptime(pl.Date, ISO, strict=False).is_null())
         if not s.len():
             continue
-        sub, first, second, as_dmy, as_mdy = _day_month_parts(s.str.strip_chars())
+        sub, first, second, as_dmy, as_mdy, _ = _day_month_parts(s.str.strip_chars(), century or Century())
         only_d = as_dmy.is_not_null() & as_mdy.is_null()
         only_m = as_mdy.is_not_null() & as_dmy.is_null()
         either = as_dmy.is_not_null() & as_mdy.is_not_null() & (first != second)
@@ -174,13 +191,22 @@ def choose_order(
     return OrderChoice(fallback)
 
 
-def read_dates(s: pl.Series, order: str, column: str, table: str = "", mixed: bool = False) -> DateColumn:
+def read_dates(
+    s: pl.Series,
+    order: str,
+    column: str,
+    table: str = "",
+    mixed: bool = False,
+    century: Century | None = None,
+) -> DateColumn:
     """The column's dates (null where unreadable) and what is wrong with the others. ``order`` is
     "dmy", "mdy" or "ymd", or "auto" to decide it from this column alone (see :func:`choose_order`);
-    ``mixed``: the file mixes both orders, so each date that fits both is warned about."""
+    ``mixed``: the file mixes both orders, so each date that fits both is warned about; ``century``
+    the rule for two-digit years (each column read so gets one warning)."""
+    century = century or Century()
     choice = OrderChoice(order)
     if order == "auto":
-        choice = choose_order({column: s}, "auto", "dmy", f"column {column}", table)
+        choice = choose_order({column: s}, "auto", "dmy", f"column {column}", table, century)
         order, mixed = choice.order, choice.mixed
     out = s.str.strptime(pl.Date, ISO, strict=False)
     failed = s.is_not_null() & out.is_null()
@@ -190,15 +216,24 @@ def read_dates(s: pl.Series, order: str, column: str, table: str = "", mixed: bo
     if not failed.any():
         return result
     idx = failed.arg_true()
-    sub, first, second, as_dmy, as_mdy = _day_month_parts(s.gather(idx).str.strip_chars())
+    sub, first, second, as_dmy, as_mdy, two = _day_month_parts(s.gather(idx).str.strip_chars(), century)
     parts = sub.str.extract_groups(YEAR_FIRST).struct.unnest()
     year_first = _date(*(parts[c] for c in parts.columns))
     in_order = {"dmy": as_dmy, "mdy": as_mdy}.get(order)
     read = sub.str.strptime(pl.Date, ISO, strict=False).fill_null(year_first)
     if in_order is not None:
         read = read.fill_null(in_order)
-    read = read.fill_null(_named_month(sub))
+    named, two_named = _named_month(sub, century)
+    # read with a two-digit year: by the file's order of day and month, or with the month as a word
+    two = (two & in_order.is_not_null()) if in_order is not None else two & False
+    two = two | (two_named & named.is_not_null())
+    read = read.fill_null(named)
     result.dates = out.scatter(idx, read)
+    if two.any():
+        none = pl.repeat(False, s.len(), dtype=pl.Boolean, eager=True)
+        result.two_digit = none.scatter(idx.filter(two), True)
+        found = two_digit_note(sub.filter(two), read.filter(two), century)
+        result.years = ColumnNote(*found) if found else None
 
     def on_rows(sub_mask: pl.Series) -> pl.Series:
         none = pl.repeat(False, s.len(), dtype=pl.Boolean, eager=True)
@@ -206,7 +241,9 @@ def read_dates(s: pl.Series, order: str, column: str, table: str = "", mixed: bo
 
     unread = read.is_null()
     if unread.any():
-        reasons = {v: why_not_a_date(v, order, table) for v in sub.filter(unread).unique().to_list()}
+        reasons = {
+            v: why_not_a_date(v, order, table, century, column) for v in sub.filter(unread).unique().to_list()
+        }
         messages = sub.filter(unread).replace_strict(reasons, return_dtype=pl.Utf8)
         result.findings.append(RowFinding(on_rows(unread), messages))
     if mixed and order in ("dmy", "mdy"):
@@ -218,15 +255,17 @@ def read_dates(s: pl.Series, order: str, column: str, table: str = "", mixed: bo
     return result
 
 
-def _named_month(sub: pl.Series) -> pl.Series:
-    """Dates whose month is written as a word, in either of the usual orders."""
+def _named_month(sub: pl.Series, century: Century) -> tuple[pl.Series, pl.Series]:
+    """Dates whose month is written as a word, in either of the usual orders, and whether their year
+    has two digits."""
     a = sub.str.extract_groups(DAY_MONTH_NAME).struct.unnest()
     b = sub.str.extract_groups(MONTH_NAME_DAY).struct.unnest()
     day = a[a.columns[0]].fill_null(b[b.columns[1]])
     word = a[a.columns[1]].fill_null(b[b.columns[0]])
     year = a[a.columns[2]].fill_null(b[b.columns[2]])
+    two = (year.str.len_chars() == 2).fill_null(False)
     month = word.str.to_lowercase().replace_strict(MONTH_WORDS, default=None, return_dtype=pl.Utf8)
-    return _date(year, month, day)
+    return _date(century.years(year), month, day), two
 
 
 def _date(year: pl.Series, month: pl.Series, day: pl.Series) -> pl.Series:
@@ -250,9 +289,18 @@ def _read_as(dates: pl.Series, order: str, table: str) -> pl.Series:
     )
 
 
-def why_not_a_date(value: str, order: str, table: str = "") -> str:
-    """Why ``value`` is not a date, in words that say what to write instead."""
+def why_not_a_date(
+    value: str, order: str, table: str = "", century: Century | None = None, column: str = ""
+) -> str:
+    """Why ``value`` is not a date, in words that say what to write instead (a word such as 'Open'
+    or 'Not known': how to map it to blank in ``table``'s ``column``)."""
     v = value.strip()
+    century = century or Century()
+    if table and column and not re.search(r"[0-9]", v) and len(v) <= 40 and v.isprintable():
+        return (
+            f"not a valid date: if '{v}' means there is no date (still open, not recorded), map it to "
+            f'blank in [mapping.codes.{table}.{column}]: "{v}" = ""'
+        )
     if _SERIAL.match(v):
         serial = int(float(v))
         when = _EXCEL_EPOCH + timedelta(days=serial)
@@ -260,8 +308,11 @@ def why_not_a_date(value: str, order: str, table: str = "") -> str:
             f"not a valid date: looks like an Excel date number ({v} = {when.isoformat()}); format the "
             "column as a date in Excel before saving it as CSV"
         )
-    if _TWO_DIGIT_YEAR.match(v):
-        return "not a valid date: a two-digit year cannot say which century; write the year in full"
+    if TWO_DIGIT_YEAR.match(v) and not century.reads:
+        return (
+            "not a valid date: a two-digit year cannot say which century; write the year in full, or set "
+            f'{TWO_DIGIT_SETTING} = "auto" to read 20yy up to this year and 19yy after it'
+        )
     m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", v)
     if m:
         y, mo, d = (int(x) for x in m.groups())
@@ -269,7 +320,8 @@ def why_not_a_date(value: str, order: str, table: str = "") -> str:
         return _day_month(y, mo, d, hint)
     m = re.match(DAY_MONTH_NAME, v)
     if m and m.group(2).lower() in MONTH_WORDS:
-        return _day_month(int(m.group(3)), int(MONTH_WORDS[m.group(2).lower()]), int(m.group(1)), "")
+        year = _full(m.group(3), century)
+        return _day_month(year, int(MONTH_WORDS[m.group(2).lower()]), int(m.group(1)), "")
     m = re.match(YEAR_FIRST, v)
     if m:
         y, mo, d = (int(x) for x in m.groups())
@@ -281,7 +333,7 @@ def why_not_a_date(value: str, order: str, table: str = "") -> str:
             f'year/month/day; set {setting_for(table, "dmy")} (or "mdy" for US order) if the file uses them'
         )
     if m:
-        a, b, y = (int(x) for x in m.groups())
+        a, b, y = int(m.group(1)), int(m.group(2)), _full(m.group(3), century)
         day, month = (b, a) if order == "mdy" else (a, b)
         hint = ""
         if month > 12 and day <= 12 and _exists(y, day, month):
@@ -293,6 +345,10 @@ def why_not_a_date(value: str, order: str, table: str = "") -> str:
             )
         return _day_month(y, month, day, hint)
     return "not a valid date"
+
+
+def _full(year: str, century: Century) -> int:
+    return century.full_year(int(year)) if len(year) == 2 else int(year)
 
 
 def _day_month(year: int, month: int, day: int, hint: str) -> str:

@@ -94,6 +94,9 @@ class RawTable:
     may_hold_controls: bool = True  # a control character or line break inside some cell
     may_hold_excel_errors: bool = True  # a cell starting with "#"
     may_hold_invisible: bool = True  # a character outside ASCII (a zero-width or no-break space)
+    # A wide file's item cells whose value is mapped to "" (not recorded): no row, like a blank cell.
+    # Column -> the values so left out with their cells (so validate does not call them unused).
+    no_row: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,9 @@ def _check_code_targets(settings: Settings) -> None:
     for table, by_column in settings.mapping.codes.items():
         for key, codes in by_column.items():
             column = mapped_column(settings, table, key)
+            if column and TABLES[table].column(column).type in _WHOLE_VALUE:
+                _check_whole_values(table, key, TABLES[table].column(column), codes)
+                continue
             valid = valid_targets(TABLES[table].column(column)) if column else None
             if valid is None:
                 continue
@@ -117,6 +120,26 @@ def _check_code_targets(settings: Settings) -> None:
                         f"not a value of {column} ({shown}); if '{local}' means not recorded, map it "
                         f'to "" (blank); if a row holding it is not a record, map it to "{LEAVE_OUT}"'
                     )
+
+
+# Date and number columns: a mapping gives a cell a whole value, which must be of the column's kind.
+_WHOLE_VALUE = {
+    "date": (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "a date written YYYY-MM-DD"),
+    "integer": (re.compile(r"^[+-]?\d+$"), "a whole number"),
+    "number": (re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$"), "a number"),
+}
+
+
+def _check_whole_values(table: str, key: str, column: Column, codes: dict[str, str]) -> None:
+    """A date or number column's mappings give a whole value of its kind, or "" (not recorded)."""
+    pattern, kind = _WHOLE_VALUE[column.type]
+    for local, target in codes.items():
+        value = str(target).strip()
+        if value and not pattern.match(value):
+            raise InputError(
+                f"settings [mapping.codes.{table}.{key}]: '{local}' = '{target}': {column.name} takes "
+                f'{kind}, so a value is mapped to {kind}, or to "" (blank) if it means not recorded'
+            )
 
 
 def valid_targets(column: Column) -> set[str] | None:

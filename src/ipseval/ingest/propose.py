@@ -47,6 +47,7 @@ from ipseval.ingest.propose_lookups import (
     text_lookups,
 )
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
+from ipseval.ingest.propose_novalue import value_guesses
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
 from ipseval.ingest.propose_teams import area_for_team
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
@@ -160,8 +161,7 @@ class Proposal:
                     out.append(f"{where} column '{c.local}' as {c.standard}: {c.confidence:.0%} sure")
                 for g in c.codes if c.standard else ():
                     if g.code is None or g.confidence < SURE:
-                        what = f"as {g.code}: {g.confidence:.0%} sure" if g.code else "has no standard code"
-                        out.append(f"{where} column '{c.local}' value '{g.value}' {what}")
+                        out.append(f"{where} column '{c.local}' value '{g.value}' {_undecided(t, c, g)}")
         out += [f"every {f.table} row of its file as {f.column} '{f.value}' ({f.how})" for f in self.fixed]
         for w in self.wide:
             out.append(f"'{w.local}' laid out wide as {w.standard}: {w.confidence:.0%} sure")
@@ -185,6 +185,18 @@ class Proposal:
         if self.data_cut is not None:
             out.append(f"the data cut {self.data_cut[0].isoformat()}, from {self.data_cut[1]}")
         return out + _conflicts(self)
+
+
+def _undecided(t: TableProposal, c: ColumnProposal, g: CodeGuess) -> str:
+    """What is left to decide about one value, in words."""
+    if g.code == "":
+        return f'as "" (blank): {g.confidence:.0%} sure'
+    if g.code:
+        return f"as {g.code}: {g.confidence:.0%} sure"
+    kind = column_spec(t.standard, c.standard).type
+    if kind in ("date", "integer", "number"):
+        return f"is not a {'date' if kind == 'date' else 'number'}: fix it in the data, or map it"
+    return "has no standard code"
 
 
 def code_entries(column: ColumnProposal) -> list[CodeGuess]:
@@ -413,6 +425,8 @@ def _codes(column: Column, ev: Evidence, lookup: Lookup | None = None, blanks: i
     a wellbeing measure or instrument column's labels against the built-in measures (TOP, SURE).
     A value a lookup explains (1 = Male on the cover sheet) is guessed from its label; the blank
     cells of a tick column (only ✓ and blanks) are proposed as no, to check."""
+    if column.type in ("date", "integer", "number"):  # words and codes where a value should be
+        return value_guesses(column, ev.top, ev.serials > 0)
     if column.name in WELLBEING_LABELS and column.type == "text":
         column = wellbeing_codes(column.name)
     if column is None or column.type not in ("code", "bool"):

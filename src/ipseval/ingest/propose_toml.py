@@ -17,6 +17,8 @@ from ipseval.ingest.propose_dates import ORDER_WORDS
 from ipseval.ingest.propose_quote import toml_key, toml_str
 from ipseval.ingest.propose_wide import by_table, wide_toml
 
+TWO_DIGIT_DEFAULT = "auto"
+
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -110,6 +112,7 @@ def _dates(p: Proposal) -> list[str]:
         for c in t.columns:
             if c.standard and column_spec(t.standard, c.standard).type == "date":
                 lines.append(f"# '{_comment(c.local)}' ({_comment(t.local)}): {_date_words(c)}")
+    lines += _two_digit_years(p)
     if d.setting == "auto":
         return [*lines, f"# date_order: {_comment(d.how)}", ""]
     lines.append(f"date_order = {toml_str(d.setting)}  # {_check(d.confidence)}{_comment(d.how)}")
@@ -124,6 +127,32 @@ def _dates(p: Proposal) -> list[str]:
                 follows = f"follows date_order: {o.how}" if o.setting else f"{o.how}: follows date_order"
                 lines.append(f"# {toml_key(o.table)} ({_comment(o.local)}) {_comment(follows)}")
     return [*lines, ""]
+
+
+def _two_digit_years(p: Proposal) -> list[str]:
+    """Comments on the date columns read (a wide file's too) that write years with two digits, and
+    the rule they are read under: nothing to set unless it is wrong."""
+    wide = {w.local: set(w.columns) for w in p.wide}
+    found = [
+        (t.local, c)
+        for t in p.tables
+        for c in t.columns
+        if c.evidence.two_digit_years
+        and ((c.standard and t.standard) or c.local in wide.get(t.local, ()))
+        and c.evidence.kind == "date"
+    ]
+    if not found:
+        return []
+    lines = [
+        f"# '{_comment(c.local)}' ({_comment(local)}): {sum(k for _, k in c.evidence.two_digit_years)} dates "
+        f"with a two-digit year, e.g. {_comment(c.evidence.two_digit_years[0][0])}"
+        for local, c in found
+    ]
+    return [
+        *lines,
+        f"two_digit_years = {toml_str(TWO_DIGIT_DEFAULT)}  # the default: 20yy unless that is after this "
+        'year, else 19yy (run in 2025, 20 is 2020 and 68 is 1968); "2000s", "1900s" or "refuse" otherwise',
+    ]
 
 
 def _definitions(p: Proposal) -> list[str]:
@@ -177,6 +206,9 @@ def _column_words(c: ColumnProposal) -> str:
     words = f"{c.how}; {_date_words(c) if c.evidence.kind == 'date' else c.evidence.describe()}"
     if c.evidence.blank_words:
         words += f"; {c.evidence.blank_words} cells of N/A or NULL read as blank"
+    if c.evidence.no_value and c.evidence.kind in ("date", "integer", "number"):
+        shown = ", ".join(f"'{v}'" for v, _ in c.evidence.no_value_top[:3])
+        words += f"; {c.evidence.no_value} cells of words for no value ({shown}): see [mapping.codes]"
     return _comment(words)
 
 
@@ -187,6 +219,9 @@ def _unused_words(c: ColumnProposal) -> str:
         name, score = c.alternatives[0]
         return f"{c.evidence.describe()}; best guess {name}, {score:.0%}"
     return c.evidence.describe()
+
+
+_VALUE_WORDS = {"date": "a date (YYYY-MM-DD)", "integer": "a whole number", "number": "a number"}
 
 
 def _codes(t: TableProposal, c: ColumnProposal) -> list[str]:
@@ -214,6 +249,12 @@ def _codes(t: TableProposal, c: ColumnProposal) -> list[str]:
         elif g.code is None and column.type == "text":
             lines.append(
                 f"# {toml_key(g.value)} = ?  CHECK: {_comment(g.how)}; write what it stands for ({rows})"
+            )
+        elif g.code is None and column.type in _VALUE_WORDS:
+            what = _VALUE_WORDS[column.type]
+            lines.append(
+                f'# {toml_key(g.value)} = ?  CHECK: {_comment(g.how)}; fix it in the data, or map it to "" '
+                f"(blank) if it means not recorded, or to {what} ({rows})"
             )
         elif g.code is None:
             allowed = ", ".join(column.codes or ("yes", "no"))

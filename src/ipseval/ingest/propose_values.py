@@ -1,7 +1,10 @@
 """What a column's values look like, as evidence for the mapping assistant: dates (and the order of
 day and month in them), whole numbers and their range, yes/no values, a few repeated labels (codes)
 or free text; and how well that fits a standard column. Blank words (NULL, N/A...) are read as
-blank, as validate reads them.
+blank, as validate reads them. Words that stand for no value ('Open', 'Not known', '-', 'varies')
+are counted apart, so a column of dates and 'Open' is still a date column (propose_novalue proposes
+what to read them as); numbers written with a unit or against the top of a scale ('16 hrs',
+'approx 24', '6/10') count as numbers, and dates with a two-digit year ('23-Jan-20') as dates.
 """
 
 from __future__ import annotations
@@ -12,16 +15,19 @@ from dataclasses import dataclass
 from datetime import date
 
 from ipseval.ingest.propose_codes import guess_codes, tick_column
+from ipseval.ingest.propose_novalue import no_value_word
 from ipseval.ingest.propose_read import LocalColumn
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, Column
 from ipseval.validate import NULL_WORDS
 from ipseval.validate_dates import DAY_MONTH_NAME, MONTH_NAME_DAY, MONTH_WORDS
+from ipseval.validate_numbers import number_in_any_column
+from ipseval.validate_years import TWO_DIGIT_YEAR, Century
 
 _TIME = re.compile(
     r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm]|Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
 )  # values come lower-cased
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 _YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
 _SERIALS = (36526, 54789)  # Excel's day numbers of 1 January 2000 and 31 December 2049
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -70,6 +76,9 @@ class Evidence:
     high: float | None
     yes_no: int  # values validate reads as yes/no as they are
     top: tuple[tuple[str, int], ...]  # distinct values (first spelling) with their counts, commonest first
+    no_value: int = 0  # words standing for no value ('Open', 'Not known', '-'): not counted in shares
+    no_value_top: tuple[tuple[str, int], ...] = ()  # those words with their counts, commonest first
+    two_digit_years: tuple[tuple[str, int], ...] = ()  # dates written with a two-digit year, with counts
 
     @property
     def dates(self) -> int:
@@ -78,7 +87,9 @@ class Evidence:
         return seen + (self.serials if seen else 0)
 
     def share(self, count: int) -> float:
-        return count / self.n if self.n else 0.0
+        """``count`` as a share of the values that are not words for no value."""
+        of = self.n - self.no_value if self.n > self.no_value else self.n
+        return count / of if of else 0.0
 
     @property
     def kind(self) -> str:
@@ -129,7 +140,9 @@ def column_evidence(col: LocalColumn) -> Evidence:
         key = v.strip().lower()
         counts[key] += 1
         first.setdefault(key, v)
-    iso = text = integers = numbers = yes_no = 0
+    iso = text = integers = numbers = yes_no = no_value = 0
+    words: list[tuple[str, int]] = []
+    two_digit: list[tuple[str, int]] = []
     orders = Counter()
     example = ""
     nums: list[float] = []
@@ -140,13 +153,18 @@ def column_evidence(col: LocalColumn) -> Evidence:
         elif how is not None:
             text += k
             orders[how] += k
+            if TWO_DIGIT_YEAR.match(_TIME.sub("", key)):
+                two_digit.append((first[key], k))
             if how in ("dmy", "mdy") and not example:
                 example = first[key]
-        if _NUMBER.match(key):
+        x = float(key) if _NUMBER.match(key) else number_in_any_column(key)
+        if x is not None:
             numbers += k
-            x = float(key)
             nums.append(x)
             integers += k if x.is_integer() else 0
+        elif how is None and no_value_word(key) is not None:
+            no_value += k
+            words.append((first[key], k))
         if key in BOOL_TRUE or key in BOOL_FALSE:
             yes_no += k
     serials = col.serial_cells
@@ -175,6 +193,9 @@ def column_evidence(col: LocalColumn) -> Evidence:
         high=max(nums) if nums else None,
         yes_no=yes_no,
         top=top,
+        no_value=no_value,
+        no_value_top=tuple(sorted(words, key=lambda w: -w[1])),
+        two_digit_years=tuple(two_digit),
     )
 
 
@@ -216,6 +237,7 @@ def date_form(value: str) -> str | None:
     m = _NUMERIC.match(v)
     if m:
         a, b, y = m.groups()
+        y = str(Century().full_year(int(y))) if len(y) == 2 else y
         dmy, mdy = _exists(y, b, a), _exists(y, a, b)
         if dmy and mdy:
             return "either"
@@ -226,7 +248,8 @@ def date_form(value: str) -> str | None:
     for pattern, (d, w, y) in ((DAY_MONTH_NAME, (1, 2, 3)), (MONTH_NAME_DAY, (2, 1, 3))):
         m = re.match(pattern, v)
         if m and m.group(w).lower() in MONTH_WORDS:
-            return "named" if _exists(m.group(y), MONTH_WORDS[m.group(w).lower()], m.group(d)) else None
+            year = m.group(y) if len(m.group(y)) == 4 else str(Century().full_year(int(m.group(y))))
+            return "named" if _exists(year, MONTH_WORDS[m.group(w).lower()], m.group(d)) else None
     return None
 
 

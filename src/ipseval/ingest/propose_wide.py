@@ -44,6 +44,7 @@ class WideProposal:
     rows: dict[str, tuple[str, float, str]] = field(default_factory=dict)  # items_down: rows no items
     teams: list[CodeGuess] = field(default_factory=list)  # items_down: teams matched to areas
     unplaced: list[str] = field(default_factory=list)  # items_down: rows of scores naming no item
+    codes: list = field(default_factory=list)  # CodeGuess of item cells that are words for no value
 
 
 def propose_wide(
@@ -228,6 +229,14 @@ def wide_toml(w: WideProposal, comment, check, several: bool = False) -> list[st
         lines.append(
             f"# if some of these describe the area (local authority, integration, co-located, population), "
             f'add [{title}.areas] naming them, e.g. LA = "local_authority"'
+        )
+    _, value_col = WIDE_TABLES[w.standard]
+    if w.codes:
+        lines += ["", f"[mapping.codes.{w.standard}.{value_col}]  # item cells of {comment(w.local)}: no row"]
+    for g in w.codes:
+        rows = f"{g.rows} cell{'s' if g.rows != 1 else ''}"
+        lines.append(
+            f"{toml_key(g.value)} = {toml_str(g.code)}  # {check(g.confidence)}{comment(g.how)} ({rows})"
         )
     return [*lines, ""]
 

@@ -4,7 +4,8 @@ An export often keeps one TOP form, or one IPS-25 review, per row with a column 
 (layout "items_across", read here); the standard holds these tables long (one row per measure /
 item). Each listed item column of each row becomes one row of the standard table, carrying the row's
 id columns, the measure or item number its column stands for and the cell's value. A blank cell (or
-one holding a word listed in ``blanks``, such as '-' or 'NR') is no row. Row numbers stay those of
+one holding a word listed in ``blanks``, such as '-' or 'NR', or a value the settings map to ""
+in [mapping.codes.<table>.<value column>]) is no row. Row numbers stay those of
 the original file, so every problem points at the row the user sees, and each row keeps the column
 it came from (``_cell``), which its problems name; columns listed nowhere are reported as not used.
 The same file may also give the areas table (the distinct rows of the columns listed in ``areas``).
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ipseval.ingest import EXCEL_SUFFIXES, CellProblem, InputError, RawDataset, RawTable
-from ipseval.ingest.mapping import SUPPLIED, norm_name, table_key
+from ipseval.ingest.mapping import SUPPLIED, code_map, norm_name, table_key
 from ipseval.ingest.wide_settings import WIDE_TABLES, check_wide, entry_name
 from ipseval.schema import TABLES
 
@@ -220,6 +221,8 @@ def _read(
         )
     parts: list[pl.DataFrame] = []
     problems = list(ids.read_problems)
+    not_recorded = {k for k, v in code_map(settings, table, value_col).items() if not v}
+    no_row: dict[str, int] = {}
     flags = [ids.may_hold_controls, ids.may_hold_excel_errors, ids.may_hold_invisible]
     blanks, blanked = {blank_key(b) for b in wide.blanks}, 0
     for local, target in wide.items.items():
@@ -235,6 +238,7 @@ def _read(
         word = pl.col(value_col).str.strip_chars().str.to_lowercase().is_in(list(blanks))
         blanked += one.frame.select(word.sum()).item() if blanks else 0
         cells = one.frame.filter(pl.col(value_col).is_not_null() & ~word)
+        cells = _not_recorded_left_out(cells, value_col, not_recorded, no_row)
         parts.append(
             cells.with_columns(
                 pl.lit(str(target).strip(), dtype=pl.Utf8).alias(key_col), pl.lit(_cell(local)).alias("_cell")
@@ -260,6 +264,7 @@ def _read(
         may_hold_controls=flags[0],
         may_hold_excel_errors=flags[1],
         may_hold_invisible=flags[2],
+        no_row={value_col: no_row} if no_row else {},
     )
     areas = None
     if wide.areas:
@@ -281,6 +286,21 @@ def _read(
 def _cell(local: str) -> str:
     """How a row read from the item column ``local`` names where it came from."""
     return f"column '{local}'"
+
+
+def _not_recorded_left_out(
+    cells: pl.DataFrame, column: str, not_recorded: set[str], counts: dict[str, int]
+) -> pl.DataFrame:
+    """``cells`` without those whose value is mapped to "" (matched as codes are), counted by value."""
+    if not not_recorded or not cells.height:
+        return cells
+    values = [v for v in cells[column].unique().to_list() if norm_name(v) in not_recorded]
+    if not values:
+        return cells
+    out = cells[column].is_in(values)
+    for v, n in cells.filter(out)[column].value_counts().iter_rows():
+        counts[v] = counts.get(v, 0) + n
+    return cells.filter(~out)
 
 
 def _named(problem: CellProblem, local: str) -> CellProblem:
