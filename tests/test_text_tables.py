@@ -105,3 +105,34 @@ def test_map_knows_iso_dates_with_a_time_as_dates():
 
     ev = column_evidence(LocalColumn("Date/Time", ["2021-04-26T10:15:00", "2021-05-05T13:45:00Z"]))
     assert ev.iso_dates == 2
+
+
+def test_a_csv_column_of_excel_day_numbers_is_read_as_dates_with_one_warning():
+    import datetime as dt
+
+    import polars as pl
+
+    from ipseval.validate_dates import read_dates
+
+    r = read_dates(pl.Series("d", ["45250", "44312", None, "45250.0"]), "dmy", "assessment_date", "wellbeing")
+    assert r.dates.to_list() == [dt.date(2023, 11, 20), dt.date(2021, 4, 26), None, dt.date(2023, 11, 20)]
+    assert not r.findings and "3 cells held Excel day numbers" in r.notes[0].message
+    # a lone day number among written dates may be a slip: still an error, with the hint
+    lone = read_dates(pl.Series("d", ["45250", "12/01/2023", "13/01/2023"]), "dmy", "assessment_date")
+    assert lone.dates.to_list()[0] is None
+    assert "Excel date number" in lone.findings[0].message.to_list()[0]
+    # numbers outside 2000-2049 are not days: 12345 is 1933
+    assert read_dates(pl.Series("d", ["12345", "12346"]), "dmy", "start_date").dates.null_count() == 2
+
+
+def test_a_fidelity_item_written_with_its_name_is_read_as_its_number():
+    import polars as pl
+
+    from ipseval.schema import TABLES
+    from ipseval.validate_numbers import read_text_numbers
+
+    item = next(c for c in TABLES["fidelity"].columns if c.name == "item")
+    s = pl.Series("item", ["4. Integration with treatment", "Item 7", "Q12", "Caseload", "16-20", None])
+    got = read_text_numbers(s, item)
+    assert got.numbers.to_list() == [4.0, 7.0, 12.0, None, None, None]
+    assert "3 cells written as an item's number with its name were read as the number" in got.warning

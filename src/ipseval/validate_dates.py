@@ -27,6 +27,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from ipseval.validate_serials import day_numbers
+from ipseval.validate_serials import note as serial_note
 from ipseval.validate_years import SETTING as TWO_DIGIT_SETTING
 from ipseval.validate_years import TWO_DIGIT_YEAR, Century, two_digit_note
 
@@ -240,6 +242,13 @@ def read_dates(
         return none.scatter(idx.filter(sub_mask.fill_null(False)), True)
 
     unread = read.is_null()
+    whole = day_numbers(s) if unread.any() else None  # judged on the whole column, not its failures
+    serials = whole.gather(idx) if whole is not None else None
+    if serials is not None:  # a column of Excel day numbers: read, with one warning
+        read = read.fill_null(serials)
+        result.dates = out.scatter(idx, read)
+        result.notes.append(ColumnNote(sub.filter(serials.is_not_null())[0], serial_note(sub, serials)))
+        unread = read.is_null()
     if unread.any():
         reasons = {
             v: why_not_a_date(v, order, table, century, column) for v in sub.filter(unread).unique().to_list()

@@ -46,6 +46,7 @@ class NumberForms:
     approximate: bool = False
     scale: bool = False
     unit_words: str = ""  # the unit in words, for problems
+    labelled: bool = False  # an item number with its words ('4. Integration with treatment', 'Q4')
 
 
 # By standard column name (age and work_confidence are in clients and comparison alike).
@@ -58,7 +59,11 @@ FORMS: dict[str, NumberForms] = {
     "population": NumberForms(r"(?:people|persons|residents)", approximate=True, unit_words="people"),
     "work_confidence": NumberForms(scale=True),
     "score": NumberForms(scale=True),  # a fidelity item score 1 to 5; a wellbeing score has no top
+    "item": NumberForms(labelled=True, unit_words="item"),  # a fidelity item: its number, then its name
 }
+_LABELLED = re.compile(
+    r"^(?:item|q|no\.?|#)?\s*(?P<n>[0-9]{1,2})\s*(?:[.):\-–]\s*|\s+)(?P<words>\D.*)$", re.IGNORECASE
+)
 _ANY = NumberForms("|".join(f.unit for f in FORMS.values() if f.unit), approximate=True)
 _PLAIN = re.compile(rf"^(?:(?P<pre>{APPROX_BEFORE})\s*)?(?P<n>{NUMBER})\s*(?P<post>.*?)$", re.IGNORECASE)
 _RATIO = re.compile(rf"^(?P<n>{NUMBER})\s*(?:/|out\s+of|of)\s*(?P<top>{NUMBER})$", re.IGNORECASE)
@@ -83,6 +88,9 @@ def number_in_text(value: str, forms: NumberForms, top: float | None) -> float |
     """The number ``value`` holds when it is written as ``forms`` allow (``top``: the top of the
     column's range, for a score 'a/b'), else None."""
     v = value.strip()
+    if forms.labelled:
+        m = _LABELLED.match(v) or re.fullmatch(r"(?:item|q)\s*(?P<n>[0-9]{1,2})", v, re.IGNORECASE)
+        return float(m.group("n")) if m else None
     m = _RATIO.match(v)
     if m:
         ok = forms.scale and top is not None and float(m.group("top")) == top
@@ -149,6 +157,8 @@ def read_text_numbers(s: pl.Series, column: Column) -> TextNumbers:
 
 
 def _written(forms: NumberForms, column: Column) -> str:
+    if forms.labelled:
+        return "as an item's number with its name"
     if forms.scale and column.maximum is not None:
         return f"as a score out of {_fmt(column.maximum)}"
     return "with a unit or a qualifier"

@@ -1,0 +1,43 @@
+"""Excel day numbers in a CSV date column ("45250" for 20/11/2023).
+
+A workbook saved as CSV writes a date cell that was never formatted as a date as its day number.
+When (nearly) every filled cell of a date column is such a number, of a day from 2000 to 2049, the
+column is a column of dates written so: they are read as dates, and the column gets one warning
+with an example. A lone number among written dates stays an error (it may be a typing slip).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system (right from 1 March 1900)
+FIRST, LAST = 36526, 54789  # the day numbers of 1 January 2000 and 31 December 2049
+SHARE = 0.9  # of a column's filled cells that must be day numbers
+
+
+def day_numbers(s: pl.Series) -> pl.Series | None:
+    """The dates of the cells of ``s`` (text) that are Excel day numbers, null elsewhere, when at
+    least :data:`SHARE` of its filled cells are; None otherwise."""
+    filled = s.drop_nulls()
+    if filled.is_empty():
+        return None
+    n = filled.str.strip_chars().str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+    if int(n.is_between(FIRST, LAST).sum()) < SHARE * filled.len():
+        return None
+    days = s.str.strip_chars().str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+    days = pl.select(pl.when(days.is_between(FIRST, LAST)).then(days)).to_series()
+    return pl.select((pl.lit(EXCEL_EPOCH) + pl.duration(days=days)).alias(s.name)).to_series()
+
+
+def note(s: pl.Series, read: pl.Series) -> str:
+    """The column's warning: how many cells were day numbers, with the first as an example."""
+    hit = read.is_not_null()
+    value, day = s.filter(hit)[0], read.filter(hit)[0]
+    k = int(hit.sum())
+    return (
+        f"{k} cell{'s' if k != 1 else ''} held Excel day numbers, read as dates (e.g. {value.strip()} = "
+        f"{day.isoformat()}): the workbook's date cells were saved as numbers. Check one against the "
+        "workbook"
+    )
