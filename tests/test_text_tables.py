@@ -136,3 +136,59 @@ def test_a_fidelity_item_written_with_its_name_is_read_as_its_number():
     got = read_text_numbers(s, item)
     assert got.numbers.to_list() == [4.0, 7.0, 12.0, None, None, None]
     assert "3 cells written as an item's number with its name were read as the number" in got.warning
+
+
+def test_dates_with_a_weekday_first_are_read():
+    import datetime as dt
+
+    import polars as pl
+
+    from ipseval.validate_dates import read_dates
+
+    s = pl.Series("d", ["Tue 14 Jun 2022", "Thursday, 19 Sept 2024", "Wed March 6, 2024"])
+    assert read_dates(s, "dmy", "review_date", "fidelity").dates.to_list() == [
+        dt.date(2022, 6, 14),
+        dt.date(2024, 9, 19),
+        dt.date(2024, 3, 6),
+    ]
+
+
+REVIEWS = (
+    "Team,Review date,Item,Score,Reviewer\n"
+    "Arfon,2022-06-14,1,4,H Marsh\n,,2,3,\n,,3,5,\n"
+    "Conwy,2023-03-01,1,2,R Lloyd\n,,2,4,\n,,3,3,\n"
+)
+
+
+def test_columns_written_once_per_group_are_filled_down_and_map_proposes_it(tmp_path):
+    (tmp_path / "clients.csv").write_text(
+        "client_id,local_authority,referral_date\nA1,Conwy,2023-01-05\n", encoding="utf-8"
+    )
+    (tmp_path / "fidelity.csv").write_text(REVIEWS, encoding="utf-8")
+    p = propose_export(read_export(tmp_path))
+    assert p.fill_down == {"fidelity": ["team", "review_date", "reviewer"]}
+    (tmp_path / "ipseval.toml").write_text(
+        '[input.fill_down]\nfidelity = ["team", "review_date", "reviewer"]\n'
+        '[mapping.columns.fidelity]\n"Review date" = "review_date"\n',
+        encoding="utf-8",
+    )
+    ds = load(tmp_path, load_settings(tmp_path / "ipseval.toml"))
+    fid = ds.tables["fidelity"]
+    assert fid["team"].to_list() == ["Arfon"] * 3 + ["Conwy"] * 3
+    assert fid["reviewer"].to_list() == ["H Marsh"] * 3 + ["R Lloyd"] * 3
+    assert (
+        "fidelity.csv: 4 blank team cells filled from the row above ([input.fill_down] fidelity)" in ds.notes
+    )
+
+
+def test_fill_down_names_only_columns_of_the_standard(tmp_path):
+    import pytest
+
+    from ipseval.ingest import InputError
+
+    (tmp_path / "clients.csv").write_text(
+        "client_id,local_authority,referral_date\nA1,Conwy,2023-01-05\n", encoding="utf-8"
+    )
+    (tmp_path / "ipseval.toml").write_text('[input.fill_down]\nfidelity = ["teams"]\n', encoding="utf-8")
+    with pytest.raises(InputError, match="'teams' is not a column of fidelity"):
+        load(tmp_path, load_settings(tmp_path / "ipseval.toml"))

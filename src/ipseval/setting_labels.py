@@ -22,6 +22,7 @@ SETTING_LABELS: dict[str, str] = {
     # input
     "input.date_order": "Order of day, month and year in dates",
     "input.date_orders": "Order of day, month and year, per table",
+    "input.fill_down": "Columns written once per group (filled down)",
     "input.separator": "What separates the columns of a CSV file",
     "input.two_digit_years": "Century of two-digit years in dates",
     "input.match_client_ids": "Client ids written differently in other tables",
@@ -111,6 +112,7 @@ CHOICES: dict[str, dict[str, str]] = {
         "ymd": "Year, month, day (2020/12/31)",
     },
     "input.date_orders": {
+        "input.fill_down": "Columns written once per group (filled down)",
         "auto": "The file's dates decide (the global order when they fit both)",
         "dmy": "Day, month, year (31/12/2020)",
         "mdy": "Month, day, year (12/31/2020)",

@@ -401,6 +401,14 @@ class Input(_Section):
         "'auto' too). Keys are the standard's table names, as in [mapping.columns]; ipseval map "
         "proposes them when files disagree.",
     )
+    fill_down: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per table of the standard, columns whose blank cells take the value of the row "
+        "above, as in a sheet whose merged cells or grouped rows write a value once for its group "
+        "(e.g. [input.fill_down] fidelity = ['team', 'review_date', 'reviewer']). Standard column "
+        "names; ipseval map proposes it (marked CHECK) for such columns. Each column filled is said "
+        "in the read notes.",
+    )
 
     @field_validator("date_orders")
     @classmethod

@@ -39,10 +39,10 @@ TIME_PART = r"^(.+?)[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm]|Z|[+-]\d{2}
 # the year may have two digits ("23-Jan-20"), its century then set by input.two_digit_years.
 # The day may be an ordinal, with "of" after it ("29th March 2022", "1st Feb 2023", "3rd of May 2022");
 # month words in any case.
-DAY_MONTH_NAME = (
-    r"(?i)^(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?(?:\s+|[\-/])([a-z]{3,9})\.?,?(?:\s+|[\-/])(\d{2}|\d{4})$"
-)
-MONTH_NAME_DAY = r"(?i)^([a-z]{3,9})\.?\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$"
+# A weekday may come first ("Tue 14 Jun 2022", "Thursday, 7 March 2024"): it is set aside.
+WEEKDAY = r"(?:(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+)?"
+DAY_MONTH_NAME = rf"(?i)^{WEEKDAY}(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?(?:\s+|[\-/])([a-z]{{3,9}})\.?,?(?:\s+|[\-/])(\d{{2}}|\d{{4}})$"
+MONTH_NAME_DAY = rf"(?i)^{WEEKDAY}([a-z]{{3,9}})\.?\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})$"
 MONTH_WORDS = {
     **{calendar.month_name[m].lower(): str(m) for m in range(1, 13)},
     **{calendar.month_abbr[m].lower(): str(m) for m in range(1, 13)},

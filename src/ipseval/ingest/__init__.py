@@ -129,9 +129,11 @@ class RawDataset:
 
 def read_source(path: str | Path, settings: Settings) -> RawDataset:
     """Read a folder of CSV files or one Excel workbook. Raises InputError if it cannot be read."""
+    from ipseval.ingest.fill_down import check_fill_down, fill_down
     from ipseval.ingest.mapping import add_fixed_columns, check_mapping
 
     check_mapping(settings)
+    check_fill_down(settings)
     dataset = _read_source(path, settings)
     if settings.mapping.wide:
         from ipseval.ingest.wide import read_wide
@@ -139,6 +141,7 @@ def read_source(path: str | Path, settings: Settings) -> RawDataset:
         read_wide(dataset, settings)
     for raw in dataset.tables.values():
         add_fixed_columns(raw, settings)
+    fill_down(dataset, settings)
     return dataset
 
 

@@ -35,6 +35,7 @@ from ipseval.ingest.propose_columns import (
     wellbeing_codes,
 )
 from ipseval.ingest.propose_dates import DateOrderProposal, propose_date_order
+from ipseval.ingest.propose_fill import propose_fill_down
 from ipseval.ingest.propose_fixed import FixedProposal, propose_fixed
 from ipseval.ingest.propose_ids import choose_client_ids, choose_specialist_ids
 from ipseval.ingest.propose_lookup_codes import by_lookup
@@ -110,6 +111,7 @@ class Proposal:
     wide: list[WideProposal] = field(default_factory=list)  # files with one column per item
     data_cut: tuple[date, str] | None = None  # the data cut a cover sheet or title line names, and where
     fixed: list[FixedProposal] = field(default_factory=list)  # columns every row of a file shares
+    fill_down: dict[str, list[str]] = field(default_factory=dict)  # columns written once per group
 
     def mapped(self) -> list[TableProposal]:
         return [t for t in self.tables if t.standard]
@@ -138,7 +140,11 @@ class Proposal:
 
         data = {
             "mapping": self.mapping(),
-            "input": {"date_order": self.date_order.setting, "date_orders": self.date_order.orders},
+            "input": {
+                "date_order": self.date_order.setting,
+                "date_orders": self.date_order.orders,
+                "fill_down": self.fill_down,
+            },
         }
         if self.data_cut is not None:
             data["definitions"] = {"data_cut": self.data_cut[0]}
@@ -163,6 +169,7 @@ class Proposal:
                     if g.code is None or g.confidence < SURE:
                         out.append(f"{where} column '{c.local}' value '{g.value}' {_undecided(t, c, g)}")
         out += [f"every {f.table} row of its file as {f.column} '{f.value}' ({f.how})" for f in self.fixed]
+        out += [f"{t}: blank {', '.join(cs)} filled from the row above" for t, cs in self.fill_down.items()]
         for w in self.wide:
             out.append(f"'{w.local}' laid out wide as {w.standard}: {w.confidence:.0%} sure")
             what = "row" if w.layout == "items_down" else "column"
@@ -262,6 +269,7 @@ def propose_export(export: LocalExport) -> Proposal:
         for c in t.columns:
             c.standard = None
     proposal = Proposal(export.source, export.workbook, tables, dates, list(export.skipped), wide=wide)
+    proposal.fill_down = propose_fill_down(tables)
     for t in tables:
         measures = [g.value for c in t.columns if c.standard == "measure" for g in c.codes]
         if (f := propose_fixed(t.local, t.standard, measures, t.missing)) is not None:

@@ -34,6 +34,7 @@ def proposal_toml(p: Proposal) -> str:
     """The proposal as the text of an ipseval.toml."""
     lines = _header(p)
     lines += _dates(p)
+    lines += _fill_down(p)
     lines += _definitions(p)
     lines += _tables(p)
     for t in p.mapped():
@@ -68,6 +69,16 @@ def _wide(p: Proposal) -> list[str]:
         ]
         lines.append("")
     return lines
+
+
+def _fill_down(p: Proposal) -> list[str]:
+    if not p.fill_down:
+        return []
+    lines = ["[input.fill_down]  # columns written once per group of rows: blanks take the value above"]
+    for table, columns in p.fill_down.items():
+        listed = ", ".join(toml_str(c) for c in columns)
+        lines.append(f"{toml_key(table)} = [{listed}]  # CHECK: blank on most rows, each value on several")
+    return [*lines, ""]
 
 
 def _fixed(p: Proposal) -> list[str]:
