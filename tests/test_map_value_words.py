@@ -122,8 +122,8 @@ def test_what_counts_as_a_word_for_no_value():
 
 
 def test_words_in_the_item_cells_of_a_wide_form_are_no_row(tmp_path):
-    """A TOP sheet, one row per form: '-', 'NR' and 'n/k' in its measure cells are proposed as ""
-    under [mapping.codes.wellbeing.score]; with the proposal they are no row, like a blank cell, and
+    """A TOP sheet, one row per form: '-', 'NR' and 'n/k' in its measure cells are proposed as the
+    wide file's blanks; with the proposal they are no row, like a blank cell, and
     its two-digit years (14-Jun-21, 2.3.21) are read. 3 forms x 5 measures = 15 cells, 4 of them
     words: 11 rows."""
     clients = [["Client", "Area", "Referred"], *[[f"T{i}", "Leeds", datetime(2021, i, 4)] for i in (1, 2, 3)]]
@@ -137,8 +137,7 @@ def test_words_in_the_item_cells_of_a_wide_form_are_no_row(tmp_path):
     book = _book(tmp_path, {"Clients": clients, "TOP forms": top}, "export.xlsx")
     p = propose(book)
     (wide,) = p.wide
-    assert {g.value: (g.code, g.rows) for g in wide.codes} == {"-": ("", 2), "NR": ("", 1), "n/k": ("", 1)}
-    assert "[mapping.codes.wellbeing.score]  # item cells of TOP forms: no row" in proposal_toml(p)
+    assert wide.blanks == [("-", 2), ("n/k", 1), ("NR", 1)]  # proposed as the wide file's blanks
     settings = load_settings(write_proposal(p, tmp_path / "ipseval.toml"))
     assert settings.mapping == p.settings().mapping
     ds = load(book, settings)
@@ -149,8 +148,7 @@ def test_words_in_the_item_cells_of_a_wide_form_are_no_row(tmp_path):
         datetime(2021, 6, 14).date(),
     ]
     assert (
-        "export.xlsx › TOP forms: 4 score cells of '-', 'n/k', 'NR' mapped to \"\" in "
-        "[mapping.codes.wellbeing.score]: no row (not recorded, like a blank cell)"
+        "export.xlsx › TOP forms: 4 cells of '-', 'n/k', 'NR' read as blank (blanks of [mapping.wide.wellbeing])"
     ) in ds.notes
     assert not [m for m in ds.problems["message"].to_list() if "never occur" in m]
 

@@ -220,7 +220,7 @@ def test_two_digit_years_are_read_by_the_rule_with_one_warning_per_column(tmp_pa
     (referral,) = warnings(ds, "referral_date")
     assert referral.startswith(
         "3 dates written with a two-digit year were read under "
-        'input.two_digit_years = "auto": 20yy unless that is after this year'
+        'input.two_digit_years = "auto": every yy as 20yy in the service\'s own dates'
     )
     assert "e.g. '23-Jan-20' as 23 January 2020" in referral
     (birth,) = warnings(ds, "date_of_birth")
@@ -284,3 +284,15 @@ def test_a_score_out_of_ten_is_read_only_where_ten_is_the_top(n, style):
     assert number_in_text(style.format(n), FORMS["work_confidence"], top) == n
     assert number_in_text(style.format(n), FORMS["work_confidence"], 5) is None
     assert number_in_text(style.format(n), FORMS["hours_per_week"], top) is None
+
+
+def test_an_event_date_keyed_with_a_later_year_is_not_read_as_last_century(tmp_path):
+    """Trial 5: a referral keyed '16/01/52' was read as 1952 under the sliding window and used. An
+    event of the service is of this century: 2052, named as after the data cut."""
+    clients = f"{CLIENTS_HEAD},date_of_birth\nC1,Leeds,16/01/52,05/03/52\nC2,Leeds,01/02/21,\n"
+    ds = run(tmp_path, clients=clients)
+    assert ds.tables["clients"]["referral_date"].to_list() == [date(2021, 2, 1)]  # C1 rejected
+    bad = ds.problems.filter(
+        (ds.problems["column"] == "referral_date") & (ds.problems["severity"] == "error")
+    )
+    assert bad.height == 1 and bad["message"][0].startswith("in the future")

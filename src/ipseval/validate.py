@@ -585,7 +585,8 @@ class _Checker:
         )
 
     def _as_date(self, s: pl.Series, col: Column, cmap: dict[str, str]) -> pl.Series:
-        found = read_dates(s, self.dates.order, col.name, self.table, self.dates.mixed, self.century)
+        century = self.century.for_column(col.name)
+        found = read_dates(s, self.dates.order, col.name, self.table, self.dates.mixed, century)
         for f in found.findings:
             self.add(f.mask, col.name, found.expected, f.message, severity=f.severity)
         if found.years is not None:

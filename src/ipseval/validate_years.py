@@ -1,8 +1,9 @@
 """Two-digit years ('23-Jan-20', '05/03/68', '1.2.19'): which century, by ``input.two_digit_years``.
 
-"auto" (the default) is a sliding window on the year of the run: a year yy is read as 20yy unless
-20yy is after the current year, then as 19yy. Run in 2025, '20' is 2020 and '68' is 1968, so
-referral dates (this century) and dates of birth (mostly the last) both come out right. The window
+"auto" (the default) reads the service's own dates (referrals, meetings, jobs, assessments) as
+20yy, and a date of birth by a sliding window on the year of the run: 20yy unless 20yy is after
+the current year, then 19yy. Run in 2025, '20' is 2020 and a birth year '68' is 1968, while a
+referral keyed '52' is 2052, named as after the data cut (a trial read it as 1952 unremarked). The window
 follows the year of the run rather than the data cut on purpose: a date mis-keyed a few years
 ahead then stays in the future, where it is named as a problem (after the data cut), instead of
 going back a century unnoticed. "2000s" reads every yy as 20yy, "1900s" as 19yy; "refuse" reads
@@ -37,6 +38,12 @@ class Century:
 
     rule: str = "auto"
     this_year: int = field(default_factory=_this_year)
+    events: bool = False  # the column dates events of the service (not a birth): "auto" reads 20yy
+
+    def for_column(self, column: str) -> Century:
+        """The rule for ``column``: under "auto", an event's date (a referral, a meeting, a job) is
+        of this century, so '52' is 2052 and named as after the data cut, not read as 1952."""
+        return Century(self.rule, self.this_year, events=column != "date_of_birth")
 
     @property
     def reads(self) -> bool:
@@ -47,7 +54,7 @@ class Century:
         """The four-digit year of the two-digit year ``yy`` (0 to 99)."""
         if self.rule == "1900s":
             return 1900 + yy
-        if self.rule == "2000s" or 2000 + yy <= self.this_year:
+        if self.rule == "2000s" or self.events or 2000 + yy <= self.this_year:
             return 2000 + yy
         return 1900 + yy
 
@@ -72,6 +79,8 @@ class Century:
             return f"{said}: every yy as 20yy"
         if self.rule == "1900s":
             return f"{said}: every yy as 19yy"
+        if self.events:
+            return f"{said}: every yy as 20yy in the service's own dates (a birth date slides to 19yy)"
         last, after = self.this_year % 100, (self.this_year + 1) % 100
         return (
             f"{said}: 20yy unless that is after this year ({self.this_year}), else 19yy "
