@@ -76,7 +76,8 @@ def test_a_wellbeing_sheet_proposes_its_measure_labels_and_lists_those_it_cannot
     assert "[mapping.codes.wellbeing.measure]  # Item" in text
     assert '"Days used alcohol" = "days_alcohol"' in text
     assert '"SURE total" = "total"' in text
-    assert '# "Favourite colour" = ?  CHECK: not a built-in measure' in text
+    assert "# CHECK: the labels below marked '= ?' are not built-in measures" in text  # said once
+    assert '# "Favourite colour" = ?  (1 row)' in text
     assert any("'Favourite colour' has no standard code" in d for d in p.decisions())
     assert (
         p.settings().mapping.codes["wellbeing"]["measure"]["Psychological health"] == "psychological_health"
