@@ -15,7 +15,8 @@ TABLE_NAMES: dict[str, str] = {
     "wellbeing": "wellbeing | top | tops | outcome star | questionnaires | assessments | measures | scores"
     " | outcome measures | sure",
     "areas": "areas | boroughs | localities | local authorities | sites | teams by area | area list",
-    "fidelity": "fidelity | fidelity review | ips 25 | ips25 | fidelity scores | fidelity items",
+    "fidelity": "fidelity | fidelity review | ips 25 | ips25 | fidelity scores | fidelity items | team fidelity"
+    " | fidelity reviews | fidelity ratings | ips fidelity | ips 25 reviews | fidelity review scores",
     "staff": "staff | specialists | employment specialists | es list | staff list | workers | roster"
     " | staff roster | team members | es team",
     "employer_contacts": "employer contacts | employer engagement | employer visits | bd log"

@@ -43,6 +43,7 @@ NOT_EDITABLE = {
     # per-file reading settings: tables of file or table names, written by `ipseval map` (or in the
     # settings file), not one value a form field can hold
     "input.date_orders",
+    "input.fill_down",
     "input.separator",
     "definitions.data_cut",
     "qualitative.codebook",
