@@ -192,3 +192,29 @@ def test_fill_down_names_only_columns_of_the_standard(tmp_path):
     (tmp_path / "ipseval.toml").write_text('[input.fill_down]\nfidelity = ["teams"]\n', encoding="utf-8")
     with pytest.raises(InputError, match="'teams' is not a column of fidelity"):
         load(tmp_path, load_settings(tmp_path / "ipseval.toml"))
+
+
+def test_trial5_labels_that_were_guessed_wrong():
+    # 'In work' (time since last job) is the current job: under a year, as a judgement to check
+    in_work = _guess("time_since_last_job", "In work")
+    assert (in_work.code, in_work.confidence) == ("under_1y", 0.5)
+    assert _guess("time_since_last_job", "6-12 months").code == "under_1y"  # was 1_to_2y
+    assert _guess("discharge_reason", "Completed - no longer needs support").code == "support_complete"
+
+
+def test_a_language_column_is_not_an_area_in_either_language():
+    from ipseval.ingest.propose_names import not_standard
+
+    assert "language" in not_standard("Iaith / Language")
+    assert not_standard("Tîm / Team") is None
+
+
+def test_population_written_with_thousands_separators_is_read():
+    import polars as pl
+
+    from ipseval.schema import TABLES
+    from ipseval.validate_numbers import read_text_numbers
+
+    population = next(c for c in TABLES["areas"].columns if c.name == "population")
+    got = read_text_numbers(pl.Series("population", ["41,300", "1,234,567", "1,5", "12,34"]), population)
+    assert got.numbers.to_list() == [41300.0, 1234567.0, None, None]  # '1,5' may be a decimal comma

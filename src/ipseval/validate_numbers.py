@@ -74,6 +74,7 @@ _BOUND = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"[0-9]")
+_THOUSANDS = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
 
 
 def _around(forms: NumberForms) -> str:
@@ -88,6 +89,8 @@ def number_in_text(value: str, forms: NumberForms, top: float | None) -> float |
     """The number ``value`` holds when it is written as ``forms`` allow (``top``: the top of the
     column's range, for a score 'a/b'), else None."""
     v = value.strip()
+    if _THOUSANDS.match(v) and not forms.labelled:  # '41,300': a thousands separator, not a decimal
+        return float(v.replace(",", ""))
     if forms.labelled:
         m = _LABELLED.match(v) or re.fullmatch(r"(?:item|q)\s*(?P<n>[0-9]{1,2})", v, re.IGNORECASE)
         return float(m.group("n")) if m else None

@@ -301,10 +301,10 @@ def is_date_of_birth(name: str) -> bool:
 def not_standard(name: str, date_of_birth: bool = False) -> str | None:
     """What to do about a column the standard deliberately leaves out (a date of birth, a name...);
     with ``date_of_birth`` a date of birth is not among them (it is mapped to date_of_birth)."""
-    key = squash(_BRACKETS.sub(" ", name)) or squash(name)
     if date_of_birth and is_date_of_birth(name):
         return None
+    keys = {squash(_BRACKETS.sub(" ", part)) or squash(part) for part in languages(name)}
     for phrases, advice in NOT_STANDARD.items():
-        if any(key == squash(p) for p in _phrases(phrases)):
+        if any(key == squash(p) for key in keys for p in _phrases(phrases)):
             return advice
     return None

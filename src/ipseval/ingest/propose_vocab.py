@@ -136,6 +136,8 @@ NOT_STANDARD: dict[str, str] = {
     " | mobile | email | tel no": "contact details are not "
     "part of the standard: leave them out of the export",
     "notes | comments | keyworker notes | case notes | free text": "free-text notes are not read",
+    "language | first language | preferred language | main language | language spoken | iaith": "the "
+    "standard does not hold a client's language: not used",
 }
 
 
@@ -196,7 +198,8 @@ CODE_NAMES: dict[str, dict[str, str]] = {
     },
     "discharge_reason": {
         "support_complete": "support complete | completed | planned exit | planned | job sustained"
-        " | completed support | goals met | sustained employment | complete",
+        " | completed support | goals met | sustained employment | complete | no longer needs support"
+        " | completed no longer needs support | no longer requires support | support no longer needed",
         "disengaged": "disengaged | lost contact | did not engage | unplanned exit | no contact | dropped out"
         " | non engagement | stopped attending",
         "moved_away": "moved | moved away | moved out of area | relocated | left area | moved area",
@@ -246,7 +249,8 @@ CODE_NAMES: dict[str, dict[str, str]] = {
     "time_since_last_job": {
         "never_worked": "never worked | never | never employed",
         "under_1y": "under 1 year | under 1 years | less than 1 year | under a year | under 12 months"
-        " | 0 1 years | within last year",
+        " | 0 1 years | within last year | 6 12 months | 6 to 12 months | under 6 months | less than 6 months"
+        " | 0 6 months | 0 12 months | 3 6 months | 0 3 months",
         "1_to_2y": "1 to 2 years | 1 2 years | 1 2 year | between 1 and 2 years | 12 24 months",
         "2_to_5y": "2 to 5 years | 2 5 years | between 2 and 5 years",
         "5_to_10y": "5 to 10 years | 5 10 years | between 5 and 10 years",
@@ -324,6 +328,12 @@ RAG_CONFIDENCE = 0.7
 # on one alone has no out-of-work benefit.
 JUDGEMENT = 0.5
 JUDGED_CODE_NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "time_since_last_job": {
+        "under_1y": (
+            "in work | currently employed | currently working | employed | working | in employment",
+            "in work when referred: the last job is the current one (under a year), unless you read it as unknown",
+        ),
+    },
     "*": {  # every yes/no column
         "no": ("na", "Welsh for no; but NA often means not available (blank): check which this export means"),
     },
