@@ -218,3 +218,21 @@ def test_population_written_with_thousands_separators_is_read():
     population = next(c for c in TABLES["areas"].columns if c.name == "population")
     got = read_text_numbers(pl.Series("population", ["41,300", "1,234,567", "1,5", "12,34"]), population)
     assert got.numbers.to_list() == [41300.0, 1234567.0, None, None]  # '1,5' may be a decimal comma
+
+
+def test_wemwbs_answers_written_as_words_are_proposed_as_their_scores():
+    from ipseval.ingest.propose_novalue import value_guesses
+    from ipseval.schema import TABLES
+
+    score = next(c for c in TABLES["wellbeing"].columns if c.name == "score")
+    got = {
+        g.value: g.code for g in value_guesses(score, [("Some of the time", 8), ("Yn aml", 2), ("Never", 1)])
+    }
+    assert got["Some of the time"] == "3" and got["Yn aml"] == "4"  # Welsh 'often'
+    assert got.get("Never") != "1"  # not a word of the scale: never guessed
+
+
+def test_a_clients_team_column_is_proposed_as_the_area():
+    from ipseval.ingest.propose_names import column_name_score
+
+    assert column_name_score("Tîm / Team", "local_authority", "clients").score >= 0.85

@@ -141,6 +141,8 @@ def _word_guess(value: str, rows: int, column: Column) -> CodeGuess:
         return CodeGuess(value, rows, BLANK, 0.9, f"means not recorded: left blank (no {what})")
     if kind == "varies" and column.name == "hours_per_week":
         return CodeGuess(value, rows, BLANK, 0.85, "hours that vary: left blank (no one number of hours)")
+    if column.name == "score" and (point := answer_point(value)) is not None:
+        return CodeGuess(value, rows, point[0], 0.85, point[1])
     if column.name == "fte" and folded in _words(FULL_TIME):
         return CodeGuess(value, rows, "1", 0.85, "full time is 1 FTE")
     if column.name in BLANK_MEANS_NEVER and folded in _words(NEVER):
@@ -195,3 +197,26 @@ def _numbers_read(values: list[str], column: Column) -> dict[str, str]:
         if x is not None:
             out[v] = str(int(x)) if x.is_integer() else str(x)
     return out
+
+
+# Answers of the Warwick-Edinburgh scales (WEMWBS, SWEMWBS), written as words by some systems, in
+# English and Welsh: each the number it is scored as.
+ANSWER_WORDS = {
+    "1": "none of the time | dim o gwbl | byth | dim o'r amser",
+    "2": "rarely | anaml",
+    "3": "some of the time | peth o'r amser | weithiau",
+    "4": "often | yn aml",
+    "5": "all of the time | drwy'r amser | trwy'r amser | bob amser",
+}
+
+
+def answer_point(value: str) -> tuple[str, str] | None:
+    """(the score, why) of a wellbeing answer written as a word of the WEMWBS scale."""
+    folded = fold(value)
+    for point, words in ANSWER_WORDS.items():
+        if folded in {fold(w) for w in words.split("|")}:
+            return (
+                point,
+                f"the WEMWBS answer scale: 1 none of the time ... 5 all of the time ('{value}' is {point})",
+            )
+    return None

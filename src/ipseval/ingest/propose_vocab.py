@@ -34,7 +34,8 @@ COLUMN_NAMES: dict[str, str] = {
     " | individual id | person identifier | client identifier | membership number | membership no"
     " | member number | member no | member ref",
     "local_authority": "la name | local auth | lad | local authority name | borough name | borough | la | local authority | area | locality | council | district | county"
-    " | site | local area | borough of residence",
+    " | site | local area | borough of residence | team | locality team | service team | team name"
+    " | area team",
     "referral_date": "referral dt | ref dt | date of ref | date referred | ref date | referred on | date of referral | referral received"
     " | received date | referred | referral received date",
     "referral_source": "source | ref src | referred by | referrer | referral route | referral from"
