@@ -635,11 +635,17 @@ CASES = [
         1,
         "decimal comma (write 16.5)",
     ),
-    Case(
+    Case(  # a population is a count of people: commas can only separate thousands (said, not silent)
         "thousands_separator",
         folder(clients=ok_clients(), areas='local_authority,population\nBrent,"329,771"\n'),
+        0,
+        "'329,771' read as 329771",
+    ),
+    Case(  # hours: '37,500' is no number of hours in any locale's reading, and stays a problem
+        "thousands_separator_in_hours",
+        folder(clients=ok_clients(), jobs='client_id,start_date,hours_per_week\nC0,2020-02-01,"37,500"\n'),
         1,
-        "a comma inside the number (write 329771 if it separates thousands",
+        "a comma inside the number",
     ),
     Case(
         "percent_sign",

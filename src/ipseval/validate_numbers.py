@@ -47,6 +47,7 @@ class NumberForms:
     scale: bool = False
     unit_words: str = ""  # the unit in words, for problems
     labelled: bool = False  # an item number with its words ('4. Integration with treatment', 'Q4')
+    thousands: bool = False  # '41,300': commas between groups of three digits (a count of people)
 
 
 # By standard column name (age and work_confidence are in clients and comparison alike).
@@ -56,7 +57,9 @@ FORMS: dict[str, NumberForms] = {
     ),
     "age": NumberForms(r"(?:y|yr|yrs|year|years|yo|y\.o\.)(?:\s+old)?", approximate=True, unit_words="years"),
     "fte": NumberForms(r"(?:fte|wte)", approximate=True, unit_words="FTE"),
-    "population": NumberForms(r"(?:people|persons|residents)", approximate=True, unit_words="people"),
+    "population": NumberForms(
+        r"(?:people|persons|residents)", approximate=True, unit_words="people", thousands=True
+    ),
     "work_confidence": NumberForms(scale=True),
     "score": NumberForms(scale=True),  # a fidelity item score 1 to 5; a wellbeing score has no top
     "item": NumberForms(labelled=True, unit_words="item"),  # a fidelity item: its number, then its name
@@ -89,7 +92,7 @@ def number_in_text(value: str, forms: NumberForms, top: float | None) -> float |
     """The number ``value`` holds when it is written as ``forms`` allow (``top``: the top of the
     column's range, for a score 'a/b'), else None."""
     v = value.strip()
-    if _THOUSANDS.match(v) and not forms.labelled:  # '41,300': a thousands separator, not a decimal
+    if forms.thousands and _THOUSANDS.match(v):  # '41,300' people: never a decimal comma
         return float(v.replace(",", ""))
     if forms.labelled:
         m = _LABELLED.match(v) or re.fullmatch(r"(?:item|q)\s*(?P<n>[0-9]{1,2})", v, re.IGNORECASE)
@@ -162,6 +165,8 @@ def read_text_numbers(s: pl.Series, column: Column) -> TextNumbers:
 def _written(forms: NumberForms, column: Column) -> str:
     if forms.labelled:
         return "as an item's number with its name"
+    if forms.thousands:
+        return "with a unit, a qualifier or commas between thousands"
     if forms.scale and column.maximum is not None:
         return f"as a score out of {_fmt(column.maximum)}"
     return "with a unit or a qualifier"
