@@ -20,14 +20,12 @@ SHARE = 0.9  # of a column's filled cells that must be day numbers
 def day_numbers(s: pl.Series) -> pl.Series | None:
     """The dates of the cells of ``s`` (text) that are Excel day numbers, null elsewhere, when at
     least :data:`SHARE` of its filled cells are; None otherwise."""
-    filled = s.drop_nulls()
-    if filled.is_empty():
-        return None
-    n = filled.str.strip_chars().str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
-    if int(n.is_between(FIRST, LAST).sum()) < SHARE * filled.len():
-        return None
     days = s.str.strip_chars().str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
-    days = pl.select(pl.when(days.is_between(FIRST, LAST)).then(days)).to_series()
+    in_range = days.is_between(FIRST, LAST).fill_null(False)
+    filled = s.len() - s.null_count()
+    if not filled or int(in_range.sum()) < SHARE * filled:
+        return None
+    days = pl.select(pl.when(in_range).then(days)).to_series()
     return pl.select((pl.lit(EXCEL_EPOCH) + pl.duration(days=days)).alias(s.name)).to_series()
 
 

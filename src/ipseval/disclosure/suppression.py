@@ -157,8 +157,10 @@ def protect(
         else np.zeros((n, 0))
     )
     hidden = (values >= 1) & (values <= k)  # NaN compares False: missing is never hidden
-    if policy.hide_whole_group and policy.policy in ("ndtms", "nhs"):
-        known_zero = _build_groups(table, data, values, k)[1]
+    whole_group = policy.hide_whole_group and policy.policy in ("ndtms", "nhs")
+    if whole_group or policy.policy == "ndtms":  # the relations, once: they do not change as cells hide
+        groups, known_zero = _build_groups(table, data, values, k)
+    if whole_group:
         hidden |= _whole_groups(table, data, values, k, known_zero, siblings=policy.policy == "nhs")
     for j, c in enumerate(table.counts):
         if force and c in force:
@@ -171,7 +173,6 @@ def protect(
         rounded = np.floor((2 * values + b) / (2 * b)) * b
         hidden |= (values >= 1) & (rounded <= k)
     if policy.policy == "ndtms":
-        groups, known_zero = _build_groups(table, data, values, k)
         spare = frozenset(j for j, c in enumerate(table.counts) if c in table.spare)
         hidden = _secondary_suppression(values, hidden, groups, known_zero, table.key, spare)
 

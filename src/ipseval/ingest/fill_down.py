@@ -10,24 +10,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from ipseval.ingest import InputError, RawDataset
-from ipseval.schema import TABLES
+from ipseval.ingest import RawDataset
+from ipseval.ingest.mapping import check_table_columns
 from ipseval.settings import Settings
 
 
 def check_fill_down(settings: Settings) -> None:
     """Fail early on a table or column the standard does not have."""
-    for table, columns in settings.input.fill_down.items():
-        if table not in TABLES:
-            raise InputError(
-                f"settings [input.fill_down] {table}: not a table of the standard ({', '.join(TABLES)})"
-            )
-        for c in columns:
-            if c not in TABLES[table].column_names:
-                raise InputError(
-                    f"settings [input.fill_down] {table}: '{c}' is not a column of {table} "
-                    f"({', '.join(TABLES[table].column_names)})"
-                )
+    check_table_columns(settings.input.fill_down, lambda table: f"[input.fill_down] {table}")
 
 
 def fill_down(dataset: RawDataset, settings: Settings) -> None:

@@ -8,7 +8,7 @@ sheets) also ignore underscores and spaces altogether ("Employer Contacts" = emp
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -282,15 +282,21 @@ def code_map(settings: Settings, table: str, column: str) -> dict[str, str]:
 
 
 def _check_fixed(settings: Settings) -> None:
-    for table, cols in settings.mapping.fixed.items():
+    check_table_columns(settings.mapping.fixed, lambda table: f"[mapping.fixed.{table}]")
+
+
+def check_table_columns(by_table: Mapping[str, Iterable[str]], where: Callable[[str], str]) -> None:
+    """Fail early (InputError) when a settings section keyed by table names a table or a column the
+    standard does not have; ``where`` words the section for a table."""
+    for table, columns in by_table.items():
         if table not in TABLES:
             raise InputError(
-                f"settings [mapping.fixed.{table}]: '{table}' is not a table of the standard ({', '.join(TABLES)})"
+                f"settings {where(table)}: '{table}' is not a table of the standard ({', '.join(TABLES)})"
             )
-        for column in cols:
+        for column in columns:
             if column not in TABLES[table].column_names:
                 raise InputError(
-                    f"settings [mapping.fixed.{table}]: '{column}' is not a column of {table} "
+                    f"settings {where(table)}: '{column}' is not a column of {table} "
                     f"({', '.join(TABLES[table].column_names)})"
                 )
 
