@@ -92,12 +92,20 @@ def _typed_frame(name: str, frame: pl.DataFrame | None) -> pl.DataFrame:
         return pl.DataFrame(schema=schema)
     exprs = []
     for c in cols:
-        if c.name in frame.columns:
+        if c.name in frame.columns and _kept_compact(frame, c.name, POLARS_DTYPES[c.type]):
+            exprs.append(pl.col(c.name))  # DuckDB reads a categorical's Parquet column as text
+        elif c.name in frame.columns:
             exprs.append(pl.col(c.name).cast(POLARS_DTYPES[c.type]))
         else:
             exprs.append(pl.lit(None, dtype=POLARS_DTYPES[c.type]).alias(c.name))
     row = pl.col("_row").cast(pl.Int64) if "_row" in frame.columns else pl.lit(None, dtype=pl.Int64)
     return frame.select(*exprs, row.alias("source_row"))
+
+
+def _kept_compact(frame: pl.DataFrame, column: str, dtype: pl.DataType) -> bool:
+    """A text column a big file's reader kept as categoricals (ingest.parts): cast to text here it
+    would take its full size in memory again, for nothing."""
+    return frame.schema[column] == pl.Categorical and dtype == pl.String
 
 
 def _params_frames(settings: Settings, data_cut: date) -> dict[str, pl.DataFrame]:
@@ -229,6 +237,7 @@ def import_dataset(
     return ImportSummary(db_path=db_path, tables_present=present, content_hash=digest)
 
 
+_HASH_ROWS = 1 << 20
 CLIENT_KEYS = "client_keys"
 UNUSABLE_KEYS = "unusable"  # meta record_keys: this store's keys must not be used to perturb
 
@@ -287,7 +296,7 @@ def _few_levels(frame: pl.DataFrame, table: str) -> list[str]:
         name
         for name, dtype in frame.schema.items()
         if name in codes
-        and dtype == pl.String
+        and dtype in (pl.String, pl.Categorical)
         and frame[name].head(ENUM_SAMPLE_ROWS).drop_nulls().n_unique() <= ENUM_MAX_LEVELS
     ]
 
@@ -370,10 +379,17 @@ def _content_hash(frames: dict[str, pl.DataFrame]) -> str:
     for name in sorted(frames):
         f = frames[name]
         h.update(name.encode())
-        h.update(str(f.schema).encode())
+        cats = [c for c, t in f.schema.items() if t == pl.Categorical]
+        schema = pl.Schema({c: pl.String if c in cats else t for c, t in f.schema.items()})
+        h.update(str(schema).encode())
         if f.height:
-            # order-independent digest of the rows (same data in another order = same store)
-            h.update(str(f.hash_rows(seed=1).sum()).encode())
+            # order-independent digest of the rows (same data in another order = same store), the
+            # rows of a big file's categoricals hashed as text, a slice at a time
+            total = 0
+            for part in f.iter_slices(_HASH_ROWS) if cats else [f]:
+                part = part.with_columns(pl.col(cats).cast(pl.String)) if cats else part
+                total += int(part.hash_rows(seed=1).sum())
+            h.update(str(total % (1 << 64) if cats else f.hash_rows(seed=1).sum()).encode())
     return h.hexdigest()[:16]
 
 

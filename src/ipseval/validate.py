@@ -23,6 +23,7 @@ from ipseval.ingest.mapping import LEAVE_OUT, code_map, code_sections, norm_name
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
 from ipseval.validate_dates import OrderChoice, choose_order, read_dates
+from ipseval.validate_distinct import Distinct, convert_distinct, distinct
 from ipseval.validate_ids import match_ids
 from ipseval.validate_leave_out import (
     AFTER_CUT,
@@ -156,7 +157,10 @@ class _Checker:
         self.no_row = raw.no_row  # a wide file's cells mapped to "": no row (see ingest.wide)
         present = [c for c in spec.column_names if c in raw.frame.columns]
         self.missing = [c for c in spec.column_names if c not in raw.frame.columns]
-        frame = raw.frame.select(*(pl.col(c).cast(pl.Utf8) for c in present), pl.col("_row").cast(pl.Int64))
+        # A big file's columns come as categoricals (ingest.parts): kept so, each read as text in
+        # turn (see _text), and its typed text columns kept as categoricals too (see convert).
+        self.compact = any(raw.frame.schema[c] == pl.Categorical for c in present)
+        frame = raw.frame.select(*(_as_read(raw.frame, c) for c in present), pl.col("_row").cast(pl.Int64))
         frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in self.missing)
         self.raw = frame.select(*spec.column_names, "_row")
         self.n = self.raw.height
@@ -179,6 +183,10 @@ class _Checker:
         self.dates = OrderChoice("dmy")  # how this file's day/month dates are read (see convert)
         self.century = Century(settings.input.two_digit_years)  # how two-digit years are read
         self.translated: dict[str, int] = {}  # per date or number column: cells whose value is mapped
+        # rows per value when checking distinct values, and the distinct values of date columns
+        # found to choose their order (validate_distinct)
+        self.weights: pl.Series | None = None
+        self.distinct: dict[str, Distinct] = {}
         # Input columns (clients' date_of_birth): read to work out a standard column, never kept.
         self.inputs = {
             c.name: raw.frame[c.name].cast(pl.Utf8) for c in spec.inputs if c.name in raw.frame.columns
@@ -245,30 +253,37 @@ class _Checker:
             w = self.dates.warning
             self.note(None, w.value, "dates in one known order of day and month", w.message)
         for col in self.spec.columns:
-            s = self._null_words(self.raw[col.name])
-            cmap = code_map(settings, self.table, col.name)
-            self._check_code_sections(settings, s, col)
-            s = self._leave_out_labels(s, col, cmap)
-            cmap = {k: v for k, v in cmap.items() if v != LEAVE_OUT}
-            s, blanked = self._mapped_to_blank(s, col, cmap)
-            s = self._blank_read_as(s, blanked, col, cmap.pop("", ""))
-            cmap = {k: v for k, v in cmap.items() if v}
-            if col.type in VALUE_TYPES:  # a whole value mapped to another ("Full time" = "1.0")
-                s, cmap = self._translated(s, col, cmap), {}
-            present = s.is_not_null()
-            s = self._unreadable(s, col)
-            typed = getattr(self, f"_as_{col.type}")(s, col, cmap)
-            default = BLANK_DEFAULTS.get((self.table, col.name))
-            if default is not None:
-                typed = typed.fill_null(default)
-            if col.required:
-                expected = "a value (this column is required)"
-                self.add(~present & ~blanked, col.name, expected, "required value is blank")
-                section = f"[mapping.codes.{self.table}.{col.name}]"
-                message = f'required value is blank: its label is mapped to blank ("") in {section}'
-                self.add(blanked, col.name, expected, message)
-            self.present[col.name] = present
-            self.typed[col.name] = typed.alias(col.name)
+            if self.compact:
+                convert_distinct(self, settings, col)
+            else:
+                self.convert_column(settings, col, self._text(col.name))
+
+    def convert_column(self, settings: Settings, col: Column, text: pl.Series) -> None:
+        """Read one column's cells (``text``) as its type, naming each cell that cannot be."""
+        s = self._null_words(text)
+        cmap = code_map(settings, self.table, col.name)
+        self._check_code_sections(settings, s, col)
+        s = self._leave_out_labels(s, col, cmap)
+        cmap = {k: v for k, v in cmap.items() if v != LEAVE_OUT}
+        s, blanked = self._mapped_to_blank(s, col, cmap)
+        s = self._blank_read_as(s, blanked, col, cmap.pop("", ""))
+        cmap = {k: v for k, v in cmap.items() if v}
+        if col.type in VALUE_TYPES:  # a whole value mapped to another ("Full time" = "1.0")
+            s, cmap = self._translated(s, col, cmap), {}
+        present = s.is_not_null()
+        s = self._unreadable(s, col)
+        typed = getattr(self, f"_as_{col.type}")(s, col, cmap)
+        default = BLANK_DEFAULTS.get((self.table, col.name))
+        if default is not None:
+            typed = typed.fill_null(default)
+        if col.required:
+            expected = "a value (this column is required)"
+            self.add(~present & ~blanked, col.name, expected, "required value is blank")
+            section = f"[mapping.codes.{self.table}.{col.name}]"
+            message = f'required value is blank: its label is mapped to blank ("") in {section}'
+            self.add(blanked, col.name, expected, message)
+        self.present[col.name] = present
+        self.typed[col.name] = typed.alias(col.name)
 
     def _leave_out_labels(self, s: pl.Series, col: Column, cmap: dict[str, str]) -> pl.Series:
         """Rows whose cell holds a label mapped to ``leave_out`` marked to leave out (counted under
@@ -283,7 +298,8 @@ class _Checker:
         where = f"[mapping.codes.{self.table}.{col.name}]"
         self.left_reasons.append(
             Reason(
-                f"{col.name} labels mapped to {LEAVE_OUT} in {where}", count_values(self.raw[col.name], new)
+                f"{col.name} labels mapped to {LEAVE_OUT} in {where}",
+                count_values(self.raw[col.name], new, self.weights),
             )
         )
         self.left = self.left | found
@@ -338,7 +354,7 @@ class _Checker:
         hit = key.is_in(list(cmap)).fill_null(False)
         if not hit.any():
             return s
-        self.translated[col.name] = int(hit.sum())
+        self.translated[col.name] = self.count(hit)
         out = _frame(key=key, s=s, h=hit).select(
             pl.when(pl.col("h")).then(pl.col("key").replace(cmap)).otherwise(pl.col("s"))
         )
@@ -350,7 +366,7 @@ class _Checker:
         if not code or col.required or col.type not in ("code", "bool") or col.name in self.missing:
             return s
         blank = s.is_null() & ~blanked
-        n = int(blank.sum())
+        n = self.count(blank)
         if n:
             self.blank_read_as[col.name] = (n, code)
             s = _frame(s=s, b=blank).select(pl.when(pl.col("b")).then(pl.lit(code)).otherwise(pl.col("s")))
@@ -404,9 +420,13 @@ class _Checker:
         """The order of day and month in this file's dates: set for its table, or decided from
         all its date columns together (one system wrote them, in one format)."""
         setting, fallback = settings.input.order_for(self.table)
-        columns = {c.name: self.raw[c.name] for c in self.spec.columns if c.type == "date"}
+        dates = [c.name for c in self.spec.columns if c.type == "date"]
+        if self.compact:  # a big file's: their distinct values, kept for convert (validate_distinct)
+            self.distinct = {c: distinct(self.raw[c]) for c in dates if self.raw[c].dtype == pl.Categorical}
+        columns = {c: self.distinct[c].values if c in self.distinct else self._text(c) for c in dates}
         columns |= {name: s for name, s in self.inputs.items() if name == BIRTH}
-        return choose_order(columns, setting, fallback, self.file, self.table, self.century)
+        weights = {c: d.weights for c, d in self.distinct.items()}
+        return choose_order(columns, setting, fallback, self.file, self.table, self.century, weights)
 
     def _mapped_to_blank(
         self, s: pl.Series, col: Column, cmap: dict[str, str]
@@ -417,7 +437,7 @@ class _Checker:
             return s, pl.repeat(False, self.n, dtype=pl.Boolean, eager=True)
         blanked = _canon(s).is_in(labels).fill_null(False)
         if blanked.any():
-            self.mapped_blank[col.name] = int(blanked.sum())
+            self.mapped_blank[col.name] = self.count(blanked)
         return _blank_where(s, blanked), blanked
 
     def age_from_birth(self) -> None:
@@ -442,7 +462,7 @@ class _Checker:
         if s.null_count() < self.n and s.str.len_bytes().min() <= _NULL_WORD_BYTES:
             words = s.is_in(NULL_WORDS)
             if words.any():
-                self.null_words += int(words.sum())
+                self.null_words += self.count(words)
                 return _blank_where(s, words)
         return s
 
@@ -471,6 +491,17 @@ class _Checker:
                 if col.type == "code" and found.severity == "error":
                     s = _blank_where(s, found.mask)
         return s
+
+    def count(self, mask: pl.Series) -> int:
+        """The rows ``mask`` marks: each value counts its rows when checking distinct values."""
+        if self.weights is None:
+            return int(mask.sum())
+        return int(self.weights.filter(mask.fill_null(False)).sum())
+
+    def _text(self, column: str) -> pl.Series:
+        """The cells of ``column`` as text (a big file's categoricals read as text only now)."""
+        s = self.raw[column]
+        return s.cast(pl.Utf8) if s.dtype == pl.Categorical else s
 
     def note(self, column: str | None, value: str, expected: str, message: str) -> None:
         """A warning about the whole file or column (no row): the rows carry their own problems."""
@@ -544,7 +575,9 @@ class _Checker:
         x = s.cast(pl.Float64, strict=False)
         bad = s.is_not_null() & (x.is_null() | ~x.is_finite())
         if bad.any():  # '16 hrs', '6/10': read where the column's meaning allows (validate_numbers)
-            text = read_text_numbers(s.filter(bad), col)
+            text = read_text_numbers(
+                s.filter(bad), col, self.weights.filter(bad) if self.weights is not None else None
+            )
             if text.warning:
                 self.note(col.name, text.forms, "numbers written alone", text.warning)
                 read = pl.repeat(False, self.n, dtype=pl.Boolean, eager=True).scatter(
@@ -586,7 +619,7 @@ class _Checker:
 
     def _as_date(self, s: pl.Series, col: Column, cmap: dict[str, str]) -> pl.Series:
         century = self.century.for_column(col.name)
-        found = read_dates(s, self.dates.order, col.name, self.table, self.dates.mixed, century)
+        found = read_dates(s, self.dates.order, col.name, self.table, self.dates.mixed, century, self.weights)
         for f in found.findings:
             self.add(f.mask, col.name, found.expected, f.message, severity=f.severity)
         if found.years is not None:
@@ -688,9 +721,11 @@ class _Checker:
         )
         if not bad.any():
             return
-        for exp in expected.filter(bad).unique(maintain_order=True).to_list():
-            mask = bad & (expected == exp).fill_null(False)
-            self.add(mask, "score", exp, message.filter(mask))
+        at = bad.arg_true()
+        for exp in expected.unique(maintain_order=True).to_list():
+            pick = expected == exp
+            mask = pl.repeat(False, self.n, dtype=pl.Boolean, eager=True).scatter(at.filter(pick), True)
+            self.add(mask, "score", exp, message.filter(pick))
 
     def links(self, lookup: pl.DataFrame, left_out: pl.Series | None = None) -> None:
         """Client-linked rows: the client must exist, be usable, and be referred before the event;
@@ -724,11 +759,15 @@ class _Checker:
 
     # -- results ---------------------------------------------------------------------------------
     def usable(self) -> pl.DataFrame:
+        """The rows without errors, typed. The checker hands its cells over: afterwards it holds
+        only its problems and counts (at a million clients, keeping both would double the peak)."""
         df = pl.DataFrame([*self.typed.values(), self.raw["_row"]])
         if not self.n:
             df = pl.DataFrame(
                 schema={**{c.name: DTYPES[c.type] for c in self.spec.columns}, "_row": pl.Int64}
             )
+        self.typed, self.present, self.inputs = {}, {}, {}
+        self.raw = self.raw.clear()
         return df.filter(~self.reject) if self.reject.any() else df
 
 
@@ -739,6 +778,22 @@ _FALSE_FAST = sorted({v for w in BOOL_FALSE for v in (w, w.upper(), w.title())})
 def is_cascade() -> pl.Expr:
     """Problems that only follow from a rejected client row."""
     return pl.col("expected") == CASCADE_EXPECTED
+
+
+def _is_compact(raw: RawTable) -> bool:
+    """Whether ``raw`` was read in parts, its cells kept as categoricals (ingest.parts)."""
+    return pl.Categorical in raw.frame.dtypes
+
+
+def _as_read(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """``column`` as text, or as it is when a big file's reader kept it as categoricals."""
+    return pl.col(column) if frame.schema[column] == pl.Categorical else pl.col(column).cast(pl.Utf8)
+
+
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its categorical columns (a big file's, see ingest.parts) as text."""
+    cats = [c for c, t in frame.schema.items() if t == pl.Categorical]
+    return frame.with_columns(pl.col(cats).cast(pl.Utf8)) if cats else frame
 
 
 def _frame(**cols: pl.Series) -> pl.DataFrame:
@@ -844,10 +899,10 @@ def _join_clients(ids: pl.Series, lookup: pl.DataFrame) -> pl.DataFrame:
     n = len(ids)
     new_run = ids.slice(1).ne_missing(ids.slice(0, n - 1)) if n > 1 else pl.Series(dtype=pl.Boolean)
     if new_run.sum() + 1 > n // 4:
-        ids = ids.to_frame("client_id")
+        ids = ids.cast(pl.Utf8).to_frame("client_id")  # a big file's ids are categoricals
         return ids.join(lookup, on="client_id", how="left", maintain_order="left").drop("client_id")
     starts = pl.concat([pl.Series([0], dtype=pl.UInt32), new_run.arg_true().cast(pl.UInt32) + 1])
-    heads = pl.DataFrame({"client_id": ids.gather(starts)})
+    heads = pl.DataFrame({"client_id": ids.gather(starts).cast(pl.Utf8)})
     j = heads.join(lookup, on="client_id", how="left", maintain_order="left").drop("client_id")
     run = pl.concat([pl.Series([0], dtype=pl.UInt32), new_run.cast(pl.UInt32).cum_sum()])
     return j.select(pl.all().gather(run))
@@ -862,6 +917,8 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
     def check(name: str, spec: Table) -> _Checker:
         chk = _Checker(raw.tables[name], spec, settings)
         chk.read_problems(raw.tables[name])
+        if chk.compact:  # a big file's cells now live in the checker alone: filtering frees them
+            raw.tables[name].frame = raw.tables[name].frame.clear()
         chk.convert(settings)
         chk.leave_out_after(limit, cut is not None)
         chk.drop_left_out()
@@ -874,9 +931,20 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         return chk
 
     # Two tables at a time: polars releases the GIL, and much of its work on a column uses one core.
+    # Big files (read in parts, see ingest.parts) are checked one after another: side by side,
+    # their working memory would add up.
+    big = [n for n in TABLES if n in raw.tables and _is_compact(raw.tables[n])]
+
+    def check_big() -> dict[str, _Checker]:
+        return {name: check(name, TABLES[name]) for name in big}
+
     with ThreadPoolExecutor(max_workers=2) as pool:
-        jobs = {name: pool.submit(check, name, spec) for name, spec in TABLES.items() if name in raw.tables}
-        checkers = {name: job.result() for name, job in jobs.items()}
+        big_job = pool.submit(check_big)
+        jobs = {
+            n: pool.submit(check, n, spec) for n, spec in TABLES.items() if n in raw.tables and n not in big
+        }
+        found = {name: job.result() for name, job in jobs.items()} | big_job.result()
+        checkers = {name: found[name] for name in TABLES if name in found}
         for chk in checkers.values():
             if chk.null_words:
                 notes.append(f"{chk.file}: {chk.null_words} cells holding NULL, NA or N/A were read as blank")
@@ -917,7 +985,14 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         _match_client_ids(checkers, settings.input.match_client_ids)
         lookup = _client_lookup(checkers["clients"])
         gone = checkers["clients"].left_client_ids
-        links = [pool.submit(chk.links, lookup, gone) for chk in checkers.values() if chk.table != "clients"]
+        links = [
+            pool.submit(chk.links, lookup, gone)
+            for chk in checkers.values()
+            if chk.table != "clients" and not chk.compact
+        ]
+        for chk in checkers.values():
+            if chk.compact:
+                chk.links(lookup, gone)
         for job in links:
             job.result()
         for chk in checkers.values():
@@ -974,7 +1049,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         raise err
     if _contract_checks_on():
         for name, df in tables.items():
-            contract(name).validate(df)
+            contract(name).validate(as_text(df))
     return ds
 
 

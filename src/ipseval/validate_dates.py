@@ -129,10 +129,12 @@ def choose_order(
     where: str = "",
     table: str = "",
     century: Century | None = None,
+    weights: dict[str, pl.Series] | None = None,
 ) -> OrderChoice:
     """The order the dates of one file (its date ``columns``, as text) are read in. ``setting`` is
     the table's own setting (or the global one); ``fallback`` the order when "auto" finds nothing
-    that settles it (the global setting, or day/month/year when that is "auto" as well)."""
+    that settles it (the global setting, or day/month/year when that is "auto" as well).
+    ``weights``: per column, the rows each cell stands for, when it holds distinct values."""
     if setting != "auto":
         return OrderChoice(setting)
     fallback = fallback if fallback in ORDERS else "dmy"
@@ -140,20 +142,20 @@ def choose_order(
     month_first: list[str] = []
     n_day = n_month = n_either = 0
     either_example = ""
-    for s in columns.values():
-        s = s.drop_nulls()
-        if not s.len():
-            continue
-        s = s.filter(s.str.strptime(pl.Date, ISO, strict=False).is_null())
+    for name, s in columns.items():
+        w = (weights or {}).get(name)
+        w = w if w is not None else pl.repeat(1, s.len(), dtype=pl.Int64, eager=True)
+        keep = s.is_not_null() & s.str.strptime(pl.Date, ISO, strict=False).is_null()
+        s, w = s.filter(keep), w.filter(keep)
         if not s.len():
             continue
         sub, first, second, as_dmy, as_mdy, _ = _day_month_parts(s.str.strip_chars(), century or Century())
         only_d = as_dmy.is_not_null() & as_mdy.is_null()
         only_m = as_mdy.is_not_null() & as_dmy.is_null()
         either = as_dmy.is_not_null() & as_mdy.is_not_null() & (first != second)
-        n_day += int(only_d.sum())
-        n_month += int(only_m.sum())
-        n_either += int(either.sum())
+        n_day += int(w.filter(only_d.fill_null(False)).sum())
+        n_month += int(w.filter(only_m.fill_null(False)).sum())
+        n_either += int(w.filter(either.fill_null(False)).sum())
         day_first += sub.filter(only_d).unique(maintain_order=True).head(_EXAMPLES).to_list()
         month_first += sub.filter(only_m).unique(maintain_order=True).head(_EXAMPLES).to_list()
         if either.any() and not either_example:
@@ -200,11 +202,13 @@ def read_dates(
     table: str = "",
     mixed: bool = False,
     century: Century | None = None,
+    weights: pl.Series | None = None,
 ) -> DateColumn:
     """The column's dates (null where unreadable) and what is wrong with the others. ``order`` is
     "dmy", "mdy" or "ymd", or "auto" to decide it from this column alone (see :func:`choose_order`);
     ``mixed``: the file mixes both orders, so each date that fits both is warned about; ``century``
-    the rule for two-digit years (each column read so gets one warning)."""
+    the rule for two-digit years (each column read so gets one warning); ``weights``: the rows
+    each cell stands for, when ``s`` holds a big file's distinct values (validate_distinct)."""
     century = century or Century()
     choice = OrderChoice(order)
     if order == "auto":
@@ -234,7 +238,8 @@ def read_dates(
     if two.any():
         none = pl.repeat(False, s.len(), dtype=pl.Boolean, eager=True)
         result.two_digit = none.scatter(idx.filter(two), True)
-        found = two_digit_note(sub.filter(two), read.filter(two), century)
+        w = weights.gather(idx).filter(two) if weights is not None else None
+        found = two_digit_note(sub.filter(two), read.filter(two), century, w)
         result.years = ColumnNote(*found) if found else None
 
     def on_rows(sub_mask: pl.Series) -> pl.Series:
@@ -242,12 +247,17 @@ def read_dates(
         return none.scatter(idx.filter(sub_mask.fill_null(False)), True)
 
     unread = read.is_null()
-    whole = day_numbers(s) if unread.any() else None  # judged on the whole column, not its failures
+    whole = day_numbers(s, weights) if unread.any() else None  # judged on the whole column, not its failures
     serials = whole.gather(idx) if whole is not None else None
     if serials is not None:  # a column of Excel day numbers: read, with one warning
         read = read.fill_null(serials)
         result.dates = out.scatter(idx, read)
-        result.notes.append(ColumnNote(sub.filter(serials.is_not_null())[0], serial_note(sub, serials)))
+        result.notes.append(
+            ColumnNote(
+                sub.filter(serials.is_not_null())[0],
+                serial_note(sub, serials, weights.gather(idx) if weights is not None else None),
+            )
+        )
         unread = read.is_null()
     if unread.any():
         reasons = {

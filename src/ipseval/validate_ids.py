@@ -70,7 +70,7 @@ def match_ids(ids: pl.Series, clients: pl.Series, mode: str, file: str) -> IdMat
     if mode == "exact" or ids.is_null().all():
         return IdMatch(ids)
     known = clients.drop_nulls().unique(maintain_order=True)
-    distinct = ids.drop_nulls().unique(maintain_order=True)
+    distinct = ids.drop_nulls().unique(maintain_order=True).cast(pl.Utf8)  # a big file's: categoricals
     unmatched = distinct.filter(~distinct.is_in(known.implode()))
     if unmatched.is_empty():
         return IdMatch(ids)
@@ -89,7 +89,7 @@ def match_ids(ids: pl.Series, clients: pl.Series, mode: str, file: str) -> IdMat
             return IdMatch(ids)
     mapping = dict(zip(found["id"], found["client"], strict=True))
     rows = int(ids.is_in(found["id"].implode()).sum())
-    new = ids.replace(mapping)
+    new = ids.cast(pl.Utf8).replace(mapping).cast(ids.dtype)
     example_id, example_client = found["id"][0], found["client"][0]
     n = found.height
     left = unmatched.len() - n

@@ -49,9 +49,14 @@ def labels_to_leave_out(cmap: dict[str, str]) -> list[str]:
     return [k for k, v in cmap.items() if v == LEAVE_OUT]
 
 
-def count_values(values: pl.Series, mask: pl.Series) -> Counter:
-    """How many rows of ``mask`` hold each value (as written; blank as '(blank)')."""
-    picked = values.filter(mask).fill_null("(blank)").cast(pl.Utf8)
+def count_values(values: pl.Series, mask: pl.Series, weights: pl.Series | None = None) -> Counter:
+    """How many rows of ``mask`` hold each value (as written; blank as '(blank)'); ``weights``: the
+    rows each entry stands for, when ``values`` are a big file's distinct values."""
+    picked = values.filter(mask).cast(pl.Utf8).fill_null("(blank)")
+    if weights is not None:
+        frame = pl.DataFrame({"v": picked, "n": weights.filter(mask)})
+        counted = frame.group_by("v", maintain_order=True).agg(pl.col("n").sum()).sort("n", descending=True)
+        return Counter(dict(counted.iter_rows()))
     return Counter(dict(picked.value_counts(sort=True).iter_rows()))
 
 

@@ -134,9 +134,10 @@ class TextNumbers:
     forms: str = ""  # the distinct forms, for the warning's value
 
 
-def read_text_numbers(s: pl.Series, column: Column) -> TextNumbers:
+def read_text_numbers(s: pl.Series, column: Column, weights: pl.Series | None = None) -> TextNumbers:
     """The numbers of ``s`` (text cells that do not cast as numbers) written as ``column``'s meaning
-    allows, with one warning naming each distinct form and how many cells were read that way."""
+    allows, with one warning naming each distinct form and how many cells were read that way
+    (``weights``: the rows each cell stands for, when ``s`` holds distinct values)."""
     none = pl.repeat(False, s.len(), dtype=pl.Boolean, eager=True)
     forms = FORMS.get(column.name)
     empty = TextNumbers(pl.Series(column.name, [None] * s.len(), dtype=pl.Float64), none)
@@ -148,12 +149,15 @@ def read_text_numbers(s: pl.Series, column: Column) -> TextNumbers:
         return empty
     numbers = s.replace_strict(found, default=None, return_dtype=pl.Float64)
     read = numbers.is_not_null()
-    cells = Counter(s.filter(read).to_list())
+    cells: Counter = Counter()
+    w = weights.filter(read).to_list() if weights is not None else None
+    for i, v in enumerate(s.filter(read).to_list()):
+        cells[v] += w[i] if w is not None else 1
     shown = [
         f"'{v}' read as {_fmt(found[v])} ({k} cell{'s' if k != 1 else ''})" for v, k in cells.most_common()
     ]
     more = f" and {len(shown) - _EXAMPLES} more forms" if len(shown) > _EXAMPLES else ""
-    n = int(read.sum())
+    n = sum(cells.values())
     warning = (
         f"{n} cell{'s' if n != 1 else ''} written {_written(forms, column)} "
         f"{'were' if n != 1 else 'was'} read as the number: "

@@ -17,23 +17,24 @@ FIRST, LAST = 36526, 54789  # the day numbers of 1 January 2000 and 31 December 
 SHARE = 0.9  # of a column's filled cells that must be day numbers
 
 
-def day_numbers(s: pl.Series) -> pl.Series | None:
+def day_numbers(s: pl.Series, weights: pl.Series | None = None) -> pl.Series | None:
     """The dates of the cells of ``s`` (text) that are Excel day numbers, null elsewhere, when at
-    least :data:`SHARE` of its filled cells are; None otherwise."""
+    least :data:`SHARE` of its filled cells are; None otherwise. ``weights``: rows per cell."""
     days = s.str.strip_chars().str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
     in_range = days.is_between(FIRST, LAST).fill_null(False)
-    filled = s.len() - s.null_count()
-    if not filled or int(in_range.sum()) < SHARE * filled:
+    w = weights if weights is not None else pl.repeat(1, s.len(), dtype=pl.Int64, eager=True)
+    filled = int(w.filter(s.is_not_null()).sum())
+    if not filled or int(w.filter(in_range).sum()) < SHARE * filled:
         return None
     days = pl.select(pl.when(in_range).then(days)).to_series()
     return pl.select((pl.lit(EXCEL_EPOCH) + pl.duration(days=days)).alias(s.name)).to_series()
 
 
-def note(s: pl.Series, read: pl.Series) -> str:
+def note(s: pl.Series, read: pl.Series, weights: pl.Series | None = None) -> str:
     """The column's warning: how many cells were day numbers, with the first as an example."""
     hit = read.is_not_null()
     value, day = s.filter(hit)[0], read.filter(hit)[0]
-    k = int(hit.sum())
+    k = int(hit.sum()) if weights is None else int(weights.filter(hit).sum())
     return (
         f"{k} cell{'s' if k != 1 else ''} held Excel day numbers, read as dates (e.g. {value.strip()} = "
         f"{day.isoformat()}): the workbook's date cells were saved as numbers. Check one against the "

@@ -39,40 +39,46 @@ def out_of_range(
     instrument: pl.Series, measure: pl.Series, score: pl.Series, ranges: pl.DataFrame
 ) -> tuple[pl.Series, pl.Series, pl.Series]:
     """(mask of rows whose score is outside its measure's range, expected, message), the last two
-    one entry per row (null where in range)."""
+    one entry per row of the mask, in row order.
+
+    Measures are looked up once per distinct (instrument, measure) pair, then each row takes its
+    pair's range: at ten million answers, folding and joining each row's text would hold gigabytes."""
     strip = " \t\r\n"
 
     def folded(c: str) -> pl.Expr:
         return pl.col(c).cast(pl.Utf8).str.strip_chars(strip).str.to_lowercase()
 
-    frame = (
-        pl.DataFrame(
-            {"i": instrument.cast(pl.Utf8), "m": measure.cast(pl.Utf8), "score": score.cast(pl.Float64)}
-        )
-        .with_row_index("_i")
-        .select("_i", "score", pl.concat_str(folded("i"), pl.lit("|"), folded("m")).alias("key"))
+    rows = pl.DataFrame({"i": instrument, "m": measure})
+    pairs = (
+        rows.unique(maintain_order=True)
+        .with_row_index("_p")
+        .with_columns(pl.concat_str(folded("i"), pl.lit("|"), folded("m")).alias("key"))
+        .join(ranges, on="key", how="left", maintain_order="left")
+        .unique("_p", keep="first", maintain_order=True)  # one range per pair, at its position
     )
-    joined = frame.join(ranges, on="key", how="left").sort("_i")
-    lo, hi, x = pl.col("scale_min"), pl.col("scale_max"), pl.col("score")
+    at = rows.join(
+        pairs.select("i", "m", "_p"), on=["i", "m"], how="left", maintain_order="left", nulls_equal=True
+    )
+    lo, hi = (pairs[c].gather(at["_p"]) for c in ("scale_min", "scale_max"))
+    x = score.cast(pl.Float64)
     bad = ((x < lo) | (x > hi)).fill_null(False)
-    name = pl.format("{} {}", pl.col("instrument"), pl.col("measure"))
-    span = pl.format("{} to {}", _g(lo), _g(hi))
-    out = joined.select(
-        bad.alias("bad"),
-        pl.when(bad).then(pl.format("a score from {} ({})", span, name)).alias("expected"),
-        pl.when(bad)
-        .then(
-            pl.format(
-                "{} score {} is {} the measure's range of {}: left out of the wellbeing analysis",
-                name,
-                _g(x),
-                pl.when(x < lo).then(pl.lit("below")).otherwise(pl.lit("above")),
-                span,
-            )
-        )
-        .alias("message"),
+    named = pairs.select(pl.format("{} {}", "instrument", "measure").alias("name"))["name"]
+    found = pl.DataFrame({"x": x.filter(bad), "lo": lo.filter(bad), "hi": hi.filter(bad)}).with_columns(
+        named.gather(at["_p"].filter(bad)).alias("name")
     )
-    return out["bad"], out["expected"], out["message"]
+    lo_, hi_, x_, name = pl.col("lo"), pl.col("hi"), pl.col("x"), pl.col("name")
+    span = pl.format("{} to {}", _g(lo_), _g(hi_))
+    out = found.select(
+        pl.format("a score from {} ({})", span, name).alias("expected"),
+        pl.format(
+            "{} score {} is {} the measure's range of {}: left out of the wellbeing analysis",
+            name,
+            _g(x_),
+            pl.when(x_ < lo_).then(pl.lit("below")).otherwise(pl.lit("above")),
+            span,
+        ).alias("message"),
+    )
+    return bad, out["expected"], out["message"]
 
 
 def _g(e: pl.Expr) -> pl.Expr:

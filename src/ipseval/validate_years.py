@@ -88,19 +88,22 @@ class Century:
         )
 
 
-def two_digit_note(texts: pl.Series, dates: pl.Series, century: Century) -> tuple[str, str] | None:
+def two_digit_note(
+    texts: pl.Series, dates: pl.Series, century: Century, weights: pl.Series | None = None
+) -> tuple[str, str] | None:
     """(value, message) of the warning for a column whose dates ``texts`` (as written, two-digit
-    years only) were read as ``dates``; None when there were none."""
-    pairs = pl.DataFrame({"t": texts, "d": dates}).drop_nulls()
+    years only) were read as ``dates``; None when there were none. ``weights``: rows per text."""
+    w = weights if weights is not None else pl.repeat(1, texts.len(), dtype=pl.Int64, eager=True)
+    pairs = pl.DataFrame({"t": texts, "d": dates, "w": w}).drop_nulls()
     if not pairs.height:
         return None
     examples: dict[int, tuple[str, date]] = {}
-    for text, day in pairs.unique("t", keep="first", maintain_order=True).iter_rows():
+    for text, day, _ in pairs.unique("t", keep="first", maintain_order=True).iter_rows():
         examples.setdefault(day.year // 100, (text, day))
     shown = [
         f"'{t}' as {d.day} {calendar.month_name[d.month]} {d.year}" for _, (t, d) in sorted(examples.items())
     ]
-    n = pairs.height
+    n = int(pairs["w"].sum())
     message = (
         f"{n:,} date{'s' if n != 1 else ''} written with a two-digit year "
         f"{'were' if n != 1 else 'was'} read under {century.words()}: e.g. {' and '.join(shown)}; "

@@ -12,6 +12,7 @@ could need it.
 from __future__ import annotations
 
 import csv
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from ipseval.ingest import (
     RawDataset,
     RawTable,
 )
+from ipseval.ingest import parts as parts_module
 from ipseval.ingest.encoding import NotUtf8, TextFile, as_utf8, as_windows_1252
 from ipseval.ingest.mapping import resolve_columns, resolve_table
 from ipseval.ingest.note_rows import (
@@ -36,7 +38,9 @@ from ipseval.ingest.note_rows import (
     leave_out_summaries,
     note_problem,
     required_positions,
+    summary_candidates,
 )
+from ipseval.ingest.parts import Part, Place, as_categorical, data_start, part_files, plan
 from ipseval.ingest.scan import ByteScan, count_below_header, lines_with_fewer_commas, scan_csv
 from ipseval.ingest.sniff import (
     SEPARATORS,
@@ -48,10 +52,10 @@ from ipseval.ingest.sniff import (
     read_head,
     refuse_non_text,
 )
-from ipseval.schema import TABLES
+from ipseval.schema import CLIENT_LINKED, TABLES
 
 if TYPE_CHECKING:
-    from ipseval.settings import Settings
+    from ipseval.settings import Input, Settings
 
 _IGNORED_FILES = {"ipseval.toml", "thumbs.db", "desktop.ini"}
 _INDEX = "__ipseval_row__"
@@ -164,12 +168,17 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
 
     match = resolve_columns(table, header, settings, name, lambda i: f"header cell {i + 1} is blank")
     positional = [f"_c{i}" for i in range(len(header))]
-    df, problems, flags = _rows(path, name, header, scan, layout)
-    df, problems = _leave_out_notes(df, problems, positional, required_positions(table, match.standard))
-    df, problems = leave_out_summaries(df, problems, positional, id_positions(table, match.standard))
-    if flags["line_breaks"] or scan.cell_limit_reached:
-        df, long_cells = _long_cells(df, positional, match.standard, header, limits.max_cell_chars)
-        problems += long_cells
+    reading = _Reading(
+        name, header, layout, required_positions(table, match.standard), match.standard, limits
+    )
+    parts = _parts(path, table, layout)
+    if len(parts) > 1:
+        df, problems, seen, candidates = _read_parts(path, reading, parts)
+    else:
+        df, problems, seen = _read_part(path, reading, scan, layout, Place())
+        candidates = None
+    ids = id_positions(table, match.standard)
+    df, problems = leave_out_summaries(df, problems, positional, ids, candidates)
     problems[:0] = layout_problems(layout)
     if text.note is not None:
         problems.insert(0, text.note)
@@ -188,28 +197,121 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
         frame=frame,
         unused_columns=unused,
         read_problems=problems,
-        may_hold_controls=flags["controls"] or scan.stray_cr or flags["line_breaks"],
-        may_hold_excel_errors=scan.hashes or not flags["fast"],
-        may_hold_invisible=not scan.ascii,
+        may_hold_controls=seen.controls,
+        may_hold_excel_errors=seen.excel_errors,
+        may_hold_invisible=seen.invisible,
     )
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What reading every part of one file needs: its name, header, layout and limits, the
+    positions of its required columns and what each column is in the standard."""
+
+    name: str
+    header: list[str]
+    layout: Layout
+    required: set[int]
+    standard: dict[int, str]
+    limits: Input
+
+    @property
+    def positional(self) -> list[str]:
+        return [f"_c{i}" for i in range(len(self.header))]
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What the bytes and the parse showed a file may hold (see RawTable)."""
+
+    controls: bool
+    excel_errors: bool
+    invisible: bool
+
+    def __or__(self, other: _Seen) -> _Seen:
+        return _Seen(*(a or b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+
+def _read_part(
+    path: Path, r: _Reading, scan: ByteScan, layout: Layout, place: Place
+) -> tuple[pl.DataFrame, list[CellProblem], _Seen]:
+    """The rows of a file (or of one part of a big one, see ingest.parts), tidied: note rows left
+    out and over-long cells cut, with the problems found and what the file may hold."""
+    df, problems, flags = _rows(path, r.name, r.header, scan, layout, place)
+    df, problems = _leave_out_notes(df, problems, r.positional, r.required)
+    if flags["line_breaks"] or scan.cell_limit_reached:
+        df, long_cells = _long_cells(df, r.positional, r.standard, r.header, r.limits.max_cell_chars)
+        problems += long_cells
+    seen = _Seen(
+        controls=flags["controls"] or scan.stray_cr or flags["line_breaks"],
+        excel_errors=scan.hashes or not flags["fast"],
+        invisible=not scan.ascii,
+    )
+    return df, problems, seen
+
+
+def _read_parts(
+    path: Path, r: _Reading, parts: list[Part]
+) -> tuple[pl.DataFrame, list[CellProblem], _Seen, pl.DataFrame]:
+    """A big file read part by part (ingest.parts), each part's text kept as categoricals; with
+    the rows that may be totals lines, found while each part is text."""
+    frames: list[pl.DataFrame] = []
+    candidates: list[pl.DataFrame] = []
+    problems: list[CellProblem] = []
+    seen = _Seen(False, False, False)
+    for k, (part, file) in enumerate(part_files(path, parts, _header_line(path, r.layout))):
+        # rows keep their numbers in the whole file; a part's own header line is not one of them
+        if k == 0:
+            layout, place = r.layout, Place()
+        else:
+            layout = replace(r.layout, titles=(), title_lines=0)
+            place = Place(part.records_before + r.layout.header_row - 1, part.lines_before - 1)
+        scan = scan_csv(file, r.name, r.limits.max_line_kb, r.limits.max_cell_chars, layout.title_lines)
+        df, found, s = _read_part(file, r, scan, layout, place)
+        candidates.append(summary_candidates(df, r.positional))
+        frames.append(as_categorical(df, r.positional))
+        problems += found
+        seen = seen | s
+    found = pl.concat(candidates, how="vertical")
+    return pl.concat(frames, how="vertical"), problems, seen, as_categorical(found, r.positional)
+
+
+def _parts(path: Path, table: str, layout: Layout) -> list[Part]:
+    """The parts a big file of events is read in (ingest.parts); one part for the others. A header
+    with a line break inside quotes is not one line, so its file is read whole."""
+    if table not in CLIENT_LINKED or path.stat().st_size <= parts_module.PART_BYTES:
+        return []
+    if _header_line(path, layout).count(b'"') % 2:
+        return []
+    start = data_start(path, layout.title_lines + 1)
+    return plan(path, start, layout.title_lines + 1, parts_module.PART_BYTES)
+
+
+def _header_line(path: Path, layout: Layout) -> bytes:
+    """The header line's bytes, put in front of each part after the first."""
+    with path.open("rb") as f:
+        for _ in range(layout.title_lines):
+            f.readline()
+        return f.readline().removeprefix(b"\xef\xbb\xbf")
+
+
 def _rows(
-    path: Path, name: str, header: list[str], scan: ByteScan, layout: Layout
+    path: Path, name: str, header: list[str], scan: ByteScan, layout: Layout, place: Place | None = None
 ) -> tuple[pl.DataFrame, list[CellProblem], dict[str, bool]]:
     """The rows with some content, the problems with their shape, and what the parse showed: whether
     the fast reader read them, and whether a cell may hold a line break or a control character."""
     positional = [f"_c{i}" for i in range(len(header))]
-    df, problems, fast = _parse(path, name, header, scan, layout)
+    place = place or Place()
+    df, problems, fast = _parse(path, name, header, scan, layout, place)
     filled = pl.any_horizontal(pl.col(c).is_not_null() for c in positional)
     last_blank = filled & pl.col(positional[-1]).is_null()
     rows, last_blank = df.select(filled.sum().alias("rows"), last_blank.sum().alias("last")).row(0)
     if fast and _rows_may_be_short(path, df, positional, scan, rows, last_blank, layout.separator):
         if scan.quotes:  # a quoted comma or line break: only a real CSV parser can tell the cells
-            df, problems = _read_careful(path, name, header, layout)
+            df, problems = _read_careful(path, name, header, layout, place)
             rows = df.select(filled.sum()).item()
         else:
-            problems = _short_rows(path, df, header, layout)
+            problems = _short_rows(path, df, header, layout, place)
     flags = {
         "fast": fast,
         "line_breaks": not fast or scan.line_breaks_in_cells(path, df.height),
@@ -229,7 +331,7 @@ def _leave_out_notes(
     lone = pl.sum_horizontal(pl.col(c).is_not_null() for c in positional) == 1
     text = pl.coalesce(positional)
     words = text.str.contains(LETTER) & text.str.contains(TWO_WORDS)
-    candidates = df.filter(lone & words)
+    candidates = df.filter(lone).filter(words)  # the patterns only on the few rows with one cell
     if not candidates.height:
         return df, problems
     troubled = {p.row for p in problems if p.row is not None and not _is_short_row(p)}
@@ -260,7 +362,7 @@ def _has_text(path: Path) -> bool:
 
 
 def _parse(
-    path: Path, name: str, header: list[str], scan: ByteScan, layout: Layout
+    path: Path, name: str, header: list[str], scan: ByteScan, layout: Layout, place: Place
 ) -> tuple[pl.DataFrame, list[CellProblem], bool]:
     """The rows (trimmed where needed, blank cells null, "_row" numbered) and whether the fast
     reader could read them; a file it cannot split is read row by row, naming each ragged row."""
@@ -277,7 +379,7 @@ def _parse(
             encoding="utf8",
             raise_if_empty=False,
             row_index_name=_INDEX,
-            row_index_offset=layout.header_row + 1,
+            row_index_offset=layout.header_row + 1 + place.rows,
         )
         if df.width - 1 != len(header):  # header parsed differently: let the careful reader decide
             raise pl.exceptions.ComputeError("header width differs")
@@ -286,7 +388,7 @@ def _parse(
     except pl.exceptions.PolarsError as e:
         if "utf-8" in str(e).lower() or "utf8" in str(e).lower():
             raise NotUtf8 from None
-        df, problems = _read_careful(path, name, header, layout)
+        df, problems = _read_careful(path, name, header, layout, place)
         return df, problems, False
     except OSError as e:
         raise InputError(f"{name}: cannot be read ({e.strerror or e})") from None
@@ -319,10 +421,13 @@ def _rows_may_be_short(
     return below - inside != (len(positional) - 1) * rows
 
 
-def _short_rows(path: Path, df: pl.DataFrame, header: list[str], layout: Layout) -> list[CellProblem]:
+def _short_rows(
+    path: Path, df: pl.DataFrame, header: list[str], layout: Layout, place: Place
+) -> list[CellProblem]:
     """The rows of a file without quotes that have fewer cells than the header, found from the
     bytes (one line is one row), each judged as the careful reader judges it."""
-    short = dict(lines_with_fewer_commas(path, len(header) - 1, ord(layout.separator), layout.title_lines))
+    found = lines_with_fewer_commas(path, len(header) - 1, ord(layout.separator), layout.title_lines)
+    short = {row + place.rows: cells for row, cells in found}
     problems = []
     for values in df.filter(pl.col("_row").is_in(list(short))).iter_rows(named=True):
         row = values.pop("_row")
@@ -392,18 +497,18 @@ def _columns_to_trim(scan: ByteScan, df: pl.DataFrame, columns: list[str]) -> li
 
 
 def _read_careful(
-    path: Path, name: str, header: list[str], layout: Layout
+    path: Path, name: str, header: list[str], layout: Layout, place: Place = Place()
 ) -> tuple[pl.DataFrame, list[CellProblem]]:
     """Row-by-row reading that names ragged rows; used only when the fast reader fails or a row
     may be short. Rows are numbered and cleaned as the fast path does."""
-    df, problems = _read_slow(path, name, header, layout)
-    first = layout.header_row + 1
+    df, problems = _read_slow(path, name, header, layout, place)
+    first = layout.header_row + 1 + place.rows
     df = df.with_columns(pl.int_range(first, df.height + first, dtype=pl.Int64).alias(_INDEX))
     return _clean(df, [f"_c{i}" for i in range(len(header))]), problems
 
 
 def _read_slow(
-    path: Path, name: str, header: list[str], layout: Layout
+    path: Path, name: str, header: list[str], layout: Layout, place: Place = Place()
 ) -> tuple[pl.DataFrame, list[CellProblem]]:
     """Rows are moved into polars every ``_BATCH`` rows so a big broken file does not hold
     millions of Python strings at once."""
@@ -412,7 +517,10 @@ def _read_slow(
     columns: list[list[str | None]] = [[] for _ in range(width)]
     batches: list[pl.DataFrame] = []
     problems: list[CellProblem] = []
-    row, lines = layout.header_row, layout.title_lines  # lines above the header: not the reader's
+    row, lines = (
+        layout.header_row + place.rows,
+        layout.title_lines,
+    )  # lines above the header: not the reader's
     with path.open(encoding="utf-8-sig", newline="") as f:
         for _ in range(lines):
             f.readline()
@@ -435,7 +543,8 @@ def _read_slow(
         except UnicodeDecodeError:
             raise NotUtf8 from None
         except csv.Error as e:
-            raise _csv_error(name, str(e), start_line + lines, reader.line_num + lines, row) from None
+            shift = lines + place.lines
+            raise _csv_error(name, str(e), start_line + shift, reader.line_num + shift, row) from None
     batches.append(pl.DataFrame(dict(zip(schema, columns, strict=True)), schema=schema))
     return pl.concat(batches, rechunk=True), problems
 
@@ -465,7 +574,7 @@ def _ragged(row: int, values: list[str], header: list[str], separator: str = ","
     return CellProblem(
         row=row,
         column=first,
-        value=separator.join(values)[:80],
+        value=separator.join(v.strip() for v in values)[:80],  # as the fast reader's trimmed cells
         expected=f"{width} cells, as in the header row",
         message=f"this row has {len(values)} cells but the header has {width} ({len(missing)} missing, "
         f"from '{first}' on): a line break inside a value needs the whole value in double quotes, or "

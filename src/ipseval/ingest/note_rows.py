@@ -89,16 +89,28 @@ def _shape(s: pl.Series) -> pl.Series:
     return s.str.strip_chars().str.replace_all(r"\d+", "9").str.replace_all(r"[^\W\d_]+", "A")
 
 
+def summary_candidates(df: pl.DataFrame, positional: list[str]) -> pl.DataFrame:
+    """The rows of ``df`` whose first cell may start with a totals word (a quick look, as text)."""
+    first = pl.coalesce(positional)
+    return df.filter(first.str.contains(_SUMMARY_PREFILTER).fill_null(False))
+
+
 def leave_out_summaries(
-    df: pl.DataFrame, problems: list[CellProblem], positional: list[str], ids: list[int]
+    df: pl.DataFrame,
+    problems: list[CellProblem],
+    positional: list[str],
+    ids: list[int],
+    candidates: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, list[CellProblem]]:
     """Summary rows (a totals word first, no id like the table's others) left out of ``df`` (its
     cells in ``positional``, rows numbered in "_row"), each named in a warning; problems found on
-    their cells are dropped with them."""
+    their cells are dropped with them. ``candidates``: :func:`summary_candidates` of ``df``, when
+    found part by part (a big file's parts are categoricals by now, see ingest.parts)."""
     if not df.height or not positional:
         return df, problems
     first = pl.coalesce(positional)
-    candidates = df.filter(first.str.contains(_SUMMARY_PREFILTER).fill_null(False))
+    if candidates is None:
+        candidates = summary_candidates(df, positional)
     if not candidates.height:
         return df, problems
     texts = dict(zip(candidates["_row"], candidates.select(first.alias("t"))["t"], strict=True))
@@ -107,7 +119,7 @@ def leave_out_summaries(
         return df, problems
     id_cols = [positional[i] for i in ids if i < len(positional)]
     others = df.filter(~pl.col("_row").is_in(rows))
-    shapes = {c: set(_shape(others[c].drop_nulls().unique()).to_list()) for c in id_cols}
+    shapes = {c: set(_shape(others[c].drop_nulls().unique().cast(pl.Utf8)).to_list()) for c in id_cols}
     summaries: dict[int, CellProblem] = {}
     for values in candidates.filter(pl.col("_row").is_in(rows)).select(*id_cols, "_row").iter_rows():
         row, cells = values[-1], values[:-1]
