@@ -128,7 +128,18 @@ def test_a_data_set_validated_in_parts_gives_the_same_tables_problems_counts_and
 
 _ID = st.sampled_from(["C1", "C2", "c2", "C3", "C9", "", " C1 "])
 _DAY = st.sampled_from(
-    ["2020-03-05", "05/03/2020", "5/3/20", "43900", "Thu 5 Mar 2020", "31/02/2020", "NULL", "", "2019-12-31", "soon"]
+    [
+        "2020-03-05",
+        "05/03/2020",
+        "5/3/20",
+        "43900",
+        "Thu 5 Mar 2020",
+        "31/02/2020",
+        "NULL",
+        "",
+        "2019-12-31",
+        "soon",
+    ]
 )
 _JOB_DAY = st.sampled_from(["2020-06-01", "01/06/2020", "Ongoing", "", "2020-13-01", "1/6/20"])
 _HOURS = st.sampled_from(["16", "16 hrs", "approx 24", "Full time", "999", "", "-3", "2.5", "N/A"])
@@ -145,7 +156,12 @@ CODES = (
 )
 
 
-@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@hsettings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 @given(
     meetings=st.lists(st.tuples(_ID, _DAY, _YES, _MODE), min_size=1, max_size=30),
     jobs=st.lists(st.tuples(_ID, _JOB_DAY, _JOB_DAY, _HOURS), min_size=1, max_size=12),
