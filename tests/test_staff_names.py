@@ -1,5 +1,5 @@
 """Specialists named in a diary where the staff table holds codes with the names beside them: map
-proposes each name as its code (ingest.propose_staff_names), on a tiny export worked out by hand
+proposes each name as its code (ingest.propose_staff), on a tiny export worked out by hand
 with words unlike trial 5's (a 'Worker' column, 'Full Name' in the staff sheet)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ipseval.ingest.propose import propose_export
 from ipseval.ingest.propose_read import LocalColumn, LocalExport, LocalTable
-from ipseval.ingest.propose_staff_names import folded, match_name, name_codes
+from ipseval.ingest.propose_staff import folded, match_name, name_codes
 from ipseval.ingest.propose_toml import proposal_toml
 
 STAFF = [("Ll?r Hughes", "K4"), ("Sam Jones", "K5"), ("Sam Jones", "K6"), ("Eira Môn-Price", "K7")]

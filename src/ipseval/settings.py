@@ -113,6 +113,16 @@ class Definitions(_Section):
         description="Client and service factors controlled for in the impact models (the published "
         "evaluation's 16: clients columns, plus referral_year).",
     )
+    full_time_hours: float = Field(
+        default=37.5,
+        gt=0,
+        le=80,
+        description="Weekly hours of a full-time post, for a staff table that gives contracted hours "
+        "instead of FTE: FTE = contracted hours / this (18.75 hours is 0.5 FTE). The default is the "
+        "standard full-time week of NHS staff on Agenda for Change terms (NHS Terms and Conditions of "
+        "Service Handbook: 37.5 hours); local government (NJC 'Green Book') posts are usually 37, so "
+        "set the week the service's own contracts use.",
+    )
     missing_employed_at_referral: Literal["not_employed", "exclude"] = Field(
         default="not_employed",
         description="How a blank employed_at_referral is treated for the job-entry denominator: "

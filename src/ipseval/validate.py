@@ -23,6 +23,7 @@ from ipseval.ingest.mapping import LEAVE_OUT, code_map, code_sections, norm_name
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
 from ipseval.validate_dates import OrderChoice, choose_order, read_dates
+from ipseval.validate_fte import fte_from_hours
 from ipseval.validate_ids import match_ids
 from ipseval.validate_leave_out import (
     AFTER_CUT,
@@ -866,6 +867,8 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         chk.leave_out_after(limit, cut is not None)
         chk.drop_left_out()
         chk.age_from_birth()
+        if name == "staff":
+            fte_from_hours(chk, settings)  # validate_fte: blank FTEs from contracted hours
         chk.unique()
         chk.date_order()
         chk.date_limit(limit, f"{limit_label} ({limit.isoformat()})")

@@ -50,6 +50,7 @@ from ipseval.ingest.propose_lookups import (
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_novalue import value_guesses
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
+from ipseval.ingest.propose_staff import full_time_week
 from ipseval.ingest.propose_teams import area_for_team
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
 from ipseval.ingest.propose_wide import WideProposal, by_table, propose_wide, team_codes, wide_mapping
@@ -148,6 +149,9 @@ class Proposal:
         }
         if self.data_cut is not None:
             data["definitions"] = {"data_cut": self.data_cut[0]}
+        week = full_time_week(self.tables)
+        if week is not None:
+            data.setdefault("definitions", {})["full_time_hours"] = week[0]
         return Settings.model_validate(data)
 
     def decisions(self) -> list[str]:

@@ -21,7 +21,7 @@ import polars as pl
 
 from ipseval.ingest.mapping import norm_name
 from ipseval.ingest.propose_read import LocalTable
-from ipseval.ingest.propose_staff_names import (
+from ipseval.ingest.propose_staff import (
     HELD,
     StaffNames,
     holds_names,
@@ -198,7 +198,7 @@ def _said(held: list[tuple[str, float]]) -> str:
 
 def _names_read_as_codes(staff, table: LocalTable, code, users: list) -> None:
     """A specialist column of names elsewhere read as the staff codes (``code``) through the staff
-    table's column of names, if it has one whose names are theirs (see propose_staff_names); a staff
+    table's column of names, if it has one whose names are theirs (see propose_staff); a staff
     column of names is one however its header reads ('Name', which the standard leaves out)."""
     names = [
         c

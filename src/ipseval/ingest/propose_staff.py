@@ -1,6 +1,7 @@
-"""Specialists written by name in one table and by code in the staff table: each name read as its code.
+"""What ``ipseval map`` proposes from a staff table: specialists' names elsewhere read as the staff
+codes, and the full-time week that turns contracted hours into FTE.
 
-A diary's 'Employment Advisor' gives 'Llŷr Hughes' where the staff table gives the code ES04 with the
+Names. A diary's 'Employment Advisor' gives 'Llŷr Hughes' where the staff table gives the code ES04 with the
 name beside it: ``ipseval map`` proposes each name as its code in
 ``[mapping.codes.<table>.employment_specialist_id]``, from the staff table's own rows. A name is
 matched to the staff table's names in three steps, each weaker than the one before, and the first
@@ -16,6 +17,11 @@ step that finds it decides:
 A name matching staff members with different codes (two 'Sam Jones') is ambiguous and one matching
 none is unknown: neither is proposed; both are marked to check, saying which codes or that the staff
 table does not hold the name, so no appointment is given to the wrong person.
+
+Hours. A staff column of weekly contracted hours is mapped to ``contracted_hours`` (validate_fte
+works out FTE = hours / ``[definitions] full_time_hours``). The full-time week is proposed from the
+hours themselves when the longest contract is also the commonest and lies in a usual full-time week
+(35 to 40 hours: 37 in a list of 37, 37, 30, 22.5 and 18.5), to check; otherwise the default stands.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import unicodedata
 from ipseval.ingest.mapping import norm_name
 from ipseval.ingest.propose_codes import CodeGuess
 from ipseval.ingest.propose_read import LocalTable
+from ipseval.schema import CONTRACTED_HOURS
 from ipseval.validate_staff import looks_like_names
 
 AS_WRITTEN = 0.9  # the name as the staff table writes it
@@ -126,3 +133,41 @@ def name_codes(
             why = f"unknown: not a name in '{name_col}' ({staff_file}); add the person to the staff table or map the name to a code"
             out.append(CodeGuess(value, rows, None, 0.0, why))
     return out
+
+
+FULL_TIME = (35.0, 40.0)  # the usual full-time weeks of UK contracts
+FULL_TIME_SURE = 0.6  # a full-time week read from the hours: to check
+
+
+def full_time_week(tables: list) -> tuple[float, str] | None:
+    """The full-time week the staff table's contracted hours show (see the module docstring), and
+    why; None when no staff column is mapped to contracted_hours or the hours show none.
+    ``tables``: propose.TableProposal."""
+    column = next(
+        (
+            c
+            for t in tables
+            if t.standard == "staff"
+            for c in t.columns
+            if c.standard == CONTRACTED_HOURS.name
+        ),
+        None,
+    )
+    if column is None:
+        return None
+    counts: dict[float, int] = {}
+    for value, n in column.evidence.top:
+        try:
+            counts[float(value)] = counts.get(float(value), 0) + n
+        except ValueError:
+            continue
+    if not counts:
+        return None
+    longest = max(counts)
+    commonest = max(counts.values())
+    if not FULL_TIME[0] <= longest <= FULL_TIME[1] or counts[longest] < commonest:
+        return None
+    return longest, (
+        f"{longest:g} hours is the longest and commonest contract in '{column.local}' "
+        f"({counts[longest]} of {sum(counts.values())} staff): taken for the full-time week"
+    )
