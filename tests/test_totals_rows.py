@@ -108,3 +108,62 @@ def test_a_total_is_named_exactly_when_it_differs_from_the_sum(scores, off):
     assert (found is None) == (off == 0)
     if found is not None:
         assert found.expected.startswith(f"{sum(scores)}, the sum of its items")
+
+
+def _mapped(root: Path):
+    """map's proposal for ``root`` written as its ipseval.toml, then validate with it."""
+    from ipseval.settings import load_settings
+
+    p = propose(root)
+    (root / "ipseval.toml").write_text(proposal_toml(p), encoding="utf-8")
+    return p, load(root, load_settings(root / "ipseval.toml"))
+
+
+def test_an_items_down_sheets_total_row_is_proposed_as_total_and_checked(tmp_path):
+    grid = (
+        "Item,Description,Leeds Mar-2024,Hull Apr-2024\n"
+        "1,Caseload size,4,3\n"
+        "2,Vocational services staff,5,3\n"
+        "3,Vocational generalists,3,2\n"
+        "Total,,12,9\n"  # row 5: Leeds 4 + 5 + 3 = 12 agrees; Hull 3 + 3 + 2 = 8, not 9
+    )
+    p, ds = _mapped(_folder(tmp_path, **{"fidelity grid": grid}))
+    (w,) = p.wide
+    assert w.rows["Total"][0] == "total"
+    assert _warnings(ds, "fidelity") == [
+        (5, "score", "9", "8, the sum of its items (the 3 item scores of column D 'Hull Apr-2024')")
+    ]
+    assert ds.tables["fidelity"].height == 6  # the total row gives no item
+
+
+def test_an_items_across_files_total_column_is_proposed_as_total_and_checked(tmp_path):
+    reviews = (
+        "Team,Review Date,Item 1,Item 2,Item 3,Total score\n"
+        "Leeds,2024-03-01,4,5,3,12\n"  # row 2: agrees
+        "Hull,2024-04-01,3,3,2,9\n"  # row 3: 8, not 9
+        "York,2024-05-01,3,,2,4\n"  # row 4: an item blank: not checked
+    )
+    p, ds = _mapped(_folder(tmp_path, **{"fidelity reviews": reviews}))
+    (w,) = p.wide
+    assert w.total is not None and w.total[0] == "Total score" and "Total score" not in w.items
+    assert 'total = "Total score"  # ' in proposal_toml(p)
+    assert _warnings(ds, "fidelity") == [
+        (3, "score", "9", "8, the sum of its items (the 3 item columns of row 3)")
+    ]
+    msg = ds.problems.filter(pl.col("value") == "9")["message"][0]
+    assert msg.startswith("column 'Total score': the total written in the file, 9")
+    assert set(ds.tables["fidelity"]["item"].to_list()) == {1, 2, 3}  # the total is no item
+
+
+def test_a_wide_wemwbs_file_gives_its_items_and_its_total_is_checked(tmp_path):
+    header = "Client,Date," + ",".join(f"Q{k}" for k in range(1, 15)) + ",Total\n"
+    a = [3] * 14  # 42, written 42: agrees
+    b = [2] * 13 + [5]  # 31, written 30
+    rows = f"C1,2023-02-01,{','.join(map(str, a))},42\nC2,2023-02-01,{','.join(map(str, b))},30\n"
+    p, ds = _mapped(_folder(tmp_path, **{"WEMWBS forms": header + rows}))
+    (w,) = p.wide
+    assert w.instrument == "WEMWBS" and w.items["Q1"][0] == "item_01" and w.items["Total"][0] == "total"
+    totals = ds.problems.filter(pl.col("expected").str.contains("sum of its parts"))
+    assert totals.select("row", "value", "expected").rows() == [(3, "30", "31, the sum of its parts (row 3)")]
+    used = ds.tables["wellbeing"].filter(pl.col("measure") == "total").sort("client_id")["score"].to_list()
+    assert used == [42.0, 31.0]

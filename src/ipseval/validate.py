@@ -55,6 +55,7 @@ from ipseval.validate_text import (
     invisible_characters,
     one_spelling_per_area,
 )
+from ipseval.validate_totals import check_form_totals
 from ipseval.validate_wellbeing import measure_ranges, out_of_range
 from ipseval.validate_years import Century
 
@@ -874,6 +875,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         chk.date_limit(limit, f"{limit_label} ({limit.isoformat()})")
         if name == "wellbeing":
             chk.measure_ranges(measure_ranges(settings))
+            check_form_totals(chk, settings)  # validate_totals: totals written beside their parts
         return chk
 
     # Two tables at a time: polars releases the GIL, and much of its work on a column uses one core.

@@ -38,6 +38,7 @@ from ipseval.ingest.propose_dates import DateOrderProposal, propose_date_order
 from ipseval.ingest.propose_fill import propose_fill_down
 from ipseval.ingest.propose_fixed import FixedProposal, propose_fixed
 from ipseval.ingest.propose_ids import choose_client_ids, choose_specialist_ids
+from ipseval.ingest.propose_items import instruments_of, propose_items
 from ipseval.ingest.propose_lookup_codes import by_lookup
 from ipseval.ingest.propose_lookups import (
     Lookup,
@@ -279,6 +280,7 @@ def propose_export(export: LocalExport) -> Proposal:
         if (f := propose_fixed(t.local, t.standard, measures, t.missing)) is not None:
             proposal.fixed.append(f)
             t.missing.remove(f.column)
+        propose_items(t, instruments_of(t, f.value if f is not None else None))  # 'Q01 ...' as item_01
     lines = list(export.texts) + [(t.name, line) for t in export.tables for line in t.titles]
     proposal.data_cut = find_data_cut(lines, month_first=dates.setting == "mdy")
     proposal.notes += [f"'{t.name}': {note}" for t in export.tables for note in t.notes]

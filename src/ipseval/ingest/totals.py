@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import polars as pl
 
@@ -129,4 +130,43 @@ def _row_totals(
         found = total_problem(row, name, str(written), [v for v in items if v is not None], where)
         if found is not None:
             out.append(found)
+    return out
+
+
+def review_totals(reviews: list, records: list[tuple]) -> list[CellProblem]:
+    """Warnings for the review columns of an items-down sheet (``reviews``: wide_down.Review, with
+    the total its total row gives and that row) whose total is not the sum of their item scores
+    (``records``: (review, item, score, row) of every score cell)."""
+    out = []
+    for v in reviews:
+        written, row = v.given.get("total"), v.total_row
+        items = [as_number(score) for w, _, score, _ in records if w is v]
+        if written is None or row is None or not items or any(x is None for x in items):
+            continue
+        where = f"the {len(items)} item scores of {v.cell}"
+        found = total_problem(row, "score", written, [x for x in items if x is not None], where)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def row_totals(totals: pl.DataFrame, items: pl.DataFrame, n_items: int, column: str) -> list[CellProblem]:
+    """Warnings for the rows of an items-across file whose total column (``column``; ``totals``:
+    "_row" and its text "total") is not the sum of the row's ``n_items`` item cells (``items``:
+    "_row" and the text of each cell "score"); a row with an item blank or not a number is not
+    checked."""
+    if not totals.height:
+        return []
+    by_row: dict[int, list[float | None]] = {}
+    for row, score in items.select("_row", "score").iter_rows():
+        by_row.setdefault(row, []).append(as_number(score))
+    out = []
+    for row, written in totals.select("_row", "total").iter_rows():
+        cells = by_row.get(row, [])
+        if written is None or len(cells) != n_items or any(v is None for v in cells):
+            continue
+        where = f"the {n_items} item columns of row {row}"
+        found = total_problem(row, "score", written, [v for v in cells if v is not None], where)
+        if found is not None:
+            out.append(replace(found, message=f"column '{column}': {found.message}"))
     return out
