@@ -1,4 +1,4 @@
-"""FTE worked out from weekly contracted hours (validate_fte), and map proposing the hours column
+"""FTE worked out from weekly contracted hours (validate_staff), and map proposing the hours column
 and the full-time week (ingest.propose_staff), on tiny staff lists worked out by hand."""
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ from ipseval.ingest.mapping import LEAVE_OUT, code_map, code_sections, norm_name
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
 from ipseval.validate_dates import OrderChoice, choose_order, read_dates
-from ipseval.validate_fte import fte_from_hours
 from ipseval.validate_ids import match_ids
 from ipseval.validate_leave_out import (
     AFTER_CUT,
@@ -37,7 +36,7 @@ from ipseval.validate_leave_out import (
 from ipseval.validate_leave_out import EXPECTED as LEFT_OUT_EXPECTED
 from ipseval.validate_leave_out import warning as left_out_warning
 from ipseval.validate_numbers import read_text_numbers, sentinel_hint, why_not
-from ipseval.validate_staff import SPECIALIST, unknown_specialists
+from ipseval.validate_staff import SPECIALIST, fte_from_hours, unknown_specialists
 from ipseval.validate_summary import (
     CASCADE_EXPECTED,
     PROBLEM_SCHEMA,
@@ -869,7 +868,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         chk.drop_left_out()
         chk.age_from_birth()
         if name == "staff":
-            fte_from_hours(chk, settings)  # validate_fte: blank FTEs from contracted hours
+            fte_from_hours(chk, settings)  # validate_staff: blank FTEs from contracted hours
         chk.unique()
         chk.date_order()
         chk.date_limit(limit, f"{limit_label} ({limit.isoformat()})")

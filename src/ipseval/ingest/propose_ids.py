@@ -207,7 +207,7 @@ def _names_read_as_codes(staff, table: LocalTable, code, users: list) -> None:
         and c.evidence.kind in ("code", "text")
         and holds_names([v for v, _ in c.evidence.top])
     ]
-    for _, c in users:
+    for t, c in users:
         theirs = [v for v, _ in c.evidence.top]
         if not looks_like_names(theirs):
             continue
@@ -215,6 +215,10 @@ def _names_read_as_codes(staff, table: LocalTable, code, users: list) -> None:
             pairs = staff_names(table, name.local, code.local)
             if pairs is not None and share_held(pairs, theirs) >= HELD:
                 _names_as_codes(c, staff, name, code, pairs)
+                name.advice = (
+                    f"people's names, not part of the standard: map reads the names of '{c.local}' as the "
+                    f"codes in '{code.local}' through them ([mapping.codes.{t.standard}.{SPECIALIST}])"
+                )
                 break
         else:
             c.confidence = min(c.confidence, NAMES_READ_AS_CODES)

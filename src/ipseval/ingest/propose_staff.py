@@ -18,7 +18,7 @@ A name matching staff members with different codes (two 'Sam Jones') is ambiguou
 none is unknown: neither is proposed; both are marked to check, saying which codes or that the staff
 table does not hold the name, so no appointment is given to the wrong person.
 
-Hours. A staff column of weekly contracted hours is mapped to ``contracted_hours`` (validate_fte
+Hours. A staff column of weekly contracted hours is mapped to ``contracted_hours`` (validate_staff
 works out FTE = hours / ``[definitions] full_time_hours``). The full-time week is proposed from the
 hours themselves when the longest contract is also the commonest and lies in a usual full-time week
 (35 to 40 hours: 37 in a list of 37, 37, 30, 22.5 and 18.5), to check; otherwise the default stands.
