@@ -190,7 +190,7 @@ def test_map_proposes_the_layout_rows_items_and_teams(tmp_path: Path) -> None:
     assert w.item_columns == ["No.", "Criterion"]
     assert {k: v[0] for k, v in w.rows.items()} == {
         "Date of review": "review_date",
-        "Sum": "",
+        "Sum": "total",  # each review's total, checked against its items
         "Reviewed by": "reviewer",
     }
     assert {k: v[0] for k, v in w.items.items()} == {"Vocational generalists": 3}

@@ -58,6 +58,7 @@ _WIDE_FILES = [
     "",
     "[mapping.wide.fidelity]",
     'file = "Team reviews"',
+    'total = "Total score"            # optional: each review\'s total, checked against its items',
     "[mapping.wide.fidelity.columns]",
     'Team = "team"',
     '"Review Date" = "review_date"',
@@ -73,7 +74,9 @@ _WIDE_FILES = [
     'mapped to `""` in `[mapping.codes.wellbeing.score]` (`"-" = ""`, `"NR" = ""` for a TOP form), is '
     "no row (not recorded, not a problem; the read notes count them). Row numbers in problems are those "
     "of the original file (the row of the form or review), and each problem starts with the column the "
-    "value came from (\"column 'Psych Health (0-20)': ...\"). Columns listed nowhere (a Total, a stage, a "
+    "value came from (\"column 'Psych Health (0-20)': ...\"). A fidelity file's `total` column is read "
+    "only to check each review's total against the sum of its items (a warning where it differs). "
+    "Columns listed nowhere (a Total not named as `total`, a stage, a "
     "measure the standard does not hold) are reported as not used. With `areas`, the distinct rows of "
     "those columns are read as the areas table (an area whose details differ between rows shows as a "
     "repeated local_authority). A file already named by `[mapping.tables]` or read as a long table "
@@ -107,7 +110,8 @@ _WIDE_FILES = [
     "[mapping.wide.fidelity.rows]    # rows that are no items: what they give each review",
     '"Review date" = "review_date"   # the exact day (else the header\'s month, read as its first day)',
     '"Reviewer(s)" = "reviewer"',
-    'TOTAL = ""                       # "" = not used',
+    'TOTAL = "total"                  # each review\'s total: checked against its items, not read',
+    'Band = ""                        # "" = not used',
     "[mapping.wide.fidelity.items]   # only for rows naming an item in words, not by number",
     '"Caseload size" = 1',
     "[mapping.codes.fidelity.team]   # optional: a team written otherwise than its area",
@@ -195,6 +199,13 @@ def data_standard_md() -> str:
         "  So are totals and summary rows (the first filled cell starts with Total, Grand total,",
         '  Subtotal, Sum, Average, Mean, Median, Count or "n =", and the id column is blank or holds',
         "  something unlike the table's other ids), each named in a warning.",
+        "- Totals written beside their items are checked, never used: ipseval totals the items itself.",
+        "  A Total or Sum row's numbers are compared with the sums of the rows since the previous total",
+        "  (a Subtotal's since the previous totals row, a Grand total's every row above), in the",
+        "  standard's number columns; a fidelity file's total column (`total` of",
+        '  `[mapping.wide.fidelity]`) or an items-down sheet\'s total row (`rows`, `"total"`) with each',
+        "  review's items; a wellbeing total with its items (below). A total that is not the sum is a",
+        "  warning naming its row, column and value, with the sum and the rows it comes from as expected.",
         "- Client ids written differently in another table (clients `CRR-000040`, meetings `40`) are",
         "  matched once case, spaces, the prefix common to each table's ids and leading zeros are set",
         "  aside, when no two clients would then be one and most unmatched ids match that way, with a",
@@ -213,7 +224,8 @@ def data_standard_md() -> str:
         "data cut (when the cut is set), wellbeing scores outside their measure's range. Rows belonging",
         "to a rejected client are excluded with it. Specialist ids that the staff table does not list",
         "are named in a warning, which says when they look like people's names while the staff table",
-        "gives codes.",
+        "gives codes (`ipseval map` proposes each name as its code when the staff table has the names",
+        "beside the codes, and leaves ambiguous or unknown names to check).",
         "",
     ]
     for t in TABLES.values():
@@ -240,6 +252,9 @@ def data_standard_md() -> str:
             out += [f"Also read: `{c.name}` ({_TYPE_WORDS[c.type]}), {c.meaning}.", ""]
         if t.name == "wellbeing":
             out += _builtin_measures_md()
+            from .wellbeing.items import items_md
+
+            out += items_md()
     out += _WIDE_FILES
     out += [
         "## interviews (optional folder `interviews/`)",

@@ -267,6 +267,16 @@ FIDELITY = Table(
     ),
 )
 
+# Staff lists often give weekly contracted hours rather than an FTE: the FTE is worked out from them.
+CONTRACTED_HOURS = Column(
+    "contracted_hours",
+    "number",
+    meaning="weekly contracted hours: read only to work out fte (hours / definitions.full_time_hours) "
+    "where fte is blank, then dropped",
+    minimum=0,
+    maximum=80,
+)
+
 STAFF = Table(
     "staff",
     "one row per employment specialist",
@@ -280,6 +290,7 @@ STAFF = Table(
         Column("start_date", "date"),
         Column("end_date", "date"),
     ),
+    inputs=(CONTRACTED_HOURS,),
 )
 
 EMPLOYER_CONTACTS = Table(

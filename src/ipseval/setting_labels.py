@@ -19,6 +19,7 @@ SETTING_LABELS: dict[str, str] = {
     "definitions.meeting_bands": "Bands of meetings attended",
     "definitions.model_controls": "Client factors the impact models allow for",
     "definitions.missing_employed_at_referral": "A blank 'in work when referred'",
+    "definitions.full_time_hours": "Weekly hours of a full-time post (FTE from contracted hours)",
     # input
     "input.date_order": "Order of day, month and year in dates",
     "input.date_orders": "Order of day, month and year, per table",

@@ -113,6 +113,16 @@ class Definitions(_Section):
         description="Client and service factors controlled for in the impact models (the published "
         "evaluation's 16: clients columns, plus referral_year).",
     )
+    full_time_hours: float = Field(
+        default=37.5,
+        gt=0,
+        le=80,
+        description="Weekly hours of a full-time post, for a staff table that gives contracted hours "
+        "instead of FTE: FTE = contracted hours / this (18.75 hours is 0.5 FTE). The default is the "
+        "standard full-time week of NHS staff on Agenda for Change terms (NHS Terms and Conditions of "
+        "Service Handbook: 37.5 hours); local government (NJC 'Green Book') posts are usually 37, so "
+        "set the week the service's own contracts use.",
+    )
     missing_employed_at_referral: Literal["not_employed", "exclude"] = Field(
         default="not_employed",
         description="How a blank employed_at_referral is treated for the job-entry denominator: "
@@ -295,7 +305,15 @@ class WideTable(_Section):
     rows: dict[str, str] = Field(
         default_factory=dict,
         description="items_down: labels of rows that are not items -> the fidelity column they give "
-        "for each review ('review_date', 'reviewer', 'team'), or '' for a row not used (a total).",
+        "for each review ('review_date', 'reviewer', 'team'), 'total' for a row of each review's total "
+        "(checked against the sum of its item scores, never read as an item), or '' for a row not used "
+        "(a band).",
+    )
+    total: str | None = Field(
+        default=None,
+        description="items_across, fidelity only: the column that holds each review's total beside its "
+        "item columns (e.g. total = 'Total score'): checked against the sum of the row's items, each "
+        "that differs named in a warning; never read as an item (ipseval totals the items itself).",
     )
 
 
@@ -566,8 +584,10 @@ class Wellbeing(_Section):
     measures_file: str | None = Field(
         default=None,
         description="CSV describing other instruments: instrument, measure, min, max, "
-        "higher_is_better, domain, and optionally label and users_only (analyse only clients "
-        "scoring above the minimum at baseline, as for TOP days of use). A relative path is read "
+        "higher_is_better, domain, and optionally label, users_only (analyse only clients "
+        "scoring above the minimum at baseline, as for TOP days of use) and part_of (the measure of "
+        "the same instrument this one adds up into, e.g. 'total': a total written beside all its "
+        "parts is then checked against their sum). A relative path is read "
         "from the settings file's folder. A row for a TOP or SURE measure replaces the built-in "
         "definition (e.g. to move it to another domain). Blank = the built-in measures only (TOP, SURE, and the WEMWBS and SWEMWBS totals).",
     )

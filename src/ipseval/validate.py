@@ -37,7 +37,7 @@ from ipseval.validate_leave_out import (
 from ipseval.validate_leave_out import EXPECTED as LEFT_OUT_EXPECTED
 from ipseval.validate_leave_out import warning as left_out_warning
 from ipseval.validate_numbers import read_text_numbers, sentinel_hint, why_not
-from ipseval.validate_staff import SPECIALIST, unknown_specialists
+from ipseval.validate_staff import SPECIALIST, fte_from_hours, unknown_specialists
 from ipseval.validate_summary import (
     CASCADE_EXPECTED,
     PROBLEM_SCHEMA,
@@ -55,6 +55,7 @@ from ipseval.validate_text import (
     invisible_characters,
     one_spelling_per_area,
 )
+from ipseval.validate_totals import check_form_totals
 from ipseval.validate_wellbeing import measure_ranges, out_of_range
 from ipseval.validate_years import Century
 
@@ -923,11 +924,14 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         chk.leave_out_after(limit, cut is not None)
         chk.drop_left_out()
         chk.age_from_birth()
+        if name == "staff":
+            fte_from_hours(chk, settings)  # validate_staff: blank FTEs from contracted hours
         chk.unique()
         chk.date_order()
         chk.date_limit(limit, f"{limit_label} ({limit.isoformat()})")
         if name == "wellbeing":
             chk.measure_ranges(measure_ranges(settings))
+            check_form_totals(chk, settings)  # validate_totals: totals written beside their parts
         return chk
 
     # Two tables at a time: polars releases the GIL, and much of its work on a column uses one core.

@@ -3,7 +3,7 @@ column's meaning allows what is written around it; anything else is a problem th
 
 A cell is read when its text is one number with, around it, only what its column allows:
 
-- a unit of the column: hours for hours_per_week ('16 hrs', '37.5h', '16 hours per week', '20 pw'),
+- a unit of the column: hours for hours_per_week and staff's contracted_hours ('16 hrs', '37.5h', '16 hours per week', '20 pw'),
   years for age ('45 yrs'), FTE or WTE for fte ('0.5 FTE');
 - a word saying the number is approximate ('approx 24', 'c. 30', '~20', 'about 16', '16ish'),
   where an approximate value is still the value to use (hours, age, FTE, population);
@@ -53,6 +53,9 @@ class NumberForms:
 # By standard column name (age and work_confidence are in clients and comparison alike).
 FORMS: dict[str, NumberForms] = {
     "hours_per_week": NumberForms(
+        rf"(?:{_HOURS}(?:\s*{_PER_WEEK})?|{_PER_WEEK})", approximate=True, unit_words="hours"
+    ),
+    "contracted_hours": NumberForms(  # staff's weekly contract, read to work out the FTE
         rf"(?:{_HOURS}(?:\s*{_PER_WEEK})?|{_PER_WEEK})", approximate=True, unit_words="hours"
     ),
     "age": NumberForms(r"(?:y|yr|yrs|year|years|yo|y\.o\.)(?:\s+old)?", approximate=True, unit_words="years"),

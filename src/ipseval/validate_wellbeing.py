@@ -1,8 +1,8 @@
 """Wellbeing scores outside their measure's range, found at validation.
 
 A score of a known measure (built-in TOP or SURE, or one described in the settings' measures file)
-outside the measure's range (TOP psychological health 45 of 0–20, days drinking 31 of 28) cannot
-be used. The wellbeing analysis has always left such rows out (``wellbeing.pairing``, the
+or built-in item (WEMWBS item_01 ... item_14 scored 1-5, see wellbeing.items) outside its range
+(TOP psychological health 45 of 0–20, days drinking 31 of 28, a WEMWBS item 6) cannot be used. The wellbeing analysis has always left such rows out (``wellbeing.pairing``, the
 ``out_of_range`` count); naming them here makes each an error on its row, with file, row, column,
 value and the measure's range as expected, so ``validate`` and problems.csv show them and rows
 read = rows used + rows rejected still holds. The row is left out exactly as before: the wellbeing
@@ -26,13 +26,16 @@ def measure_ranges(settings: Settings) -> pl.DataFrame | None:
     """key, instrument, measure, scale_min, scale_max of every measure in force; None when the
     measures file cannot be read (evaluate names that itself; no range can be trusted then)."""
     from ipseval.settings import SettingsError
+    from ipseval.wellbeing.items import item_ranges
     from ipseval.wellbeing.measures import load_measures
 
     try:
         measures = load_measures(settings)
     except SettingsError:
         return None
-    return measures.select("key", "instrument", "measure", "scale_min", "scale_max")
+    ranges = measures.select("key", "instrument", "measure", "scale_min", "scale_max")
+    items = item_ranges()  # built-in items (WEMWBS item_01 ...): checked, not analysed
+    return pl.concat([ranges, items.filter(~pl.col("key").is_in(ranges["key"].implode()))])
 
 
 def out_of_range(

@@ -40,6 +40,14 @@ def norm_name(name: object) -> str:
     return _SEP.sub("_", _INVISIBLE.sub("", str(name)).strip().lower())
 
 
+def _coded_names(table: str) -> list[str]:
+    """The columns of ``table`` whose labels [mapping.codes] may map: its standard columns, and its
+    input columns read like them (staff's contracted hours: 'Full time' = '37.5'); a date of birth
+    is read only as a date."""
+    spec = TABLES[table]
+    return spec.column_names + [c.name for c in spec.inputs if c.type != "date"]
+
+
 def table_key(name: str) -> str:
     """Canonical file or sheet name: lower case with spaces, underscores and hyphens removed."""
     s = name.strip().lower()
@@ -70,7 +78,7 @@ def check_mapping(settings: Settings) -> None:
                     f"settings [mapping.{section}.{table}]: '{table}' is not a table of the standard "
                     f"({', '.join(TABLES)})"
                 )
-            names = TABLES[table].read_names if section == "columns" else TABLES[table].column_names
+            names = TABLES[table].read_names if section == "columns" else _coded_names(table)
             targets = cols.values() if section == "columns" else cols.keys()
             for target in targets:
                 if section == "codes" and norm_name(target) in _local_names(settings, table):
@@ -155,14 +163,14 @@ def valid_targets(column: Column) -> set[str] | None:
 def mapped_column(settings: Settings, table: str, key: str) -> str | None:
     """The standard column a ``[mapping.codes.<table>.<key>]`` section is about: ``key`` is the
     standard name or the local column name mapped to one."""
-    if key in TABLES[table].column_names:
+    if key in _coded_names(table):
         return key
     local = dict(settings.mapping.columns.get(table, {}))
     for wide_table, sources in settings.mapping.wide.items():
         for wide in sources:
             local |= wide.columns if wide_table == table else wide.areas if table == "areas" else {}
     target = {norm_name(k): v for k, v in local.items()}.get(norm_name(key))
-    return target if target in TABLES[table].column_names else None
+    return target if target in _coded_names(table) else None
 
 
 def _local_names(settings: Settings, table: str) -> set[str]:

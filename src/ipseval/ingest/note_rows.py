@@ -24,6 +24,7 @@ import re
 import polars as pl
 
 from ipseval.ingest import CellProblem
+from ipseval.ingest.totals import summary_totals
 from ipseval.schema import TABLES
 
 # Words: a letter, and two runs of characters separated by a space.
@@ -69,14 +70,25 @@ def note_problem(row: int, text: str, what: str = "a note") -> CellProblem:
     )
 
 
-def id_positions(table: str, standard: dict[int, str]) -> list[int]:
+class IdPositions(list):
+    """The positions of a table's id columns (a list), carrying the table and the standard column
+    of each position, so that :func:`leave_out_summaries` can check the totals of the rows it leaves
+    out (ingest.totals) with no more passed by the readers that call it."""
+
+    def __init__(self, ids: list[int], table: str | None = None, standard: dict[int, str] | None = None):
+        super().__init__(ids)
+        self.table = table
+        self.standard = dict(standard or {})
+
+
+def id_positions(table: str, standard: dict[int, str]) -> IdPositions:
     """Positions of the columns that identify a record of ``table``: its client_id (its own, or the
     client it belongs to), else its unique key (an area's name, a specialist's id)."""
     spec = TABLES[table]
     ids = [i for i, name in standard.items() if name == "client_id"]
     if not ids:
         ids = [i for i, name in standard.items() if spec.column(name).unique and spec.column(name).required]
-    return ids
+    return IdPositions(ids, table, standard)
 
 
 def is_summary_text(text: object) -> bool:
@@ -105,7 +117,9 @@ def leave_out_summaries(
     """Summary rows (a totals word first, no id like the table's others) left out of ``df`` (its
     cells in ``positional``, rows numbered in "_row"), each named in a warning; problems found on
     their cells are dropped with them. ``candidates``: :func:`summary_candidates` of ``df``, when
-    found part by part (a big file's parts are categoricals by now, see ingest.parts)."""
+    found part by part (a big file's parts are categoricals by now, see ingest.parts). With ``ids``
+    from :func:`id_positions`, a totals row whose numbers are not the sums of the rows it totals is
+    named in a warning too (ingest.totals)."""
     if not df.height or not positional:
         return df, problems
     first = pl.coalesce(positional)
@@ -132,7 +146,12 @@ def leave_out_summaries(
     if not summaries:
         return df, problems
     kept = [p for p in problems if p.row not in summaries]
-    return df.filter(~pl.col("_row").is_in(list(summaries))), [*kept, *summaries.values()]
+    left = df.filter(~pl.col("_row").is_in(list(summaries)))
+    table = getattr(ids, "table", None)
+    if table is not None:  # the totals it writes, checked against the rows they add up
+        rows = candidates.filter(pl.col("_row").is_in(list(summaries)))
+        kept += summary_totals(left, rows, positional, table, ids.standard)
+    return left, [*kept, *summaries.values()]
 
 
 def summary_problem(row: int, text: str) -> CellProblem:

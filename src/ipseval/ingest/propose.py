@@ -38,6 +38,7 @@ from ipseval.ingest.propose_dates import DateOrderProposal, propose_date_order
 from ipseval.ingest.propose_fill import propose_fill_down
 from ipseval.ingest.propose_fixed import FixedProposal, propose_fixed
 from ipseval.ingest.propose_ids import choose_client_ids, choose_specialist_ids
+from ipseval.ingest.propose_items import instruments_of, propose_items
 from ipseval.ingest.propose_lookup_codes import by_lookup
 from ipseval.ingest.propose_lookups import (
     Lookup,
@@ -50,6 +51,7 @@ from ipseval.ingest.propose_lookups import (
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_novalue import value_guesses
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
+from ipseval.ingest.propose_staff import full_time_week
 from ipseval.ingest.propose_teams import area_for_team
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
 from ipseval.ingest.propose_wide import WideProposal, by_table, propose_wide, team_codes, wide_mapping
@@ -148,6 +150,9 @@ class Proposal:
         }
         if self.data_cut is not None:
             data["definitions"] = {"data_cut": self.data_cut[0]}
+        week = full_time_week(self.tables)
+        if week is not None:
+            data.setdefault("definitions", {})["full_time_hours"] = week[0]
         return Settings.model_validate(data)
 
     def decisions(self) -> list[str]:
@@ -275,6 +280,7 @@ def propose_export(export: LocalExport) -> Proposal:
         if (f := propose_fixed(t.local, t.standard, measures, t.missing)) is not None:
             proposal.fixed.append(f)
             t.missing.remove(f.column)
+        propose_items(t, instruments_of(t, f.value if f is not None else None))  # 'Q01 ...' as item_01
     lines = list(export.texts) + [(t.name, line) for t in export.tables for line in t.titles]
     proposal.data_cut = find_data_cut(lines, month_first=dates.setting == "mdy")
     proposal.notes += [f"'{t.name}': {note}" for t in export.tables for note in t.notes]

@@ -1,5 +1,5 @@
 """Standard columns the mapping assistant proposes beyond the schema's own: the date of birth the
-reader turns into age at referral, and the built-in wellbeing measures a ``measure`` or
+reader turns into age at referral, staff's contracted hours it turns into FTE, and the built-in wellbeing measures a ``measure`` or
 ``instrument`` column's labels are mapped onto.
 """
 
@@ -33,10 +33,11 @@ def takes_date_of_birth() -> bool:
 
 
 def extra_columns(table: str) -> tuple[Column, ...]:
-    """Columns a table may be mapped to that its schema does not list."""
+    """Columns a table may be mapped to that its schema does not list: a clients date of birth,
+    and the input columns of other tables (staff's contracted hours, which give the FTE)."""
     if table == "clients" and takes_date_of_birth() and DATE_OF_BIRTH not in TABLES[table].column_names:
         return (Column(DATE_OF_BIRTH, "date", meaning="worked out as age at referral, then dropped"),)
-    return ()
+    return () if table == "clients" else TABLES[table].inputs
 
 
 def candidate_columns(table: str) -> tuple[Column, ...]:

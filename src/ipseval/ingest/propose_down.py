@@ -19,6 +19,7 @@ from ipseval.ingest.grid import Grid, find_grid
 from ipseval.ingest.note_rows import is_summary_text
 from ipseval.ingest.propose_quote import toml_key, toml_str
 from ipseval.ingest.propose_teams import area_for_team
+from ipseval.ingest.totals import TOTAL_WORDS, as_number
 from ipseval.ingest.wide_down import SCORES, item_number, read_review
 
 if TYPE_CHECKING:
@@ -108,8 +109,14 @@ def _row_target(label: str, values: list[str]) -> tuple[str, float, str]:
     texts = sum(not re.fullmatch(r"[\d.,\s]+", v) for v in values)
     if words & {"reviewer", "reviewers", "assessor", "assessors", "reviewed"} and texts == len(values):
         return "reviewer", 0.85, "the reviewers"
+    if TOTAL_WORDS.match(label) and all(as_number(v) is not None for v in values):
+        return (
+            "total",
+            0.9,
+            "each review's total: checked against the sum of its item scores, not read as an item",
+        )
     if is_summary_text(label):
-        return "", 0.9, "a total, not an item"
+        return "", 0.9, "a summary, not an item"
     shown = ", ".join(dict.fromkeys(values))
     return "", 0.85, f"not an item: its values ({shown[:40]}) are not scores 1 to 5"
 

@@ -20,8 +20,15 @@ import re
 import polars as pl
 
 from ipseval.ingest.mapping import norm_name
-from ipseval.ingest.propose_codes import CodeGuess
 from ipseval.ingest.propose_read import LocalTable
+from ipseval.ingest.propose_staff import (
+    HELD,
+    StaffNames,
+    holds_names,
+    name_codes,
+    share_held,
+    staff_names,
+)
 from ipseval.schema import TABLES
 from ipseval.validate_ids import keys
 from ipseval.validate_staff import looks_like_names
@@ -34,7 +41,6 @@ MIN_MATCHED = 3
 ROW_ID_MIN_ROWS = 20  # a column different on every one of this many rows is a row id
 ROW_ID_CONFIDENCE = 0.5  # a row id kept as client_id for want of another column: to check
 NAMES_READ_AS_CODES = 0.75  # a specialist column of names read as codes: to check
-NAME_TO_CODE = 0.9  # each name's code, from the staff table's own row
 
 
 def choose_client_ids(tables: list, clients_table: str = "clients") -> None:
@@ -154,7 +160,6 @@ def choose_specialist_ids(tables: list, local: list[LocalTable]) -> None:
     ]
     held = {id(c): _held_by(c, users) for c in candidates}
     codes = [c for c in candidates if held[id(c)] and not looks_like_names([v for v, _ in c.evidence.top])]
-    names = [c for c in candidates if held[id(c)] and looks_like_names([v for v, _ in c.evidence.top])]
     current = next((c for c in staff.columns if c.standard == SPECIALIST), None)
     if codes and current is not None and all(current is not c for c in codes):
         code = max(codes, key=lambda c: held[id(c)])
@@ -172,13 +177,8 @@ def choose_specialist_ids(tables: list, local: list[LocalTable]) -> None:
                 0.8,
                 f"{c.how}; its values are the staff ids ('{current.local}', {staff.local})",
             )
-    if not names or any(current is n for n in names):
-        return
-    name = names[0]
-    pairs = _pairs(local[staff_i], name.local, current.local)
-    for t, c in users:
-        if _held_by(name, [(t, c)]) and looks_like_names([v for v, _ in c.evidence.top]):
-            _names_as_codes(c, staff, name, current, pairs)
+    if not looks_like_names([v for v, _ in current.evidence.top]):  # names elsewhere are then ids
+        _names_read_as_codes(staff, local[staff_i], current, users)
 
 
 def _held_by(c, users: list) -> list[tuple[str, float]]:
@@ -196,38 +196,45 @@ def _said(held: list[tuple[str, float]]) -> str:
     return ", ".join(f"{share:.0%} of '{t}'" for t, share in held)
 
 
-def _pairs(table: LocalTable, name: str, code: str) -> dict[str, str] | None:
-    """norm_name(name) -> code from the staff table's rows; None when a blank cell would misalign
-    them (the reader keeps only filled cells) or a name has two codes."""
-    cols = {c.name: c.values for c in table.columns}
-    names, codes = cols.get(name, []), cols.get(code, [])
-    if len(names) != table.rows or len(codes) != table.rows:
-        return None
-    out: dict[str, str] = {}
-    for n, c in zip(names, codes, strict=True):
-        if out.setdefault(norm_name(n), c.strip()) != c.strip():
-            return None
-    return out
+def _names_read_as_codes(staff, table: LocalTable, code, users: list) -> None:
+    """A specialist column of names elsewhere read as the staff codes (``code``) through the staff
+    table's column of names, if it has one whose names are theirs (see propose_staff); a staff
+    column of names is one however its header reads ('Name', which the standard leaves out)."""
+    names = [
+        c
+        for c in staff.columns
+        if c is not code
+        and c.evidence.kind in ("code", "text")
+        and holds_names([v for v, _ in c.evidence.top])
+    ]
+    for t, c in users:
+        theirs = [v for v, _ in c.evidence.top]
+        if not looks_like_names(theirs):
+            continue
+        for name in names:
+            pairs = staff_names(table, name.local, code.local)
+            if pairs is not None and share_held(pairs, theirs) >= HELD:
+                _names_as_codes(c, staff, name, code, pairs)
+                name.advice = (
+                    f"people's names, not part of the standard: map reads the names of '{c.local}' as the "
+                    f"codes in '{code.local}' through them ([mapping.codes.{t.standard}.{SPECIALIST}])"
+                )
+                break
+        else:
+            c.confidence = min(c.confidence, NAMES_READ_AS_CODES)
+            c.how = (
+                f"{c.how}; these are people's names, while the staff ids are the codes in '{code.local}' "
+                f"({staff.local}): map each name to its code"
+            )
 
 
-def _names_as_codes(c, staff, name, code, pairs: dict[str, str] | None) -> None:
+def _names_as_codes(c, staff, name, code, pairs: StaffNames) -> None:
     """A specialist column of names: each name proposed as its code (from ``pairs``), the column
     marked to check."""
     via = f"'{name.local}' to '{code.local}' in {staff.local}"
     c.confidence = min(c.confidence, NAMES_READ_AS_CODES)
-    if pairs is None:
-        c.how = (
-            f"{c.how}; these are people's names, while the staff ids are the codes in '{code.local}' "
-            f"({staff.local}): map each name to its code"
-        )
-        return
     c.how = (
         f"{c.how}; people's names, not the staff ids: each is read as its code through {staff.local} "
         f"({via}), below"
     )
-    c.codes = [
-        CodeGuess(v, k, pairs[norm_name(v)], NAME_TO_CODE, f"its '{code.local}' in {staff.local}")
-        if norm_name(v) in pairs
-        else CodeGuess(v, k, None, 0.0, f"not a name in '{name.local}' ({staff.local})")
-        for v, k in c.evidence.top
-    ]
+    c.codes = name_codes(list(c.evidence.top), pairs, name.local, code.local, staff.local)

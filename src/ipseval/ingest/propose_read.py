@@ -17,6 +17,7 @@ from typing import Any
 
 from ipseval.ingest import EXCEL_SUFFIXES, TEXT_SUFFIXES, InputError
 from ipseval.ingest.encoding import NotUtf8, as_utf8, as_windows_1252
+from ipseval.ingest.note_rows import is_summary_text
 from ipseval.ingest.sniff import (
     MAX_TITLES,
     Layout,
@@ -208,9 +209,13 @@ def _rows_to_table(name: str, rows: list[list[Any]], layout: Layout) -> LocalTab
         LocalColumn(_header_text(header, i), no_header=_blank(header[i] if i < len(header) else None))
         for i in range(width)
     ]
-    n = 0
+    n, totals = 0, []
     for row in rows[1 : MAX_ROWS + 1]:
         if all(_blank(v) for v in row):
+            continue
+        first = next(v for v in row if not _blank(v))
+        if is_summary_text(first):  # a totals row: validate leaves it out (and checks its totals)
+            totals.append(str(first).strip())
             continue
         n += 1
         for col, v in zip(columns, row, strict=False):
@@ -226,9 +231,21 @@ def _rows_to_table(name: str, rows: list[list[Any]], layout: Layout) -> LocalTab
         columns=kept,
         rows=n,
         truncated=len(rows) > MAX_ROWS + 1,
-        notes=layout.notes(),
+        notes=layout.notes() + _totals_note(totals),
         titles=tuple(layout.titles),
     )
+
+
+def _totals_note(totals: list[str]) -> list[str]:
+    """How the totals rows were read: not as records (ingest.note_rows), their totals checked
+    against the rows they add up (ingest.totals)."""
+    if not totals:
+        return []
+    n, shown = len(totals), ", ".join(f"'{t[:40]}'" for t in dict.fromkeys(totals))
+    return [
+        f"{n} totals row{'s' if n != 1 else ''} ({shown}) {'are not records' if n != 1 else 'is not a record'}: "
+        f"validate leaves {'them' if n != 1 else 'it'} out and checks each total against the rows it adds up"
+    ]
 
 
 def _header_text(header: list[Any], i: int) -> str:

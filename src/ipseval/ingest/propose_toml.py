@@ -15,7 +15,10 @@ from ipseval.ingest.propose import SURE, ColumnProposal, Proposal, TableProposal
 from ipseval.ingest.propose_columns import column_spec, wellbeing_codes
 from ipseval.ingest.propose_dates import ORDER_WORDS
 from ipseval.ingest.propose_quote import toml_key, toml_str
+from ipseval.ingest.propose_staff import full_time_week
 from ipseval.ingest.propose_wide import by_table, wide_toml
+from ipseval.schema import CONTRACTED_HOURS
+from ipseval.settings import Definitions
 
 TWO_DIGIT_DEFAULT = "auto"
 
@@ -167,15 +170,22 @@ def _two_digit_years(p: Proposal) -> list[str]:
 
 
 def _definitions(p: Proposal) -> list[str]:
-    if p.data_cut is None:
-        return []
-    day, said = p.data_cut
-    return [
-        "[definitions]",
-        f"data_cut = {day.isoformat()}  # CHECK: {_comment(said)}; the day the records were extracted: "
-        "follow-up ends there, and meetings dated after it are left out",
-        "",
-    ]
+    lines = []
+    if p.data_cut is not None:
+        day, said = p.data_cut
+        lines.append(
+            f"data_cut = {day.isoformat()}  # CHECK: {_comment(said)}; the day the records were extracted: "
+            "follow-up ends there, and meetings dated after it are left out"
+        )
+    if any(c.standard == CONTRACTED_HOURS.name for t in p.tables if t.standard == "staff" for c in t.columns):
+        week = full_time_week(p.tables)
+        default = Definitions().full_time_hours
+        hours, said = week or (default, "the default, the NHS Agenda for Change full-time week")
+        lines.append(
+            f"full_time_hours = {hours:g}  # CHECK: {_comment(said)}; the staff table gives contracted "
+            f"hours, and FTE = hours / {hours:g}: set the service's own full-time week"
+        )
+    return ["[definitions]", *lines, ""] if lines else []
 
 
 def _date_words(c: ColumnProposal) -> str:

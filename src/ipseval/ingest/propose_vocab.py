@@ -122,6 +122,10 @@ TABLE_COLUMN_NAMES: dict[str, dict[str, str]] = {
         " | held by | attended by | worker seen | practitioner seen | conducted by | delivered by",
     },
     "employer_contacts": {"employment_specialist_id": "contact made by | made by"},
+    "staff": {
+        "contracted_hours": "contracted hours | contract hours | hours | weekly hours | hours per week"
+        " | hrs | hrs pw | hours pw | weekly contracted hours | working hours | hours worked"
+    },
 }
 
 # A date of birth: a clients column the reader turns into age at referral (propose_columns).

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ipseval.ingest.mapping import norm_name
 from ipseval.ingest.propose_codes import CodeGuess, guess_code, means_not_recorded
 from ipseval.ingest.propose_columns import builtin_measures, wellbeing_codes
+from ipseval.ingest.propose_items import total_column, wide_items
 from ipseval.ingest.propose_quote import toml_key, toml_str
 from ipseval.ingest.wide import WIDE_TABLES
 
@@ -40,6 +41,7 @@ class WideProposal:
     unused: list[str] = field(default_factory=list)
     blanks: list[tuple[str, int]] = field(default_factory=list)  # words for not recorded, with cells
     layout: str = "items_across"  # or "items_down" (see propose_down)
+    total: tuple[str, float, str] | None = None  # items_across fidelity: the total column, checked
     item_columns: list[str] = field(default_factory=list)  # items_down: the columns naming each row
     rows: dict[str, tuple[str, float, str]] = field(default_factory=dict)  # items_down: rows no items
     teams: list[CodeGuess] = field(default_factory=list)  # items_down: teams matched to areas
@@ -56,9 +58,12 @@ def propose_wide(
     second wide file of a table another file was taken for (TOP beside SURE)."""
     if table.standard not in (None, *WIDE_TABLES):
         return None
-    items = _fidelity_items(local)
-    standard = "fidelity"
-    if len(items) < MIN_ITEMS:
+    by_items = wide_items(local)  # 'WEMWBS forms': Q1 ... Q14, named for an instrument with items
+    if by_items is not None:
+        items, standard = {**_measures(local), **by_items[1]}, "wellbeing"
+    else:
+        items, standard = _fidelity_items(local), "fidelity"
+    if len(items) < MIN_ITEMS and by_items is None:
         items, standard = _measures(local), "wellbeing"
     if len(items) < MIN_ITEMS:
         return None
@@ -75,8 +80,10 @@ def propose_wide(
     if standard == "wellbeing":
         of = {m: i for i, m, _ in builtin_measures()}
         found = sorted({of.get(str(t), "") for t, _, _ in items.values()} - {""})
-        instrument = found[0] if found else "TOP"
+        instrument = by_items[0] if by_items else found[0] if found else "TOP"
+    total = total_column(local.columns, items) if standard == "fidelity" else None
     unused = [c.name for c in local.columns if c.name not in items and c.name not in columns]
+    unused = [c for c in unused if total is None or c != total[0]]
     share = len(items) / max(len(local.columns), 1)
     how = f"{len(items)} of its {len(local.columns)} columns are {'IPS-25 items' if standard == 'fidelity' else 'wellbeing measures'}"
     blanks = _blank_words([v for c in local.columns if c.name in items for v in c.values])
@@ -90,6 +97,7 @@ def propose_wide(
         instrument,
         unused,
         blanks,
+        total=total,
     )
 
 
@@ -166,6 +174,8 @@ def wide_mapping(w: WideProposal) -> dict:
         entry["instrument"] = w.instrument
     if w.blanks:
         entry["blanks"] = [b for b, _ in w.blanks]
+    if w.total:
+        entry["total"] = w.total[0]
     if w.layout == "items_down":
         entry |= {
             "layout": w.layout,
@@ -207,6 +217,9 @@ def wide_toml(w: WideProposal, comment, check, several: bool = False) -> list[st
             f"blanks = [{', '.join(toml_str(b) for b, _ in w.blanks)}]  # {check(BLANKS_SURE)}"
             f"{comment(f'not scores: {shown}; read as not recorded')}"
         )
+    if w.total:
+        name, conf, how = w.total
+        lines.append(f"total = {toml_str(name)}  # {check(conf)}{comment(how)}")
     if w.layout == "items_down":
         from ipseval.ingest.propose_down import items_down_lines
 

@@ -8,7 +8,8 @@ one holding a word listed in ``blanks``, such as '-' or 'NR', or a value the set
 in [mapping.codes.<table>.<value column>]) is no row. Row numbers stay those of
 the original file, so every problem points at the row the user sees, and each row keeps the column
 it came from (``_cell``), which its problems name; columns listed nowhere are reported as not used.
-The same file may also give the areas table (the distinct rows of the columns listed in ``areas``).
+A fidelity file's column of each review's total (``total``) is read only to check it against
+the sum of the row's items (ingest.totals). The same file may also give the areas table (the distinct rows of the columns listed in ``areas``).
 A fidelity sheet with the items down the side and one column per review (layout "items_down") is
 read by :mod:`ipseval.ingest.wide_down`.
 
@@ -33,6 +34,7 @@ import polars as pl
 
 from ipseval.ingest import EXCEL_SUFFIXES, CellProblem, InputError, RawDataset, RawTable
 from ipseval.ingest.mapping import SUPPLIED, code_map, norm_name, table_key
+from ipseval.ingest.totals import row_totals
 from ipseval.ingest.wide_settings import WIDE_TABLES, check_wide, entry_name
 from ipseval.schema import TABLES
 
@@ -210,12 +212,12 @@ def _read(
     ids = read(settings, table, dict(wide.columns), supplied)
     if ids is None:
         return None, None
-    listed = {norm_name(k) for k in (*wide.columns, *wide.items, *wide.areas)}
+    listed = {norm_name(k) for k in (*wide.columns, *wide.items, *wide.areas, *filter(None, [wide.total]))}
     found = {norm_name(c) for c in ids.unused_columns} | {norm_name(k) for k in wide.columns}
-    absent = [k for k in wide.items if norm_name(k) not in found]
+    absent = [k for k in (*wide.items, *filter(None, [wide.total])) if norm_name(k) not in found]
     if absent:
         raise InputError(
-            f"{label}: the items of {where} name "
+            f"{label}: the items or total of {where} name "
             + ", ".join(f"'{k}'" for k in absent)
             + f", not a column of the file (columns: {', '.join([*wide.columns, *ids.unused_columns])})"
         )
@@ -248,6 +250,13 @@ def _read(
         words = ", ".join(f"'{b}'" for b in wide.blanks)
         notes.append(f"{label}: {blanked} cells of {words} read as blank (blanks of {where})")
     frame = pl.concat(parts, how="diagonal") if parts else ids.frame.clear()
+    if wide.total is not None:  # each row's written total, checked against its items (ingest.totals)
+        total = read(
+            settings, table, {**wide.columns, wide.total: value_col}, frozenset(supplied - {value_col})
+        )
+        assert total is not None
+        totals = total.frame.select("_row", pl.col(value_col).alias("total"))
+        problems += row_totals(totals, frame.select("_row", value_col), len(wide.items), wide.total)
     if wide.instrument:
         frame = frame.with_columns(pl.lit(wide.instrument, dtype=pl.Utf8).alias("instrument"))
     order = {c: k for k, c in enumerate(TABLES[table].read_names)}

@@ -14,7 +14,8 @@ becomes one row (team, review_date, item, score); a blank cell is no row.
   review_date gives the exact day instead (and one listed as reviewer or team gives those).
 - Rows with no value in any review column (a section title, a blank line) are skipped; other rows
   that are no item are named: an error when they hold scores (an item the settings do not place),
-  else a warning (a total, a band), silent when mapped to "" in ``rows``.
+  else a warning (a total, a band), silent when mapped to "" in ``rows``. A row listed in ``rows``
+  as total gives each review's total, checked against the sum of its item scores (ingest.totals).
 Problems name the sheet, the row, the sheet's column and the value.
 """
 
@@ -31,12 +32,13 @@ from ipseval.ingest import CellProblem, InputError, RawTable
 from ipseval.ingest.grid import Grid, letter
 from ipseval.ingest.mapping import norm_name
 from ipseval.ingest.note_rows import is_summary_text, summary_problem
+from ipseval.ingest.totals import review_totals
 from ipseval.schema import TABLES
 
 if TYPE_CHECKING:
     from ipseval.settings import WideTable
 
-ROW_TARGETS = ("review_date", "reviewer", "team")  # what a non-item row may give each review
+ROW_TARGETS = ("review_date", "reviewer", "team", "total")  # what a non-item row may give each review
 SCORES = {"1", "2", "3", "4", "5"}
 _MONTHS = {
     m: k
@@ -71,8 +73,9 @@ class Review:
 
     index: int
     header: str | None
-    given: dict[str, str] = field(default_factory=dict)  # team, review_date, reviewer
+    given: dict[str, str] = field(default_factory=dict)  # team, review_date, reviewer, total
     month: date | None = None  # the first of the month the header names (None: it names a day)
+    total_row: int | None = None  # the row of its total, when a row gives each review's total
 
     @property
     def cell(self) -> str:
@@ -132,6 +135,7 @@ def read_items_down(grid: Grid, wide: WideTable) -> tuple[RawTable, list[str]]:
     ]
     records, problems, blanked = _read_rows(grid, labels, reviews, wide)
     problems += _unreadable_reviews(grid, reviews, {v.index for v, _, score, _ in records if score in SCORES})
+    problems += review_totals(reviews, records)  # each review's total row, checked
     rows = [
         {**v.given, "item": item, "score": score, "_row": r, "_cell": v.cell}
         for v, item, score, r in records
@@ -164,6 +168,7 @@ def _read_rows(
             for v in reviews if target else ():
                 if v.index in values:
                     v.given[target] = values[v.index]
+                    v.total_row = r if target == "total" else v.total_row
             continue
         number = _item_of([w for _, w in words], items_map)
         if number is not None and 1 <= number <= 25:

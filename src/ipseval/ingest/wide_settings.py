@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ipseval.ingest import InputError
-from ipseval.ingest.mapping import table_key
+from ipseval.ingest.mapping import norm_name, table_key
 from ipseval.ingest.wide_down import ROW_TARGETS
 from ipseval.schema import TABLES
 
@@ -79,6 +79,17 @@ def _check_layout(table: str, wide: WideTable, where: str) -> None:
                 )
     elif wide.item_columns or wide.rows:
         raise InputError(f"{where}: item_columns and rows apply to layout 'items_down' only")
+    if wide.total is not None and (table != "fidelity" or wide.layout != "items_across"):
+        raise InputError(
+            f"{where}: total applies to a fidelity file laid out items_across (a wellbeing total is the "
+            "measure 'total'; an items-down sheet names its total row in rows)"
+        )
+    if wide.total is not None and norm_name(wide.total) in {
+        norm_name(k) for k in (*wide.items, *wide.columns)
+    }:
+        raise InputError(
+            f"{where}: total '{wide.total}' is also listed as an item or a column: a total is neither"
+        )
     for local, target in wide.items.items():
         if table == "fidelity" and not (str(target).strip().isdigit() and 1 <= int(target) <= 25):
             raise InputError(f"{where}.items: '{local}' = '{target}': an IPS-25 item is a number 1 to 25")

@@ -17,11 +17,13 @@ it):
 - positive behaviours and attitudes: SURE self-care (eating, sleeping, looking after oneself) and
   TOP quality of life (a client's own rating of how they are living).
 
-SURE total has no domain: it sums the SURE domains, so it is reported as a measure only. The
+SURE total has no domain: it sums the SURE domains, so it is reported as a measure only. A
+measure's ``part_of`` names the measure of its instrument it adds up into (SURE's domains, into its
+total): a total written beside all its parts is checked against their sum (see wellbeing.items). The
 Warwick-Edinburgh Mental Wellbeing Scale, common in UK services, is built in by its total: WEMWBS
 (14 items scored 1..5, total 14..70) and its short form SWEMWBS (7 items, raw total 7..35; the
-metric conversion is not applied), both higher better, in the mental health domain. Item rows of
-either are not analysed (define them in the measures file to have them). TOP days
+metric conversion is not applied), both higher better, in the mental health domain. Their item
+rows (item_01 ...) are range-checked, not analysed (wellbeing.items). TOP days
 of use are analysed only for clients using that substance at baseline (``users_only``), as NDTMS
 reports them: a client who did not use a substance cannot improve on it, and counting them would
 dilute the change among those who did. SURE ranges are its item counts times 1..3 (21 items).
@@ -50,28 +52,28 @@ DOMAINS: dict[str, str] = {
 }
 
 BUILTIN_MEASURES_CSV = """\
-instrument,measure,label,min,max,higher_is_better,domain,users_only
-TOP,psychological_health,Psychological health (TOP),0,20,yes,mental_health,no
-TOP,physical_health,Physical health (TOP),0,20,yes,physical_health,no
-TOP,quality_of_life,Quality of life (TOP),0,20,yes,positive_behaviours,no
-TOP,days_alcohol,Days drinking alcohol (TOP),0,28,no,substance_recovery,yes
-TOP,days_opiates,Days using opiates (TOP),0,28,no,substance_recovery,yes
-TOP,days_crack,Days using crack cocaine (TOP),0,28,no,substance_recovery,yes
-TOP,days_cocaine,Days using cocaine (TOP),0,28,no,substance_recovery,yes
-TOP,days_cannabis,Days using cannabis (TOP),0,28,no,substance_recovery,yes
-TOP,days_other,Days using other drugs (TOP),0,28,no,substance_recovery,yes
-SURE,substance_use,Drug and alcohol use (SURE),6,18,yes,substance_recovery,no
-SURE,self_care,Self-care (SURE),5,15,yes,positive_behaviours,no
-SURE,relationships,Relationships (SURE),4,12,yes,relationships,no
-SURE,material_resources,Material resources (SURE),3,9,yes,resilience,no
-SURE,outlook_on_life,Outlook on life (SURE),3,9,yes,resilience,no
-SURE,total,Total score (SURE),21,63,yes,,no
-WEMWBS,total,Mental wellbeing (WEMWBS total),14,70,yes,mental_health,no
-SWEMWBS,total,Mental wellbeing (SWEMWBS raw total),7,35,yes,mental_health,no
+instrument,measure,label,min,max,higher_is_better,domain,users_only,part_of
+TOP,psychological_health,Psychological health (TOP),0,20,yes,mental_health,no,
+TOP,physical_health,Physical health (TOP),0,20,yes,physical_health,no,
+TOP,quality_of_life,Quality of life (TOP),0,20,yes,positive_behaviours,no,
+TOP,days_alcohol,Days drinking alcohol (TOP),0,28,no,substance_recovery,yes,
+TOP,days_opiates,Days using opiates (TOP),0,28,no,substance_recovery,yes,
+TOP,days_crack,Days using crack cocaine (TOP),0,28,no,substance_recovery,yes,
+TOP,days_cocaine,Days using cocaine (TOP),0,28,no,substance_recovery,yes,
+TOP,days_cannabis,Days using cannabis (TOP),0,28,no,substance_recovery,yes,
+TOP,days_other,Days using other drugs (TOP),0,28,no,substance_recovery,yes,
+SURE,substance_use,Drug and alcohol use (SURE),6,18,yes,substance_recovery,no,total
+SURE,self_care,Self-care (SURE),5,15,yes,positive_behaviours,no,total
+SURE,relationships,Relationships (SURE),4,12,yes,relationships,no,total
+SURE,material_resources,Material resources (SURE),3,9,yes,resilience,no,total
+SURE,outlook_on_life,Outlook on life (SURE),3,9,yes,resilience,no,total
+SURE,total,Total score (SURE),21,63,yes,,no,
+WEMWBS,total,Mental wellbeing (WEMWBS total),14,70,yes,mental_health,no,
+SWEMWBS,total,Mental wellbeing (SWEMWBS raw total),7,35,yes,mental_health,no,
 """
 
 REQUIRED = ("instrument", "measure", "min", "max", "higher_is_better", "domain")
-OPTIONAL = ("label", "users_only")
+OPTIONAL = ("label", "users_only", "part_of")
 
 MEASURE_SCHEMA = {
     "instrument": pl.Utf8,  # as written in the definitions (e.g. "TOP")
@@ -84,6 +86,7 @@ MEASURE_SCHEMA = {
     "domain": pl.Utf8,  # domain code; "" = none (reported as a measure only)
     "domain_label": pl.Utf8,
     "users_only": pl.Boolean,
+    "part_of": pl.Utf8,  # the measure of the same instrument this one adds up into ("" = none)
     "measure_order": pl.Int64,
 }
 
@@ -175,6 +178,7 @@ def parse_measures(text: str, source: str) -> list[dict]:
                 "domain": code,
                 "domain_label": dlabel,
                 "users_only": bool(users),
+                "part_of": r.get("part_of", "").strip().lower(),
             }
         )
     if problems:
@@ -208,7 +212,12 @@ def load_measures(settings: Settings) -> pl.DataFrame:
         for r in parse_measures(text, str(path)):
             rows[r["key"]] = r  # a service's definition replaces the built-in one
     ordered = [{**r, "measure_order": i} for i, r in enumerate(rows.values(), start=1)]
-    return pl.DataFrame(ordered, schema=MEASURE_SCHEMA)
+    frame = pl.DataFrame(ordered, schema=MEASURE_SCHEMA)
+    if path is not None:  # a service's parts must add up to their whole (wellbeing.items)
+        from .items import parts_of
+
+        parts_of(frame)
+    return frame
 
 
 def domains_in_use(measures: pl.DataFrame) -> list[tuple[str, str]]:
