@@ -138,12 +138,21 @@ _WHOLE_VALUE = {
 }
 
 
+def whole_value_kind(column: Column, value: str) -> str | None:
+    """What a mapping of a date or number column must give when ``value`` is not it ('a whole
+    number'); None when ``value`` will do ("" or a value of the column's kind, or any text)."""
+    if column.type not in _WHOLE_VALUE:
+        return None
+    pattern, kind = _WHOLE_VALUE[column.type]
+    text = str(value).strip()
+    return kind if text and not pattern.match(text) else None
+
+
 def _check_whole_values(table: str, key: str, column: Column, codes: dict[str, str]) -> None:
     """A date or number column's mappings give a whole value of its kind, or "" (not recorded)."""
-    pattern, kind = _WHOLE_VALUE[column.type]
     for local, target in codes.items():
-        value = str(target).strip()
-        if value and not pattern.match(value):
+        kind = whole_value_kind(column, target)
+        if kind is not None:
             raise InputError(
                 f"settings [mapping.codes.{table}.{key}]: '{local}' = '{target}': {column.name} takes "
                 f'{kind}, so a value is mapped to {kind}, or to "" (blank) if it means not recorded'

@@ -71,17 +71,21 @@ def propose_items_down(local: LocalTable, source: Path, areas: list[tuple[str, i
         item_columns=side,
         rows=rows,
         teams=guesses,
-        unplaced=unplaced,
+        unplaced=[
+            f"row {r} '{label}' holds scores but names no IPS-25 item: map it in items"
+            for r, label in unplaced
+        ],
+        loose=[label for _, label in unplaced],
     )
 
 
 def _rows(
     grid: Grid, labels: list[int], reviews: list[int]
-) -> tuple[dict[str, tuple[int, float, str]], dict[str, tuple[str, float, str]], list[str]]:
-    """(items named in words, rows that are no items, rows of scores that name no item)."""
+) -> tuple[dict[str, tuple[int, float, str]], dict[str, tuple[str, float, str]], list[tuple[int, str]]]:
+    """(items named in words, rows that are no items, (row, label) of rows of scores that name no item)."""
     items: dict[str, tuple[int, float, str]] = {}
     rows: dict[str, tuple[str, float, str]] = {}
-    unplaced: list[str] = []
+    unplaced: list[tuple[int, str]] = []
     for r, cells in grid.rows:
         words = [cells[i] for i in labels if cells[i]]
         values = [cells[i] for i in reviews if cells[i] is not None]
@@ -91,7 +95,7 @@ def _rows(
         if all(v in SCORES for v in values):
             number, score = _by_words(label)
             if number is None:
-                unplaced.append(f"row {r} '{label}' holds scores but names no IPS-25 item: map it in items")
+                unplaced.append((r, label))
             else:
                 items[label] = (number, round(min(0.75, 0.4 + 0.4 * score), 2), f"words of item {number}")
             continue

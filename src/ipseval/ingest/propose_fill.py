@@ -38,5 +38,5 @@ def propose_fill_down(tables: list[TableProposal]) -> dict[str, list[str]]:
             continue
         sizes = {c.evidence.n for c in groups}
         with_them = [c for c in mapped if c not in groups and c.evidence.n in sizes]
-        out[t.standard] = [c.standard for c in groups + with_them]
+        out[t.standard] = [c.standard for c in mapped if c in groups or c in with_them]  # file order
     return out

@@ -2,8 +2,11 @@
 
 :func:`form_from_proposal` turns a :class:`~ipseval.ingest.propose.Proposal` into a
 :class:`MappingForm`: each file or sheet with its standard table, each column with its standard
-column, each distinct value of a coded or yes/no column with its standard code, and the order of
-day and month in dates. Every choice keeps the assistant's guess, how sure it is and why. Where the
+column, each distinct value of a coded or yes/no column with its standard code, the whole value of
+each word or code ``map`` proposes one for in any other column (:mod:`.propose_form_values`), the
+order of day and month in dates, per file when files disagree, the columns filled down and given
+to every row, the century of two-digit years (:mod:`.propose_form_files`), and each file laid out
+wide (:mod:`.propose_form_wide`). Every choice keeps the assistant's guess, how sure it is and why. Where the
 settings in force already map a name, that is chosen instead: the form shows what validate would do
 with those settings, and the assistant's guesses for everything they leave open.
 
@@ -17,40 +20,35 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ipseval.ingest.mapping import LEAVE_OUT, code_map, norm_name, table_key
+from ipseval.ingest.mapping import norm_name, table_key
 from ipseval.ingest.propose import ACCEPT, SURE, ColumnProposal, Proposal, TableProposal, _assign
-from ipseval.ingest.propose_codes import codes_of, guess_codes
+from ipseval.ingest.propose_form_files import (
+    DateChoice,
+    FixedChoice,
+    file_dates,
+    fill_down_how,
+    fixed_choices,
+    saved_fill_down,
+    two_digit_seen,
+)
+from ipseval.ingest.propose_form_values import (
+    SAVED,
+    ValueChoice,
+    coded,
+    codes_for,
+    proposed_values,
+    read_as_they_are,
+    standard_columns,
+    with_saved,
+)
+from ipseval.ingest.propose_form_wide import WideChoice, wide_choice
 from ipseval.ingest.propose_names import column_name_score, not_standard
-from ipseval.schema import BOOL_FALSE, BOOL_TRUE, TABLES, Column
+from ipseval.schema import TABLES
 
 if TYPE_CHECKING:
     from ipseval.settings import Settings
 
 MAX_VALUES = 50  # distinct values of one column offered for codes; more is not a list of codes
-SAVED = "as saved before"
-DATE_ORDERS = {
-    "auto": "automatic: ISO and Excel dates only, else day/month/year",
-    "dmy": "day/month/year (UK: 31/12/2020)",
-    "mdy": "month/day/year (US: 12/31/2020)",
-    "ymd": "year/month/day (2020/12/31)",
-}
-
-
-@dataclass
-class ValueChoice:
-    """One distinct value of a coded column: the code chosen and the assistant's guess."""
-
-    value: str  # as written in the export (its first spelling)
-    rows: int
-    code: str | None  # chosen; None = no code (the rows are named as problems)
-    guess: str | None  # the assistant's
-    confidence: float
-    how: str
-    reads_as: str | None = None  # the code validate reads the value as with no mapping
-
-    @property
-    def sure(self) -> bool:
-        return self.code is not None and self.confidence >= SURE
 
 
 @dataclass
@@ -67,6 +65,10 @@ class ColumnChoice:
     values: list[tuple[str, int]] = field(default_factory=list)  # distinct values, at most MAX_VALUES
     more_values: int = 0  # distinct values, when there are more than MAX_VALUES (none kept)
     codes: list[ValueChoice] = field(default_factory=list)
+    fill_down: bool | None = None  # blank cells take the value above; None = not offered
+    fill_guess: bool | None = None
+    fill_how: str = ""
+    as_read: str = ""  # values read as they are with a unit or qualifier ('16 hrs' as 16), in words
 
     @property
     def sure(self) -> bool:
@@ -84,6 +86,8 @@ class TableChoice:
     how: str
     rows: int
     columns: list[ColumnChoice]
+    fixed: list[FixedChoice] = field(default_factory=list)  # columns every row of the file shares
+    dates: DateChoice | None = None  # its own order of day and month (files disagree)
 
     @property
     def sure(self) -> bool:
@@ -105,6 +109,9 @@ class MappingForm:
     date_confidence: float
     date_how: str
     notes: list[str] = field(default_factory=list)
+    wide: list[WideChoice] = field(default_factory=list)  # files laid out wide
+    two_digit_years: str = "auto"
+    two_digit_seen: list[str] = field(default_factory=list)  # columns with two-digit years, in words
 
     @property
     def date_sure(self) -> bool:
@@ -113,17 +120,26 @@ class MappingForm:
 
 def form_from_proposal(p: Proposal, saved: Settings | None = None, source: str = "") -> MappingForm:
     """The proposal as a form; names ``saved`` (the settings in force) already maps are chosen so."""
-    tables = [_table_choice(t, saved) for t in p.tables]
+    dates = file_dates(p, saved)
+    wide = {w.local: wide_choice(w, saved, dates.get(w.local)) for w in p.wide}
+    tables = [_table_choice(p, t, saved, dates.get(t.local)) for t in p.tables if t.local not in wide]
     d = p.date_order
     order = d.setting
     if saved is not None and not d.sure and saved.input.date_order != "auto":
         order = saved.input.date_order
     notes = [*p.notes, *(f"not read: {s}" for s in p.skipped)]
     name = source or p.source.name
-    return MappingForm(name, p.workbook, tables, order, d.setting, d.confidence, d.how, notes)
+    form = MappingForm(
+        name, p.workbook, tables, order, d.setting, d.confidence, d.how, notes, list(wide.values())
+    )
+    form.two_digit_years = saved.input.two_digit_years if saved is not None else "auto"
+    form.two_digit_seen = two_digit_seen(p)
+    return form
 
 
-def _table_choice(t: TableProposal, saved: Settings | None) -> TableChoice:
+def _table_choice(
+    p: Proposal, t: TableProposal, saved: Settings | None, dates: DateChoice | None
+) -> TableChoice:
     columns = []
     for c in t.columns:
         values, more = _distinct(c.evidence.top)
@@ -132,7 +148,7 @@ def _table_choice(t: TableProposal, saved: Settings | None) -> TableChoice:
         columns.append(
             ColumnChoice(c.local, c.standard, c.standard, c.confidence, how, seen, c.advice, values, more)
         )
-    choice = TableChoice(t.local, t.standard, t.standard, t.confidence, t.how, t.rows, columns)
+    choice = TableChoice(t.local, t.standard, t.standard, t.confidence, t.how, t.rows, columns, dates=dates)
     std = saved_table(saved, t.local) or t.standard
     if std != t.standard:
         choice.how = SAVED
@@ -144,19 +160,40 @@ def _table_choice(t: TableProposal, saved: Settings | None) -> TableChoice:
             _saved_column(c, std, saved)
             c.codes = codes_for(std, c.standard, c.values, saved)
             if c.standard == proposed[c.local].standard:
-                _proposed_codes(c, proposed[c.local])
+                _proposed_codes(c, proposed[c.local], std, saved)
+    if std is not None:
+        _fill_down(choice, fill_down_how(p, t), saved_fill_down(saved, std))
+        choice.fixed = fixed_choices(p, t, saved)
     _one_each(choice)
     return choice
 
 
-def _proposed_codes(c: ColumnChoice, proposal: ColumnProposal) -> None:
+def _proposed_codes(c: ColumnChoice, proposal: ColumnProposal, table: str, saved: Settings | None) -> None:
     """The proposal's own guesses where it knew more than the value alone (a code lookup on a cover
-    sheet: 1 = Male); a value the settings already map keeps that."""
-    by_value = {norm_name(g.value): g for g in proposal.codes if g.value}
+    sheet: 1 = Male; the blank cells of a tick column: no); a value the settings already map keeps
+    that. A column that takes any value of its kind: the values ``map`` proposes a value for."""
+    if not coded(table, c.standard):
+        c.codes, c.as_read = proposed_values(proposal, table, saved), read_as_they_are(proposal)
+        return
+    by_value = {norm_name(g.value): g for g in proposal.codes}
     for v in c.codes:
-        g = by_value.get(norm_name(v.value))
+        g = by_value.pop(norm_name(v.value), None)
         if g is not None and v.how != SAVED and (g.code, g.how) != (v.guess, v.how):
             v.code, v.guess, v.confidence, v.how = g.code, g.code, g.confidence, g.how
+    extra = [ValueChoice(g.value, g.rows, g.code, g.code, g.confidence, g.how) for g in by_value.values()]
+    c.codes += with_saved(extra, table, c.standard, saved)
+
+
+def _fill_down(t: TableChoice, proposed: dict[str, str], saved: list[str]) -> None:
+    """Offer filling down the columns ``map`` proposes it for, and those the settings fill down."""
+    for c in t.columns:
+        if c.standard is None or (c.local not in proposed and c.standard not in saved):
+            continue
+        c.fill_guess = c.local in proposed
+        c.fill_how = proposed.get(c.local, "")
+        c.fill_down = c.fill_guess
+        if saved and (c.standard in saved) != c.fill_guess:
+            c.fill_down, c.fill_how = c.standard in saved, SAVED
 
 
 def _saved_column(c: ColumnChoice, table: str, saved: Settings | None) -> None:
@@ -164,7 +201,7 @@ def _saved_column(c: ColumnChoice, table: str, saved: Settings | None) -> None:
         return
     mapped = {norm_name(k): v for k, v in saved.mapping.columns.get(table, {}).items()}
     target = mapped.get(norm_name(c.local))
-    if target in TABLES[table].column_names and target != c.standard:
+    if target in standard_columns(table) and target != c.standard:
         c.standard, c.confidence, c.how = target, 1.0, SAVED
 
 
@@ -176,7 +213,7 @@ def _one_each(t: TableChoice) -> None:
             by_std.setdefault(c.standard, []).append(c)
     for same in by_std.values():
         for c in sorted(same, key=lambda c: c.how != SAVED)[1:]:
-            c.standard, c.codes = None, []
+            c.standard, c.codes, c.fill_down = None, [], None
 
 
 def saved_table(saved: Settings | None, local: str) -> str | None:
@@ -189,12 +226,12 @@ def saved_table(saved: Settings | None, local: str) -> str | None:
 def set_table(t: TableChoice, table: str | None, saved: Settings | None = None) -> None:
     """Choose ``table`` for a file or sheet; its columns chosen again (the settings' mapping, else
     by their names) and their codes proposed again."""
-    t.standard = table
+    t.standard, t.fixed = table, []
     for c in t.columns:  # the guesses made for another table say nothing here
         c.standard, c.guess, c.confidence, c.how, c.codes = None, None, 0.0, "not matched", []
+        c.fill_down = c.fill_guess = None
     if table is None:
         return
-    spec = TABLES[table]
     for c in t.columns:
         _saved_column(c, table, saved)
     taken = {c.standard for c in t.columns if c.standard}
@@ -202,7 +239,7 @@ def set_table(t: TableChoice, table: str | None, saved: Settings | None = None) 
     for k, c in enumerate(t.columns):
         if c.standard or not_standard(c.local):
             continue
-        for std in spec.column_names:
+        for std in standard_columns(table):
             m = column_name_score(c.local, std)
             if std not in taken and m.score >= ACCEPT:
                 scores[k, std] = (round(m.score, 2), m.how)
@@ -217,38 +254,6 @@ def set_column(t: TableChoice, c: ColumnChoice, standard: str | None) -> None:
     """Choose ``standard`` for a column of ``t``; its codes proposed again."""
     c.standard = standard
     c.codes = codes_for(t.standard, standard, c.values) if t.standard else []
-
-
-def codes_for(
-    table: str, column: str | None, values: list[tuple[str, int]], saved: Settings | None = None
-) -> list[ValueChoice]:
-    """Each distinct value of a coded column with the code guessed (or the code the settings give)."""
-    if not coded(table, column):
-        return []
-    spec = TABLES[table].column(column)
-    given = code_map(saved, table, column) if saved is not None else {}
-    out = []
-    for (value, rows), g in zip(values, guess_codes(list(values), spec), strict=True):
-        choice = ValueChoice(value, rows, g.code, g.code, g.confidence, g.how, reads_as(value, spec))
-        if given.get(norm_name(value)) in (*codes_of(spec), LEAVE_OUT):
-            choice.code, choice.confidence, choice.how = given[norm_name(value)], 1.0, SAVED
-        out.append(choice)
-    return out
-
-
-def coded(table: str, column: str | None) -> bool:
-    """Whether a standard column takes codes (a code list, or yes/no)."""
-    if column is None or column not in TABLES[table].column_names:
-        return False
-    return TABLES[table].column(column).type in ("code", "bool")
-
-
-def reads_as(value: str, column: Column) -> str | None:
-    """The code validate reads ``value`` as in ``column`` with no mapping (None = not a code)."""
-    if column.type == "bool":
-        low = value.strip().lower()
-        return "yes" if low in BOOL_TRUE else "no" if low in BOOL_FALSE else None
-    return norm_name(value) if norm_name(value) in (column.codes or ()) else None
 
 
 def _distinct(top: tuple[tuple[str, int], ...]) -> tuple[list[tuple[str, int]], int]:

@@ -3,8 +3,10 @@
 
 The form's drop-downs are named by position in the form as it was shown: ``table.I`` (the standard
 table of file or sheet I, blank = not read), ``column.I.J`` (the standard column of its column J,
-blank = not used), ``code.I.J.K`` (the code of that column's value K, blank = no code) and
-``date_order``; a field left out keeps its choice. A value that is not a table, column or code of
+blank = not used), ``code.I.J.K`` (what that column's value K becomes, blank = no mapping, with
+``value.I.J.K`` the value typed beside it) and ``date_order``; the rest (a file's own date order,
+filling down, fixed columns, wide files) are read by :mod:`.propose_form_read_files`. A field left
+out keeps its choice. A value that is not a table, column or code of
 the standard is a problem, named in plain words, and nothing is saved. A table or column changed in
 the same post cannot have had its columns or codes chosen (the page showed those of the old
 choice), so they are proposed again for the new one and shown for a check before anything is saved.
@@ -17,17 +19,19 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ipseval.ingest.mapping import LEAVE_OUT, norm_name
-from ipseval.ingest.propose_codes import codes_of
+from ipseval.ingest.mapping import norm_name
 from ipseval.ingest.propose_form import (
-    DATE_ORDERS,
     ColumnChoice,
     MappingForm,
     TableChoice,
     set_column,
     set_table,
+    standard_columns,
 )
-from ipseval.labels import code_label, table_label
+from ipseval.ingest.propose_form_files import DATE_ORDERS
+from ipseval.ingest.propose_form_read_files import check_files, read_files
+from ipseval.ingest.propose_form_values import option_of, quoted, read_value, value_options
+from ipseval.labels import table_label
 from ipseval.schema import TABLES
 
 # -- what each drop-down offers -------------------------------------------------------------------
@@ -39,15 +43,13 @@ def table_options() -> list[tuple[str, str]]:
 
 
 def column_options(table: str) -> list[tuple[str, str]]:
-    """The standard columns of ``table``: (name, what the drop-down shows)."""
-    return [(c.name, c.name + (" (required)" if c.required else "")) for c in TABLES[table].columns]
+    """The standard columns of ``table`` (and those the reader takes besides: a date of birth):
+    (name, what the drop-down shows)."""
+    required = set(TABLES[table].required_columns)
+    return [(n, n + (" (required)" if n in required else "")) for n in standard_columns(table)]
 
 
-def code_options(table: str, column: str) -> list[tuple[str, str]]:
-    """The codes of a coded or yes/no column: (code, its plain label); then leave_out, for a label
-    whose rows are not records of the table (a future booking)."""
-    codes = [(code, code_label(column, code)) for code in codes_of(TABLES[table].column(column))]
-    return [*codes, (LEAVE_OUT, "leave the row out (not a record)")]
+code_options = value_options  # what each value's drop-down offers
 
 
 # -- what they send back ----------------------------------------------------------------------------
@@ -81,8 +83,9 @@ def read_form(shown: MappingForm, fields: Mapping[str, object]) -> FormReading:
             reading.form.date_order = order
         else:
             reading.problems.append(
-                f"dates: {_quoted(order)} is not an order of dates ({', '.join(DATE_ORDERS)})"
+                f"dates: {quoted(order)} is not an order of dates ({', '.join(DATE_ORDERS)})"
             )
+    reading.problems += read_files(reading.form, lambda name: _field(fields, name))
     if not reading.problems and not reading.review:
         reading.problems += check_choices(reading.form)
     return reading
@@ -93,11 +96,6 @@ def _field(fields: Mapping[str, object], name: str) -> str | None:
     return None if value is None else str(value).strip()
 
 
-def _quoted(raw: str) -> str:
-    """A posted value as a message names it: quoted, and cut short."""
-    return f"'{raw[:60]}…'" if len(raw) > 60 else f"'{raw}'"
-
-
 def _read_table(r: FormReading, i: int, t: TableChoice, fields: Mapping[str, object]) -> bool:
     """Read the table of a file or sheet; True when its columns are to be read too."""
     raw = _field(fields, f"table.{i}")
@@ -105,7 +103,7 @@ def _read_table(r: FormReading, i: int, t: TableChoice, fields: Mapping[str, obj
         return t.standard is not None
     if raw and raw not in TABLES:
         r.problems.append(
-            f"'{t.local}': {_quoted(raw)} is not a table of the data standard ({', '.join(TABLES)})"
+            f"'{t.local}': {quoted(raw)} is not a table of the data standard ({', '.join(TABLES)})"
         )
         return False
     set_table(t, raw or None)
@@ -123,10 +121,10 @@ def _read_column(
     raw = _field(fields, f"column.{i}.{j}")
     if raw is None or (raw or None) == c.standard:
         return bool(c.codes)
-    names = TABLES[t.standard].column_names
+    names = standard_columns(t.standard)
     if raw and raw not in names:
         r.problems.append(
-            f"'{t.local}' column '{c.local}': {_quoted(raw)} is not a column of {t.standard} ({', '.join(names)})"
+            f"'{t.local}' column '{c.local}': {quoted(raw)} is not a column of {t.standard} ({', '.join(names)})"
         )
         return False
     set_column(t, c, raw or None)
@@ -138,18 +136,18 @@ def _read_column(
 def _read_codes(
     r: FormReading, i: int, j: int, t: TableChoice, c: ColumnChoice, fields: Mapping[str, object]
 ) -> None:
-    allowed = (*codes_of(TABLES[t.standard].column(c.standard)), LEAVE_OUT)
     for k, v in enumerate(c.codes):
         raw = _field(fields, f"code.{i}.{j}.{k}")
         if raw is None:
             continue
-        if raw and raw not in allowed:
-            r.problems.append(
-                f"'{t.local}' column '{c.local}' value '{v.value}': {_quoted(raw)} is not a code of "
-                f"{c.standard} ({', '.join(allowed)})"
-            )
+        text = _field(fields, f"value.{i}.{j}.{k}")
+        if text is None and raw == option_of(t.standard, c.standard, v.code):  # left out: as it was
+            text = v.code
+        code, problem = read_value(t.standard, c.standard, raw, text)
+        if problem is not None:
+            r.problems.append(f"'{t.local}' column '{c.local}' value '{v.value}': {problem}")
             continue
-        v.code = raw or None
+        v.code = code
 
 
 def check_choices(form: MappingForm) -> list[str]:
@@ -168,6 +166,8 @@ def check_choices(form: MappingForm) -> list[str]:
             out.append(f"'{by_table[t.standard]}' and '{t.local}' are both the {t.standard} table: keep one")
         by_table.setdefault(t.standard, t.local)
         out += _check_columns(t)
+    out += check_files(form)
+    by_table |= {w.standard: w.local for w in form.wide if w.standard}
     out += [
         f"no file or sheet is the {name} table, which is required"
         for name, spec in TABLES.items()
@@ -201,6 +201,6 @@ def _check_columns(t: TableChoice) -> list[str]:
     out += [
         f"'{t.local}': no column is chosen for {name}, which the {t.standard} table requires"
         for name in spec.required_columns
-        if name not in given and name not in by_name
+        if name not in given and name not in by_name and name not in {f.column for f in t.fixed if f.value}
     ]
     return out

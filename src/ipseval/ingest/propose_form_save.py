@@ -17,14 +17,17 @@ from typing import Any
 
 from ipseval.ingest.mapping import check_mapping, norm_name, table_key
 from ipseval.ingest.propose_form import ColumnChoice, MappingForm
+from ipseval.ingest.propose_form_save_files import file_corrections, file_settings, files_flat
+from ipseval.ingest.propose_form_values import value_words
 from ipseval.ingest.propose_toml import toml_key
 from ipseval.settings import Settings, settings_document
 
 NONE = "(none)"
 MAPPING_PAGE = "the mapping page"
 _SETTINGS_SECTION = re.compile(
-    r"\bin (?:the settings )?\[mapping(?:\.[^\]\s]+)?\](?: \(ipseval map proposes it\))?"
+    r"\bin (?:the settings )?\[(?:mapping|input)(?:\.[^\]\s]+)?\](?: \(ipseval map proposes it\))?"
 )
+_SETTING_ASIDE = re.compile(r"\(\[(?:mapping|input)\.[^\]\s]+\][^)]*\)")  # '([input.fill_down] fidelity)'
 _DATE_ORDER = re.compile(
     r"\bset (?:input\.date_order|\[input\.date_orders\] \w+)(?: = (\"\w+\"))?(?: in the settings)?"
 )
@@ -50,8 +53,11 @@ def merged_settings(current: Settings, form: MappingForm) -> Settings:
             if c.standard and c.codes:
                 _set_codes(codes.setdefault(t.standard, {}), c)
     doc = settings_document(current)
-    doc["mapping"] = {"tables": tables, "columns": _pruned(columns), "codes": _pruned(codes)}
+    doc["mapping"] |= {"tables": tables, "columns": columns, "codes": codes}
     doc.setdefault("input", {})["date_order"] = form.date_order
+    file_settings(doc, form)
+    for section in ("columns", "codes", "fixed"):
+        doc["mapping"][section] = _pruned(doc["mapping"].get(section, {}))
     new = Settings.model_validate(doc).model_copy(update={"source": current.source})
     check_mapping(new)
     return new
@@ -94,7 +100,7 @@ def mapping_changes(before: Settings, after: Settings) -> dict[str, str]:
 
 
 def _flat(s: Settings) -> dict[str, str]:
-    out = {"input.date_order": s.input.date_order}
+    out = {"input.date_order": s.input.date_order, **files_flat(s)}
     m = s.mapping
     out |= {f"mapping.tables.{toml_key(k)}": v for k, v in m.tables.items()}
     for t, cols in m.columns.items():
@@ -111,7 +117,7 @@ def corrections(form: MappingForm) -> dict[str, str]:
 
     def note(where: str, guess: str | None, chosen: str | None, blank: str) -> None:
         if guess != chosen:
-            out[where] = f"{guess or blank} → {chosen or blank}"
+            out[where] = f"{value_words(guess, blank)} → {value_words(chosen, blank)}"
 
     for t in form.tables:
         note(f"'{t.local}'", t.guess, t.standard, "not read")
@@ -123,13 +129,19 @@ def corrections(form: MappingForm) -> dict[str, str]:
                 for v in c.codes:
                     note(f"'{t.local}' › '{c.local}' = '{v.value}'", v.guess, v.code, "no code")
     note("date order", form.date_guess, form.date_order, "auto")
-    return out
+    return out | file_corrections(form)
 
 
 def dashboard_words(message: str) -> str:
-    """``message`` with 'in the settings [mapping.…]' and 'set input.date_order' pointing to
-    :data:`MAPPING_PAGE` instead (the CLI's words are kept for the CLI)."""
-    text = _SETTINGS_SECTION.sub(f"on {MAPPING_PAGE}", message)
+    """``message`` with 'in the settings [mapping.…]' (or [input.…]), '([input.fill_down] …)' and
+    'set input.date_order' pointing to :data:`MAPPING_PAGE` instead (the CLI's words are kept for
+    the CLI)."""
+    text = message.replace("not listed in [input.date_orders]", f"not given its own order on {MAPPING_PAGE}")
+    text = text.replace(
+        "set [input] separator in the settings", "set the column separator in the dashboard's settings file"
+    )
+    text = _SETTINGS_SECTION.sub(f"on {MAPPING_PAGE}", text)
+    text = _SETTING_ASIDE.sub(f"(set on {MAPPING_PAGE})", text)
     return _DATE_ORDER.sub(
         lambda m: f"choose the date order{' ' + m.group(1) if m.group(1) else ''} on {MAPPING_PAGE}", text
     )

@@ -3,20 +3,17 @@ takes seconds to work out (the export is read whole), the form is read back in m
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import types
+import typing
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ipseval.atomic import write_text
 from ipseval.ingest.propose import propose
-from ipseval.ingest.propose_form import (
-    ColumnChoice,
-    MappingForm,
-    TableChoice,
-    ValueChoice,
-    form_from_proposal,
-)
+from ipseval.ingest.propose_form import MappingForm, form_from_proposal
 
 if TYPE_CHECKING:
     from ipseval.settings import Settings
@@ -28,17 +25,33 @@ def form_json(form: MappingForm) -> str:
 
 
 def form_from_json(text: str) -> MappingForm:
-    """A form from :func:`form_json`'s text."""
-    doc: dict[str, Any] = json.loads(text)
-    tables = []
-    for t in doc.pop("tables"):
-        columns = []
-        for c in t.pop("columns"):
-            codes = [ValueChoice(**v) for v in c.pop("codes")]
-            values = [(str(v), int(k)) for v, k in c.pop("values")]
-            columns.append(ColumnChoice(**c, values=values, codes=codes))
-        tables.append(TableChoice(**t, columns=columns))
-    return MappingForm(**doc, tables=tables)
+    """A form from :func:`form_json`'s text (TypeError, KeyError or ValueError if it is not one)."""
+    return _build(MappingForm, json.loads(text))
+
+
+def _build(kind: Any, data: Any) -> Any:
+    """``data`` (as JSON gave it) as a value of the type ``kind``: dataclasses, lists, tuples and
+    optional values built field by field from their type hints."""
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(data, dict):
+            raise TypeError(f"{kind.__name__}: not an object")
+        hints = typing.get_type_hints(kind)
+        unknown = set(data) - {f.name for f in dataclasses.fields(kind)}
+        if unknown:  # written by another version of ipseval
+            raise TypeError(f"{kind.__name__}: no field {', '.join(sorted(unknown))}")
+        return kind(**{k: _build(hints[k], v) for k, v in data.items()})
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        if data is None and type(None) in args:
+            return None
+        return _build(next(a for a in args if a is not type(None)), data)
+    if origin is list:
+        return [_build(args[0], v) for v in data]
+    if origin is tuple:
+        return tuple(_build(a, v) for a, v in zip(args, data, strict=True))
+    if origin is dict:
+        return {k: _build(args[1], v) for k, v in data.items()}
+    return data
 
 
 def cached_form(source: Path, cache: Path, saved: Settings | None, name: str) -> MappingForm:
@@ -48,7 +61,7 @@ def cached_form(source: Path, cache: Path, saved: Settings | None, name: str) ->
     if cache.is_file():
         try:
             return form_from_json(cache.read_text(encoding="utf-8"))
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, StopIteration):
             pass
     form = form_from_proposal(propose(source), saved, name)
     write_form(cache, form)

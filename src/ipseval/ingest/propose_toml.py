@@ -146,15 +146,7 @@ def _dates(p: Proposal) -> list[str]:
 def _two_digit_years(p: Proposal) -> list[str]:
     """Comments on the date columns read (a wide file's too) that write years with two digits, and
     the rule they are read under: nothing to set unless it is wrong."""
-    wide = {w.local: set(w.columns) for w in p.wide}
-    found = [
-        (t.local, c)
-        for t in p.tables
-        for c in t.columns
-        if c.evidence.two_digit_years
-        and ((c.standard and t.standard) or c.local in wide.get(t.local, ()))
-        and c.evidence.kind == "date"
-    ]
+    found = two_digit_columns(p)
     if not found:
         return []
     lines = [
@@ -166,6 +158,19 @@ def _two_digit_years(p: Proposal) -> list[str]:
         *lines,
         f"two_digit_years = {toml_str(TWO_DIGIT_DEFAULT)}  # the default: 20yy unless that is after this "
         'year, else 19yy (run in 2025, 20 is 2020 and 68 is 1968); "2000s", "1900s" or "refuse" otherwise',
+    ]
+
+
+def two_digit_columns(p: Proposal) -> list[tuple[str, ColumnProposal]]:
+    """(file or sheet, column) of the date columns read (a wide file's too) that write two-digit years."""
+    wide = {w.local: set(w.columns) for w in p.wide}
+    return [
+        (t.local, c)
+        for t in p.tables
+        for c in t.columns
+        if c.evidence.two_digit_years
+        and ((c.standard and t.standard) or c.local in wide.get(t.local, ()))
+        and c.evidence.kind == "date"
     ]
 
 

@@ -46,6 +46,7 @@ class WideProposal:
     rows: dict[str, tuple[str, float, str]] = field(default_factory=dict)  # items_down: rows no items
     teams: list[CodeGuess] = field(default_factory=list)  # items_down: teams matched to areas
     unplaced: list[str] = field(default_factory=list)  # items_down: rows of scores naming no item
+    loose: list[str] = field(default_factory=list)  # items_down: the labels of those rows
     codes: list = field(default_factory=list)  # CodeGuess of item cells that are words for no value
 
 

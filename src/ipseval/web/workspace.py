@@ -33,7 +33,7 @@ from typing import Any
 
 import polars as pl
 
-from ..ingest import InputError
+from ..ingest import TEXT_SUFFIXES, InputError
 from ..schema import TABLES
 from ..settings import (
     Settings,
@@ -419,11 +419,22 @@ def _upload_kind(filename: str, content: bytes) -> str:
     return suffix[1:]
 
 
+def _a_table(path: Path) -> bool:
+    """Whether an unpacked file can be a table: a CSV, or a text file (a note such as README.txt
+    is unpacked too, for the data cut it may give) whose first line holds a separator."""
+    if path.suffix.lower() == ".csv":
+        return True
+    with path.open("rb") as f:
+        first = f.read(4096).split(b"\n", 1)[0]
+    return any(sep in first for sep in (b"\t", b",", b";", b"|"))
+
+
 def _unzip_tables(content: bytes, dest: Path, max_total: int = 2 * 1024**3) -> None:
     """Extract the CSV files (and interviews/) from a zip, by name, never by path.
 
     Members are matched on their file name alone: the standard's files (clients.csv, ...), and any
-    other CSV file with a plain name (an export whose files are named differently, to be mapped);
+    other text table with a plain name (a CSV, or a tab-separated .txt or .tsv, as the command line
+    reads them: an export whose files are named differently, to be mapped);
     at most one folder deep. Anything else is skipped. Nothing in the zip chooses where a file is
     written, and the unpacked size is capped (zip bombs).
     """
@@ -450,7 +461,7 @@ def _unzip_tables(content: bytes, dest: Path, max_total: int = 2 * 1024**3) -> N
             elif (
                 (len(parts) == 1 or (len(parts) == 2 and parts[0].lower() != "interviews"))
                 and _SAFE_NAME.match(base)
-                and base.lower().endswith(".csv")
+                and base.lower().endswith(TEXT_SUFFIXES)
             ):
                 target = dest / base
             elif (
@@ -468,9 +479,9 @@ def _unzip_tables(content: bytes, dest: Path, max_total: int = 2 * 1024**3) -> N
                 raise WorkspaceError("the .zip file unpacks to more than 2 GB; split it or upload fewer rows")
             with archive.open(info) as src, target.open("wb") as out:
                 shutil.copyfileobj(src, out)
-            found += target.parent == dest
+            found += target.parent == dest and _a_table(target)
     if not found:
         raise WorkspaceError(
             "the .zip file holds none of the data standard's files (clients.csv, meetings.csv, jobs.csv, ...) "
-            "and no other CSV file"
+            "and no other CSV or tab-separated text file"
         )

@@ -11,10 +11,14 @@ from fastapi.responses import HTMLResponse, Response
 from ... import problem_groups as pg
 from ...ingest import InputError
 from ...ingest import propose_form as pf
+from ...ingest import propose_form_files as pff
 from ...ingest import propose_form_read as pr
+from ...ingest import propose_form_values as pv
+from ...ingest import propose_form_wide as pw
 from ...ingest.propose_form_read import FormReading, read_form
 from ...ingest.propose_form_save import corrections, mapping_changes, merged_settings
 from ...ingest.propose_form_store import cached_form, write_form
+from ...ingest.propose_wide import BLANKS_SURE
 from ..deps import Change, Who, change_by, need, render, site
 from ..workspace import StagedUpload, Workspace, WorkspaceError
 
@@ -45,8 +49,19 @@ def mapping_page(
         "table_options": pr.table_options(),
         "column_options": pr.column_options,
         "code_options": pr.code_options,
-        "coded": pf.coded,
-        "date_orders": pf.DATE_ORDERS,
+        "coded": pv.coded,
+        "date_orders": pff.DATE_ORDERS,
+        "value_options": pv.value_options,
+        "option_of": pv.option_of,
+        "typed": pv.typed,
+        "typed_hint": pv.typed_hint,
+        "file_date_orders": pff.FILE_DATE_ORDERS,
+        "two_digit_years": pff.TWO_DIGIT_YEARS,
+        "fill_down": pff.FILL_DOWN,
+        "wide_table_options": pw.table_options,
+        "wide_part_options": pw.part_options,
+        "instruments": pw.instruments(),
+        "blanks_sure": BLANKS_SURE,
     }
     return render(
         request, w, "mapping.html.j2", status=status, token=token, form=form, staged=staged, causes=causes,
