@@ -70,6 +70,7 @@ def _import(db: Path, ds: Any, settings: Settings, source: str | Path) -> None:
             row_counts=ds.row_counts,
             problems=ds.problems,
             meta={"source": str(source), "data_cut_source": ds.data_cut_source},
+            consume=True,  # each table leaves memory once in the store (run_evaluation clears the rest)
         )
     except OSError as e:
         raise explain(e, db) from e

@@ -153,6 +153,7 @@ def import_dataset(
     *,
     record_keys: pl.DataFrame | None = None,
     key_secret: bytes | None = None,
+    consume: bool = False,
 ) -> ImportSummary:
     """Replace the store's data with ``tables`` in one transaction (all or nothing).
 
@@ -169,6 +170,9 @@ def import_dataset(
     without one, and every client when it is None, get a key drawn from a seed derived from
     ``key_secret`` (the same secret gives a client the same key at every import), or from fresh
     random bytes when no secret is given.
+
+    ``consume``: each table is removed from ``tables`` once it is in the store, so its memory goes
+    as the next one loads (an evaluation's own import: at a million clients, a gigabyte).
     """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,19 +199,29 @@ def import_dataset(
             # objects would import pyarrow and pandas (~0.5 s), a sixth of a small evaluation.
             # Uncompressed, as the files live for a moment. Files are written (and the content
             # hash computed) in the background while DuckDB loads the ones already written.
+            # the keys are not the data: a data set imported again hashes the same
             staged = {
-                name: pool.submit(_stage, frame, Path(staging) / f"{name}.parquet")
+                name: pool.submit(_stage, frame, Path(staging) / f"{name}.parquet", name != CLIENT_KEYS)
                 for name, frame in frames.items()
             }
-            # the keys are not the data: a data set imported again hashes the same
-            hashed = {k: v for k, v in frames.items() if k != CLIENT_KEYS}
-            digest_job = pool.submit(_content_hash, hashed)  # needed last, for dataset_meta
+            if consume:
+                frames.clear()  # the jobs hold each frame until it is written
             con.execute("SET preserve_insertion_order = false")  # faster bulk load; rows keep source_row
             con.execute("BEGIN TRANSACTION")
             catalog = _Catalog.of(con)
+            parts: dict[str, bytes] = {}
             for name, job in staged.items():
-                _load_table(con, name, job.result(), catalog)
-            digest = digest_job.result()
+                done = job.result()
+                _load_table(con, name, done, catalog)
+                if done is not None and done.digest is not None:
+                    parts[name] = done.digest
+                elif name != CLIENT_KEYS:
+                    parts[name] = _digest_part(
+                        name, _typed_frame(name, None) if name in TABLES else pl.DataFrame()
+                    )
+                if consume:
+                    tables.pop(name, None)
+            digest = _content_hash_of(parts)
             meta_row = {
                 "source": str((meta or {}).get("source", "")),
                 "data_cut": data_cut.isoformat(),
@@ -270,16 +284,19 @@ def _client_keys(
 
 @dataclass
 class _Staged:
-    path: Path
+    path: Path | None
     few_levels: list[str]  # text columns that may have few distinct values (see _few_levels)
+    digest: bytes | None = None  # its part of the content hash (see _digest_part)
 
 
-def _stage(frame: pl.DataFrame, path: Path) -> _Staged | None:
-    """Write ``frame`` as Parquet for DuckDB to read; None for a frame without columns."""
+def _stage(frame: pl.DataFrame, path: Path, hashed: bool = True) -> _Staged | None:
+    """Write ``frame`` as Parquet for DuckDB to read, with its part of the content hash; None for a
+    frame without columns."""
+    digest = _digest_part(path.stem, frame) if hashed else None
     if not frame.width:
-        return None
+        return _Staged(None, [], digest) if hashed else None
     frame.write_parquet(path, compression="uncompressed", statistics=False)
-    return _Staged(path, _few_levels(frame, path.stem))
+    return _Staged(path, _few_levels(frame, path.stem), digest)
 
 
 def _few_levels(frame: pl.DataFrame, table: str) -> list[str]:
@@ -347,7 +364,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, name: str, staged: _Staged | Non
     giving them back as text, so every query reads the table as it was imported.
     """
     _drop(con, name, catalog)
-    if staged is None:
+    if staged is None or staged.path is None:
         con.execute(f"CREATE TABLE {_ident(name)} (empty BOOLEAN)")
         return
     # a literal, not a parameter: DuckDB imports pandas to inspect Python parameters
@@ -375,22 +392,31 @@ def _load_table(con: duckdb.DuckDBPyConnection, name: str, staged: _Staged | Non
 
 
 def _content_hash(frames: dict[str, pl.DataFrame]) -> str:
+    """A digest of the tables' contents, the same for the same rows in any order."""
+    return _content_hash_of({name: _digest_part(name, f) for name, f in frames.items()})
+
+
+def _content_hash_of(parts: dict[str, bytes]) -> str:
     h = hashlib.sha256()
-    for name in sorted(frames):
-        f = frames[name]
-        h.update(name.encode())
-        cats = [c for c, t in f.schema.items() if t == pl.Categorical]
-        schema = pl.Schema({c: pl.String if c in cats else t for c, t in f.schema.items()})
-        h.update(str(schema).encode())
-        if f.height:
-            # order-independent digest of the rows (same data in another order = same store), the
-            # rows of a big file's categoricals hashed as text, a slice at a time
-            total = 0
-            for part in f.iter_slices(_HASH_ROWS) if cats else [f]:
-                part = part.with_columns(pl.col(cats).cast(pl.String)) if cats else part
-                total += int(part.hash_rows(seed=1).sum())
-            h.update(str(total % (1 << 64) if cats else f.hash_rows(seed=1).sum()).encode())
+    for name in sorted(parts):
+        h.update(parts[name])
     return h.hexdigest()[:16]
+
+
+def _digest_part(name: str, f: pl.DataFrame) -> bytes:
+    """One table's share of the content hash: its name, its columns' types (a big file's
+    categoricals as the text they are) and an order-independent digest of its rows."""
+    cats = [c for c, t in f.schema.items() if t == pl.Categorical]
+    schema = pl.Schema({c: pl.String if c in cats else t for c, t in f.schema.items()})
+    out = name.encode() + str(schema).encode()
+    if f.height:
+        # the rows of a big file's categoricals hashed as text, a slice at a time
+        total = 0
+        for part in f.iter_slices(_HASH_ROWS) if cats else [f]:
+            part = part.with_columns(pl.col(cats).cast(pl.String)) if cats else part
+            total += int(part.hash_rows(seed=1).sum())
+        out += str(total % (1 << 64) if cats else f.hash_rows(seed=1).sum()).encode()
+    return out
 
 
 class Store:
