@@ -10,6 +10,7 @@ vectorised (polars).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -935,76 +936,41 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         return chk
 
     # Two tables at a time: polars releases the GIL, and much of its work on a column uses one core.
-    # Big files (read in parts, see ingest.parts) are checked one after another: side by side,
-    # their working memory would add up.
+    # Big files (read in parts, see ingest.parts) are checked last, one at a time from reading to
+    # usable rows: side by side, or held while the next is checked, their memory would add up.
     big = [n for n in TABLES if n in raw.tables and _is_compact(raw.tables[n])]
-
-    def check_big() -> dict[str, _Checker]:
-        return {name: check(name, TABLES[name]) for name in big}
-
     with ThreadPoolExecutor(max_workers=2) as pool:
-        big_job = pool.submit(check_big)
         jobs = {
             n: pool.submit(check, n, spec) for n, spec in TABLES.items() if n in raw.tables and n not in big
         }
-        found = {name: job.result() for name, job in jobs.items()} | big_job.result()
-        checkers = {name: found[name] for name in TABLES if name in found}
-        for chk in checkers.values():
-            if chk.null_words:
-                notes.append(f"{chk.file}: {chk.null_words} cells holding NULL, NA or N/A were read as blank")
-            for column, n in chk.mapped_blank.items():
-                meaning = chk.spec.column(column).meaning  # "blank = still in the job at the data cut"
-                blank = f"({meaning})" if meaning.startswith("blank = ") else "(not recorded)"
-                notes.append(
-                    f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} whose label is mapped to "" in '
-                    f"[mapping.codes.{chk.table}.{column}] read as blank {blank}"
-                )
-            for column, values in chk.no_row.items():
-                n, shown = sum(values.values()), ", ".join(f"'{v}'" for v in values)
-                notes.append(
-                    f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} of {shown} mapped to "" in '
-                    f"[mapping.codes.{chk.table}.{column}]: no row (not recorded, like a blank cell)"
-                )
-            for column, n in chk.translated.items():
-                notes.append(
-                    f"{chk.file}: {n} {column} cell{'s' if n != 1 else ''} read as the value "
-                    f"[mapping.codes.{chk.table}.{column}] maps {'them' if n != 1 else 'it'} to"
-                )
-            for column, (n, code) in chk.blank_read_as.items():
-                notes.append(
-                    f"{chk.file}: {n} blank {column} cell{'s' if n != 1 else ''} read as {code} "
-                    f'([mapping.codes.{chk.table}.{column}] "" = "{code}")'
-                )
-            if chk.dates.decided:
-                notes.append(chk.dates.decided)
-            if chk.ages_from_birth:
-                notes.append(
-                    f"{chk.file}: {chk.ages_from_birth} ages at referral worked out from the date of birth "
-                    "(the dates of birth themselves are not kept)"
-                )
-
+        checkers = {name: job.result() for name, job in jobs.items()}
         if "clients" not in checkers:
             raise InputError("clients: the clients table was not read; nothing usable can be read")
         _merge_area_spellings(checkers)
         _match_client_ids(checkers, settings.input.match_client_ids)
         lookup = _client_lookup(checkers["clients"])
         gone = checkers["clients"].left_client_ids
-        links = [
-            pool.submit(chk.links, lookup, gone)
-            for chk in checkers.values()
-            if chk.table != "clients" and not chk.compact
-        ]
-        for chk in checkers.values():
-            if chk.compact:
-                chk.links(lookup, gone)
+        links = [pool.submit(chk.links, lookup, gone) for chk in checkers.values() if chk.table != "clients"]
         for job in links:
             job.result()
         for chk in checkers.values():
             chk.drop_left_out()
             chk.note_left_out()
         _unknown_specialists(checkers)
-
-    tables = {name: chk.usable() for name, chk in checkers.items()}
+    tables: dict[str, pl.DataFrame] = {}
+    for name in big:
+        chk = check(name, TABLES[name])
+        one = {"clients": checkers["clients"], name: chk}
+        _match_client_ids(one, settings.input.match_client_ids)
+        chk.links(lookup, gone)
+        chk.drop_left_out()
+        chk.note_left_out()
+        _unknown_specialists(one | ({"staff": checkers["staff"]} if "staff" in checkers else {}))
+        tables[name] = chk.usable()
+        checkers[name] = chk
+    checkers = {name: checkers[name] for name in TABLES if name in checkers}
+    tables = {name: tables[name] if name in tables else chk.usable() for name, chk in checkers.items()}
+    notes += _counted_notes(checkers.values())
     problems = problem_frame(raw, [f for c in checkers.values() for f in c.problems])
     row_counts = pl.DataFrame(
         {
@@ -1055,6 +1021,45 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         for name, df in tables.items():
             contract(name).validate(as_text(df))
     return ds
+
+
+def _counted_notes(checkers: Iterable[_Checker]) -> list[str]:
+    """The notes on what each file's checks read in a way worth saying, with their counts."""
+    notes: list[str] = []
+    for chk in checkers:
+        if chk.null_words:
+            notes.append(f"{chk.file}: {chk.null_words} cells holding NULL, NA or N/A were read as blank")
+        for column, n in chk.mapped_blank.items():
+            meaning = chk.spec.column(column).meaning  # "blank = still in the job at the data cut"
+            blank = f"({meaning})" if meaning.startswith("blank = ") else "(not recorded)"
+            notes.append(
+                f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} whose label is mapped to "" in '
+                f"[mapping.codes.{chk.table}.{column}] read as blank {blank}"
+            )
+        for column, values in chk.no_row.items():
+            n, shown = sum(values.values()), ", ".join(f"'{v}'" for v in values)
+            notes.append(
+                f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} of {shown} mapped to "" in '
+                f"[mapping.codes.{chk.table}.{column}]: no row (not recorded, like a blank cell)"
+            )
+        for column, n in chk.translated.items():
+            notes.append(
+                f"{chk.file}: {n} {column} cell{'s' if n != 1 else ''} read as the value "
+                f"[mapping.codes.{chk.table}.{column}] maps {'them' if n != 1 else 'it'} to"
+            )
+        for column, (n, code) in chk.blank_read_as.items():
+            notes.append(
+                f"{chk.file}: {n} blank {column} cell{'s' if n != 1 else ''} read as {code} "
+                f'([mapping.codes.{chk.table}.{column}] "" = "{code}")'
+            )
+        if chk.dates.decided:
+            notes.append(chk.dates.decided)
+        if chk.ages_from_birth:
+            notes.append(
+                f"{chk.file}: {chk.ages_from_birth} ages at referral worked out from the date of birth "
+                "(the dates of birth themselves are not kept)"
+            )
+    return notes
 
 
 def _contract_checks_on() -> bool:

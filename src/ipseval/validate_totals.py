@@ -44,6 +44,8 @@ def check_form_totals(chk: Any, settings: Settings) -> None:
         defs = parts(settings)
     except SettingsError:  # a measures file that cannot be read: evaluate names it (measure_ranges too)
         return
+    if not _writes_totals(chk, defs):
+        return
     rows = _rows(chk, defs)
     forms = _forms(rows, defs)
     if forms.is_empty():
@@ -61,24 +63,46 @@ def check_form_totals(chk: Any, settings: Settings) -> None:
     _mis_added(chk, whole.filter((pl.col("score") - pl.col("sum")).abs() > 1e-9))
 
 
+def _pair_keys(chk: Any) -> pl.DataFrame:
+    """Each distinct (instrument, measure) of the file with its measure key, folded as the analysis
+    folds it: looked at once per pair, not once per answer."""
+
+    def folded(c: str) -> pl.Expr:
+        return pl.col(c).cast(pl.Utf8).str.strip_chars(" \t\r\n").str.to_lowercase()
+
+    pairs = pl.DataFrame({"i": chk.typed["instrument"], "m": chk.typed["measure"]}).unique()
+    return pairs.with_columns(pl.concat_str(folded("i"), pl.lit("|"), folded("m")).alias("key"))
+
+
+def _writes_totals(chk: Any, defs: pl.DataFrame) -> bool:
+    """Whether any (instrument, measure) of the file is a total with parts (ten million answers
+    of measures without parts then cost next to nothing)."""
+    return bool(_pair_keys(chk)["key"].is_in(defs["whole_key"].implode()).any())
+
+
 def _rows(chk: Any, defs: pl.DataFrame) -> pl.DataFrame:
-    """Every row with a client and date: its form, key, score, whether rejected, row and cell."""
-
-    def folded(s: pl.Series) -> pl.Expr:
-        return pl.lit(s).cast(pl.Utf8).str.strip_chars(" \t\r\n").str.to_lowercase()
-
-    out = pl.DataFrame({"_i": pl.int_range(chk.n, eager=True)}).with_columns(
-        chk.typed["client_id"].alias("client"),
-        chk.typed["assessment_date"].alias("date"),
-        pl.concat_str(folded(chk.typed["instrument"]), pl.lit("|"), folded(chk.typed["measure"])).alias(
-            "key"
-        ),
-        chk.typed["score"].cast(pl.Float64).alias("score"),
-        chk.reject.alias("bad"),
-        chk.raw["_row"].alias("row"),
-        chk.raw["score"].alias("raw"),
+    """Every row of a total or a part with a client and date: its position (_i), form, key, score,
+    whether rejected, row and cell."""
+    wanted = pl.concat([defs["key"], defs["whole_key"]]).unique().implode()
+    pairs = _pair_keys(chk).filter(pl.col("key").is_in(wanted))
+    per_row = pl.DataFrame({"i": chk.typed["instrument"], "m": chk.typed["measure"]}).join(
+        pairs, on=["i", "m"], how="left", maintain_order="left", nulls_equal=True
+    )["key"]
+    keep = per_row.is_not_null() & chk.typed["client_id"].is_not_null()
+    keep = keep & chk.typed["assessment_date"].is_not_null()
+    at = keep.arg_true()
+    return pl.DataFrame(
+        {
+            "_i": at.cast(pl.Int64),
+            "client": chk.typed["client_id"].gather(at),
+            "date": chk.typed["assessment_date"].gather(at),
+            "key": per_row.gather(at),
+            "score": chk.typed["score"].gather(at).cast(pl.Float64),
+            "bad": chk.reject.gather(at),
+            "row": chk.raw["_row"].gather(at),
+            "raw": chk.raw["score"].gather(at).cast(pl.Utf8),
+        }
     )
-    return out.filter(pl.col("client").is_not_null() & pl.col("date").is_not_null())
 
 
 def _forms(rows: pl.DataFrame, defs: pl.DataFrame) -> pl.DataFrame:
