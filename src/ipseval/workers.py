@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import pickle
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -65,11 +66,21 @@ def submit(fn: Callable[..., Any], *args: Any) -> Future | None:
         pool = _POOL.get("pool") if enabled() else None
     if pool is None:
         return None
+    # Pickled here, not in the pool's feeder thread: polars objects serialised in that thread while
+    # this one goes on with polars work deadlocked once (each thread waiting on the other's lock).
+    payload = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        return pool.submit(fn, *args)
+        return pool.submit(_call_pickled, payload)
     except RuntimeError:  # broken or shut down: the caller does the work itself
         _forget()
         return None
+
+
+def _call_pickled(payload: bytes) -> bytes:
+    """In the helper: the call ``payload`` holds, its result pickled for the caller to unpickle in
+    its own thread (see :func:`submit`)."""
+    fn, args = pickle.loads(payload)
+    return pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _forget() -> None:
@@ -87,7 +98,7 @@ def result_or_none(job: Future | None) -> Any:
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        return job.result()
+        return pickle.loads(job.result())
     except BrokenProcessPool:
         _forget()
         return None
