@@ -81,6 +81,22 @@ def test_a_file_read_in_parts_reads_as_the_whole_file(tmp_path, monkeypatch, row
     assert _problems(parted) == _problems(whole)
 
 
+@pytest.mark.parametrize("title", [False, True])
+def test_a_too_long_line_in_a_later_part_is_named_by_its_line_in_the_file(tmp_path, monkeypatch, title):
+    # one file line per row, and a line too long (2 KB over a 1 KB limit) well after the first part
+    lines = ["Meetings export" * title] * title + [HEAD.strip()]
+    lines += [f"C{k},2020-01-01,yes,phone,E1" for k in range(1, 30)]
+    lines[20] = "C20,2020-01-01,yes," + "x" * 2048 + ",E1"
+    path = tmp_path / "meetings.csv"
+    path.write_text("\n".join(lines) + "\n")
+    settings = Settings.model_validate({"input": {"max_line_kb": 1}})
+    whole = _read(path, settings)
+    monkeypatch.setattr(parts, "PART_BYTES", 100)
+    assert len(plan(path, 0, 1, target=100)) > 3  # the long line is in a later part
+    assert _read(path, settings) == whole
+    assert "line 21 is longer than 1 KB" in whole
+
+
 def _read(path: Path, settings: Settings):
     from ipseval.ingest import InputError
 

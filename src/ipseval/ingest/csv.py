@@ -155,7 +155,13 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
         return None
     limits = settings.input
     layout, header = csv_layout(path, name, limits)
-    scan = scan_csv(path, name, limits.max_line_kb, limits.max_cell_chars, layout.title_lines)
+    parts = _parts(path, table, layout)
+    # a big file is scanned part by part as it is read (each part names its lines as in the file)
+    scan = (
+        None
+        if len(parts) > 1
+        else scan_csv(path, name, limits.max_line_kb, limits.max_cell_chars, layout.title_lines)
+    )
     if not any(h.strip() for h in header):
         raise InputError(f"{name}: the first row is blank; the first row must hold the column names")
     for mark, sep in SEPARATORS.items():
@@ -171,8 +177,7 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
     reading = _Reading(
         name, header, layout, required_positions(table, match.standard), match.standard, limits
     )
-    parts = _parts(path, table, layout)
-    if len(parts) > 1:
+    if scan is None:
         df, problems, seen, candidates = _read_parts(path, reading, parts)
     else:
         df, problems, seen = _read_part(path, reading, scan, layout, Place())
@@ -262,11 +267,15 @@ def _read_parts(
     for k, (part, file) in enumerate(part_files(path, parts, _header_line(path, r.layout))):
         # rows keep their numbers in the whole file; a part's own header line is not one of them
         if k == 0:
-            layout, place = r.layout, Place()
+            layout, place, lines_before = r.layout, Place(), 0
         else:
             layout = replace(r.layout, titles=(), title_lines=0)
             place = Place(part.records_before + r.layout.header_row - 1, part.lines_before - 1)
-        scan = scan_csv(file, r.name, r.limits.max_line_kb, r.limits.max_cell_chars, layout.title_lines)
+            lines_before = part.lines_before
+        limits = r.limits
+        scan = scan_csv(
+            file, r.name, limits.max_line_kb, limits.max_cell_chars, layout.title_lines, lines_before
+        )
         df, found, s = _read_part(file, r, scan, layout, place)
         candidates.append(summary_candidates(df, r.positional))
         frames.append(as_categorical(df, r.positional))

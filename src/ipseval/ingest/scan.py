@@ -144,9 +144,13 @@ class _LongLines:
         return self.last + 1 if size - (self.last + 1) > self.limit else None
 
 
-def scan_csv(path: Path, name: str, max_line_kb: int, max_cell_chars: int, title_lines: int = 0) -> ByteScan:
+def scan_csv(
+    path: Path, name: str, max_line_kb: int, max_cell_chars: int, title_lines: int = 0, lines_before: int = 0
+) -> ByteScan:
     """Stream ``path`` once; InputError naming the line if one is longer than ``max_line_kb``. The
-    header follows ``title_lines`` lines, which are not counted."""
+    header follows ``title_lines`` lines, which are not counted. ``path`` may be a part of a bigger
+    file (ingest.parts) whose line 2 is the file's line ``lines_before`` + 1: lines are then named
+    as in the file."""
     scan = ByteScan(title_lines=title_lines)
     to_skip = title_lines + 1
     line_limit = _LongLines(max_line_kb * 1024)
@@ -158,7 +162,7 @@ def scan_csv(path: Path, name: str, max_line_kb: int, max_cell_chars: int, title
         while chunk := f.read(CHUNK):
             start = line_limit.over(chunk, base)
             if start is not None:
-                raise _long_line(f, name, start, max_line_kb)
+                raise _long_line(f, name, start, max_line_kb, lines_before)
             if not scan.cell_limit_reached and cell_limit.over(chunk, base) is not None:
                 scan.cell_limit_reached = True
             if to_skip:
@@ -176,7 +180,7 @@ def scan_csv(path: Path, name: str, max_line_kb: int, max_cell_chars: int, title
     start = line_limit.over_at_end(base)
     if start is not None:
         with path.open("rb") as f:
-            raise _long_line(f, name, start, max_line_kb)
+            raise _long_line(f, name, start, max_line_kb, lines_before)
     if not scan.cell_limit_reached and cell_limit.over_at_end(base) is not None:
         scan.cell_limit_reached = True
     scan.ends_with_line_feed = last == b"\n" or header_end < 0 or base == header_end + 1
@@ -205,9 +209,10 @@ def _count(body: bytes, scan: ByteScan) -> None:
     scan.hashes = scan.hashes or b"#" in body
 
 
-def _long_line(f: BinaryIO, name: str, start: int, max_line_kb: int) -> InputError:
+def _long_line(f: BinaryIO, name: str, start: int, max_line_kb: int, lines_before: int = 0) -> InputError:
     """The error for a line starting at byte ``start`` that is longer than the limit (its line number
-    is counted now: only this once, not on every file)."""
+    is counted now: only this once, not on every file). In a part after the first (a copied header,
+    then the file's lines from ``lines_before`` + 1) the header is not one of the file's lines there."""
     f.seek(0)
     line, done = 1, 0
     while done < start:
@@ -216,6 +221,8 @@ def _long_line(f: BinaryIO, name: str, start: int, max_line_kb: int) -> InputErr
             break
         line += block.count(b"\n")
         done += len(block)
+    if lines_before:
+        line += lines_before - 1
     return InputError(
         f"{name}: line {line:,} is longer than {max_line_kb:,} KB, the longest line allowed (input."
         f"max_line_kb); so long a line usually means the file is not a table with one row per line "
