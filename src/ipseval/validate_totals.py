@@ -44,9 +44,10 @@ def check_form_totals(chk: Any, settings: Settings) -> None:
         defs = parts(settings)
     except SettingsError:  # a measures file that cannot be read: evaluate names it (measure_ranges too)
         return
-    if not _writes_totals(chk, defs):
-        return
-    rows = _rows(chk, defs)
+    keys = _pair_keys(chk)
+    if not keys["key"].is_in(defs["whole_key"].implode()).any():
+        return  # no total with parts: ten million answers of other measures then cost next to nothing
+    rows = _rows(chk, defs, keys)
     forms = _forms(rows, defs)
     if forms.is_empty():
         return
@@ -66,25 +67,17 @@ def check_form_totals(chk: Any, settings: Settings) -> None:
 def _pair_keys(chk: Any) -> pl.DataFrame:
     """Each distinct (instrument, measure) of the file with its measure key, folded as the analysis
     folds it: looked at once per pair, not once per answer."""
-
-    def folded(c: str) -> pl.Expr:
-        return pl.col(c).cast(pl.Utf8).str.strip_chars(" \t\r\n").str.to_lowercase()
+    from ipseval.validate_wellbeing import measure_key
 
     pairs = pl.DataFrame({"i": chk.typed["instrument"], "m": chk.typed["measure"]}).unique()
-    return pairs.with_columns(pl.concat_str(folded("i"), pl.lit("|"), folded("m")).alias("key"))
+    return pairs.with_columns(measure_key())
 
 
-def _writes_totals(chk: Any, defs: pl.DataFrame) -> bool:
-    """Whether any (instrument, measure) of the file is a total with parts (ten million answers
-    of measures without parts then cost next to nothing)."""
-    return bool(_pair_keys(chk)["key"].is_in(defs["whole_key"].implode()).any())
-
-
-def _rows(chk: Any, defs: pl.DataFrame) -> pl.DataFrame:
+def _rows(chk: Any, defs: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
     """Every row of a total or a part with a client and date: its position (_i), form, key, score,
-    whether rejected, row and cell."""
+    whether rejected, row and cell. ``keys``: :func:`_pair_keys`."""
     wanted = pl.concat([defs["key"], defs["whole_key"]]).unique().implode()
-    pairs = _pair_keys(chk).filter(pl.col("key").is_in(wanted))
+    pairs = keys.filter(pl.col("key").is_in(wanted))
     per_row = pl.DataFrame({"i": chk.typed["instrument"], "m": chk.typed["measure"]}).join(
         pairs, on=["i", "m"], how="left", maintain_order="left", nulls_equal=True
     )["key"]

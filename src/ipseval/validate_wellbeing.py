@@ -38,6 +38,16 @@ def measure_ranges(settings: Settings) -> pl.DataFrame | None:
     return pl.concat([ranges, items.filter(~pl.col("key").is_in(ranges["key"].implode()))])
 
 
+def measure_key(instrument: str = "i", measure: str = "m") -> pl.Expr:
+    """The measure key of columns ``instrument`` and ``measure`` as the analysis folds it
+    (wellbeing.pairing, in SQL): each stripped of spaces and line ends, lowercased, joined by '|'."""
+
+    def folded(c: str) -> pl.Expr:
+        return pl.col(c).cast(pl.Utf8).str.strip_chars(" \t\r\n").str.to_lowercase()
+
+    return pl.concat_str(folded(instrument), pl.lit("|"), folded(measure)).alias("key")
+
+
 def out_of_range(
     instrument: pl.Series, measure: pl.Series, score: pl.Series, ranges: pl.DataFrame
 ) -> tuple[pl.Series, pl.Series, pl.Series]:
@@ -55,7 +65,7 @@ def out_of_range(
     pairs = (
         rows.unique(maintain_order=True)
         .with_row_index("_p")
-        .with_columns(pl.concat_str(folded("i"), pl.lit("|"), folded("m")).alias("key"))
+        .with_columns(measure_key())
         .join(ranges, on="key", how="left", maintain_order="left")
         .unique("_p", keep="first", maintain_order=True)  # one range per pair, at its position
     )
