@@ -481,7 +481,7 @@ def test_rows_read_always_equal_rows_used_plus_rows_rejected(tmp_path, clients, 
 )
 def test_joining_clients_run_by_run_gives_the_plain_join(ids, grouped):
     """Rows of one client listed together are looked up once per run; the result must not change."""
-    from ipseval.validate import _join_clients
+    from ipseval.validate_links import join_clients as _join_clients
 
     if grouped:
         ids = sorted(ids, key=lambda v: (v is None, v or ""))

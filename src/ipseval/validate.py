@@ -23,9 +23,9 @@ from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable, SetAsi
 from ipseval.ingest.mapping import LEAVE_OUT, code_map, code_sections, norm_name
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
+from ipseval.validate_contract import contract, contract_checks_on
 from ipseval.validate_dates import OrderChoice, choose_order, read_dates
 from ipseval.validate_distinct import Distinct, convert_distinct, distinct
-from ipseval.validate_ids import match_ids
 from ipseval.validate_leave_out import (
     AFTER_CUT,
     Reason,
@@ -37,8 +37,15 @@ from ipseval.validate_leave_out import (
 )
 from ipseval.validate_leave_out import EXPECTED as LEFT_OUT_EXPECTED
 from ipseval.validate_leave_out import warning as left_out_warning
+from ipseval.validate_links import (
+    client_lookup,
+    join_clients,
+    match_client_ids,
+    merge_area_spellings,
+    unknown_specialist_notes,
+)
 from ipseval.validate_numbers import read_text_numbers, sentinel_hint, why_not
-from ipseval.validate_staff import SPECIALIST, fte_from_hours, unknown_specialists
+from ipseval.validate_staff import fte_from_hours
 from ipseval.validate_summary import (
     CASCADE_EXPECTED,
     PROBLEM_SCHEMA,
@@ -54,7 +61,6 @@ from ipseval.validate_text import (
     control_characters,
     excel_errors,
     invisible_characters,
-    one_spelling_per_area,
 )
 from ipseval.validate_totals import check_form_totals
 from ipseval.validate_wellbeing import measure_ranges, out_of_range
@@ -63,7 +69,16 @@ from ipseval.validate_years import Century
 if TYPE_CHECKING:
     from ipseval.settings import Settings
 
-__all__ = ["Problem", "ProblemCounts", "ValidatedDataset", "count_problems", "is_cascade", "load", "validate"]
+__all__ = [
+    "Problem",
+    "ProblemCounts",
+    "ValidatedDataset",
+    "contract",
+    "count_problems",
+    "is_cascade",
+    "load",
+    "validate",
+]
 
 DTYPES = POLARS_DTYPES
 ROW_COUNT_SCHEMA: dict[str, type[pl.DataType]] = {
@@ -736,7 +751,7 @@ class _Checker:
             if col.references != "clients.client_id":
                 continue
             ids = self.typed[col.name]
-            j = _join_clients(ids, lookup)
+            j = join_clients(ids, lookup)
             gone = pl.repeat(False, self.n, dtype=pl.Boolean, eager=True)
             if left_out is not None and left_out.len():
                 gone = ids.is_in(left_out.implode()).fill_null(False) & j["_crow"].is_null()
@@ -837,79 +852,6 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _merge_area_spellings(checkers: dict[str, _Checker]) -> None:
-    """One spelling per area in every table that names areas (see validate_text), each merge and
-    each area of clients missing from the areas table named in a warning."""
-    columns = {t: checkers[t].typed[c] for t, c in AREA_COLUMNS.items() if t in checkers}
-    renamed, notes = one_spelling_per_area(columns, {t: checkers[t].file for t in columns})
-    for t, s in renamed.items():
-        checkers[t].typed[AREA_COLUMNS[t]] = s
-    for n in notes:
-        checkers[n.table].note(AREA_COLUMNS[n.table], n.value, n.expected, n.message)
-
-
-def _match_client_ids(checkers: dict[str, _Checker], mode: str) -> None:
-    """Client ids another table writes differently ("40" for "CRR-000040") read as the client's
-    own, where ``input.match_client_ids`` allows it (see validate_ids), each table's in a warning."""
-    clients = checkers["clients"].typed["client_id"]
-    for chk in checkers.values():
-        if chk.table == "clients" or "client_id" not in chk.typed:
-            continue
-        found = match_ids(chk.typed["client_id"], clients, mode, chk.file)
-        if found.message is not None:
-            chk.typed["client_id"] = found.ids.alias("client_id")
-            chk.note(
-                "client_id", found.value or "", "client ids written as in the clients table", found.message
-            )
-
-
-def _unknown_specialists(checkers: dict[str, _Checker]) -> None:
-    """A warning per file whose specialist ids the staff table does not know (validate_staff)."""
-    staff = checkers.get("staff")
-    if staff is None:
-        return
-    for chk in checkers.values():
-        if chk is staff or SPECIALIST not in chk.typed or SPECIALIST in chk.missing:
-            continue
-        found = unknown_specialists(chk.table, chk.typed[SPECIALIST], staff.typed[SPECIALIST], staff.file)
-        if found is not None:
-            chk.note(SPECIALIST, found.value, "ids of the staff table", found.message)
-
-
-def _client_lookup(chk: _Checker) -> pl.DataFrame:
-    """client_id -> first clients row, its referral_date and whether it is usable."""
-    return (
-        pl.DataFrame(
-            {
-                "client_id": chk.typed["client_id"],
-                "_crow": chk.raw["_row"],
-                "referral_date": chk.typed["referral_date"],
-                "_ok": ~chk.reject,
-            }
-        )
-        .filter(pl.col("client_id").is_not_null())
-        .unique("client_id", keep="first", maintain_order=True)
-    )
-
-
-def _join_clients(ids: pl.Series, lookup: pl.DataFrame) -> pl.DataFrame:
-    """The other ``lookup`` columns for each of ``ids`` (a left join, in the order of ``ids``).
-
-    Files usually list a client's rows together, so when runs of the same id are common the join
-    probes each run once and repeats its result: several times cheaper on big tables.
-    """
-    n = len(ids)
-    new_run = ids.slice(1).ne_missing(ids.slice(0, n - 1)) if n > 1 else pl.Series(dtype=pl.Boolean)
-    if new_run.sum() + 1 > n // 4:
-        ids = ids.cast(pl.Utf8).to_frame("client_id")  # a big file's ids are categoricals
-        return ids.join(lookup, on="client_id", how="left", maintain_order="left").drop("client_id")
-    starts = pl.concat([pl.Series([0], dtype=pl.UInt32), new_run.arg_true().cast(pl.UInt32) + 1])
-    heads = pl.DataFrame({"client_id": ids.gather(starts).cast(pl.Utf8)})
-    j = heads.join(lookup, on="client_id", how="left", maintain_order="left").drop("client_id")
-    run = pl.concat([pl.Series([0], dtype=pl.UInt32), new_run.cast(pl.UInt32).cum_sum()])
-    return j.select(pl.all().gather(run))
-
-
 def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
     """Check every table against the standard and return the usable rows, typed, with all problems."""
     cut = settings.definitions.data_cut
@@ -946,9 +888,9 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         checkers = {name: job.result() for name, job in jobs.items()}
         if "clients" not in checkers:
             raise InputError("clients: the clients table was not read; nothing usable can be read")
-        _merge_area_spellings(checkers)
-        _match_client_ids(checkers, settings.input.match_client_ids)
-        lookup = _client_lookup(checkers["clients"])
+        merge_area_spellings(checkers)
+        match_client_ids(checkers, settings.input.match_client_ids)
+        lookup = client_lookup(checkers["clients"])
         gone = checkers["clients"].left_client_ids
         links = [pool.submit(chk.links, lookup, gone) for chk in checkers.values() if chk.table != "clients"]
         for job in links:
@@ -956,16 +898,16 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         for chk in checkers.values():
             chk.drop_left_out()
             chk.note_left_out()
-        _unknown_specialists(checkers)
+        unknown_specialist_notes(checkers)
     tables: dict[str, pl.DataFrame] = {}
     for name in big:
         chk = check(name, TABLES[name])
         one = {"clients": checkers["clients"], name: chk}
-        _match_client_ids(one, settings.input.match_client_ids)
+        match_client_ids(one, settings.input.match_client_ids)
         chk.links(lookup, gone)
         chk.drop_left_out()
         chk.note_left_out()
-        _unknown_specialists(one | ({"staff": checkers["staff"]} if "staff" in checkers else {}))
+        unknown_specialist_notes(one | ({"staff": checkers["staff"]} if "staff" in checkers else {}))
         tables[name] = chk.usable()
         checkers[name] = chk
     checkers = {name: checkers[name] for name in TABLES if name in checkers}
@@ -1017,7 +959,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         err = InputError(f"{clients.file}: nothing usable can be read ({why})")
         err.dataset = ds  # lets the CLI still write the problem report
         raise err
-    if _contract_checks_on():
+    if contract_checks_on():
         for name, df in tables.items():
             contract(name).validate(as_text(df))
     return ds
@@ -1060,37 +1002,6 @@ def _counted_notes(checkers: Iterable[_Checker]) -> list[str]:
                 "(the dates of birth themselves are not kept)"
             )
     return notes
-
-
-def _contract_checks_on() -> bool:
-    """The pandera contract check guards against bugs in this module, not in the user's data, so it
-    runs in the test suite (and with IPSEVAL_CONTRACT_CHECKS=1) but not on every user run: importing
-    and running pandera costs more than a second, against a 3-second budget for a whole evaluation."""
-    import os
-
-    return os.environ.get("IPSEVAL_CONTRACT_CHECKS", "") not in ("", "0")
-
-
-def contract(table: str):  # -> pandera.polars.DataFrameSchema
-    """The typed output of ``table`` as a pandera schema, built from schema.py (a failure is a bug)."""
-    import pandera.polars as pa
-
-    spec = TABLES[table]
-    columns = {}
-    for c in spec.columns:
-        checks = []
-        if c.codes:
-            checks.append(pa.Check.isin(list(c.codes)))
-        if c.minimum is not None:
-            checks.append(pa.Check.ge(c.minimum))
-        if c.maximum is not None:
-            checks.append(pa.Check.le(c.maximum))
-        nullable = not c.required and not (c.codes and UNKNOWN in c.codes)
-        if (table, c.name) in BLANK_DEFAULTS:
-            nullable = False
-        columns[c.name] = pa.Column(DTYPES[c.type], checks=checks, nullable=nullable, unique=c.unique)
-    columns["_row"] = pa.Column(pl.Int64, nullable=False)
-    return pa.DataFrameSchema(columns, strict=True, ordered=True, name=table)
 
 
 def load(path: str | Path, settings: Settings | None = None) -> ValidatedDataset:
