@@ -189,3 +189,16 @@ def test_columns_not_used_are_one_line_per_file_after_every_other_problem():
     (line,) = group_problems(_frame(many)).rows(named=True)
     assert line["message"].startswith("15 columns not used: Extra 0, Extra 1,")
     assert "Extra 11 and 3 more:" in line["message"]
+
+
+def test_more_causes_point_to_problems_html_only_when_it_was_written():
+    import io
+
+    from rich.console import Console
+
+    from ipseval.console import problem_causes
+
+    for written, said in ((True, "(see problems.html)"), (False, "(--out FOLDER writes them all")):
+        out = io.StringIO()
+        problem_causes(Console(file=out, width=200), fixture(), limit=1, written=written)
+        assert said in out.getvalue()

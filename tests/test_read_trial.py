@@ -160,8 +160,8 @@ def test_bad_dates_of_birth_are_errors_on_their_row_without_the_date(tmp_path):
     assert [(r, c) for r, c, _, _ in found] == [(i, "date_of_birth") for i in (2, 3, 4, 5)]
     assert found[0][2] == NOT_SHOWN and "not a readable date" in found[0][3]
     assert found[1][2] == NOT_SHOWN and "after referral_date" in found[1][3]
-    assert found[2][2] == "13" and "below the minimum of 16" in found[2][3]
-    assert found[3][2] == "123" and "above the maximum of 99" in found[3][3]
+    assert found[2][2] == "age 13 (date of birth, not shown)" and "below the minimum of 16" in found[2][3]
+    assert found[3][2] == "age 123 (date of birth, not shown)" and "above the maximum of 99" in found[3][3]
     shown = " ".join(str(v) for v in ds.problems.select("value", "message").to_numpy().ravel())
     assert "1980" not in shown and "2010" not in shown
     assert counts(ds, "clients") == (5, 1, 4)

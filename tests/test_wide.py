@@ -349,3 +349,13 @@ def test_a_read_problem_in_one_item_cell_excludes_only_the_row_read_from_that_ce
     assert bad.select("row", "value").rows() == [(2, "#N/A")]
     assert bad["message"][0].startswith("column 'Phys Health (0-20)': ")
     assert sorted(ds.tables["wellbeing"]["measure"].to_list()) == ["days_alcohol", "psychological_health"]
+
+
+def test_a_wide_files_unused_columns_point_to_its_own_sections(tmp_path: Path) -> None:
+    raw = read_source(_export(tmp_path, "TOP assessments.csv", TOP_ROWS), _settings(wellbeing=TOP))
+    problems = validate(raw, _settings(wellbeing=TOP)).problems
+    unused = problems.filter(pl.col("message").str.starts_with("column not used"))
+    assert sorted(unused["column"].to_list()) == ["Injected", "TOP Stage"]
+    for message in unused["message"]:
+        assert "[mapping.wide.wellbeing.columns]" in message and "[mapping.wide.wellbeing.items]" in message
+        assert "[mapping.columns." not in message

@@ -296,7 +296,7 @@ def _show_unusable(error: Exception, out: Path | None, limit: int = 200) -> None
         return
     if _OUTPUT["verbose"]:
         print_problems(console, ds.problems, limit)
-    problem_causes(console, ds.problems)
+    problem_causes(console, ds.problems, written=out is not None)
     if out is not None:
         _csv, html_path = write_problem_report(ds, out)
         errors.print(f"Problem report: {html_path}")
@@ -340,7 +340,7 @@ def validate(
     if ds.problems.height and _OUTPUT["verbose"]:
         print_problems(console, ds.problems, limit)
     if ds.problems.height and not _OUTPUT["quiet"]:
-        problem_causes(console, ds.problems)
+        problem_causes(console, ds.problems, written=out is not None)
     if out is not None:
         console.print(f"Every row: {escape(str(written[1]))} and {escape(str(written[0]))}", soft_wrap=True)
     elif ds.problems.height:

@@ -272,10 +272,11 @@ def print_failed(console: Console, failed: list[tuple[str, str]]) -> None:
     )
 
 
-def problem_causes(console: Console, problems, limit: int = 20) -> None:
+def problem_causes(console: Console, problems, limit: int = 20, written: bool = True) -> None:
     """The problems grouped by cause (see :mod:`ipseval.problem_groups`): what to fix first, each
     with its distinct offending values and their counts; then the rows excluded with rejected
-    clients in one sentence. The per-row list stays in problems.html and problems.csv."""
+    clients in one sentence. The per-row list stays in problems.html and problems.csv (``written``:
+    whether this command wrote them)."""
     from .problem_groups import cascade_summary, group_problems, rows_text, values_text
 
     causes = group_problems(problems)
@@ -303,7 +304,8 @@ def problem_causes(console: Console, problems, limit: int = 20) -> None:
             )
         console.print(t)
     if causes.height > limit:
-        console.print(f"... and {_plural(causes.height - limit, 'more cause')} (see problems.html).")
+        where = "see problems.html" if written else "--out FOLDER writes them all to problems.html"
+        console.print(f"... and {_plural(causes.height - limit, 'more cause')} ({where}).")
     cascade = cascade_summary(problems)
     if cascade.rows:
         files = ", ".join(f"{f} ({n:,})" for f, n in cascade.per_file)

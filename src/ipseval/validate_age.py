@@ -105,7 +105,9 @@ def ages_from_birth(
     ):
         bad = usable & bad.fill_null(False)
         message = f"the date of birth gives an age at referral {words} of {limit:g}"
-        out.findings.append(AgeFinding(bad, BIRTH, age.expected + " (age at referral)", message, value=years))
+        # the cell's date is not shown (it identifies a person): the age it gives is, said as such
+        shown = years.to_frame("y").select(pl.format("age {} ({})", "y", pl.lit(NOT_SHOWN[1:-1]))).to_series()
+        out.findings.append(AgeFinding(bad, BIRTH, age.expected + " (age at referral)", message, value=shown))
         usable = usable & ~bad
     out.ages = (
         pl.DataFrame({"y": years, "ok": usable}).select(pl.when("ok").then("y")).to_series().alias("age")

@@ -10,7 +10,7 @@ cascaded errors are counted apart from the root causes a user has to fix.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -288,6 +288,18 @@ def _percent(share: float) -> str:
     return f"{share:.0%}"
 
 
+def _where_to_map(table: str, raw: Any) -> str:
+    """Where an unused column of ``raw`` would be mapped: a wide file's columns and items have
+    their own sections (a table read wide has the column each row came from, ``_cell``)."""
+    if "_cell" not in raw.frame.columns:
+        return f"map it in the settings [mapping.columns.{table}] if it is one under another name"
+    item = "a measure" if table == "wellbeing" else "an item"
+    return (
+        f"map it in the settings [mapping.wide.{table}.columns] if it is one under another name, or "
+        f"in [mapping.wide.{table}.items] if it is {item}"
+    )
+
+
 def problem_frame(raw: RawDataset, frames: list[pl.DataFrame]) -> pl.DataFrame:
     """Every problem of the checks, with warnings for unused columns and files, in the order a user
     works through them: file by file, row by row, columns in the standard's order."""
@@ -304,8 +316,9 @@ def problem_frame(raw: RawDataset, frames: list[pl.DataFrame]) -> pl.DataFrame:
                     "column": col,
                     "value": None,
                     "expected": f"a column of the {name} table",
-                    "message": "column not used: not part of the data standard (map it in the settings "
-                    f"[mapping.columns.{name}] if it is one under another name)",
+                    "message": "column not used: not part of the data standard ("
+                    + _where_to_map(name, t)
+                    + ")",
                 }
             )
     for f in raw.unused_files:
