@@ -225,7 +225,10 @@ def data_standard_md() -> str:
         "to a rejected client are excluded with it. Specialist ids that the staff table does not list",
         "are named in a warning, which says when they look like people's names while the staff table",
         "gives codes (`ipseval map` proposes each name as its code when the staff table has the names",
-        "beside the codes, and leaves ambiguous or unknown names to check).",
+        "beside the codes, and leaves ambiguous or unknown names to check). A wellbeing answer given",
+        "twice (same client, date, instrument and measure, case and spaces ignored) is a warning on the",
+        "repeating row naming the row it repeats: the same score is read as one answer, two scores are",
+        "averaged (many such warnings usually mean a total was read from every item row).",
         "",
     ]
     for t in TABLES.values():

@@ -43,6 +43,7 @@ from ipseval.validate_links import (
     merge_area_spellings,
     unknown_specialist_notes,
 )
+from ipseval.validate_repeats import note_repeats
 from ipseval.validate_staff import fte_from_hours
 from ipseval.validate_summary import (
     CASCADE_EXPECTED,
@@ -709,6 +710,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         if name == "wellbeing":
             chk.measure_ranges(measure_ranges(settings))
             check_form_totals(chk, settings)  # validate_totals: totals written beside their parts
+            note_repeats(chk)  # validate_repeats: an answer given twice
         return chk
 
     # Two tables at a time: polars releases the GIL, and much of its work on a column uses one core.
