@@ -214,6 +214,7 @@ def _set_aside(store: Store) -> dict[str, str]:
     first words of its reason (what is missing), from the problems kept in the store."""
     import duckdb
 
+    from ..store import sql_literal
     from ..validate_summary import SET_ASIDE_EXPECTED
 
     try:
@@ -223,7 +224,7 @@ def _set_aside(store: Store) -> dict[str, str]:
     if "expected" not in kept:
         return {}
     rows = store.query(
-        'SELECT "table", file, message FROM import_problems WHERE expected = ?', [SET_ASIDE_EXPECTED]
+        f'SELECT "table", file, message FROM import_problems WHERE expected = {sql_literal(SET_ASIDE_EXPECTED)}'
     )
     return {t: f"{file}: {_first_clause(m)}" for t, file, m in rows.iter_rows()}
 
