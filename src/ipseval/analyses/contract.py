@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..settings import Settings
     from ..store import Store
 
-__all__ = ["FAILED", "NOT_RUN", "RAN", "Analysis", "Context", "Facts", "Needs", "Outcome"]
+__all__ = ["FAILED", "NOT_RUN", "RAN", "Analysis", "Context", "Facts", "ForeignError", "Needs", "Outcome"]
 
 RAN, NOT_RUN, FAILED = "run", "not run", "failed"
 
@@ -94,8 +94,9 @@ class Analysis:
     """One analysis: its key, title, report section, needs, and the function that runs it.
 
     ``produces``: the result-table keys it may return (``*`` as a wildcard), for the docs and the
-    contract tests. ``beside``: numpy-heavy models that run in a second thread, on their own
-    connection, beside the DuckDB-heavy analyses (two cores share the work).
+    contract tests. ``beside``: numpy-heavy models that run in the helper process (or, without
+    one, a second thread on their own connection) beside the DuckDB-heavy analyses (two cores
+    share the work).
     """
 
     key: str
@@ -118,6 +119,20 @@ class Outcome:
     tables: dict[str, Any] = field(default_factory=dict)  # key -> ResultTable
     models: dict[str, Any] = field(default_factory=dict)  # key -> ImpactResult
     error: BaseException | None = None
+
+    @property
+    def failure(self) -> str:
+        """The unexpected error as "ExceptionType: message" ("" when there was none)."""
+        if self.error is None:
+            return ""
+        if isinstance(self.error, ForeignError):
+            return str(self.error)
+        return f"{type(self.error).__name__}: {self.error}"
+
+
+class ForeignError(Exception):
+    """An analysis's error raised in the helper process that could not be sent back as itself:
+    its text is the original's "ExceptionType: message"."""
 
 
 @dataclass(frozen=True)
