@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -932,10 +932,8 @@ def _end_now(code: int | None) -> None:
     """End the process with exit ``code`` once the terminal's text is out, skipping the
     interpreter's teardown (see ``_DONE``)."""
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with suppress(OSError, ValueError):  # a closed pipe: nothing more can be shown
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe: nothing more can be shown
-            pass
     os._exit(code or 0)
 
 
