@@ -20,6 +20,7 @@ from ipseval.disclosure import protect
 from ipseval.evaluation import compute
 from ipseval.results import ResultTable
 from ipseval.settings import Disclosure, Settings, SettingsError, Wellbeing
+from ipseval.store import sql_literal
 from ipseval.wellbeing import (
     holm,
     load_measures,
@@ -30,7 +31,6 @@ from ipseval.wellbeing import (
     wellbeing_tables,
     wilcoxon_signed_rank,
 )
-from ipseval.wellbeing.pairing import _sql_value
 from ipseval.wellbeing.tables import domain_scores, paired_frame
 
 CUT = date(2024, 3, 31)
@@ -289,7 +289,7 @@ def test_pairing_sql_literals_have_the_parameter_types() -> None:
     values = [None, True, False, 3, -7, 2**40, 0.1, 1e-300, -0.0, 5.0, math.inf, math.nan, "it's"]
     values += [date(2021, 3, 4), datetime(2021, 3, 4, 5, 6, 7, 123456)]
     for v in values:
-        lit = con.execute(f"SELECT {_sql_value(v)}, typeof({_sql_value(v)})").fetchone()
+        lit = con.execute(f"SELECT {sql_literal(v)}, typeof({sql_literal(v)})").fetchone()
         par = con.execute("SELECT $v, typeof($v)", {"v": v}).fetchone()
         assert lit[1] == par[1]
         assert lit[0] == par[0] or (math.isnan(lit[0]) and math.isnan(par[0]))

@@ -19,9 +19,10 @@ Exit codes (when several apply, the first in this order wins: 2, 3, 1, 0):
 
 from __future__ import annotations
 
+import os
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -114,6 +115,11 @@ _DEBUG = {"on": False}
 # --quiet: no progress and no problem lists (the result lines and errors still show);
 # --verbose: every step on its own line with its time, and every problem listed
 _OUTPUT = {"quiet": False, "verbose": False}
+# set by a command once every output is written and closed: the process then ends without the
+# interpreter's teardown (freeing polars, DuckDB and matplotlib, and waiting for the helper process
+# to do the same took a second or more of an evaluation). Only main() acts on it, never library
+# calls or tests running a command in-process.
+_DONE = {"written": False}
 
 SettingsOpt = Annotated[
     Path | None,
@@ -415,6 +421,7 @@ def evaluate(
             raise
     _report_run(run, out)
     console.print(f"Done in {time.perf_counter() - t0:.1f} s.")
+    _DONE["written"] = True
     raise typer.Exit(run.exit_code)
 
 
@@ -907,15 +914,27 @@ def user_remove(name: str, home: HomeOpt = Path("ipseval-home")) -> None:
 
 
 def main() -> None:
+    _DONE["written"] = False
     try:
         app()
-    except SystemExit:
+    except SystemExit as e:
+        if _DONE["written"]:
+            _end_now(e.code)
         raise
     except BaseException as e:  # last resort: never show a traceback without --debug
         if _DEBUG["on"] or "--debug" in sys.argv:
             raise
         errors.print(f"ipseval: unexpected error ({type(e).__name__}: {e}). Re-run with --debug.")
         sys.exit(3)
+
+
+def _end_now(code: int | None) -> None:
+    """End the process with exit ``code`` once the terminal's text is out, skipping the
+    interpreter's teardown (see ``_DONE``)."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe: nothing more can be shown
+            stream.flush()
+    os._exit(code or 0)
 
 
 if __name__ == "__main__":

@@ -232,7 +232,7 @@ def compute(
         alerts=rejected_alerts(problems, row_counts, settings.input.max_rejected_share),
         data_notes=rejected_notes(problems, row_counts, settings.input.max_rejected_share),
     )
-    failed = [(o.analysis.title, f"{type(o.error).__name__}: {o.error}") for o in outcomes if o.error]
+    failed = [(o.analysis.title, o.failure) for o in outcomes if o.error]
     return Evaluation(meta=meta, tables=tables, failed=failed, raise_errors=raise_errors)
 
 

@@ -12,7 +12,7 @@ import json
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -417,6 +417,28 @@ def _digest_part(name: str, f: pl.DataFrame) -> bytes:
             total += int(part.hash_rows(seed=1).sum())
         out += str(total % (1 << 64) if cats else f.hash_rows(seed=1).sum()).encode()
     return out
+
+
+def sql_literal(value: object) -> str:
+    """A Python value as a SQL literal of the type DuckDB gives that value as a parameter: BOOLEAN,
+    INTEGER (BIGINT if larger), DOUBLE (exact: the shortest repr round-trips), VARCHAR, DATE,
+    TIMESTAMP, NULL. For queries an evaluation runs: any parameter makes DuckDB import pandas
+    (half a second or more), which nothing else there needs."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"CAST('{value!r}' AS DOUBLE)"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
 
 
 class Store:

@@ -18,6 +18,7 @@ measured on the demo, it cost 2.3 CPU-s and saved no wall time).
 from __future__ import annotations
 
 import importlib
+import multiprocessing
 import os
 import pickle
 import threading
@@ -42,6 +43,18 @@ def _import_all(modules: tuple[str, ...]) -> None:
         importlib.import_module(name)
 
 
+def _follow_parent() -> None:
+    """In the helper: end when the main process ends, however it ends. The command line ends
+    without the interpreter's teardown once its outputs are written (``os._exit``), which never
+    tells the pool to stop, and the pool's queue would keep an orphaned helper waiting forever."""
+
+    def watch() -> None:
+        multiprocessing.parent_process().join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
+
+
 def second_core(warm: tuple[str, ...] = ()) -> ProcessPoolExecutor | None:
     """The helper process (started on first use, importing ``warm`` modules at once), or None
     when helpers are off or cannot start."""
@@ -50,7 +63,9 @@ def second_core(warm: tuple[str, ...] = ()) -> ProcessPoolExecutor | None:
     with _LOCK:
         if "pool" not in _POOL:
             try:
-                pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+                pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=get_context("spawn"), initializer=_follow_parent
+                )
                 pool.submit(_import_all, warm)  # starts the process; imports while we go on
             except (OSError, RuntimeError):
                 pool = None

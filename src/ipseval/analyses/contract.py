@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..settings import Settings
     from ..store import Store
 
-__all__ = ["FAILED", "NOT_RUN", "RAN", "Analysis", "Context", "Facts", "Needs", "Outcome"]
+__all__ = ["FAILED", "NOT_RUN", "RAN", "Analysis", "Context", "Facts", "ForeignError", "Needs", "Outcome"]
 
 RAN, NOT_RUN, FAILED = "run", "not run", "failed"
 
@@ -94,8 +94,9 @@ class Analysis:
     """One analysis: its key, title, report section, needs, and the function that runs it.
 
     ``produces``: the result-table keys it may return (``*`` as a wildcard), for the docs and the
-    contract tests. ``beside``: numpy-heavy models that run in a second thread, on their own
-    connection, beside the DuckDB-heavy analyses (two cores share the work).
+    contract tests. ``beside``: numpy-heavy models that run in the helper process (or, without
+    one, a second thread on their own connection) beside the DuckDB-heavy analyses (two cores
+    share the work).
     """
 
     key: str
@@ -118,6 +119,20 @@ class Outcome:
     tables: dict[str, Any] = field(default_factory=dict)  # key -> ResultTable
     models: dict[str, Any] = field(default_factory=dict)  # key -> ImpactResult
     error: BaseException | None = None
+
+    @property
+    def failure(self) -> str:
+        """The unexpected error as "ExceptionType: message" ("" when there was none)."""
+        if self.error is None:
+            return ""
+        if isinstance(self.error, ForeignError):
+            return str(self.error)
+        return f"{type(self.error).__name__}: {self.error}"
+
+
+class ForeignError(Exception):
+    """An analysis's error raised in the helper process that could not be sent back as itself:
+    its text is the original's "ExceptionType: message"."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +229,7 @@ def _set_aside(store: Store) -> dict[str, str]:
     first words of its reason (what is missing), from the problems kept in the store."""
     import duckdb
 
+    from ..store import sql_literal
     from ..validate_summary import SET_ASIDE_EXPECTED
 
     try:
@@ -223,7 +239,7 @@ def _set_aside(store: Store) -> dict[str, str]:
     if "expected" not in kept:
         return {}
     rows = store.query(
-        'SELECT "table", file, message FROM import_problems WHERE expected = ?', [SET_ASIDE_EXPECTED]
+        f'SELECT "table", file, message FROM import_problems WHERE expected = {sql_literal(SET_ASIDE_EXPECTED)}'
     )
     return {t: f"{file}: {_first_clause(m)}" for t, file, m in rows.iter_rows()}
 

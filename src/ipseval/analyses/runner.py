@@ -15,6 +15,7 @@ from fnmatch import fnmatchcase
 import polars as pl
 
 from ..results import ResultTable
+from . import elsewhere
 from .contract import FAILED, NOT_RUN, RAN, Analysis, Context, Facts, Outcome
 from .registry import REGISTRY
 
@@ -76,14 +77,19 @@ def _walk(
     return done
 
 
+def run_each(analyses: list[Analysis], ctx: Context, facts: Facts, raise_errors: bool) -> dict[str, Outcome]:
+    """``analyses`` one after another on ``ctx``, without progress (the helper process's part)."""
+    return _walk(analyses, ctx, facts, lambda *_: None, [0], len(analyses), raise_errors)
+
+
 def run_all(
     ctx: Context, step: Step, raise_errors: bool = False, only: Iterable[str] | None = None
 ) -> list[Outcome]:
     """Every registered analysis (or those keyed in ``only``) on ``ctx``'s store, in registry order.
 
-    The models marked ``beside`` run in a second thread on their own connection to the store,
-    while the others run here: numpy and DuckDB then share the two cores of a small machine.
-    ``step(title, done, total)`` is called before each analysis.
+    The models marked ``beside`` run on the second core (:func:`_beside`) while the others run
+    here. ``step(title, done, total)`` is called before each analysis run here, and for each
+    model run in the helper process once its outcome is back.
     """
     facts = Facts.of(ctx.store, ctx.settings, ctx.data_folder)
     chosen = [a for a in REGISTRY if only is None or a.key in set(only)]
@@ -93,16 +99,54 @@ def run_all(
     if not beside:
         outcomes = _walk(here, ctx, facts, step, count, total, raise_errors)
     else:
-        own = ctx.store.cursor()
-        other = Context(own, ctx.settings, ctx.step, ctx.data_folder)
-        try:
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                job = pool.submit(_walk, beside, other, facts, step, count, total, raise_errors)
-                outcomes = _walk(here, ctx, facts, step, count, total, raise_errors)
-                outcomes |= job.result()
-        finally:
-            own.close()
+        outcomes = _beside(beside, here, ctx, facts, step, count, total, raise_errors)
     return [outcomes[a.key] for a in chosen]
+
+
+def _beside(
+    beside: list[Analysis],
+    here: list[Analysis],
+    ctx: Context,
+    facts: Facts,
+    step: Step,
+    count: list[int],
+    total: int,
+    raise_errors: bool,
+) -> dict[str, Outcome]:
+    """``beside`` in the helper process (:mod:`.elsewhere`) or, without one, a second thread on
+    its own connection to the store; ``here`` in this thread meanwhile."""
+    job = elsewhere.submit(beside, ctx, facts, raise_errors)
+    if job is None:
+        return _in_two_threads(beside, here, ctx, facts, step, count, total, raise_errors)
+    outcomes = _walk(here, ctx, facts, step, count, total, raise_errors)
+    found = elsewhere.collect(job, beside)
+    if found is None:  # the helper broke, or could not open the store: run them here
+        return outcomes | _walk(beside, ctx, facts, step, count, total, raise_errors)
+    for a in beside:
+        step(a.title, count[0], total)
+        count[0] += 1
+    return outcomes | found
+
+
+def _in_two_threads(
+    beside: list[Analysis],
+    here: list[Analysis],
+    ctx: Context,
+    facts: Facts,
+    step: Step,
+    count: list[int],
+    total: int,
+    raise_errors: bool,
+) -> dict[str, Outcome]:
+    own = ctx.store.cursor()
+    other = Context(own, ctx.settings, ctx.step, ctx.data_folder)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            job = pool.submit(_walk, beside, other, facts, step, count, total, raise_errors)
+            outcomes = _walk(here, ctx, facts, step, count, total, raise_errors)
+            return outcomes | job.result()
+    finally:
+        own.close()
 
 
 def tables_of(outcomes: list[Outcome]) -> dict[str, ResultTable]:

@@ -150,18 +150,18 @@ def protect(
         return _wrap(table, data, {c: np.zeros(n, dtype=bool) for c in protected})
 
     k = policy.effective_threshold
-    # values[i, j]: count column j on row i as float (NaN = missing).
-    values = (
-        np.column_stack([data[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in table.counts])
-        if table.counts
-        else np.zeros((n, 0))
-    )
+    # values[i, j]: count column j on row i as float (NaN = missing); each column's cells that
+    # hold a value; both read in one pass over the table (a pass per column and test cost more
+    # than the arithmetic on tables this small)
+    values = _as_floats(data, table.counts)
+    known = _known(data, table)
     hidden = (values >= 1) & (values <= k)  # NaN compares False: missing is never hidden
     whole_group = policy.hide_whole_group and policy.policy in ("ndtms", "nhs")
     if whole_group or policy.policy == "ndtms":  # the relations, once: they do not change as cells hide
-        groups, known_zero = _build_groups(table, data, values, k)
+        row_groups = _row_groups(table, data)
+        groups, known_zero = _build_groups(table, row_groups, values, k)
     if whole_group:
-        hidden |= _whole_groups(table, data, values, k, known_zero, siblings=policy.policy == "nhs")
+        hidden |= _whole_groups(row_groups, values, k, known_zero, siblings=policy.policy == "nhs")
     for j, c in enumerate(table.counts):
         if force and c in force:
             hidden[:, j] |= force[c] & ~np.isnan(values[:, j])
@@ -180,29 +180,26 @@ def protect(
     out = data
     if policy.policy == "nhs":
         out = out.with_columns(_round_half_up(out[c], policy.rounding_base) for c in table.counts)
-    out = out.with_columns(_null_where(out[c], hide[c]) for c in table.counts)
+    out = _blank(out, hide)
+    blank: dict[str, np.ndarray] = {}  # rates, intervals and statistics to blank, all at once
 
     for col, rate in table.rates.items():
-        num, den = data[rate.numerator], data[rate.denominator]
-        unknown = data[col].is_not_null().to_numpy() & (num.is_null().to_numpy() | den.is_null().to_numpy())
+        unknown = known[col] & ~(known[rate.numerator] & known[rate.denominator])
         mask = hide[rate.numerator] | hide[rate.denominator] | unknown
         # Only a cell that has a value can be hidden; a missing rate or CI stays merely missing.
-        hide[col] = mask & data[col].is_not_null().to_numpy()
-        if rate.ci:
-            for ci_col in rate.ci:
-                hide[ci_col] = mask & data[ci_col].is_not_null().to_numpy()
-        if policy.policy == "nhs":
+        for c in (col, *(rate.ci or ())):
+            hide[c] = mask & known[c]
+            blank[c] = blank[c] | mask if c in blank else mask
+        if policy.policy == "nhs":  # from the counts as shown (rounded, hidden ones blank)
             out = out.with_columns(_recompute_rate(out, data, col, rate))
-        out = out.with_columns(_null_where(out[c], mask) for c in (col, *(rate.ci or ())))
 
     for col, n_col in table.guarded.items():
-        n_vals = data[n_col].cast(pl.Float64).fill_null(np.nan).to_numpy()
-        unknown = data[col].is_not_null().to_numpy() & np.isnan(n_vals)
-        mask = hide[n_col] | ((n_vals >= 1) & (n_vals <= k)) | unknown
-        hide[col] = mask & data[col].is_not_null().to_numpy()
-        out = out.with_columns(_null_where(out[col], mask))
+        n_vals = values[:, table.counts.index(n_col)]
+        mask = hide[n_col] | ((n_vals >= 1) & (n_vals <= k)) | (known[col] & np.isnan(n_vals))
+        hide[col] = mask & known[col]
+        blank[col] = blank[col] | mask if col in blank else mask
 
-    return _wrap(table, out, hide)
+    return _wrap(table, _blank(out, blank), hide)
 
 
 def wilson_interval(successes: float, trials: float, z: float = _Z95) -> tuple[float, float]:
@@ -255,26 +252,57 @@ def _check_declarations(table: ResultTable) -> None:
 
 
 def _whole_counts(table: ResultTable) -> pl.DataFrame:
-    """Counts as integers (float counts must be whole numbers, NaN is read as missing)."""
+    """Counts as integers (float counts must be whole numbers, NaN is read as missing), every
+    column checked in one pass."""
     data = table.data
+    floats = [c for c in table.counts if data[c].dtype.is_float() or data[c].dtype == pl.Null]
+    counts = {
+        c: pl.col(c).cast(pl.Float64).fill_nan(None) if c in floats else pl.col(c) for c in table.counts
+    }
+    checks = (
+        data.select(
+            *((e == e.round(0)).all().alias(f"whole {c}") for c, e in counts.items() if c in floats),
+            *((e < 0).any().alias(f"negative {c}") for c, e in counts.items()),
+        ).row(0, named=True)
+        if counts
+        else {}
+    )
     for c in table.counts:
-        s = data[c]
-        if s.dtype.is_float() or s.dtype == pl.Null:
-            s = s.cast(pl.Float64).fill_nan(None)
-            finite = s.drop_nulls()
-            if finite.len() and not bool((finite == finite.round(0)).all()):
-                raise ValueError(f"result table {table.key!r}: count column {c!r} has non-whole values")
-            s = s.cast(pl.Int64)
-        if s.len() and bool((s.drop_nulls() < 0).any()):
+        if not checks.get(f"whole {c}", True):
+            raise ValueError(f"result table {table.key!r}: count column {c!r} has non-whole values")
+        if checks[f"negative {c}"]:
             raise ValueError(f"result table {table.key!r}: count column {c!r} has negative values")
-        data = data.with_columns(s.alias(c))
-    return data
+    return data.with_columns(counts[c].cast(pl.Int64).alias(c) for c in floats) if floats else data
+
+
+def _as_floats(data: pl.DataFrame, columns: list[str]) -> np.ndarray:
+    """``columns`` as one float matrix, a column each (NaN = missing)."""
+    if not columns:
+        return np.zeros((data.height, 0))
+    return data.select(pl.col(c).cast(pl.Float64).fill_null(np.nan) for c in columns).to_numpy()
+
+
+def _known(data: pl.DataFrame, table: ResultTable) -> dict[str, np.ndarray]:
+    """Which cells of each protected column hold a value."""
+    columns = list(dict.fromkeys(table.protected_columns))
+    flags = data.select(pl.col(c).is_not_null() for c in columns)
+    return {c: flags[c].to_numpy() for c in columns}
 
 
 def _null_where(s: pl.Series, mask: np.ndarray) -> pl.Series:
     if not mask.any():
         return s
     return s.zip_with(pl.Series(~mask), pl.Series(s.name, [None] * s.len(), dtype=s.dtype))
+
+
+def _blank(data: pl.DataFrame, masks: dict[str, np.ndarray]) -> pl.DataFrame:
+    """``data`` with each column's cells in its mask made missing (its type kept), in one pass."""
+    blanks = [
+        pl.when(pl.lit(pl.Series(mask))).then(None).otherwise(pl.col(c)).alias(c)
+        for c, mask in masks.items()
+        if mask.any()
+    ]
+    return data.with_columns(blanks) if blanks else data
 
 
 def _round_half_up(s: pl.Series, base: int) -> pl.Series:
@@ -372,8 +400,7 @@ def _row_groups(table: ResultTable, data: pl.DataFrame) -> list[tuple[int, list[
 
 
 def _whole_groups(
-    table: ResultTable,
-    data: pl.DataFrame,
+    row_groups: list[tuple[int, list[int]]],
     values: np.ndarray,
     k: int,
     known_zero: set[int],
@@ -387,7 +414,7 @@ def _whole_groups(
     the published totals then say it themselves, and no hiding within the table can help."""
     hide = np.zeros(values.shape, dtype=bool)
     m = values.shape[1]
-    for j, rows in _row_groups(table, data):
+    for j, rows in row_groups:
         cells = [i for i in rows if not np.isnan(values[i, j])]
         total = sum(values[i, j] for i in cells)
         full = [i for i in cells if values[i, j] == total]
@@ -400,7 +427,7 @@ def _whole_groups(
 
 
 def _build_groups(
-    table: ResultTable, data: pl.DataFrame, values: np.ndarray, k: int
+    table: ResultTable, row_groups: list[tuple[int, list[int]]], values: np.ndarray, k: int
 ) -> tuple[list[_Group], set[int]]:
     """The additive relations as groups of cells, and the cells known to be 0 because a published
     RowsAddUp total is 0 (hiding one of those covers nothing).
@@ -413,7 +440,7 @@ def _build_groups(
     present = ~np.isnan(values)
     groups: list[_Group] = []
     known_zero: set[int] = set()
-    for j, rows in _row_groups(table, data):
+    for j, rows in row_groups:
         cells = [i * m + j for i in rows if present[i, j]]
         total = sum(values[i, j] for i in rows if present[i, j])
         if total == 0:

@@ -124,6 +124,19 @@ def default_codebook_path() -> Path:
     return Path(str(resources.files("ipseval").joinpath("qualitative/codebook.yaml")))
 
 
+def _yaml(text: str) -> Any:
+    """The YAML document read by libyaml when PyYAML has it (the built-in codebook in a tenth of
+    the time); a document libyaml refuses is read again by PyYAML's own reader, so the problem is
+    named in the same words either way."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.load(text, Loader=fast)  # a safe loader: plain data only
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
 def load_codebook(path: str | Path | None = None) -> Codebook:
     """Read and check a codebook (the built-in one when ``path`` is None).
 
@@ -142,7 +155,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
             raise SettingsError(f"codebook not found: {p}")
     try:
         data = p.read_bytes()
-        raw = yaml.safe_load(data.decode("utf-8-sig"))
+        raw = _yaml(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise SettingsError(f"{where}: not UTF-8 text (save it as UTF-8)") from None
     except yaml.YAMLError as e:

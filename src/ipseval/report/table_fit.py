@@ -60,20 +60,33 @@ def _widest(texts: Sequence[str], words: bool = False, bold: bool = False) -> fl
     return max((_em(html.unescape(str(t)), bold) for t in texts), default=0.0)
 
 
+def column_ems(columns: Sequence[tuple[str, Sequence[str]]], wraps: bool = False) -> list[float]:
+    """Each column's width in ems at any type size: its header's widest word (bold), and its
+    widest cell (widest word for the row labels, and for every cell with ``wraps``)."""
+    return [
+        max(_widest([header], words=True, bold=True), _widest(cells, words=i == 0 or wraps))
+        for i, (header, cells) in enumerate(columns)
+    ]
+
+
 def natural_width(
-    columns: Sequence[tuple[str, Sequence[str]]], font_px: float, layout: Layout, wraps: bool = False
+    columns: Sequence[tuple[str, Sequence[str]]],
+    font_px: float,
+    layout: Layout,
+    wraps: bool = False,
+    ems: Sequence[float] | None = None,
 ) -> float:
     """The width in px of a table with ``columns`` = (header, cells), the first the row labels,
     whose cells do not wrap (row labels and headers wrap between words; with ``wraps``, every
-    cell does, and the last column keeps its least width for text)."""
+    cell does, and the last column keeps its least width for text). ``ems``: the columns'
+    :func:`column_ems`, when already measured."""
+    ems = column_ems(columns, wraps) if ems is None else ems
     total = 0.0
-    for i, (header, cells) in enumerate(columns):
-        stub = i == 0
-        ems = max(_widest([header], words=True, bold=True), _widest(cells, words=stub or wraps))
-        least = layout.stub_min if stub else layout.head_min
-        if wraps and i == len(columns) - 1:
+    for i, em in enumerate(ems):
+        least = layout.stub_min if i == 0 else layout.head_min
+        if wraps and i == len(ems) - 1:
             least = max(least, layout.text_min)
-        total += max(ems * font_px + layout.pad, least)
+        total += max(em * font_px + layout.pad, least)
     return total
 
 
@@ -83,16 +96,17 @@ def fit_classes(
     """The CSS classes that make a table fit the screen and the printed page (see the module's
     docstring); ``wraps``: its cells wrap already (long text). A long table narrow enough for half
     the page is printed in two columns (``print-columns``)."""
+    ems = column_ems(columns, wraps)  # measured once; each size tried only scales them
     out: list[str] = []
     for px, layout in ((14, SCREEN), (13, SCREEN), (12, DENSE)):
-        if natural_width(columns, px, layout, wraps) <= SCREEN_WIDTH:
+        if natural_width(columns, px, layout, wraps, ems) <= SCREEN_WIDTH:
             out += [f"fit-s{px}"] if px < 14 else []
             break
     else:
         out += ["fit-s12"] if wraps else ["fit-s12", "wrap-s"]
     sizes = (7.5, 7.0) if wraps else (8.0, 7.5, 7.0)  # long text reads well smaller
     for pt in sizes:
-        width = natural_width(columns, pt * PX_PER_PT, PRINT, wraps)
+        width = natural_width(columns, pt * PX_PER_PT, PRINT, wraps, ems)
         if width <= PRINT_WIDTH:
             out += [f"fit-p{round(pt * 10)}"] if pt < 8.0 else []
             if rows >= LONG_ROWS and not wraps and width <= HALF_PAGE:

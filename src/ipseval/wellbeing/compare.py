@@ -260,8 +260,13 @@ def _job_row(level: str, order: int, variable: str, label: str, frame: pl.DataFr
 
 
 def _found_work(frame: pl.DataFrame, clients: pl.DataFrame) -> pl.DataFrame:
+    # the frame's own row order kept: the group means and SDs sum in row order, and a join's order
+    # is otherwise whatever its threads gave (the last digit of a mean changed between runs)
     return frame.join(
-        clients.select("client_no", "in_denominator", "first_job_start"), on="client_no", how="left"
+        clients.select("client_no", "in_denominator", "first_job_start"),
+        on="client_no",
+        how="left",
+        maintain_order="left",
     ).with_columns(
         pl.col("in_denominator").fill_null(False),
         (pl.col("first_job_start") <= pl.col("follow_up_date")).fill_null(False).alias("found_work"),

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import duckdb
 import polars as pl
 
 from ..settings import Wellbeing
-from ..store import Store
+from ..store import Store, sql_literal
 
 STATUSES = ("followed_up", "lost", "not_yet_due")
 
@@ -123,8 +123,8 @@ def _pair_in(
     rows, which DuckDB joins and aggregates on integer codes in seconds."""
     defs = measures.select("measure_order", "key", "scale_min", "scale_max", "users_only").rows()
     # literals, not parameters: DuckDB imports pandas (half a second) to inspect Python parameters
-    cut = _sql_value(data_cut)
-    rows = ["(" + ", ".join(_sql_value(v) for v in row) + ")" for row in defs]
+    cut = sql_literal(data_cut)
+    rows = ["(" + ", ".join(sql_literal(v) for v in row) + ")" for row in defs]
     values = ", ".join(rows) or "(NULL, NULL, NULL, NULL, NULL)"
     s = settings
     common = f"""
@@ -238,24 +238,3 @@ def _pair_in(
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     """Read the result through the Arrow C stream (no pyarrow import)."""
     return pl.DataFrame(con.sql(sql))
-
-
-def _sql_value(value: object) -> str:
-    """A Python value as a SQL literal of the type DuckDB gives that value as a parameter: BOOLEAN,
-    INTEGER (BIGINT if larger), DOUBLE (exact: the shortest repr round-trips), VARCHAR, DATE,
-    TIMESTAMP, NULL."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"CAST('{value!r}' AS DOUBLE)"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    if isinstance(value, datetime):
-        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
-    if isinstance(value, date):
-        return f"DATE '{value.isoformat()}'"
-    raise TypeError(f"no SQL literal for {type(value).__name__}")

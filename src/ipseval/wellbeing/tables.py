@@ -141,7 +141,9 @@ def scaled_scores(episodes: pl.DataFrame, measures: pl.DataFrame) -> pl.DataFram
         share = (pl.col(col) - pl.col("scale_min")) / (pl.col("scale_max") - pl.col("scale_min"))
         return 100 * pl.when(pl.col("higher_is_better")).then(share).otherwise(1 - share)
 
-    return episodes.join(defs, on="key").with_columns(
+    # in the episodes' order: means and SDs sum in row order, so another order (a join's threads
+    # decide it unless told) changed their last digit between runs
+    return episodes.join(defs, on="key", maintain_order="left").with_columns(
         pomp("baseline_score").alias("baseline_pomp"), pomp("follow_up_score").alias("follow_up_pomp")
     )
 
