@@ -52,11 +52,13 @@ def records(pairs: Pairs) -> ResultTable:
 def tables_from_pairs(pairs: Pairs, measures: pl.DataFrame, settings: Settings) -> dict[str, ResultTable]:
     """Every wellbeing table from already-paired data (pure)."""
     w = settings.wellbeing
+    # the attrition comparison needs the most memory: made before the frames the change tables share
+    lost = attrition(pairs, measures)
     out = [
         coverage(pairs, measures),
         domain_change(pairs, measures, w),
         measure_change(pairs, measures, w),
-        attrition(pairs, measures),
+        lost,
         by_job_entry(pairs, measures, w),
         records(pairs),
     ]

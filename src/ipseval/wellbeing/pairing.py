@@ -165,62 +165,9 @@ def _pair_in(
                    count(*) FILTER (not_engaged AND defined) AS client_not_engaged
             FROM flagged GROUP BY key ORDER BY key""",
         )
-        # Usable rows inside either window, two scores on one day for one measure averaged; then
-        # each client's measure takes the nearest baseline and the nearest follow-up. Baseline: nearest
-        # engagement, equally near the earlier (support had not yet begun): rank 2|day| + (day > 0).
-        # Follow-up: nearest the follow-up point, equally near the later (the full period of
-        # support): rank 2|off| + (off < 0). Ranks are unique (one row per date). The settings
-        # keep the follow-up window after the baseline window, so a follow-up is always later.
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {_TMP}_usable AS {common}
-                SELECT client_no, measure_no, assessment_date, avg(score) AS score,
-                       any_value(assessment_date - engagement_date) AS day,
-                       any_value(assessment_date - target) AS off,
-                       any_value(users_only) AS users_only, any_value(scale_min) AS scale_min
-                FROM flagged
-                WHERE {used}
-                  AND (assessment_date - engagement_date
-                         BETWEEN -{int(s.baseline_days_before)} AND {int(s.baseline_days_after)}
-                       OR abs(assessment_date - target) <= {int(s.follow_up_window_days)})
-                GROUP BY client_no, measure_no, assessment_date""",
-        )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {_TMP}_episodes AS
-            WITH baseline AS (
-                SELECT client_no, measure_no,
-                       arg_min(assessment_date, 2 * abs(day) + (day > 0)::INT) AS baseline_date,
-                       arg_min(score, 2 * abs(day) + (day > 0)::INT) AS baseline_score,
-                       any_value(users_only) AS users_only, any_value(scale_min) AS scale_min
-                FROM {_TMP}_usable
-                WHERE day BETWEEN -{int(s.baseline_days_before)} AND {int(s.baseline_days_after)}
-                GROUP BY client_no, measure_no
-            ),
-            follow_up AS (
-                SELECT client_no, measure_no,
-                       arg_min(assessment_date, 2 * abs(off) + (off < 0)::INT) AS follow_up_date,
-                       arg_min(score, 2 * abs(off) + (off < 0)::INT) AS follow_up_score
-                FROM {_TMP}_usable
-                WHERE abs(off) <= {int(s.follow_up_window_days)}
-                GROUP BY client_no, measure_no
-            ),
-            picked AS (
-                SELECT * FROM baseline LEFT JOIN follow_up USING (client_no, measure_no)
-            )
-            SELECT p.client_no, p.measure_no, e.engagement_date,
-                   p.baseline_date, p.baseline_score, p.follow_up_date, p.follow_up_score,
-                   CASE WHEN p.follow_up_date IS NOT NULL THEN 'followed_up'
-                        WHEN e.target + {int(s.follow_up_window_days)} <= {cut} THEN 'lost'
-                        ELSE 'not_yet_due' END AS status
-            FROM picked p JOIN {_TMP}_engaged e USING (client_no)
-            WHERE TRUE
-              -- users-only measures (TOP days of use): clients using the substance at baseline
-              AND (NOT p.users_only OR p.baseline_score > p.scale_min)"""
-        )
-        raw = _fetch(con, f"SELECT * FROM {_TMP}_episodes ORDER BY client_no, measure_no")
-
+        raw = _fetch(con, common + _episodes_sql(used, settings, cut))
     finally:
-        for t in ("engaged", "usable", "episodes"):
-            con.execute(f"DROP TABLE IF EXISTS {_TMP}_{t}")
+        con.execute(f"DROP TABLE IF EXISTS {_TMP}_engaged")
     key_of = dict(zip(measures["measure_order"], measures["key"], strict=True))
     # in client then measure order (client numbers follow client ids)
     # client ids by position (client numbers run 1..n in the order of ``clients``): cheaper than
@@ -233,6 +180,53 @@ def _pair_in(
     )
     assessed = frozenset(records.filter(pl.col("used") > 0)["key"].to_list())
     return Pairs(episodes=episodes, assessed_keys=assessed, records=records, clients=clients)
+
+
+def _episodes_sql(used: str, s: Wellbeing, cut: str) -> str:
+    """Usable rows inside either window, two scores on one day for one measure averaged; then
+    each client's measure takes the nearest baseline and the nearest follow-up, in one grouping
+    (at a million clients, materialising the usable rows and joining two groupings held a
+    gigabyte more). Baseline: nearest engagement, equally near the earlier (support had not yet
+    begun): rank 2|day| + (day > 0). Follow-up: nearest the follow-up point, equally near the
+    later (the full period of support): rank 2|off| + (off < 0). Ranks are unique (one row per
+    date). The settings keep the follow-up window after the baseline window, so a follow-up is
+    always later."""
+    before, after, window = (
+        int(s.baseline_days_before),
+        int(s.baseline_days_after),
+        int(s.follow_up_window_days),
+    )
+    in_baseline, in_follow_up = f"day BETWEEN -{before} AND {after}", f"abs(off) <= {window}"
+    baseline, follow_up = "2 * abs(day) + (day > 0)::INT", "2 * abs(off) + (off < 0)::INT"
+    return f""",
+        usable AS (
+            SELECT client_no, measure_no, assessment_date, avg(score) AS score,
+                   CAST(any_value(assessment_date - engagement_date) AS INTEGER) AS day,
+                   CAST(any_value(assessment_date - target) AS INTEGER) AS off
+            FROM flagged
+            WHERE {used}
+              AND (assessment_date - engagement_date BETWEEN -{before} AND {after}
+                   OR abs(assessment_date - target) <= {window})
+            GROUP BY client_no, measure_no, assessment_date
+        ),
+        picked AS (
+            SELECT client_no, measure_no,
+                   arg_min(assessment_date, {baseline}) FILTER ({in_baseline}) AS baseline_date,
+                   arg_min(score, {baseline}) FILTER ({in_baseline}) AS baseline_score,
+                   arg_min(assessment_date, {follow_up}) FILTER ({in_follow_up}) AS follow_up_date,
+                   arg_min(score, {follow_up}) FILTER ({in_follow_up}) AS follow_up_score
+            FROM usable GROUP BY client_no, measure_no
+            HAVING count(*) FILTER ({in_baseline}) > 0
+        )
+        SELECT p.client_no, p.measure_no, e.engagement_date,
+               p.baseline_date, p.baseline_score, p.follow_up_date, p.follow_up_score,
+               CASE WHEN p.follow_up_date IS NOT NULL THEN 'followed_up'
+                    WHEN e.target + {window} <= {cut} THEN 'lost'
+                    ELSE 'not_yet_due' END AS status
+        FROM picked p JOIN defs d USING (measure_no) JOIN {_TMP}_engaged e USING (client_no)
+        -- users-only measures (TOP days of use): clients using the substance at baseline
+        WHERE NOT d.users_only OR p.baseline_score > d.scale_min
+        ORDER BY p.client_no, p.measure_no"""
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:

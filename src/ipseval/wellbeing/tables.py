@@ -117,10 +117,13 @@ def paired_frame(pairs: Pairs, measures: pl.DataFrame) -> pl.DataFrame:
     """Followed-up episodes with each score also on a 0-100 scale where 100 is best
     (percent of maximum possible: (score - min) / (max - min), reversed when lower is better).
     Computed once per pairing and set of measures (several tables start from it)."""
-    return pairs.derived(
-        ("paired", measures),
-        lambda: scaled_scores(pairs.episodes.filter(pl.col("status") == "followed_up"), measures),
-    )
+    return pairs.derived(("paired", measures), lambda: _paired(pairs.episodes, measures))
+
+
+def _paired(episodes: pl.DataFrame, measures: pl.DataFrame) -> pl.DataFrame:
+    # only the columns the tables read: at a million clients each column is two million rows
+    followed = episodes.filter(pl.col("status") == "followed_up").select(*PAIRED_COLUMNS)
+    return scaled_scores(followed, measures, ("domain",))
 
 
 def paired_domain_scores(pairs: Pairs, measures: pl.DataFrame) -> pl.DataFrame:
@@ -134,8 +137,19 @@ def split(frame: pl.DataFrame, column: str) -> dict[object, pl.DataFrame]:
     return {k[0]: part for k, part in frame.partition_by(column, as_dict=True, maintain_order=True).items()}
 
 
-def scaled_scores(episodes: pl.DataFrame, measures: pl.DataFrame) -> pl.DataFrame:
-    defs = measures.select("key", "scale_min", "scale_max", "higher_is_better", "domain", "measure_order")
+PAIRED_COLUMNS = ("client_no", "key", "baseline_score", "follow_up_score", "follow_up_date")
+DEFINITION_COLUMNS = ("scale_min", "scale_max", "higher_is_better", "domain", "measure_order")
+
+
+def scaled_scores(
+    episodes: pl.DataFrame,
+    measures: pl.DataFrame,
+    keep: tuple[str, ...] = DEFINITION_COLUMNS,
+    scores: tuple[str, ...] = ("baseline_score", "follow_up_score"),
+) -> pl.DataFrame:
+    """``episodes`` (in their order) with each of ``scores`` also on the 0-100 scale (``*_pomp``)
+    and the measure's definition columns ``keep``."""
+    defs = measures.select("key", *dict.fromkeys(("scale_min", "scale_max", "higher_is_better", *keep)))
 
     def pomp(col: str) -> pl.Expr:
         share = (pl.col(col) - pl.col("scale_min")) / (pl.col("scale_max") - pl.col("scale_min"))
@@ -143,9 +157,10 @@ def scaled_scores(episodes: pl.DataFrame, measures: pl.DataFrame) -> pl.DataFram
 
     # in the episodes' order: means and SDs sum in row order, so another order (a join's threads
     # decide it unless told) changed their last digit between runs
-    return episodes.join(defs, on="key", maintain_order="left").with_columns(
-        pomp("baseline_score").alias("baseline_pomp"), pomp("follow_up_score").alias("follow_up_pomp")
+    scaled = episodes.join(defs, on="key", maintain_order="left").with_columns(
+        pomp(c).alias(c.removesuffix("_score") + "_pomp") for c in scores
     )
+    return scaled.drop(c for c in defs.columns if c != "key" and c not in keep)
 
 
 def domain_scores(scaled: pl.DataFrame) -> pl.DataFrame:
@@ -283,12 +298,17 @@ def coverage(pairs: Pairs, measures: pl.DataFrame) -> ResultTable:
     engaged = pairs.clients.height
     instruments = list(dict.fromkeys(measures["instrument"].to_list()))
     rank = {"followed_up": 0, "lost": 1, "not_yet_due": 2}
-    # a client's best status across each instrument's measures, then across all instruments
+    # a client's best status across each instrument's measures, then across all instruments; on
+    # integer codes (instruments numbered), not millions of strings
+    instrument_no = {k: instruments.index(i) for k, i in measures.select("key", "instrument").iter_rows()}
     per_instrument = (
-        pairs.episodes.select("client_no", "key", "status")
-        .join(measures.select("key", "instrument"), on="key")
+        pairs.episodes.select(
+            "client_no",
+            pl.col("key").replace_strict(instrument_no, return_dtype=pl.Int32).alias("instrument"),
+            pl.col("status").replace_strict(rank, return_dtype=pl.Int8).alias("r"),
+        )
         .group_by("instrument", "client_no")
-        .agg(pl.col("status").replace_strict(rank, return_dtype=pl.Int64).min().alias("r"))
+        .agg(pl.col("r").min())
     )
     overall = per_instrument.group_by("client_no").agg(pl.col("r").min())
     rows = []
@@ -296,7 +316,11 @@ def coverage(pairs: Pairs, measures: pl.DataFrame) -> ResultTable:
         keys = measures if inst is None else measures.filter(pl.col("instrument") == inst)
         if inst is not None and not pairs.assessed_keys.intersection(keys["key"].to_list()):
             continue  # no usable assessment of this instrument at all
-        best = overall if inst is None else per_instrument.filter(pl.col("instrument") == inst)
+        best = (
+            overall
+            if inst is None
+            else per_instrument.filter(pl.col("instrument") == instruments.index(inst))
+        )
         counts = {s: int((best["r"] == r).sum()) for s, r in rank.items()}
         due = counts["followed_up"] + counts["lost"]
         lo, hi = wilson_interval(counts["followed_up"], due) if due else (None, None)
