@@ -23,6 +23,7 @@ from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable, SetAsi
 from ipseval.ingest.mapping import LEAVE_OUT, code_map, code_sections, norm_name
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, POLARS_DTYPES, TABLES, UNKNOWN, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
+from ipseval.validate_computed import with_computed
 from ipseval.validate_dates import OrderChoice, choose_order, read_dates
 from ipseval.validate_distinct import Distinct, convert_distinct, distinct
 from ipseval.validate_ids import match_ids
@@ -193,6 +194,10 @@ class _Checker:
         self.inputs = {
             c.name: raw.frame[c.name].cast(pl.Utf8) for c in spec.inputs if c.name in raw.frame.columns
         }
+        # wellbeing totals to compute from their parts (validate_computed): rows, their part rows
+        self.computed: pl.DataFrame | None = None
+        self.computed_parts: pl.DataFrame | None = None
+        self.n_computed = 0  # rows added as computed totals: used, but not read from the file
 
     # -- recording -------------------------------------------------------------------------------
     def add(
@@ -770,7 +775,7 @@ class _Checker:
             )
         self.typed, self.present, self.inputs = {}, {}, {}
         self.raw = self.raw.clear()
-        return df.filter(~self.reject) if self.reject.any() else df
+        return with_computed(self, df.filter(~self.reject) if self.reject.any() else df)
 
 
 _TRUE_FAST = sorted({v for w in BOOL_TRUE for v in (w, w.upper(), w.title())})
@@ -977,7 +982,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
             "table": list(checkers),
             "file": [c.file for c in checkers.values()],
             "rows_read": [c.n + c.left_out for c in checkers.values()],
-            "rows_used": [tables[n].height for n in checkers],
+            "rows_used": [tables[n].height - c.n_computed for n, c in checkers.items()],
             "rows_rejected": [int(c.reject.sum()) for c in checkers.values()],
             "rows_left_out": [c.left_out for c in checkers.values()],
         },
@@ -1089,7 +1094,8 @@ def contract(table: str):  # -> pandera.polars.DataFrameSchema
         if (table, c.name) in BLANK_DEFAULTS:
             nullable = False
         columns[c.name] = pa.Column(DTYPES[c.type], checks=checks, nullable=nullable, unique=c.unique)
-    columns["_row"] = pa.Column(pl.Int64, nullable=False)
+    # a wellbeing total computed from its parts has no file row (validate_computed)
+    columns["_row"] = pa.Column(pl.Int64, nullable=table == "wellbeing")
     return pa.DataFrameSchema(columns, strict=True, ordered=True, name=table)
 
 

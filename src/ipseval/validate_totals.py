@@ -15,8 +15,8 @@ assessment date and instrument), on the total's row:
   parts the form gives; the total is used as written;
 - a part or the total given twice in one form: not checked (which copy belongs with which?).
 
-A form of parts alone, with no total written, is not given one here: the analysis uses the
-totals the data hold.
+A form of parts alone, with no total written, is given one computed from complete parts, or a
+warning naming the parts missing (validate_computed).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def check_form_totals(chk: Any, settings: Settings) -> None:
     """Check the written totals of the wellbeing checker ``chk`` (validate._Checker) against their
     parts (see the module docstring): problems added to it, mis-added totals read as the sums."""
     from ipseval.settings import SettingsError
+    from ipseval.validate_computed import total_from_parts
     from ipseval.wellbeing.items import parts
 
     if not chk.n or any(c in chk.missing for c in NEEDED):
@@ -44,9 +45,10 @@ def check_form_totals(chk: Any, settings: Settings) -> None:
         defs = parts(settings)
     except SettingsError:  # a measures file that cannot be read: evaluate names it (measure_ranges too)
         return
-    if not _writes_totals(chk, defs):
+    if not _writes_parts(chk, defs):
         return
     rows = _rows(chk, defs)
+    total_from_parts(chk, rows, defs)  # forms of parts with no total written
     forms = _forms(rows, defs)
     if forms.is_empty():
         return
@@ -74,10 +76,10 @@ def _pair_keys(chk: Any) -> pl.DataFrame:
     return pairs.with_columns(pl.concat_str(folded("i"), pl.lit("|"), folded("m")).alias("key"))
 
 
-def _writes_totals(chk: Any, defs: pl.DataFrame) -> bool:
-    """Whether any (instrument, measure) of the file is a total with parts (ten million answers
+def _writes_parts(chk: Any, defs: pl.DataFrame) -> bool:
+    """Whether any (instrument, measure) of the file is a part of a total (ten million answers
     of measures without parts then cost next to nothing)."""
-    return bool(_pair_keys(chk)["key"].is_in(defs["whole_key"].implode()).any())
+    return bool(_pair_keys(chk)["key"].is_in(defs["key"].implode()).any())
 
 
 def _rows(chk: Any, defs: pl.DataFrame) -> pl.DataFrame:
