@@ -99,7 +99,7 @@ def _incomplete(chk: Any, found: pl.DataFrame) -> None:
         ignore_nulls=True,
     ).alias("m")
     mask, text = _mask(chk, found, message)
-    unusable = pl.col("all").list.set_difference("valid").list.sort()
+    unusable = pl.col("all").list.set_difference("valid").list.set_union("twice").list.sort()
     _, value = _mask(chk, found, unusable.list.join(", ").alias("v"))
     chk.add(mask, "measure", EXPECTED, text, value=value, severity="warning")
 
