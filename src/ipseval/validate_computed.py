@@ -33,28 +33,32 @@ def total_from_parts(chk: Any, rows: pl.DataFrame, defs: pl.DataFrame) -> None:
     to be added as computed totals (:func:`with_computed`), the others named in a warning."""
     written = rows.filter(pl.col("key").is_in(defs["whole_key"].implode()))
     written = written.select("client", "date", pl.col("key").alias("whole_key")).unique()
-    members = defs.group_by("whole_key").agg(pl.col("measure").alias("all"))
-    forms = _forms(rows.join(defs, on="key", how="inner").join(written, on=FORM, how="anti"))
+    parts = rows.join(defs.select("key", "whole_key", "whole", "n_parts", "measure"), on="key", how="inner")
+    if written.height:
+        parts = parts.join(written, on=FORM, how="anti")
+    forms = _counts(parts)
     if forms.is_empty():
         return
-    forms = forms.join(members, on="whole_key", how="left")
     whole = (pl.col("n_bad") == 0) & (pl.col("n_rows") == pl.col("n_parts"))
     whole = whole & (pl.col("n_distinct") == pl.col("n_parts"))
-    _incomplete(chk, forms.filter(~whole))
+    short = forms.filter(~whole)
+    if short.height:
+        members = defs.group_by("whole_key").agg(pl.col("measure").alias("all"))
+        detail = _detail(parts.join(short.select(FORM), on=FORM, how="semi"))
+        _incomplete(chk, short.join(detail, on=FORM).join(members, on="whole_key", how="left"))
     complete = forms.filter(whole).with_row_index("form")
     if complete.height:
         chk.computed = _computed_rows(chk, complete)
-        chk.computed_parts = complete.select("form", "parts").explode("parts")
+        chk.computed_parts = parts.join(complete.select(*FORM, "form"), on=FORM).select("form", "_i")
 
 
-def _forms(parts: pl.DataFrame) -> pl.DataFrame:
-    """Per form and whole: its part rows (by position), counts, the sum of its valid parts, the
-    parts valid once, repeated or rejected, and its first row."""
-    bad, measure = pl.col("bad"), pl.col("measure")
-    first = pl.col("row").arg_min()
+def _counts(parts: pl.DataFrame) -> pl.DataFrame:
+    """Per form and whole: how many part rows, distinct and rejected parts, the sum of its valid
+    parts, its first row (and its position) and last row. Numbers only: a million answers of forms
+    that are all complete cost no lists or text."""
+    bad = pl.col("bad")
     return parts.group_by(FORM, maintain_order=True).agg(
-        pl.col("_i").alias("parts"),
-        pl.col("_i").get(first).alias("_i"),
+        pl.col("_i").get(pl.col("row").arg_min()).alias("_i"),
         pl.col("row").min().alias("first"),
         pl.col("row").max().alias("last"),
         pl.len().alias("n_rows"),
@@ -63,6 +67,13 @@ def _forms(parts: pl.DataFrame) -> pl.DataFrame:
         pl.col("n_parts").first(),
         pl.col("whole").first(),
         pl.col("score").filter(~bad).sum().alias("sum"),
+    )
+
+
+def _detail(parts: pl.DataFrame) -> pl.DataFrame:
+    """Per incomplete form: the parts valid, given, given more than once and rejected (with rows)."""
+    bad, measure = pl.col("bad"), pl.col("measure")
+    return parts.group_by(FORM).agg(
         measure.filter(~bad).unique().alias("valid"),
         measure.unique().alias("given"),
         measure.filter(measure.is_duplicated()).unique().sort().alias("twice"),
@@ -126,7 +137,7 @@ def with_computed(chk: Any, usable: pl.DataFrame) -> pl.DataFrame:
     Sets ``chk.n_computed``."""
     if chk.computed is None:
         return usable
-    lost = chk.computed_parts.filter(chk.reject.gather(chk.computed_parts["parts"]))["form"]
+    lost = chk.computed_parts.filter(chk.reject.gather(chk.computed_parts["_i"]))["form"]
     added = chk.computed.filter(~pl.col("form").is_in(lost.implode())).drop("form")
     chk.computed, chk.computed_parts, chk.n_computed = None, None, added.height
     if not added.height:

@@ -49,6 +49,8 @@ def check_form_totals(chk: Any, settings: Settings) -> None:
         return
     rows = _rows(chk, defs)
     total_from_parts(chk, rows, defs)  # forms of parts with no total written
+    if not _writes_totals(chk, defs):
+        return
     forms = _forms(rows, defs)
     if forms.is_empty():
         return
@@ -74,6 +76,11 @@ def _pair_keys(chk: Any) -> pl.DataFrame:
 
     pairs = pl.DataFrame({"i": chk.typed["instrument"], "m": chk.typed["measure"]}).unique()
     return pairs.with_columns(pl.concat_str(folded("i"), pl.lit("|"), folded("m")).alias("key"))
+
+
+def _writes_totals(chk: Any, defs: pl.DataFrame) -> bool:
+    """Whether any (instrument, measure) of the file is a total with parts."""
+    return bool(_pair_keys(chk)["key"].is_in(defs["whole_key"].implode()).any())
 
 
 def _writes_parts(chk: Any, defs: pl.DataFrame) -> bool:
