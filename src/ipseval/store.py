@@ -495,6 +495,15 @@ class Store:
         return date.fromisoformat(self.meta["data_cut"])
 
     @property
+    def data_cut_source(self) -> str:
+        """Where the data cut came from ('settings', 'latest date in the data', 'set for this
+        upload'); 'settings' for a store imported without it."""
+        try:
+            return str(json.loads(self.meta.get("data_cut_source") or '"settings"'))
+        except ValueError:
+            return "settings"
+
+    @property
     def tables_present(self) -> list[str]:
         v = self.meta["tables_present"]
         return v.split(",") if v else []

@@ -242,11 +242,15 @@ def evaluate_part(
 
     with Store(db_path) as store:
         if filters.empty:
-            return compute(store, settings, data_folder=data_folder), _clients(store)
+            cut_source = store.data_cut_source
+            return compute(store, settings, data_folder=data_folder, data_cut_source=cut_source), _clients(
+                store
+            )
         present = store.tables_present
         tables = {name: store.table(name) for name in TABLES if name in present}
         row_counts, problems = store.table("import_row_counts"), store.table("import_problems")
         data_cut, meta, unrecorded = store.data_cut, store.meta, sorted(store.unrecorded)
+        cut_source = store.data_cut_source
         # the part keeps its parent's keys: the same people give the same perturbed figures in every
         # view. A parent imported before keys were kept has none: the part's keys would be drawn
         # afresh for each view, so they are marked unusable and perturbed views withhold its tables.
@@ -266,6 +270,7 @@ def evaluate_part(
     with Store(part_path) as store:
         evaluation = compute(
             store, settings, row_counts=row_counts, problems=problems, source=meta.get("source", ""),
+            data_cut_source=cut_source,
             data_folder=data_folder if not (filters.area or filters.specialist) else None,
             scope=filters.describe(),
         )  # fmt: skip

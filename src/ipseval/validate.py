@@ -22,6 +22,7 @@ from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable, SetAsi
 from ipseval.ingest.mapping import LEAVE_OUT, code_map, code_sections, norm_name
 from ipseval.schema import POLARS_DTYPES, TABLES, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
+from ipseval.validate_computed import with_computed
 from ipseval.validate_contract import contract, contract_checks_on
 from ipseval.validate_dates import OrderChoice, choose_order
 from ipseval.validate_distinct import Distinct, convert_distinct, distinct
@@ -207,6 +208,10 @@ class _Checker(TypeReaders):
         self.inputs = {
             c.name: raw.frame[c.name].cast(pl.Utf8) for c in spec.inputs if c.name in raw.frame.columns
         }
+        # wellbeing totals to compute from their parts (validate_computed): rows, their part rows
+        self.computed: pl.DataFrame | None = None
+        self.computed_parts: pl.DataFrame | None = None
+        self.n_computed = 0  # rows added as computed totals: used, but not read from the file
 
     # -- recording -------------------------------------------------------------------------------
     def add(
@@ -663,7 +668,7 @@ class _Checker(TypeReaders):
             )
         self.typed, self.present, self.inputs = {}, {}, {}
         self.raw = self.raw.clear()
-        return df.filter(~self.reject) if self.reject.any() else df
+        return with_computed(self, df.filter(~self.reject) if self.reject.any() else df)
 
 
 def is_cascade() -> pl.Expr:
@@ -755,7 +760,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
             "table": list(checkers),
             "file": [c.file for c in checkers.values()],
             "rows_read": [c.n + c.left_out for c in checkers.values()],
-            "rows_used": [tables[n].height for n in checkers],
+            "rows_used": [tables[n].height - c.n_computed for n, c in checkers.items()],
             "rows_rejected": [int(c.reject.sum()) for c in checkers.values()],
             "rows_left_out": [c.left_out for c in checkers.values()],
         },

@@ -15,8 +15,8 @@ assessment date and instrument), on the total's row:
   parts the form gives; the total is used as written;
 - a part or the total given twice in one form: not checked (which copy belongs with which?).
 
-A form of parts alone, with no total written, is not given one here: the analysis uses the
-totals the data hold.
+A form of parts alone, with no total written, is given one computed from complete parts, or a
+warning naming the parts missing (validate_computed).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def check_form_totals(chk: Any, settings: Settings) -> None:
     """Check the written totals of the wellbeing checker ``chk`` (validate._Checker) against their
     parts (see the module docstring): problems added to it, mis-added totals read as the sums."""
     from ipseval.settings import SettingsError
+    from ipseval.validate_computed import total_from_parts
     from ipseval.wellbeing.items import parts
 
     if not chk.n or any(c in chk.missing for c in NEEDED):
@@ -44,10 +45,13 @@ def check_form_totals(chk: Any, settings: Settings) -> None:
         defs = parts(settings)
     except SettingsError:  # a measures file that cannot be read: evaluate names it (measure_ranges too)
         return
-    keys = _pair_keys(chk)
-    if not keys["key"].is_in(defs["whole_key"].implode()).any():
-        return  # no total with parts: ten million answers of other measures then cost next to nothing
+    keys = _pair_keys(chk)  # built once: both checks below look at it
+    if not keys["key"].is_in(defs["key"].implode()).any():
+        return  # no part of a total: ten million answers of other measures then cost next to nothing
     rows = _rows(chk, defs, keys)
+    total_from_parts(chk, rows, defs)  # forms of parts with no total written
+    if not keys["key"].is_in(defs["whole_key"].implode()).any():
+        return
     forms = _forms(rows, defs)
     if forms.is_empty():
         return

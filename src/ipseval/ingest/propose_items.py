@@ -10,6 +10,8 @@ row itself is the measure ``total`` (proposed as usual), and validate checks it 
 
 Wide wellbeing files. A file named for such an instrument ('WEMWBS forms.csv') with one column per
 item ('Q1' ... 'Q14') has them proposed as the items, beside its 'Total' column as the measure total.
+Items without a total row or column are proposed as items all the same, and the proposal says that
+each form's total is computed from its items when all are there (validate_computed).
 
 Totals (wide fidelity files). An IPS-25 review per row with a 'Total' column beside the item
 columns: that column is proposed as ``total`` of ``[mapping.wide.fidelity]`` (checked against each
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 ITEM_SURE = 0.7  # an item read from the number its label starts with: to check ...
 ITEM_ALL_SURE = 0.85  # ... unless the labels give every item number of the instrument
 TOTAL_SURE = 0.8  # a total column or row beside the items: to check
+# said of items written without their total (validate_computed)
+NO_TOTAL = "no total {}: ipseval computes each form's total from its items when every one is there"
 _NUMBERED = re.compile(
     r"^\s*(?:item|question|q|c|cwestiwn|no\.?|#)?\s*0*(?P<n>\d{1,2})(?:\s*[.):\-]\s*|\s+|$)", re.I
 )
@@ -62,14 +66,16 @@ def propose_items(table: TableProposal, instruments: list[str]) -> None:
         return
     named = ", ".join(sorted({i.upper() for i in instruments if i.upper() in BUILTIN_ITEMS}))
     sure = ITEM_ALL_SURE if len(numbers) == items else ITEM_SURE
-    measure.codes = [_as_item(g, items, named, sure) if g.code is None else g for g in measure.codes]
+    total = any(g.code == "total" or TOTAL_WORDS.match(g.value) for g in measure.codes)
+    extra = "" if total else f"; {NO_TOTAL.format('row')}"
+    measure.codes = [_as_item(g, items, named, sure, extra) if g.code is None else g for g in measure.codes]
 
 
-def _as_item(g: CodeGuess, items: int, named: str, sure: float) -> CodeGuess:
+def _as_item(g: CodeGuess, items: int, named: str, sure: float, extra: str) -> CodeGuess:
     n = item_of(g.value, items)
     if n is None:
         return g
-    how = f"the item number its label starts with: {named} item {n} (items are checked; their total is analysed)"
+    how = f"the item number its label starts with: {named} item {n} (items are checked; their total is analysed){extra}"
     return CodeGuess(g.value, g.rows, ITEM.format(n), sure, how)
 
 

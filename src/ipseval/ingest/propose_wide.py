@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ipseval.ingest.mapping import norm_name
 from ipseval.ingest.propose_codes import CodeGuess, guess_code, means_not_recorded
 from ipseval.ingest.propose_columns import builtin_measures, wellbeing_codes
-from ipseval.ingest.propose_items import total_column, wide_items
+from ipseval.ingest.propose_items import NO_TOTAL, total_column, wide_items
 from ipseval.ingest.propose_quote import toml_key, toml_str
 from ipseval.ingest.wide import WIDE_TABLES
 
@@ -87,6 +87,8 @@ def propose_wide(
     unused = [c for c in unused if total is None or c != total[0]]
     share = len(items) / max(len(local.columns), 1)
     how = f"{len(items)} of its {len(local.columns)} columns are {'IPS-25 items' if standard == 'fidelity' else 'wellbeing measures'}"
+    if by_items is not None and not any(m == "total" for m, _, _ in items.values()):
+        how += f"; {NO_TOTAL.format('column')}"
     blanks = _blank_words([v for c in local.columns if c.name in items for v in c.values])
     return WideProposal(
         local.name,

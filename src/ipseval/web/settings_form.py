@@ -4,8 +4,8 @@ and a posted form read back into checked settings with every problem named.
 Not editable here, and why:
 - ``mapping`` (column and code names) and ``definitions.data_cut`` decide how an upload is read and
   which rows are rejected; they apply to the next upload. The mapping is set on an upload's mapping
-  page (:mod:`.routes.mapping`); the data cut in the ``ipseval.toml`` sent with it or in the home
-  folder's file.
+  page (:mod:`.routes.mapping`); the data cut for one upload on its upload page (:mod:`.routes.upload`),
+  its default in the ``ipseval.toml`` sent with it or in the home folder's file.
 - file settings (``qualitative.codebook``, ``qualitative.coding_sheet``,
   ``wellbeing.measures_file``) name files on the server: no path typed in a browser reaches the
   file system.
@@ -253,7 +253,11 @@ def fixed_settings(settings: Settings) -> list[tuple[str, str]]:
     """The settings not changed in the browser, with their values, for admins to read."""
     d = settings.dashboard
     rows = [
-        ("definitions.data_cut", str(settings.definitions.data_cut or "blank: the latest date in the data")),
+        (
+            "definitions.data_cut",
+            str(settings.definitions.data_cut or "blank: the latest date in the data")
+            + " (the default: an upload's own is set on the upload page)",
+        ),
         ("qualitative.codebook", str(settings.qualitative.codebook or "blank: the built-in codebook")),
         ("qualitative.coding_sheet", str(settings.qualitative.coding_sheet or "blank: none")),
         ("wellbeing.measures_file", str(settings.wellbeing.measures_file or "blank: the built-in measures")),

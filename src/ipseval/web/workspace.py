@@ -5,7 +5,8 @@ Layout of a home folder::
     current            the id of the data version readers use (replaced atomically)
     versions/<id>/     one imported data set: ipseval.duckdb, settings.json (the settings it was
                        imported and is evaluated with), interviews/ when the upload had them
-    uploads/<token>/   an upload waiting to be accepted (its problems shown to the person)
+    uploads/<token>/   an upload waiting to be accepted (its problems shown to the person; the data
+                       cut an admin set for it, if any, in data_cut.txt)
     audit.jsonl        who did what and when: one JSON object per line, appended
     ipseval.toml       the settings in force (edited on the settings page, or by hand)
     users.json         accounts (see :mod:`.auth`)
@@ -27,7 +28,7 @@ import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.()-]{0,120}$")
 INTERVIEW_SUFFIXES = {".txt", ".md", ".docx", ".csv"}
 SETTINGS_FILE = "ipseval.toml"
 SETTINGS_SHOWN_AS = "ipseval.toml in the dashboard's home folder"  # pages never show server paths
+UPLOAD_DATA_CUT = "data_cut.txt"  # beside a waiting upload: the data cut an admin set for it
+SET_FOR_UPLOAD = "set for this upload"  # how a data cut set for one upload is described
 
 
 class WorkspaceError(Exception):
@@ -91,6 +94,9 @@ class StagedUpload:
     warnings: int
     notes: list[str]
     unreadable: str | None = None  # why the settings in force cannot read it at all
+    data_cut: date | None = None  # the date up to which its data are counted
+    data_cut_source: str = ""  # where that date comes from, in words
+    data_cut_set: date | None = None  # the data cut an admin set for this upload (None: the default)
 
     @property
     def clean(self) -> bool:
@@ -234,16 +240,21 @@ class Workspace:
             if current is None or old.name != current.id:
                 shutil.rmtree(old, ignore_errors=True)
 
-    def import_folder(self, source: Path, who: str, accepted_errors: bool = True) -> dict[str, Any]:
+    def import_folder(
+        self, source: Path, who: str, accepted_errors: bool = True, data_cut: date | None = None
+    ) -> dict[str, Any]:
         """Validate ``source`` (a CSV folder or .xlsx) and make it the current data.
 
-        With ``accepted_errors=False`` a data set with errors is not imported (WorkspaceError).
-        Raises :class:`ipseval.ingest.InputError` when nothing usable can be read.
+        ``data_cut``: the data cut set for this upload (None: the settings', else the latest date
+        in the data, as the command line chooses); kept in the version's settings, so its
+        evaluation uses it. With ``accepted_errors=False`` a data set with errors is not imported
+        (WorkspaceError). Raises :class:`ipseval.ingest.InputError` when nothing usable can be read.
         """
         from ..validate import load
 
-        settings = self.settings
+        settings = with_data_cut(self.settings, data_cut)
         ds = load(source, settings)
+        cut_source = SET_FOR_UPLOAD if data_cut is not None else ds.data_cut_source
         if ds.n_errors and not accepted_errors:
             raise WorkspaceError(
                 "this upload has errors: accept them to import the usable rows, or fix the file"
@@ -258,7 +269,7 @@ class Workspace:
                     ds.data_cut,
                     row_counts=ds.row_counts,
                     problems=ds.problems,
-                    meta={"source": Path(source).name, "data_cut_source": ds.data_cut_source},
+                    meta={"source": Path(source).name, "data_cut_source": cut_source},
                     key_secret=self._record_key_secret(),
                 )
                 if ds.interviews_dir is not None:
@@ -277,6 +288,8 @@ class Workspace:
             rows_left_out=int(counts["rows_left_out"].sum()),
             errors=ds.n_errors,
             accepted_with_errors=bool(accepted_errors and ds.n_errors),
+            data_cut=ds.data_cut.isoformat(),
+            data_cut_source=data_cut_words(cut_source),
         )
 
     def _source_name(self, source: Path) -> str:
@@ -301,8 +314,9 @@ class Workspace:
                     tables[name] = store.table(name).rename({"source_row": "_row"})
             meta = store.meta
             row_counts, problems = store.table("import_row_counts"), store.table("import_problems")
-            data_cut = store.data_cut
-            settings = self.settings
+            data_cut, cut_source = store.data_cut, store.data_cut_source
+            # a data cut set for the upload stays with its data (the store keeps its date anyway)
+            settings = with_data_cut(self.settings, self.settings_for(base).definitions.data_cut)
 
             def write(folder: Path) -> None:
                 import_dataset(
@@ -312,7 +326,7 @@ class Workspace:
                     data_cut,
                     row_counts=row_counts,
                     problems=problems,
-                    meta={"source": meta.get("source", ""), "data_cut_source": "previous import"},
+                    meta={"source": meta.get("source", ""), "data_cut_source": cut_source},
                     key_secret=self._record_key_secret(),
                 )
                 if base.data_folder is not None:
@@ -324,10 +338,13 @@ class Workspace:
 
     # -- uploads ------------------------------------------------------------------------------
 
-    def stage_upload(self, filename: str, content: bytes) -> StagedUpload:
+    def stage_upload(
+        self, filename: str, content: bytes, data_cut: date | None = None, who: str = ""
+    ) -> StagedUpload:
         """Unpack and validate an uploaded .zip of CSV files or .xlsx workbook, without importing it.
         One the settings in force cannot read (its sheets or columns named differently) is kept
-        too, with the reason: its mapping can then be set for it (``unreadable``)."""
+        too, with the reason: its mapping can then be set for it (``unreadable``). ``data_cut``:
+        the data cut ``who`` set for it (see :meth:`set_upload_data_cut`); None = the default."""
         kind = _upload_kind(filename, content)
         token = secrets.token_hex(16)
         folder = self.root / "uploads" / token
@@ -339,6 +356,8 @@ class Workspace:
             else:
                 _unzip_tables(content, folder / "data")
             (folder / "name.txt").write_text(name, encoding="utf-8")
+            if data_cut is not None:
+                self.set_upload_data_cut(token, data_cut, who)
             return self.validate_upload(token)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
@@ -349,12 +368,15 @@ class Workspace:
         from ..validate import PROBLEM_SCHEMA, load
 
         source, name = self.upload_source(token)
+        chosen = self.upload_data_cut(token)
         try:
-            ds = load(source, self.settings)
+            ds = load(source, with_data_cut(self.settings, chosen))
         except InputError as e:
             reason = self.upload_words(token, str(e))
             empty = pl.DataFrame(schema=PROBLEM_SCHEMA)
-            return StagedUpload(token, name, empty, pl.DataFrame(), 0, 0, [], unreadable=reason)
+            return StagedUpload(
+                token, name, empty, pl.DataFrame(), 0, 0, [], unreadable=reason, data_cut_set=chosen
+            )
         return StagedUpload(
             token=token,
             filename=name,
@@ -363,6 +385,31 @@ class Workspace:
             errors=ds.n_errors,
             warnings=ds.problems.height - ds.n_errors,
             notes=list(ds.notes),
+            data_cut=ds.data_cut,
+            data_cut_source=SET_FOR_UPLOAD if chosen is not None else data_cut_words(ds.data_cut_source),
+            data_cut_set=chosen,
+        )
+
+    def upload_data_cut(self, token: str) -> date | None:
+        """The data cut an admin set for a waiting upload (None: the default)."""
+        kept = self.upload_file(token, UPLOAD_DATA_CUT)
+        return date.fromisoformat(kept.read_text(encoding="utf-8").strip()) if kept.is_file() else None
+
+    def set_upload_data_cut(self, token: str, data_cut: date | None, who: str) -> None:
+        """Set (None: clear) the data cut of a waiting upload, audited like other saved settings;
+        it is used when the upload is checked again and when it is imported."""
+        kept = self.upload_file(token, UPLOAD_DATA_CUT)
+        before = self.upload_data_cut(token)
+        if data_cut == before:
+            return
+        if data_cut is None:
+            kept.unlink(missing_ok=True)
+        else:
+            kept.write_text(data_cut.isoformat(), encoding="utf-8")
+        _, name = self.upload_source(token)
+        old, new = (str(d) if d else "default" for d in (before, data_cut))
+        self.audit(
+            who, "upload data cut set", source=name, changes={"definitions.data_cut": f"{old} → {new}"}
         )
 
     def upload_source(self, token: str) -> tuple[Path, str]:
@@ -385,7 +432,8 @@ class Workspace:
     def accept_upload(self, token: str, who: str, accept_errors: bool) -> dict[str, Any]:
         """Import a staged upload; with errors only when the person accepted them."""
         source, _ = self.upload_source(token)
-        entry = self.import_folder(source, who, accepted_errors=accept_errors)
+        cut = self.upload_data_cut(token)
+        entry = self.import_folder(source, who, accepted_errors=accept_errors, data_cut=cut)
         shutil.rmtree(self._upload_folder(token), ignore_errors=True)
         return entry
 
@@ -399,6 +447,19 @@ class Workspace:
         if not folder.is_dir():
             raise WorkspaceError("this upload is no longer waiting (imported, discarded or expired)")
         return folder
+
+
+def with_data_cut(settings: Settings, data_cut: date | None) -> Settings:
+    """``settings`` with ``data_cut`` as the date the data were extracted (None: unchanged)."""
+    if data_cut is None or data_cut == settings.definitions.data_cut:
+        return settings
+    definitions = settings.definitions.model_copy(update={"data_cut": data_cut})
+    return settings.model_copy(update={"definitions": definitions})
+
+
+def data_cut_words(source: str) -> str:
+    """Where validation took the data cut from, in a page's words."""
+    return "the date in the settings" if source == "settings" else source
 
 
 def _display_name(filename: str) -> str:

@@ -24,7 +24,9 @@ def records(pairs: Pairs) -> ResultTable:
         "out_of_range",
         "after_data_cut",
         "client_not_engaged",
+        "computed",
     )
+    computed = data.filter(pl.col("computed") > 0)
     return ResultTable(
         key="wellbeing_records",
         title="Wellbeing assessment records used",
@@ -41,10 +43,18 @@ def records(pairs: Pairs) -> ResultTable:
             "out_of_range": "scores outside the measure's range (not used)",
             "after_data_cut": "assessments after the data cut (not used)",
             "client_not_engaged": "rows of clients with no engagement date (no baseline to anchor to)",
+            "computed": "totals computed from their items (every item there once and valid) for "
+            "assessments with no total written; counted in records",
         },
         notes=[
             "Counts of assessment rows, not of people. A measure not defined here can be described "
-            "in a measures file (a wellbeing setting, see the methods appendix) to be analysed."
+            "in a measures file (a wellbeing setting, see the methods appendix) to be analysed.",
+            *(
+                f"{r['instrument']} {r['measure']}: totals computed from their items for the assessments "
+                "with no total written (column computed; a form missing an item gets none, see the "
+                "problems list)."
+                for r in computed.iter_rows(named=True)
+            ),
         ],
     )
 

@@ -6,7 +6,8 @@ total is their sum, 14 to 70. The short form SWEMWBS (Stewart-Brown et al. 2009)
 (WEMWBS items 1, 2, 3, 6, 7, 9 and 11), raw total 7 to 35. Their item rows are written with the
 measure ``item_01`` ... ``item_14`` (SWEMWBS: ``item_01`` ... ``item_07`` in its own order). The
 items are built in here, not among the measures (wellbeing.measures): a score outside 1 to 5 is an
-error on its row at validation, but only the totals are analysed.
+error on its row at validation, but only the totals are analysed (computed from the items where
+the export writes none: validate_computed).
 
 Other parts: a measure whose ``part_of`` names another measure of its instrument (SURE's five
 domains add up into its total; a service's own questionnaire may say so in its measures file).
@@ -130,5 +131,10 @@ def items_md() -> list[str]:
         "beside all its parts, the total is checked: one that is not their sum is a warning on the",
         "total's row naming the sum, and the sum is what is analysed; a total beside a part that was",
         "rejected (scored 6 on a 1–5 item, blank) is an error too, since it holds that part's value.",
+        "Where a form gives its parts but no total, the total is computed as their sum when every part",
+        "is there once with a valid score (a warning per file says for how many assessments, and the",
+        "wellbeing records table counts them); a form with a part missing, rejected or given twice",
+        "gets no total, with a warning on its first row naming those parts (a client who skipped an",
+        "item would otherwise get a lower score). SWEMWBS totals, written or computed, are raw (7–35).",
         "",
     ]

@@ -131,7 +131,8 @@ def _pair_in(
         WITH defs(measure_no, key, scale_min, scale_max, users_only) AS (VALUES {values}),
         a AS (
             SELECT client_id, assessment_date, instrument, measure, CAST(score AS DOUBLE) AS score,
-                   source_row,
+                   -- a total computed from its items has no file row (validate_computed): after the rest
+                   coalesce(source_row, 9223372036854775807) AS source_row, source_row IS NULL AS computed,
                    lower(trim(instrument, ' \t\r\n')) || '|' || lower(trim(measure, ' \t\r\n')) AS key
             FROM {assessments}
         ),
@@ -162,7 +163,8 @@ def _pair_in(
                    count(*) AS records, count(*) FILTER ({used}) AS used,
                    count(*) FILTER (out_of_range) AS out_of_range,
                    count(*) FILTER (after_data_cut) AS after_data_cut,
-                   count(*) FILTER (not_engaged AND defined) AS client_not_engaged
+                   count(*) FILTER (not_engaged AND defined) AS client_not_engaged,
+                   count(*) FILTER (computed) AS computed
             FROM flagged GROUP BY key ORDER BY key""",
         )
         raw = _fetch(con, common + _episodes_sql(used, settings, cut))

@@ -83,8 +83,9 @@ def show_new_upload(request: Request, w: Who, staged: StagedUpload) -> HTMLRespo
     except InputError as e:  # say why the export itself cannot be read
         error = workspace.upload_words(staged.token, str(e))
         workspace.discard_upload(staged.token)
-        return render(request, w, "upload.html.j2", status=422, error=error, staged=None,
-                      max_mb=site(request).dash.max_upload_mb)  # fmt: skip
+        from .upload import upload_page  # upload imports this module
+
+        return upload_page(request, w, 422, error)
     return mapping_page(request, w, staged.token, form, staged=staged)
 
 
