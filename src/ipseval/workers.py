@@ -29,6 +29,7 @@ from typing import Any
 
 _LOCK = threading.Lock()
 _POOL: dict[str, ProcessPoolExecutor | None] = {}
+_THEN: list[tuple[str, ...]] = []  # modules to import once the first call is queued (second_core)
 
 
 def enabled() -> bool:
@@ -55,9 +56,10 @@ def _follow_parent() -> None:
     threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
-def second_core(warm: tuple[str, ...] = ()) -> ProcessPoolExecutor | None:
+def second_core(warm: tuple[str, ...] = (), then: tuple[str, ...] = ()) -> ProcessPoolExecutor | None:
     """The helper process (started on first use, importing ``warm`` modules at once), or None
-    when helpers are off or cannot start."""
+    when helpers are off or cannot start. ``then``: modules to import after the first call
+    :func:`submit` queues, which does not need them (the report's, after the impact models)."""
     if not enabled():
         return None
     with _LOCK:
@@ -70,6 +72,7 @@ def second_core(warm: tuple[str, ...] = ()) -> ProcessPoolExecutor | None:
             except (OSError, RuntimeError):
                 pool = None
             _POOL["pool"] = pool
+            _THEN[:] = [then] if then and pool is not None else []
         return _POOL["pool"]
 
 
@@ -85,7 +88,12 @@ def submit(fn: Callable[..., Any], *args: Any) -> Future | None:
     # this one goes on with polars work deadlocked once (each thread waiting on the other's lock).
     payload = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        return pool.submit(_call_pickled, payload)
+        job = pool.submit(_call_pickled, payload)
+        with _LOCK:
+            then, _THEN[:] = _THEN[:], []
+        for modules in then:
+            pool.submit(_import_all, modules)
+        return job
     except RuntimeError:  # broken or shut down: the caller does the work itself
         _forget()
         return None
