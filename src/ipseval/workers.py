@@ -2,8 +2,9 @@
 
 ipseval's own work is mostly Python holding the interpreter lock, so a second thread gains little
 on the two-core machines our users evaluate on. A second *process* does: it is started early (its
-imports — matplotlib, great_tables, the report templates — then happen while the main process
-reads and computes) and later draws part of the report while the main process draws the rest.
+imports then happen while the main process reads), runs the impact models while the main process
+computes the other analyses (:mod:`ipseval.analyses.elsewhere`), and later draws part of the
+report while the main process draws the rest. It ends with the process that started it.
 
 The helper is started with ``spawn`` (never ``fork``: the main process holds DuckDB and polars
 thread pools, which a forked child could inherit locked). It receives only picklable values and
