@@ -26,6 +26,16 @@ if TYPE_CHECKING:
 # each phase's usual share of an evaluation's time (make bench: at a million clients read+validate
 # ~15%, import ~15%, the analyses ~65%, the report a few per cent)
 PHASES = {"read": 0.17, "import": 0.15, "compute": 0.6, "protect": 0.02, "report": 0.06}
+# what the impact models (run in the helper process, see ipseval.analyses.elsewhere) import
+IMPACT_MODULES = (
+    "ipseval.analyses.elsewhere",
+    "ipseval.analyses.runner",
+    "ipseval.impact.published",
+    "ipseval.impact.dose",
+    "ipseval.impact.survival",
+    "ipseval.impact.finegray",
+    "ipseval.impact.areas",
+)
 
 
 @dataclass
@@ -120,10 +130,11 @@ def run_evaluation(
     out = check_writable(out_dir)
     db = Path(db_path) if db_path else out / "ipseval.duckdb"
     check_writable(db.parent)
-    # start the helper process now: it imports the report's libraries while we read and compute
-    # (with the impact models on: without them the run is too short for it to pay; see workers)
+    # start the helper process now (with the impact models on: without them the run is too short
+    # for it to pay; see workers): it imports the models' libraries while we read, runs the models
+    # while we compute the rest, and imports the report's libraries before drawing part of it
     if settings.impact.enabled:
-        workers.second_core(warm=("ipseval.report",))
+        workers.second_core(warm=IMPACT_MODULES, then=("ipseval.report",))
     plan.phase("read", "reading and validating")
     ds = load(source, settings)
     write_problem_report(ds, out)

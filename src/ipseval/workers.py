@@ -2,8 +2,9 @@
 
 ipseval's own work is mostly Python holding the interpreter lock, so a second thread gains little
 on the two-core machines our users evaluate on. A second *process* does: it is started early (its
-imports — matplotlib, great_tables, the report templates — then happen while the main process
-reads and computes) and later draws part of the report while the main process draws the rest.
+imports then happen while the main process reads), runs the impact models while the main process
+computes the other analyses (:mod:`ipseval.analyses.elsewhere`), and later draws part of the
+report while the main process draws the rest. It ends with the process that started it.
 
 The helper is started with ``spawn`` (never ``fork``: the main process holds DuckDB and polars
 thread pools, which a forked child could inherit locked). It receives only picklable values and
@@ -29,6 +30,7 @@ from typing import Any
 
 _LOCK = threading.Lock()
 _POOL: dict[str, ProcessPoolExecutor | None] = {}
+_THEN: list[tuple[str, ...]] = []  # modules to import once the first call is queued (second_core)
 
 
 def enabled() -> bool:
@@ -55,9 +57,10 @@ def _follow_parent() -> None:
     threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
-def second_core(warm: tuple[str, ...] = ()) -> ProcessPoolExecutor | None:
+def second_core(warm: tuple[str, ...] = (), then: tuple[str, ...] = ()) -> ProcessPoolExecutor | None:
     """The helper process (started on first use, importing ``warm`` modules at once), or None
-    when helpers are off or cannot start."""
+    when helpers are off or cannot start. ``then``: modules to import after the first call
+    :func:`submit` queues, which does not need them (the report's, after the impact models)."""
     if not enabled():
         return None
     with _LOCK:
@@ -70,6 +73,7 @@ def second_core(warm: tuple[str, ...] = ()) -> ProcessPoolExecutor | None:
             except (OSError, RuntimeError):
                 pool = None
             _POOL["pool"] = pool
+            _THEN[:] = [then] if then and pool is not None else []
         return _POOL["pool"]
 
 
@@ -85,7 +89,12 @@ def submit(fn: Callable[..., Any], *args: Any) -> Future | None:
     # this one goes on with polars work deadlocked once (each thread waiting on the other's lock).
     payload = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        return pool.submit(_call_pickled, payload)
+        job = pool.submit(_call_pickled, payload)
+        with _LOCK:
+            then, _THEN[:] = _THEN[:], []
+        for modules in then:
+            pool.submit(_import_all, modules)
+        return job
     except RuntimeError:  # broken or shut down: the caller does the work itself
         _forget()
         return None

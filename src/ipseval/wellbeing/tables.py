@@ -170,8 +170,10 @@ def domain_scores(scaled: pl.DataFrame) -> pl.DataFrame:
         scaled.filter(pl.col("domain") != "")
         .group_by("client_no", "domain")
         .agg(
-            pl.col("baseline_pomp").mean(),
-            pl.col("follow_up_pomp").mean(),
+            # each mean summed in order of value, so the same scores give the same last digit
+            # whatever order the group's rows arrive in
+            pl.col("baseline_pomp").sort().mean(),
+            pl.col("follow_up_pomp").sort().mean(),
             pl.col("follow_up_date").max(),
             pl.len().alias("measures"),
         )
