@@ -115,6 +115,7 @@ POSTS = [
     ("/fidelity/review", "analyst"),
     ("/upload", "admin"),
     ("/upload/0123456789abcdef0123456789abcdef/discard", "admin"),
+    ("/upload/0123456789abcdef0123456789abcdef/data-cut", "admin"),
     ("/areas", "admin"),
     ("/settings", "admin"),
     ("/accounts", "admin"),
