@@ -365,9 +365,13 @@ class Mapping(_Section):
         "'Full time' = '1.0'); any other target is refused. ipseval map proposes these. Codes that "
         "never occur in their column are named in warnings: they do nothing.",
     )
-    tables: dict[str, str] = Field(
+    tables: dict[str, str | list[str]] = Field(
         default_factory=dict,
-        description="Local file or sheet name -> standard table name, e.g. 'Caseload' = 'clients'.",
+        description="Local file or sheet name -> standard table name, e.g. 'Caseload' = 'clients'. "
+        "One file that holds the rows of two tables names both, e.g. 'Activity export' = "
+        "['meetings', 'employer_contacts']: each table reads the file with its own "
+        "[mapping.columns.<table>], and leaves out the other's rows by the column that tells them "
+        "apart (see [mapping.codes]: 'Activity Type').",
     )
     fixed: dict[str, dict[str, str]] = Field(
         default_factory=dict,
