@@ -155,7 +155,7 @@ def read_source(path: str | Path, settings: Settings) -> RawDataset:
 
         read_wide(dataset, settings)
     check_kinds_found(dataset, settings)
-    share_unused(dataset)
+    share_unused(dataset, settings)
     for raw in dataset.tables.values():
         add_fixed_columns(raw, settings)
     fill_down(dataset, settings)

@@ -75,6 +75,7 @@ def check_mapping(settings: Settings) -> None:
     from ipseval.ingest.row_kinds import only_leave_out
 
     _check_code_collisions(settings)
+    _check_every_other(settings)
     _check_fixed(settings)
     from ipseval.ingest.wide import check_wide
 
@@ -139,9 +140,8 @@ def _check_code_collisions(settings: Settings) -> None:
                     )
 
 
-def _check_code_targets(settings: Settings) -> None:
-    """Every code mapping must lead to a value its column can hold, or to "" (not recorded): a target
-    that is neither would be ignored row by row, so it is refused here, naming what is valid."""
+def _check_every_other(settings: Settings) -> None:
+    """ "*" (every label a section does not list) may only leave rows out (InputError otherwise)."""
     for table, by_column in settings.mapping.codes.items():
         for key, codes in by_column.items():
             every = codes.get(EVERY_OTHER)
@@ -150,6 +150,13 @@ def _check_code_targets(settings: Settings) -> None:
                     f'settings [mapping.codes.{table}.{key}]: "{EVERY_OTHER}" = "{every}": "{EVERY_OTHER}" '
                     f'stands for every label not listed and may only be mapped to "{LEAVE_OUT}"'
                 )
+
+
+def _check_code_targets(settings: Settings) -> None:
+    """Every code mapping must lead to a value its column can hold, or to "" (not recorded): a target
+    that is neither would be ignored row by row, so it is refused here, naming what is valid."""
+    for table, by_column in settings.mapping.codes.items():
+        for key, codes in by_column.items():
             column = mapped_column(settings, table, key)
             if column and TABLES[table].column(column).type in _WHOLE_VALUE:
                 _check_whole_values(table, key, TABLES[table].column(column), codes)
@@ -247,11 +254,14 @@ def resolve_tables(local_name: str, settings: Settings) -> list[str]:
     return [name for name in TABLES if table_key(name) == key][:1]
 
 
-def share_unused(dataset: RawDataset) -> None:
-    """Tables read from one file: a column another of them reads is not unused in this one."""
+def share_unused(dataset: RawDataset, settings: Settings) -> None:
+    """Tables the settings read from one file: a column another of them reads is not unused here."""
     by_file: dict[str, list[RawTable]] = {}
-    for raw in dataset.tables.values():
-        by_file.setdefault(raw.file, []).append(raw)
+    for targets in settings.mapping.tables.values():
+        names = tables_named(targets)
+        for table in names if len(names) > 1 else ():
+            if table in dataset.tables:
+                by_file.setdefault(dataset.tables[table].file, []).append(dataset.tables[table])
     for raws in by_file.values():
         if len(raws) > 1:
             unused_by_all = set.intersection(*(set(r.unused_columns) for r in raws))
