@@ -423,6 +423,9 @@ class _Checker(TypeReaders):
         expected = "code mappings that apply to the data"
         for key, codes in sections.items():
             where = f"[mapping.codes.{self.table}.{key}]"
+            if "" in codes and not str(codes[""]).strip():
+                message = f'{where}: "" = "" does nothing (a blank cell is read as blank already)'
+                self.note(col.name, "''", expected, message)
             if "" in codes and str(codes[""]).strip() and norm_name(codes[""]) != LEAVE_OUT:
                 why = (
                     "it is required (a blank is a problem to fix)"

@@ -146,6 +146,7 @@ def read_source(path: str | Path, settings: Settings) -> RawDataset:
     from ipseval.ingest.fill_down import check_fill_down, fill_down
     from ipseval.ingest.mapping import add_fixed_columns, check_mapping, share_unused
     from ipseval.ingest.row_kinds import check_kinds_found
+    from ipseval.ingest.unapplied import unapplied_notes
 
     check_mapping(settings)
     check_fill_down(settings)
@@ -155,6 +156,7 @@ def read_source(path: str | Path, settings: Settings) -> RawDataset:
 
         read_wide(dataset, settings)
     check_kinds_found(dataset, settings)
+    dataset.notes += unapplied_notes(dataset, settings)
     share_unused(dataset, settings)
     for raw in dataset.tables.values():
         add_fixed_columns(raw, settings)

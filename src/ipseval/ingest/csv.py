@@ -185,7 +185,7 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
         candidates = None
     ids = id_positions(table, match.standard)
     df, problems = leave_out_summaries(df, problems, positional, ids, candidates)
-    problems[:0] = layout_problems(layout)
+    problems[:0] = layout_problems(layout) + match.absent_problems(name, header)
     if text.note is not None:
         problems.insert(0, text.note)
 

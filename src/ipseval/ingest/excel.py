@@ -231,7 +231,7 @@ def _read_sheet(
 
     if leap_suspects:
         problems += _leap_day_cells(archive, getattr(ws, "_worksheet_path", None), leap_suspects)
-    problems[:0] = layout_problems(layout)
+    problems[:0] = layout_problems(layout) + match.absent_problems(label, [str(h) for h in header if h])
     if ws.sheet_state != "visible":
         problems.insert(0, _hidden_sheet(ws.title))
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ipseval.ingest import InputError, RawDataset, RawTable
+from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, TABLES, Column
 
 if TYPE_CHECKING:
@@ -290,6 +290,28 @@ class ColumnMatch:
         ]
 
     table: str = ""
+    absent: list[str] = field(default_factory=list)  # local names the settings map, not in the file
+
+    def absent_problems(self, file: str, header: list[str]) -> list[CellProblem]:
+        """A warning for each local column name the settings map that the file does not have: that
+        mapping does nothing, so it is said, with the nearest column of the file."""
+        from ipseval.ingest.row_kinds import nearest
+
+        mapping = self.settings_columns
+        return [
+            CellProblem(
+                row=None,
+                column=mapping[local] or None,
+                value=local,
+                expected="a column of the file",
+                message=f"settings [mapping.columns.{self.table}] '{local}' = '{mapping[local]}' does not "
+                f"apply: {file} has no column '{local}'{nearest(local, header)}; it does nothing",
+                severity="warning",
+            )
+            for local in self.absent
+        ]
+
+    settings_columns: dict[str, str] = field(default_factory=dict)
 
 
 def resolve_columns(
@@ -364,7 +386,17 @@ def resolve_columns(
             f"{file}: {what} (found: {found}){blank_hint}. Rename the column, or map your own "
             f"name to it in the settings [mapping.columns.{table}]{wide}"
         )
-    return ColumnMatch(standard=standard, unused=unused, blank=blank, kinds=kind_at, table=table)
+    columns = settings.mapping.columns.get(table, {})
+    in_file = {norm_name(h) for h in header if h is not None}
+    return ColumnMatch(
+        standard=standard,
+        unused=unused,
+        blank=blank,
+        kinds=kind_at,
+        table=table,
+        absent=[local for local in columns if norm_name(local) not in in_file],
+        settings_columns=dict(columns),
+    )
 
 
 def code_sections(settings: Settings, table: str, column: str) -> dict[str, dict[str, str]]:

@@ -223,7 +223,8 @@ def _read(
             + f", not a column of the file (columns: {', '.join([*wide.columns, *ids.unused_columns])})"
         )
     parts: list[pl.DataFrame] = []
-    problems = list(ids.read_problems)
+    section = (f"[mapping.columns.{table}]", f"{where} columns")  # the ids' columns are this entry's
+    problems = [replace(p, message=p.message.replace(*section)) for p in ids.read_problems]
     not_recorded = {k for k, v in code_map(settings, table, value_col).items() if not v}
     no_row: dict[str, int] = {}
     flags = [ids.may_hold_controls, ids.may_hold_excel_errors, ids.may_hold_invisible]
