@@ -295,3 +295,50 @@ def test_rows_read_are_used_rejected_and_left_out_whatever_labels_are_left_out(
     expect = [(k in codes and codes[k] == "leave_out") or (star and k != "" and k not in kept) for k in kinds]
     assert left_out == sum(expect)
     assert rejected == sum(b for b, e in zip(bad, expect, strict=False) if not e)
+
+
+def test_a_big_file_read_in_parts_leaves_out_the_same_rows(tmp_path, monkeypatch):
+    from ipseval.ingest import parts
+
+    rows = [["client_id", "meeting_date", "attended", "Kind"]]
+    rows += [
+        [f"P{1 + k % 2}", f"2023-03-{1 + k % 28:02d}", "", ["Visit", "Note", "", "Call"][k % 4]]
+        for k in range(80)
+    ]
+    codes = {
+        "meetings": {"Kind": {"Visit": "keep", "Call": "keep", "*": "leave_out"}, "attended": {"": "no"}}
+    }
+    root = _folder(tmp_path, meetings=rows)
+    whole = load(root, _settings(codes))
+    monkeypatch.setattr(parts, "PART_BYTES", 300)
+    parted = load(root, _settings(codes))
+    assert _counts(whole, "meetings") == _counts(parted, "meetings") == (80, 60, 0, 20)
+    assert _left_message(whole, "meetings") == _left_message(parted, "meetings")
+    assert (
+        [n for n in whole.notes if "attended" in n]
+        == [n for n in parted.notes if "attended" in n]
+        == ['meetings.csv: 60 blank attended cells read as no ([mapping.codes.meetings.attended] "" = "no")']
+    )
+
+
+def test_mappings_that_do_nothing_are_said(tmp_path):
+    meetings = [["client_id", "meeting_date", "attended"], ["P1", "2023-01-10", "yes"]]
+    settings = _settings(
+        {"meetings": {"attended": {"": ""}}, "jobs": {"sector": {"Shop": "Retail"}}},
+        columns={"meetings": {"Appt Outcom": "attended", "Meeting Dat": "meeting_date"}},
+        tables={"Activity": "employer_contacts"},
+    )
+    ds = load(_folder(tmp_path, meetings=meetings), settings)
+    warned = ds.problems.filter(pl.col("table") == "meetings")["message"].to_list()
+    assert sorted(warned) == [
+        '[mapping.codes.meetings.attended]: "" = "" does nothing (a blank cell is read as blank already)',
+        "settings [mapping.columns.meetings] 'Appt Outcom' = 'attended' does not apply: meetings.csv has no "
+        "column 'Appt Outcom'; it does nothing",
+        "settings [mapping.columns.meetings] 'Meeting Dat' = 'meeting_date' does not apply: meetings.csv "
+        "has no column 'Meeting Dat'; did you mean 'meeting_date'?; it does nothing",
+    ]
+    assert [n for n in ds.notes if n.startswith("settings")] == [
+        "settings [mapping.tables] 'Activity': no file or sheet of that name in data gave a table; it does "
+        "nothing",
+        "settings [mapping.codes.jobs]: no jobs table was read in data; they do nothing",
+    ]

@@ -144,8 +144,8 @@ class RawDataset:
 def read_source(path: str | Path, settings: Settings) -> RawDataset:
     """Read a folder of CSV files or one Excel workbook. Raises InputError if it cannot be read."""
     from ipseval.ingest.fill_down import check_fill_down, fill_down
-    from ipseval.ingest.mapping import add_fixed_columns, check_mapping, share_unused
-    from ipseval.ingest.row_kinds import check_kinds_found
+    from ipseval.ingest.mapping import add_fixed_columns, check_mapping
+    from ipseval.ingest.row_kinds import check_kinds_found, share_unused
     from ipseval.ingest.unapplied import unapplied_notes
 
     check_mapping(settings)

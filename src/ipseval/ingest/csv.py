@@ -52,6 +52,7 @@ from ipseval.ingest.sniff import (
     read_head,
     refuse_non_text,
 )
+from ipseval.ingest.unapplied import absent_columns
 from ipseval.schema import CLIENT_LINKED, TABLES
 
 if TYPE_CHECKING:
@@ -185,7 +186,7 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
         candidates = None
     ids = id_positions(table, match.standard)
     df, problems = leave_out_summaries(df, problems, positional, ids, candidates)
-    problems[:0] = layout_problems(layout) + match.absent_problems(name, header)
+    problems[:0] = layout_problems(layout) + absent_columns(match, name, header)
     if text.note is not None:
         problems.insert(0, text.note)
 

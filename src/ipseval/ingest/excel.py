@@ -33,6 +33,7 @@ from ipseval.ingest.note_rows import (
     required_positions,
 )
 from ipseval.ingest.sniff import SNIFF_ROWS, Layout, header_index, layout_problems, title_text
+from ipseval.ingest.unapplied import absent_columns
 from ipseval.schema import TABLES
 
 if TYPE_CHECKING:
@@ -231,7 +232,7 @@ def _read_sheet(
 
     if leap_suspects:
         problems += _leap_day_cells(archive, getattr(ws, "_worksheet_path", None), leap_suspects)
-    problems[:0] = layout_problems(layout) + match.absent_problems(label, [str(h) for h in header if h])
+    problems[:0] = layout_problems(layout) + absent_columns(match, label, [str(h) for h in header if h])
     if ws.sheet_state != "visible":
         problems.insert(0, _hidden_sheet(ws.title))
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable
+from ipseval.ingest import InputError, RawTable
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, TABLES, Column
 
 if TYPE_CHECKING:
@@ -254,21 +254,6 @@ def resolve_tables(local_name: str, settings: Settings) -> list[str]:
     return [name for name in TABLES if table_key(name) == key][:1]
 
 
-def share_unused(dataset: RawDataset, settings: Settings) -> None:
-    """Tables the settings read from one file: a column another of them reads is not unused here."""
-    by_file: dict[str, list[RawTable]] = {}
-    for targets in settings.mapping.tables.values():
-        names = tables_named(targets)
-        for table in names if len(names) > 1 else ():
-            if table in dataset.tables:
-                by_file.setdefault(dataset.tables[table].file, []).append(dataset.tables[table])
-    for raws in by_file.values():
-        if len(raws) > 1:
-            unused_by_all = set.intersection(*(set(r.unused_columns) for r in raws))
-            for raw in raws:
-                raw.unused_columns = [c for c in raw.unused_columns if c in unused_by_all]
-
-
 @dataclass
 class ColumnMatch:
     """How a header row maps onto a standard table."""
@@ -276,7 +261,9 @@ class ColumnMatch:
     standard: dict[int, str]  # position -> standard column name
     unused: dict[int, str]  # position -> label shown to the user (header text or a description)
     blank: list[int]  # positions with a blank header (unused only if the column holds data)
+    table: str = ""
     kinds: dict[int, str] = field(default_factory=dict)  # position -> leave-out-only key (row_kinds)
+    absent: dict[str, str] = field(default_factory=dict)  # local name -> target, not in the file
 
     def kept(self, name_of: Callable[[int], str]) -> list[pl.Expr]:
         """The columns a reader keeps (``name_of``: a position's column in its frame): the standard
@@ -288,30 +275,6 @@ class ColumnMatch:
         return [pl.col(name_of(i)).alias(std) for i, std in cols] + [
             pl.col(name_of(i)).alias(kind_column(key)) for i, key in self.kinds.items()
         ]
-
-    table: str = ""
-    absent: list[str] = field(default_factory=list)  # local names the settings map, not in the file
-
-    def absent_problems(self, file: str, header: list[str]) -> list[CellProblem]:
-        """A warning for each local column name the settings map that the file does not have: that
-        mapping does nothing, so it is said, with the nearest column of the file."""
-        from ipseval.ingest.row_kinds import nearest
-
-        mapping = self.settings_columns
-        return [
-            CellProblem(
-                row=None,
-                column=mapping[local] or None,
-                value=local,
-                expected="a column of the file",
-                message=f"settings [mapping.columns.{self.table}] '{local}' = '{mapping[local]}' does not "
-                f"apply: {file} has no column '{local}'{nearest(local, header)}; it does nothing",
-                severity="warning",
-            )
-            for local in self.absent
-        ]
-
-    settings_columns: dict[str, str] = field(default_factory=dict)
 
 
 def resolve_columns(
@@ -342,7 +305,7 @@ def resolve_columns(
             blank.append(i)
             continue
         key = norm_name(text)
-        if key in kinds and key not in kind_at.values():
+        if key in kinds and kinds[key] not in kind_at.values():  # the first column of that name
             kind_at[i] = kinds[key]
             continue
         if local_map.get(key) == "":
@@ -386,17 +349,10 @@ def resolve_columns(
             f"{file}: {what} (found: {found}){blank_hint}. Rename the column, or map your own "
             f"name to it in the settings [mapping.columns.{table}]{wide}"
         )
-    columns = settings.mapping.columns.get(table, {})
     in_file = {norm_name(h) for h in header if h is not None}
-    return ColumnMatch(
-        standard=standard,
-        unused=unused,
-        blank=blank,
-        kinds=kind_at,
-        table=table,
-        absent=[local for local in columns if norm_name(local) not in in_file],
-        settings_columns=dict(columns),
-    )
+    columns = settings.mapping.columns.get(table, {})
+    absent = {local: target for local, target in columns.items() if norm_name(local) not in in_file}
+    return ColumnMatch(standard, unused, blank, table, kind_at, absent)
 
 
 def code_sections(settings: Settings, table: str, column: str) -> dict[str, dict[str, str]]:

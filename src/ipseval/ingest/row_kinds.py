@@ -21,13 +21,21 @@ import difflib
 from typing import TYPE_CHECKING
 
 from ipseval.ingest import SettingsError
-from ipseval.ingest.mapping import EVERY_OTHER, KEEP, LEAVE_OUT, mapped_column, norm_name
+from ipseval.ingest.mapping import EVERY_OTHER, KEEP, LEAVE_OUT, mapped_column, norm_name, tables_named
 
 if TYPE_CHECKING:
-    from ipseval.ingest import RawDataset
+    from ipseval.ingest import RawDataset, RawTable
     from ipseval.settings import Settings
 
-__all__ = ["EVERY_OTHER", "KEEP", "KIND_PREFIX", "check_kinds_found", "kind_column", "kind_keys"]
+__all__ = [
+    "EVERY_OTHER",
+    "KEEP",
+    "KIND_PREFIX",
+    "check_kinds_found",
+    "kind_column",
+    "kind_keys",
+    "share_unused",
+]
 
 KIND_PREFIX = "_kind:"  # the reader's name for a leave-out-only column kept beside the standard ones
 KIND_TARGETS = (LEAVE_OUT, KEEP)
@@ -75,3 +83,18 @@ def check_kinds_found(dataset: RawDataset, settings: Settings) -> None:
                 f"settings [mapping.codes.{table}]: '{key}' is neither a column of {table} "
                 f"({', '.join(TABLES[table].column_names)}) nor a column of {raw.file}{nearest(key, names)}"
             )
+
+
+def share_unused(dataset: RawDataset, settings: Settings) -> None:
+    """Tables the settings read from one file: a column another of them reads is not unused here."""
+    by_file: dict[str, list[RawTable]] = {}
+    for targets in settings.mapping.tables.values():
+        names = tables_named(targets)
+        for table in names if len(names) > 1 else ():
+            if table in dataset.tables:
+                by_file.setdefault(dataset.tables[table].file, []).append(dataset.tables[table])
+    for raws in by_file.values():
+        if len(raws) > 1:
+            unused_by_all = set.intersection(*(set(r.unused_columns) for r in raws))
+            for raw in raws:
+                raw.unused_columns = [c for c in raw.unused_columns if c in unused_by_all]

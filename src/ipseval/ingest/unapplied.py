@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ipseval.ingest.mapping import table_key, tables_named
+from ipseval.ingest import CellProblem
+from ipseval.ingest.mapping import ColumnMatch, table_key, tables_named
+from ipseval.ingest.row_kinds import nearest
 
 if TYPE_CHECKING:
     from ipseval.ingest import RawDataset
@@ -25,8 +27,8 @@ def unapplied_notes(dataset: RawDataset, settings: Settings) -> list[str]:
     seen = {table_key(raw.file.split(SEP)[-1]) for raw in dataset.tables.values()}
     seen |= {table_key(s.file.split(SEP)[-1]) for s in dataset.set_aside}
     notes = [
-        f"settings [mapping.tables] '{local}': no file or sheet of that name was read in "
-        f"{dataset.source.name}; it does nothing"
+        f"settings [mapping.tables] '{local}': no file or sheet of that name in "
+        f"{dataset.source.name} gave a table; it does nothing"
         for local in settings.mapping.tables
         if table_key(local) not in seen
     ]
@@ -41,3 +43,20 @@ def unapplied_notes(dataset: RawDataset, settings: Settings) -> list[str]:
                     f"{dataset.source.name}; they do nothing"
                 )
     return notes
+
+
+def absent_columns(match: ColumnMatch, file: str, header: list[str]) -> list[CellProblem]:
+    """A warning for each local column name the settings map that the file does not have: that
+    mapping does nothing, so it is said, with the nearest column of the file."""
+    return [
+        CellProblem(
+            row=None,
+            column=target or None,
+            value=local,
+            expected="a column of the file",
+            message=f"settings [mapping.columns.{match.table}] '{local}' = '{target}' does not apply: "
+            f"{file} has no column '{local}'{nearest(local, header)}; it does nothing",
+            severity="warning",
+        )
+        for local, target in match.absent.items()
+    ]
