@@ -342,3 +342,16 @@ def test_mappings_that_do_nothing_are_said(tmp_path):
         "nothing",
         "settings [mapping.codes.jobs]: no jobs table was read in data; they do nothing",
     ]
+
+
+def test_a_section_keyed_by_a_standard_name_in_other_case_is_that_column(tmp_path):
+    meetings = [
+        ["client_id", "meeting_date", "attended"],
+        ["P1", "2023-01-10", "yes"],
+        ["P1", "2023-01-11", "Booked"],
+    ]
+    ds = load(
+        _folder(tmp_path, meetings=meetings), _settings({"meetings": {"Attended": {"Booked": "leave_out"}}})
+    )
+    assert _counts(ds, "meetings") == (2, 1, 0, 1)
+    assert ds.tables["meetings"]["attended"].to_list() == [True]

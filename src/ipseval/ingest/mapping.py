@@ -96,12 +96,12 @@ def check_mapping(settings: Settings) -> None:
                     continue
                 if section == "codes" and only_leave_out(cols[target]):
                     continue  # a column of the file that only says which rows to leave out (row_kinds)
-                if target not in names:
-                    raise InputError(_not_a_column(section, table, target, names, cols))
+                if (target if section == "columns" else norm_name(target)) not in names:
+                    raise InputError(_not_a_column(section, table, target, names))
     _check_code_targets(settings)
 
 
-def _not_a_column(section: str, table: str, target: str, names: list[str], cols: dict) -> str:
+def _not_a_column(section: str, table: str, target: str, names: list[str]) -> str:
     """The settings problem of a key or target naming no column of ``table``, with the nearest."""
     from ipseval.ingest.row_kinds import nearest
 
@@ -222,8 +222,8 @@ def valid_targets(column: Column) -> set[str] | None:
 def mapped_column(settings: Settings, table: str, key: str) -> str | None:
     """The standard column a ``[mapping.codes.<table>.<key>]`` section is about: ``key`` is the
     standard name or the local column name mapped to one."""
-    if key in _coded_names(table):
-        return key
+    if norm_name(key) in _coded_names(table):  # the standard name, in any case ('Attended')
+        return norm_name(key)
     local = {k: v for k, v in settings.mapping.columns.get(table, {}).items() if v}
     for wide_table, sources in settings.mapping.wide.items():
         for wide in sources:
