@@ -185,6 +185,12 @@ def data_standard_md() -> str:
         '  A label mapped to `leave_out` marks rows that are not records of the table (`Booked = "leave_out"`',
         '  for future bookings in a meetings sheet, `"Case note" = "leave_out"` for notes): they are left out,',
         "  counted apart and named in one warning per file; `ipseval map` proposes it for such labels.",
+        '  `"" = "leave_out"` leaves out the rows whose cell is blank, `"*" = "leave_out"` those of every',
+        "  label not listed. A column that is no standard column may say which rows to leave out too",
+        '  (`[mapping.codes.jobs."Outcome Type"]` `"Job held at referral" = "leave_out"`; list the labels',
+        '  to keep as `"keep"` beside `"*" = "leave_out"`), and one file may give two tables',
+        '  (`"Activity export" = ["meetings", "employer_contacts"]` in `[mapping.tables]`), each',
+        "  leaving out the other's rows by such a column. See settings.md.",
         "- Age: `clients` may give a date of birth instead of (or as well as) `age`: a column named",
         '  `date_of_birth`, or mapped to it (`DOB = "date_of_birth"` in `[mapping.columns.clients]`).',
         "  Where age is blank, age at referral is worked out as the whole years completed between the",
@@ -394,6 +400,25 @@ policy = "ndtms"               # ndtms | nhs | none
 # A local export: file/sheet, column and code names mapped onto the standard.
 [mapping.tables]
 "Caseload" = "clients"
+"Activity export" = ["meetings", "employer_contacts"]  # one file, two tables
+
+[mapping.columns.meetings]
+"Client Ref" = "client_id"
+"Activity Date" = "meeting_date"
+"Outcome" = "attended"
+
+[mapping.codes.meetings."Activity Type"]  # no standard column: it says which rows are meetings
+"Appointment" = "keep"
+"*" = "leave_out"              # every other label (case notes, employer visits): left out
+
+[mapping.columns.employer_contacts]
+"Worker" = "employment_specialist_id"
+"Activity Date" = "contact_date"
+"Account" = "employer"
+
+[mapping.codes.employer_contacts."Activity Type"]
+"Employer visit" = "keep"
+"*" = "leave_out"
 
 [mapping.columns.clients]
 "Client Ref" = "client_id"
@@ -406,6 +431,12 @@ policy = "ndtms"               # ndtms | nhs | none
 
 [mapping.codes.clients.criminal_conviction]
 "Not known" = ""               # "" = not recorded: read as a blank cell
+
+[mapping.columns.jobs]
+"Sector (old)" = ""            # "" = left aside: not read (it would clash with Sector)
+
+[mapping.codes.jobs."Outcome Type"]
+"Job held at referral" = "leave_out"   # not a job start: left out, counted apart
 
 [mapping.codes.jobs.end_date]
 "Ongoing" = ""                 # blank end date = still in the job

@@ -341,7 +341,10 @@ class Mapping(_Section):
         description="Per table, local column name -> standard column name, "
         "e.g. [mapping.columns.clients] 'Client Ref' = 'client_id'. A date of birth may be mapped to "
         "clients' 'date_of_birth' (e.g. DOB = 'date_of_birth'): it gives age at referral where age is "
-        "blank, then is dropped (see data-standard.md).",
+        "blank, then is dropped (see data-standard.md). A column mapped to '' (blank) is left aside: "
+        "not read and not reported as unused, e.g. [mapping.columns.jobs] 'Sector (old)' = '' when "
+        "another column is mapped to sector, or when a column named like a standard column is not "
+        "it. A local name the file does not have is named in a warning: it does nothing.",
     )
     codes: dict[str, dict[str, dict[str, str]]] = Field(
         default_factory=dict,
@@ -355,19 +358,33 @@ class Mapping(_Section):
         "read notes. A label mapped to 'leave_out' marks rows that are not records of the table (e.g. "
         "[mapping.codes.meetings.attended] Booked = 'leave_out' for future bookings, or a contact type "
         "'Case note' = 'leave_out'): those rows are left out, counted apart (rows read = used + "
-        "rejected + left out) and named in one warning with their values. A target that is not a "
+        "rejected + left out) and named in one warning with their values. The key '' with "
+        "'leave_out' leaves out the rows whose cell is blank (e.g. [mapping.codes.meetings.attended] "
+        "'' = 'leave_out' for case notes with no outcome), and the key '*' = 'leave_out' every row whose "
+        "label the section does not list (blank cells aside). A column of the file that is no "
+        "standard column may say which rows to leave out too: key the section by its name, map "
+        "labels to 'leave_out', or list those to keep as 'keep' with '*' = 'leave_out' (e.g. "
+        "[mapping.codes.jobs.\"Outcome Type\"] 'Job held at referral' = 'leave_out'; "
+        "[mapping.codes.meetings.\"Activity Type\"] Appointment = 'keep' and '*' = 'leave_out'); "
+        "such a name that is a column of no file read for the table is a settings problem naming the "
+        "nearest column. A target that is not a "
         "value of its column (e.g. 'unknown' "
         "for a yes/no column) is refused as a settings problem naming the values it may be. In a "
         "date or number column a mapping gives the whole cell a value: '' for a word that means no "
         "value (e.g. [mapping.codes.jobs.end_date] 'Ongoing' = '': a blank end date, which the "
         "standard reads as still in the job; [mapping.codes.clients.age] '999' = '' for a code meaning "
         "not recorded), or a number or a YYYY-MM-DD date (e.g. [mapping.codes.staff.fte] "
-        "'Full time' = '1.0'); any other target is refused. ipseval map proposes these. Codes that "
-        "never occur in their column are named in warnings: they do nothing.",
+        "'Full time' = '1.0'), or 'leave_out'; any other target is refused. ipseval map proposes "
+        "these. Codes that never occur in their column, and sections of a column the file does not "
+        "have, are named in warnings: they do nothing.",
     )
-    tables: dict[str, str] = Field(
+    tables: dict[str, str | list[str]] = Field(
         default_factory=dict,
-        description="Local file or sheet name -> standard table name, e.g. 'Caseload' = 'clients'.",
+        description="Local file or sheet name -> standard table name, e.g. 'Caseload' = 'clients'. "
+        "One file that holds the rows of two tables names both, e.g. 'Activity export' = "
+        "['meetings', 'employer_contacts']: each table reads the file with its own "
+        "[mapping.columns.<table>], and leaves out the other's rows by the column that tells them "
+        "apart (see [mapping.codes]: 'Activity Type').",
     )
     fixed: dict[str, dict[str, str]] = Field(
         default_factory=dict,

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable, SetAside, read_source
-from ipseval.ingest.mapping import LEAVE_OUT, code_map, code_sections, norm_name
+from ipseval.ingest.mapping import EVERY_OTHER, LEAVE_OUT, code_map, code_sections, norm_name
+from ipseval.ingest.row_kinds import KIND_PREFIX
 from ipseval.schema import POLARS_DTYPES, TABLES, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
 from ipseval.validate_computed import with_computed
@@ -28,12 +29,13 @@ from ipseval.validate_dates import OrderChoice, choose_order
 from ipseval.validate_distinct import Distinct, convert_distinct, distinct
 from ipseval.validate_leave_out import (
     AFTER_CUT,
+    KeptCells,
     Reason,
     after_cut,
     after_cut_reason,
     count_values,
     drop_problems,
-    labels_to_leave_out,
+    leave_out_mask,
 )
 from ipseval.validate_leave_out import EXPECTED as LEFT_OUT_EXPECTED
 from ipseval.validate_leave_out import warning as left_out_warning
@@ -192,14 +194,14 @@ class _Checker(TypeReaders):
         self.left_client_ids = pl.Series("client_id", [], dtype=pl.Utf8)  # clients: ids of rows left out
         self.problems: list[pl.DataFrame] = []
         self.typed: dict[str, pl.Series] = {}
-        self.null_words = 0
         self.present: dict[str, pl.Series] = {}  # per column: the cell holds a value (before typing)
-        self.mapped_blank: dict[str, int] = {}  # per column: cells whose label is mapped to ""
-        self.blank_read_as: dict[str, tuple[int, str]] = {}  # per column: blank cells read as a code
+        # Cells the read notes count (NULL words, labels mapped to "", blank cells read as a code,
+        # values read as another), on rows kept only (see KeptCells); codes blank cells are read as
+        self.kept_cells = KeptCells()
+        self.blank_code: dict[str, str] = {}
         self.ages_from_birth = 0
         self.dates = OrderChoice("dmy")  # how this file's day/month dates are read (see convert)
         self.century = Century(settings.input.two_digit_years)  # how two-digit years are read
-        self.translated: dict[str, int] = {}  # per date or number column: cells whose value is mapped
         # rows per value when checking distinct values, and the distinct values of date columns
         # found to choose their order (validate_distinct)
         self.weights: pl.Series | None = None
@@ -212,6 +214,12 @@ class _Checker(TypeReaders):
         self.computed: pl.DataFrame | None = None
         self.computed_parts: pl.DataFrame | None = None
         self.n_computed = 0  # rows added as computed totals: used, but not read from the file
+        # Columns of the file that only say which rows to leave out (ingest.row_kinds): key -> cells
+        self.kinds = {
+            c.removeprefix(KIND_PREFIX): raw.frame[c].cast(pl.Utf8)
+            for c in raw.frame.columns
+            if c.startswith(KIND_PREFIX)
+        }
 
     # -- recording -------------------------------------------------------------------------------
     def add(
@@ -273,6 +281,7 @@ class _Checker(TypeReaders):
         if self.dates.warning:
             w = self.dates.warning
             self.note(None, w.value, "dates in one known order of day and month", w.message)
+        self._leave_out_by_kinds(settings)
         for col in self.spec.columns:
             if self.compact:
                 convert_distinct(self, settings, col)
@@ -281,10 +290,12 @@ class _Checker(TypeReaders):
 
     def convert_column(self, settings: Settings, col: Column, text: pl.Series) -> None:
         """Read one column's cells (``text``) as its type, naming each cell that cannot be."""
-        s = self._null_words(text)
+        s = self._null_words(text, col.name)
         cmap = code_map(settings, self.table, col.name)
         self._check_code_sections(settings, s, col)
-        s = self._leave_out_labels(s, col, cmap)
+        if col.name not in self.missing:
+            where = f"[mapping.codes.{self.table}.{col.name}]"
+            s = self._leave_out_labels(s, self.raw[col.name], f"{col.name} labels", where, cmap)
         cmap = {k: v for k, v in cmap.items() if v != LEAVE_OUT}
         s, blanked = self._mapped_to_blank(s, col, cmap)
         s = self._blank_read_as(s, blanked, col, cmap.pop("", ""))
@@ -306,25 +317,33 @@ class _Checker(TypeReaders):
         self.present[col.name] = present
         self.typed[col.name] = typed.alias(col.name)
 
-    def _leave_out_labels(self, s: pl.Series, col: Column, cmap: dict[str, str]) -> pl.Series:
-        """Rows whose cell holds a label mapped to ``leave_out`` marked to leave out (counted under
-        the first column that marks them), the cells blanked so they raise no problem meanwhile."""
-        labels = labels_to_leave_out(cmap)
-        if not labels or s.null_count() == self.n:
-            return s
-        found = _canon(s).is_in(labels).fill_null(False)
-        if not found.any():
+    def _leave_out_labels(
+        self, s: pl.Series, written: pl.Series, what: str, where: str, cmap: dict[str, str]
+    ) -> pl.Series:
+        """Rows whose cell holds a label mapped to ``leave_out`` (a blank cell: the key "", any label
+        not listed: "*") marked to leave out (counted under the first column that marks them, by the
+        values as ``written``), the cells blanked so they raise no problem meanwhile."""
+        found = leave_out_mask(_canon(s), cmap)
+        if found is None or not found.any():
             return s
         new = found & ~self.left
-        where = f"[mapping.codes.{self.table}.{col.name}]"
-        self.left_reasons.append(
-            Reason(
-                f"{col.name} labels mapped to {LEAVE_OUT} in {where}",
-                count_values(self.raw[col.name], new, self.weights),
-            )
-        )
+        reason = Reason(f"{what} mapped to {LEAVE_OUT} in {where}", count_values(written, new, self.weights))
+        self.left_reasons.append(reason)
         self.left = self.left | found
         return _blank_where(s, found)
+
+    def _leave_out_by_kinds(self, settings: Settings) -> None:
+        """Rows left out by the labels of columns that only say which rows to leave out (see
+        ingest.row_kinds), with a warning for each listed label that never occurs."""
+        sections = settings.mapping.codes.get(self.table, {})
+        for key, cells in self.kinds.items():
+            codes = sections.get(key, {})
+            cmap = {norm_name(k): str(v).strip() for k, v in codes.items()}
+            where = f'[mapping.codes.{self.table}."{key}"]'
+            self._leave_out_labels(cells, cells, f"'{key}' labels", where, cmap)
+            seen = set(_canon_each(cells.drop_nulls().unique()).to_list())
+            self._never_occur(where, [k for k in codes if norm_name(k) and k != EVERY_OTHER], seen, key)
+        self.kinds = {}
 
     def leave_out_after(self, limit: date, from_settings: bool) -> None:
         """Events dated after ``limit`` (the data cut, else today) marked to leave out: they had not
@@ -356,6 +375,7 @@ class _Checker(TypeReaders):
         self.present = {k: v.filter(keep) for k, v in self.present.items()}
         self.inputs = {k: v.filter(keep) for k, v in self.inputs.items()}
         self.reject = self.reject.filter(keep)
+        self.kept_cells.keep(keep)
         self.left_out += int(self.left.sum())
         self.n = self.raw.height
         self.left = pl.repeat(False, self.n, dtype=pl.Boolean, eager=True).alias("left")
@@ -375,7 +395,7 @@ class _Checker(TypeReaders):
         hit = key.is_in(list(cmap)).fill_null(False)
         if not hit.any():
             return s
-        self.translated[col.name] = self.count(hit)
+        self.kept_cells.add("translated", col.name, hit)
         out = _frame(key=key, s=s, h=hit).select(
             pl.when(pl.col("h")).then(pl.col("key").replace(cmap)).otherwise(pl.col("s"))
         )
@@ -387,9 +407,9 @@ class _Checker(TypeReaders):
         if not code or col.required or col.type not in ("code", "bool") or col.name in self.missing:
             return s
         blank = s.is_null() & ~blanked
-        n = self.count(blank)
-        if n:
-            self.blank_read_as[col.name] = (n, code)
+        if blank.any():
+            self.kept_cells.add("blank_read_as", col.name, blank)
+            self.blank_code[col.name] = code
             s = _frame(s=s, b=blank).select(pl.when(pl.col("b")).then(pl.lit(code)).otherwise(pl.col("s")))
             s = s.to_series().alias(col.name)
         return s
@@ -398,12 +418,21 @@ class _Checker(TypeReaders):
         """Code mappings that would do nothing, each named in a warning: "" (blank cells) on a column
         it cannot fill, and codes that never occur in the column."""
         sections = code_sections(settings, self.table, col.name)
-        if not sections or col.name in self.missing:
+        if not sections:
+            return
+        if col.name in self.missing:
+            for key in sections:
+                where = f"[mapping.codes.{self.table}.{key}]"
+                message = f"{where} does not apply: {self.file} has no {col.name} column, so it does nothing"
+                self.note(col.name, "", "code mappings that apply to the data", message)
             return
         expected = "code mappings that apply to the data"
         for key, codes in sections.items():
             where = f"[mapping.codes.{self.table}.{key}]"
-            if "" in codes and str(codes[""]).strip():
+            if "" in codes and not str(codes[""]).strip():
+                message = f'{where}: "" = "" does nothing (a blank cell is read as blank already)'
+                self.note(col.name, "''", expected, message)
+            if "" in codes and str(codes[""]).strip() and norm_name(codes[""]) != LEAVE_OUT:
                 why = (
                     "it is required (a blank is a problem to fix)"
                     if col.required
@@ -419,23 +448,28 @@ class _Checker(TypeReaders):
                         f"{why}; it applies to optional code and yes/no columns"
                     )
                     self.note(col.name, "''", expected, message)
-            present = [k for k in codes if norm_name(k)]
-            if not present or s.null_count() == self.n:
+            present = [k for k in codes if norm_name(k) and k != EVERY_OTHER]
+            if not present:
                 continue
             seen = set(_canon_each(s.drop_nulls().unique()).str.strip_chars().to_list())
             seen |= {norm_name(v) for v in self.no_row.get(col.name, {})}
-            never = [k for k in present if norm_name(k) not in seen]
-            if never:
-                shown = ", ".join(f"'{k}'" for k in never[:10]) + (
-                    f" and {len(never) - 10} more" if len(never) > 10 else ""
-                )
-                verb = "never occurs" if len(never) == 1 else "never occur"
-                message = (
-                    f"{where}: {shown} {verb} in {self.file} › {col.name} (codes are matched ignoring "
-                    "case and spaces); check the spelling (a code of a lookup list that these data do "
-                    "not hold can stay)"
-                )
-                self.note(col.name, ", ".join(never[:10]), expected, message)
+            self._never_occur(where, present, seen, col.name)
+
+    def _never_occur(self, where: str, labels: list[str], seen: set[str], column: str) -> None:
+        """A warning naming the ``labels`` of a code section that never occur in the column (whose
+        canonical values are ``seen``): mapping them does nothing."""
+        never = [k for k in labels if norm_name(k) not in seen]
+        if not never:
+            return
+        shown = ", ".join(f"'{k}'" for k in never[:10]) + (
+            f" and {len(never) - 10} more" if len(never) > 10 else ""
+        )
+        verb = "never occurs" if len(never) == 1 else "never occur"
+        message = (
+            f"{where}: {shown} {verb} in {self.file} › {column} (codes are matched ignoring case and "
+            "spaces); check the spelling (a code of a lookup list that these data do not hold can stay)"
+        )
+        self.note(column, ", ".join(never[:10]), "code mappings that apply to the data", message)
 
     def _date_order(self, settings: Settings) -> OrderChoice:
         """The order of day and month in this file's dates: set for its table, or decided from
@@ -458,7 +492,7 @@ class _Checker(TypeReaders):
             return s, pl.repeat(False, self.n, dtype=pl.Boolean, eager=True)
         blanked = _canon(s).is_in(labels).fill_null(False)
         if blanked.any():
-            self.mapped_blank[col.name] = self.count(blanked)
+            self.kept_cells.add("mapped_blank", col.name, blanked)
         return _blank_where(s, blanked), blanked
 
     def age_from_birth(self) -> None:
@@ -479,11 +513,12 @@ class _Checker(TypeReaders):
         self.typed["age"] = self.typed["age"].fill_null(found.ages).alias("age")
         self.ages_from_birth = found.filled
 
-    def _null_words(self, s: pl.Series) -> pl.Series:
+    def _null_words(self, s: pl.Series, column: str) -> pl.Series:
+        """Cells holding a word for no value (NULL, N/A) read as blank, counted for the notes."""
         if s.null_count() < self.n and s.str.len_bytes().min() <= _NULL_WORD_BYTES:
             words = s.is_in(NULL_WORDS)
             if words.any():
-                self.null_words += self.count(words)
+                self.kept_cells.add("null_words", column, words)
                 return _blank_where(s, words)
         return s
 
@@ -810,9 +845,10 @@ def _counted_notes(checkers: Iterable[_Checker]) -> list[str]:
     """The notes on what each file's checks read in a way worth saying, with their counts."""
     notes: list[str] = []
     for chk in checkers:
-        if chk.null_words:
-            notes.append(f"{chk.file}: {chk.null_words} cells holding NULL, NA or N/A were read as blank")
-        for column, n in chk.mapped_blank.items():
+        null_words = sum(chk.kept_cells.counts("null_words").values())
+        if null_words:
+            notes.append(f"{chk.file}: {null_words} cells holding NULL, NA or N/A were read as blank")
+        for column, n in chk.kept_cells.counts("mapped_blank").items():
             meaning = chk.spec.column(column).meaning  # "blank = still in the job at the data cut"
             blank = f"({meaning})" if meaning.startswith("blank = ") else "(not recorded)"
             notes.append(
@@ -825,12 +861,13 @@ def _counted_notes(checkers: Iterable[_Checker]) -> list[str]:
                 f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} of {shown} mapped to "" in '
                 f"[mapping.codes.{chk.table}.{column}]: no row (not recorded, like a blank cell)"
             )
-        for column, n in chk.translated.items():
+        for column, n in chk.kept_cells.counts("translated").items():
             notes.append(
                 f"{chk.file}: {n} {column} cell{'s' if n != 1 else ''} read as the value "
                 f"[mapping.codes.{chk.table}.{column}] maps {'them' if n != 1 else 'it'} to"
             )
-        for column, (n, code) in chk.blank_read_as.items():
+        for column, n in chk.kept_cells.counts("blank_read_as").items():
+            code = chk.blank_code[column]
             notes.append(
                 f"{chk.file}: {n} blank {column} cell{'s' if n != 1 else ''} read as {code} "
                 f'([mapping.codes.{chk.table}.{column}] "" = "{code}")'

@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from ipseval.ingest.mapping import code_map
-from ipseval.validate_leave_out import labels_to_leave_out
+from ipseval.validate_leave_out import KeptCells, leaves_out
 
 if TYPE_CHECKING:
     from ipseval.schema import Column
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 def convert_distinct(chk, settings: Settings, col: Column) -> None:
     """Check ``col`` of ``chk`` (a checker whose columns are categoricals) once per distinct value."""
     cells = chk.raw[col.name]
-    if cells.dtype != pl.Categorical or labels_to_leave_out(code_map(settings, chk.table, col.name)):
+    if cells.dtype != pl.Categorical or leaves_out(code_map(settings, chk.table, col.name)):
         chk.convert_column(settings, col, chk._text(col.name))
         return
     found = chk.distinct.pop(col.name, None) or distinct(cells)
@@ -80,8 +80,7 @@ def _for_values(chk, column: str, values: pl.Series, weights: pl.Series):
     sub.left = sub.reject.alias("left")
     sub.left_reasons, sub.problems = [], []
     sub.typed, sub.present = {}, {}
-    sub.null_words = 0
-    sub.mapped_blank, sub.blank_read_as, sub.translated = {}, {}, {}
+    sub.kept_cells, sub.blank_code = KeptCells(), {}
     return sub
 
 
@@ -98,10 +97,8 @@ def _spread(chk, sub, column: str, where: pl.Series) -> None:
     if sub.left.any():
         chk.left = chk.left | sub.left.gather(where)
     chk.left_reasons += sub.left_reasons
-    chk.null_words += sub.null_words
-    chk.mapped_blank |= sub.mapped_blank
-    chk.blank_read_as |= sub.blank_read_as
-    chk.translated |= sub.translated
+    chk.kept_cells.spread(sub.kept_cells, where)
+    chk.blank_code |= sub.blank_code
     rows = pl.DataFrame({"_at": where, "_file_row": chk.raw["_row"]})
     chk.problems += [_problem_rows(p, rows) for p in sub.problems]
 

@@ -24,7 +24,7 @@ from datetime import date
 
 import polars as pl
 
-from ipseval.ingest.mapping import LEAVE_OUT
+from ipseval.ingest.mapping import EVERY_OTHER, LEAVE_OUT, norm_name
 
 # Tables whose rows are events that cannot have happened after the data cut: column of the event's date.
 AFTER_CUT = {"meetings": "meeting_date", "employer_contacts": "contact_date"}
@@ -45,8 +45,30 @@ class Reason:
 
 
 def labels_to_leave_out(cmap: dict[str, str]) -> list[str]:
-    """The (canonical) labels a column's code mapping sends to ``leave_out``."""
-    return [k for k, v in cmap.items() if v == LEAVE_OUT]
+    """The (canonical) labels a column's code mapping sends to ``leave_out`` (with "" for blank
+    cells and "*" for every label not listed, when so mapped)."""
+    return [k for k, v in cmap.items() if norm_name(v) == LEAVE_OUT]
+
+
+def leaves_out(cmap: dict[str, str]) -> bool:
+    """Whether a column's code mapping leaves any row out."""
+    return bool(labels_to_leave_out(cmap))
+
+
+def leave_out_mask(canon: pl.Series, cmap: dict[str, str]) -> pl.Series | None:
+    """The rows a column's code mapping leaves out (``canon``: its cells as canonical labels, blank
+    as null): a label mapped to leave_out; a blank cell when "" is; with "*" = "leave_out", every
+    label the mapping does not list. None when it leaves out nothing."""
+    labels = labels_to_leave_out(cmap)
+    if not labels:
+        return None
+    found = canon.is_in([k for k in labels if k and k != EVERY_OTHER]).fill_null(False)
+    if "" in labels:
+        found = found | canon.is_null()
+    if EVERY_OTHER in labels:
+        listed = [k for k in cmap if k and k != EVERY_OTHER]
+        found = found | (canon.is_not_null() & ~canon.is_in(listed))
+    return found
 
 
 def count_values(values: pl.Series, mask: pl.Series, weights: pl.Series | None = None) -> Counter:
@@ -104,3 +126,32 @@ def drop_problems(problems: list[pl.DataFrame], rows: pl.Series) -> list[pl.Data
         return problems
     gone = rows.implode()
     return [p.filter(pl.col("row").is_null() | ~pl.col("row").is_in(gone)) for p in problems]
+
+
+class KeptCells:
+    """Cells the read notes count (NULL words read as blank, labels mapped to "", blank cells read
+    as a code, values read as another), kept as row masks by (what, column) until the rows left out
+    are known: a note counts only the rows kept, not those left out as no records of the table."""
+
+    def __init__(self) -> None:
+        self.masks: dict[tuple[str, str], pl.Series] = {}
+
+    def add(self, what: str, column: str, mask: pl.Series) -> None:
+        key = (what, column)
+        mask = mask.fill_null(False)
+        self.masks[key] = self.masks[key] | mask if key in self.masks else mask
+
+    def keep(self, kept: pl.Series) -> None:
+        """Only the rows of ``kept`` counted (the others are left out)."""
+        self.masks = {k: m.filter(kept) for k, m in self.masks.items()}
+
+    def spread(self, other: KeptCells, where: pl.Series) -> None:
+        """``other``'s cells, counted on distinct values, given to the rows holding each value."""
+        for (what, column), mask in other.masks.items():
+            if mask.any():
+                self.add(what, column, mask.gather(where))
+
+    def counts(self, what: str) -> dict[str, int]:
+        """Column -> cells counted of ``what`` on rows kept (columns with none left out)."""
+        found = {c: int(m.sum()) for (w, c), m in self.masks.items() if w == what}
+        return {c: n for c, n in found.items() if n}

@@ -137,7 +137,7 @@ def _hours(chk: Any, raw: pl.Series, settings: Settings) -> pl.Series:
     """The hours as numbers: blank words and labels mapped to "" blank, labels mapped to a number
     read as it ('Full time' = '37.5'), then the number reading of any number column."""
     cmap = code_map(settings, chk.table, HOURS)
-    s = chk._null_words(raw)
+    s = chk._null_words(raw, HOURS)
     s, _ = chk._mapped_to_blank(s, CONTRACTED_HOURS, cmap)
     s = chk._translated(s, CONTRACTED_HOURS, {k: v for k, v in cmap.items() if v})
     chk.raw = chk.raw.with_columns(raw.alias(HOURS))  # the cells its problems show, while read

@@ -16,7 +16,16 @@ import polars as pl
 if TYPE_CHECKING:
     from ipseval.settings import Settings
 
-__all__ = ["EXCEL_ERRORS", "CellProblem", "InputError", "RawDataset", "RawTable", "SetAside", "read_source"]
+__all__ = [
+    "EXCEL_ERRORS",
+    "CellProblem",
+    "InputError",
+    "RawDataset",
+    "RawTable",
+    "SetAside",
+    "SettingsError",
+    "read_source",
+]
 
 SAVE_AS_UTF8 = "in Excel use File › Save As › 'CSV UTF-8 (Comma delimited) (*.csv)'"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -52,6 +61,11 @@ class InputError(Exception):
     """
 
     dataset = None
+
+
+class SettingsError(InputError):
+    """Settings that cannot apply to the data read (a key naming no column of its file): the whole
+    run stops, as for any settings problem, even when the table it is about is optional."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +136,7 @@ class RawDataset:
         """Set an optional table aside with the reader's message; a required one stops the run."""
         from ipseval.schema import TABLES
 
-        if TABLES[table].required:
+        if TABLES[table].required or isinstance(error, SettingsError):
             raise error
         self.set_aside.append(SetAside(table, file, str(error)))
 
@@ -131,6 +145,8 @@ def read_source(path: str | Path, settings: Settings) -> RawDataset:
     """Read a folder of CSV files or one Excel workbook. Raises InputError if it cannot be read."""
     from ipseval.ingest.fill_down import check_fill_down, fill_down
     from ipseval.ingest.mapping import add_fixed_columns, check_mapping
+    from ipseval.ingest.row_kinds import check_kinds_found, share_unused
+    from ipseval.ingest.unapplied import unapplied_notes
 
     check_mapping(settings)
     check_fill_down(settings)
@@ -139,6 +155,9 @@ def read_source(path: str | Path, settings: Settings) -> RawDataset:
         from ipseval.ingest.wide import read_wide
 
         read_wide(dataset, settings)
+    check_kinds_found(dataset, settings)
+    dataset.notes += unapplied_notes(dataset, settings)
+    share_unused(dataset, settings)
     for raw in dataset.tables.values():
         add_fixed_columns(raw, settings)
     fill_down(dataset, settings)

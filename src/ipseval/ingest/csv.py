@@ -29,7 +29,7 @@ from ipseval.ingest import (
 )
 from ipseval.ingest import parts as parts_module
 from ipseval.ingest.encoding import NotUtf8, TextFile, as_utf8, as_windows_1252
-from ipseval.ingest.mapping import resolve_columns, resolve_table
+from ipseval.ingest.mapping import resolve_columns, resolve_table, resolve_tables
 from ipseval.ingest.note_rows import (
     LETTER,
     TWO_WORDS,
@@ -52,6 +52,7 @@ from ipseval.ingest.sniff import (
     read_head,
     refuse_non_text,
 )
+from ipseval.ingest.unapplied import absent_columns
 from ipseval.schema import CLIENT_LINKED, TABLES
 
 if TYPE_CHECKING:
@@ -94,16 +95,17 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
                 workbooks.append(name)
             unused_files.append(name)
             continue
-        table = resolve_table(p.stem, settings)
-        if table is None:
+        tables = resolve_tables(p.stem, settings)
+        if not tables:
             unused_files.append(name)
             continue
-        if table in found:
-            raise InputError(
-                f"{name}: both {found[table].name} and {name} give the {table} table; keep only one"
-            )
-        check_link(p, folder)
-        found[table] = p
+        for table in tables:
+            if table in found:
+                raise InputError(
+                    f"{name}: both {found[table].name} and {name} give the {table} table; keep only one"
+                )
+            check_link(p, folder)
+            found[table] = p
 
     for t in TABLES.values():
         if t.required and t.name not in found:
@@ -184,7 +186,7 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
         candidates = None
     ids = id_positions(table, match.standard)
     df, problems = leave_out_summaries(df, problems, positional, ids, candidates)
-    problems[:0] = layout_problems(layout)
+    problems[:0] = layout_problems(layout) + absent_columns(match, name, header)
     if text.note is not None:
         problems.insert(0, text.note)
 
@@ -193,9 +195,7 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
         n = df.height - df[positional[i]].null_count()
         if n:
             unused.append(f"(column {i + 1}: blank header, {n} value{'s' if n != 1 else ''})")
-    order = {c: k for k, c in enumerate(TABLES[table].read_names)}
-    cols = sorted(match.standard.items(), key=lambda kv: order[kv[1]])
-    frame = df.select(*[pl.col(positional[i]).alias(std) for i, std in cols], "_row")
+    frame = df.select(*match.kept(lambda i: positional[i]), "_row")
     return RawTable(
         name=table,
         file=name,

@@ -24,7 +24,7 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel, to_excel
 
 from ipseval.ingest import EXCEL_ERRORS, CellProblem, InputError, RawDataset, RawTable
-from ipseval.ingest.mapping import resolve_columns, resolve_table, table_key
+from ipseval.ingest.mapping import resolve_columns, resolve_tables, table_key
 from ipseval.ingest.note_rows import (
     id_positions,
     is_note_row,
@@ -33,6 +33,7 @@ from ipseval.ingest.note_rows import (
     required_positions,
 )
 from ipseval.ingest.sniff import SNIFF_ROWS, Layout, header_index, layout_problems, title_text
+from ipseval.ingest.unapplied import absent_columns
 from ipseval.schema import TABLES
 
 if TYPE_CHECKING:
@@ -71,19 +72,20 @@ def _read_book(path: Path, wb: Any, archive: zipfile.ZipFile, settings: Settings
     unused_files: list[str] = []
     notes: list[str] = []
     for ws in wb.worksheets:
-        table = resolve_table(ws.title, settings)
-        if table is None:
+        tables = resolve_tables(ws.title, settings)
+        if not tables:
             if table_key(ws.title) in _IGNORED_SHEETS:
                 notes.append(f"sheet '{ws.title}' in {path.name} was not read (instructions sheet)")
             else:
                 unused_files.append(f"{path.name}{SEP}{ws.title}")
             continue
-        if table in found:
-            raise InputError(
-                f"{path.name}: sheets '{found[table].title}' and '{ws.title}' both give the {table} "
-                "table; keep only one"
-            )
-        found[table] = ws
+        for table in tables:
+            if table in found:
+                raise InputError(
+                    f"{path.name}: sheets '{found[table].title}' and '{ws.title}' both give the {table} "
+                    "table; keep only one"
+                )
+            found[table] = ws
 
     for t in TABLES.values():
         if t.required and t.name not in found:
@@ -230,7 +232,7 @@ def _read_sheet(
 
     if leap_suspects:
         problems += _leap_day_cells(archive, getattr(ws, "_worksheet_path", None), leap_suspects)
-    problems[:0] = layout_problems(layout)
+    problems[:0] = layout_problems(layout) + absent_columns(match, label, [str(h) for h in header if h])
     if ws.sheet_state != "visible":
         problems.insert(0, _hidden_sheet(ws.title))
 
@@ -256,9 +258,7 @@ def _read_sheet(
             unused.append(
                 f"(column {get_column_letter(i + 1)}: {blank_label(i)}, {n} value{'s' if n != 1 else ''})"
             )
-    order = {c: k for k, c in enumerate(spec.read_names)}
-    cols = sorted(match.standard.items(), key=lambda kv: order[kv[1]])
-    frame = df.select(*[pl.col(f"_c{i}").alias(std) for i, std in cols], "_row")
+    frame = df.select(*match.kept(lambda i: f"_c{i}"), "_row")
     return RawTable(name=table, file=label, frame=frame, unused_columns=unused, read_problems=problems)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -29,6 +29,11 @@ _TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm")
 # The code a label is mapped to when a row holding it is not a record of its table (a future booking
 # or a case note in a meetings sheet): the row is left out, counted apart from rows used and rejected.
 LEAVE_OUT = "leave_out"
+# The key standing for every label (not a blank cell) a code section does not list: "*" = "leave_out"
+# keeps only the labels listed (see ingest.row_kinds); KEEP lists a label of a column that only says
+# which rows to leave out, without leaving its rows out.
+EVERY_OTHER = "*"
+KEEP = "keep"
 # Standard columns the reader of a wide file fills in itself (the measure or item named by the column,
 # a constant instrument): resolve_columns does not ask the file for them.
 SUPPLIED: ContextVar[frozenset[str]] = ContextVar("supplied_columns", default=frozenset())
@@ -60,13 +65,17 @@ def table_key(name: str) -> str:
 def check_mapping(settings: Settings) -> None:
     """Fail early (InputError) if the mapping names a table or column that is not in the standard."""
     m = settings.mapping
-    for local, target in m.tables.items():
-        if target not in TABLES:
-            raise InputError(
-                f"settings [mapping.tables] '{local}' = '{target}': '{target}' is not a table of the "
-                f"standard ({', '.join(TABLES)})"
-            )
+    for local, targets in m.tables.items():
+        for target in tables_named(targets):
+            if target not in TABLES:
+                raise InputError(
+                    f"settings [mapping.tables] '{local}' = '{target}': '{target}' is not a table of the "
+                    f"standard ({', '.join(TABLES)})"
+                )
+    from ipseval.ingest.row_kinds import only_leave_out
+
     _check_code_collisions(settings)
+    _check_every_other(settings)
     _check_fixed(settings)
     from ipseval.ingest.wide import check_wide
 
@@ -81,14 +90,38 @@ def check_mapping(settings: Settings) -> None:
             names = TABLES[table].read_names if section == "columns" else _coded_names(table)
             targets = cols.values() if section == "columns" else cols.keys()
             for target in targets:
+                if section == "columns" and target == "":
+                    continue  # a column left aside: not read, not reported as unused
                 if section == "codes" and norm_name(target) in _local_names(settings, table):
                     continue
-                if target not in names:
-                    raise InputError(
-                        f"settings [mapping.{section}.{table}]: '{target}' is not a column of {table} "
-                        f"({', '.join(names)})"
-                    )
+                if section == "codes" and only_leave_out(cols[target]):
+                    continue  # a column of the file that only says which rows to leave out (row_kinds)
+                if (target if section == "columns" else norm_name(target)) not in names:
+                    raise InputError(_not_a_column(section, table, target, names))
     _check_code_targets(settings)
+
+
+def _not_a_column(section: str, table: str, target: str, names: list[str]) -> str:
+    """The settings problem of a key or target naming no column of ``table``, with the nearest."""
+    from ipseval.ingest.row_kinds import nearest
+
+    message = (
+        f"settings [mapping.{section}.{table}]: '{target}' is not a column of {table} "
+        f"({', '.join(names)}){nearest(target, names)}"
+    )
+    if section == "codes":
+        message += (
+            f"; if '{target}' is a column of the file, map it to one in [mapping.columns.{table}], or, "
+            f'to leave rows out by its labels, map each label to "leave_out" or "keep" ("*" = '
+            '"leave_out" for every label not listed)'
+        )
+    return message
+
+
+def tables_named(targets: str | list[str]) -> list[str]:
+    """The tables a ``[mapping.tables]`` entry names: one, or a list (one file giving two tables,
+    e.g. an activity export giving meetings and employer_contacts)."""
+    return [targets] if isinstance(targets, str) else list(targets)
 
 
 def _check_code_collisions(settings: Settings) -> None:
@@ -107,6 +140,18 @@ def _check_code_collisions(settings: Settings) -> None:
                     )
 
 
+def _check_every_other(settings: Settings) -> None:
+    """ "*" (every label a section does not list) may only leave rows out (InputError otherwise)."""
+    for table, by_column in settings.mapping.codes.items():
+        for key, codes in by_column.items():
+            every = codes.get(EVERY_OTHER)
+            if every is not None and norm_name(every) != LEAVE_OUT:
+                raise InputError(
+                    f'settings [mapping.codes.{table}.{key}]: "{EVERY_OTHER}" = "{every}": "{EVERY_OTHER}" '
+                    f'stands for every label not listed and may only be mapped to "{LEAVE_OUT}"'
+                )
+
+
 def _check_code_targets(settings: Settings) -> None:
     """Every code mapping must lead to a value its column can hold, or to "" (not recorded): a target
     that is neither would be ignored row by row, so it is refused here, naming what is valid."""
@@ -122,6 +167,8 @@ def _check_code_targets(settings: Settings) -> None:
             spec = TABLES[table].column(column)
             shown = "a yes/no column: yes or no" if spec.type == "bool" else ", ".join(spec.codes or ())
             for local, target in codes.items():
+                if local == EVERY_OTHER:
+                    continue
                 if str(target).strip() and norm_name(target) not in valid | {LEAVE_OUT}:
                     raise InputError(
                         f"settings [mapping.codes.{table}.{key}]: '{local}' = '{target}': '{target}' is "
@@ -149,8 +196,11 @@ def whole_value_kind(column: Column, value: str) -> str | None:
 
 
 def _check_whole_values(table: str, key: str, column: Column, codes: dict[str, str]) -> None:
-    """A date or number column's mappings give a whole value of its kind, or "" (not recorded)."""
+    """A date or number column's mappings give a whole value of its kind, or "" (not recorded), or
+    leave the row out."""
     for local, target in codes.items():
+        if norm_name(target) == LEAVE_OUT:
+            continue
         kind = whole_value_kind(column, target)
         if kind is not None:
             raise InputError(
@@ -172,9 +222,9 @@ def valid_targets(column: Column) -> set[str] | None:
 def mapped_column(settings: Settings, table: str, key: str) -> str | None:
     """The standard column a ``[mapping.codes.<table>.<key>]`` section is about: ``key`` is the
     standard name or the local column name mapped to one."""
-    if key in _coded_names(table):
-        return key
-    local = dict(settings.mapping.columns.get(table, {}))
+    if norm_name(key) in _coded_names(table):  # the standard name, in any case ('Attended')
+        return norm_name(key)
+    local = {k: v for k, v in settings.mapping.columns.get(table, {}).items() if v}
     for wide_table, sources in settings.mapping.wide.items():
         for wide in sources:
             local |= wide.columns if wide_table == table else wide.areas if table == "areas" else {}
@@ -183,21 +233,25 @@ def mapped_column(settings: Settings, table: str, key: str) -> str | None:
 
 
 def _local_names(settings: Settings, table: str) -> set[str]:
-    return {norm_name(k) for k in settings.mapping.columns.get(table, {})}
+    """The local column names mapped to a standard column of ``table`` (not those left aside)."""
+    return {norm_name(k) for k, v in settings.mapping.columns.get(table, {}).items() if v}
 
 
 def resolve_table(local_name: str, settings: Settings) -> str | None:
-    """The standard table a file or sheet name stands for, or None if it is not one."""
+    """The (first) standard table a file or sheet name stands for, or None if it is not one."""
+    return next(iter(resolve_tables(local_name, settings)), None)
+
+
+def resolve_tables(local_name: str, settings: Settings) -> list[str]:
+    """The standard tables a file or sheet name stands for: one, several when the settings say one
+    file gives several tables, or none."""
     key = table_key(local_name)
     if any(table_key(w.file) == key for sources in settings.mapping.wide.values() for w in sources):
-        return None  # read by ipseval.ingest.wide
-    for local, target in settings.mapping.tables.items():
+        return []  # read by ipseval.ingest.wide
+    for local, targets in settings.mapping.tables.items():
         if table_key(local) == key:
-            return target
-    for name in TABLES:
-        if table_key(name) == key:
-            return name
-    return None
+            return tables_named(targets)
+    return [name for name in TABLES if table_key(name) == key][:1]
 
 
 @dataclass
@@ -207,6 +261,20 @@ class ColumnMatch:
     standard: dict[int, str]  # position -> standard column name
     unused: dict[int, str]  # position -> label shown to the user (header text or a description)
     blank: list[int]  # positions with a blank header (unused only if the column holds data)
+    table: str = ""
+    kinds: dict[int, str] = field(default_factory=dict)  # position -> leave-out-only key (row_kinds)
+    absent: dict[str, str] = field(default_factory=dict)  # local name -> target, not in the file
+
+    def kept(self, name_of: Callable[[int], str]) -> list[pl.Expr]:
+        """The columns a reader keeps (``name_of``: a position's column in its frame): the standard
+        ones in the standard's order, then those that only say which rows to leave out."""
+        from ipseval.ingest.row_kinds import kind_column
+
+        order = {c: k for k, c in enumerate(TABLES[self.table].read_names)}
+        cols = sorted(self.standard.items(), key=lambda kv: order[kv[1]])
+        return [pl.col(name_of(i)).alias(std) for i, std in cols] + [
+            pl.col(name_of(i)).alias(kind_column(key)) for i, key in self.kinds.items()
+        ]
 
 
 def resolve_columns(
@@ -220,12 +288,16 @@ def resolve_columns(
 
     Raises InputError when two columns give the same standard column or a required one is missing.
     """
+    from ipseval.ingest.row_kinds import kind_keys
+
     spec = TABLES[table]
     local_map = {norm_name(k): v for k, v in settings.mapping.columns.get(table, {}).items()}
     names = set(spec.read_names)
+    kinds = kind_keys(settings, table)
     standard: dict[int, str] = {}
     unused: dict[int, str] = {}
     blank: list[int] = []
+    kind_at: dict[int, str] = {}
     seen: dict[str, str] = {}
     for i, cell in enumerate(header):
         text = "" if cell is None else str(cell).strip()
@@ -233,6 +305,11 @@ def resolve_columns(
             blank.append(i)
             continue
         key = norm_name(text)
+        if key in kinds and kinds[key] not in kind_at.values():  # the first column of that name
+            kind_at[i] = kinds[key]
+            continue
+        if local_map.get(key) == "":
+            continue  # left aside by the settings: not read, not reported
         target = local_map.get(key) or (key if key in names else None)
         if target is None:
             unused[i] = text
@@ -240,7 +317,8 @@ def resolve_columns(
         if target in seen:
             raise InputError(
                 f"{file}: columns '{seen[target]}' and '{text}' both give the column '{target}'; "
-                "remove or rename one of them"
+                f'remove or rename one of them, or leave one aside in the settings: map it to "" in '
+                f'[mapping.columns.{table}] (e.g. "{text}" = "")'
             )
         seen[target] = text
         standard[i] = target
@@ -271,7 +349,10 @@ def resolve_columns(
             f"{file}: {what} (found: {found}){blank_hint}. Rename the column, or map your own "
             f"name to it in the settings [mapping.columns.{table}]{wide}"
         )
-    return ColumnMatch(standard=standard, unused=unused, blank=blank)
+    in_file = {norm_name(h) for h in header if h is not None}
+    columns = settings.mapping.columns.get(table, {})
+    absent = {local: target for local, target in columns.items() if norm_name(local) not in in_file}
+    return ColumnMatch(standard, unused, blank, table, kind_at, absent)
 
 
 def code_sections(settings: Settings, table: str, column: str) -> dict[str, dict[str, str]]:

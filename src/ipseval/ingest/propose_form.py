@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ipseval.ingest.mapping import norm_name, table_key
+from ipseval.ingest.mapping import norm_name, table_key, tables_named
 from ipseval.ingest.propose import ACCEPT, SURE, ColumnProposal, Proposal, TableProposal, _assign
 from ipseval.ingest.propose_form_files import (
     DateChoice,
@@ -220,7 +220,8 @@ def saved_table(saved: Settings | None, local: str) -> str | None:
     """The standard table the settings map a file or sheet name to."""
     if saved is None:
         return None
-    return next((v for k, v in saved.mapping.tables.items() if table_key(k) == table_key(local)), None)
+    found = next((v for k, v in saved.mapping.tables.items() if table_key(k) == table_key(local)), None)
+    return None if found is None else tables_named(found)[0]  # the first, of a file giving several
 
 
 def set_table(t: TableChoice, table: str | None, saved: Settings | None = None) -> None:

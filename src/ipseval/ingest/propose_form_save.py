@@ -40,10 +40,13 @@ def merged_settings(current: Settings, form: MappingForm) -> Settings:
     columns = {t: dict(cols) for t, cols in m.columns.items()}
     codes = {t: {c: dict(v) for c, v in cols.items()} for t, cols in m.codes.items()}
     for t in form.tables:
+        several = next((v for k, v in tables.items() if table_key(k) == table_key(t.local)), None)
         _drop(tables, t.local, table_key)
         if t.standard is None:
             continue
-        if t.standard != t.named:
+        if isinstance(several, list) and t.standard in several:
+            tables[t.local] = several  # one file giving several tables: the form shows the first
+        elif t.standard != t.named:
             tables[t.local] = t.standard
         own = columns.setdefault(t.standard, {})
         for c in t.columns:

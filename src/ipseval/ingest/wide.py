@@ -34,6 +34,7 @@ import polars as pl
 
 from ipseval.ingest import EXCEL_SUFFIXES, CellProblem, InputError, RawDataset, RawTable
 from ipseval.ingest.mapping import SUPPLIED, code_map, norm_name, table_key
+from ipseval.ingest.row_kinds import KIND_PREFIX
 from ipseval.ingest.totals import row_totals
 from ipseval.ingest.wide_settings import WIDE_TABLES, check_wide, entry_name
 from ipseval.schema import TABLES
@@ -222,7 +223,8 @@ def _read(
             + f", not a column of the file (columns: {', '.join([*wide.columns, *ids.unused_columns])})"
         )
     parts: list[pl.DataFrame] = []
-    problems = list(ids.read_problems)
+    section = (f"[mapping.columns.{table}]", f"{where} columns")  # the ids' columns are this entry's
+    problems = [replace(p, message=p.message.replace(*section)) for p in ids.read_problems]
     not_recorded = {k for k, v in code_map(settings, table, value_col).items() if not v}
     no_row: dict[str, int] = {}
     flags = [ids.may_hold_controls, ids.may_hold_excel_errors, ids.may_hold_invisible]
@@ -262,6 +264,7 @@ def _read(
     order = {c: k for k, c in enumerate(TABLES[table].read_names)}
     columns = sorted((c for c in frame.columns if c in order), key=lambda c: order[c])
     where = [c for c in ("_row", "_cell") if c in frame.columns]
+    where += [c for c in frame.columns if c.startswith(KIND_PREFIX)]  # see ingest.row_kinds
     frame = frame.with_row_index("_k").sort("_row", "_k", maintain_order=True).select(*columns, *where)
     unused = [c for c in ids.unused_columns if norm_name(c) not in listed]
     long = RawTable(
