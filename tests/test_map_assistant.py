@@ -40,6 +40,7 @@ SOURCES = {
     "casetrack": EXAMPLES / "casetrack" / "export",
     "tracker": EXAMPLES / "tracker" / "IPS tracker.xlsx",
     "northbank": EXAMPLES / "northbank" / "Northbank case records.xlsx",
+    "eastgate": EXAMPLES / "eastgate" / "export",
 }
 
 
