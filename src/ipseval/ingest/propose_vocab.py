@@ -9,11 +9,11 @@ TABLE_NAMES: dict[str, str] = {
     "clients": "caseload | caseload tracker | tracker | ips tracker | referrals | referral list | client list"
     " | participants | service users | people | customers | cases | case list | register | clients",
     "meetings": "appointments | appts | appt | meetings | mtgs | contacts | contact log | sessions | diary"
-    " | attendance | encounters | visits | appointment log",
+    " | attendance | encounters | visits | appointment log | activities | activity | activity log",
     "jobs": "jobs | job starts | job outcomes | employment | placements | job placements | jobs gained"
     " | employment outcomes | paid work | work starts",
     "wellbeing": "wellbeing | top | tops | outcome star | questionnaires | assessments | measures | scores"
-    " | outcome measures | sure",
+    " | outcome measures | sure | survey | surveys | survey answers | survey responses | questionnaire answers",
     "areas": "areas | boroughs | localities | local authorities | sites | teams by area | area list",
     "fidelity": "fidelity | fidelity review | ips 25 | ips25 | fidelity scores | fidelity items | team fidelity"
     " | fidelity reviews | fidelity ratings | ips fidelity | ips 25 reviews | fidelity review scores",
@@ -77,9 +77,10 @@ COLUMN_NAMES: dict[str, str] = {
     " | employment advisor | worker id | worker | staff member | specialist id | allocated es"
     " | allocated worker | allocated to | assigned to | assigned es | practitioner | adviser | advisor"
     " | ips adviser | ips advisor | employment coach | job coach | staff name | worker name"
-    " | es name | named worker | lead worker | case owner | employment worker | ips specialist",
+    " | es name | named worker | lead worker | case owner | employment worker | ips specialist"
+    " | owner | record owner | contact owner | owner name",
     "meeting_date": "appt date | appointment date | date | contact date | session date | date of meeting"
-    " | date of appointment | encounter date | visit date | seen on",
+    " | date of appointment | encounter date | visit date | seen on | activity date | event date",
     "attended": "attendance | outcome | did attend | status | show status | dna | kept | appointment outcome"
     " | appointment status | attended y n | attended yes no",
     "mode": "contact type | type | method | contact method | meeting type | appointment type"
@@ -96,7 +97,7 @@ COLUMN_NAMES: dict[str, str] = {
     "assessment_date": "date of assessment | date completed | questionnaire date | top date | date"
     " | assessment date | completed on | date done | form date | date of form | review date | score date",
     "instrument": "tool | questionnaire | form | assessment | assessment type | outcome tool | measure type"
-    " | questionnaire type | tool name",
+    " | questionnaire type | tool name | survey | survey name | survey type",
     "measure": "item | domain | question | scale | subscale | measure name | item name | indicator",
     "score": "value | rating | result | item score | answer | response",
     "integration_strength": "integration | integration rating | strength of integration | integration level",
@@ -141,6 +142,9 @@ NOT_STANDARD: dict[str, str] = {
     " | mobile | email | tel no": "contact details are not "
     "part of the standard: leave them out of the export",
     "notes | comments | keyworker notes | case notes | free text": "free-text notes are not read",
+    "created date | date created | created on | created | last modified date | last modified | modified date"
+    " | date modified | last updated | updated on | last edited | system modstamp": "when the record was created or"
+    " edited, not an event the standard holds: not used",
     "language | first language | preferred language | main language | language spoken | iaith": "the "
     "standard does not hold a client's language: not used",
 }
