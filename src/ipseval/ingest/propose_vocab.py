@@ -99,7 +99,8 @@ COLUMN_NAMES: dict[str, str] = {
     "instrument": "tool | questionnaire | form | assessment | assessment type | outcome tool | measure type"
     " | questionnaire type | tool name | survey | survey name | survey type",
     "measure": "item | domain | question | scale | subscale | measure name | item name | indicator",
-    "score": "value | rating | result | item score | answer | response",
+    "score": "value | rating | result | item score | answer | response | numeric value | answer value"
+    " | score value | points",
     "integration_strength": "integration | integration rating | strength of integration | integration level",
     "co_located": "co located | colocated | co location | based in treatment team | co located with treatment",
     "population": "pop | residents | population size",
