@@ -533,7 +533,10 @@ def _date_of_birth_check(dob: Evidence, referral: Evidence | None) -> str | None
     return f"{fit:.0%} of its dates are 16 to 90 years before the referrals (ages about {age:.0f})"
 
 
-AGE_LATER = 2  # years an age column runs above the ages at referral its dates of birth give
+# An age column runs at least this many years above the ages at referral its dates of birth give, and
+# at least half the years from the middle referral to the last, when it is the age at the export.
+# (Whole ages are rounded down, so an age at referral runs below the years between, never above.)
+AGE_LATER = 1
 
 
 def _age_later(age: Evidence, dob: Evidence, referral: Evidence) -> str | None:
@@ -545,7 +548,8 @@ def _age_later(age: Evidence, dob: Evidence, referral: Evidence) -> str | None:
         return None
     at_referral = _median(referred) - _median(born)
     above = _median(ages) - at_referral
-    if above < AGE_LATER:
+    since = max(y for y, _ in referred) - _median(referred)  # years from the middle referral to the last
+    if above < max(AGE_LATER, since / 2):
         return None
     return (
         f"its ages run about {above:.0f} years above the ages at referral the dates of birth give: "
