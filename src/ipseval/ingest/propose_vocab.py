@@ -63,7 +63,8 @@ COLUMN_NAMES: dict[str, str] = {
     "benefits": "ben | main benefit | benefit claimed | benefit | bens | benefit type | benefits claimed | benefit status",
     "gp_visit_recent": "gp | gp visit | seen gp | gp 3m | gp last 3 months | gp recent | visited gp",
     "ae_visit_recent": "a and e | a and e 3m | a and e visit | ae | emergency department | ed visit"
-    " | attended a and e",
+    " | attended a and e | a and e attendance | a and e attendances | ae attendance | emergency attendance"
+    " | attended emergency department",
     "housing_tenure": "accom | accom type | accom status | housing tenure | housing type | tenure type"
     " | living arrangements | residence type | housing | housing status | tenure | accommodation | housing situation"
     " | accommodation status | living situation | accommodation type",
@@ -101,9 +102,12 @@ COLUMN_NAMES: dict[str, str] = {
     "measure": "item | domain | question | scale | subscale | measure name | item name | indicator",
     "score": "value | rating | result | item score | answer | response | numeric value | answer value"
     " | score value | points",
-    "integration_strength": "integration | integration rating | strength of integration | integration level",
+    "integration_strength": "integration | integration rating | strength of integration | integration level"
+    " | integration with treatment | integration with treatment service | treatment integration"
+    " | integration with drug and alcohol service",
     "co_located": "co located | colocated | co location | based in treatment team | co located with treatment",
-    "population": "pop | residents | population size",
+    "population": "pop | residents | population size | adult population | adult pop | population 18 plus"
+    " | population 16 plus | residents 18 plus",
     "team": "service | review team | team reviewed",
     "review_date": "date of review | fidelity review date | date",
     "item": "item number | item no | criterion | question",
@@ -305,9 +309,9 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "other": "other | email | text | sms | letter",
     },
     "integration_strength": {
-        "strong": "strong | high | good | fully integrated | full",
-        "moderate": "moderate | medium | partial | partly integrated | fair",
-        "weak": "weak | low | poor | limited | not integrated",
+        "strong": "strong | high | good | fully integrated | full | embedded | fully embedded | integrated",
+        "moderate": "moderate | medium | partial | partly integrated | fair | partly embedded | some",
+        "weak": "weak | low | poor | limited | not integrated | minimal | referral only | none",
     },
     "group": {
         "ips": "ips | treatment | intervention | referred | treated",
