@@ -579,8 +579,10 @@ def _by_shared_values(tables: list[TableProposal]) -> None:
             for c in t.columns:
                 if c.advice or c.evidence.kind not in ("code", "text"):
                     continue
-                found = _shared(c, [(o, d) for o, d in sources if o is not t])
+                others = [(o, d) for o, d in sources if o is not t]
+                found = _shared(c, others)
                 if found is None:
+                    _unless_shared(c, ref, others)
                     continue
                 share, o, d = found
                 words = f"its values are those of '{d.local}' ({o.local}): {share:.0%} of them"
@@ -590,6 +592,22 @@ def _by_shared_values(tables: list[TableProposal]) -> None:
                     t.missing = [m for m in t.missing if m != ref]
                 elif c.standard == ref and not c.sure:
                     c.confidence, c.how = max(c.confidence, SURE), f"{c.how}; {words}"
+
+
+SHARED_NONE = 0.6  # a column named this weakly for a local authority must share a value with the others'
+
+
+def _unless_shared(c: ColumnProposal, ref: str, others: list[tuple[TableProposal, ColumnProposal]]) -> None:
+    """A local authority column proposed by a weak likeness of names ('Title' like 'site') whose
+    values are none of the other tables' local authorities is not one ('Employment Specialist')."""
+    if ref != "local_authority" or c.standard != ref or c.confidence >= SHARED_NONE or not others:
+        return
+    values = {norm_name(v) for v, _ in c.evidence.top}
+    if any(values & {norm_name(v) for v, _ in d.evidence.top} for _, d in others):
+        return
+    c.alternatives = [(ref, c.confidence), *c.alternatives][:3]
+    c.standard, c.confidence, c.codes = None, 0.0, []
+    c.advice = f"its values are none of the local authorities of '{others[0][1].local}' ({others[0][0].local})"
 
 
 def _shared(c: ColumnProposal, others: list[tuple[TableProposal, ColumnProposal]]):
