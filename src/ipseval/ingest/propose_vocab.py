@@ -180,11 +180,11 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "no": "no | n | false | f | 0 | none | nac oes | naddo | nac ydy | nac ydw",
     },
     "attended": {
-        "yes": "attended | seen | arrived | present | kept | attended seen | completed | yes attended",
+        "yes": "attended | seen | arrived | present | kept | attended seen | yes attended",
         "no": "dna | did not attend | not attended | no show | cancelled | canceled | missed | cna"
         " | could not attend | client cancelled | cancelled by client | failed to attend | unseen"
         " | uta | unable to attend | wna | was not brought | not seen | no-show | did not arrive"
-        " | rescheduled | cancelled by worker | cancelled by staff | apologies",
+        " | rescheduled | cancelled by worker | cancelled by staff | apologies | rearranged | postponed",
     },
     "employed_at_referral": {
         "yes": "employed | in work | working | in employment | job retention",
@@ -200,7 +200,8 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "drug_alcohol_service": "drug and alcohol service | drug alcohol service | dat | das | treatment service"
         " | substance misuse service | substance use service | recovery service | treatment team | keyworker"
         " | drug service | alcohol service | sud treatment | treatment provider | drug and alcohol team",
-        "self": "self | self referral | self referred | client | walk in",
+        "self": "self | self referral | self referred | client | walk in | word of mouth | heard about us"
+    " | own initiative",
         "gp_health": "gp | health | nhs | primary care | mental health | mental health team | hospital"
         " | health service | doctor | cmht",
         "criminal_justice": "probation | police | prison | cjs | criminal justice | court | liaison and diversion"
@@ -257,7 +258,8 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "completed_treatment": "completed treatment | completed | completed tx | successfully completed"
         " | discharged completed | treatment complete",
         "not_in_treatment": "not in treatment | not in tx | left treatment | dropped out | not engaged"
-        " | no treatment | none",
+        " | no treatment | none | awaiting assessment | awaiting treatment | waiting list | on waiting list"
+        " | awaiting start | not yet in treatment",
         "unknown": "unknown | not known",
     },
     "time_since_last_job": {
@@ -275,7 +277,9 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "out_of_work": "out of work | esa | jsa | universal credit | uc | income support | out of work benefits"
         " | employment and support allowance | jobseekers allowance | jobseeker allowance | incapacity benefit"
         " | ib | new style esa | new style jsa | esa support group | esa wrag | uc lcwra | uc not working"
-        " | severe disablement allowance | sda",
+        " | severe disablement allowance | sda | no work related requirements | uc no work related requirements"
+        " | searching for work | work search | intensive work search | limited capability for work"
+        " | limited capability for work related activity | lcwra | lcw | work preparation",
         "in_work": "in work | working tax credit | wtc | in work benefits | uc in work | uc working"
         " | universal credit in work | universal credit working",
         "none": "none | no benefits | not claiming | nil | no benefit",
@@ -319,6 +323,10 @@ CODE_NAMES: dict[str, dict[str, str]] = {
     },
 }
 
+# Codes that take precedence when a label names two ('Heroin & crack', 'Opiates and crack'): an
+# opiate and crack user is counted under opiates, as NDTMS counts substances.
+CODE_PRECEDENCE: dict[str, tuple[str, ...]] = {"main_substance": ("opiates", "crack", "cocaine")}
+
 # Labels in an event's columns (a meeting's outcome or contact type, an employer contact's kind) that
 # say the row is no event that took place: a booking not yet due, a note or admin entry. Proposed as
 # leave_out (the row is left out, counted apart), to check.
@@ -342,6 +350,13 @@ RAG_CONFIDENCE = 0.7
 # on one alone has no out-of-work benefit.
 JUDGEMENT = 0.5
 JUDGED_CODE_NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "attended": {
+        "yes": (
+            "completed | complete | done",
+            "a completed appointment was held; but an activity log also completes tasks and calls that are"
+            " no meetings: check which rows it marks",
+        ),
+    },
     "time_since_last_job": {
         "under_1y": (
             "in work | currently employed | currently working | employed | working | in employment",
@@ -369,7 +384,7 @@ NOT_RECORDED = (
     " | not disclosed | not given | not provided | declined to answer | declined to say | refused to answer"
     " | no answer | no response | not answered | unanswered | blank | tbc | to be confirmed"
     " | not collected | not available | information not available | unsure"
-    " | not sure"
+    " | not sure | can t remember | cannot remember | cant remember | can t recall | cannot recall | don t remember"
 )
 NOT_RECORDED_CODES = ("unknown", "not_stated", "not_known", "not_recorded", "prefer_not_to_say")
 
