@@ -355,7 +355,11 @@ def _wide_row(tp, w) -> list:
     unsure = (w.confidence < 0.8) + sum(1 for _, sure, _ in w.items.values() if sure < 0.8)
     return [
         Text(tp.local),
-        Text(f"{w.standard} (one column per item)" if w.layout != "items_down" else f"{w.standard} (items down)"),
+        Text(
+            f"{w.standard} (one column per item)"
+            if w.layout != "items_down"
+            else f"{w.standard} (items down)"
+        ),
         f"{used} of {n}",
         str(n - used),
         "0",

@@ -607,7 +607,9 @@ def _unless_shared(c: ColumnProposal, ref: str, others: list[tuple[TableProposal
         return
     c.alternatives = [(ref, c.confidence), *c.alternatives][:3]
     c.standard, c.confidence, c.codes = None, 0.0, []
-    c.advice = f"its values are none of the local authorities of '{others[0][1].local}' ({others[0][0].local})"
+    c.advice = (
+        f"its values are none of the local authorities of '{others[0][1].local}' ({others[0][0].local})"
+    )
 
 
 def _shared(c: ColumnProposal, others: list[tuple[TableProposal, ColumnProposal]]):

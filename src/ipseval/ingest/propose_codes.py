@@ -377,7 +377,11 @@ def _by_words(
             if len(codes) > 1 and any(c in precedence for c in codes):
                 first = min((c for c in codes if c in precedence), key=precedence.index)
                 also = ", ".join(c for c in codes if c != first)
-                return first, PRECEDENCE_SURE, f"{how}, and of {also}: {first} comes first (as NDTMS counts them)"
+                return (
+                    first,
+                    PRECEDENCE_SURE,
+                    f"{how}, and of {also}: {first} comes first (as NDTMS counts them)",
+                )
             if len(codes) > 1:
                 return codes[0], 0.5, f"{how}, but also {', '.join(codes[1:])}"
             if notes[codes[0]]:

@@ -187,7 +187,9 @@ def _by_values_elsewhere(staff, current, candidates: list, held: dict):
     names chose is not it (an alias or login beside the full names the caseload gives)."""
     if current is None or held.get(id(current)):
         return current
-    best = max((c for c in candidates if held[id(c)]), key=lambda c: sum(s for _, s in held[id(c)]), default=None)
+    best = max(
+        (c for c in candidates if held[id(c)]), key=lambda c: sum(s for _, s in held[id(c)]), default=None
+    )
     if best is None:
         return current
     current.standard, current.confidence = None, 0.0

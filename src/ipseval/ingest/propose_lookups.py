@@ -290,4 +290,6 @@ def date_in_names(names: list[str], month_first: bool = False) -> tuple[date, st
     if len(days) != 1:
         return None
     day, named = next(iter(days.items()))
-    return day, f"the day in the name of '{named[0]}'" + (f" and {len(named) - 1} more" if len(named) > 1 else "")
+    return day, f"the day in the name of '{named[0]}'" + (
+        f" and {len(named) - 1} more" if len(named) > 1 else ""
+    )

@@ -46,9 +46,25 @@ _MAX_WORD = 24
 # A CRM report's header names the record a field belongs to before the field ('Contact: Age',
 # 'Related To: Participant Ref', 'Case > Opened Date', 'Account.Locality'): the field alone is the
 # column's name, a little less trusted; when the field only says 'Name' or 'ID', the record is.
-_RECORD_PREFIX = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 &'/_-]{1,40}?)\s*(?::|>|(?<=[a-z])\.(?=[A-Z]))\s*(\S.*)$")
+_RECORD_PREFIX = re.compile(
+    r"^\s*([A-Za-z][A-Za-z0-9 &'/_-]{1,40}?)\s*(?::|>|(?<=[a-z])\.(?=[A-Z]))\s*(\S.*)$"
+)
 _GENERIC_FIELDS = frozenset(
-    {"name", "fullname", "id", "ref", "reference", "number", "no", "num", "code", "username", "order", "seq", "sequence"}
+    {
+        "name",
+        "fullname",
+        "id",
+        "ref",
+        "reference",
+        "number",
+        "no",
+        "num",
+        "code",
+        "username",
+        "order",
+        "seq",
+        "sequence",
+    }
 )
 PREFIX_WEIGHT = 0.95  # the field without the record it belongs to ('Contact: Age' -> 'Age')
 RECORD_WEIGHT = 0.9  # the record a generic field belongs to ('Assigned To: Full Name' -> 'Assigned To')

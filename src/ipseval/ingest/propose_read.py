@@ -9,9 +9,8 @@ cells in the range of Excel's date serial numbers: both are evidence that a colu
 
 from __future__ import annotations
 
-import re
-
 import csv
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -256,7 +255,9 @@ def _footer_note(footers: list[str]) -> list[str]:
     if not footers:
         return []
     n = len(footers)
-    return [f"{n} line{'s' if n != 1 else ''} of words below the rows (a footer, from '{footers[0][:40]}') not read as records"]
+    return [
+        f"{n} line{'s' if n != 1 else ''} of words below the rows (a footer, from '{footers[0][:40]}') not read as records"
+    ]
 
 
 def _totals_note(totals: list[str]) -> list[str]:

@@ -201,7 +201,7 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         " | substance misuse service | substance use service | recovery service | treatment team | keyworker"
         " | drug service | alcohol service | sud treatment | treatment provider | drug and alcohol team",
         "self": "self | self referral | self referred | client | walk in | word of mouth | heard about us"
-    " | own initiative",
+        " | own initiative",
         "gp_health": "gp | health | nhs | primary care | mental health | mental health team | hospital"
         " | health service | doctor | cmht",
         "criminal_justice": "probation | police | prison | cjs | criminal justice | court | liaison and diversion"
