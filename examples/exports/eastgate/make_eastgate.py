@@ -2,7 +2,7 @@
 fictional IPS service, "Eastgate Recovery Works", 2020-2023, export run 15/01/2024.
 
 Every person, place, employer and number is invented; seeded, so the same bytes each run.
-Run: /work/main/.venv/bin/python /work/trial6/make_trial6.py
+Run from the repository root: python examples/exports/eastgate/make_eastgate.py
 """
 import csv
 import datetime as dt
