@@ -552,7 +552,7 @@ def _age_later(age: Evidence, dob: Evidence, referral: Evidence) -> str | None:
     if above < max(AGE_LATER, since / 2):
         return None
     return (
-        f"its ages run about {above:.0f} years above the ages at referral the dates of birth give: "
+        f"its ages run about {above:.0f} year{'s' if round(above) != 1 else ''} above the ages at referral the dates of birth give: "
         "the age today, not at referral (the date of birth is used)"
     )
 
