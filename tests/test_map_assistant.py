@@ -40,7 +40,11 @@ SOURCES = {
     "casetrack": EXAMPLES / "casetrack" / "export",
     "tracker": EXAMPLES / "tracker" / "IPS tracker.xlsx",
     "northbank": EXAMPLES / "northbank" / "Northbank case records.xlsx",
+    "eastgate": EXAMPLES / "eastgate" / "export",
 }
+# Exports written by someone who never saw the code (trial runs), with deliberate faults of their
+# own: validate finds those whatever the mapping.
+UNSEEN = {"eastgate"}
 
 
 @pytest.fixture(scope="module")
@@ -195,9 +199,12 @@ def test_validate_with_the_proposed_settings_finds_nothing_wrong(proposals, name
     errors = ds.problems.filter(ds.problems["severity"] == "error").to_dicts()
     named = [e for e in errors if (e["table"], e["column"], e["value"]) in undecided]
     others = [e for e in errors if e not in named and not e["message"].startswith("client row rejected")]
+    exp = expected(name).mapping
+    assert set(ds.tables) == set(exp.tables.values()) | set(exp.wide)
+    if name in UNSEEN:  # faults of its own: the proposal reads every table the answer reads
+        return
     assert others == [], others[:10]
     assert bool(named) == bool(undecided)
-    assert set(ds.tables) == set(expected(name).mapping.tables.values())
     # the hand-written mapping is clean too (the examples have no faults of their own)
     assert load(SOURCES[name], expected(name)).n_errors == 0
 
@@ -456,7 +463,8 @@ def exports() -> dict[str, LocalExport]:
 @given(data=st.data())
 @hsettings(max_examples=20, deadline=None)
 def test_renaming_columns_by_case_spacing_and_punctuation_keeps_the_proposal(exports, proposals, data):
-    name = data.draw(st.sampled_from(sorted(SOURCES)))
+    # a CRM's 'Contact: Age' says by its colon that 'Contact' is the record, not part of the name
+    name = data.draw(st.sampled_from(sorted(set(SOURCES) - UNSEEN)))
     export = exports[name]
     tables = [
         replace(t, columns=[replace(c, name=_rename(data.draw, c.name)) for c in t.columns])

@@ -325,7 +325,11 @@ def proposal_table(proposal) -> Table:
     t = Table(title=Text(f"Proposed mapping of {proposal.source}"), header_style="bold")
     for col in ("file or sheet", "table", "columns used", "not used", "codes", "to check"):
         t.add_column(col, justify="left" if col in ("file or sheet", "table") else "right")
+    wide = {w.local: w for w in proposal.wide}
     for tp in proposal.tables:
+        if tp.local in wide:
+            t.add_row(*_wide_row(tp, wide[tp.local]))
+            continue
         used = [c for c in tp.columns if c.standard]
         codes = [g for c in used for g in c.codes]
         unsure = (0 if tp.sure or not tp.standard else 1) + len(tp.missing)
@@ -340,6 +344,29 @@ def proposal_table(proposal) -> Table:
             Text(str(unsure), style="bold yellow" if unsure else ""),
         )
     return t
+
+
+def _wide_row(tp, w) -> list:
+    """A file laid out wide ([mapping.wide.<table>]): read, one row per item, by its id and item
+    columns (and its total column, checked); items down the side are counted by their rows."""
+    if w.layout == "items_down":
+        used, n = len(w.item_columns), len(tp.columns)
+    else:
+        used = len(w.columns) + len(w.items) + (w.total is not None)
+        n = len(tp.columns)
+    unsure = (w.confidence < 0.8) + sum(1 for _, sure, _ in w.items.values() if sure < 0.8)
+    return [
+        Text(tp.local),
+        Text(
+            f"{w.standard} (one column per item)"
+            if w.layout != "items_down"
+            else f"{w.standard} (items down)"
+        ),
+        f"{used} of {n}",
+        str(n - used),
+        "0",
+        Text(str(unsure), style="bold yellow" if unsure else ""),
+    ]
 
 
 def print_proposal(console: Console, proposal, written, limit: int = 25) -> None:

@@ -42,6 +42,7 @@ from ipseval.ingest.propose_items import instruments_of, propose_items
 from ipseval.ingest.propose_lookup_codes import by_lookup
 from ipseval.ingest.propose_lookups import (
     Lookup,
+    date_in_names,
     find_data_cut,
     is_lookup_table,
     lookup_for,
@@ -281,8 +282,7 @@ def propose_export(export: LocalExport) -> Proposal:
             proposal.fixed.append(f)
             t.missing.remove(f.column)
         propose_items(t, instruments_of(t, f.value if f is not None else None))  # 'Q01 ...' as item_01
-    lines = list(export.texts) + [(t.name, line) for t in export.tables for line in t.titles]
-    proposal.data_cut = find_data_cut(lines, month_first=dates.setting == "mdy")
+    proposal.data_cut = _data_cut(export, month_first=dates.setting == "mdy")
     proposal.notes += [f"'{t.name}': {note}" for t in export.tables for note in t.notes]
     proposal.notes += [
         f"'{t.name}': only its first {MAX_ROWS:,} rows were looked at" for t in export.tables if t.truncated
@@ -291,6 +291,17 @@ def propose_export(export: LocalExport) -> Proposal:
 
 
 Scores = dict[tuple[int, str], tuple[float, str]]
+
+
+def _data_cut(export: LocalExport, month_first: bool) -> tuple[date, str] | None:
+    """The data cut a README, a cover sheet, a title or footer line states, else the day the files'
+    names give; said to agree when both give the same day."""
+    lines = list(export.texts) + [(t.name, line) for t in export.tables for line in (*t.titles, *t.footers)]
+    said = find_data_cut(lines, month_first)
+    named = date_in_names([t.name for t in export.tables] + [export.source.name], month_first)
+    if said is None or named is None:
+        return said or named
+    return said if said[0] != named[0] else (said[0], f"{said[1]}, and {named[1]}")
 
 
 def _wide(
@@ -403,7 +414,14 @@ def _table_proposal(
         k = next(k for k, std in chosen.items() if std == DATE_OF_BIRTH)
         referral = next((j for j, std in chosen.items() if std == "referral_date"), None)
         why = _date_of_birth_check(evidence[k], None if referral is None else evidence[referral])
-        if "age" in chosen.values():
+        age = next((j for j, std in chosen.items() if std == "age"), None)
+        later = None
+        if age is not None and why is not None and referral is not None:
+            later = _age_later(evidence[age], evidence[k], evidence[referral])
+        if later is not None:  # the age is today's: the date of birth gives the age at referral
+            del chosen[age]
+            advice[age], age = later, None
+        if age is not None:
             del chosen[k]
             advice[k] = "an age column is mapped: the date of birth is not needed"
         elif why is None:
@@ -515,6 +533,41 @@ def _date_of_birth_check(dob: Evidence, referral: Evidence | None) -> str | None
     return f"{fit:.0%} of its dates are 16 to 90 years before the referrals (ages about {age:.0f})"
 
 
+# An age column runs at least this many years above the ages at referral its dates of birth give, and
+# at least half the years from the middle referral to the last, when it is the age at the export.
+# (Whole ages are rounded down, so an age at referral runs below the years between, never above.)
+AGE_LATER = 1
+
+
+def _age_later(age: Evidence, dob: Evidence, referral: Evidence) -> str | None:
+    """Why an age column is not the age at referral: its ages run years above the ages at referral
+    the dates of birth give (a CRM's 'Age' worked out on the day of the export); None otherwise."""
+    ages = [(float(v), k) for v, k in age.top if v.replace(".", "", 1).isdigit()]
+    born, referred = _years(dob), _years(referral)
+    if not ages or not born or not referred:
+        return None
+    at_referral = _median(referred) - _median(born)
+    above = _median(ages) - at_referral
+    since = max(y for y, _ in referred) - _median(referred)  # years from the middle referral to the last
+    if above < max(AGE_LATER, since / 2):
+        return None
+    return (
+        f"its ages run about {above:.0f} year{'s' if round(above) != 1 else ''} above the ages at referral the dates of birth give: "
+        "the age today, not at referral (the date of birth is used)"
+    )
+
+
+def _median(weighted: list[tuple[float, int]]) -> float:
+    """The median of (value, rows) pairs."""
+    values = sorted(weighted)
+    half, seen = sum(k for _, k in values) / 2, 0
+    for v, k in values:
+        seen += k
+        if seen >= half:
+            return v
+    return values[-1][0]
+
+
 def _by_shared_values(tables: list[TableProposal]) -> None:
     """A column left unmapped whose values are those of another table's column of the same kind
     (SHARED_VALUE_COLUMNS) is proposed as that column; a mapped one is surer for it."""
@@ -526,8 +579,10 @@ def _by_shared_values(tables: list[TableProposal]) -> None:
             for c in t.columns:
                 if c.advice or c.evidence.kind not in ("code", "text"):
                     continue
-                found = _shared(c, [(o, d) for o, d in sources if o is not t])
+                others = [(o, d) for o, d in sources if o is not t]
+                found = _shared(c, others)
                 if found is None:
+                    _unless_shared(c, ref, others)
                     continue
                 share, o, d = found
                 words = f"its values are those of '{d.local}' ({o.local}): {share:.0%} of them"
@@ -537,6 +592,24 @@ def _by_shared_values(tables: list[TableProposal]) -> None:
                     t.missing = [m for m in t.missing if m != ref]
                 elif c.standard == ref and not c.sure:
                     c.confidence, c.how = max(c.confidence, SURE), f"{c.how}; {words}"
+
+
+SHARED_NONE = 0.6  # a column named this weakly for a local authority must share a value with the others'
+
+
+def _unless_shared(c: ColumnProposal, ref: str, others: list[tuple[TableProposal, ColumnProposal]]) -> None:
+    """A local authority column proposed by a weak likeness of names ('Title' like 'site') whose
+    values are none of the other tables' local authorities is not one ('Employment Specialist')."""
+    if ref != "local_authority" or c.standard != ref or c.confidence >= SHARED_NONE or not others:
+        return
+    values = {norm_name(v) for v, _ in c.evidence.top}
+    if any(values & {norm_name(v) for v, _ in d.evidence.top} for _, d in others):
+        return
+    c.alternatives = [(ref, c.confidence), *c.alternatives][:3]
+    c.standard, c.confidence, c.codes = None, 0.0, []
+    c.advice = (
+        f"its values are none of the local authorities of '{others[0][1].local}' ({others[0][0].local})"
+    )
 
 
 def _shared(c: ColumnProposal, others: list[tuple[TableProposal, ColumnProposal]]):

@@ -28,6 +28,7 @@ from ipseval.ingest.mapping import LEAVE_OUT, norm_name
 from ipseval.ingest.propose_names import ratio_bound
 from ipseval.ingest.propose_vocab import (
     CODE_NAMES,
+    CODE_PRECEDENCE,
     CODE_WORDS,
     ETHNICITY_CODE_CONFIDENCE,
     ETHNICITY_CODES,
@@ -232,11 +233,8 @@ def _guess(
         code, confidence, how = _guess(head, column_name, column_type, codes)
         if code:
             return code, round(QUALIFIED * confidence, 2), f"'{head}' with '{qualifier}' set aside: {how}"
-    for step in (_by_words, _by_similarity):
-        found = step(folded, phrases)
-        if found is not None:
-            return found
-    return None, 0.0, "like none of the codes"
+    found = _by_words(folded, phrases, CODE_PRECEDENCE.get(column_name, ()))
+    return found or _by_similarity(folded, phrases) or (None, 0.0, "like none of the codes")
 
 
 def _rag(colour: str, levels: tuple[str, ...]) -> tuple[str, float, str] | None:
@@ -346,9 +344,15 @@ def _letter_scheme(values: list[tuple[str, int]]) -> tuple[dict[str, tuple[str, 
     return None
 
 
-def _by_words(folded: str, phrases: tuple[Phrase, ...]) -> tuple[str, float, str] | None:
+PRECEDENCE_SURE = 0.7  # a label naming two codes read as the one that takes precedence: to check
+
+
+def _by_words(
+    folded: str, phrases: tuple[Phrase, ...], precedence: tuple[str, ...] = ()
+) -> tuple[str, float, str] | None:
     """Every word of a phrase in the label, or every word of the label in a phrase (whole words,
-    else abbreviated: 'alc' for alcohol); the longest such phrase wins."""
+    else abbreviated: 'alc' for alcohol); the longest such phrase wins. A label naming two codes is
+    the one that comes first in ``precedence`` (heroin and crack: opiates), to check."""
     words = folded.split()
     if not words:
         return None
@@ -370,6 +374,14 @@ def _by_words(folded: str, phrases: tuple[Phrase, ...]) -> tuple[str, float, str
             codes = sorted({c for n, c, _ in found if n == longest})
             phrase = min((p for n, c, p in found if c == codes[0]), key=len)
             how = f"words of '{phrase}'" if exact else f"abbreviates '{phrase}'"
+            if len(codes) > 1 and any(c in precedence for c in codes):
+                first = min((c for c in codes if c in precedence), key=precedence.index)
+                also = ", ".join(c for c in codes if c != first)
+                return (
+                    first,
+                    PRECEDENCE_SURE,
+                    f"{how}, and of {also}: {first} comes first (as NDTMS counts them)",
+                )
             if len(codes) > 1:
                 return codes[0], 0.5, f"{how}, but also {', '.join(codes[1:])}"
             if notes[codes[0]]:

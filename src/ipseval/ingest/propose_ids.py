@@ -161,6 +161,7 @@ def choose_specialist_ids(tables: list, local: list[LocalTable]) -> None:
     held = {id(c): _held_by(c, users) for c in candidates}
     codes = [c for c in candidates if held[id(c)] and not looks_like_names([v for v, _ in c.evidence.top])]
     current = next((c for c in staff.columns if c.standard == SPECIALIST), None)
+    current = _by_values_elsewhere(staff, current, candidates, held)
     if codes and current is not None and all(current is not c for c in codes):
         code = max(codes, key=lambda c: held[id(c)])
         current.standard, current.confidence = None, 0.0
@@ -179,6 +180,24 @@ def choose_specialist_ids(tables: list, local: list[LocalTable]) -> None:
             )
     if not looks_like_names([v for v, _ in current.evidence.top]):  # names elsewhere are then ids
         _names_read_as_codes(staff, local[staff_i], current, users)
+
+
+def _by_values_elsewhere(staff, current, candidates: list, held: dict):
+    """The staff column whose values the other tables name their specialists by, when the one the
+    names chose is not it (an alias or login beside the full names the caseload gives)."""
+    if current is None or held.get(id(current)):
+        return current
+    best = max(
+        (c for c in candidates if held[id(c)]), key=lambda c: sum(s for _, s in held[id(c)]), default=None
+    )
+    if best is None:
+        return current
+    current.standard, current.confidence = None, 0.0
+    current.advice = f"not what the other tables name specialists by: they give the values of '{best.local}'"
+    best.standard, best.confidence = SPECIALIST, 0.85
+    best.how = f"the other tables' specialists are its values ({_said(held[id(best)])})"
+    best.alternatives = [a for a in best.alternatives if a[0] != SPECIALIST]
+    return best
 
 
 def _held_by(c, users: list) -> list[tuple[str, float]]:

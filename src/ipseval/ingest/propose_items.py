@@ -41,6 +41,10 @@ _NUMBERED = re.compile(
     r"^\s*(?:item|question|q|c|cwestiwn|no\.?|#)?\s*0*(?P<n>\d{1,2})(?:\s*[.):\-]\s*|\s+|$)", re.I
 )
 
+# A label that is only a number ('7', a 'Question: Order' column) is the item's number, whatever
+# measure's words it happens to be among (SWEMWBS's range 7-35 names no item).
+_BARE_NUMBER = re.compile(r"^\s*0*\d{1,2}\s*$")
+
 
 def item_of(label: str, items: int) -> int | None:
     """The item number a label starts with ('Q01 Optimistic...' -> 1), if 1 to ``items``."""
@@ -60,7 +64,7 @@ def propose_items(table: TableProposal, instruments: list[str]) -> None:
     measure = next((c for c in table.columns if c.standard == "measure"), None)
     if measure is None:
         return
-    open_ = [g for g in measure.codes if g.code is None]
+    open_ = [g for g in measure.codes if g.code is None or _BARE_NUMBER.match(g.value)]
     numbers = {n for g in open_ if (n := item_of(g.value, items))}
     if 2 * len(numbers) < items:
         return
@@ -68,7 +72,7 @@ def propose_items(table: TableProposal, instruments: list[str]) -> None:
     sure = ITEM_ALL_SURE if len(numbers) == items else ITEM_SURE
     total = any(g.code == "total" or TOTAL_WORDS.match(g.value) for g in measure.codes)
     extra = "" if total else f"; {NO_TOTAL.format('row')}"
-    measure.codes = [_as_item(g, items, named, sure, extra) if g.code is None else g for g in measure.codes]
+    measure.codes = [_as_item(g, items, named, sure, extra) if g in open_ else g for g in measure.codes]
 
 
 def _as_item(g: CodeGuess, items: int, named: str, sure: float, extra: str) -> CodeGuess:

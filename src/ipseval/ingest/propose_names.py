@@ -43,6 +43,33 @@ _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])")  # 'ADP', 'DAAT' a
 UNDATED_WEIGHT = 0.95  # the name with its year left out ("Mid-2022 pop." -> "pop.")
 ACRONYM_WEIGHT = 0.9  # ... and an organisation's acronym unknown to the vocabulary ("ADP Integration")
 _MAX_WORD = 24
+# A CRM report's header names the record a field belongs to before the field ('Contact: Age',
+# 'Related To: Participant Ref', 'Case > Opened Date', 'Account.Locality'): the field alone is the
+# column's name, a little less trusted; when the field only says 'Name' or 'ID', the record is.
+_RECORD_PREFIX = re.compile(
+    r"^\s*([A-Za-z][A-Za-z0-9 &'/_-]{1,40}?)\s*(?::|>|(?<=[a-z])\.(?=[A-Z]))\s*(\S.*)$"
+)
+_GENERIC_FIELDS = frozenset(
+    {
+        "name",
+        "fullname",
+        "id",
+        "ref",
+        "reference",
+        "number",
+        "no",
+        "num",
+        "code",
+        "username",
+        "order",
+        "seq",
+        "sequence",
+    }
+)
+PREFIX_WEIGHT = 0.95  # the field without the record it belongs to ('Contact: Age' -> 'Age')
+RECORD_WEIGHT = 0.9  # the record a generic field belongs to ('Assigned To: Full Name' -> 'Assigned To')
+# A date column that also holds the time ('Activity Date/Time', 'Start DateTime'): read as the date.
+_DATE_TIME = re.compile(r"(?i)date\s*(?:/|&|and|-)?\s*time")
 
 
 @dataclass(frozen=True)
@@ -178,6 +205,7 @@ def _variants(name: str) -> list[tuple[str, float, str]]:
     without acronyms the vocabulary does not know (a partnership's 'ADP'): each less trusted, with
     what it set aside (said after why the name fits)."""
     out = [(squash(name), 1.0, "")]
+    out += _record_variants(name)
     bare = _BRACKETS.sub(" ", name)
     undated = _YEARS.sub(" ", bare)
     plain = _ACRONYM.sub(lambda m: m.group() if squash(m.group()) in _vocabulary() else " ", undated)
@@ -200,6 +228,32 @@ def _variants(name: str) -> list[tuple[str, float, str]]:
                 f", once {' and '.join(said)} {'is' if len(said) == 1 else 'are'} set aside" if said else "",
             )
         )
+    return out
+
+
+def record_field(name: str) -> tuple[str, str] | None:
+    """(record, field) of a CRM report header ('Contact: Age' -> ('Contact', 'Age')); None for a
+    header without a record prefix."""
+    m = _RECORD_PREFIX.match(str(name))
+    if m is None or not re.search(r"[A-Za-z]{2}", m.group(2)):
+        return None
+    return m.group(1).strip(), m.group(2).strip()
+
+
+def _record_variants(name: str) -> list[tuple[str, float, str]]:
+    """The field of a CRM header without its record, and the record when the field is generic;
+    a date-and-time field's name as the date's."""
+    out = []
+    parts = record_field(name)
+    if parts is not None:
+        record, fieldname = parts
+        if squash(_BRACKETS.sub(" ", fieldname)) in _GENERIC_FIELDS:
+            out.append((squash(record), RECORD_WEIGHT, f", the record its '{fieldname}' belongs to"))
+        else:
+            out.append((squash(fieldname), PREFIX_WEIGHT, f", once its record '{record}' is set aside"))
+    dated = _DATE_TIME.sub("date", parts[1] if parts else name)
+    if dated != (parts[1] if parts else name):
+        out.append((squash(dated), PREFIX_WEIGHT, ", its time set aside"))
     return out
 
 

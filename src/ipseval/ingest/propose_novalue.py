@@ -8,7 +8,8 @@ whole value it should be read as, under ``[mapping.codes.<table>.<column>]``:
   blank means still open (discharge_date, end_date): "" (blank), sure;
 - a word meaning not recorded ('Not known', 'N/K', 'TBC', 'NR', 'None', '-'): "" (blank), sure
   (marked CHECK in a required column, where a blank is still a problem);
-- a word for hours that vary ('varies', 'zero hours', 'flexible') in hours_per_week: "" (blank);
+- a word for hours that vary ('varies', 'zero hours', 'flexible') in hours_per_week: "" (blank), and
+  0 hours (a zero-hours contract: its hours are not known) to check;
 - 'Full time' in fte: 1;
 - a code for not recorded in a number column (999, 99, -1): "" (blank) when it lies outside the
   standard's range for the column, sure when it repeats, marked CHECK when it occurs once;
@@ -99,7 +100,7 @@ def value_guesses(column: Column, top: Iterable[tuple[str, int]], serials: bool 
         if as_read is not None:
             if as_read != value:  # read with a unit or a qualifier: said as read
                 out.append(CodeGuess(value, rows, as_read, 1.0, "read as it is", as_is=True))
-            sentinel = _sentinel(value, rows, column)
+            sentinel = _sentinel(value, rows, column) or _zero_hours(as_read, value, rows, column)
             if sentinel is not None:
                 out.append(sentinel)
             continue
@@ -170,6 +171,18 @@ def _sentinel(value: str, rows: int, column: Column) -> CodeGuess | None:
     confidence = SENTINEL_SURE if rows > 1 else 0.6
     how = f"{value} lies outside {column.expected} and is a usual code for not recorded: left blank"
     return CodeGuess(value, rows, BLANK, confidence, how + ("" if rows > 1 else "; it occurs once"))
+
+
+ZERO_HOURS_SURE = 0.6  # a job's 0 hours read as a zero-hours contract: to check
+
+
+def _zero_hours(as_read: str, value: str, rows: int, column: Column) -> CodeGuess | None:
+    """A job of 0 hours a week (``as_read``: the number ``value`` is read as): a zero-hours
+    contract, whose hours are not known, proposed blank."""
+    if column.name != "hours_per_week" or as_read.strip() not in ("0", "0.0"):
+        return None
+    how = "0 hours: a zero-hours contract, whose hours are not known: left blank (check no job here has none)"
+    return CodeGuess(value, rows, BLANK, ZERO_HOURS_SURE, how)
 
 
 def _dates_read(values: list[str], serials: bool) -> dict[str, str]:

@@ -209,7 +209,8 @@ def _tables(p: Proposal) -> list[str]:
                 f"{toml_key(t.local)} = {toml_str(t.standard)}  # {_check(t.confidence)}{_comment(t.how)}"
             )
         else:
-            lines.append(f"# {toml_key(t.local)}: {_comment(t.how)}, not read")
+            read = any(w.local == t.local for w in p.wide)  # read by its [mapping.wide.<table>]
+            lines.append(f"# {toml_key(t.local)}: {_comment(t.how)}{'' if read else ', not read'}")
     return [*lines, ""]
 
 

@@ -157,7 +157,7 @@ def column_evidence(col: LocalColumn) -> Evidence:
                 two_digit.append((first[key], k))
             if how in ("dmy", "mdy") and not example:
                 example = first[key]
-        x = float(key) if _NUMBER.match(key) else number_in_any_column(key)
+        x = float(key) if _NUMBER.match(key) else _thousands(key) or number_in_any_column(key)
         if x is not None:
             numbers += k
             nums.append(x)
@@ -197,6 +197,13 @@ def column_evidence(col: LocalColumn) -> Evidence:
         no_value_top=tuple(sorted(words, key=lambda w: -w[1])),
         two_digit_years=tuple(two_digit),
     )
+
+
+_THOUSANDS_WRITTEN = re.compile(r"^\d{1,3}(?:,\d{3})+$")  # '182,400' people: validate reads a count so
+
+
+def _thousands(key: str) -> float | None:
+    return float(key.replace(",", "")) if _THOUSANDS_WRITTEN.match(key) else None
 
 
 def value_fit(column: Column, ev: Evidence) -> float:

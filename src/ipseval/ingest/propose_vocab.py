@@ -9,11 +9,11 @@ TABLE_NAMES: dict[str, str] = {
     "clients": "caseload | caseload tracker | tracker | ips tracker | referrals | referral list | client list"
     " | participants | service users | people | customers | cases | case list | register | clients",
     "meetings": "appointments | appts | appt | meetings | mtgs | contacts | contact log | sessions | diary"
-    " | attendance | encounters | visits | appointment log",
+    " | attendance | encounters | visits | appointment log | activities | activity | activity log",
     "jobs": "jobs | job starts | job outcomes | employment | placements | job placements | jobs gained"
     " | employment outcomes | paid work | work starts",
     "wellbeing": "wellbeing | top | tops | outcome star | questionnaires | assessments | measures | scores"
-    " | outcome measures | sure",
+    " | outcome measures | sure | survey | surveys | survey answers | survey responses | questionnaire answers",
     "areas": "areas | boroughs | localities | local authorities | sites | teams by area | area list",
     "fidelity": "fidelity | fidelity review | ips 25 | ips25 | fidelity scores | fidelity items | team fidelity"
     " | fidelity reviews | fidelity ratings | ips fidelity | ips 25 reviews | fidelity review scores",
@@ -63,7 +63,8 @@ COLUMN_NAMES: dict[str, str] = {
     "benefits": "ben | main benefit | benefit claimed | benefit | bens | benefit type | benefits claimed | benefit status",
     "gp_visit_recent": "gp | gp visit | seen gp | gp 3m | gp last 3 months | gp recent | visited gp",
     "ae_visit_recent": "a and e | a and e 3m | a and e visit | ae | emergency department | ed visit"
-    " | attended a and e",
+    " | attended a and e | a and e attendance | a and e attendances | ae attendance | emergency attendance"
+    " | attended emergency department",
     "housing_tenure": "accom | accom type | accom status | housing tenure | housing type | tenure type"
     " | living arrangements | residence type | housing | housing status | tenure | accommodation | housing situation"
     " | accommodation status | living situation | accommodation type",
@@ -77,9 +78,10 @@ COLUMN_NAMES: dict[str, str] = {
     " | employment advisor | worker id | worker | staff member | specialist id | allocated es"
     " | allocated worker | allocated to | assigned to | assigned es | practitioner | adviser | advisor"
     " | ips adviser | ips advisor | employment coach | job coach | staff name | worker name"
-    " | es name | named worker | lead worker | case owner | employment worker | ips specialist",
+    " | es name | named worker | lead worker | case owner | employment worker | ips specialist"
+    " | owner | record owner | contact owner | owner name",
     "meeting_date": "appt date | appointment date | date | contact date | session date | date of meeting"
-    " | date of appointment | encounter date | visit date | seen on",
+    " | date of appointment | encounter date | visit date | seen on | activity date | event date",
     "attended": "attendance | outcome | did attend | status | show status | dna | kept | appointment outcome"
     " | appointment status | attended y n | attended yes no",
     "mode": "contact type | type | method | contact method | meeting type | appointment type"
@@ -96,12 +98,16 @@ COLUMN_NAMES: dict[str, str] = {
     "assessment_date": "date of assessment | date completed | questionnaire date | top date | date"
     " | assessment date | completed on | date done | form date | date of form | review date | score date",
     "instrument": "tool | questionnaire | form | assessment | assessment type | outcome tool | measure type"
-    " | questionnaire type | tool name",
+    " | questionnaire type | tool name | survey | survey name | survey type",
     "measure": "item | domain | question | scale | subscale | measure name | item name | indicator",
-    "score": "value | rating | result | item score | answer | response",
-    "integration_strength": "integration | integration rating | strength of integration | integration level",
+    "score": "value | rating | result | item score | answer | response | numeric value | answer value"
+    " | score value | points",
+    "integration_strength": "integration | integration rating | strength of integration | integration level"
+    " | integration with treatment | integration with treatment service | treatment integration"
+    " | integration with drug and alcohol service",
     "co_located": "co located | colocated | co location | based in treatment team | co located with treatment",
-    "population": "pop | residents | population size",
+    "population": "pop | residents | population size | adult population | adult pop | population 18 plus"
+    " | population 16 plus | residents 18 plus",
     "team": "service | review team | team reviewed",
     "review_date": "date of review | fidelity review date | date",
     "item": "item number | item no | criterion | question",
@@ -141,6 +147,9 @@ NOT_STANDARD: dict[str, str] = {
     " | mobile | email | tel no": "contact details are not "
     "part of the standard: leave them out of the export",
     "notes | comments | keyworker notes | case notes | free text": "free-text notes are not read",
+    "created date | date created | created on | created | last modified date | last modified | modified date"
+    " | date modified | last updated | updated on | last edited | system modstamp": "when the record was created or"
+    " edited, not an event the standard holds: not used",
     "language | first language | preferred language | main language | language spoken | iaith": "the "
     "standard does not hold a client's language: not used",
 }
@@ -171,11 +180,11 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "no": "no | n | false | f | 0 | none | nac oes | naddo | nac ydy | nac ydw",
     },
     "attended": {
-        "yes": "attended | seen | arrived | present | kept | attended seen | completed | yes attended",
+        "yes": "attended | seen | arrived | present | kept | attended seen | yes attended",
         "no": "dna | did not attend | not attended | no show | cancelled | canceled | missed | cna"
         " | could not attend | client cancelled | cancelled by client | failed to attend | unseen"
         " | uta | unable to attend | wna | was not brought | not seen | no-show | did not arrive"
-        " | rescheduled | cancelled by worker | cancelled by staff | apologies",
+        " | rescheduled | cancelled by worker | cancelled by staff | apologies | rearranged | postponed",
     },
     "employed_at_referral": {
         "yes": "employed | in work | working | in employment | job retention",
@@ -191,7 +200,8 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "drug_alcohol_service": "drug and alcohol service | drug alcohol service | dat | das | treatment service"
         " | substance misuse service | substance use service | recovery service | treatment team | keyworker"
         " | drug service | alcohol service | sud treatment | treatment provider | drug and alcohol team",
-        "self": "self | self referral | self referred | client | walk in",
+        "self": "self | self referral | self referred | client | walk in | word of mouth | heard about us"
+        " | own initiative",
         "gp_health": "gp | health | nhs | primary care | mental health | mental health team | hospital"
         " | health service | doctor | cmht",
         "criminal_justice": "probation | police | prison | cjs | criminal justice | court | liaison and diversion"
@@ -248,7 +258,8 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "completed_treatment": "completed treatment | completed | completed tx | successfully completed"
         " | discharged completed | treatment complete",
         "not_in_treatment": "not in treatment | not in tx | left treatment | dropped out | not engaged"
-        " | no treatment | none",
+        " | no treatment | none | awaiting assessment | awaiting treatment | waiting list | on waiting list"
+        " | awaiting start | not yet in treatment",
         "unknown": "unknown | not known",
     },
     "time_since_last_job": {
@@ -266,7 +277,9 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "out_of_work": "out of work | esa | jsa | universal credit | uc | income support | out of work benefits"
         " | employment and support allowance | jobseekers allowance | jobseeker allowance | incapacity benefit"
         " | ib | new style esa | new style jsa | esa support group | esa wrag | uc lcwra | uc not working"
-        " | severe disablement allowance | sda",
+        " | severe disablement allowance | sda | no work related requirements | uc no work related requirements"
+        " | searching for work | work search | intensive work search | limited capability for work"
+        " | limited capability for work related activity | lcwra | lcw | work preparation",
         "in_work": "in work | working tax credit | wtc | in work benefits | uc in work | uc working"
         " | universal credit in work | universal credit working",
         "none": "none | no benefits | not claiming | nil | no benefit",
@@ -300,15 +313,19 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         "other": "other | email | text | sms | letter",
     },
     "integration_strength": {
-        "strong": "strong | high | good | fully integrated | full",
-        "moderate": "moderate | medium | partial | partly integrated | fair",
-        "weak": "weak | low | poor | limited | not integrated",
+        "strong": "strong | high | good | fully integrated | full | embedded | fully embedded | integrated",
+        "moderate": "moderate | medium | partial | partly integrated | fair | partly embedded | some",
+        "weak": "weak | low | poor | limited | not integrated | minimal | referral only | none",
     },
     "group": {
         "ips": "ips | treatment | intervention | referred | treated",
         "comparison": "comparison | control | not referred | tau | treatment as usual | untreated",
     },
 }
+
+# Codes that take precedence when a label names two ('Heroin & crack', 'Opiates and crack'): an
+# opiate and crack user is counted under opiates, as NDTMS counts substances.
+CODE_PRECEDENCE: dict[str, tuple[str, ...]] = {"main_substance": ("opiates", "crack", "cocaine")}
 
 # Labels in an event's columns (a meeting's outcome or contact type, an employer contact's kind) that
 # say the row is no event that took place: a booking not yet due, a note or admin entry. Proposed as
@@ -333,6 +350,13 @@ RAG_CONFIDENCE = 0.7
 # on one alone has no out-of-work benefit.
 JUDGEMENT = 0.5
 JUDGED_CODE_NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "attended": {
+        "yes": (
+            "completed | complete | done",
+            "a completed appointment was held; but an activity log also completes tasks and calls that are"
+            " no meetings: check which rows it marks",
+        ),
+    },
     "time_since_last_job": {
         "under_1y": (
             "in work | currently employed | currently working | employed | working | in employment",
@@ -360,7 +384,7 @@ NOT_RECORDED = (
     " | not disclosed | not given | not provided | declined to answer | declined to say | refused to answer"
     " | no answer | no response | not answered | unanswered | blank | tbc | to be confirmed"
     " | not collected | not available | information not available | unsure"
-    " | not sure"
+    " | not sure | can t remember | cannot remember | cant remember | can t recall | cannot recall | don t remember"
 )
 NOT_RECORDED_CODES = ("unknown", "not_stated", "not_known", "not_recorded", "prefer_not_to_say")
 
