@@ -257,6 +257,9 @@ def test_a_wide_file_leaves_out_the_rows_of_a_form_by_its_own_column(tmp_path):
     assert "'Status' labels mapped to leave_out in [mapping.codes.wellbeing.\"Status\"]: 'Draft' ×2" in (
         _left_message(ds, "wellbeing")
     )
+    # a problem found after the rows left out are dropped still names its own row and cell
+    (incomplete,) = ds.problems.filter(pl.col("message").str.contains("no SWEMWBS total")).rows(named=True)
+    assert incomplete["row"] == 2 and incomplete["message"].startswith("column 'Item 1': ")
 
 
 def test_a_leave_out_label_on_a_date_column_is_accepted(tmp_path):

@@ -375,6 +375,9 @@ class _Checker(TypeReaders):
         self.present = {k: v.filter(keep) for k, v in self.present.items()}
         self.inputs = {k: v.filter(keep) for k, v in self.inputs.items()}
         self.reject = self.reject.filter(keep)
+        # a wide file's rows keep the cell and file they came from, for problems found later
+        self.cells = self.cells.filter(keep) if self.cells is not None else None
+        self.files = self.files.filter(keep) if self.files is not None else None
         self.kept_cells.keep(keep)
         self.left_out += int(self.left.sum())
         self.n = self.raw.height
