@@ -12,7 +12,8 @@ rotates from one repetition to the next, so a change in the machine's load falls
   full, no imputation ipseval evaluate --imputations 0  vs  headline.R, headline.py (+ band logit)
   default (718 only)  ipseval evaluate, as `make demo` runs it (target: under 3 s wall)
 
-Per run: CPU seconds (user + system) of the command and every process it started (os.wait4),
+Per run: CPU seconds (user + system) of the command and every process it started (os.wait4; a
+helper left running when the command ends is adopted and counted too, see _adopt_orphans),
 wall seconds, and peak resident memory (the largest process's). Printed: median CPU and wall,
 peak memory, and the paired CPU ratio ipseval / R and ipseval / Python (the median of the
 per-repetition ratios: target at most 1.0). The load average at start and end says how quiet the
@@ -58,17 +59,53 @@ def environment() -> dict[str, str]:
     return env
 
 
+def _adopt_orphans() -> bool:
+    """Make this process the reaper of its descendants' orphans (Linux): a command that ends
+    without waiting for its helper process (ipseval's evaluate ends with os._exit) would otherwise
+    hide that helper's CPU from os.wait4. Whether it could be done."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+ADOPTS_ORPHANS = _adopt_orphans()
+
+
+def _reap_orphans(limit_s: float = 60.0) -> tuple[float, float]:
+    """(CPU s, largest peak RSS MB) of the orphans adopted from the last command, waiting for each
+    to end (an ipseval helper ends with its parent within a second)."""
+    cpu, peak, end = 0.0, 0.0, time.perf_counter() + limit_s
+    while time.perf_counter() < end:
+        try:
+            pid, _status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            break  # none left
+        if pid == 0:
+            time.sleep(0.02)
+            continue
+        cpu += usage.ru_utime + usage.ru_stime
+        peak = max(peak, usage.ru_maxrss / 1024)
+    return cpu, peak
+
+
 def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, int, str]:
-    """Run ``argv``: (CPU s of it and its descendants, wall s, peak RSS MB, exit code, stderr tail)."""
+    """Run ``argv``: (CPU s of it and its descendants, orphans included, wall s until it ends, peak
+    RSS MB of its largest process, exit code, stderr tail)."""
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
+        orphans_cpu, orphans_peak = _reap_orphans()
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         tail = err.read()[-3000:].decode(errors="replace")
-    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024, proc.returncode, tail
+    cpu = usage.ru_utime + usage.ru_stime + orphans_cpu
+    return cpu, wall, max(usage.ru_maxrss / 1024, orphans_peak), proc.returncode, tail
 
 
 def r_missing() -> str | None:
