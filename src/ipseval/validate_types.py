@@ -73,17 +73,7 @@ class TypeReaders:
         return out
 
     def _as_bool(self, s: pl.Series, col: Column, cmap: dict[str, str]) -> pl.Series:
-        if cmap:
-            key = _canon(s)
-            s = (
-                _frame(key=key, s=s)
-                .select(
-                    pl.when(pl.col("key").is_in(list(cmap)))
-                    .then(pl.col("key").replace(cmap))
-                    .otherwise(pl.col("s"))
-                )
-                .to_series()
-            )
+        s = self._as_text(s, col, cmap)  # labels mapped to yes/no words first, as in a text column
         t, f = s.is_in(_TRUE_FAST), s.is_in(_FALSE_FAST)
         unmatched = s.is_not_null() & ~t & ~f
         if unmatched.any():  # other spellings ("yEs"), or not a yes/no value: look at each once
