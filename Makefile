@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	$(BIN)/python -m compileall -q src  # as pip does for an installed copy (PYTHONDONTWRITEBYTECODE)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,6 +36,7 @@ format: $(STAMP)
 # stage timings (bench.py), then ipseval against the hand-written R and Python references in
 # paired runs (paired.py; add 1,000,000 clients with `make bench-paired PAIRED="--million"`)
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/paired.py $(PAIRED)
 

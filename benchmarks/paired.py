@@ -53,7 +53,13 @@ class Run:
 
 
 def environment() -> dict[str, str]:
-    """The children import this checkout's ipseval (not another installed copy)."""
+    """The children import this checkout's ipseval (not another installed copy), compiled to
+    bytecode first as ``pip install`` does for an installed package: with PYTHONDONTWRITEBYTECODE
+    set (as on some machines, ours included), every run would otherwise compile ipseval's sources
+    again (1.2 s of a 5.4 s demo run, measured)."""
+    import compileall
+
+    compileall.compile_dir(ROOT / "src", quiet=1)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p)
     return env

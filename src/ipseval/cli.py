@@ -931,6 +931,9 @@ def main() -> None:
 def _end_now(code: int | None) -> None:
     """End the process with exit ``code`` once the terminal's text is out, skipping the
     interpreter's teardown (see ``_DONE``)."""
+    from . import workers
+
+    workers.close()
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # a closed pipe: nothing more can be shown
             stream.flush()
