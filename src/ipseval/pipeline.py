@@ -169,10 +169,13 @@ def run_evaluation(
     plan.phase("protect", "applying disclosure control")
     published = evaluation.publish()
     plan.phase("report", "writing the report")
-    from .report import write_report  # matplotlib and great_tables: imported only when needed
+    # the helper (when there is one) starts drawing its part before this process imports the
+    # report's libraries (matplotlib and great_tables: imported only when needed)
+    far = workers.submit_named("ipseval.report:far_sections", published)
+    from .report import write_report
 
     want_pdf = settings.report.pdf if pdf is None else pdf
-    outputs = write_report(published, out, pdf=want_pdf)
+    outputs = write_report(published, out, pdf=want_pdf, far=far)
     if published.failed:  # the problem list carries what failed, beside the data problems
         write_problem_report(ds, out, published.failed)
     outputs["problems.csv"] = out / "problems.csv"
