@@ -315,7 +315,10 @@ class _Checker(TypeReaders):
             message = f'required value is blank: its label is mapped to blank ("") in {section}'
             self.add(blanked, col.name, expected, message)
         self.present[col.name] = present
-        self.typed[col.name] = typed.alias(col.name)
+        # one piece of memory per column: a file read in parts gives series of many chunks, some
+        # empty after filtering, on which polars 1.44 panicked in a when/then (a wellbeing score
+        # out of range crashed validate on a real extract)
+        self.typed[col.name] = typed.alias(col.name).rechunk()
 
     def _leave_out_labels(
         self, s: pl.Series, written: pl.Series, what: str, where: str, cmap: dict[str, str]

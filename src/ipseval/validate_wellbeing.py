@@ -57,6 +57,7 @@ def out_of_range(
     Measures are looked up once per distinct (instrument, measure) pair, then each row takes its
     pair's range: at ten million answers, folding and joining each row's text would hold gigabytes."""
     strip = " \t\r\n"
+    instrument, measure, score = instrument.rechunk(), measure.rechunk(), score.rechunk()  # see validate
 
     def folded(c: str) -> pl.Expr:
         return pl.col(c).cast(pl.Utf8).str.strip_chars(strip).str.to_lowercase()
