@@ -68,7 +68,9 @@ def test_chains_side_by_side_are_the_chains_one_at_a_time():
 def test_a_seed_gives_the_imputations_of_the_one_chain_at_a_time_implementation():
     """Pinned from the implementation before chains ran side by side (ipseval 0.1.0 at c0dee9f):
     the same draws in the same order, so the same imputed values and pooled estimates (at the
-    10 cycles that implementation ran; the default is now 5)."""
+    10 cycles that implementation ran; the default is now 5). Re-pinned when levels came to be
+    numbered in the order they first occur, not by label (group: a, c, b; was 0.7950082365656946
+    and -0.08952991435417279)."""
     r = impute_and_fit(
         _with_missing(),
         lambda d: logit(d, "y", ["x", "group", "count"], cluster="area"),
@@ -79,10 +81,39 @@ def test_a_seed_gives_the_imputations_of_the_one_chain_at_a_time_implementation(
         iterations=10,
     )
     estimate = dict(zip(r.table["level"].to_list(), r.table["estimate"].to_list(), strict=True))
-    assert estimate["c"] == pytest.approx(0.7950082365656946, abs=1e-9)
+    assert estimate["c"] == pytest.approx(0.9055280044960367, abs=1e-9)
     assert r.table.filter(r.table["term"] == "count")["estimate"][0] == pytest.approx(
-        -0.08952991435417279, abs=1e-9
+        -0.11498287241152289, abs=1e-9
     )
+
+
+def test_renaming_a_category_changes_no_imputation_and_no_pooled_estimate():
+    """A walkthrough renamed area codes to names (NBK -> Northbrook) and the headline odds ratio
+    moved from 1.75 to 1.81: levels numbered by label changed the imputation model's reference
+    level and so every posterior draw. Renamed so that the alphabetical order reverses, every
+    estimate is the same (the renamed group's own ones under their new names)."""
+    renamed = {"a": "z", "b": "y", "c": "x"}
+
+    def pooled(d: pl.DataFrame) -> dict:
+        r = impute_and_fit(
+            d, lambda f: logit(f, "y", ["x", "group", "count"], cluster="area", reference={"group": "a"} if "a" in f["group"] else {"group": "z"}),
+            ["group", "count"], m=4, seed=3, predictors=["y", "x"], iterations=5,
+        )  # fmt: skip
+        levels = [renamed.get(v, v) for v in r.table["level"].to_list()]
+        return dict(
+            zip(
+                zip(r.table["term"].to_list(), levels, strict=True),
+                r.table["estimate"].to_list(),
+                strict=True,
+            )
+        )
+
+    before = _with_missing()
+    after = before.with_columns(pl.col("group").replace(renamed))
+    a, b = pooled(before), pooled(after)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert b[key] == pytest.approx(a[key], abs=1e-9), key
 
 
 def test_countdown_gives_the_time_left_at_the_pace_since_the_first_report():

@@ -12,6 +12,8 @@ import numpy as np
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ipseval.qualitative.agreement import agreement, cohen_kappa, kappa_2x2, strength
 from ipseval.qualitative.codebook import load_codebook
@@ -650,3 +652,27 @@ def test_evaluation_keeps_interview_embeddings_in_the_store_for_re_runs(tmp_path
     made.clear()
     run_evaluation(data, tmp_path / "out", settings, pdf=False)
     assert made and sum(len(e.encoded) for e in made) == 0
+
+
+_WORDS = st.sampled_from(
+    ["job", "work", "worker", "working", "it's", "cv", "home", "flat", "a", "don't", "job's"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    keyword=st.lists(st.tuples(_WORDS, st.booleans()), min_size=1, max_size=3),
+    text=st.lists(
+        st.one_of(_WORDS, st.sampled_from(["Job", "WORK-", "’s", ",", "jobs.", "  "])), max_size=12
+    ),
+)
+def test_the_keyword_methods_quick_test_never_changes_what_a_keyword_finds(keyword, text) -> None:
+    # the substring test before each keyword's regex (the method's speed) must rule out only
+    # keywords the regex would not find
+    from ipseval.qualitative.codebook import Keyword
+    from ipseval.qualitative.suggest import _keyword_regex, _literal, _normal_text, _Pattern
+
+    phrase = " ".join(w + ("*" if star else "") for w, star in keyword)
+    t = _normal_text(" ".join(text))
+    pattern = _Pattern(Keyword(phrase, 1.0), _keyword_regex(phrase), _literal(phrase))
+    assert (pattern.literal in t and bool(pattern.regex.search(t))) == bool(pattern.regex.search(t))

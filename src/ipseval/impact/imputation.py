@@ -80,12 +80,17 @@ def rubin(estimates, variances, df_complete: float = np.inf) -> dict[str, np.nda
 
 
 def _encode(data: pl.DataFrame, cols: list[str]):
-    """Columns as float arrays (NaN = missing); categorical ones as level codes 0..L-1."""
+    """Columns as float arrays (NaN = missing); categorical ones as level codes 0..L-1.
+
+    Levels are numbered in the order they first occur in the rows, not by their labels: the first
+    is the imputation model's reference level, and the posterior draws depend on it (beta* = beta +
+    sigma R z, R from the design's cross-products), so numbering by label made the imputations,
+    and the pooled estimates, change when only an area was renamed."""
     arrays, levels = {}, {}
     for c in cols:
         s = data[c]
         if s.dtype in (pl.String, pl.Categorical, pl.Boolean) or isinstance(s.dtype, pl.Enum):
-            lv = sorted(s.cast(pl.String).drop_nulls().unique().to_list())
+            lv = s.cast(pl.String).drop_nulls().unique(maintain_order=True).to_list()
             levels[c] = lv
             code = s.cast(pl.String).replace_strict(
                 lv, list(range(len(lv))), default=None, return_dtype=pl.Float64

@@ -553,6 +553,8 @@ def _closest(statement: tuple[str, str, str]) -> str:
 class _Pattern:
     keyword: Keyword
     regex: re.Pattern[str]
+    literal: str  # text every match contains: most keywords are absent from most segments, and a
+    # substring test rules them out far faster than the regex (the demo's 454 segments: 0.97 s -> 0.19 s)
 
 
 def _keyword_regex(text: str) -> re.Pattern[str]:
@@ -569,15 +571,21 @@ def _normal_text(text: str) -> str:
 
 def keyword_patterns(codebook: Codebook) -> dict[str, list[_Pattern]]:
     return {
-        leaf: [_Pattern(k, _keyword_regex(k.text)) for k in codebook.code(leaf).keywords]
+        leaf: [_Pattern(k, _keyword_regex(k.text), _literal(k.text)) for k in codebook.code(leaf).keywords]
         for leaf in codebook.leaves
     }
 
 
-def keyword_points(text: str, patterns: list[_Pattern]) -> tuple[float, list[str]]:
-    """(points W, keywords found) for one text and one leaf's keywords."""
-    t = _normal_text(text)
-    found = [p.keyword for p in patterns if p.regex.search(t)]
+def _literal(keyword: str) -> str:
+    """The longest word (without its wildcard) of a keyword: in the text of every match."""
+    return max((w.rstrip("*") for w in phrase_words(keyword)), key=len, default="")
+
+
+def keyword_points(text: str, patterns: list[_Pattern], normal: bool = False) -> tuple[float, list[str]]:
+    """(points W, keywords found) for one text and one leaf's keywords (``normal``: the text is
+    already as :func:`_normal_text` makes it)."""
+    t = text if normal else _normal_text(text)
+    found = [p.keyword for p in patterns if p.literal in t and p.regex.search(t)]
     return sum(k.weight for k in found), [k.text for k in found]
 
 
@@ -587,9 +595,9 @@ def _keyword_scores(texts: list[str], codebook: Codebook) -> tuple[np.ndarray, l
     scores = np.zeros((len(texts), len(leaves)), dtype=np.float64)
     evidence: list[list[str]] = []
     for i, text in enumerate(texts):
-        row = []
+        row, t = [], _normal_text(text)
         for j, leaf in enumerate(leaves):
-            w, found = keyword_points(text, patterns[leaf])
+            w, found = keyword_points(t, patterns[leaf], normal=True)
             scores[i, j] = w / (w + 2.0)
             row.append(f"keywords: {', '.join(found)} ({w:g} point{'s' * (w != 1)})" if found else "")
         evidence.append(row)
