@@ -147,6 +147,32 @@ def compare(mark: str, benchmark: float, low: Any, high: Any, lead: str, at_leas
     return f"The interval includes {mark}, so these data cannot tell the two apart."
 
 
+def sustained_floor(s: Row | None) -> float | None:
+    """When the sustained share is hidden but its count and the first jobs are shown: sustained /
+    first jobs, a lower bound of the share (its denominator, the jobs whose outcome is known, is
+    at most the first jobs). Both counts are already published, so the bound tells nothing more."""
+    if not s or not is_hidden(s.get("sustained_rate")) or not shown(s.get("sustained"), s.get("first_jobs")):
+        return None
+    return float(s["sustained"]) / float(s["first_jobs"]) if s["first_jobs"] else None
+
+
+def _sustained_hidden(f: Facts) -> str:
+    """The hidden share said as its lower bound when there is one, beside the benchmark."""
+    s, weeks, floor = f.sustained, f.weeks, sustained_floor(f.sustained)
+    jobs = f"the {count(s['first_jobs'])} first jobs" if shown(s.get("first_jobs")) else "first jobs"
+    if floor is None:
+        return not_shown(f"the share of {jobs} lasting {weeks} weeks", f.why("sustained"))
+    hidden = not_shown(f"the exact share of {jobs} lasting {weeks} weeks", f.why("sustained"))
+    text = (
+        f"{count(s['sustained'])} of {jobs} ({pct(floor)}) had lasted {weeks} weeks by the data cut; "
+        f"as some may have started too recently to tell, the share of those whose outcome is known is "
+        f"at least this. {hidden}"
+    )
+    if f.sustained_benchmark is not None and floor >= f.sustained_benchmark:
+        text += f" Even so, the benchmark of at least {percent(f.sustained_benchmark)} ({f.sustained_source}) is met."
+    return text[0].upper() + text[1:]
+
+
 def sustained(f: Facts) -> str:
     """'Of the 170 first jobs whose 13-week outcome is known, 50.6% lasted at least 13 weeks
     (95% confidence interval 43.1% to 58.0%), below the benchmark ...'"""
@@ -155,8 +181,7 @@ def sustained(f: Facts) -> str:
     if not f.has_jobs or not s:
         return ""
     if is_hidden(rate):
-        jobs = f"the {count(s['first_jobs'])} first jobs" if shown(s.get("first_jobs")) else "first jobs"
-        return not_shown(f"the share of {jobs} lasting {weeks} weeks", f.why("sustained"))
+        return _sustained_hidden(f)
     if not shown(rate):
         if shown(s.get("due")) and not s["due"]:
             # nothing to estimate yet, which is not the same as hidden

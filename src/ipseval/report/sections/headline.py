@@ -38,7 +38,7 @@ def area_range(pub: PublishedEvaluation) -> dict[str, Any] | None:
 
 
 def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
-    from ..summary import facts, summary
+    from ..summary import facts, summary, sustained_floor
     from ..where_next import where_next
 
     overall = row(pub, "outcomes", breakdown="overall")
@@ -61,6 +61,7 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "hours_threshold": d.hours_threshold,
         "sustainment_weeks": weeks,
         "sustained": sustained,
+        "sustained_floor": sustained_floor(sustained),
         "window_months": d.job_entry_window_months,
         "no_job_entry": _no_job_entry(pub, overall),
         "no_hours": "No first job has its weekly hours recorded."
