@@ -59,7 +59,7 @@ def test_the_summary_says_what_the_demo_results_mean(report: str):
     assert "below the national benchmark of 40% (IPS Grow Quality Mark, since April 2024)" in text
     assert "lasted at least 13 weeks" in text and "benchmark of at least 65%" in text
     assert (
-        "There is no clear sign that more meetings led to more jobs (odds ratio 1.00 per extra meeting"
+        "There is no clear sign that more meetings led to more jobs (each extra recent meeting went with 1.00 times the odds of starting a job"
         in text
     )
     assert "Wellbeing clearly improved" in text

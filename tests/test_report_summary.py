@@ -63,7 +63,8 @@ def test_the_summary_reads_every_result_with_its_uncertainty():
     assert "below the benchmark of at least 65% (IPS Grow KPI)" in text
     assert (
         "There is no clear sign that more meetings led to more jobs "
-        "(odds ratio 1.00 per extra meeting, 95% confidence interval 0.89 to 1.11)."
+        "(each extra recent meeting went with 1.00 times the odds of starting a job, 95% confidence interval "
+        "0.89 to 1.11)."
     ) in text
     assert (
         "Wellbeing clearly improved between engagement and about 6 months later in 1 of the 2 domains" in text
@@ -85,7 +86,9 @@ def test_a_rate_whose_interval_spans_the_benchmark_is_not_called_below_it():
     )
     assert "meeting the benchmark of at least 65%" in text_of(above)
     higher = facts(per_meeting={"odds_ratio": 1.2, "or_ci_low": 1.05, "or_ci_high": 1.37})
-    assert "went on to more job starts (odds ratio 1.20 per extra meeting" in text_of(higher)
+    assert "went on to more job starts (each extra recent meeting went with 1.20 times the odds" in text_of(
+        higher
+    )
 
 
 def test_hidden_values_say_less_and_are_never_shown():

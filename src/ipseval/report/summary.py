@@ -206,7 +206,8 @@ def sustained(f: Facts) -> str:
 
 def impact(f: Facts) -> str:
     """The primary impact estimate in words, e.g. 'There is no clear sign that more meetings led
-    to more jobs (odds ratio 1.00 per extra meeting, 95% confidence interval 0.89 to 1.11).'"""
+    to more jobs (each extra recent meeting went with 1.00 times the odds of starting a job, 95%
+    confidence interval 0.89 to 1.11).'"""
     r = f.per_meeting
     if r is None:
         return ""
@@ -215,7 +216,11 @@ def impact(f: Facts) -> str:
         return not_shown("whether more meetings led to more jobs", f.why("per_meeting"))
     if not shown(est, low, high):
         return ""
-    numbers = f"odds ratio {ratio(est)} per extra meeting, 95% confidence interval {ratio_ci(low, high)}"
+    # the odds ratio in words a commissioner reads ("odds ratio 1.81 per extra meeting" was jargon)
+    numbers = (
+        f"each extra recent meeting went with {ratio(est)} times the odds of starting a job, "
+        f"95% confidence interval {ratio_ci(low, high)}"
+    )
     way = direction(low, high)
     if way == "unclear":
         return f"There is no clear sign that more meetings led to more jobs ({numbers})."
