@@ -670,7 +670,7 @@ def test_the_keyword_methods_quick_test_never_changes_what_a_keyword_finds(keywo
     # the substring test before each keyword's regex (the method's speed) must rule out only
     # keywords the regex would not find
     from ipseval.qualitative.codebook import Keyword
-    from ipseval.qualitative.suggest import _keyword_regex, _literal, _normal_text, _Pattern
+    from ipseval.qualitative.keywords import _keyword_regex, _literal, _normal_text, _Pattern
 
     phrase = " ".join(w + ("*" if star else "") for w, star in keyword)
     t = _normal_text(" ".join(text))
