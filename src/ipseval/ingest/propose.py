@@ -18,6 +18,7 @@ from pathlib import Path
 from statistics import median
 from typing import TYPE_CHECKING
 
+from ipseval.ingest.file_notes import shared_notes
 from ipseval.ingest.mapping import norm_name, table_key
 from ipseval.ingest.propose_codes import (
     WELLBEING_LABELS,
@@ -283,7 +284,7 @@ def propose_export(export: LocalExport) -> Proposal:
             t.missing.remove(f.column)
         propose_items(t, instruments_of(t, f.value if f is not None else None))  # 'Q01 ...' as item_01
     proposal.data_cut = _data_cut(export, month_first=dates.setting == "mdy")
-    proposal.notes += [f"'{t.name}': {note}" for t in export.tables for note in t.notes]
+    proposal.notes += shared_notes([(t.name, note) for t in export.tables for note in t.notes])
     proposal.notes += [
         f"'{t.name}': only its first {MAX_ROWS:,} rows were looked at" for t in export.tables if t.truncated
     ]
