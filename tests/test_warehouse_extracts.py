@@ -237,3 +237,11 @@ def test_an_ansi_txt_extract_is_not_told_to_use_excel(tmp_path):
     ds = load(root, _settings(tables={"CLIENTS.txt": "clients"}))
     said = ds.problems.filter(pl.col("value") == "cp1252")["message"][0]
     assert "Excel" not in said.split("):")[-1] and "ask for the extract in UTF-8" in said
+
+
+def test_a_header_record_above_the_column_names_is_a_title_line(tmp_path):
+    root = _folder(tmp_path, {"CLIENTS.txt": "HDR|IPS_CLNT_REF|20240105\r\n" + CLIENTS + "TRAILER|3\r\n"})
+    ds = load(root, _settings(tables={"CLIENTS.txt": "clients"}))
+    assert _counts(ds, "clients") == (3, 3, 0)
+    title = ds.problems.filter(pl.col("expected") == "the column names in the first row")
+    assert title["value"].to_list() == ["HDR IPS_CLNT_REF 20240105"]
