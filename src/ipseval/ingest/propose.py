@@ -52,6 +52,7 @@ from ipseval.ingest.propose_lookups import (
 )
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_novalue import value_guesses
+from ipseval.ingest.propose_parts import mark_parts
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
 from ipseval.ingest.propose_staff import full_time_week
 from ipseval.ingest.propose_teams import area_for_team
@@ -98,6 +99,7 @@ class TableProposal:
     rows: int
     columns: list[ColumnProposal]
     missing: list[str] = field(default_factory=list)  # required columns no local column gives
+    part_of: str | None = None  # the file this one is a part of, read with it (propose_parts)
 
     @property
     def sure(self) -> bool:
@@ -264,6 +266,7 @@ def propose_export(export: LocalExport) -> Proposal:
         score, how = table_scores[i, name]
         tables.append(_table_proposal(t, TABLES[name], evidence[i], scores[i, name], score, how, lookups))
     _by_shared_values(tables)
+    mark_parts(tables)
     choose_client_ids(tables)
     choose_specialist_ids(tables, export.tables)
     _teams_to_areas(tables)
