@@ -245,3 +245,21 @@ def test_a_header_record_above_the_column_names_is_a_title_line(tmp_path):
     assert _counts(ds, "clients") == (3, 3, 0)
     title = ds.problems.filter(pl.col("expected") == "the column names in the first row")
     assert title["value"].to_list() == ["HDR IPS_CLNT_REF 20240105"]
+
+
+def test_map_shows_a_second_part_as_part_of_the_first_and_says_a_shared_note_once(tmp_path):
+    from ipseval.ingest.propose import propose
+    from ipseval.ingest.propose_toml import proposal_toml
+
+    meetings = "CLIENT_ID|MEETING_DATE|ATTENDED\r\n101|2023-03-01|Y\r\n102|2023-03-02|N\r\n"
+    later = "MEETING_DATE|CLIENT_ID|ATTENDED|SITE\r\n2023-04-01|103|Y|A\r\n2023-04-02|101|N|B\r\n"
+    clients = "CLIENT_ID|LOCAL_AUTHORITY|REFERRAL_DATE\r\n101|Leeds|2023-01-02\r\n102|Hull|2023-01-03\r\n"
+    files = {"CLIENTS.txt": clients, "MEETINGS_P1.txt": meetings + "TRAILER|2\r\n", "MEETINGS_P2.txt": later}
+    p = propose(_folder(tmp_path, files))
+    by_name = {t.local: t for t in p.tables}
+    assert by_name["MEETINGS_P1.txt"].standard == "meetings"
+    assert by_name["MEETINGS_P2.txt"].part_of == "MEETINGS_P1.txt"
+    assert by_name["MEETINGS_P1.txt"].rows == 2  # the trailer is no row
+    shared = [n for n in p.notes if "vertical bars" in n]
+    assert len(shared) == 1 and shared[0].startswith("3 files: 'CLIENTS.txt', 'MEETINGS_P1.txt'")
+    assert '# "MEETINGS_P2.txt": a part of MEETINGS_P1.txt' in proposal_toml(p)

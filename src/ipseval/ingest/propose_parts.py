@@ -1,7 +1,8 @@
 """Files that are parts of one table (an extract cut in two: ``CONTACTS_P1.txt``,
 ``CONTACTS_P2.txt``), told apart for ``ipseval map``.
 
-Map gives each standard table one file; a second part is left unmatched. When its name differs
+Map gives each standard table one file; a second part is left unmatched (or matched to another
+table it fits less well). When its name differs
 from a matched file's only by part numbers or dates (ingest.split_files) and its columns are
 mostly the same (in any order), it is marked as a part of that file: validate reads it with
 that file's table(s) by itself (no entry needed), and the proposal says so instead of 'not read'.
@@ -22,15 +23,25 @@ SAME_COLUMNS = 0.7  # share of the two files' column names (all of either) they 
 
 
 def mark_parts(tables: list[TableProposal]) -> None:
-    """Each unmatched table whose file is a part of a matched one's gets ``part_of`` (that file)
-    and its ``how`` saying so."""
-    matched = [t for t in tables if t.standard]
+    """Each table whose file is a part of a matched one's (unmatched, or matched less surely to
+    another table: a second part's best table is taken by the first) gets ``part_of`` (that file),
+    no table of its own, and its ``how`` saying so."""
     for t in tables:
-        if t.standard:
-            continue
-        twin = next((m for m in matched if _is_part(t, m)), None)
+        twin = next(
+            (
+                m
+                for m in tables
+                if m.standard
+                and m is not t
+                and (not t.standard or m.confidence > t.confidence)
+                and _is_part(t, m)
+            ),
+            None,
+        )
         if twin is not None:
-            t.part_of = twin.local
+            t.standard, t.part_of, t.missing = None, twin.local, []
+            for c in t.columns:
+                c.standard = None
             t.how = (
                 f"a part of {twin.local} (the names differ only by a part number or date, the columns "
                 f"are alike): validate reads it with {twin.local} as {twin.standard}; map it to [] to "
