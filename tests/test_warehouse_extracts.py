@@ -263,3 +263,25 @@ def test_map_shows_a_second_part_as_part_of_the_first_and_says_a_shared_note_onc
     shared = [n for n in p.notes if "vertical bars" in n]
     assert len(shared) == 1 and shared[0].startswith("3 files: 'CLIENTS.txt', 'MEETINGS_P1.txt'")
     assert '# "MEETINGS_P2.txt": a part of MEETINGS_P1.txt' in proposal_toml(p)
+
+
+def test_a_workbook_may_give_one_table_in_two_sheets_each_ending_in_a_trailer(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    first = wb.active
+    first.title = "Clients 2023"
+    for row in (["client_id", "local_authority", "referral_date"], ["C1", "Leeds", "2023-01-02"], ["TRL", 1]):
+        first.append(row)
+    second = wb.create_sheet("Clients 2024")
+    for row in (["referral_date", "client_id", "local_authority"], ["2024-01-03", "C1", "Hull"], ["TRL", 1]):
+        second.append(row)
+    wb.save(tmp_path / "book.xlsx")
+    tables = {"Clients 2023": "clients", "Clients 2024": "clients"}
+    ds = load(tmp_path / "book.xlsx", Settings.model_validate({"mapping": {"tables": tables}}))
+    assert _counts(ds, "clients") == (2, 1, 1)
+    dup = ds.problems.filter(pl.col("expected") == "each client_id once").row(0, named=True)
+    assert (
+        dup["file"] == "book.xlsx › Clients 2024"
+        and dup["message"] == "duplicate of row 2 of book.xlsx › Clients 2023"
+    )

@@ -386,8 +386,8 @@ class Mapping(_Section):
         "[mapping.columns.<table>], and leaves out the other's rows by the column that tells them "
         "apart (see [mapping.codes]: 'Activity Type'). Several files may give one table (an "
         "extract in parts: 'CONTACTS_P1.txt' = 'meetings' and 'CONTACTS_P2.txt' = 'meetings'): "
-        "they are read as one, columns matched by name, each row's problems naming its own file. "
-        "A file with no entry of its own whose name differs from a mapped file's only by a part "
+        "they are read as one, columns matched by name, each row's problems naming its own file "
+        "(sheets of a workbook likewise). In a folder, a file with no entry of its own whose name differs from a mapped file's only by a part "
         "number or date (P1/P2, part1, 2023, 20240105) is read with it, said in a note; map it to "
         "[] to leave it out.",
     )

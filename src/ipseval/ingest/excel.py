@@ -34,6 +34,7 @@ from ipseval.ingest.note_rows import (
 )
 from ipseval.ingest.sniff import SNIFF_ROWS, Layout, header_index, layout_problems, title_text
 from ipseval.ingest.split_files import join_parts
+from ipseval.ingest.trailers import leave_out_trailer
 from ipseval.ingest.unapplied import absent_columns
 from ipseval.schema import TABLES
 
@@ -250,6 +251,7 @@ def _read_sheet(
         pl.Series("_row", row_numbers, dtype=pl.Int64),
     )
     positional = list(schema)
+    df, problems = leave_out_trailer(df, problems, positional, " | ")
     df, problems = leave_out_summaries(df, problems, positional, id_positions(table, match.standard))
 
     unused = [text for _, text in sorted(match.unused.items())]

@@ -123,7 +123,9 @@ def join_parts(table: str, parts: list[RawTable]) -> RawTable:
     it when only some do); a mapped column missing from some parts is said only if all lack it."""
     if len(parts) == 1:
         return parts[0]
-    frame = pl.concat([p.frame.with_columns(pl.lit(p.file).alias("_file")) for p in parts], how="diagonal")
+    frame = pl.concat(
+        [p.frame.with_columns(pl.lit(p.file).alias("_file")) for p in parts], how="diagonal_relaxed"
+    )
     order = {c: k for k, c in enumerate(TABLES[table].read_names)}
     named = sorted(
         (c for c in frame.columns if not c.startswith("_")), key=lambda c: order.get(c, len(order))
