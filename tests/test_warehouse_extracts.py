@@ -285,3 +285,17 @@ def test_a_workbook_may_give_one_table_in_two_sheets_each_ending_in_a_trailer(tm
         dup["file"] == "book.xlsx › Clients 2024"
         and dup["message"] == "duplicate of row 2 of book.xlsx › Clients 2023"
     )
+
+
+def test_a_mapped_column_only_some_parts_have_is_no_problem_one_none_has_is_said_once(tmp_path):
+    root = _folder(tmp_path, {"CLIENTS.txt": CLIENTS, "CNTCT_P1.txt": P1, "CNTCT_P2.txt": P2})
+    meetings = {
+        "CLNT": "client_id",
+        "CNT_DT": "meeting_date",
+        "ATT": "attended",
+        "SITE": "mode",
+        "NOPE": "employment_specialist_id",
+    }
+    ds = load(root, _settings(columns={"clients": COLUMNS, "meetings": meetings}))
+    absent = ds.problems.filter(pl.col("expected") == "a column of the file")
+    assert absent["value"].to_list() == ["NOPE"]

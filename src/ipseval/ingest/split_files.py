@@ -19,13 +19,14 @@ rows (a client_id given twice) see every part.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ipseval.ingest import RawTable
+from ipseval.ingest import CellProblem, RawTable
 from ipseval.ingest.mapping import table_key
 from ipseval.schema import TABLES
 
@@ -152,23 +153,18 @@ def _unused(parts: list[RawTable]) -> list[str]:
     return [c if len(f) == len(parts) else f"{c} (only in {', '.join(f)})" for c, f in by_name.items()]
 
 
-def _problems(parts: list[RawTable]) -> list:
+def _problems(parts: list[RawTable]) -> list[CellProblem]:
     """Each part's read problems, naming its file; a mapped column absent from some parts only is
     no problem (another part has it), one absent from all is said once."""
-    absent: dict[str | None, int] = {}
+    absent = Counter(x.value for p in parts for x in p.read_problems if _is_absent_column(x))
+    out: list[CellProblem] = []
     for p in parts:
         for x in p.read_problems:
-            if _is_absent_column(x):
-                absent[x.value] = absent.get(x.value, 0) + 1
-    out, said = [], set()
-    for p in parts:
-        for x in p.read_problems:
-            if _is_absent_column(x) and (absent[x.value] < len(parts) or x.value in said):
-                continue
-            said.add(x.value) if _is_absent_column(x) else None
+            if _is_absent_column(x) and (absent[x.value] < len(parts) or p is not parts[0]):
+                continue  # another part has the column, or the first part said it already
             out.append(replace(x, file=x.file or p.file))
     return out
 
 
-def _is_absent_column(problem) -> bool:
+def _is_absent_column(problem: CellProblem) -> bool:
     return problem.row is None and problem.expected == "a column of the file"
