@@ -337,7 +337,9 @@ def proposal_table(proposal) -> Table:
         unsure += sum(1 for g in codes if g.code is None or g.confidence < 0.8)
         t.add_row(
             Text(tp.local),
-            Text(tp.standard or "(not read)"),
+            Text(
+                tp.standard or (f"(part of {tp.part_of})" if getattr(tp, "part_of", None) else "(not read)")
+            ),
             f"{len(used)} of {len(tp.columns)}",
             str(len(tp.columns) - len(used)),
             str(len(codes)),

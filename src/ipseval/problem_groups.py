@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from .ingest.file_notes import files_text
 from .validate import is_cascade
 
 TOP_VALUES = 8  # distinct values shown per cause; the rest are counted
@@ -49,7 +50,7 @@ def group_problems(problems: pl.DataFrame) -> pl.DataFrame:
     (value, count) pairs, commonest first), ``first_rows`` (up to 5 row numbers) and ``scope``
     ("rows"; or "column" / "file" for a problem of a whole column or file, whose ``values`` are
     empty unless it names values), in the order to fix them (see the module docstring)."""
-    own = problems.filter(~is_cascade())
+    own, shared = _one_per_line(problems.filter(~is_cascade()))
     unused_columns = _is_unused_column()
     unused = own.filter(unused_columns)
     own = own.filter(~unused_columns)
@@ -92,8 +93,57 @@ def group_problems(problems: pl.DataFrame) -> pl.DataFrame:
         .alias("values"),
     )
     order = [pl.col("severity") != "error", ~whole, -pl.col("rows").cast(pl.Int64)]
-    out = out.sort(order, maintain_order=True).drop("whole_column")
+    out = _name_tables(_said_once(out.sort(order, maintain_order=True).drop("whole_column")), shared)
     return pl.concat([out, _unused_causes(unused)], how="vertical") if unused.height else out
+
+
+def _one_per_line(problems: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """The problems with one found alike on the same row (or the whole) of a file that gives
+    several tables (a malformed line, its text encoding: each table reads the file) kept once, its
+    tables joined ("meetings, employer_contacts"); and the files that give several tables."""
+    if not problems.height:
+        return problems, []
+    per_file = problems.group_by("file").agg(pl.col("table").n_unique().alias("k"))
+    shared = per_file.filter(pl.col("k") > 1)["file"].to_list()
+    if not shared:
+        return problems, []
+    keys = [c for c in problems.columns if c != "table"]
+    hit = pl.col("file").is_in(shared)
+    merged = (
+        problems.filter(hit)
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("table").unique(maintain_order=True).str.join(", "))
+        .select(problems.columns)
+    )
+    return pl.concat([problems.filter(~hit), merged], how="vertical"), shared
+
+
+def _name_tables(causes: pl.DataFrame, shared: list[str]) -> pl.DataFrame:
+    """Causes in a file that gives several tables name their table beside the file
+    ("contacts.txt (employer_contacts)"): the file alone does not say which table's rule it broke."""
+    if not shared or not causes.height:
+        return causes
+    named = pl.concat_str(pl.col("file"), pl.lit(" ("), pl.col("table"), pl.lit(")"))
+    return causes.with_columns(
+        pl.when(pl.col("file").is_in(shared)).then(named).otherwise(pl.col("file")).alias("file")
+    )
+
+
+def _said_once(causes: pl.DataFrame) -> pl.DataFrame:
+    """A warning about a whole file said alike of several files (the columns are separated by
+    vertical bars) as one cause naming them all, where the first of them stood."""
+    alike = ["severity", "expected", "message", "scope"]
+    whole = (pl.col("scope") == "file") & (pl.col("severity") == "warning")
+    if causes.filter(whole).select(pl.struct(alike).is_duplicated().any()).item() is not True:
+        return causes
+    causes = causes.with_columns(pl.int_range(pl.len()).alias("_at"))
+    files = causes.filter(whole).group_by(alike, maintain_order=True).agg(pl.col("file"), pl.col("_at").min())
+    merged = files.with_columns(
+        pl.col("file").map_elements(lambda f: files_text(list(f)), return_dtype=pl.Utf8).alias("_files")
+    ).select("_at", "_files")
+    out = causes.join(merged, on="_at", how="left", maintain_order="left")
+    out = out.filter(~whole | pl.col("_files").is_not_null())
+    return out.with_columns(pl.coalesce("_files", "file").alias("file")).drop("_at", "_files")
 
 
 def _is_unused_column() -> pl.Expr:

@@ -368,8 +368,7 @@ class _Checker(TypeReaders):
         if not self.left.any():
             return
         keep = ~self.left
-        gone, kept = self.raw["_row"].filter(self.left), self.raw["_row"].filter(keep)
-        self.problems = drop_problems(self.problems, gone.filter(~gone.is_in(kept.implode())).unique())
+        self.problems = self._without_problems_of(self.left)
         if self.table == "clients" and "client_id" in self.typed:
             ids = self.typed["client_id"].filter(self.left).drop_nulls()
             self.left_client_ids = pl.concat([self.left_client_ids, ids.cast(pl.Utf8).alias("client_id")])
@@ -385,6 +384,18 @@ class _Checker(TypeReaders):
         self.left_out += int(self.left.sum())
         self.n = self.raw.height
         self.left = pl.repeat(False, self.n, dtype=pl.Boolean, eager=True).alias("left")
+
+    def _without_problems_of(self, left: pl.Series) -> list[pl.DataFrame]:
+        """The problems less those of the rows of ``left`` (a file row shared with records that stay
+        keeps its own); rows are told apart by file too when several files give the table."""
+        where = (
+            pl.DataFrame({"row": self.raw["_row"], "file": self.files}) if self.files is not None else None
+        )
+        if where is None:
+            gone, kept = self.raw["_row"].filter(left), self.raw["_row"].filter(~left)
+            return drop_problems(self.problems, gone.filter(~gone.is_in(kept.implode())).unique())
+        gone = where.filter(left).join(where.filter(~left), on=["row", "file"], how="anti")
+        return drop_problems(self.problems, gone["row"], gone["file"])
 
     def note_left_out(self) -> None:
         """The one warning naming every row of this file left out, with the values behind them."""
@@ -629,10 +640,18 @@ class _Checker(TypeReaders):
             v = self.typed[col.name]
             if AREA_COLUMNS.get(self.table) == col.name:  # "Brent" and "BRENT " are one area
                 v = area_key(v)
-            df = pl.DataFrame({"v": v, "_row": self.raw["_row"]})
-            first = df.select(pl.col("_row").min().over("v")).to_series()
-            dup = v.is_not_null() & (first != self.raw["_row"])
-            self.add(dup, col.name, f"each {col.name} once", ("duplicate of row ", first, ""))
+            at = pl.int_range(self.n, eager=True, dtype=pl.Int64)
+            first = pl.DataFrame({"v": v, "_i": at}).select(pl.col("_i").min().over("v")).to_series()
+            dup = v.is_not_null() & (first != at)
+            self.add(dup, col.name, f"each {col.name} once", ("duplicate of row ", self._row_of(first), ""))
+
+    def _row_of(self, at: pl.Series) -> pl.Series:
+        """The rows at positions ``at`` as the user finds them: the row number, with its file when
+        several files give the table ("153 of clients_p1.csv")."""
+        rows = self.raw["_row"].gather(at)
+        if self.files is None:
+            return rows
+        return pl.select(pl.concat_str(rows.cast(pl.Utf8), pl.lit(" of "), self.files.gather(at))).to_series()
 
     def date_order(self) -> None:
         for table, earlier, later, report in DATE_ORDER:

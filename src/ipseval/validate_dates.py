@@ -27,6 +27,13 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from ipseval.validate_compact_dates import (
+    compact_dates,
+    compact_note,
+    is_sentinel,
+    sentinel_message,
+    sentinel_rows,
+)
 from ipseval.validate_serials import day_numbers
 from ipseval.validate_serials import note as serial_note
 from ipseval.validate_years import SETTING as TWO_DIGIT_SETTING
@@ -62,6 +69,7 @@ EXPECTED = {
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial numbers of Excel's 1900 system, from 1 March 1900 on
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 _EXAMPLES = 3
+COMPACT_EXPECTED = "dates written with separators (YYYY-MM-DD)"
 
 
 @dataclass
@@ -79,6 +87,7 @@ class ColumnNote:
 
     value: str
     message: str
+    expected: str = "dates in one known order of day and month"
 
 
 @dataclass
@@ -208,7 +217,26 @@ def read_dates(
     "dmy", "mdy" or "ymd", or "auto" to decide it from this column alone (see :func:`choose_order`);
     ``mixed``: the file mixes both orders, so each date that fits both is warned about; ``century``
     the rule for two-digit years (each column read so gets one warning); ``weights``: the rows
-    each cell stands for, when ``s`` holds a big file's distinct values (validate_distinct)."""
+    each cell stands for, when ``s`` holds a big file's distinct values (validate_distinct). A day
+    of the year 9999 (a code for 'not ended') is no date: a problem saying how to map it to blank."""
+    result = _read_dates(s, order, column, table, mixed, century, weights)
+    far = sentinel_rows(result.dates)
+    if far.any():
+        result.dates = pl.select(pl.when(~far).then(result.dates)).to_series().alias(result.dates.name)
+        reasons = {v: sentinel_message(v, table, column) for v in s.filter(far).unique().to_list()}
+        result.findings.append(RowFinding(far, s.filter(far).replace_strict(reasons, return_dtype=pl.Utf8)))
+    return result
+
+
+def _read_dates(
+    s: pl.Series,
+    order: str,
+    column: str,
+    table: str,
+    mixed: bool,
+    century: Century | None,
+    weights: pl.Series | None,
+) -> DateColumn:
     century = century or Century()
     choice = OrderChoice(order)
     if order == "auto":
@@ -234,6 +262,13 @@ def read_dates(
     two = (two & in_order.is_not_null()) if in_order is not None else two & False
     two = two | (two_named & named.is_not_null())
     read = read.fill_null(named)
+    compact = compact_dates(sub)  # yyyymmdd, as warehouses write dates (one warning per column)
+    if compact.is_not_null().any():
+        read = read.fill_null(compact)
+        w = weights.gather(idx) if weights is not None else None
+        result.notes.append(
+            ColumnNote(sub.filter(compact.is_not_null())[0], compact_note(sub, compact, w), COMPACT_EXPECTED)
+        )
     result.dates = out.scatter(idx, read)
     if two.any():
         none = pl.repeat(False, s.len(), dtype=pl.Boolean, eager=True)
@@ -315,6 +350,8 @@ def why_not_a_date(
     or 'Not known': how to map it to blank in ``table``'s ``column``)."""
     v = value.strip()
     century = century or Century()
+    if is_sentinel(v):
+        return sentinel_message(v, table, column)
     if table and column and not re.search(r"[0-9]", v) and len(v) <= 40 and v.isprintable():
         return (
             f"not a valid date: if '{v}' means there is no date (still open, not recorded), map it to "

@@ -120,10 +120,16 @@ def warning(table: str, reasons: list[Reason]) -> tuple[str, str] | None:
     return ", ".join(values), message
 
 
-def drop_problems(problems: list[pl.DataFrame], rows: pl.Series) -> list[pl.DataFrame]:
-    """Problems of the file rows in ``rows`` dropped (a row that is left out has none to fix)."""
+def drop_problems(
+    problems: list[pl.DataFrame], rows: pl.Series, files: pl.Series | None = None
+) -> list[pl.DataFrame]:
+    """Problems of the file rows in ``rows`` dropped (a row that is left out has none to fix);
+    ``files``: each row's file, for a table given by several (row numbers repeat across them)."""
     if rows.is_empty():
         return problems
+    if files is not None:
+        gone = pl.DataFrame({"row": rows, "file": files.cast(pl.Utf8)}).unique()
+        return [p.join(gone, on=["row", "file"], how="anti", nulls_equal=False) for p in problems]
     gone = rows.implode()
     return [p.filter(pl.col("row").is_null() | ~pl.col("row").is_in(gone)) for p in problems]
 

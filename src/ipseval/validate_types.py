@@ -147,7 +147,7 @@ class TypeReaders:
         if found.years is not None:
             self.note(col.name, found.years.value, "dates with the year in full", found.years.message)
         for n in found.notes:
-            self.note(col.name, n.value, "dates in one known order of day and month", n.message)
+            self.note(col.name, n.value, n.expected, n.message)
         d = found.dates
         self.add(d < EARLIEST, col.name, "a date after 1900", "date before 1900: check the year")
         return d

@@ -111,6 +111,8 @@ class RawTable:
     # A wide file's item cells whose value is mapped to "" (not recorded): no row, like a blank cell.
     # Column -> the values so left out with their cells (so validate does not call them unused).
     no_row: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The files of a table given in parts (ingest.split_files), each row's in ``_file``; () for one.
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ from ipseval.ingest.sniff import (
     read_head,
     refuse_non_text,
 )
+from ipseval.ingest.split_files import join_parts, parts_of
+from ipseval.ingest.trailers import leave_out_trailer, trailer_count
 from ipseval.ingest.unapplied import absent_columns
 from ipseval.schema import CLIENT_LINKED, TABLES
 
@@ -72,7 +74,7 @@ _SEPARATOR_WORD = {
 
 def read_folder(folder: Path, settings: Settings) -> RawDataset:
     """Read every standard table found in ``folder``; anything else is listed as unused."""
-    found: dict[str, Path] = {}
+    found: dict[str, list[Path]] = {}
     unused_files: list[str] = []
     notes: list[str] = []
     interviews_dir: Path | None = None
@@ -99,13 +101,11 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
         if not tables:
             unused_files.append(name)
             continue
+        check_link(p, folder)
         for table in tables:
-            if table in found:
-                raise InputError(
-                    f"{name}: both {found[table].name} and {name} give the {table} table; keep only one"
-                )
-            check_link(p, folder)
-            found[table] = p
+            found.setdefault(table, []).append(p)
+    for p in parts_of(found, folder, unused_files, notes, settings):
+        check_link(p, folder)
 
     for t in TABLES.values():
         if t.required and t.name not in found:
@@ -121,16 +121,21 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
     ds = RawDataset(
         source=folder, tables={}, interviews_dir=interviews_dir, unused_files=unused_files, notes=notes
     )
-    for table, p in found.items():
-        try:
-            raw = read_csv_table(p, table, settings)
-        except InputError as e:  # an optional file is set aside, the others still read
-            ds.set_aside_or_raise(table, p.name, e)
-            continue
-        if raw is None:
-            notes.append(f"{p.name} is empty and was ignored")
-        else:
-            ds.tables[table] = raw
+    for table, paths in found.items():
+        raws = []
+        for p in paths:
+            try:
+                raw = read_csv_table(p, table, settings)
+            except InputError as e:  # an optional file is set aside, the others still read
+                ds.set_aside_or_raise(table, p.name, e)
+                raws = []
+                break
+            if raw is None:
+                notes.append(f"{p.name} is empty and was ignored")
+            else:
+                raws.append(raw)
+        if raws:  # a table given in parts is read part by part, then put together
+            ds.tables[table] = join_parts(table, raws)
     return ds
 
 
@@ -185,6 +190,7 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
         df, problems, seen = _read_part(path, reading, scan, layout, Place())
         candidates = None
     ids = id_positions(table, match.standard)
+    df, problems = leave_out_trailer(df, problems, positional, layout.separator)
     df, problems = leave_out_summaries(df, problems, positional, ids, candidates)
     problems[:0] = layout_problems(layout) + absent_columns(match, name, header)
     if text.note is not None:
@@ -344,10 +350,13 @@ def _leave_out_notes(
     if not candidates.height:
         return df, problems
     troubled = {p.row for p in problems if p.row is not None and not _is_short_row(p)}
+    last = df["_row"].max()
     notes: dict[int, CellProblem] = {}
     for values in candidates.select(*positional, "_row").iter_rows():
         row, cells = values[-1], values[:-1]
         position = next(i for i, v in enumerate(cells) if v is not None)
+        if row == last and trailer_count(cells) is not None:
+            continue  # a record-count line: left out with its count checked (ingest.trailers)
         if row not in troubled and is_note_row(cells[position], position, required):
             notes[row] = note_problem(row, cells[position])
     if not notes:

@@ -100,7 +100,11 @@ def as_windows_1252(path: Path) -> Iterator[TextFile]:
     undefined = _not_windows_1252(path)
     if undefined is not None:
         raise InputError(f"{path.name}: is not UTF-8 text ({where}); {SAVE_AS_UTF8}")
-    label = "Windows-1252 ('ANSI', as Excel's plain 'CSV (Comma delimited)' saves it), not UTF-8"
+    label = (
+        "Windows-1252 ('ANSI', as Excel's plain 'CSV (Comma delimited)' saves it), not UTF-8"
+        if path.suffix.lower() == ".csv"
+        else "Windows-1252 ('ANSI', as many older systems write text), not UTF-8"
+    )
     with _converted(path, "cp1252", label, lines_end_in_cr=_cr_only(path)) as text:
         yield text
 
@@ -164,7 +168,7 @@ def _converted(
     try:
         with os.fdopen(fd, "wb") as out:
             _copy_as_utf8(path, out, codec, label, lines_end_in_cr)
-        yield TextFile(Path(tmp), _note(codec, label, lines_end_in_cr))
+        yield TextFile(Path(tmp), _note(codec, label, lines_end_in_cr, path.suffix.lower()))
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -193,15 +197,25 @@ def _copy_as_utf8(path: Path, out: BinaryIO, codec: str, label: str | None, line
                 return
 
 
-def _note(codec: str, label: str | None, lines_end_in_cr: bool) -> CellProblem | None:
+def _advice(suffix: str, codec: str) -> str:
+    """How to make a file UTF-8, fitting its kind: Excel's Save As for a CSV file (or Excel's
+    UTF-16 'Unicode Text'); for an ANSI text extract (.txt, .tsv), its system's export setting."""
+    if suffix == ".csv" or codec != "cp1252":
+        return f"{SAVE_AS_UTF8} to be sure accented letters are read right"
+    return (
+        "if accented letters or symbols (é, £, ’) look wrong, ask for the extract in UTF-8 (an "
+        "export or character-set setting of the system that writes it)"
+    )
+
+
+def _note(codec: str, label: str | None, lines_end_in_cr: bool, suffix: str = ".csv") -> CellProblem | None:
     if label is not None:
         return CellProblem(
             row=None,
             column=None,
             value=codec,
             expected="UTF-8 text",
-            message=f"the file is saved as {label}: it was read as such; {SAVE_AS_UTF8} to be sure "
-            "accented letters are read right",
+            message=f"the file is saved as {label}: it was read as such; {_advice(suffix, codec)}",
             severity="warning",
         )
     if lines_end_in_cr:

@@ -33,6 +33,8 @@ from ipseval.ingest.note_rows import (
     required_positions,
 )
 from ipseval.ingest.sniff import SNIFF_ROWS, Layout, header_index, layout_problems, title_text
+from ipseval.ingest.split_files import join_parts
+from ipseval.ingest.trailers import leave_out_trailer
 from ipseval.ingest.unapplied import absent_columns
 from ipseval.schema import TABLES
 
@@ -68,7 +70,7 @@ def read_workbook(path: Path, settings: Settings) -> RawDataset:
 
 
 def _read_book(path: Path, wb: Any, archive: zipfile.ZipFile, settings: Settings) -> RawDataset:
-    found: dict[str, Any] = {}
+    found: dict[str, list[Any]] = {}
     unused_files: list[str] = []
     notes: list[str] = []
     for ws in wb.worksheets:
@@ -79,13 +81,8 @@ def _read_book(path: Path, wb: Any, archive: zipfile.ZipFile, settings: Settings
             else:
                 unused_files.append(f"{path.name}{SEP}{ws.title}")
             continue
-        for table in tables:
-            if table in found:
-                raise InputError(
-                    f"{path.name}: sheets '{found[table].title}' and '{ws.title}' both give the {table} "
-                    "table; keep only one"
-                )
-            found[table] = ws
+        for table in tables:  # sheets mapped to one table are its parts (ingest.split_files)
+            found.setdefault(table, []).append(ws)
 
     for t in TABLES.values():
         if t.required and t.name not in found:
@@ -96,16 +93,21 @@ def _read_book(path: Path, wb: Any, archive: zipfile.ZipFile, settings: Settings
             )
 
     ds = RawDataset(source=path, tables={}, interviews_dir=None, unused_files=unused_files, notes=notes)
-    for table, ws in found.items():
-        try:
-            raw = _read_sheet_or_explain(path, ws, archive, table, settings, wb.epoch)
-        except InputError as e:  # an optional sheet is set aside, the others still read
-            ds.set_aside_or_raise(table, f"{path.name}{SEP}{ws.title}", e)
-            continue
-        if raw is None:
-            notes.append(f"sheet '{ws.title}' in {path.name} is empty and was ignored")
-        else:
-            ds.tables[table] = raw
+    for table, sheets in found.items():
+        raws = []
+        for ws in sheets:
+            try:
+                raw = _read_sheet_or_explain(path, ws, archive, table, settings, wb.epoch)
+            except InputError as e:  # an optional sheet is set aside, the others still read
+                ds.set_aside_or_raise(table, f"{path.name}{SEP}{ws.title}", e)
+                raws = []
+                break
+            if raw is None:
+                notes.append(f"sheet '{ws.title}' in {path.name} is empty and was ignored")
+            else:
+                raws.append(raw)
+        if raws:
+            ds.tables[table] = join_parts(table, raws)
     return ds
 
 
@@ -249,6 +251,7 @@ def _read_sheet(
         pl.Series("_row", row_numbers, dtype=pl.Int64),
     )
     positional = list(schema)
+    df, problems = leave_out_trailer(df, problems, positional, " | ")
     df, problems = leave_out_summaries(df, problems, positional, id_positions(table, match.standard))
 
     unused = [text for _, text in sorted(match.unused.items())]

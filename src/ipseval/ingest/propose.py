@@ -18,6 +18,7 @@ from pathlib import Path
 from statistics import median
 from typing import TYPE_CHECKING
 
+from ipseval.ingest.file_notes import shared_notes
 from ipseval.ingest.mapping import norm_name, table_key
 from ipseval.ingest.propose_codes import (
     WELLBEING_LABELS,
@@ -51,6 +52,7 @@ from ipseval.ingest.propose_lookups import (
 )
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_novalue import value_guesses
+from ipseval.ingest.propose_parts import mark_parts
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
 from ipseval.ingest.propose_staff import full_time_week
 from ipseval.ingest.propose_teams import area_for_team
@@ -97,6 +99,7 @@ class TableProposal:
     rows: int
     columns: list[ColumnProposal]
     missing: list[str] = field(default_factory=list)  # required columns no local column gives
+    part_of: str | None = None  # the file this one is a part of, read with it (propose_parts)
 
     @property
     def sure(self) -> bool:
@@ -263,6 +266,7 @@ def propose_export(export: LocalExport) -> Proposal:
         score, how = table_scores[i, name]
         tables.append(_table_proposal(t, TABLES[name], evidence[i], scores[i, name], score, how, lookups))
     _by_shared_values(tables)
+    mark_parts(tables)
     choose_client_ids(tables)
     choose_specialist_ids(tables, export.tables)
     _teams_to_areas(tables)
@@ -283,7 +287,7 @@ def propose_export(export: LocalExport) -> Proposal:
             t.missing.remove(f.column)
         propose_items(t, instruments_of(t, f.value if f is not None else None))  # 'Q01 ...' as item_01
     proposal.data_cut = _data_cut(export, month_first=dates.setting == "mdy")
-    proposal.notes += [f"'{t.name}': {note}" for t in export.tables for note in t.notes]
+    proposal.notes += shared_notes([(t.name, note) for t in export.tables for note in t.notes])
     proposal.notes += [
         f"'{t.name}': only its first {MAX_ROWS:,} rows were looked at" for t in export.tables if t.truncated
     ]

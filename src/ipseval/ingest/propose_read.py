@@ -30,6 +30,7 @@ from ipseval.ingest.sniff import (
     refuse_non_text,
     title_text,
 )
+from ipseval.ingest.trailers import trailer_count
 
 MAX_ROWS = 50_000  # rows looked at per table: plenty to see every code and date format
 # Excel date serial numbers from 1 January 1950 to 31 December 2049.
@@ -245,6 +246,9 @@ def _footer(body: list[list[Any]], width: int) -> list[str]:
     lines: list[str] = []
     for row in reversed(body):
         cells = [str(v).strip() for v in row if not _blank(v)]
+        if not lines and trailer_count(cells) is not None:  # a record-count line (ingest.trailers)
+            lines.append(" ".join(cells))
+            continue
         if width < 3 or len(cells) != 1 or not re.search(r"[A-Za-z]{2,}\W+\S", cells[0]):
             break
         lines.append(cells[0])

@@ -209,7 +209,7 @@ def _tables(p: Proposal) -> list[str]:
                 f"{toml_key(t.local)} = {toml_str(t.standard)}  # {_check(t.confidence)}{_comment(t.how)}"
             )
         else:
-            read = any(w.local == t.local for w in p.wide)  # read by its [mapping.wide.<table>]
+            read = t.part_of or any(w.local == t.local for w in p.wide)  # a part; a wide file
             lines.append(f"# {toml_key(t.local)}: {_comment(t.how)}{'' if read else ', not read'}")
     return [*lines, ""]
 

@@ -19,6 +19,7 @@ from ipseval.ingest.propose_novalue import no_value_word
 from ipseval.ingest.propose_read import LocalColumn
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE, Column
 from ipseval.validate import NULL_WORDS
+from ipseval.validate_compact_dates import COMPACT, is_sentinel
 from ipseval.validate_dates import DAY_MONTH_NAME, MONTH_NAME_DAY, MONTH_WORDS
 from ipseval.validate_numbers import number_in_any_column
 from ipseval.validate_years import TWO_DIGIT_YEAR, Century
@@ -257,6 +258,8 @@ def date_form(value: str) -> str | None:
         if m and m.group(w).lower() in MONTH_WORDS:
             year = m.group(y) if len(m.group(y)) == 4 else str(Century().full_year(int(m.group(y))))
             return "named" if _exists(year, MONTH_WORDS[m.group(w).lower()], m.group(d)) else None
+    if re.match(COMPACT, v) or is_sentinel(v):  # yyyymmdd as warehouses write it, 99991231 'not ended'
+        return "ymd"
     return None
 
 

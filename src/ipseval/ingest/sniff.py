@@ -277,11 +277,20 @@ def header_index(rows: Sequence[Sequence[object]]) -> int:
     if widest < 2 or _is_header(0, rows, filled, widest):
         return 0
     for k in range(1, min(MAX_TITLES, len(rows) - 1) + 1):
-        if not _is_title(filled[k - 1], widest):
+        if not _is_title(filled[k - 1], widest) and not (k == 1 and _is_header_record(rows[0])):
             return 0
         if _is_header(k, rows, filled, widest):
             return k
     return 0
+
+
+# A warehouse extract's header record, the first line above the column names ('HDR|IPS_CLNT|20240105').
+_HEADER_RECORD = re.compile(r"^(?:hdr\d*|header(?:\s+record)?)$", re.IGNORECASE)
+
+
+def _is_header_record(row: list[object]) -> bool:
+    first = next((str(v).strip() for v in row if not _blank_cell(v)), "")
+    return bool(_HEADER_RECORD.match(first))
 
 
 def _is_title(cells: list[int], widest: int) -> bool:

@@ -24,7 +24,8 @@ def unapplied_notes(dataset: RawDataset, settings: Settings) -> list[str]:
     ``[mapping.columns]``, ``[mapping.codes]`` or ``[mapping.fixed]`` apply to no table read."""
     from ipseval.ingest.excel import SEP
 
-    seen = {table_key(raw.file.split(SEP)[-1]) for raw in dataset.tables.values()}
+    files = (f for raw in dataset.tables.values() for f in raw.files or (raw.file,))  # a table's parts
+    seen = {table_key(f.split(SEP)[-1]) for f in files}
     seen |= {table_key(s.file.split(SEP)[-1]) for s in dataset.set_aside}
     notes = [
         f"settings [mapping.tables] '{local}': no file or sheet of that name in "
