@@ -179,3 +179,24 @@ def test_the_analysis_counts_the_computed_totals(tmp_path):
     got = {r["instrument"] + " " + r["measure"]: (r["records"], r["computed"]) for r in table.data.to_dicts()}
     assert got["SWEMWBS total"] == (2, 1) and got["SURE total"] == (1, 1) and got["SWEMWBS item_01"][1] == 0
     assert any(n.startswith("SURE total: totals computed from their items") for n in table.notes)
+
+
+def test_totals_computed_before_a_clients_rows_are_left_out_follow_the_rows_that_stay(tmp_path):
+    """A client left out by a column of the clients file ('Closed' = leave_out) takes their
+    answers with them after the totals were computed: the other forms' parts are renumbered (left
+    with their old row numbers they pointed past the table: an out-of-bounds error on a real CRM
+    export) and the left-out client's total goes with them."""
+    clients = "client_id,local_authority,referral_date,engagement_date,status\n" + "".join(
+        f"{c},Hull,2023-03-06,2023-03-13,{s}\n" for c, s in (("P1", "Closed"), ("P2", "Open"), ("P3", "Open"))
+    )
+    rows = (
+        _form("P1", "SWEMWBS", _items(5, 5, 5, 5, 5, 5, 5))  # rows 2-8: left out with P1
+        + _form("P2", "SWEMWBS", _items(4, 2, 3, 3, 5, 1, 2))  # rows 9-15: 20
+        + _form("P3", "SWEMWBS", _items(1, 1, 1, 1, 1, 1, 1))  # rows 16-22: 7
+    )
+    root = _folder(tmp_path, text=HEAD + rows)
+    (root / "clients.csv").write_text(clients, encoding="utf-8")
+    settings = Settings(mapping={"codes": {"clients": {"status": {"Closed": "leave_out"}}}})
+    ds = load(root, settings)
+    assert _totals(ds) == [("P2", "SWEMWBS", 20.0, None), ("P3", "SWEMWBS", 7.0, None)]
+    assert "P1" not in ds.tables["wellbeing"]["client_id"].to_list()

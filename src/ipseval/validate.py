@@ -23,7 +23,7 @@ from ipseval.ingest.mapping import EVERY_OTHER, LEAVE_OUT, code_map, code_sectio
 from ipseval.ingest.row_kinds import KIND_PREFIX
 from ipseval.schema import POLARS_DTYPES, TABLES, Column, Table
 from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
-from ipseval.validate_computed import with_computed
+from ipseval.validate_computed import rows_dropped, with_computed
 from ipseval.validate_contract import contract, contract_checks_on
 from ipseval.validate_dates import OrderChoice, choose_order
 from ipseval.validate_distinct import Distinct, convert_distinct, distinct
@@ -368,6 +368,7 @@ class _Checker(TypeReaders):
         if not self.left.any():
             return
         keep = ~self.left
+        rows_dropped(self, keep)  # computed totals point at rows by number
         self.problems = self._without_problems_of(self.left)
         if self.table == "clients" and "client_id" in self.typed:
             ids = self.typed["client_id"].filter(self.left).drop_nulls()

@@ -131,6 +131,21 @@ def _computed_rows(chk: Any, complete: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def rows_dropped(chk: Any, keep: pl.Series) -> None:
+    """The checker's rows were filtered to ``keep`` (rows left out, such as a left-out client's
+    answers): the computed totals' parts are renumbered to the rows that stay, and a total with a
+    part gone is dropped with it. Left with their old numbers they pointed past the table (an
+    out-of-bounds gather) or, worse, at other rows."""
+    if chk.computed_parts is None:
+        return
+    parts = chk.computed_parts
+    gone = parts.filter(~keep.gather(parts["_i"]))["form"]
+    position = keep.cast(pl.Int64).cum_sum() - 1  # a kept row's number once the others are dropped
+    parts = parts.filter(~pl.col("form").is_in(gone.implode()))
+    chk.computed_parts = parts.with_columns(_i=position.gather(parts["_i"]).cast(parts["_i"].dtype))
+    chk.computed = chk.computed.filter(~pl.col("form").is_in(gone.implode()))
+
+
 def with_computed(chk: Any, usable: pl.DataFrame) -> pl.DataFrame:
     """``usable`` (the checker's rows without errors) with the totals computed from complete parts
     whose parts all stayed usable, and one warning per whole saying for how many assessments.
