@@ -121,8 +121,9 @@ def test_title_lines_are_left_out_with_a_warning_and_rows_keep_the_file_numbers(
     assert t.frame["_row"].to_list() == [4, 5, 7]
     (title,) = [p for p in t.read_problems if "title" in p.message]
     assert title.severity == "warning" and "Pathway CRM export" in title.message and "row 3" in title.message
-    notes = [p for p in t.read_problems if p.message.startswith("a note, not a record")]
-    assert [p.row for p in notes] == [8]  # the footer, as before
+    # the footer 'Records: 3' is a record-count line (its count agrees with the 3 rows read)
+    notes = [p for p in t.read_problems if p.message.startswith("a record-count line (trailer)")]
+    assert [p.row for p in notes] == [8]
     local = read_export(root).tables[0]
     # the footer is no record for map either (validate leaves it out as a note)
     assert [c.name for c in local.columns] == HEAD and local.rows == 3 and local.footers == ("Records: 3",)
