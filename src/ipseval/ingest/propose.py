@@ -19,6 +19,7 @@ from statistics import median
 from typing import TYPE_CHECKING
 
 from ipseval.ingest.mapping import norm_name, table_key
+from ipseval.ingest.propose_codebook import is_lookup_table, table_lookups
 from ipseval.ingest.propose_codes import (
     WELLBEING_LABELS,
     CodeGuess,
@@ -39,16 +40,9 @@ from ipseval.ingest.propose_fill import propose_fill_down
 from ipseval.ingest.propose_fixed import FixedProposal, propose_fixed
 from ipseval.ingest.propose_ids import choose_client_ids, choose_specialist_ids
 from ipseval.ingest.propose_items import instruments_of, propose_items
+from ipseval.ingest.propose_label_fit import label_fit
 from ipseval.ingest.propose_lookup_codes import by_lookup
-from ipseval.ingest.propose_lookups import (
-    Lookup,
-    date_in_names,
-    find_data_cut,
-    is_lookup_table,
-    lookup_for,
-    table_lookups,
-    text_lookups,
-)
+from ipseval.ingest.propose_lookups import Lookup, date_in_names, find_data_cut, lookup_for, text_lookups
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_novalue import value_guesses
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
@@ -236,8 +230,12 @@ def propose_export(export: LocalExport) -> Proposal:
             ],
         )
     evidence = [[column_evidence(c) for c in t.columns] for t in export.tables]
+    explained = [
+        [lookup_for(c.name, evidence[i][k].top, lookups) for k, c in enumerate(t.columns)]
+        for i, t in enumerate(export.tables)
+    ]
     scores = {
-        (i, name): _column_scores(t, evidence[i], spec)
+        (i, name): _column_scores(t, evidence[i], spec, explained[i])
         for i, t in enumerate(export.tables)
         for name, spec in TABLES.items()
     }
@@ -335,15 +333,22 @@ def _named_tables(export: LocalExport) -> dict[int, str]:
     return {i: n for i, t in enumerate(export.tables) for n in TABLES if table_key(t.name) == table_key(n)}
 
 
-def _column_scores(table: LocalTable, evidence: list[Evidence], spec: Table) -> Scores:
-    """(local column, standard column) -> (confidence, why): the name's fit, weighed by the values'."""
+def _column_scores(
+    table: LocalTable, evidence: list[Evidence], spec: Table, explained: list[Lookup | None] = ()
+) -> Scores:
+    """(local column, standard column) -> (confidence, why): the name's fit, weighed by the values';
+    or, surer, the labels the column's lookup gives its codes (propose_label_fit)."""
     out: Scores = {}
     for k, col in enumerate(table.columns):
+        lookup = explained[k] if explained else None
         for std in candidate_columns(spec.name):
+            by_labels = label_fit(lookup, std, evidence[k].top) if lookup is not None else None
             name = column_name_score(col.name, std.name, spec.name)
-            if name.score < NAME_FLOOR or _vetoed(std, evidence[k]):
+            if (name.score < NAME_FLOOR and by_labels is None) or _vetoed(std, evidence[k]):
                 continue
             out[k, std.name] = (name.score * (0.6 + 0.4 * value_fit(std, evidence[k])), name.how)
+            if by_labels is not None and by_labels[0] > out[k, std.name][0]:
+                out[k, std.name] = by_labels
     return out
 
 

@@ -61,7 +61,7 @@ def by_lookup(g: CodeGuess, column: Column, lookup: Lookup) -> CodeGuess:
     label's code wins; a label that names no code leaves ``g``'s code, the lookup said."""
     label = lookup.codes.get(norm_name(g.value))
     if label is None:
-        return g
+        return g if g.as_is or g.code == "" else _not_listed(g, lookup)
     said = lookup.evidence(g.value)
     by = label_code(label, column, g.rows)
     if by.code is None:
@@ -72,3 +72,13 @@ def by_lookup(g: CodeGuess, column: Column, lookup: Lookup) -> CodeGuess:
     if g.code is not None and g.code != by.code and by.confidence >= CLEAR:
         how += f" (the value alone would read as {g.code}: the export's lookup is taken)"
     return replace(g, code=by.code, confidence=by.confidence, how=how, as_is=g.as_is and by.code == g.code)
+
+
+def _not_listed(g: CodeGuess, lookup: Lookup) -> CodeGuess:
+    """A value the column's own lookup does not list: likely a fault in the data (a code keyed
+    wrongly, or one added to the system after its lookup), so left for a person, not guessed."""
+    how = (
+        f"not in the lookup '{lookup.headings[0]}' on '{lookup.where}', which lists "
+        f"{len(lookup.codes)} codes for this column: a likely fault, to check in the data"
+    )
+    return replace(g, code=None, confidence=0.0, how=how, as_is=False)
