@@ -76,3 +76,44 @@ def test_data_rows_of_a_text_table_are_never_lookup_text(warehouse):
     p = propose(warehouse)
     hows = [g.how for t in p.tables for c in t.columns for g in c.codes]
     assert not [h for h in hows if "|" in h]
+
+
+def test_a_label_detail_narrowing_its_group_and_a_bracketed_acronym_are_read():
+    from ipseval.ingest.propose_columns import wellbeing_codes
+    from ipseval.ingest.propose_lookup_codes import label_code
+    from ipseval.schema import TABLES
+
+    benefits = TABLES["clients"].column("benefits")
+    assert label_code("Universal Credit - in work", benefits).code == "in_work"
+    assert label_code("Universal Credit - not working", benefits).code == "out_of_work"
+    attended = TABLES["meetings"].column("attended")
+    assert label_code("Not applicable - appointment in the future", attended).code == "leave_out"
+    instrument = wellbeing_codes("instrument")
+    assert (
+        label_code("Short Warwick-Edinburgh Mental Wellbeing Scale (SWEMWBS)", instrument).code == "swemwbs"
+    )
+
+
+def test_two_labels_never_get_one_measure_and_a_converted_total_is_left_out():
+    from ipseval.ingest.propose_codes import CodeGuess
+    from ipseval.ingest.propose_measures import one_measure_each
+
+    guesses = [
+        CodeGuess("TOP_CRK", 10, "days_crack", 0.9, "crack"),
+        CodeGuess("TOP_COC", 10, "days_crack", 0.7, "crack cocaine"),
+        CodeGuess("SWM_TOT", 10, "total", 0.85, "total"),
+        CodeGuess("SWM_MET", 10, "total", 0.85, "total (metric score)"),
+    ]
+    from ipseval.ingest.mapping import norm_name
+    from ipseval.ingest.propose_lookups import Lookup
+
+    lookup = Lookup(["MEAS"], {norm_name("SWM_MET"): "SWEMWBS total (metric score, Rasch-converted)"})
+    got = {g.value: g.code for g in one_measure_each(guesses, lookup)}
+    assert got["TOP_CRK"] == "days_crack" and got["TOP_COC"] is None
+    assert got["SWM_TOT"] == "total" and got["SWM_MET"] == "leave_out"
+
+
+def test_warehouse_item_codes_are_items():
+    from ipseval.ingest.propose_items import item_of
+
+    assert [item_of(v, 7) for v in ("SWM_01", "SWM_07", "SWM_TOT", "SWM_08")] == [1, 7, None, None]

@@ -43,6 +43,7 @@ from ipseval.ingest.propose_items import instruments_of, propose_items
 from ipseval.ingest.propose_label_fit import label_fit
 from ipseval.ingest.propose_lookup_codes import by_lookup
 from ipseval.ingest.propose_lookups import Lookup, date_in_names, find_data_cut, lookup_for, text_lookups
+from ipseval.ingest.propose_measures import one_measure_each
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_novalue import value_guesses
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
@@ -477,6 +478,8 @@ def _codes(column: Column, ev: Evidence, lookup: Lookup | None = None, blanks: i
     guesses = guess_codes([(first[key], rows[key]) for key in first], column)
     if lookup is not None:
         guesses = [by_lookup(g, column, lookup) for g in guesses]
+    if column.name == "measure":
+        guesses = one_measure_each(guesses, lookup)
     if column.type == "bool" and blanks and tick_column(ev.top):
         guesses.append(blank_as_no(blanks))
     return guesses
