@@ -117,3 +117,39 @@ def test_warehouse_item_codes_are_items():
     from ipseval.ingest.propose_items import item_of
 
     assert [item_of(v, 7) for v in ("SWM_01", "SWM_07", "SWM_TOT", "SWM_08")] == [1, 7, None, None]
+
+
+def _write(folder: Path, name: str, header: str, rows: list[str]) -> None:
+    (folder / name).write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+
+
+def test_value_evidence_picks_columns_names_alone_miss(tmp_path):
+    """One day on every row is the extract's day, not the engagement date; a date read first as a
+    birth date is the next date the table lacks; a staff key the caseload's specialists are is the
+    staff id (and a contact file's column holding those ids is its specialist); a base area column
+    holding the areas' codes beats a team column named like an area; 'RVWR_TXT' abbreviates reviewer."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    areas = ["NBK", "EHV", "SMV"]
+    rows = []
+    for k in range(30):
+        eng = f"{1 + k % 27:02d}-MAR-21" if k % 3 else ""
+        rows.append(
+            f"{7000100 + k}|{areas[k % 3]}|{4101 + k % 4}|{1 + k % 27:02d}-FEB-21|{eng}|{20 + k}|05-JAN-24"
+        )
+    _write(folder, "CLNT_REF.txt", "CLNT_ID|LA_CD|ES_STF_KEY|REF_DT|VOC_PROF_DT|AGE_AT_REF|EXTR_DT", rows)
+    staff = [f"{4101 + k}|{300 + k % 2}|{areas[k % 3]}|1.0" for k in range(6)]
+    _write(folder, "DIM_STAFF.txt", "STF_KEY|TEAM_CD|BASE_LA_CD|WTE", staff)
+    _write(folder, "DIM_LOCAL_AUTH.txt", "LA_CD|POP_16_64", [f"{a}|{1000 + k}" for k, a in enumerate(areas)])
+    meets = [f"{900 + k}|{7000100 + k % 30}|{4101 + k % 4}|{1 + k % 27:02d}/04/2021" for k in range(40)]
+    _write(folder, "CONTACTS.txt", "CNTCT_ID|CLNT_ID|STF_KEY|CNTCT_DTTM", meets)
+    fid = [f"FR{k // 25:03d}|301|17/03/2021|{1 + k % 25}|3|IPS Grow A.K." for k in range(50)]
+    _write(folder, "FIDELITY_ITEM.txt", "REV_ID|TEAM_CD|REV_DT|ITEM_NO|ITEM_SCR|RVWR_TXT", fid)
+    p = propose(folder)
+    got = {(t.standard, c.local): c.standard for t in p.tables for c in t.columns}
+    assert got["clients", "EXTR_DT"] is None
+    assert got["clients", "VOC_PROF_DT"] == "engagement_date"
+    assert got["staff", "STF_KEY"] == "employment_specialist_id"
+    assert got["staff", "BASE_LA_CD"] == "local_authority" and got["staff", "TEAM_CD"] is None
+    assert got["meetings", "STF_KEY"] == "employment_specialist_id"
+    assert got["fidelity", "RVWR_TXT"] == "reviewer"

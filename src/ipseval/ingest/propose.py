@@ -345,7 +345,7 @@ def _column_scores(
         for std in candidate_columns(spec.name):
             by_labels = label_fit(lookup, std, evidence[k].top) if lookup is not None else None
             name = column_name_score(col.name, std.name, spec.name)
-            if (name.score < NAME_FLOOR and by_labels is None) or _vetoed(std, evidence[k]):
+            if (name.score < NAME_FLOOR and by_labels is None) or _vetoed(std, evidence[k], spec.name):
                 continue
             out[k, std.name] = (name.score * (0.6 + 0.4 * value_fit(std, evidence[k])), name.how)
             if by_labels is not None and by_labels[0] > out[k, std.name][0]:
@@ -353,12 +353,21 @@ def _column_scores(
     return out
 
 
-def _vetoed(std: Column, ev: Evidence) -> bool:
+# A date column holding one day on every row of a table of people or events is the day of the
+# extract, not an event's date (a warehouse's EXTR_DT); a fidelity file may be one review, one day.
+ONE_DAY_ROWS = 20
+ONE_DAY_TABLES = ("fidelity",)
+
+
+def _vetoed(std: Column, ev: Evidence, table: str = "") -> bool:
     """Values that cannot be the standard column's: not dates for a date column, dates for any other
-    ('Seen By' holding ES01..ES08 is no meeting date, whatever its name is like)."""
+    ('Seen By' holding ES01..ES08 is no meeting date, whatever its name is like), one day on every
+    row for an event's date."""
     if ev.kind == "empty":
         return False
     dates = ev.kind == "date" or ev.serials >= 0.9 * ev.n
+    if std.type == "date" and dates and ev.n >= ONE_DAY_ROWS and len(ev.top) == 1:
+        return table not in ONE_DAY_TABLES
     return not dates if std.type == "date" else ev.kind == "date"
 
 
@@ -430,9 +439,11 @@ def _table_proposal(
         if age is not None:
             del chosen[k]
             advice[k] = "an age column is mapped: the date of birth is not needed"
+            _next_best(k, chosen, scores, advice)
         elif why is None:
             del chosen[k]
             advice[k] = "its dates are not 16 to 90 years before the referral dates, so not a date of birth"
+            _next_best(k, chosen, scores, advice)
         else:
             s, how = scores[k, DATE_OF_BIRTH]
             scores[k, DATE_OF_BIRTH] = (s, f"{how}; {why}; age at referral is worked out from it")
@@ -456,6 +467,19 @@ def _table_proposal(
         columns.append(ColumnProposal(col.name, std, round(confidence, 2), why, evidence[k], codes, others))
     missing = [c for c in spec.required_columns if c not in chosen.values()]
     return TableProposal(table.name, spec.name, round(score, 2), how, table.rows, columns, missing)
+
+
+def _next_best(k: int, chosen: dict[int, str], scores: Scores, advice: dict[int, str | None]) -> None:
+    """A date column set aside as no date of birth may still be another date the table lacks (a
+    'VOC_PROF_DT' read first as a birth date is the engagement date): its next best free one."""
+    free = [
+        (s, std)
+        for (j, std), (s, _) in scores.items()
+        if j == k and std != DATE_OF_BIRTH and std not in chosen.values() and s >= ACCEPT
+    ]
+    if free:
+        chosen[k] = max(free)[1]
+        advice[k] = None
 
 
 def _codes(column: Column, ev: Evidence, lookup: Lookup | None = None, blanks: int = 0) -> list[CodeGuess]:
@@ -594,6 +618,13 @@ def _by_shared_values(tables: list[TableProposal]) -> None:
                     continue
                 share, o, d = found
                 words = f"its values are those of '{d.local}' ({o.local}): {share:.0%} of them"
+                holder = next((x for x in t.columns if x.standard == ref), None)
+                if c.standard is None and holder is not None and _shared(holder, others) is None:
+                    # the column proposed by its name holds none of the others' values: this one does
+                    holder.standard, holder.confidence, holder.codes = None, 0.0, []
+                    holder.advice = (
+                        f"its values are not those of '{d.local}' ({o.local}); '{c.local}' holds them"
+                    )
                 if c.standard is None and all(x.standard != ref for x in t.columns):
                     c.standard, c.confidence, c.how = ref, round(0.7 + 0.15 * share, 2), words
                     c.alternatives = [a for a in c.alternatives if a[0] != ref]
