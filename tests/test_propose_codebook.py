@@ -153,3 +153,17 @@ def test_value_evidence_picks_columns_names_alone_miss(tmp_path):
     assert got["staff", "BASE_LA_CD"] == "local_authority" and got["staff", "TEAM_CD"] is None
     assert got["meetings", "STF_KEY"] == "employment_specialist_id"
     assert got["fidelity", "RVWR_TXT"] == "reviewer"
+
+
+def test_sentinel_dates_are_proposed_blank():
+    from ipseval.ingest.propose_novalue import value_guesses
+    from ipseval.schema import TABLES
+
+    end = TABLES["staff"].column("end_date")
+    start = TABLES["staff"].column("start_date")
+    got = {g.value: g for g in value_guesses(end, [("31-DEC-9999", 5), ("30-SEP-2022", 1), ("99991231", 2)])}
+    assert got["31-DEC-9999"].code == "" and got["31-DEC-9999"].confidence >= 0.8
+    assert got["99991231"].code == ""
+    assert "30-SEP-2022" not in got or got["30-SEP-2022"].as_is
+    low = {g.value: g for g in value_guesses(start, [("01-JAN-1900", 3), ("03-FEB-2020", 4)])}
+    assert low["01-JAN-1900"].code == "" and low["01-JAN-1900"].confidence < 0.8  # to check
