@@ -167,3 +167,30 @@ def test_sentinel_dates_are_proposed_blank():
     assert "30-SEP-2022" not in got or got["30-SEP-2022"].as_is
     low = {g.value: g for g in value_guesses(start, [("01-JAN-1900", 3), ("03-FEB-2020", 4)])}
     assert low["01-JAN-1900"].code == "" and low["01-JAN-1900"].confidence < 0.8  # to check
+
+
+def test_rows_that_are_no_records_are_proposed_left_out_by_a_type_column(tmp_path):
+    """A contacts file's type column, explained by the codebook, keeps the appointments and leaves
+    out the case notes and reminders; a referral 'accepted' flag leaves out the referrals not
+    accepted; a lookup's code missing from it is left out by '*' and said."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    book = [
+        "CNT_TYPE|10|IPS 1:1 appointment",
+        "CNT_TYPE|11|Vocational profile / first appointment",
+        "CNT_TYPE|30|Case note / administration",
+        "CNT_TYPE|31|Appointment reminder sent",
+    ]
+    _write(folder, "LKP_CODES.txt", "DOMAIN|CODE|DESCRIPTION", book)
+    clients = [f"{7000100 + k}|{1 + k % 27:02d}/02/2021|{'F' if k % 10 == 0 else 'T'}" for k in range(30)]
+    _write(folder, "CLIENTS.txt", "CLIENT_ID|REFERRAL_DATE|REF_ACPT_FLG", clients)
+    kinds = ["10", "11", "30", "31", "10", "13"]
+    meets = [f"{7000100 + k % 30}|{1 + k % 27:02d}/04/2021|{kinds[k % 6]}" for k in range(60)]
+    _write(folder, "CONTACTS.txt", "CLIENT_ID|CONTACT_DATE|CNT_TYPE_CD", meets)
+    p = propose(folder)
+    settings = p.settings()
+    assert settings.mapping.codes["clients"]["REF_ACPT_FLG"] == {"T": "keep", "F": "leave_out"}
+    contacts = settings.mapping.codes["meetings"]["CNT_TYPE_CD"]
+    assert contacts == {"10": "keep", "11": "keep", "30": "leave_out", "31": "leave_out", "*": "leave_out"}
+    meetings = next(t for t in p.tables if t.standard == "meetings")
+    assert "13 not in the lookup" in meetings.filters[0].how

@@ -37,6 +37,7 @@ from ipseval.ingest.propose_columns import (
 )
 from ipseval.ingest.propose_dates import DateOrderProposal, propose_date_order
 from ipseval.ingest.propose_fill import propose_fill_down
+from ipseval.ingest.propose_filters import RowFilter, propose_filters
 from ipseval.ingest.propose_fixed import FixedProposal, propose_fixed
 from ipseval.ingest.propose_ids import choose_client_ids, choose_specialist_ids
 from ipseval.ingest.propose_items import instruments_of, propose_items
@@ -92,6 +93,7 @@ class TableProposal:
     rows: int
     columns: list[ColumnProposal]
     missing: list[str] = field(default_factory=list)  # required columns no local column gives
+    filters: list[RowFilter] = field(default_factory=list)  # columns saying which rows to keep
 
     @property
     def sure(self) -> bool:
@@ -124,6 +126,8 @@ class Proposal:
                 entries = {g.value: g.code for g in code_entries(c)}
                 if c.standard and entries:
                     codes.setdefault(t.standard, {})[c.standard] = entries
+            for f in t.filters:
+                codes.setdefault(t.standard, {})[f.column] = f.mapping()
         teams = team_codes(self.wide)
         if teams and "team" not in codes.get("fidelity", {}):
             codes.setdefault("fidelity", {})["team"] = teams
@@ -170,6 +174,7 @@ class Proposal:
                     if g.code is None or g.confidence < SURE:
                         out.append(f"{where} column '{c.local}' value '{g.value}' {_undecided(t, c, g)}")
         out += [f"every {f.table} row of its file as {f.column} '{f.value}' ({f.how})" for f in self.fixed]
+        out += [f"'{t.local}': rows kept by '{f.column}': {f.how}" for t in self.mapped() for f in t.filters]
         out += [f"{t}: blank {', '.join(cs)} filled from the row above" for t, cs in self.fill_down.items()]
         for w in self.wide:
             out.append(f"'{w.local}' laid out wide as {w.standard}: {w.confidence:.0%} sure")
@@ -265,6 +270,7 @@ def propose_export(export: LocalExport) -> Proposal:
     choose_client_ids(tables)
     choose_specialist_ids(tables, export.tables)
     _teams_to_areas(tables)
+    propose_filters(tables, explained)
     wide = _wide(export, tables, evidence, scores, lookups)
     dates = propose_date_order(tables)  # a wide file's dates count too
     for w in wide:

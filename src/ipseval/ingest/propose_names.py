@@ -294,7 +294,7 @@ def abbreviates(tokens: tuple[str, ...], phrase: str) -> bool:
 def _skeleton(short: str, word: str) -> bool:
     """Whether ``short`` is ``word`` with its vowels dropped ('rvwr' of 'reviewer', 'mgr' of
     'manager'): its first letter, then its consonants in order, no vowel of its own."""
-    if short[0] != word[0] or re.search(r"[aeiou]", short[1:]):
+    if len(short) < _MIN_ABBREVIATION or short[0] != word[0] or re.search(r"[aeiou]", short[1:]):
         return False
     rest = iter(word[1:])
     return all(ch in rest for ch in short[1:])

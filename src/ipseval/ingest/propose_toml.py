@@ -14,6 +14,7 @@ from ipseval.atomic import write_text
 from ipseval.ingest.propose import SURE, ColumnProposal, Proposal, TableProposal, code_entries
 from ipseval.ingest.propose_columns import column_spec, wellbeing_codes
 from ipseval.ingest.propose_dates import ORDER_WORDS
+from ipseval.ingest.propose_filters import filter_toml
 from ipseval.ingest.propose_quote import toml_key, toml_str
 from ipseval.ingest.propose_staff import full_time_week
 from ipseval.ingest.propose_wide import by_table, wide_toml
@@ -48,6 +49,8 @@ def proposal_toml(p: Proposal) -> str:
         for c in t.columns:
             if c.standard and c.codes:
                 lines += _codes(t, c)
+        for f in t.filters:
+            lines += filter_toml(t.standard, f, _comment, _check)
     return "\n".join(lines).rstrip() + "\n"
 
 
