@@ -194,3 +194,47 @@ def test_rows_that_are_no_records_are_proposed_left_out_by_a_type_column(tmp_pat
     assert contacts == {"10": "keep", "11": "keep", "30": "leave_out", "31": "leave_out", "*": "leave_out"}
     meetings = next(t for t in p.tables if t.standard == "meetings")
     assert "13 not in the lookup" in meetings.filters[0].how
+
+
+def test_a_contacts_file_gives_two_tables_and_its_parts_give_the_same(tmp_path):
+    """A contacts file whose type column's labels name appointments and employer contacts gives
+    both tables, each with its own row filter; its second part (same name but the part number,
+    its columns in another order) gives the same tables; the settings hold one section each."""
+    from ipseval.ingest.propose_toml import write_proposal
+    from ipseval.settings import load_settings
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    book = [
+        "CNT_TYPE|10|IPS 1:1 appointment",
+        "CNT_TYPE|20|Employer engagement contact",
+        "CNT_TYPE|30|Case note",
+    ]
+    _write(folder, "LKP_CODES.txt", "DOMAIN|CODE|DESCRIPTION", book)
+    clients = [f"{7000100 + k}|{1 + k % 27:02d}/02/2021" for k in range(30)]
+    _write(folder, "CLIENTS.txt", "CLIENT_ID|REFERRAL_DATE", clients)
+    kinds, employers = ["10", "20", "30"], ["Acme Ltd", "Bramley Co-op", "Harbour Hotel"]
+
+    def row(k: int) -> tuple[str, str, str, str]:
+        kind = kinds[k % 3]
+        client = "" if kind == "20" else str(7000100 + k % 30)
+        return client, f"{1 + k % 27:02d}/04/2021", kind, employers[k % 3] if kind == "20" else ""
+
+    p1 = ["|".join(row(k)) for k in range(60)]
+    _write(folder, "CONTACTS_P1.txt", "CLIENT_ID|CONTACT_DATE|CNT_TYPE_CD|EMPLOYER_NAME", p1)
+    p2 = ["|".join((r[2], r[0], r[1], r[3])) for r in map(row, range(60, 120))]
+    _write(folder, "CONTACTS_P2.txt", "CNT_TYPE_CD|CLIENT_ID|CONTACT_DATE|EMPLOYER_NAME", p2)
+    p = propose(folder)
+    m = p.settings().mapping
+    assert m.tables["CONTACTS_P1.txt"] == ["meetings", "employer_contacts"]
+    assert m.tables["CONTACTS_P2.txt"] == ["meetings", "employer_contacts"]
+    assert m.codes["meetings"]["CNT_TYPE_CD"] == {
+        "10": "keep",
+        "20": "leave_out",
+        "30": "leave_out",
+        "*": "leave_out",
+    }
+    assert m.codes["employer_contacts"]["CNT_TYPE_CD"]["20"] == "keep"
+    assert m.columns["employer_contacts"]["EMPLOYER_NAME"] == "employer"
+    path = write_proposal(p, tmp_path / "ipseval.toml")
+    assert load_settings(path).mapping == m  # one section per table, valid TOML

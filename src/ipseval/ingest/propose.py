@@ -48,6 +48,7 @@ from ipseval.ingest.propose_measures import one_measure_each
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_novalue import value_guesses
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
+from ipseval.ingest.propose_split import merged, part_groups, second_table, sibling_filter
 from ipseval.ingest.propose_staff import full_time_week
 from ipseval.ingest.propose_teams import area_for_team
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
@@ -118,10 +119,16 @@ class Proposal:
 
     def mapping(self) -> dict:
         """The proposal as the settings' [mapping] section (codes validate reads as they are left out)."""
-        tables = {t.local: t.standard for t in self.mapped()}
-        columns = {t.standard: {c.local: c.standard for c in t.columns if c.standard} for t in self.mapped()}
+        tables: dict[str, str | list[str]] = {}
+        for t in self.mapped():  # a file giving two tables lists both
+            had = tables.get(t.local)
+            tables[t.local] = (
+                t.standard if had is None else [*([had] if isinstance(had, str) else had), t.standard]
+            )
+        one_each = merged(self.tables)
+        columns = {t.standard: {c.local: c.standard for c in t.columns if c.standard} for t in one_each}
         codes: dict[str, dict[str, dict[str, str]]] = {}
-        for t in self.mapped():
+        for t in one_each:
             for c in t.columns:
                 entries = {g.value: g.code for g in code_entries(c)}
                 if c.standard and entries:
@@ -255,6 +262,9 @@ def propose_export(export: LocalExport) -> Proposal:
         (s, i, n) for (i, n), (s, _) in table_scores.items() if i not in chosen and n not in chosen.values()
     )
     chosen |= _assign(rest, ACCEPT_TABLE)
+    for group in part_groups(export.tables):  # parts of one extract give the tables their first part does
+        first = next((chosen[i] for i in group if i in chosen), None)
+        chosen |= {i: first for i in group} if first else {}
     tables = []
     for i, t in enumerate(export.tables):
         name = chosen.get(i)
@@ -272,6 +282,7 @@ def propose_export(export: LocalExport) -> Proposal:
     _teams_to_areas(tables)
     propose_filters(tables, explained)
     wide = _wide(export, tables, evidence, scores, lookups)
+    tables = _second_tables(export, tables, evidence, scores, explained, lookups)
     dates = propose_date_order(tables)  # a wide file's dates count too
     for w in wide:
         t = next(t for t in tables if t.local == w.local)
@@ -296,6 +307,26 @@ def propose_export(export: LocalExport) -> Proposal:
 
 
 Scores = dict[tuple[int, str], tuple[float, str]]
+
+
+def _second_tables(export, tables, evidence, scores, explained, lookups) -> list[TableProposal]:
+    """``tables`` and, after them, the second table of each file whose type column's labels name
+    records of two tables (propose_split): its columns proposed from the same file."""
+    out = list(tables)
+    for i, t in enumerate(tables):
+        sibling = second_table(t, explained[i]) if t.standard else None
+        if sibling is None:
+            continue
+        score, how = 0.6, f"its '{t.filters[0].column}' labels name {sibling} too: the file gives both tables"
+        sib = _table_proposal(
+            export.tables[i], TABLES[sibling], evidence[i], scores[i, sibling], score, how, lookups
+        )
+        k = next(k for k, c in enumerate(t.columns) if c.local == t.filters[0].column)
+        sibling_filter(sib, sib.columns[k], explained[i][k])
+        out.append(sib)
+    if len(out) > len(tables):
+        choose_specialist_ids(out, [*export.tables, *(export.tables[0] for _ in out[len(tables) :])])
+    return out
 
 
 def _data_cut(export: LocalExport, month_first: bool) -> tuple[date, str] | None:

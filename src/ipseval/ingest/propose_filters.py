@@ -136,7 +136,8 @@ def propose_filters(tables: list, explained: list[list[Lookup | None]]) -> None:
             if c.advice or (c.standard and c.confidence >= NAME_ONLY):
                 continue
             values = list(c.evidence.top)
-            found = type_filter(t.standard, c.local, values, lookup) if lookup is not None else None
+            typed = lookup is not None and not _codes_read(c)
+            found = type_filter(t.standard, c.local, values, lookup) if typed else None
             found = found or accepted_filter(c.local, values)
             if found is None:
                 continue
@@ -145,6 +146,13 @@ def propose_filters(tables: list, explained: list[list[Lookup | None]]) -> None:
                 c.alternatives = [(c.standard, c.confidence), *c.alternatives][:3]
                 c.standard, c.confidence, c.codes = None, 0.0, []
             c.advice = f"says which rows to keep: see [mapping.codes.{t.standard}.{c.local}]"
+
+
+def _codes_read(c) -> bool:
+    """Whether a mapped column's lookup labels read, most of them, as its standard column's codes
+    (an attendance column whose labels name a future appointment is still the attendance)."""
+    sure = sum(g.rows for g in c.codes if g.code and g.confidence >= NAME_ONLY)
+    return bool(c.standard) and sure * 2 >= sum(g.rows for g in c.codes) > 0
 
 
 def filter_toml(table: str, f: RowFilter, comment, check) -> list[str]:
