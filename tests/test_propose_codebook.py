@@ -238,3 +238,14 @@ def test_a_contacts_file_gives_two_tables_and_its_parts_give_the_same(tmp_path):
     assert m.columns["employer_contacts"]["EMPLOYER_NAME"] == "employer"
     path = write_proposal(p, tmp_path / "ipseval.toml")
     assert load_settings(path).mapping == m  # one section per table, valid TOML
+
+
+def test_compact_yyyymmdd_values_are_dates():
+    from ipseval.ingest.propose_values import date_form
+
+    assert [date_form(v) for v in ("20210522", "99991231", "20211332", "7012791")] == [
+        "ymd",
+        "ymd",
+        None,
+        None,
+    ]
