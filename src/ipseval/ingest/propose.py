@@ -396,6 +396,13 @@ ONE_DAY_ROWS = 20
 ONE_DAY_TABLES = ("fidelity",)
 
 
+def _one_day(ev: Evidence, table: str) -> str | None:
+    """Why a date column the same on every row is no event's date (see ONE_DAY_ROWS)."""
+    if ev.kind != "date" or ev.n < ONE_DAY_ROWS or len(ev.top) != 1 or table in ONE_DAY_TABLES:
+        return None
+    return f"one day on every row ({ev.top[0][0]}): the day of the extract, perhaps the data cut, not an event's date"
+
+
 def _vetoed(std: Column, ev: Evidence, table: str = "") -> bool:
     """Values that cannot be the standard column's: not dates for a date column, dates for any other
     ('Seen By' holding ES01..ES08 is no meeting date, whatever its name is like), one day on every
@@ -458,7 +465,9 @@ def _table_proposal(
     lookups: list[Lookup] = (),
 ) -> TableProposal:
     dob = spec.name == "clients" and takes_date_of_birth()
-    advice = {k: not_standard(c.name, dob) for k, c in enumerate(table.columns)}
+    advice = {
+        k: not_standard(c.name, dob) or _one_day(evidence[k], spec.name) for k, c in enumerate(table.columns)
+    }
     usable = ((s, k, std) for (k, std), (s, _) in scores.items() if advice[k] is None)
     chosen = _assign(usable, ACCEPT)
     scores = dict(scores)
