@@ -247,7 +247,7 @@ def test_a_header_record_above_the_column_names_is_a_title_line(tmp_path):
     assert title["value"].to_list() == ["HDR IPS_CLNT_REF 20240105"]
 
 
-def test_map_shows_a_second_part_as_part_of_the_first_and_says_a_shared_note_once(tmp_path):
+def test_map_gives_a_second_part_the_first_parts_table_and_says_a_shared_note_once(tmp_path):
     from ipseval.ingest.propose import propose
     from ipseval.ingest.propose_toml import proposal_toml
 
@@ -258,11 +258,12 @@ def test_map_shows_a_second_part_as_part_of_the_first_and_says_a_shared_note_onc
     p = propose(_folder(tmp_path, files))
     by_name = {t.local: t for t in p.tables}
     assert by_name["MEETINGS_P1.txt"].standard == "meetings"
-    assert by_name["MEETINGS_P2.txt"].part_of == "MEETINGS_P1.txt"
+    # the second part is given the first part's table in the settings (propose_split), said so
+    assert by_name["MEETINGS_P2.txt"].standard == "meetings" and by_name["MEETINGS_P2.txt"].part_of is None
     assert by_name["MEETINGS_P1.txt"].rows == 2  # the trailer is no row
     shared = [n for n in p.notes if "vertical bars" in n]
     assert len(shared) == 1 and shared[0].startswith("3 files: 'CLIENTS.txt', 'MEETINGS_P1.txt'")
-    assert '# "MEETINGS_P2.txt": a part of MEETINGS_P1.txt' in proposal_toml(p)
+    assert '"MEETINGS_P2.txt" = "meetings"' in proposal_toml(p)
 
 
 def test_a_workbook_may_give_one_table_in_two_sheets_each_ending_in_a_trailer(tmp_path):

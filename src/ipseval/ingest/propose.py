@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ipseval.ingest.file_notes import shared_notes
 from ipseval.ingest.mapping import norm_name, table_key
+from ipseval.ingest.propose_codebook import is_lookup_table, table_lookups
 from ipseval.ingest.propose_codes import (
     WELLBEING_LABELS,
     CodeGuess,
@@ -37,23 +38,19 @@ from ipseval.ingest.propose_columns import (
 )
 from ipseval.ingest.propose_dates import DateOrderProposal, propose_date_order
 from ipseval.ingest.propose_fill import propose_fill_down
+from ipseval.ingest.propose_filters import RowFilter, propose_filters
 from ipseval.ingest.propose_fixed import FixedProposal, propose_fixed
 from ipseval.ingest.propose_ids import choose_client_ids, choose_specialist_ids
 from ipseval.ingest.propose_items import instruments_of, propose_items
+from ipseval.ingest.propose_label_fit import label_fit
 from ipseval.ingest.propose_lookup_codes import by_lookup
-from ipseval.ingest.propose_lookups import (
-    Lookup,
-    date_in_names,
-    find_data_cut,
-    is_lookup_table,
-    lookup_for,
-    table_lookups,
-    text_lookups,
-)
+from ipseval.ingest.propose_lookups import Lookup, date_in_names, find_data_cut, lookup_for, text_lookups
+from ipseval.ingest.propose_measures import one_measure_each
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_novalue import value_guesses
 from ipseval.ingest.propose_parts import mark_parts
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
+from ipseval.ingest.propose_split import merged, part_groups, second_table, sibling_filter
 from ipseval.ingest.propose_staff import full_time_week
 from ipseval.ingest.propose_teams import area_for_team
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
@@ -100,6 +97,7 @@ class TableProposal:
     columns: list[ColumnProposal]
     missing: list[str] = field(default_factory=list)  # required columns no local column gives
     part_of: str | None = None  # the file this one is a part of, read with it (propose_parts)
+    filters: list[RowFilter] = field(default_factory=list)  # columns saying which rows to keep
 
     @property
     def sure(self) -> bool:
@@ -124,14 +122,22 @@ class Proposal:
 
     def mapping(self) -> dict:
         """The proposal as the settings' [mapping] section (codes validate reads as they are left out)."""
-        tables = {t.local: t.standard for t in self.mapped()}
-        columns = {t.standard: {c.local: c.standard for c in t.columns if c.standard} for t in self.mapped()}
+        tables: dict[str, str | list[str]] = {}
+        for t in self.mapped():  # a file giving two tables lists both
+            had = tables.get(t.local)
+            tables[t.local] = (
+                t.standard if had is None else [*([had] if isinstance(had, str) else had), t.standard]
+            )
+        one_each = merged(self.tables)
+        columns = {t.standard: {c.local: c.standard for c in t.columns if c.standard} for t in one_each}
         codes: dict[str, dict[str, dict[str, str]]] = {}
-        for t in self.mapped():
+        for t in one_each:
             for c in t.columns:
                 entries = {g.value: g.code for g in code_entries(c)}
                 if c.standard and entries:
                     codes.setdefault(t.standard, {})[c.standard] = entries
+            for f in t.filters:
+                codes.setdefault(t.standard, {})[f.column] = f.mapping()
         teams = team_codes(self.wide)
         if teams and "team" not in codes.get("fidelity", {}):
             codes.setdefault("fidelity", {})["team"] = teams
@@ -178,6 +184,7 @@ class Proposal:
                     if g.code is None or g.confidence < SURE:
                         out.append(f"{where} column '{c.local}' value '{g.value}' {_undecided(t, c, g)}")
         out += [f"every {f.table} row of its file as {f.column} '{f.value}' ({f.how})" for f in self.fixed]
+        out += [f"'{t.local}': rows kept by '{f.column}': {f.how}" for t in self.mapped() for f in t.filters]
         out += [f"{t}: blank {', '.join(cs)} filled from the row above" for t, cs in self.fill_down.items()]
         for w in self.wide:
             out.append(f"'{w.local}' laid out wide as {w.standard}: {w.confidence:.0%} sure")
@@ -239,8 +246,12 @@ def propose_export(export: LocalExport) -> Proposal:
             ],
         )
     evidence = [[column_evidence(c) for c in t.columns] for t in export.tables]
+    explained = [
+        [lookup_for(c.name, evidence[i][k].top, lookups) for k, c in enumerate(t.columns)]
+        for i, t in enumerate(export.tables)
+    ]
     scores = {
-        (i, name): _column_scores(t, evidence[i], spec)
+        (i, name): _column_scores(t, evidence[i], spec, explained[i])
         for i, t in enumerate(export.tables)
         for name, spec in TABLES.items()
     }
@@ -254,6 +265,9 @@ def propose_export(export: LocalExport) -> Proposal:
         (s, i, n) for (i, n), (s, _) in table_scores.items() if i not in chosen and n not in chosen.values()
     )
     chosen |= _assign(rest, ACCEPT_TABLE)
+    for group in part_groups(export.tables):  # parts of one extract give the tables their first part does
+        first = next((chosen[i] for i in group if i in chosen), None)
+        chosen |= {i: first for i in group} if first else {}
     tables = []
     for i, t in enumerate(export.tables):
         name = chosen.get(i)
@@ -270,7 +284,9 @@ def propose_export(export: LocalExport) -> Proposal:
     choose_client_ids(tables)
     choose_specialist_ids(tables, export.tables)
     _teams_to_areas(tables)
+    propose_filters(tables, explained)
     wide = _wide(export, tables, evidence, scores, lookups)
+    tables = _second_tables(export, tables, evidence, scores, explained, lookups)
     dates = propose_date_order(tables)  # a wide file's dates count too
     for w in wide:
         t = next(t for t in tables if t.local == w.local)
@@ -295,6 +311,26 @@ def propose_export(export: LocalExport) -> Proposal:
 
 
 Scores = dict[tuple[int, str], tuple[float, str]]
+
+
+def _second_tables(export, tables, evidence, scores, explained, lookups) -> list[TableProposal]:
+    """``tables`` and, after them, the second table of each file whose type column's labels name
+    records of two tables (propose_split): its columns proposed from the same file."""
+    out = list(tables)
+    for i, t in enumerate(tables):
+        sibling = second_table(t, explained[i]) if t.standard else None
+        if sibling is None:
+            continue
+        score, how = 0.6, f"its '{t.filters[0].column}' labels name {sibling} too: the file gives both tables"
+        sib = _table_proposal(
+            export.tables[i], TABLES[sibling], evidence[i], scores[i, sibling], score, how, lookups
+        )
+        k = next(k for k, c in enumerate(t.columns) if c.local == t.filters[0].column)
+        sibling_filter(sib, sib.columns[k], explained[i][k])
+        out.append(sib)
+    if len(out) > len(tables):
+        choose_specialist_ids(out, [*export.tables, *(export.tables[0] for _ in out[len(tables) :])])
+    return out
 
 
 def _data_cut(export: LocalExport, month_first: bool) -> tuple[date, str] | None:
@@ -339,24 +375,47 @@ def _named_tables(export: LocalExport) -> dict[int, str]:
     return {i: n for i, t in enumerate(export.tables) for n in TABLES if table_key(t.name) == table_key(n)}
 
 
-def _column_scores(table: LocalTable, evidence: list[Evidence], spec: Table) -> Scores:
-    """(local column, standard column) -> (confidence, why): the name's fit, weighed by the values'."""
+def _column_scores(
+    table: LocalTable, evidence: list[Evidence], spec: Table, explained: list[Lookup | None] = ()
+) -> Scores:
+    """(local column, standard column) -> (confidence, why): the name's fit, weighed by the values';
+    or, surer, the labels the column's lookup gives its codes (propose_label_fit)."""
     out: Scores = {}
     for k, col in enumerate(table.columns):
+        lookup = explained[k] if explained else None
         for std in candidate_columns(spec.name):
+            by_labels = label_fit(lookup, std, evidence[k].top) if lookup is not None else None
             name = column_name_score(col.name, std.name, spec.name)
-            if name.score < NAME_FLOOR or _vetoed(std, evidence[k]):
+            if (name.score < NAME_FLOOR and by_labels is None) or _vetoed(std, evidence[k], spec.name):
                 continue
             out[k, std.name] = (name.score * (0.6 + 0.4 * value_fit(std, evidence[k])), name.how)
+            if by_labels is not None and by_labels[0] > out[k, std.name][0]:
+                out[k, std.name] = by_labels
     return out
 
 
-def _vetoed(std: Column, ev: Evidence) -> bool:
+# A date column holding one day on every row of a table of people or events is the day of the
+# extract, not an event's date (a warehouse's EXTR_DT); a fidelity file may be one review, one day.
+ONE_DAY_ROWS = 20
+ONE_DAY_TABLES = ("fidelity",)
+
+
+def _one_day(ev: Evidence, table: str) -> str | None:
+    """Why a date column the same on every row is no event's date (see ONE_DAY_ROWS)."""
+    if ev.kind != "date" or ev.n < ONE_DAY_ROWS or len(ev.top) != 1 or table in ONE_DAY_TABLES:
+        return None
+    return f"one day on every row ({ev.top[0][0]}): the day of the extract, perhaps the data cut, not an event's date"
+
+
+def _vetoed(std: Column, ev: Evidence, table: str = "") -> bool:
     """Values that cannot be the standard column's: not dates for a date column, dates for any other
-    ('Seen By' holding ES01..ES08 is no meeting date, whatever its name is like)."""
+    ('Seen By' holding ES01..ES08 is no meeting date, whatever its name is like), one day on every
+    row for an event's date."""
     if ev.kind == "empty":
         return False
     dates = ev.kind == "date" or ev.serials >= 0.9 * ev.n
+    if std.type == "date" and dates and ev.n >= ONE_DAY_ROWS and len(ev.top) == 1:
+        return table not in ONE_DAY_TABLES
     return not dates if std.type == "date" else ev.kind == "date"
 
 
@@ -410,7 +469,9 @@ def _table_proposal(
     lookups: list[Lookup] = (),
 ) -> TableProposal:
     dob = spec.name == "clients" and takes_date_of_birth()
-    advice = {k: not_standard(c.name, dob) for k, c in enumerate(table.columns)}
+    advice = {
+        k: not_standard(c.name, dob) or _one_day(evidence[k], spec.name) for k, c in enumerate(table.columns)
+    }
     usable = ((s, k, std) for (k, std), (s, _) in scores.items() if advice[k] is None)
     chosen = _assign(usable, ACCEPT)
     scores = dict(scores)
@@ -428,9 +489,11 @@ def _table_proposal(
         if age is not None:
             del chosen[k]
             advice[k] = "an age column is mapped: the date of birth is not needed"
+            _next_best(k, chosen, scores, advice)
         elif why is None:
             del chosen[k]
             advice[k] = "its dates are not 16 to 90 years before the referral dates, so not a date of birth"
+            _next_best(k, chosen, scores, advice)
         else:
             s, how = scores[k, DATE_OF_BIRTH]
             scores[k, DATE_OF_BIRTH] = (s, f"{how}; {why}; age at referral is worked out from it")
@@ -456,6 +519,19 @@ def _table_proposal(
     return TableProposal(table.name, spec.name, round(score, 2), how, table.rows, columns, missing)
 
 
+def _next_best(k: int, chosen: dict[int, str], scores: Scores, advice: dict[int, str | None]) -> None:
+    """A date column set aside as no date of birth may still be another date the table lacks (a
+    'VOC_PROF_DT' read first as a birth date is the engagement date): its next best free one."""
+    free = [
+        (s, std)
+        for (j, std), (s, _) in scores.items()
+        if j == k and std != DATE_OF_BIRTH and std not in chosen.values() and s >= ACCEPT
+    ]
+    if free:
+        chosen[k] = max(free)[1]
+        advice[k] = None
+
+
 def _codes(column: Column, ev: Evidence, lookup: Lookup | None = None, blanks: int = 0) -> list[CodeGuess]:
     """Every distinct value of a coded or yes/no column, values validate reads alike taken together;
     a wellbeing measure or instrument column's labels against the built-in measures (TOP, SURE).
@@ -476,6 +552,8 @@ def _codes(column: Column, ev: Evidence, lookup: Lookup | None = None, blanks: i
     guesses = guess_codes([(first[key], rows[key]) for key in first], column)
     if lookup is not None:
         guesses = [by_lookup(g, column, lookup) for g in guesses]
+    if column.name == "measure":
+        guesses = one_measure_each(guesses, lookup)
     if column.type == "bool" and blanks and tick_column(ev.top):
         guesses.append(blank_as_no(blanks))
     return guesses
@@ -590,6 +668,13 @@ def _by_shared_values(tables: list[TableProposal]) -> None:
                     continue
                 share, o, d = found
                 words = f"its values are those of '{d.local}' ({o.local}): {share:.0%} of them"
+                holder = next((x for x in t.columns if x.standard == ref), None)
+                if c.standard is None and holder is not None and _shared(holder, others) is None:
+                    # the column proposed by its name holds none of the others' values: this one does
+                    holder.standard, holder.confidence, holder.codes = None, 0.0, []
+                    holder.advice = (
+                        f"its values are not those of '{d.local}' ({o.local}); '{c.local}' holds them"
+                    )
                 if c.standard is None and all(x.standard != ref for x in t.columns):
                     c.standard, c.confidence, c.how = ref, round(0.7 + 0.15 * share, 2), words
                     c.alternatives = [a for a in c.alternatives if a[0] != ref]

@@ -155,13 +155,17 @@ def choose_specialist_ids(tables: list, local: list[LocalTable]) -> None:
         c
         for c in staff.columns
         if not c.advice
-        and c.evidence.kind in ("code", "text")
-        and (c.standard == SPECIALIST or (c.standard is None and SPECIALIST in dict(c.alternatives)))
+        and c.evidence.kind in ("code", "text", "integer")
+        and (c.standard == SPECIALIST or (c.standard is None and _named_or_keyed(c, users)))
     ]
     held = {id(c): _held_by(c, users) for c in candidates}
     codes = [c for c in candidates if held[id(c)] and not looks_like_names([v for v, _ in c.evidence.top])]
     current = next((c for c in staff.columns if c.standard == SPECIALIST), None)
     current = _by_values_elsewhere(staff, current, candidates, held)
+    if current is None and codes:  # no name fitted: the column the others' specialists are
+        current = max(codes, key=lambda c: sum(s for _, s in held[id(c)]))
+        current.standard, current.confidence = SPECIALIST, 0.85
+        current.how = f"the other tables' specialists are its values ({_said(held[id(current)])})"
     if codes and current is not None and all(current is not c for c in codes):
         code = max(codes, key=lambda c: held[id(c)])
         current.standard, current.confidence = None, 0.0
@@ -180,6 +184,44 @@ def choose_specialist_ids(tables: list, local: list[LocalTable]) -> None:
             )
     if not looks_like_names([v for v, _ in current.evidence.top]):  # names elsewhere are then ids
         _names_read_as_codes(staff, local[staff_i], current, users)
+    _staff_ids_elsewhere(tables, staff, current)
+
+
+def _named_or_keyed(c, users: list) -> bool:
+    """A staff column that may be the specialist's id: named like it, or a key of at least three
+    values that the other tables' specialist columns hold (a warehouse's 'STF_KEY')."""
+    return SPECIALIST in dict(c.alternatives) or (len(c.evidence.top) >= 3 and bool(_held_by(c, users)))
+
+
+def _staff_ids_elsewhere(tables: list, staff, ids) -> None:
+    """A table that should name its specialist but no column proposed for it holds the staff ids
+    (none, or one whose values are not the ids): the unmapped column whose values are (nearly all)
+    the staff ids is that column."""
+    known = {norm_name(v) for v, _ in ids.evidence.top}
+
+    def share(c) -> float:
+        mine = {norm_name(v) for v, _ in c.evidence.top}
+        return len(mine & known) / len(mine) if len(mine) >= 2 else 0.0
+
+    for t in tables:
+        if t is staff or not t.standard or SPECIALIST not in TABLES[t.standard].column_names:
+            continue
+        now = next((c for c in t.columns if c.standard == SPECIALIST), None)
+        if now is not None and share(now) >= 0.5:
+            continue
+        for c in t.columns:
+            if c.standard or c.advice or share(c) < 0.8:
+                continue
+            if now is not None:
+                now.standard, now.confidence, now.codes = None, 0.0, []
+                now.advice = (
+                    f"its values are not the staff ids ('{ids.local}', {staff.local}); '{c.local}' holds them"
+                )
+            mine = {norm_name(v) for v, _ in c.evidence.top}
+            c.standard, c.confidence = SPECIALIST, 0.8
+            c.how = f"its values are the staff ids ('{ids.local}', {staff.local}): {len(mine & known)} of {len(mine)}"
+            t.missing = [m for m in t.missing if m != SPECIALIST]
+            break
 
 
 def _by_values_elsewhere(staff, current, candidates: list, held: dict):

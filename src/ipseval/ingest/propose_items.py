@@ -3,7 +3,7 @@
 Items (long wellbeing files). A WEMWBS export writes one row per question, its label the question's
 number and words: 'Q01 Optimistic about the future', or on the Welsh form 'C01 Teimlo'n obeithiol am
 y dyfodol'. For an instrument with built-in items (wellbeing.items: WEMWBS 14, SWEMWBS 7), a label
-that starts with an item's number ('Q01', 'C1', 'Item 1', '1.', '1)') is proposed as that item,
+that starts with an item's number ('Q01', 'C1', 'Item 1', '1.', '1)', a warehouse's 'SWM_01') is proposed as that item,
 ``item_01``, when the labels give at least half of the instrument's item numbers (so a lone
 '1. Overall' is not taken for an item), to check unless they give every one. Labels in two languages give the same item. The total
 row itself is the measure ``total`` (proposed as usual), and validate checks it against the items.
@@ -38,7 +38,8 @@ TOTAL_SURE = 0.8  # a total column or row beside the items: to check
 # said of items written without their total (validate_computed)
 NO_TOTAL = "no total {}: ipseval computes each form's total from its items when every one is there"
 _NUMBERED = re.compile(
-    r"^\s*(?:item|question|q|c|cwestiwn|no\.?|#)?\s*0*(?P<n>\d{1,2})(?:\s*[.):\-]\s*|\s+|$)", re.I
+    r"^\s*(?:item|question|q|c|cwestiwn|no\.?|#|[a-z]{2,8}[_\-])?\s*0*(?P<n>\d{1,2})(?:\s*[.):\-]\s*|\s+|$)",
+    re.I,
 )
 
 # A label that is only a number ('7', a 'Question: Order' column) is the item's number, whatever

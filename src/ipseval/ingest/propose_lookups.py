@@ -4,7 +4,7 @@ Exports often explain their numeric codes on a cover sheet ("Gender: 1 = Male; 2
 stated") or in a codes sheet with code and label columns. :func:`text_lookups` reads such lines in
 the usual shapes ("1 = Male", "1 - Male", "1: Male", "Male (1)"; entries separated by commas,
 semicolons or new lines; a heading naming the column before a colon, on the same line or the line
-above), and :func:`table_lookups` a sheet or CSV file with code and label columns. :func:`lookup_for`
+above); propose_codebook reads a sheet or file of code and label columns. :func:`lookup_for`
 attaches a lookup to the column whose name is like its heading and whose values are its codes.
 :func:`find_data_cut` finds "Data cut: 31/12/2024", "Run date: ...", "Report generated ..." lines.
 """
@@ -18,7 +18,6 @@ from difflib import SequenceMatcher
 
 from ipseval.ingest.mapping import norm_name
 from ipseval.ingest.propose_codes import fold
-from ipseval.ingest.propose_read import LocalTable
 
 MIN_ENTRIES = 2  # a lookup names at least this many codes
 MATCHED_ROWS = 0.8  # share of a column's cells that must be codes of the lookup
@@ -33,10 +32,6 @@ _NEW_HEADING = re.compile(r"(?<=\.)\s+(?=[A-Z][^.:=;]{1,60}:\s)")
 _SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])")
 _BRACKETS = re.compile(r"\s*\([^()]*\)")
 _CODE_ONLY = re.compile(rf"^(?:{_CODE})$", re.IGNORECASE)
-
-_CODE_HEADERS = ("code", "value", "id", "key", "number", "no")
-_LABEL_HEADERS = ("label", "description", "meaning", "name", "text", "decode", "desc")
-_FIELD_HEADERS = ("field", "column", "variable", "list", "lookup", "category", "item", "question", "type")
 
 
 @dataclass
@@ -130,53 +125,20 @@ def text_lookups(lines: list[str], where: str) -> list[Lookup]:
     return [lk for lk in out if len(lk.codes) >= MIN_ENTRIES]
 
 
-def _header(table: LocalTable, names: tuple[str, ...]) -> int | None:
-    for k, c in enumerate(table.columns):
-        words = fold(c.name).split()
-        if words and any(w in names for w in words[-1:] + words[:1]):
-            return k
-    return None
-
-
-def is_lookup_table(table: LocalTable) -> bool:
-    """A sheet or file of code and label columns (and perhaps a column naming the field)."""
-    if len(table.columns) > 4:
-        return False
-    code, label = _header(table, _CODE_HEADERS), _header(table, _LABEL_HEADERS)
-    return code is not None and label is not None and code != label
-
-
-def table_lookups(table: LocalTable) -> list[Lookup]:
-    """The lookups of a code/label table: one per field named in its field column, else one headed
-    by the table's name. Its columns must be filled on every row to be read row by row."""
-    if not is_lookup_table(table):
-        return []
-    code, label = _header(table, _CODE_HEADERS), _header(table, _LABEL_HEADERS)
-    named = _header(table, _FIELD_HEADERS)
-    cols = [code, label] + ([named] if named not in (None, code, label) else [])
-    lengths = {len(table.columns[k].values) for k in cols}
-    if len(lengths) != 1:
-        return []
-    by: dict[str, Lookup] = {}
-    fields = (
-        table.columns[cols[2]].values if len(cols) == 3 else [table.name] * len(table.columns[code].values)
-    )
-    for f, c, lab in zip(fields, table.columns[code].values, table.columns[label].values, strict=True):
-        lk = by.setdefault(f, Lookup([f], where=table.name))
-        lk.codes.setdefault(norm_name(c), lab.strip())
-        lk.written.setdefault(norm_name(c), c)
-    return [lk for lk in by.values() if len(lk.codes) >= MIN_ENTRIES]
-
-
 def _name_words(text: str) -> str:
     return fold(_BRACKETS.sub("", text.replace("\n", " ")))
+
+
+# A warehouse names a coded column after its lookup's domain and a suffix: domain REF_SRC, column
+# REF_SRC_CD (or _CODE, _IND, _FLG ...).
+_CODE_SUFFIX = re.compile(r"[\s_\-.]*(?:cd|code|ind|flg|flag|key|id|typ|type)$", re.IGNORECASE)
 
 
 def _named(heading: str, column: str) -> float:
     h, c = _name_words(heading), _name_words(column)
     if not h or not c:
         return 0.0
-    if h == c:
+    if h == c or h == _name_words(_CODE_SUFFIX.sub("", column.strip())):
         return 1.0
     hw, cw = set(h.split()), set(c.split())
     if hw <= cw or cw <= hw:

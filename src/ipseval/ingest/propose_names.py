@@ -30,6 +30,9 @@ USUAL_WEIGHT = 0.95
 BRACKETS_WEIGHT = 0.95  # the name with its bracketed part left out ("GP (3m)" -> "GP")
 ABBREVIATION = 0.9  # similarity of a name that abbreviates a known name ("Accom" of "accommodation")
 _MIN_ABBREVIATION = 3  # letters an abbreviated word keeps at least (4 for a one-word name)
+_TYPE_SUFFIXES = frozenset(
+    {"txt", "text", "cd", "code", "dt", "dttm", "nm", "name", "desc", "val", "flg", "ind"}
+)
 _STOP = frozenset({"at", "of", "for", "the", "on", "to", "a", "by", "per", "and", "is"})
 _TABLE_NOISE = frozenset({"export", "extract", "report", "data", "ips", "download", "final", "copy", "sheet"})
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -265,12 +268,15 @@ def _tokens(name: str) -> tuple[str, ...]:
 
 def abbreviates(tokens: tuple[str, ...], phrase: str) -> bool:
     """Whether a name's words shorten a known name's words, each the start of its counterpart and at
-    least one cut short ('Accom' of 'accommodation', 'Emp Stat' of 'employment status'). A one-word
+    least one cut short ('Accom' of 'accommodation', 'Emp Stat' of 'employment status', or written
+    without its vowels: 'Rvwr' of 'reviewer'). A one-word
     name keeps 4 letters at least, and must end inside the known name's first word ('Date' does not
     abbreviate 'date of referral')."""
     words_ = phrase.lower().replace("&", " and ").split()
     words_ = [re.sub(r"[^a-z0-9]", "", w) for w in words_]
     words_ = [w for w in words_ if w]
+    if len(tokens) == len(words_) + 1 and tokens[-1] in _TYPE_SUFFIXES:
+        tokens = tokens[:-1]  # 'RVWR_TXT': a warehouse's word for the column's type, not its meaning
     if not tokens or len(tokens) != len(words_):
         return False
     if len(tokens) == 1 and len(tokens[0]) < _MIN_ABBREVIATION + 1:
@@ -279,10 +285,19 @@ def abbreviates(tokens: tuple[str, ...], phrase: str) -> bool:
     for t, w in zip(tokens, words_, strict=True):
         if t == w:
             continue
-        if len(t) < _MIN_ABBREVIATION or not w.startswith(t) or t.isdigit():
+        if len(t) < _MIN_ABBREVIATION or not (w.startswith(t) or _skeleton(t, w)) or t.isdigit():
             return False
         shortened = True
     return shortened
+
+
+def _skeleton(short: str, word: str) -> bool:
+    """Whether ``short`` is ``word`` with its vowels dropped ('rvwr' of 'reviewer', 'mgr' of
+    'manager'): its first letter, then its consonants in order, no vowel of its own."""
+    if len(short) < _MIN_ABBREVIATION or short[0] != word[0] or re.search(r"[aeiou]", short[1:]):
+        return False
+    rest = iter(word[1:])
+    return all(ch in rest for ch in short[1:])
 
 
 def _best(

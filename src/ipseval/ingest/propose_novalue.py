@@ -35,6 +35,7 @@ import polars as pl
 from ipseval.ingest.mapping import norm_name
 from ipseval.ingest.propose_codes import BLANK, CodeGuess, fold, means_not_recorded
 from ipseval.ingest.propose_read import SERIAL_RANGE
+from ipseval.ingest.propose_sentinels import date_sentinel
 from ipseval.schema import Column
 from ipseval.validate_dates import read_dates, why_not_a_date
 from ipseval.validate_numbers import FORMS, NUMBER, NumberForms, number_in_text, sentinel_hint, why_not
@@ -96,6 +97,9 @@ def value_guesses(column: Column, top: Iterable[tuple[str, int]], serials: bool 
     out: list[CodeGuess] = []
     listed = 0
     for value, rows in top:
+        if (sentinel := date_sentinel(value, rows, column, OPEN_ENDED)) is not None:
+            out.append(sentinel)  # '31-DEC-9999', '01-JAN-1900': read or not, no event's day
+            continue
         as_read = read.get(value)
         if as_read is not None:
             if as_read != value:  # read with a unit or a qualifier: said as read

@@ -33,6 +33,7 @@ def mark_parts(tables: list[TableProposal]) -> None:
                 for m in tables
                 if m.standard
                 and m is not t
+                and m.standard != t.standard  # parts given their first part's tables (propose_split) stay so
                 and (not t.standard or m.confidence > t.confidence)
                 and _is_part(t, m)
             ),

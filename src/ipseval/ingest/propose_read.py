@@ -95,7 +95,8 @@ def _read_folder(folder: Path) -> LocalExport:
     for p in sorted(folder.iterdir(), key=lambda q: q.name.lower()):
         if p.name.startswith((".", "~$")) or p.name.lower() in _IGNORED_FILES or p.is_dir():
             continue
-        if p.suffix.lower() in _NOTES_SUFFIXES:
+        notes = p.suffix.lower() in _NOTES_SUFFIXES
+        if notes and p.suffix.lower() not in TEXT_SUFFIXES:
             texts += [(p.name, line) for line in _notes_lines(p)]  # a README may say the data cut
         if p.suffix.lower() not in TEXT_SUFFIXES:
             why = (
@@ -111,7 +112,9 @@ def _read_folder(folder: Path) -> LocalExport:
             skipped.append(f"{p.name} (empty)")
         elif p.suffix.lower() != ".csv" and not _is_table(table):
             skipped.append(f"{p.name} (text, not a table: fewer than two columns or ragged lines)")
-        else:
+            if notes:  # a README.txt: its lines may say the data cut or explain codes
+                texts += [(p.name, line) for line in _notes_lines(p)]
+        else:  # a .txt file read as a table: its data rows are never lookup or note text
             tables.append(table)
     if not tables:
         raise InputError(f"{folder}: no CSV files with a header row found")

@@ -14,7 +14,9 @@ from ipseval.atomic import write_text
 from ipseval.ingest.propose import SURE, ColumnProposal, Proposal, TableProposal, code_entries
 from ipseval.ingest.propose_columns import column_spec, wellbeing_codes
 from ipseval.ingest.propose_dates import ORDER_WORDS
+from ipseval.ingest.propose_filters import filter_toml
 from ipseval.ingest.propose_quote import toml_key, toml_str
+from ipseval.ingest.propose_split import merged
 from ipseval.ingest.propose_staff import full_time_week
 from ipseval.ingest.propose_wide import by_table, wide_toml
 from ipseval.schema import CONTRACTED_HOURS
@@ -40,14 +42,17 @@ def proposal_toml(p: Proposal) -> str:
     lines += _fill_down(p)
     lines += _definitions(p)
     lines += _tables(p)
-    for t in p.mapped():
+    by_table = merged(p.tables)  # one section per table, whichever files give it
+    for t in by_table:
         lines += _columns(t)
     lines += _fixed(p)
     lines += _wide(p)
-    for t in p.mapped():
+    for t in by_table:
         for c in t.columns:
             if c.standard and c.codes:
                 lines += _codes(t, c)
+        for f in t.filters:
+            lines += filter_toml(t.standard, f, _comment, _check)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -203,11 +208,22 @@ def _date_words(c: ColumnProposal) -> str:
 
 def _tables(p: Proposal) -> list[str]:
     lines = ["[mapping.tables]"]
+    written: set[str] = set()
     for t in p.tables:
-        if t.standard:
-            lines.append(
-                f"{toml_key(t.local)} = {toml_str(t.standard)}  # {_check(t.confidence)}{_comment(t.how)}"
+        if t.standard and t.local not in written:
+            written.add(t.local)
+            gives = [x for x in p.mapped() if x.local == t.local]
+            value = (
+                toml_str(t.standard)
+                if len(gives) == 1
+                else f"[{', '.join(toml_str(x.standard) for x in gives)}]"
             )
+            how = "; ".join(f"{x.standard}: {_check(x.confidence)}{_comment(x.how)}" for x in gives)
+            lines.append(
+                f"{toml_key(t.local)} = {value}  # {how if len(gives) > 1 else _check(t.confidence) + _comment(t.how)}"
+            )
+        elif t.standard:
+            continue
         else:
             read = t.part_of or any(w.local == t.local for w in p.wide)  # a part; a wide file
             lines.append(f"# {toml_key(t.local)}: {_comment(t.how)}{'' if read else ', not read'}")

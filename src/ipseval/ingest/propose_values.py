@@ -28,6 +28,7 @@ _TIME = re.compile(
     r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm]|Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
 )  # values come lower-cased
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_COMPACT = re.compile(r"^(19\d\d|20\d\d|9999)(0[1-9]|1[0-2])([0-3]\d)$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 _YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
 _SERIALS = (36526, 54789)  # Excel's day numbers of 1 January 2000 and 31 December 2049
@@ -251,6 +252,9 @@ def date_form(value: str) -> str | None:
             return "either"
         return "dmy" if dmy else "mdy" if mdy else None
     m = _YEAR_FIRST.match(v)
+    if m:
+        return "ymd" if _exists(*m.groups()) else None
+    m = _COMPACT.match(v)  # a warehouse's yyyymmdd ('20210522'; '99991231' for not yet ended)
     if m:
         return "ymd" if _exists(*m.groups()) else None
     for pattern, (d, w, y) in ((DAY_MONTH_NAME, (1, 2, 3)), (MONTH_NAME_DAY, (2, 1, 3))):

@@ -93,7 +93,7 @@ COLUMN_NAMES: dict[str, str] = {
     "hours_per_week": "hrs week | hours | weekly hours | hrs pw | contracted hours | hours pw | hrs"
     " | hours a week",
     "employer": "employer name | company | organisation | organization | business | workplace",
-    "sector": "industry | job type | occupation | job sector | role type",
+    "sector": "industry | job type | occupation | job sector | role type | sic | sic code | sic section",
     "self_employed": "self employed | se | own business | self emp",
     "assessment_date": "date of assessment | date completed | questionnaire date | top date | date"
     " | assessment date | completed on | date done | form date | date of form | review date | score date",
