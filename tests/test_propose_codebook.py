@@ -193,7 +193,7 @@ def test_rows_that_are_no_records_are_proposed_left_out_by_a_type_column(tmp_pat
     contacts = settings.mapping.codes["meetings"]["CNT_TYPE_CD"]
     assert contacts == {"10": "keep", "11": "keep", "30": "leave_out", "31": "leave_out", "*": "leave_out"}
     meetings = next(t for t in p.tables if t.standard == "meetings")
-    assert "13 not in the lookup" in meetings.filters[0].how
+    assert "13 not in the lookup" in meetings.filters[0].said()
 
 
 def test_a_contacts_file_gives_two_tables_and_its_parts_give_the_same(tmp_path):
@@ -223,6 +223,7 @@ def test_a_contacts_file_gives_two_tables_and_its_parts_give_the_same(tmp_path):
     p1 = ["|".join(row(k)) for k in range(60)]
     _write(folder, "CONTACTS_P1.txt", "CLIENT_ID|CONTACT_DATE|CNT_TYPE_CD|EMPLOYER_NAME", p1)
     p2 = ["|".join((r[2], r[0], r[1], r[3])) for r in map(row, range(60, 120))]
+    p2[5] = "13|7000105|06/04/2021|"  # a type the lookup does not list, in the second part only
     _write(folder, "CONTACTS_P2.txt", "CNT_TYPE_CD|CLIENT_ID|CONTACT_DATE|EMPLOYER_NAME", p2)
     p = propose(folder)
     m = p.settings().mapping
@@ -238,6 +239,11 @@ def test_a_contacts_file_gives_two_tables_and_its_parts_give_the_same(tmp_path):
     assert m.columns["employer_contacts"]["EMPLOYER_NAME"] == "employer"
     path = write_proposal(p, tmp_path / "ipseval.toml")
     assert load_settings(path).mapping == m  # one section per table, valid TOML
+    # the second part's code missing from the lookup is said on the one section both parts share
+    header = next(
+        line for line in path.read_text().splitlines() if line.startswith("[mapping.codes.meetings.")
+    )
+    assert "13 not in the lookup (a likely fault)" in header
 
 
 def test_compact_yyyymmdd_values_are_dates():

@@ -184,7 +184,7 @@ class Proposal:
                     if g.code is None or g.confidence < SURE:
                         out.append(f"{where} column '{c.local}' value '{g.value}' {_undecided(t, c, g)}")
         out += [f"every {f.table} row of its file as {f.column} '{f.value}' ({f.how})" for f in self.fixed]
-        out += [f"'{t.local}': rows kept by '{f.column}': {f.how}" for t in self.mapped() for f in t.filters]
+        out += [f"'{t.local}': rows kept by '{f.column}': {f.said()}" for t in self.mapped() for f in t.filters]
         out += [f"{t}: blank {', '.join(cs)} filled from the row above" for t, cs in self.fill_down.items()]
         for w in self.wide:
             out.append(f"'{w.local}' laid out wide as {w.standard}: {w.confidence:.0%} sure")

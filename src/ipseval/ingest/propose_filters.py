@@ -56,6 +56,13 @@ class RowFilter:
     entries: list[CodeGuess] = field(default_factory=list)  # value -> keep / leave_out
     how: str = ""
     every_other: bool = False  # '"*" = "leave_out"': codes not listed are left out too
+    unlisted: list[str] = field(default_factory=list)  # codes in the data its lookup does not list
+
+    def said(self) -> str:
+        """Why, with the codes the lookup does not list (likely faults, left out by '*')."""
+        if not self.unlisted:
+            return self.how
+        return f"{self.how}; {', '.join(self.unlisted)} not in the lookup (a likely fault): left out by '*'"
 
     def mapping(self) -> dict[str, str]:
         out = {g.value: g.code for g in self.entries if g.code}
@@ -93,9 +100,7 @@ def type_filter(table: str, column: str, values: list[tuple[str, int]], lookup: 
         return None
     missing = [v for v, _ in values if norm_name(v) not in lookup.codes]
     how = f"its labels on '{lookup.where}' say which rows are {table}"
-    if missing:
-        how += f"; {', '.join(missing)} not in the lookup (a likely fault): left out by '*'"
-    return RowFilter(column, entries, how, every_other=True)
+    return RowFilter(column, entries, how, every_other=True, unlisted=missing)
 
 
 def _accepted_name(name: str) -> bool:
@@ -159,7 +164,7 @@ def filter_toml(table: str, f: RowFilter, comment, check) -> list[str]:
     """A row filter's settings section, each label with why (``comment``, ``check``: propose_toml's)."""
     from ipseval.ingest.propose_quote import toml_key, toml_str
 
-    lines = [f"[mapping.codes.{table}.{toml_key(f.column)}]  # {check(FILTER_SURE)}{comment(f.how)}"]
+    lines = [f"[mapping.codes.{table}.{toml_key(f.column)}]  # {check(FILTER_SURE)}{comment(f.said())}"]
     for g in f.entries:
         rows = f"{g.rows} row{'s' if g.rows != 1 else ''}"
         lines.append(f"{toml_key(g.value)} = {toml_str(g.code)}  # {comment(g.how)} ({rows})")

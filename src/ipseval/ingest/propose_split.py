@@ -97,7 +97,9 @@ def merged(tables: list) -> list:
         filters = {f.column: f for f in m.filters}
         for f in t.filters:
             if f.column in filters:
-                filters[f.column].entries = _codes(filters[f.column].entries, f.entries)
+                held = filters[f.column]
+                held.entries = _codes(held.entries, f.entries)
+                held.unlisted = list(dict.fromkeys([*held.unlisted, *f.unlisted]))  # each part's own
             else:
                 m.filters.append(f)
     return list(out.values())
