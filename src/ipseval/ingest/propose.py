@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ipseval.ingest.file_notes import shared_notes
 from ipseval.ingest.mapping import norm_name, table_key
+from ipseval.ingest.propose_area_names import name_area_codes
 from ipseval.ingest.propose_codebook import is_lookup_table, table_lookups
 from ipseval.ingest.propose_codes import (
     WELLBEING_LABELS,
@@ -284,6 +285,7 @@ def propose_export(export: LocalExport) -> Proposal:
     choose_client_ids(tables)
     choose_specialist_ids(tables, export.tables)
     _teams_to_areas(tables)
+    name_area_codes(tables, export.tables)
     propose_filters(tables, explained)
     wide = _wide(export, tables, evidence, scores, lookups)
     tables = _second_tables(export, tables, evidence, scores, explained, lookups)

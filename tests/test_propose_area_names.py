@@ -1,0 +1,42 @@
+"""Area codes named from the export's own areas file (ingest.propose_area_names), on tiny files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ipseval.ingest.propose import propose
+
+
+def _export(tmp_path: Path, areas: list[str]) -> Path:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "DIM_AREA.csv").write_text(
+        "\n".join(["LA_CD,LA_NM,POPULATION", *areas]) + "\n", encoding="utf-8"
+    )
+    clients = [f"C{k:03d},{('NBK', 'KGM', 'SMV')[k % 3]},2021-0{1 + k % 9}-1{k % 9}" for k in range(30)]
+    (folder / "clients.csv").write_text(
+        "\n".join(["client_id,local_authority,referral_date", *clients]) + "\n", encoding="utf-8"
+    )
+    return folder
+
+
+def test_area_codes_are_proposed_as_the_names_the_areas_file_gives_them(tmp_path):
+    areas = ["NBK,Northbrook,120000", "KGM,Kingsmoor,80000", "SMV,St Mary's Vale,95000"]
+    codes = propose(_export(tmp_path, areas)).settings().mapping.codes
+    named = {"NBK": "Northbrook", "KGM": "Kingsmoor", "SMV": "St Mary's Vale"}
+    assert codes["clients"]["local_authority"] == named  # every table with areas, by the same names
+    assert codes["areas"]["local_authority"] == named
+
+
+@pytest.mark.parametrize(
+    "areas",
+    [
+        ["Northbrook,Northbrook Borough,120000", "Kingsmoor,Kingsmoor Borough,80000"],  # names already
+        ["NBK,Northbrook,120000", "KGM,Northbrook,80000", "SMV,Vale,95000"],  # one name for two codes
+    ],
+)
+def test_no_names_are_proposed_unless_codes_pair_one_to_one_with_names(tmp_path, areas):
+    codes = propose(_export(tmp_path, areas)).settings().mapping.codes
+    assert "local_authority" not in codes.get("clients", {})
