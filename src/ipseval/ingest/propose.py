@@ -10,17 +10,16 @@ it as a form); ``propose_toml`` writes it as an annotated ``ipseval.toml``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from statistics import median
 from typing import TYPE_CHECKING
 
 from ipseval.ingest.file_notes import shared_notes
 from ipseval.ingest.mapping import norm_name, table_key
 from ipseval.ingest.propose_area_names import name_area_codes
+from ipseval.ingest.propose_birth import age_later, date_of_birth_check
 from ipseval.ingest.propose_codebook import is_lookup_table, table_lookups
 from ipseval.ingest.propose_codes import (
     WELLBEING_LABELS,
@@ -31,7 +30,6 @@ from ipseval.ingest.propose_codes import (
 )
 from ipseval.ingest.propose_columns import (
     DATE_OF_BIRTH,
-    DOB_AGES,
     candidate_columns,
     column_spec,
     takes_date_of_birth,
@@ -51,6 +49,7 @@ from ipseval.ingest.propose_names import column_name_score, not_standard, table_
 from ipseval.ingest.propose_novalue import value_guesses
 from ipseval.ingest.propose_parts import mark_parts
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
+from ipseval.ingest.propose_shared import by_shared_values
 from ipseval.ingest.propose_split import merged, part_groups, second_table, sibling_filter
 from ipseval.ingest.propose_staff import full_time_week
 from ipseval.ingest.propose_teams import area_for_team
@@ -68,8 +67,6 @@ ACCEPT_TABLE = 0.45  # a file or sheet likewise
 NAME_FLOOR = 0.3  # below this a name is not worth looking at the values for
 # Columns that name something another table names too: a column whose values are (nearly all) those
 # of such a column in another table is that column ('Seen By' ES01..ES08 beside 'Allocated ES').
-SHARED_VALUE_COLUMNS = ("employment_specialist_id", "local_authority")
-OVERLAP = 0.8  # share of a column's distinct values found in the other table's column
 
 
 @dataclass
@@ -185,7 +182,9 @@ class Proposal:
                     if g.code is None or g.confidence < SURE:
                         out.append(f"{where} column '{c.local}' value '{g.value}' {_undecided(t, c, g)}")
         out += [f"every {f.table} row of its file as {f.column} '{f.value}' ({f.how})" for f in self.fixed]
-        out += [f"'{t.local}': rows kept by '{f.column}': {f.said()}" for t in self.mapped() for f in t.filters]
+        out += [
+            f"'{t.local}': rows kept by '{f.column}': {f.said()}" for t in self.mapped() for f in t.filters
+        ]
         out += [f"{t}: blank {', '.join(cs)} filled from the row above" for t, cs in self.fill_down.items()]
         for w in self.wide:
             out.append(f"'{w.local}' laid out wide as {w.standard}: {w.confidence:.0%} sure")
@@ -280,7 +279,7 @@ def propose_export(export: LocalExport) -> Proposal:
             continue
         score, how = table_scores[i, name]
         tables.append(_table_proposal(t, TABLES[name], evidence[i], scores[i, name], score, how, lookups))
-    _by_shared_values(tables)
+    by_shared_values(tables)
     mark_parts(tables)
     choose_client_ids(tables)
     choose_specialist_ids(tables, export.tables)
@@ -480,11 +479,11 @@ def _table_proposal(
     if DATE_OF_BIRTH in chosen.values():
         k = next(k for k, std in chosen.items() if std == DATE_OF_BIRTH)
         referral = next((j for j, std in chosen.items() if std == "referral_date"), None)
-        why = _date_of_birth_check(evidence[k], None if referral is None else evidence[referral])
+        why = date_of_birth_check(evidence[k], None if referral is None else evidence[referral])
         age = next((j for j, std in chosen.items() if std == "age"), None)
         later = None
         if age is not None and why is not None and referral is not None:
-            later = _age_later(evidence[age], evidence[k], evidence[referral])
+            later = age_later(evidence[age], evidence[k], evidence[referral])
         if later is not None:  # the age is today's: the date of birth gives the age at referral
             del chosen[age]
             advice[age], age = later, None
@@ -583,136 +582,6 @@ def _teams_to_areas(tables: list[TableProposal]) -> None:
             if c.standard != "team":
                 continue
             c.codes += [g for team, rows in c.evidence.top if (g := area_for_team(team, areas, rows))]
-
-
-_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
-
-
-def _years(ev: Evidence) -> list[tuple[float, int]]:
-    """(year, rows) of a date column's values (ISO, day/month/year or Excel serial numbers)."""
-    out = []
-    for value, k in ev.top:
-        m = _YEAR.search(value)
-        if m:
-            out.append((float(m.group(1)), k))
-        elif value.isdigit() and ev.serials:
-            out.append((1900 + int(value) / 365.25, k))
-    return out
-
-
-def _date_of_birth_check(dob: Evidence, referral: Evidence | None) -> str | None:
-    """Plain words for why a date column is a date of birth (most dates 16 to 90 years before the
-    referral dates); None when they are not."""
-    born = _years(dob)
-    if not born:
-        return None
-    if referral is None or not _years(referral):
-        return "dates of birth (no referral dates to compare)"
-    referred = _years(referral)
-    low, high = min(y for y, _ in referred) - DOB_AGES[1] - 1, max(y for y, _ in referred) - DOB_AGES[0] + 1
-    fit = sum(k for y, k in born if low <= y <= high) / sum(k for _, k in born)
-    if fit < 0.8:
-        return None
-    age = median(y for y, _ in referred) - median(y for y, _ in born)
-    return f"{fit:.0%} of its dates are 16 to 90 years before the referrals (ages about {age:.0f})"
-
-
-# An age column runs at least this many years above the ages at referral its dates of birth give, and
-# at least half the years from the middle referral to the last, when it is the age at the export.
-# (Whole ages are rounded down, so an age at referral runs below the years between, never above.)
-AGE_LATER = 1
-
-
-def _age_later(age: Evidence, dob: Evidence, referral: Evidence) -> str | None:
-    """Why an age column is not the age at referral: its ages run years above the ages at referral
-    the dates of birth give (a CRM's 'Age' worked out on the day of the export); None otherwise."""
-    ages = [(float(v), k) for v, k in age.top if v.replace(".", "", 1).isdigit()]
-    born, referred = _years(dob), _years(referral)
-    if not ages or not born or not referred:
-        return None
-    at_referral = _median(referred) - _median(born)
-    above = _median(ages) - at_referral
-    since = max(y for y, _ in referred) - _median(referred)  # years from the middle referral to the last
-    if above < max(AGE_LATER, since / 2):
-        return None
-    return (
-        f"its ages run about {above:.0f} year{'s' if round(above) != 1 else ''} above the ages at referral the dates of birth give: "
-        "the age today, not at referral (the date of birth is used)"
-    )
-
-
-def _median(weighted: list[tuple[float, int]]) -> float:
-    """The median of (value, rows) pairs."""
-    values = sorted(weighted)
-    half, seen = sum(k for _, k in values) / 2, 0
-    for v, k in values:
-        seen += k
-        if seen >= half:
-            return v
-    return values[-1][0]
-
-
-def _by_shared_values(tables: list[TableProposal]) -> None:
-    """A column left unmapped whose values are those of another table's column of the same kind
-    (SHARED_VALUE_COLUMNS) is proposed as that column; a mapped one is surer for it."""
-    for ref in SHARED_VALUE_COLUMNS:
-        sources = [(t, c) for t in tables if t.standard for c in t.columns if c.standard == ref]
-        for t in tables:
-            if not t.standard or ref not in TABLES[t.standard].column_names:
-                continue
-            for c in t.columns:
-                if c.advice or c.evidence.kind not in ("code", "text"):
-                    continue
-                others = [(o, d) for o, d in sources if o is not t]
-                found = _shared(c, others)
-                if found is None:
-                    _unless_shared(c, ref, others)
-                    continue
-                share, o, d = found
-                words = f"its values are those of '{d.local}' ({o.local}): {share:.0%} of them"
-                holder = next((x for x in t.columns if x.standard == ref), None)
-                if c.standard is None and holder is not None and _shared(holder, others) is None:
-                    # the column proposed by its name holds none of the others' values: this one does
-                    holder.standard, holder.confidence, holder.codes = None, 0.0, []
-                    holder.advice = (
-                        f"its values are not those of '{d.local}' ({o.local}); '{c.local}' holds them"
-                    )
-                if c.standard is None and all(x.standard != ref for x in t.columns):
-                    c.standard, c.confidence, c.how = ref, round(0.7 + 0.15 * share, 2), words
-                    c.alternatives = [a for a in c.alternatives if a[0] != ref]
-                    t.missing = [m for m in t.missing if m != ref]
-                elif c.standard == ref and not c.sure:
-                    c.confidence, c.how = max(c.confidence, SURE), f"{c.how}; {words}"
-
-
-SHARED_NONE = 0.6  # a column named this weakly for a local authority must share a value with the others'
-
-
-def _unless_shared(c: ColumnProposal, ref: str, others: list[tuple[TableProposal, ColumnProposal]]) -> None:
-    """A local authority column proposed by a weak likeness of names ('Title' like 'site') whose
-    values are none of the other tables' local authorities is not one ('Employment Specialist')."""
-    if ref != "local_authority" or c.standard != ref or c.confidence >= SHARED_NONE or not others:
-        return
-    values = {norm_name(v) for v, _ in c.evidence.top}
-    if any(values & {norm_name(v) for v, _ in d.evidence.top} for _, d in others):
-        return
-    c.alternatives = [(ref, c.confidence), *c.alternatives][:3]
-    c.standard, c.confidence, c.codes = None, 0.0, []
-    c.advice = (
-        f"its values are none of the local authorities of '{others[0][1].local}' ({others[0][0].local})"
-    )
-
-
-def _shared(c: ColumnProposal, others: list[tuple[TableProposal, ColumnProposal]]):
-    values = {norm_name(v) for v, _ in c.evidence.top}
-    if len(values) < 2:
-        return None
-    best = None
-    for o, d in others:
-        share = len(values & {norm_name(v) for v, _ in d.evidence.top}) / len(values)
-        if share >= OVERLAP and (best is None or share > best[0]):
-            best = (share, o, d)
-    return best
 
 
 def _conflicts(p: Proposal) -> list[str]:
