@@ -40,3 +40,28 @@ def test_area_codes_are_proposed_as_the_names_the_areas_file_gives_them(tmp_path
 def test_no_names_are_proposed_unless_codes_pair_one_to_one_with_names(tmp_path, areas):
     codes = propose(_export(tmp_path, areas)).settings().mapping.codes
     assert "local_authority" not in codes.get("clients", {})
+
+
+def test_sheets_cut_by_area_with_the_same_columns_give_one_table_each_keeping_its_area_column(tmp_path):
+    """A workbook with one referrals sheet per area ('Referrals - Northfield', ...), the same
+    columns on each: every sheet is proposed as clients (validate reads them together), and the
+    area column stays mapped although each sheet holds only its own area."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for k, area in enumerate(("Northfield", "Southmere", "Eastbrook")):
+        sheet = book.create_sheet(f"Referrals - {area}")
+        sheet.append(["Person ID", "Locality Team", "Referral Date", "Age at Referral", "Gender"])
+        for j in range(12):
+            sheet.append([f"MOS-{k}{j:03d}", f"{area} Team", f"2021-0{1 + j % 9}-1{j % 9}", 30 + j, "Male"])
+    other = book.create_sheet("Report parameters")
+    other.append(["Run by", "Analyst"])
+    path = tmp_path / "report.xlsx"
+    book.save(path)
+    p = propose(path)
+    tables = p.settings().mapping.tables
+    assert [tables.get(f"Referrals - {a}") for a in ("Northfield", "Southmere", "Eastbrook")] == [
+        "clients"
+    ] * 3
+    assert p.settings().mapping.columns["clients"]["Locality Team"] == "local_authority"

@@ -29,7 +29,8 @@ def by_shared_values(tables: list[TableProposal]) -> None:
             for c in t.columns:
                 if c.advice or c.evidence.kind not in ("code", "text"):
                     continue
-                others = [(o, d) for o, d in sources if o is not t]
+                # another part of the same table (a sheet per area) holds other areas by design
+                others = [(o, d) for o, d in sources if o is not t and o.standard != t.standard]
                 found = _shared(c, others)
                 if found is None:
                     _unless_shared(c, ref, others)

@@ -24,6 +24,7 @@ from ipseval.ingest.propose_filters import RECORD_WORDS, type_filter
 from ipseval.ingest.propose_read import LocalTable
 
 SAME_COLUMNS = 0.8  # share of the narrower part's headers the other part has too
+MIN_SAME_COLUMNS = 4  # a table cut by a word in its name has at least this many columns, all the same
 SIBLINGS = {"meetings": "employer_contacts", "employer_contacts": "meetings"}
 _PART = re.compile(r"(?i)(?<=[_\-\s])(?:p|part|pt)?0?\d(?=[_\-\s.])")
 
@@ -42,7 +43,31 @@ def part_groups(tables: list[LocalTable]) -> list[list[int]]:
         alike = [i for i in group if _alike(first, {norm_name(c.name) for c in tables[i].columns})]
         if len(alike) > 1:
             out.append(alike)
+    grouped = {i for g in out for i in g}
+    return out + _split_by_a_word([i for i in range(len(tables)) if i not in grouped], tables)
+
+
+def _split_by_a_word(rest: list[int], tables: list[LocalTable]) -> list[list[int]]:
+    """Sheets or files with the very same columns whose names differ in one word only: a table cut
+    by area or team ('Referrals - Northfield', 'Referrals - Southmere'). The columns must be the
+    same, not merely alike, as the differing word is no part number."""
+    by: dict[frozenset[str], list[int]] = {}
+    for i in rest:
+        columns = frozenset(norm_name(c.name) for c in tables[i].columns)
+        if len(columns) >= MIN_SAME_COLUMNS:
+            by.setdefault(columns, []).append(i)
+    out = []
+    for group in by.values():
+        names = [re.findall(r"[A-Za-z0-9']+", tables[i].name) for i in group]
+        alike = [i for i, n in zip(group, names, strict=True) if _one_word_apart(names[0], n)]
+        if len(alike) > 1:
+            out.append(alike)
     return out
+
+
+def _one_word_apart(a: list[str], b: list[str]) -> bool:
+    """Whether two names have the same words but one, at the same place (or are the same name)."""
+    return len(a) == len(b) > 1 and sum(x.lower() != y.lower() for x, y in zip(a, b, strict=True)) <= 1
 
 
 def _alike(a: set[str], b: set[str]) -> bool:
