@@ -102,12 +102,23 @@ def test_leave_out_is_refused_nowhere_and_other_targets_still_are(tmp_path):
 
 
 def test_without_a_data_cut_meetings_after_today_are_left_out(tmp_path):
-    meetings = "client_id,meeting_date,attended\nP1,2023-01-10,Seen\nP1,2999-01-10,Seen\n"
-    settings = {"mapping": {"codes": {"meetings": {"attended": {"Seen": "yes"}}}}}
+    meetings = "client_id,meeting_date,attended\nP1,2023-01-10,Seen\nP1,2999-01-10,Not seen\n"  # not yet held
+    settings = {"mapping": {"codes": {"meetings": {"attended": {"Seen": "yes", "Not seen": "no"}}}}}
     ds = _load(tmp_path, settings, clients=CLIENTS.replace("Dummy record", "self"), meetings=meetings)
     assert _counts(ds, "meetings") == (2, 1, 0, 1)
     (message,) = ds.problems.filter(pl.col("message").str.contains("left out"))["message"]
     assert "meeting_date after today (" in message and "'2999-01-10' ×1" in message
+
+
+def test_a_meeting_recorded_as_attended_after_today_is_an_error_not_a_booking(tmp_path):
+    # an attended meeting cannot be booked ahead: 2032 for 2023 is a mistyped date, shown with its
+    # row (it was left out as a booking, and its 'in the future' error with it)
+    meetings = "client_id,meeting_date,attended\nP1,2023-01-10,Seen\nP1,2032-06-28,Seen\n"
+    settings = {"mapping": {"codes": {"meetings": {"attended": {"Seen": "yes"}}}}}
+    ds = _load(tmp_path, settings, clients=CLIENTS.replace("Dummy record", "self"), meetings=meetings)
+    assert _counts(ds, "meetings") == (2, 1, 1, 0)
+    (row,) = ds.problems.filter((pl.col("severity") == "error") & (pl.col("column") == "meeting_date"))["row"]
+    assert row == 3
 
 
 def test_rows_left_out_are_shown_wherever_rows_are_counted(tmp_path):
