@@ -119,6 +119,8 @@ def _beside(
     if job is None:
         return _in_two_threads(beside, here, ctx, facts, step, count, total, raise_errors)
     outcomes = _walk(here, ctx, facts, step, count, total, raise_errors)
+    if not job.done():  # else the last analysis here would seem to take the models' time
+        step(f"the impact models ({len(beside)}, in the helper process)", count[0], total)
     found = elsewhere.collect(job, beside)
     if found is None:  # the helper broke, or could not open the store: run them here
         return outcomes | _walk(beside, ctx, facts, step, count, total, raise_errors)
