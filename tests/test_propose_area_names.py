@@ -65,3 +65,29 @@ def test_sheets_cut_by_area_with_the_same_columns_give_one_table_each_keeping_it
         "clients"
     ] * 3
     assert p.settings().mapping.columns["clients"]["Locality Team"] == "local_authority"
+
+
+def test_a_report_parameters_sheet_of_labels_and_values_gives_the_data_cut_and_no_table(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    cover = book.active
+    cover.title = "Report parameters"
+    for row in (
+        ["Report parameters", None],
+        [None, None],
+        ["Report name", "IPS referrals and outcomes"],
+        ["Run by", "Commissioning team"],
+        ["Run date/time", "15/01/2024 09:42"],
+        ["Date range", "01/04/2019 to 31/12/2023"],
+    ):
+        cover.append(row)
+    sheet = book.create_sheet("Referrals")
+    sheet.append(["Person ID", "Locality", "Referral Date", "Age at Referral"])
+    for j in range(12):
+        sheet.append([f"MOS-{j:03d}", "Northfield", f"2021-0{1 + j % 9}-1{j % 9}", 30 + j])
+    path = tmp_path / "report.xlsx"
+    book.save(path)
+    settings = propose(path).settings()
+    assert str(settings.definitions.data_cut) == "2024-01-15"  # the run date, not the range's end
+    assert "Report parameters" not in settings.mapping.tables

@@ -177,6 +177,12 @@ def _read_workbook(path: Path) -> LocalExport:
                 skipped.append(f"{ws.title} (text only: read for code lookups and the data cut)")
                 texts += [(ws.title, line) for line in _text_lines(rows)]
                 continue
+            if _label_sheet(rows):
+                skipped.append(
+                    f"{ws.title} (labels and values, a report's parameters: read for the data cut)"
+                )
+                texts += [(ws.title, line) for line in _label_lines(rows)]
+                continue
             k = header_index(rows)
             layout = Layout(titles=tuple(title_text(r) for r in rows[:k]))
             table = _rows_to_table(ws.title, rows[k : k + MAX_ROWS + 2], layout)
@@ -202,6 +208,32 @@ def _text_only(rows: list[list[Any]]) -> bool:
     lines = [f for f in filled if f]
     prose = any(isinstance(f[0], str) and len(f[0]) >= 30 for f in lines)
     return len(lines) >= 2 and all(len(f) == 1 for f in lines) and prose
+
+
+LABEL_ROWS = 30  # a report's parameters sheet is short
+
+
+def _label_sheet(rows: list[list[Any]]) -> bool:
+    """A report's cover of labels and values ('Run date/time | 15/01/2024 09:42'): short, each row
+    at most a label and a value, most of them both; no table."""
+    filled = [[v for v in r if not _blank(v)] for r in rows[: LABEL_ROWS + 1]]
+    lines = [f for f in filled if f]
+    # labels are words ('Run date/time'), not a lookup's codes ('M | Male', '01 | Self-referral')
+    pairs = [f for f in lines if len(f) == 2 and isinstance(f[0], str) and 3 < len(f[0].strip()) <= 40]
+    return (
+        len(rows) <= LABEL_ROWS
+        and all(len(f) <= 2 for f in lines)
+        and len(pairs) >= max(3, len(lines) // 2 + 1)
+    )
+
+
+def _label_lines(rows: list[list[Any]]) -> list[str]:
+    """Each row as 'label: value', a date value written day first."""
+
+    def text(v: Any) -> str:
+        return v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else str(v).strip()
+
+    return [": ".join(text(v) for v in r if not _blank(v)) for r in rows[:LABEL_ROWS]]
 
 
 def _rows_to_table(name: str, rows: list[list[Any]], layout: Layout) -> LocalTable | None:
