@@ -324,3 +324,15 @@ def test_a_hidden_sustained_share_is_said_as_the_least_it_can_be(sustained, met)
     assert "The exact share of the 70 first jobs lasting 13 weeks is not shown" in text
     assert ("the benchmark of at least 65% (IPS Grow KPI) is met" in text) is met
     assert "*" not in text
+
+
+def test_left_out_rows_of_a_file_giving_two_tables_are_said_to_count_once_per_table():
+    from ipseval.report.sections.data_quality import _file_gives_two
+
+    contacts = [
+        {"table": "meetings", "file": "contacts.csv", "rows_left_out": 207},
+        {"table": "employer_contacts", "file": "contacts.csv", "rows_left_out": 2376},
+    ]
+    assert _file_gives_two(contacts)  # 2,583 for a 2,528-row file: said, not hidden
+    assert not _file_gives_two([{**contacts[0], "file": "meetings.csv"}, contacts[1]])
+    assert not _file_gives_two([contacts[0], {**contacts[1], "rows_left_out": 0}])

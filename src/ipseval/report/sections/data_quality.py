@@ -44,6 +44,9 @@ def build(pub: PublishedEvaluation) -> dict[str, Any] | None:
         "warnings": problems.get("warning", 0),
         "excluded_with_client": problems.get("excluded_with_client", 0),
         "left_out": sum(r.get("rows_left_out") or 0 for r in found),
+        # a file giving two tables (meetings and employer contacts) has each row left out of the
+        # table it is no record of: the sum counts such a row once per table, which is said
+        "left_out_per_table": _file_gives_two(found),
         "source": pub.meta.source,
         "notes": list(pub.meta.data_notes),
     }
@@ -77,6 +80,15 @@ def _loss(pub: PublishedEvaluation) -> dict[str, Any] | None:
         notes=list(table.notes),
     )
     return {"table": spec if found else None, "notes": list(table.notes)}
+
+
+def _file_gives_two(found: list[dict[str, Any]]) -> bool:
+    """Whether a file with rows left out gives more than one table."""
+    tables: dict[str, set[str]] = {}
+    for r in found:
+        if r.get("rows_left_out"):
+            tables.setdefault(str(r.get("file")), set()).add(r["table"])
+    return any(len(t) > 1 for t in tables.values())
 
 
 def _any_left_out(found: list[dict[str, Any]]) -> bool:
