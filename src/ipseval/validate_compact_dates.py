@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from ipseval.validate_serials import first_read
+
 COMPACT = r"^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$"
 SENTINEL_YEAR = 9999
 
@@ -28,9 +30,7 @@ def compact_dates(s: pl.Series) -> pl.Series:
 
 def compact_note(s: pl.Series, read: pl.Series, weights: pl.Series | None = None) -> str:
     """The column's warning: how many cells were read as yyyymmdd, with the first as an example."""
-    hit = read.is_not_null()
-    value, day = s.filter(hit)[0], read.filter(hit)[0]
-    k = int(hit.sum()) if weights is None else int(weights.filter(hit).sum())
+    value, day, k = first_read(s, read, weights)
     return (
         f"{k} date{'s' if k != 1 else ''} written as eight digits, year first (yyyymmdd), read so: e.g. "
         f"'{value.strip()}' as {day.day} {day.strftime('%B')} {day.year}; check one against the source"

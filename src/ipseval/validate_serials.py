@@ -30,11 +30,17 @@ def day_numbers(s: pl.Series, weights: pl.Series | None = None) -> pl.Series | N
     return pl.select((pl.lit(EXCEL_EPOCH) + pl.duration(days=days)).alias(s.name)).to_series()
 
 
+def first_read(s: pl.Series, read: pl.Series, weights: pl.Series | None = None) -> tuple[str, date, int]:
+    """(the first cell of ``s`` read as a date, its date, how many cells were read so, each counting
+    its ``weights``): a column's warning about a form of date read, with an example."""
+    hit = read.is_not_null()
+    k = int(hit.sum()) if weights is None else int(weights.filter(hit).sum())
+    return s.filter(hit)[0], read.filter(hit)[0], k
+
+
 def note(s: pl.Series, read: pl.Series, weights: pl.Series | None = None) -> str:
     """The column's warning: how many cells were day numbers, with the first as an example."""
-    hit = read.is_not_null()
-    value, day = s.filter(hit)[0], read.filter(hit)[0]
-    k = int(hit.sum()) if weights is None else int(weights.filter(hit).sum())
+    value, day, k = first_read(s, read, weights)
     return (
         f"{k} cell{'s' if k != 1 else ''} held Excel day numbers, read as dates (e.g. {value.strip()} = "
         f"{day.isoformat()}): the workbook's date cells were saved as numbers. Check one against the "
