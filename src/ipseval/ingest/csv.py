@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import astuple, dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,7 +53,7 @@ from ipseval.ingest.sniff import (
     read_head,
     refuse_non_text,
 )
-from ipseval.ingest.split_files import join_parts, parts_of
+from ipseval.ingest.split_files import parts_of, read_parts
 from ipseval.ingest.trailers import leave_out_trailer, trailer_count
 from ipseval.ingest.unapplied import absent_columns
 from ipseval.schema import CLIENT_LINKED, TABLES
@@ -121,21 +122,10 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
     ds = RawDataset(
         source=folder, tables={}, interviews_dir=interviews_dir, unused_files=unused_files, notes=notes
     )
-    for table, paths in found.items():
-        raws = []
-        for p in paths:
-            try:
-                raw = read_csv_table(p, table, settings)
-            except InputError as e:  # an optional file is set aside, the others still read
-                ds.set_aside_or_raise(table, p.name, e)
-                raws = []
-                break
-            if raw is None:
-                notes.append(f"{p.name} is empty and was ignored")
-            else:
-                raws.append(raw)
-        if raws:  # a table given in parts is read part by part, then put together
-            ds.tables[table] = join_parts(table, raws)
+    for table, paths in found.items():  # a table given in parts is read part by part, then put together
+        parts = [(p.name, partial(read_csv_table, p, table, settings), f"{p.name} is empty and was ignored")
+                 for p in paths]  # fmt: skip
+        read_parts(ds, table, parts)
     return ds
 
 

@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
@@ -33,7 +34,7 @@ from ipseval.ingest.note_rows import (
     required_positions,
 )
 from ipseval.ingest.sniff import SNIFF_ROWS, Layout, header_index, layout_problems, title_text
-from ipseval.ingest.split_files import join_parts
+from ipseval.ingest.split_files import read_parts
 from ipseval.ingest.trailers import leave_out_trailer
 from ipseval.ingest.unapplied import absent_columns
 from ipseval.schema import TABLES
@@ -94,20 +95,15 @@ def _read_book(path: Path, wb: Any, archive: zipfile.ZipFile, settings: Settings
 
     ds = RawDataset(source=path, tables={}, interviews_dir=None, unused_files=unused_files, notes=notes)
     for table, sheets in found.items():
-        raws = []
-        for ws in sheets:
-            try:
-                raw = _read_sheet_or_explain(path, ws, archive, table, settings, wb.epoch)
-            except InputError as e:  # an optional sheet is set aside, the others still read
-                ds.set_aside_or_raise(table, f"{path.name}{SEP}{ws.title}", e)
-                raws = []
-                break
-            if raw is None:
-                notes.append(f"sheet '{ws.title}' in {path.name} is empty and was ignored")
-            else:
-                raws.append(raw)
-        if raws:
-            ds.tables[table] = join_parts(table, raws)
+        parts = [
+            (
+                f"{path.name}{SEP}{ws.title}",
+                partial(_read_sheet_or_explain, path, ws, archive, table, settings, wb.epoch),
+                f"sheet '{ws.title}' in {path.name} is empty and was ignored",
+            )
+            for ws in sheets
+        ]
+        read_parts(ds, table, parts)
     return ds
 
 

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ipseval.ingest import CellProblem, RawTable
+from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable
 from ipseval.ingest.mapping import table_key
 from ipseval.schema import TABLES
 
@@ -116,6 +117,28 @@ def part_note(file: str, with_file: str, tables: list[str]) -> str:
         f"{file} was read with {with_file} as one {' and '.join(tables)} table (the names differ only "
         f'by a part number or date); to leave it out, map it to [] in [mapping.tables]: "{file}" = []'
     )
+
+
+Part = tuple[str, Callable[[], RawTable | None], str]  # (its name, reading it, the note when empty)
+
+
+def read_parts(ds: RawDataset, table: str, parts: list[Part]) -> None:
+    """Read each part of ``table`` (a file or sheet) and put them together in ``ds``. An empty part
+    is noted and skipped; a part that cannot be read sets an optional table aside (its name in
+    the message) and stops a required one (:meth:`RawDataset.set_aside_or_raise`)."""
+    raws = []
+    for name, read, empty in parts:
+        try:
+            raw = read()
+        except InputError as e:  # an optional table is set aside, the others still read
+            ds.set_aside_or_raise(table, name, e)
+            return
+        if raw is None:
+            ds.notes.append(empty)
+        else:
+            raws.append(raw)
+    if raws:
+        ds.tables[table] = join_parts(table, raws)
 
 
 def join_parts(table: str, parts: list[RawTable]) -> RawTable:
