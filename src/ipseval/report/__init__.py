@@ -165,8 +165,8 @@ def report_title(pub: PublishedEvaluation) -> str:
 
 # sections the helper process draws (see ipseval.workers) while this process draws the rest. It
 # starts before this process imports the report's libraries (see pipeline.run_evaluation), so its
-# share is the larger: on the demo 1.1 s of drawing there, 0.5 s of imports and 0.7 s of
-# drawing here (was 0.9 s there, 1.4 s here)
+# share is the larger. Each section drawn alone on the demo: these four about 1.0 s, the rest
+# about 0.6 s, beside this process's 0.5 s of imports
 FAR_SECTIONS = ("profile", "fidelity", "scorecard", "qualitative")
 
 
