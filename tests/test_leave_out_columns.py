@@ -358,3 +358,30 @@ def test_a_section_keyed_by_a_standard_name_in_other_case_is_that_column(tmp_pat
     )
     assert _counts(ds, "meetings") == (2, 1, 0, 1)
     assert ds.tables["meetings"]["attended"].to_list() == [True]
+
+
+@pytest.mark.parametrize("as_workbook", [False, True])
+def test_a_file_mapped_to_nothing_is_left_out_on_purpose_not_said_as_unused(tmp_path, as_workbook):
+    """[mapping.tables] 'Cover' = [] leaves a file or sheet out: said once as left out, never as
+    unused or as a mapping that does nothing; a [] entry naming no file still is."""
+    cover = [["Report", "Value"], ["Run on", "2024-01-15"]]
+    root = _folder(tmp_path, meetings=[["client_id", "meeting_date", "attended"]], Cover=cover)
+    source, where = root, "Cover.csv"
+    if as_workbook:
+        source, where = tmp_path / "export.xlsx", "export.xlsx › Cover"
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
+        for name in ("clients", "Cover"):
+            ws = wb.create_sheet(name)
+            with (root / f"{name}.csv").open(encoding="utf-8") as f:
+                for row in csv.reader(f):
+                    ws.append(row)
+        wb.save(source)
+    ds = load(source, _settings(tables={"Cover": [], "Summary": []}))
+    files = ds.problems.filter(pl.col("expected").str.starts_with("a table of the standard"))
+    assert files.height == 0
+    assert [n for n in ds.notes if "Cover" in n or "Summary" in n] == [
+        f"{where} was left out, as the settings [mapping.tables] say (= [])",
+        f"settings [mapping.tables] 'Summary': no file or sheet of that name in {source.name} gave a "
+        "table; it does nothing",
+    ]

@@ -132,6 +132,7 @@ class RawDataset:
     interviews_dir: Path | None = None
     unused_files: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    left_out_files: list[str] = field(default_factory=list)  # mapped to [] in [mapping.tables]
     set_aside: list[SetAside] = field(default_factory=list)
 
     def set_aside_or_raise(self, table: str, file: str, error: InputError) -> None:

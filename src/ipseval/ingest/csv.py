@@ -30,7 +30,7 @@ from ipseval.ingest import (
 )
 from ipseval.ingest import parts as parts_module
 from ipseval.ingest.encoding import NotUtf8, TextFile, as_utf8, as_windows_1252
-from ipseval.ingest.mapping import resolve_columns, resolve_table, resolve_tables
+from ipseval.ingest.mapping import mapped_to_nothing, resolve_columns, resolve_table, resolve_tables
 from ipseval.ingest.note_rows import (
     LETTER,
     TWO_WORDS,
@@ -77,6 +77,7 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
     """Read every standard table found in ``folder``; anything else is listed as unused."""
     found: dict[str, list[Path]] = {}
     unused_files: list[str] = []
+    left_out: list[str] = []
     notes: list[str] = []
     interviews_dir: Path | None = None
     workbooks: list[str] = []
@@ -100,7 +101,7 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
             continue
         tables = resolve_tables(p.stem, settings)
         if not tables:
-            unused_files.append(name)
+            (left_out if mapped_to_nothing(p.stem, settings) else unused_files).append(name)
             continue
         check_link(p, folder)
         for table in tables:
@@ -120,7 +121,12 @@ def read_folder(folder: Path, settings: Settings) -> RawDataset:
             raise InputError(f"{t.name}.csv: not found in {folder} (found: {seen}){hint}")
 
     ds = RawDataset(
-        source=folder, tables={}, interviews_dir=interviews_dir, unused_files=unused_files, notes=notes
+        source=folder,
+        tables={},
+        interviews_dir=interviews_dir,
+        unused_files=unused_files,
+        notes=notes,
+        left_out_files=left_out,
     )
     for table, paths in found.items():  # a table given in parts is read part by part, then put together
         parts = [(p.name, partial(read_csv_table, p, table, settings), f"{p.name} is empty and was ignored")

@@ -25,7 +25,7 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel, to_excel
 
 from ipseval.ingest import EXCEL_ERRORS, CellProblem, InputError, RawDataset, RawTable
-from ipseval.ingest.mapping import resolve_columns, resolve_tables, table_key
+from ipseval.ingest.mapping import mapped_to_nothing, resolve_columns, resolve_tables, table_key
 from ipseval.ingest.note_rows import (
     id_positions,
     is_note_row,
@@ -73,12 +73,15 @@ def read_workbook(path: Path, settings: Settings) -> RawDataset:
 def _read_book(path: Path, wb: Any, archive: zipfile.ZipFile, settings: Settings) -> RawDataset:
     found: dict[str, list[Any]] = {}
     unused_files: list[str] = []
+    left_out: list[str] = []
     notes: list[str] = []
     for ws in wb.worksheets:
         tables = resolve_tables(ws.title, settings)
         if not tables:
             if table_key(ws.title) in _IGNORED_SHEETS:
                 notes.append(f"sheet '{ws.title}' in {path.name} was not read (instructions sheet)")
+            elif mapped_to_nothing(ws.title, settings):
+                left_out.append(f"{path.name}{SEP}{ws.title}")
             else:
                 unused_files.append(f"{path.name}{SEP}{ws.title}")
             continue
@@ -93,7 +96,14 @@ def _read_book(path: Path, wb: Any, archive: zipfile.ZipFile, settings: Settings
                 "its name in the settings [mapping.tables]"
             )
 
-    ds = RawDataset(source=path, tables={}, interviews_dir=None, unused_files=unused_files, notes=notes)
+    ds = RawDataset(
+        source=path,
+        tables={},
+        interviews_dir=None,
+        unused_files=unused_files,
+        notes=notes,
+        left_out_files=left_out,
+    )
     for table, sheets in found.items():
         parts = [
             (

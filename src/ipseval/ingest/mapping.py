@@ -242,6 +242,12 @@ def resolve_table(local_name: str, settings: Settings) -> str | None:
     return next(iter(resolve_tables(local_name, settings)), None)
 
 
+def mapped_to_nothing(local_name: str, settings: Settings) -> bool:
+    """True when ``[mapping.tables]`` maps this file or sheet to ``[]``: left out on purpose."""
+    key = table_key(local_name)
+    return any(table_key(k) == key and not tables_named(v) for k, v in settings.mapping.tables.items())
+
+
 def resolve_tables(local_name: str, settings: Settings) -> list[str]:
     """The standard tables a file or sheet name stands for: one, several when the settings say one
     file gives several tables, or none."""

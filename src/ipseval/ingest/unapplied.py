@@ -20,14 +20,17 @@ if TYPE_CHECKING:
 
 
 def unapplied_notes(dataset: RawDataset, settings: Settings) -> list[str]:
-    """One note per ``[mapping.tables]`` entry naming no file or sheet read, and per table whose
+    """A note per file or sheet left out by ``[mapping.tables]`` (mapped to ``[]``), per entry naming
+    no file or sheet read, and per table whose
     ``[mapping.columns]``, ``[mapping.codes]`` or ``[mapping.fixed]`` apply to no table read."""
     from ipseval.ingest.excel import SEP
 
     files = (f for raw in dataset.tables.values() for f in raw.files or (raw.file,))  # a table's parts
     seen = {table_key(f.split(SEP)[-1]) for f in files}
     seen |= {table_key(s.file.split(SEP)[-1]) for s in dataset.set_aside}
-    notes = [
+    seen |= {table_key(f.split(SEP)[-1]) for f in dataset.left_out_files}
+    notes = [f"{f} was left out, as the settings [mapping.tables] say (= [])" for f in dataset.left_out_files]
+    notes += [
         f"settings [mapping.tables] '{local}': no file or sheet of that name in "
         f"{dataset.source.name} gave a table; it does nothing"
         for local in settings.mapping.tables
