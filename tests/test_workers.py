@@ -41,6 +41,49 @@ def test_impact_models_in_the_helper_give_what_they_give_here(demo_store_and_set
     assert there.failed == here.failed == []
 
 
+def test_this_process_does_the_callers_next_work_while_the_helper_is_busy(
+    demo_store_and_settings, monkeypatch
+):
+    """while_waiting runs once when the models are still out, never when they are back already."""
+    from concurrent.futures import Future
+
+    store, settings = demo_store_and_settings
+    settings = settings.model_copy(deep=True)
+    settings.impact.imputations = 0
+    done_here = compute(store, settings, only=("outcomes", "hazard"))
+
+    def pending(*_args):  # the helper "busy": answers only once the waiting work has run
+        job: Future = Future()
+        pending.job = job
+        return job
+
+    def collect(job, analyses):
+        if not job.done():  # then the models run here, as when the helper broke
+            job.set_result(None)
+        return None
+
+    monkeypatch.setattr(elsewhere, "submit", pending)
+    monkeypatch.setattr(elsewhere, "collect", collect)
+    calls: list[bool] = []
+    busy = compute(
+        store, settings, only=("outcomes", "hazard"), while_waiting=lambda: calls.append(pending.job.done())
+    )
+    assert calls == [False]
+    assert list(busy.tables) == list(done_here.tables)
+    for key, table in busy.tables.items():
+        assert table.data.equals(done_here.tables[key].data), key
+
+    def ready(*_args):
+        job: Future = Future()
+        job.set_result(None)
+        return job
+
+    monkeypatch.setattr(elsewhere, "submit", ready)
+    calls.clear()
+    compute(store, settings, only=("outcomes", "hazard"), while_waiting=lambda: calls.append(True))
+    assert calls == []
+
+
 def test_an_error_that_cannot_travel_back_keeps_its_words() -> None:
     class Odd(Exception):  # a local class cannot be pickled, nor can this one be rebuilt
         def __init__(self, a: int, b: int) -> None:

@@ -187,6 +187,7 @@ def compute(
     scope: str = "",
     raise_errors: bool = False,
     only: tuple[str, ...] | None = None,
+    while_waiting: Callable[[], Any] | None = None,
 ) -> Evaluation:
     """Every registered analysis on the imported data, as unrounded tidy tables.
 
@@ -196,6 +197,7 @@ def compute(
     ``scope``: which clients the store holds, in words, when it is part of the data. ``step(name,
     done, total)`` reports progress. ``raise_errors``: let an analysis's unexpected exception
     propagate (--debug) instead of recording it as failed. ``only``: run just these analyses.
+    ``while_waiting``: work for this process while it waits for the helper's impact models.
     """
     from .analyses import Context, run_all, status_table, tables_of
     from .validate_summary import rejected_alerts, rejected_notes
@@ -209,7 +211,7 @@ def compute(
     if "rows_read" not in row_counts.columns:
         row_counts = pl.DataFrame(schema=ROW_COUNT_SCHEMA)
     ctx = Context(store, settings, lambda name: step(name), data_folder)
-    outcomes = run_all(ctx, step, raise_errors=raise_errors, only=only)
+    outcomes = run_all(ctx, step, raise_errors=raise_errors, only=only, while_waiting=while_waiting)
     tables = tables_of(outcomes)
     tables["analyses"] = status_table(outcomes)
     tables["data_quality"] = data_quality(row_counts, problems)

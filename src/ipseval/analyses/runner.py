@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from fnmatch import fnmatchcase
+from typing import Any
 
 import polars as pl
 
@@ -83,13 +84,18 @@ def run_each(analyses: list[Analysis], ctx: Context, facts: Facts, raise_errors:
 
 
 def run_all(
-    ctx: Context, step: Step, raise_errors: bool = False, only: Iterable[str] | None = None
+    ctx: Context,
+    step: Step,
+    raise_errors: bool = False,
+    only: Iterable[str] | None = None,
+    while_waiting: Callable[[], Any] | None = None,
 ) -> list[Outcome]:
     """Every registered analysis (or those keyed in ``only``) on ``ctx``'s store, in registry order.
 
     The models marked ``beside`` run on the second core (:func:`_beside`) while the others run
     here. ``step(title, done, total)`` is called before each analysis run here, and for each
-    model run in the helper process once its outcome is back.
+    model run in the helper process once its outcome is back. ``while_waiting()`` is called when
+    this process would otherwise sit idle waiting for the helper (the caller's next work).
     """
     facts = Facts.of(ctx.store, ctx.settings, ctx.data_folder)
     chosen = [a for a in REGISTRY if only is None or a.key in set(only)]
@@ -99,7 +105,8 @@ def run_all(
     if not beside:
         outcomes = _walk(here, ctx, facts, step, count, total, raise_errors)
     else:
-        outcomes = _beside(beside, here, ctx, facts, step, count, total, raise_errors)
+        walk = (step, count, total, raise_errors)
+        outcomes = _beside(beside, here, ctx, facts, walk, while_waiting)
     return [outcomes[a.key] for a in chosen]
 
 
@@ -108,19 +115,21 @@ def _beside(
     here: list[Analysis],
     ctx: Context,
     facts: Facts,
-    step: Step,
-    count: list[int],
-    total: int,
-    raise_errors: bool,
+    walk: tuple[Step, list[int], int, bool],
+    while_waiting: Callable[[], Any] | None,
 ) -> dict[str, Outcome]:
     """``beside`` in the helper process (:mod:`.elsewhere`) or, without one, a second thread on
-    its own connection to the store; ``here`` in this thread meanwhile."""
+    its own connection to the store; ``here`` in this thread meanwhile. ``walk``: step, count,
+    total and raise_errors, as :func:`_walk` takes them."""
+    step, count, total, raise_errors = walk
     job = elsewhere.submit(beside, ctx, facts, raise_errors)
     if job is None:
         return _in_two_threads(beside, here, ctx, facts, step, count, total, raise_errors)
     outcomes = _walk(here, ctx, facts, step, count, total, raise_errors)
     if not job.done():  # else the last analysis here would seem to take the models' time
         step(f"the impact models ({len(beside)}, in the helper process)", count[0], total)
+        if while_waiting is not None:
+            while_waiting()
     found = elsewhere.collect(job, beside)
     if found is None:  # the helper broke, or could not open the store: run them here
         return outcomes | _walk(beside, ctx, facts, step, count, total, raise_errors)
