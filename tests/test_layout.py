@@ -120,7 +120,7 @@ def test_title_lines_are_left_out_with_a_warning_and_rows_keep_the_file_numbers(
     assert t.frame["client_id"].to_list() == ["C1", "C2", "C3"]
     assert t.frame["_row"].to_list() == [4, 5, 7]
     (title,) = [p for p in t.read_problems if "title" in p.message]
-    assert title.severity == "warning" and "Pathway CRM export" in title.message and "row 3" in title.message
+    assert title.severity == "warning" and "Pathway CRM export" in title.value and "row 3" in title.message
     # the footer 'Records: 3' is a record-count line (its count agrees with the 3 rows read)
     notes = [p for p in t.read_problems if p.message.startswith("a record-count line (trailer)")]
     assert [p.row for p in notes] == [8]
@@ -180,7 +180,7 @@ def test_title_rows_above_a_sheet_header_are_left_out_with_excel_row_numbers(tmp
     t = read_source(path, Settings()).tables["clients"]
     assert t.frame["_row"].to_list() == [4, 5]
     assert t.frame["age"].to_list() == ["30", "41"]
-    assert any("Pathway CRM export" in p.message and p.row is None for p in t.read_problems)
+    assert any("Pathway CRM export" in p.value and p.row is None for p in t.read_problems)
     assert [p.row for p in t.read_problems if p.message.startswith("a note")] == [6]
     local = read_export(path).tables[0]
     assert [c.name for c in local.columns] == HEAD and local.columns[0].values[:2] == ["C1", "C2"]

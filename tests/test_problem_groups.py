@@ -202,3 +202,40 @@ def test_more_causes_point_to_problems_html_only_when_it_was_written():
         out = io.StringIO()
         problem_causes(Console(file=out, width=200), fixture(), limit=1, written=written)
         assert said in out.getvalue()
+
+
+def test_title_rows_of_many_sheets_are_one_cause_naming_the_sheets_and_their_titles():
+    """Each sheet's title rows differ in their text only: one cause, each sheet's titles a value."""
+    from ipseval.ingest.sniff import Layout, layout_problems
+    from ipseval.problem_groups import rows_text
+
+    rows = []
+    for sheet in ("clients", "meetings", "jobs"):
+        (warning,) = layout_problems(Layout(titles=(f"Report: {sheet}", "")))
+        rows.append(_p("warning", f"book.xlsx › {sheet}", sheet, None, None, warning.value,
+                       warning.expected, warning.message))  # fmt: skip
+    rows.append(_p("error", "book.xlsx › clients", "clients", 4, "age", "140", "16 to 99", "above"))
+    causes = group_problems(_frame(rows))
+    assert causes.height == 2
+    titles = causes.row(1, named=True)
+    assert titles["file"] == "3 sheets of book.xlsx: clients, meetings and jobs"
+    assert [v["value"] for v in titles["values"]] == [
+        "Report: clients /",
+        "Report: meetings /",
+        "Report: jobs /",
+    ]
+    assert (titles["distinct"], titles["rows"], rows_text(titles)) == (3, 3, "whole file")
+    assert titles["message"] == (
+        "the first 2 rows above the header are titles, not column names, and were left out; the header "
+        "is row 3, and row numbers stay those of the file"
+    )
+
+
+def test_files_named_for_a_shared_note():
+    from ipseval.ingest.file_notes import files_text
+
+    assert files_text(["a.txt"]) == "a.txt"
+    assert files_text(["a.txt", "b.txt", "a.txt"]) == "a.txt and b.txt"
+    assert files_text([f"{c}.txt" for c in "abcdef"]) == "6 files: a.txt, b.txt, c.txt, d.txt and 2 more"
+    assert files_text(["b.xlsx › x", "b.xlsx › y"]) == "2 sheets of b.xlsx: x and y"
+    assert files_text(["b.xlsx › x", "c.xlsx › y", "d.txt"]) == "3 files: b.xlsx › x, c.xlsx › y and d.txt"

@@ -131,19 +131,38 @@ def _name_tables(causes: pl.DataFrame, shared: list[str]) -> pl.DataFrame:
 
 def _said_once(causes: pl.DataFrame) -> pl.DataFrame:
     """A warning about a whole file said alike of several files (the columns are separated by
-    vertical bars) as one cause naming them all, where the first of them stood."""
+    vertical bars; title rows above the header) as one cause naming them all, where the first of
+    them stood, with the values each file gave (the title rows' text)."""
     alike = ["severity", "expected", "message", "scope"]
     whole = (pl.col("scope") == "file") & (pl.col("severity") == "warning")
     if causes.filter(whole).select(pl.struct(alike).is_duplicated().any()).item() is not True:
         return causes
     causes = causes.with_columns(pl.int_range(pl.len()).alias("_at"))
-    files = causes.filter(whole).group_by(alike, maintain_order=True).agg(pl.col("file"), pl.col("_at").min())
-    merged = files.with_columns(
-        pl.col("file").map_elements(lambda f: files_text(list(f)), return_dtype=pl.Utf8).alias("_files")
-    ).select("_at", "_files")
+    merged = (
+        causes.filter(whole)
+        .group_by(alike, maintain_order=True)
+        .agg(
+            pl.col("file").alias("_files"),
+            pl.col("_at").min(),
+            pl.col("values").flatten().head(TOP_VALUES).alias("_values"),
+            pl.col("rows").sum().alias("_rows"),
+        )
+        .with_columns(pl.col("_files").map_elements(lambda f: files_text(list(f)), return_dtype=pl.Utf8))
+        .select("_at", "_files", "_values", "_rows")
+    )
     out = causes.join(merged, on="_at", how="left", maintain_order="left")
     out = out.filter(~whole | pl.col("_files").is_not_null())
-    return out.with_columns(pl.coalesce("_files", "file").alias("file")).drop("_at", "_files")
+    first = pl.col("_files").is_not_null()  # the cause that now stands for the files alike
+    return out.with_columns(
+        pl.coalesce("_files", "file").alias("file"),
+        pl.when(first).then("_values").otherwise("values").alias("values"),
+        pl.when(first)
+        .then(pl.col("_values").list.len())
+        .otherwise("distinct")
+        .cast(causes.schema["distinct"])
+        .alias("distinct"),
+        pl.when(first).then("_rows").otherwise("rows").cast(causes.schema["rows"]).alias("rows"),
+    ).drop("_at", "_files", "_values", "_rows")
 
 
 def _is_unused_column() -> pl.Expr:

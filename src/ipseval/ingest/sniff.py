@@ -192,8 +192,10 @@ class Layout:
         """The header's row number in the file or sheet (1 with no title rows)."""
         return len(self.titles) + 1
 
-    def notes(self) -> list[str]:
-        """Plain sentences on what is unusual in the layout (none for a comma file, header in row 1)."""
+    def notes(self, quote_titles: bool = True) -> list[str]:
+        """Plain sentences on what is unusual in the layout (none for a comma file, header in row 1).
+        ``quote_titles=False``: the title rows are not quoted (a warning carries them as its value,
+        so files whose titles differ only in their text share one sentence)."""
         out = []
         if self.separator != ",":
             how = (
@@ -211,8 +213,8 @@ class Layout:
             out.append(
                 f"the {'first ' + str(n) + ' rows' if n > 1 else 'first row'} above the header "
                 f"{'are titles' if n > 1 else 'is a title'}, not column names, and "
-                f"{'were' if n > 1 else 'was'} left out: {shown}; the header is row {self.header_row}, and "
-                "row numbers stay those of the file"
+                f"{'were' if n > 1 else 'was'} left out{': ' + shown if quote_titles else ''}; the header "
+                f"is row {self.header_row}, and row numbers stay those of the file"
             )
         return out
 
@@ -381,7 +383,7 @@ def layout_problems(layout: Layout) -> list[CellProblem]:
                 column=None,
                 value=_short(" / ".join(layout.titles), 120),
                 expected="the column names in the first row",
-                message=layout.notes()[-1],
+                message=layout.notes(quote_titles=False)[-1],
                 severity="warning",
             )
         )
