@@ -162,6 +162,16 @@ DATE_OF_BIRTH = Column(
     "never stored",
 )
 
+# ... and the date a client last worked rather than the band of time since: it gives the band at
+# referral (validate_last_worked), then is dropped.
+DATE_LAST_WORKED = Column(
+    "date_last_worked",
+    "date",
+    meaning="a date, month ('Mar 2019') or year, or 'Never': read only to work out time_since_last_job "
+    "at referral where it is blank (whole years to referral, banded; a month or year either side of a "
+    "band's edge gives none), then dropped",
+)
+
 CLIENTS = Table(
     "clients",
     "one row per person referred to the IPS service",
@@ -181,7 +191,7 @@ CLIENTS = Table(
         *CHARACTERISTICS[1:],
         Column("employment_specialist_id", "text", meaning="the client's employment specialist"),
     ),
-    inputs=(DATE_OF_BIRTH,),
+    inputs=(DATE_OF_BIRTH, DATE_LAST_WORKED),
 )
 
 MEETINGS = Table(

@@ -27,6 +27,7 @@ from ipseval.validate_computed import rows_dropped, with_computed
 from ipseval.validate_contract import contract, contract_checks_on
 from ipseval.validate_dates import OrderChoice, choose_order
 from ipseval.validate_distinct import Distinct, convert_distinct, distinct
+from ipseval.validate_last_worked import LAST_WORKED, TARGET, bands_from_last_worked
 from ipseval.validate_leave_out import (
     AFTER_CUT,
     KeptCells,
@@ -200,6 +201,7 @@ class _Checker(TypeReaders):
         self.kept_cells = KeptCells()
         self.blank_code: dict[str, str] = {}
         self.ages_from_birth = 0
+        self.bands_from_last_worked = 0
         self.dates = OrderChoice("dmy")  # how this file's day/month dates are read (see convert)
         self.century = Century(settings.input.two_digit_years)  # how two-digit years are read
         # rows per value when checking distinct values, and the distinct values of date columns
@@ -502,7 +504,7 @@ class _Checker(TypeReaders):
         if self.compact:  # a big file's: their distinct values, kept for convert (validate_distinct)
             self.distinct = {c: distinct(self.raw[c]) for c in dates if self.raw[c].dtype == pl.Categorical}
         columns = {c: self.distinct[c].values if c in self.distinct else self._text(c) for c in dates}
-        columns |= {name: s for name, s in self.inputs.items() if name == BIRTH}
+        columns |= {name: s for name, s in self.inputs.items() if name in (BIRTH, LAST_WORKED)}
         weights = {c: d.weights for c, d in self.distinct.items()}
         return choose_order(columns, setting, fallback, self.file, self.table, self.century, weights)
 
@@ -535,6 +537,23 @@ class _Checker(TypeReaders):
             self.add(f.mask, f.column, f.expected, f.message, value=value, severity=f.severity)
         self.typed["age"] = self.typed["age"].fill_null(found.ages).alias("age")
         self.ages_from_birth = found.filled
+
+    def time_since_last_job_from_last_worked(self) -> None:
+        """Blank time_since_last_job cells filled from the date last worked, if the file gives one
+        (see validate_last_worked); the date goes no further than this."""
+        cells = self.inputs.pop(LAST_WORKED, None)
+        if cells is None or TARGET not in self.typed:
+            return
+        found = bands_from_last_worked(
+            cells, self.typed["referral_date"], ~self.present[TARGET], self.dates.order, self.century
+        )
+        for f in found.findings:
+            self.add(f.mask, LAST_WORKED, f.expected, f.message, value=cells, severity="warning")
+        # a blank cell was already read as its default (unknown): the band, where found, replaces it
+        fill = ~self.present[TARGET] & found.bands.is_not_null()
+        typed = pl.select(pl.when(fill).then(found.bands).otherwise(self.typed[TARGET])).to_series()
+        self.typed[TARGET] = typed.cast(self.typed[TARGET].dtype).alias(TARGET)
+        self.bands_from_last_worked = found.filled
 
     def _null_words(self, s: pl.Series, column: str) -> pl.Series:
         """Cells holding a word for no value (NULL, N/A) read as blank, counted for the notes."""
@@ -773,6 +792,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         chk.leave_out_after(limit, cut is not None)
         chk.drop_left_out()
         chk.age_from_birth()
+        chk.time_since_last_job_from_last_worked()
         if name == "staff":
             fte_from_hours(chk, settings)  # validate_staff: blank FTEs from contracted hours
         chk.unique()
@@ -909,6 +929,11 @@ def _counted_notes(checkers: Iterable[_Checker]) -> list[str]:
             notes.append(
                 f"{chk.file}: {chk.ages_from_birth} ages at referral worked out from the date of birth "
                 "(the dates of birth themselves are not kept)"
+            )
+        if chk.bands_from_last_worked:
+            notes.append(
+                f"{chk.file}: {chk.bands_from_last_worked} blank time_since_last_job cells worked out "
+                "from the date last worked (whole years to referral, banded)"
             )
     return notes
 

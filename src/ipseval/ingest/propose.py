@@ -56,6 +56,7 @@ from ipseval.ingest.propose_teams import area_for_team
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
 from ipseval.ingest.propose_wide import WideProposal, by_table, propose_wide, team_codes, wide_mapping
 from ipseval.schema import TABLES, Column, Table
+from ipseval.validate_last_worked import LAST_WORKED
 
 if TYPE_CHECKING:
     from ipseval.settings import Settings
@@ -414,6 +415,8 @@ def _vetoed(std: Column, ev: Evidence, table: str = "") -> bool:
     row for an event's date."""
     if ev.kind == "empty":
         return False
+    if std.name == LAST_WORKED:  # months, years and 'Never' as well as dates
+        return value_fit(std, ev) < 0.5
     dates = ev.kind == "date" or ev.serials >= 0.9 * ev.n
     if std.type == "date" and dates and ev.n >= ONE_DAY_ROWS and len(ev.top) == 1:
         return table not in ONE_DAY_TABLES

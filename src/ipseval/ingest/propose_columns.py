@@ -33,11 +33,14 @@ def takes_date_of_birth() -> bool:
 
 
 def extra_columns(table: str) -> tuple[Column, ...]:
-    """Columns a table may be mapped to that its schema does not list: a clients date of birth,
-    and the input columns of other tables (staff's contracted hours, which give the FTE)."""
-    if table == "clients" and takes_date_of_birth() and DATE_OF_BIRTH not in TABLES[table].column_names:
-        return (Column(DATE_OF_BIRTH, "date", meaning="worked out as age at referral, then dropped"),)
-    return () if table == "clients" else TABLES[table].inputs
+    """Columns a table may be mapped to that its schema does not list: a clients date of birth and
+    date last worked, and the input columns of other tables (staff's contracted hours, which give
+    the FTE)."""
+    if table == "clients":  # the date of birth as the reader takes it; the date last worked as is
+        birth = takes_date_of_birth() and DATE_OF_BIRTH not in TABLES[table].column_names
+        dob = (Column(DATE_OF_BIRTH, "date", meaning="worked out as age at referral, then dropped"),)
+        return (dob if birth else ()) + tuple(c for c in TABLES[table].inputs if c.name != DATE_OF_BIRTH)
+    return TABLES[table].inputs
 
 
 def candidate_columns(table: str) -> tuple[Column, ...]:

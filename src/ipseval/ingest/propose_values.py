@@ -21,6 +21,7 @@ from ipseval.schema import BOOL_FALSE, BOOL_TRUE, Column
 from ipseval.validate import NULL_WORDS
 from ipseval.validate_compact_dates import COMPACT, is_sentinel
 from ipseval.validate_dates import DAY_MONTH_NAME, MONTH_NAME_DAY, MONTH_WORDS
+from ipseval.validate_last_worked import LAST_WORKED, NEVER, month_span
 from ipseval.validate_numbers import number_in_any_column
 from ipseval.validate_years import TWO_DIGIT_YEAR, Century
 
@@ -213,6 +214,8 @@ def value_fit(column: Column, ev: Evidence) -> float:
     kind = ev.kind
     if kind == "empty":
         return 0.7
+    if column.name == LAST_WORKED:  # dates, months, years or 'Never' (validate_last_worked)
+        return _last_worked_fit(ev)
     if column.type == "date":
         return 1.0 if kind == "date" else 0.8 if ev.serials >= 0.9 * ev.n else 0.1
     if column.type in ("integer", "number"):
@@ -235,6 +238,20 @@ def value_fit(column: Column, ev: Evidence) -> float:
         good = sum(g.rows for g in guesses if g.code is not None and g.confidence >= 0.7)
         return 0.2 + 0.8 * good / ev.n
     return 0.3 if kind == "date" or ev.serials >= 0.9 * ev.n else 1.0
+
+
+def _last_worked_fit(ev: Evidence) -> float:
+    """The share of the commonest values that a date last worked may hold, as a fit of 0.1 to 1."""
+    if ev.serials >= 0.9 * ev.n:
+        return 0.8
+    century = Century()
+    shown = sum(k for _v, k in ev.top) or 1
+    fits = sum(
+        k
+        for v, k in ev.top
+        if date_form(v) or month_span(v, century) or re.match(NEVER, v) or no_value_word(v)
+    )
+    return 0.1 + 0.9 * fits / shown
 
 
 def date_form(value: str) -> str | None:

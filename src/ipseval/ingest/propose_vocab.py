@@ -56,6 +56,9 @@ COLUMN_NAMES: dict[str, str] = {
     "ethnicity": "ethnic | ethnicity code | eth code | eth group | ethnic grp | ethnic code | ethnic group | eth | ethnic origin | ethnic background | race | ethnic category",
     "main_substance": "sub | subst | main sub | primary sub | main subst | primary subst | drug used | primary substance | primary drug | drug | substance | main drug | problem substance"
     " | drug of choice | primary drug of use | substance of use | main problem substance",
+    "date_last_worked": "date last worked | last worked date | date of last employment | last employment date"
+    " | last job date | date last employed | last date worked | date left last job | last job end date"
+    " | last job ended | month last worked | year last worked",
     "treatment_status": "tx status | treatment | treatment stage | in treatment | treatment state",
     "time_since_last_job": "time since last work | time since work | time since last employment"
     " | years since work | yrs since work | last worked | time out of work | since last job | last employment"
