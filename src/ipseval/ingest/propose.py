@@ -50,7 +50,7 @@ from ipseval.ingest.propose_novalue import value_guesses
 from ipseval.ingest.propose_parts import mark_parts
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
 from ipseval.ingest.propose_shared import by_shared_values
-from ipseval.ingest.propose_split import merged, part_groups, second_table, sibling_filter
+from ipseval.ingest.propose_split import merged, part_groups, second_table, split_rows
 from ipseval.ingest.propose_staff import full_time_week
 from ipseval.ingest.propose_teams import area_for_team
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
@@ -318,20 +318,22 @@ Scores = dict[tuple[int, str], tuple[float, str]]
 def _second_tables(export, tables, evidence, scores, explained, lookups) -> list[TableProposal]:
     """``tables`` and, after them, the second table of each file whose type column's labels name
     records of two tables (propose_split): its columns proposed from the same file."""
-    out = list(tables)
+    out, local = list(tables), list(export.tables)
     for i, t in enumerate(tables):
-        sibling = second_table(t, explained[i]) if t.standard else None
-        if sibling is None:
+        found = second_table(t, explained[i]) if t.standard else None
+        if found is None:
             continue
-        score, how = 0.6, f"its '{t.filters[0].column}' labels name {sibling} too: the file gives both tables"
+        sibling, column = found
+        score, how = 0.6, f"its '{column}' labels name {sibling} too: the file gives both tables"
         sib = _table_proposal(
             export.tables[i], TABLES[sibling], evidence[i], scores[i, sibling], score, how, lookups
         )
-        k = next(k for k, c in enumerate(t.columns) if c.local == t.filters[0].column)
-        sibling_filter(sib, sib.columns[k], explained[i][k])
+        k = next(k for k, c in enumerate(t.columns) if c.local == column)
+        split_rows(t, sib, k, explained[i][k], max(0, t.rows - evidence[i][k].n))
         out.append(sib)
+        local.append(export.tables[i])
     if len(out) > len(tables):
-        choose_specialist_ids(out, [*export.tables, *(export.tables[0] for _ in out[len(tables) :])])
+        choose_specialist_ids(out, local)
     return out
 
 

@@ -14,7 +14,10 @@ such as 'other' is never proposed as a mere guess, since accepting the file woul
 every such row as other. A tick mark (✓, ✔) in a yes/no column is yes. A RAG rating (Red, Amber, Green) on a
 column whose codes are levels of one scale (integration strength) is read onto the levels, to check. In an event's columns (a meeting's outcome or contact
 type), a label saying the row is no event that took place ('Booked', 'Scheduled', 'Case note',
-'Admin') is proposed as leave_out (the row is left out, counted apart), to check.
+'Admin') is proposed as leave_out (the row is left out, counted apart), to check; so is a
+meeting's contact type naming an employer contact or a note ('Employer visit', 'Email to self':
+propose_kinds), and one naming a meeting but not how it was held ('Job search session') leaves the
+mode blank, to check.
 """
 
 from __future__ import annotations
@@ -25,6 +28,13 @@ from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
 from ipseval.ingest.mapping import LEAVE_OUT, norm_name
+from ipseval.ingest.propose_kinds import (
+    EMPLOYER_CONTACTS,
+    MEETINGS,
+    MODE_UNSAID,
+    meeting_without_mode,
+    record_kind,
+)
 from ipseval.ingest.propose_names import ratio_bound
 from ipseval.ingest.propose_vocab import (
     CODE_NAMES,
@@ -64,6 +74,7 @@ _SYMBOLS = re.compile(r"[<>+&@]")
 FUZZY_FLOOR = 0.6  # string similarity below this is no match
 QUALIFIED = 0.9  # a label matched once its qualifier is set aside: this times the match's confidence
 BLANK = ""  # the code that maps a label to blank (not recorded)
+MODE = "mode"  # a meeting's contact type: its labels may name employer contacts and notes too
 NOT_RECORDED_CONFIDENCE = 0.9
 _QUALIFIERS = "|".join(re.escape(q.strip()).replace(r"\ ", r"\s+") for q in QUALIFIER_WORDS.split("|"))
 _SPACED = r"other\s+than|excluding|excl|except|besides|but\s+not"  # qualifiers without a bracket or dash
@@ -222,7 +233,7 @@ def _guess(
         if found is not None:
             return found
     if column_name in LEAVE_OUT_COLUMNS:
-        found = _leave_out(folded)
+        found = _leave_out(folded) or (_not_a_meeting(value) if column_name == MODE else None)
         if found is not None:
             return found
     if means_not_recorded(value):
@@ -234,6 +245,9 @@ def _guess(
         if code:
             return code, round(QUALIFIED * confidence, 2), f"'{head}' with '{qualifier}' set aside: {how}"
     found = _by_words(folded, phrases, CODE_PRECEDENCE.get(column_name, ()))
+    if found is None and column_name == MODE and (said := meeting_without_mode(value)):
+        how = f"'{said}' names a meeting but not how it was held: its mode left blank (not recorded)"
+        found = BLANK, MODE_UNSAID, how
     return found or _by_similarity(folded, phrases) or (None, 0.0, "like none of the codes")
 
 
@@ -272,6 +286,17 @@ def _leave_out(folded: str) -> tuple[str, float, str] | None:
         "left out, counted apart from rows used and rejected"
     )
     return LEAVE_OUT, LEAVE_OUT_CONFIDENCE, how
+
+
+def _not_a_meeting(value: str) -> tuple[str, float, str] | None:
+    """A meeting's contact type naming an employer contact or a note ('Employer visit', 'Task'):
+    leave_out, as sure as propose_kinds reads it; None for a label naming a meeting."""
+    kind = record_kind(value)
+    if kind.kind == MEETINGS:
+        return None
+    what = "an employer contact" if kind.kind == EMPLOYER_CONTACTS else "no contact"
+    how = f"{kind.how}: {what}, not a client meeting; the row is left out, counted apart"
+    return LEAVE_OUT, kind.confidence, how
 
 
 def codes_named(label: str, column: Column) -> set[str]:

@@ -8,12 +8,16 @@ leaders and administrators beside the employment specialists; a referrals file h
 accepted. The settings leave such rows out by a column of the file
 (``[mapping.codes.<table>."<column>"]``: labels to ``keep``, ``"*" = "leave_out"``).
 
-Two kinds of column are proposed, always to check:
+Three kinds of column are proposed, always to check:
 
 - a type column whose lookup labels (the export's codebook) read as records of the table ('IPS 1:1
   appointment' for meetings, 'Paid job start' for jobs, 'Employment Specialist' for staff) for
   some codes and as something else for the others ('Case note', 'Voluntary work placement'): the
   first kept, every other code left out;
+- a meetings file's type column written in plain words, with no codebook ('Activity Type': 'IPS
+  Appointment', 'Case Note', 'Employer Engagement'), its labels read by propose_kinds: meetings
+  kept, employer contacts and notes left out (and the employer contacts kept by the second table
+  the file gives, propose_split);
 - a yes/no column named as accepted, eligible or included: yes kept, no left out.
 """
 
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field
 
 from ipseval.ingest.mapping import LEAVE_OUT, norm_name
 from ipseval.ingest.propose_codes import CodeGuess
+from ipseval.ingest.propose_kinds import EMPLOYER_CONTACTS, MEETINGS, SURE_KIND, record_kind
 from ipseval.ingest.propose_lookups import Lookup
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE
 
@@ -57,6 +62,7 @@ class RowFilter:
     how: str = ""
     every_other: bool = False  # '"*" = "leave_out"': codes not listed are left out too
     unlisted: list[str] = field(default_factory=list)  # codes in the data its lookup does not list
+    own_labels: bool = False  # its labels read by their words (propose_kinds), no lookup explaining them
 
     def said(self) -> str:
         """Why, with the codes the lookup does not list (likely faults, left out by '*')."""
@@ -103,6 +109,49 @@ def type_filter(table: str, column: str, values: list[tuple[str, int]], lookup: 
     return RowFilter(column, entries, how, every_other=True, unlisted=missing)
 
 
+def own_label_filter(
+    table: str, column: str, values: list[tuple[str, int]], blanks: int = 0
+) -> RowFilter | None:
+    """:func:`kinds_filter` of a column whose name says it gives each row's kind ('Activity Type',
+    'Record category'); None for any other."""
+    return kinds_filter(table, column, values, blanks) if _type_name(column) else None
+
+
+def kinds_filter(table: str, column: str, values: list[tuple[str, int]], blanks: int = 0) -> RowFilter | None:
+    """The rows of ``table`` (meetings or employer_contacts) a type column in plain words keeps, its
+    labels read by propose_kinds; None unless they name records of ``table`` and surely some that
+    are not. Blank cells are left out of employer contacts (a meeting's type may go unsaid; an
+    employer contact's hardly)."""
+    if table not in (MEETINGS, EMPLOYER_CONTACTS) or not 1 < len(values) <= MAX_TYPES:
+        return None
+    kinds = {value: record_kind(value) for value, _ in values}
+    keep = [v for v, k in kinds.items() if k.kind == table]
+    if not any(kinds[v].confidence >= SURE_KIND for v in keep) or not any(
+        k.kind != table and k.confidence >= SURE_KIND for k in kinds.values()
+    ):
+        return None
+    entries = []
+    for value, rows in values:
+        k = kinds[value]
+        code = KEEP if k.kind == table else LEAVE_OUT
+        how = f"{k.how}: {'a record' if code == KEEP else 'not a record'} of {table}"
+        entries.append(CodeGuess(value, rows, code, k.confidence, how))
+    if blanks and table == EMPLOYER_CONTACTS:
+        entries.append(
+            CodeGuess("", blanks, LEAVE_OUT, SURE_KIND, "a blank type: not said to be an employer contact")
+        )
+    how = f"its labels, read by their words (no codebook explains them), say which rows are {table}"
+    return RowFilter(column, entries, how, every_other=True, own_labels=True)
+
+
+TYPE_NAME_WORDS = ("type", "kind", "category", "class", "activity", "event", "entry", "record", "nature")
+
+
+def _type_name(name: str) -> bool:
+    """Whether a column's name says it gives each row's kind ('Activity Type', 'Record category')."""
+    return any(w in TYPE_NAME_WORDS for w in re.sub(r"[^a-z0-9]+", " ", name.lower()).split())
+
+
 def _accepted_name(name: str) -> bool:
     from ipseval.ingest.propose_names import _skeleton
 
@@ -143,6 +192,8 @@ def propose_filters(tables: list, explained: list[list[Lookup | None]]) -> None:
             values = list(c.evidence.top)
             typed = lookup is not None and not _codes_read(c)
             found = type_filter(t.standard, c.local, values, lookup) if typed else None
+            if lookup is None and c.standard is None:
+                found = found or own_label_filter(t.standard, c.local, values)
             found = found or accepted_filter(c.local, values)
             if found is None:
                 continue
@@ -167,7 +218,8 @@ def filter_toml(table: str, f: RowFilter, comment, check) -> list[str]:
     lines = [f"[mapping.codes.{table}.{toml_key(f.column)}]  # {check(FILTER_SURE)}{comment(f.said())}"]
     for g in f.entries:
         rows = f"{g.rows} row{'s' if g.rows != 1 else ''}"
-        lines.append(f"{toml_key(g.value)} = {toml_str(g.code)}  # {comment(g.how)} ({rows})")
+        doubt = check(g.confidence) if g.confidence < FILTER_SURE else ""  # less sure than the section
+        lines.append(f"{toml_key(g.value)} = {toml_str(g.code)}  # {doubt}{comment(g.how)} ({rows})")
     if f.every_other:
         lines.append('"*" = "leave_out"  # every other label: not a record of this table')
     return [*lines, ""]

@@ -4,8 +4,10 @@ assistant.
 A warehouse writes one contacts file holding both the appointments with clients and the contacts
 with employers, told apart by a type column; the settings read such a file as both tables
 (``[mapping.tables] "contacts.txt" = ["meetings", "employer_contacts"]``), each keeping its own rows
-by that column. :func:`second_tables` proposes the second table when the type column's labels name
-records of both (propose_filters).
+by that column. :func:`second_table` proposes the second table when the type column's labels name
+records of both: by the codebook's labels or their own words (propose_filters, propose_kinds), or
+when the meetings' mode column itself names employer contacts ('Face to face', 'Employer visit'):
+the employer contacts then read that column as face_to_face, every label of another kind left out.
 
 A warehouse also splits a long extract into part files ('IPS_CNTCT_P1_20240105.txt',
 'IPS_CNTCT_P2_20240105.txt'), named alike but for the part's number and with (nearly) the same
@@ -19,13 +21,18 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ipseval.ingest.mapping import norm_name
-from ipseval.ingest.propose_filters import RECORD_WORDS, type_filter
+from ipseval.ingest.mapping import LEAVE_OUT, norm_name
+from ipseval.ingest.propose_codes import CodeGuess, guess_code
+from ipseval.ingest.propose_filters import RECORD_WORDS, kinds_filter, own_label_filter, type_filter
+from ipseval.ingest.propose_kinds import EMPLOYER_CONTACTS, MODE_UNSAID, SURE_KIND, record_kind
 from ipseval.ingest.propose_read import LocalTable
+from ipseval.schema import TABLES
 
 SAME_COLUMNS = 0.8  # share of the narrower part's headers the other part has too
 MIN_SAME_COLUMNS = 4  # a table cut by a word in its name has at least this many columns, all the same
 SIBLINGS = {"meetings": "employer_contacts", "employer_contacts": "meetings"}
+MODE, FACE_TO_FACE = "mode", "face_to_face"  # a meeting's mode; whether an employer contact was face to face
+MODE_AS_FACE_TO_FACE = 0.7  # the meetings' mode column read as the employer contacts' face_to_face: to check
 _PART = re.compile(r"(?i)(?<=[_\-\s])(?:p|part|pt)?0?\d(?=[_\-\s.])")
 
 
@@ -74,29 +81,112 @@ def _alike(a: set[str], b: set[str]) -> bool:
     return bool(a and b) and len(a & b) >= SAME_COLUMNS * min(len(a), len(b))
 
 
-def second_table(t, lookups: list) -> str | None:
-    """The second table a contacts file gives, when its type column's labels (a row filter already
-    proposed) name records of both meetings and employer contacts; None otherwise."""
+def second_table(t, lookups: list) -> tuple[str, str] | None:
+    """(the second table a contacts file gives, the column telling their rows apart), when its type
+    column's labels name records of both meetings and employer contacts: a row filter's labels by
+    their lookup or by their words (propose_filters), or a meeting's mode column whose labels name
+    employer contacts (propose_kinds); None otherwise."""
     sibling = SIBLINGS.get(t.standard)
     if sibling is None or sibling not in RECORD_WORDS:
         return None
     for f in t.filters:
         k = next((k for k, c in enumerate(t.columns) if c.local == f.column), None)
         lookup = lookups[k] if k is not None else None
+        if f.own_labels and any(record_kind(g.value).kind == sibling for g in f.entries if g.value):
+            return sibling, f.column
         if lookup is not None and type_filter(sibling, f.column, list(t.columns[k].evidence.top), lookup):
-            return sibling
+            return sibling, f.column
+    modes = [c for k, c in enumerate(t.columns) if c.standard == MODE and lookups[k] is None]
+    if sibling == EMPLOYER_CONTACTS and modes and _names_employers(modes[0].codes):
+        return sibling, modes[0].local
     return None
 
 
-def sibling_filter(sib, column, lookup) -> None:
-    """The second table's own row filter, by the same type column."""
-    found = type_filter(sib.standard, column.local, list(column.evidence.top), lookup)
-    if found is not None:
-        sib.filters.append(found)
-        for c in sib.columns:
-            if c.local == column.local:
-                c.standard, c.codes = None, []
-                c.advice = f"says which rows to keep: see [mapping.codes.{sib.standard}.{c.local}]"
+def _names_employers(codes: list[CodeGuess]) -> bool:
+    """Whether some label of a mode column is left out as surely naming an employer contact."""
+    return any(
+        g.code == LEAVE_OUT
+        and (k := record_kind(g.value)).kind == EMPLOYER_CONTACTS
+        and k.confidence >= SURE_KIND
+        for g in codes
+    )
+
+
+def split_rows(first, sib, k: int, lookup, blanks: int) -> None:
+    """The second table's own way of keeping its rows, by the first's type column ``k``: the same
+    column's lookup labels or plain words as a row filter; or, the column being the meetings' mode,
+    as the employer contacts' face_to_face, every other label left out (see employer_modes). A
+    mode column of the meetings gives the employer contacts' face_to_face too."""
+    column, said = sib.columns[k], first.columns[k]
+    values = list(column.evidence.top)
+    if lookup is not None:
+        found = type_filter(sib.standard, column.local, values, lookup)
+    elif said.standard == MODE and _as_face_to_face(sib, column, employer_modes(values, blanks), said):
+        return
+    elif said.standard == MODE:  # another column is surely face_to_face: this one keeps the rows
+        found = kinds_filter(sib.standard, column.local, values, blanks)
+    else:
+        found = own_label_filter(sib.standard, column.local, values, blanks)
+    if found is None:
+        return
+    sib.filters.append(found)
+    column.standard, column.codes = None, []
+    column.advice = f"says which rows to keep: see [mapping.codes.{sib.standard}.{column.local}]"
+    j = next((j for j, c in enumerate(first.columns) if c.standard == MODE), None)
+    if sib.standard == EMPLOYER_CONTACTS and j is not None and lookup is None:
+        codes = [_mode_as_face_to_face(g) for g in first.columns[j].codes]
+        _as_face_to_face(sib, sib.columns[j], codes, first.columns[j])
+
+
+def _mode_as_face_to_face(g: CodeGuess) -> CodeGuess:
+    """A meeting's mode label read as whether an employer contact was face to face: yes for
+    face_to_face, no for any other mode (less surely for 'other'); blank, left out or undecided as
+    the mode was."""
+    if g.code in (None, "", LEAVE_OUT):
+        return replace(g, as_is=False)
+    code = "yes" if g.code == "face_to_face" else "no"
+    sure = min(g.confidence, MODE_AS_FACE_TO_FACE) if g.code == "other" else g.confidence
+    return replace(g, code=code, confidence=sure, how=f"the mode {g.code} ({g.how})", as_is=False)
+
+
+def _as_face_to_face(sib, column, codes: list[CodeGuess], said) -> bool:
+    """``column`` of the employer contacts read as face_to_face (the meetings read it as mode),
+    unless another of its columns is surely face_to_face (False then)."""
+    held = next((c for c in sib.columns if c.standard == FACE_TO_FACE and c is not column), None)
+    if held is not None and held.sure:
+        return False
+    if held is not None:
+        held.alternatives = [(FACE_TO_FACE, held.confidence), *held.alternatives][:3]
+        held.standard, held.confidence, held.codes = None, 0.0, []
+    column.standard, column.codes, column.advice = FACE_TO_FACE, codes, None
+    column.confidence = min(said.confidence, MODE_AS_FACE_TO_FACE)
+    column.how = f"the meetings read it as their mode ({said.how}): face to face or not"
+    return True
+
+
+def employer_modes(values: list[tuple[str, int]], blanks: int) -> list[CodeGuess]:
+    """A mode column's labels as the employer contacts' face_to_face: an employer contact's label by
+    its mode ('Employer visit' yes, 'Employer email' no, a label naming none blank, to check), every
+    other label and a blank cell left out (a client meeting, a note: no employer contact)."""
+    column = TABLES[EMPLOYER_CONTACTS].column(FACE_TO_FACE)
+    out = []
+    for value, rows in values:
+        kind = record_kind(value)
+        if kind.kind != EMPLOYER_CONTACTS:
+            how = f"{kind.how}: not an employer contact; the row is left out of employer_contacts"
+            out.append(CodeGuess(value, rows, LEAVE_OUT, kind.confidence, how))
+            continue
+        g = guess_code(value, column, rows)
+        if g.code in (None, LEAVE_OUT):
+            how = f"{kind.how}, but not how it was made: face_to_face left blank (not recorded)"
+            out.append(CodeGuess(value, rows, "", min(kind.confidence, MODE_UNSAID), how))
+        else:
+            out.append(replace(g, confidence=min(g.confidence, kind.confidence), how=f"{kind.how}; {g.how}"))
+    if blanks:
+        out.append(
+            CodeGuess("", blanks, LEAVE_OUT, SURE_KIND, "a blank type: not said to be an employer contact")
+        )
+    return out
 
 
 def merged(tables: list) -> list:

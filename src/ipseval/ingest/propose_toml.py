@@ -129,8 +129,9 @@ def _dates(p: Proposal) -> list[str]:
     lines = ["[input]"]
     for t in p.mapped():
         for c in t.columns:
-            if c.standard and column_spec(t.standard, c.standard).type == "date":
-                lines.append(f"# '{_comment(c.local)}' ({_comment(t.local)}): {_date_words(c)}")
+            said = f"# '{_comment(c.local)}' ({_comment(t.local)}): {_date_words(c)}"
+            if c.standard and column_spec(t.standard, c.standard).type == "date" and said not in lines:
+                lines.append(said)  # once, though a file giving two tables reads it for each
     lines += _two_digit_years(p)
     if d.setting == "auto":
         return [*lines, f"# date_order: {_comment(d.how)}", ""]

@@ -95,7 +95,7 @@ COLUMN_NAMES: dict[str, str] = {
     " | leaving date | left | termination date | term date",
     "hours_per_week": "hrs week | hours | weekly hours | hrs pw | contracted hours | hours pw | hrs"
     " | hours a week",
-    "employer": "employer name | company | organisation | organization | business | workplace",
+    "employer": "employer name | company | organisation | organization | business | workplace | account name",
     "sector": "industry | job type | occupation | job sector | role type | sic | sic code | sic section",
     "self_employed": "self employed | se | own business | self emp",
     "assessment_date": "date of assessment | date completed | questionnaire date | top date | date"
@@ -197,7 +197,8 @@ CODE_NAMES: dict[str, dict[str, str]] = {
     "co_located": {"yes": "co located | colocated | based in team", "no": "separate | not co located"},
     "face_to_face": {
         "yes": "face to face | f2f | in person | visit | site visit | meeting",
-        "no": "phone | telephone | email | online | video | letter",
+        "no": "phone | telephone | email | online | video | letter | call | phone call | video call | ms teams"
+        " | zoom | virtual | text | sms | text message | whatsapp",
     },
     "referral_source": {
         "drug_alcohol_service": "drug and alcohol service | drug alcohol service | dat | das | treatment service"
