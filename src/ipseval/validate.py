@@ -9,7 +9,6 @@ vectorised (polars).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,12 +21,13 @@ from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable, SetAsi
 from ipseval.ingest.mapping import EVERY_OTHER, LEAVE_OUT, code_map, code_sections, norm_name
 from ipseval.ingest.row_kinds import KIND_PREFIX
 from ipseval.schema import POLARS_DTYPES, TABLES, Column, Table
-from ipseval.validate_age import BIRTH, NOT_SHOWN, ages_from_birth
+from ipseval.validate_age import BIRTH
 from ipseval.validate_computed import rows_dropped, with_computed
 from ipseval.validate_contract import contract, contract_checks_on
 from ipseval.validate_dates import OrderChoice, choose_order
 from ipseval.validate_distinct import Distinct, convert_distinct, distinct
-from ipseval.validate_last_worked import LAST_WORKED, TARGET, bands_from_last_worked
+from ipseval.validate_inputs import age_from_birth, time_since_last_job_from_last_worked
+from ipseval.validate_last_worked import LAST_WORKED
 from ipseval.validate_leave_out import (
     AFTER_CUT,
     KeptCells,
@@ -47,6 +47,7 @@ from ipseval.validate_links import (
     merge_area_spellings,
     unknown_specialist_notes,
 )
+from ipseval.validate_notes import counted_notes
 from ipseval.validate_repeats import note_repeats
 from ipseval.validate_staff import fte_from_hours
 from ipseval.validate_summary import (
@@ -520,41 +521,6 @@ class _Checker(TypeReaders):
             self.kept_cells.add("mapped_blank", col.name, blanked)
         return _blank_where(s, blanked), blanked
 
-    def age_from_birth(self) -> None:
-        """Blank ages filled from the date of birth, if the file gives one (see validate_age); the
-        date itself goes no further than this."""
-        birth = self.inputs.pop(BIRTH, None)
-        if birth is None or "age" not in self.typed:
-            return
-        need = ~self.present["age"]
-        found = ages_from_birth(
-            birth, self.typed["referral_date"], need, self.dates.order, self.spec.column("age"), self.century
-        )
-        if found.years_note:
-            self.note(BIRTH, NOT_SHOWN, "dates with the year in full", found.years_note)
-        for f in found.findings:
-            value = f.value if f.value is not None else pl.Series([NOT_SHOWN] * self.n, dtype=pl.Utf8)
-            self.add(f.mask, f.column, f.expected, f.message, value=value, severity=f.severity)
-        self.typed["age"] = self.typed["age"].fill_null(found.ages).alias("age")
-        self.ages_from_birth = found.filled
-
-    def time_since_last_job_from_last_worked(self) -> None:
-        """Blank time_since_last_job cells filled from the date last worked, if the file gives one
-        (see validate_last_worked); the date goes no further than this."""
-        cells = self.inputs.pop(LAST_WORKED, None)
-        if cells is None or TARGET not in self.typed:
-            return
-        found = bands_from_last_worked(
-            cells, self.typed["referral_date"], ~self.present[TARGET], self.dates.order, self.century
-        )
-        for f in found.findings:
-            self.add(f.mask, LAST_WORKED, f.expected, f.message, value=cells, severity="warning")
-        # a blank cell was already read as its default (unknown): the band, where found, replaces it
-        fill = ~self.present[TARGET] & found.bands.is_not_null()
-        typed = pl.select(pl.when(fill).then(found.bands).otherwise(self.typed[TARGET])).to_series()
-        self.typed[TARGET] = typed.cast(self.typed[TARGET].dtype).alias(TARGET)
-        self.bands_from_last_worked = found.filled
-
     def _null_words(self, s: pl.Series, column: str) -> pl.Series:
         """Cells holding a word for no value (NULL, N/A) read as blank, counted for the notes."""
         if s.null_count() < self.n and s.str.len_bytes().min() <= _NULL_WORD_BYTES:
@@ -791,8 +757,8 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         chk.convert(settings)
         chk.leave_out_after(limit, cut is not None)
         chk.drop_left_out()
-        chk.age_from_birth()
-        chk.time_since_last_job_from_last_worked()
+        age_from_birth(chk)  # validate_inputs: columns worked out from input columns
+        time_since_last_job_from_last_worked(chk)
         if name == "staff":
             fte_from_hours(chk, settings)  # validate_staff: blank FTEs from contracted hours
         chk.unique()
@@ -839,7 +805,7 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         checkers[name] = chk
     checkers = {name: checkers[name] for name in TABLES if name in checkers}
     tables = {name: tables[name] if name in tables else chk.usable() for name, chk in checkers.items()}
-    notes += _counted_notes(checkers.values())
+    notes += counted_notes(checkers.values())
     problems = problem_frame(raw, [f for c in checkers.values() for f in c.problems])
     row_counts = pl.DataFrame(
         {
@@ -890,52 +856,6 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
         for name, df in tables.items():
             contract(name).validate(as_text(df))
     return ds
-
-
-def _counted_notes(checkers: Iterable[_Checker]) -> list[str]:
-    """The notes on what each file's checks read in a way worth saying, with their counts."""
-    notes: list[str] = []
-    for chk in checkers:
-        null_words = sum(chk.kept_cells.counts("null_words").values())
-        if null_words:
-            notes.append(f"{chk.file}: {null_words} cells holding NULL, NA or N/A were read as blank")
-        for column, n in chk.kept_cells.counts("mapped_blank").items():
-            meaning = chk.spec.column(column).meaning  # "blank = still in the job at the data cut"
-            blank = f"({meaning})" if meaning.startswith("blank = ") else "(not recorded)"
-            notes.append(
-                f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} whose label is mapped to "" in '
-                f"[mapping.codes.{chk.table}.{column}] read as blank {blank}"
-            )
-        for column, values in chk.no_row.items():
-            n, shown = sum(values.values()), ", ".join(f"'{v}'" for v in values)
-            notes.append(
-                f'{chk.file}: {n} {column} cell{"s" if n != 1 else ""} of {shown} mapped to "" in '
-                f"[mapping.codes.{chk.table}.{column}]: no row (not recorded, like a blank cell)"
-            )
-        for column, n in chk.kept_cells.counts("translated").items():
-            notes.append(
-                f"{chk.file}: {n} {column} cell{'s' if n != 1 else ''} read as the value "
-                f"[mapping.codes.{chk.table}.{column}] maps {'them' if n != 1 else 'it'} to"
-            )
-        for column, n in chk.kept_cells.counts("blank_read_as").items():
-            code = chk.blank_code[column]
-            notes.append(
-                f"{chk.file}: {n} blank {column} cell{'s' if n != 1 else ''} read as {code} "
-                f'([mapping.codes.{chk.table}.{column}] "" = "{code}")'
-            )
-        if chk.dates.decided:
-            notes.append(chk.dates.decided)
-        if chk.ages_from_birth:
-            notes.append(
-                f"{chk.file}: {chk.ages_from_birth} ages at referral worked out from the date of birth "
-                "(the dates of birth themselves are not kept)"
-            )
-        if chk.bands_from_last_worked:
-            notes.append(
-                f"{chk.file}: {chk.bands_from_last_worked} blank time_since_last_job cells worked out "
-                "from the date last worked (whole years to referral, banded)"
-            )
-    return notes
 
 
 def load(path: str | Path, settings: Settings | None = None) -> ValidatedDataset:
