@@ -341,7 +341,9 @@ class Mapping(_Section):
         description="Per table, local column name -> standard column name, "
         "e.g. [mapping.columns.clients] 'Client Ref' = 'client_id'. A date of birth may be mapped to "
         "clients' 'date_of_birth' (e.g. DOB = 'date_of_birth'): it gives age at referral where age is "
-        "blank, then is dropped (see data-standard.md). A column mapped to '' (blank) is left aside: "
+        "blank, then is dropped (see data-standard.md); likewise a date, month or year last worked "
+        "('Mar 2019', 'Never') mapped to 'date_last_worked' gives time_since_last_job at referral. "
+        "A column mapped to '' (blank) is left aside: "
         "not read and not reported as unused, e.g. [mapping.columns.jobs] 'Sector (old)' = '' when "
         "another column is mapped to sector, or when a column named like a standard column is not "
         "it. A local name the file does not have is named in a warning: it does nothing.",
