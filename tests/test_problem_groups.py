@@ -239,3 +239,18 @@ def test_files_named_for_a_shared_note():
     assert files_text([f"{c}.txt" for c in "abcdef"]) == "6 files: a.txt, b.txt, c.txt, d.txt and 2 more"
     assert files_text(["b.xlsx › x", "b.xlsx › y"]) == "2 sheets of b.xlsx: x and y"
     assert files_text(["b.xlsx › x", "c.xlsx › y", "d.txt"]) == "3 files: b.xlsx › x, c.xlsx › y and d.txt"
+
+
+def test_files_not_used_alike_are_one_cause_with_no_values():
+    """Whole-file warnings with no value (files not used) merge into one cause that prints: its
+    values stay empty (a merge once gave [None], which crashed the terminal's list)."""
+    from ipseval.console import cause_lines
+
+    rows = [
+        _p("warning", name, "", None, None, None, "a table of the standard", "file not used")
+        for name in ("notes.csv", "log.txt", "readme.txt")
+    ]
+    (cause,) = group_problems(_frame(rows)).iter_rows(named=True)
+    assert cause["file"] == "3 files: notes.csv, log.txt and readme.txt"
+    assert cause["values"] == [] and cause["distinct"] == 0 and cause["rows"] == 3
+    assert str(cause_lines(cause)).endswith("file not used")

@@ -144,7 +144,7 @@ def _said_once(causes: pl.DataFrame) -> pl.DataFrame:
         .agg(
             pl.col("file").alias("_files"),
             pl.col("_at").min(),
-            pl.col("values").flatten().head(TOP_VALUES).alias("_values"),
+            pl.col("values").flatten().drop_nulls().head(TOP_VALUES).alias("_values"),
             pl.col("rows").sum().alias("_rows"),
         )
         .with_columns(pl.col("_files").map_elements(lambda f: files_text(list(f)), return_dtype=pl.Utf8))
