@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from ipseval.settings import Settings
 from ipseval.validate import load
 from ipseval.validate_age import whole_years
 from ipseval.validate_last_worked import band_of_years, bands_from_last_worked, month_span
@@ -106,3 +107,41 @@ def test_the_assistant_proposes_it_and_validate_fills_the_bands(tmp_path):
     assert set(warned["value"]) == {c for c, b in CASES if b is None}
     assert set(warned["severity"]) == {"warning"}
     assert any("worked out from the date last worked" in n for n in ds.notes)
+
+
+def test_a_code_section_on_an_input_column_maps_its_labels_and_never_reads_the_column_away(tmp_path):
+    """[mapping.codes.clients.date_last_worked] (and date_of_birth) map labels to blank, to a date or
+    (for the date last worked) to a band; such a section was once taken for a row filter, which read
+    the whole column away and left every band blank without a word."""
+    import pytest
+
+    from ipseval.ingest import InputError
+
+    root = tmp_path / "export"
+    root.mkdir()
+    rows = ["client_id,local_authority,referral_date,Last Worked Date,DOB"]
+    rows += [
+        "C1,Leeds,15/06/2023,soon,Not known",
+        "C2,Leeds,15/06/2023,Currently employed,14/02/1980",
+        "C3,Leeds,15/06/2023,2021,Not known",
+        "C4,Leeds,15/06/2023,Mar 2020,01/01/1990",
+    ]
+    (root / "clients.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    mapping = {
+        "columns": {"clients": {"Last Worked Date": "date_last_worked", "DOB": "date_of_birth"}},
+        "codes": {
+            "clients": {
+                "Last Worked Date": {"soon": "", "Currently employed": "under_1y", "2021": "2021-03-01"},
+                "date_of_birth": {"Not known": ""},
+            }
+        },
+    }
+    ds = load(root, Settings.model_validate({"mapping": mapping}))
+    clients = ds.tables["clients"]
+    assert clients["time_since_last_job"].to_list() == ["unknown", "under_1y", "2_to_5y", "2_to_5y"]
+    assert clients["age"].to_list() == [None, 43, None, 33]
+    assert ds.problems.filter(pl.col("column").is_in(["date_last_worked", "date_of_birth"])).height == 0
+    for wrong in ("leave_out", "soon"):
+        bad = {**mapping, "codes": {"clients": {"date_last_worked": {"x": wrong}}}}
+        with pytest.raises(InputError, match="date_last_worked takes a date written YYYY-MM-DD or one of"):
+            load(root, Settings.model_validate({"mapping": bad}))

@@ -27,7 +27,7 @@ TARGET = "time_since_last_job"
 # whole years completed -> band: below 1, below 2, below 5, below 10, then 10 or more
 BAND_EDGES = ((1, "under_1y"), (2, "1_to_2y"), (5, "2_to_5y"), (10, "5_to_10y"))
 TOP_BAND = "over_10y"
-NEVER = r"(?i)^\s*never(\s+(worked|employed|had\s+a\s+(paid\s+)?job|been\s+employed))?\s*\.?\s*$"
+NEVER_WORKED = r"(?i)^\s*never(\s+(worked|employed|had\s+a\s+(paid\s+)?job|been\s+employed))?\s*\.?\s*$"
 _MONTHS = {
     m: i + 1
     for i, m in enumerate(
@@ -89,7 +89,7 @@ def bands_from_last_worked(
     """Bands of time since the last job at referral from ``cells`` (text) on the rows of ``need``
     (``time_since_last_job`` blank), with a warning for each cell that gives none."""
     need = need.fill_null(False) & cells.is_not_null()
-    never = cells.str.contains(NEVER).fill_null(False) & need
+    never = cells.str.contains(NEVER_WORKED).fill_null(False) & need
     spans = [month_span(v, century) if n else None for v, n in zip(cells, need & ~never, strict=True)]
     by_month = pl.Series([s is not None for s in spans], dtype=pl.Boolean)
     dated = pl.select(pl.when(by_month | never | ~need).then(None).otherwise(cells)).to_series()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ipseval.ingest import InputError, RawTable
-from ipseval.schema import BOOL_FALSE, BOOL_TRUE, TABLES, Column
+from ipseval.schema import BOOL_FALSE, BOOL_TRUE, TABLES, TIME_SINCE_LAST_JOB, Column
 
 if TYPE_CHECKING:
     from ipseval.settings import Settings
@@ -47,10 +47,11 @@ def norm_name(name: object) -> str:
 
 def _coded_names(table: str) -> list[str]:
     """The columns of ``table`` whose labels [mapping.codes] may map: its standard columns, and its
-    input columns read like them (staff's contracted hours: 'Full time' = '37.5'); a date of birth
-    is read only as a date."""
+    input columns (staff's contracted hours: 'Full time' = '37.5'; a date of birth or date last
+    worked: 'Not known' = ''). Any other section keyed by a column is a row filter (row_kinds): an
+    input column's section must not be taken for one, which would read the column away."""
     spec = TABLES[table]
-    return spec.column_names + [c.name for c in spec.inputs if c.type != "date"]
+    return spec.column_names + [c.name for c in spec.inputs]
 
 
 def table_key(name: str) -> str:
@@ -197,12 +198,18 @@ def whole_value_kind(column: Column, value: str) -> str | None:
 
 def _check_whole_values(table: str, key: str, column: Column, codes: dict[str, str]) -> None:
     """A date or number column's mappings give a whole value of its kind, or "" (not recorded), or
-    leave the row out."""
+    leave the row out (not an input column's: it is read only to work out another); the date last
+    worked may also give a band of time since the last job ('Currently employed' = 'under_1y')."""
+    is_input = column in TABLES[table].inputs
+    bands = set(TIME_SINCE_LAST_JOB) if column.name == "date_last_worked" else set()
     for local, target in codes.items():
-        if norm_name(target) == LEAVE_OUT:
+        if (norm_name(target) == LEAVE_OUT and not is_input) or norm_name(target) in bands:
             continue
         kind = whole_value_kind(column, target)
-        if kind is not None:
+        if kind is not None or norm_name(target) == LEAVE_OUT:
+            kind = (kind or "a date written YYYY-MM-DD") + (
+                f" or one of {', '.join(sorted(bands))}" if bands else ""
+            )
             raise InputError(
                 f"settings [mapping.codes.{table}.{key}]: '{local}' = '{target}': {column.name} takes "
                 f'{kind}, so a value is mapped to {kind}, or to "" (blank) if it means not recorded'

@@ -38,6 +38,7 @@ from ipseval.ingest.propose_read import SERIAL_RANGE
 from ipseval.ingest.propose_sentinels import date_sentinel
 from ipseval.schema import Column
 from ipseval.validate_dates import read_dates, why_not_a_date
+from ipseval.validate_last_worked import LAST_WORKED, NEVER_WORKED, month_span
 from ipseval.validate_numbers import FORMS, NUMBER, NumberForms, number_in_text, sentinel_hint, why_not
 from ipseval.validate_years import Century
 
@@ -94,6 +95,8 @@ def value_guesses(column: Column, top: Iterable[tuple[str, int]], serials: bool 
     top = list(top)
     values = [v for v, _ in top]
     read = _dates_read(values, serials) if column.type == "date" else _numbers_read(values, column)
+    if column.name == LAST_WORKED:  # a month, a year or 'Never' is read too (validate_last_worked)
+        read |= {v: v for v in values if month_span(v, Century()) or re.match(NEVER_WORKED, v)}
     out: list[CodeGuess] = []
     listed = 0
     for value, rows in top:

@@ -21,7 +21,7 @@ from ipseval.schema import BOOL_FALSE, BOOL_TRUE, Column
 from ipseval.validate import NULL_WORDS
 from ipseval.validate_compact_dates import COMPACT, is_sentinel
 from ipseval.validate_dates import DAY_MONTH_NAME, MONTH_NAME_DAY, MONTH_WORDS
-from ipseval.validate_last_worked import LAST_WORKED, NEVER, month_span
+from ipseval.validate_last_worked import LAST_WORKED, NEVER_WORKED, month_span
 from ipseval.validate_numbers import number_in_any_column
 from ipseval.validate_years import TWO_DIGIT_YEAR, Century
 
@@ -249,7 +249,7 @@ def _last_worked_fit(ev: Evidence) -> float:
     fits = sum(
         k
         for v, k in ev.top
-        if date_form(v) or month_span(v, century) or re.match(NEVER, v) or no_value_word(v)
+        if date_form(v) or month_span(v, century) or re.match(NEVER_WORKED, v) or no_value_word(v)
     )
     return 0.1 + 0.9 * fits / shown
 
