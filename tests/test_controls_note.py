@@ -26,7 +26,7 @@ def test_blank_or_unknown_for_everyone():
     frame = pl.DataFrame({"sex": ["male", "female", "male"], "ethnicity": [None, None, None]}, strict=False)
     frame = frame.with_columns(pl.col("ethnicity").cast(pl.String))
     (note,) = controls_note(_settings("sex", "ethnicity"), frame)
-    assert "Ethnicity (blank or unknown for all 3 clients)" in note
+    assert "Ethnicity (blank or unknown for every client)" in note
 
 
 def test_one_known_value_a_tick_column():
@@ -100,3 +100,17 @@ def test_reasons_in_the_settings_order_and_each_once():
     (note,) = controls_note(_settings("ethnicity", "sex", "age"), frame, (), merged)
     assert note.index("Ethnicity") < note.index("Sex") < note.index("Age")
     assert "ignored" not in note and "uses 0 of the 3 controls" in note
+
+
+def test_a_term_with_one_level_stops_a_model_with_words_a_user_can_act_on():
+    """A built-in term (the hazard model's time bands) says why in words, not 'drop it from the
+    model', which no setting does; a control names the setting that leaves it out."""
+    import pytest
+
+    from ipseval.impact.design import ModelError, _level_orders
+
+    one = pl.DataFrame({"time_band": ["weeks 0+"] * 3, "benefits": ["none"] * 3})
+    with pytest.raises(ModelError, match=r"too few job starts to follow the chance of a job over time"):
+        _level_orders(one, ["time_band"], {})
+    with pytest.raises(ModelError, match=r"leave it out of the model's controls .*model_controls"):
+        _level_orders(one, ["benefits"], {})

@@ -130,6 +130,9 @@ def test_counts_of_people_in_notes_are_taken_out_but_thresholds_stay():
     assert scrub("3 of 40 clients had no meetings") == "some of the clients had no meetings"
     assert scrub("It needs at least 20 clients") == "It needs at least 20 clients"
     assert scrub("hidden when they rest on 4 or fewer people") == "hidden when they rest on 4 or fewer people"
+    # the count gone, a quantifier before it reads as plain English, never "all some clients"
+    assert scrub("blank or unknown for all 146 clients") == "blank or unknown for all clients"
+    assert scrub("Both 12 clients left") == "Both clients left"
     assert people_counts("Only 8 clusters; 1-4 meetings") == []
 
 

@@ -44,7 +44,11 @@ def scrub(text: str) -> str:
             return m.group(0)
         return re.sub(r"\d[\d,]*", "some", m.group(0), count=2).replace("some of some", "some of the")
 
-    return PEOPLE_COUNT.sub(repl, text)
+    # "all 146 clients" says no count once the number goes: "all clients", not "all some clients"
+    return _ALL_SOME.sub(r"\1", PEOPLE_COUNT.sub(repl, text))
+
+
+_ALL_SOME = re.compile(r"\b(all|both|each of the|every one of the)\s+some\b", re.IGNORECASE)
 
 
 def scrub_notes(table: ProtectedTable, policy: Disclosure) -> ProtectedTable:

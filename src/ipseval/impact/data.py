@@ -145,7 +145,7 @@ def not_recorded_reason(frame: pl.DataFrame, column: str) -> str:
     n = frame.height
     known = frame[column].drop_nulls()
     if known.is_empty():
-        return f"blank or unknown for all {n} clients"
+        return "blank or unknown for every client"
     value = known[0]
     if frame.schema[column].is_integer() and set(known.unique().to_list()) <= {0, 1}:
         words = "Yes" if value == 1 else "No"

@@ -411,9 +411,7 @@ def _level_orders(kept: pl.DataFrame, terms: list[str], reference: dict[str, str
         if ref not in levels:
             raise ValueError(f"reference level {ref!r} of {t} is not in the data (levels: {levels})")
         if len(levels) < 2:
-            raise ModelError(
-                f"{t} has only one level ({ref!r}) among the complete rows: drop it from the model"
-            )
+            raise ModelError(_one_level(t, ref))
         orders[t] = [ref, *(v for v in levels if v != ref)]
     return orders
 
@@ -429,3 +427,23 @@ def check_rank(design: Design, xtx: np.ndarray | None = None) -> None:
     if vals[0] < 1e-10 * vals[-1]:
         bad = [" ".join(x for x in design.columns[i] if x) for i in np.flatnonzero(np.abs(vecs[:, 0]) > 0.1)]
         raise ModelError(f"collinear terms, the model cannot separate their effects: {', '.join(bad)}")
+
+
+# Terms the models build themselves (not controls a user can drop): why one level stops them, in words
+_BUILT_IN_ONE_LEVEL = {
+    "time_band": "too few job starts to follow the chance of a job over time: every period since "
+    "engagement had to be merged into one ({ref})",
+    "cumulative_band": "every client's meetings fall in one band ({ref}), so there is nothing to compare",
+    "meeting_band": "every client's meetings fall in one band ({ref}), so there is nothing to compare",
+}
+
+
+def _one_level(term: str, ref: str) -> str:
+    """Why a term with one level among the complete rows stops a model, and what can be done."""
+    built_in = _BUILT_IN_ONE_LEVEL.get(term)
+    if built_in is not None:
+        return built_in.format(ref=repr(ref))
+    return (
+        f"{term} has only one level ({ref!r}) among the complete rows: leave it out of the model's "
+        "controls in the settings ([definitions] model_controls)"
+    )
