@@ -26,6 +26,7 @@ from ipseval.validate_computed import rows_dropped, with_computed
 from ipseval.validate_contract import contract, contract_checks_on
 from ipseval.validate_dates import OrderChoice, choose_order
 from ipseval.validate_distinct import Distinct, convert_distinct, distinct
+from ipseval.validate_fidelity import repeated_items
 from ipseval.validate_inputs import age_from_birth, time_since_last_job_from_last_worked
 from ipseval.validate_last_worked import LAST_WORKED
 from ipseval.validate_leave_out import (
@@ -768,6 +769,8 @@ def validate(raw: RawDataset, settings: Settings) -> ValidatedDataset:
             chk.measure_ranges(measure_ranges(settings))
             check_form_totals(chk, settings)  # validate_totals: totals written beside their parts
             note_repeats(chk)  # validate_repeats: an answer given twice
+        if name == "fidelity":
+            repeated_items(chk)  # validate_fidelity: an item given twice in one review
         return chk
 
     # Two tables at a time: polars releases the GIL, and much of its work on a column uses one core.
