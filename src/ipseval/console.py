@@ -354,7 +354,7 @@ def _wide_row(tp, w) -> list:
     if w.layout == "items_down":
         used, n = len(w.item_columns), len(tp.columns)
     else:
-        used = len(w.columns) + len(w.items) + (w.total is not None)
+        used = w.read_in_blocks or len(w.columns) + len(w.items) + (w.total is not None)
         n = len(tp.columns)
     unsure = (w.confidence < 0.8) + sum(1 for _, sure, _ in w.items.values() if sure < 0.8)
     return [

@@ -85,9 +85,38 @@ _WIDE_FILES = [
     "**Several wide files of one table** (a TOP sheet and a SURE sheet, each one row per form) are "
     "given as an array of tables, one `[[mapping.wide.wellbeing]]` per file, each followed by its own "
     "`.columns` and `.items`; their rows are read together, each keeping its file and row number for "
-    "its problems. `ipseval map` writes them so. One file gives one wide entry. A wide file that "
+    "its problems. `ipseval map` writes them so. One file gives one wide entry (a file that repeats its columns per review too: see blocks below). A wide file that "
     "cannot be read (a column the settings name is not in it) is set aside like an unreadable table, "
     "and the other files are still read.",
+    "",
+    "**Columns repeated per review** (one row per client, each review's columns beside the one "
+    "before: `Review Date`, the items, `Raw Score`, then `Review Date.1`, the items with `.1`, "
+    "`Raw Score.1`, and so on) are read by one entry with `blocks`, the columns named once, as the "
+    "first block writes them:",
+    "",
+    "```toml",
+    "[mapping.wide.wellbeing]",
+    'file = "SWEMWBS reviews"',
+    'instrument = "SWEMWBS"',
+    'blocks = ["", ".1", ".2"]        # each block\'s suffix; "" = the names as written',
+    "[mapping.wide.wellbeing.columns]",
+    '"Person ID" = "client_id"       # repeated in no block: kept on every block\'s rows',
+    '"Review Date" = "assessment_date"   # read from Review Date, Review Date.1, Review Date.2',
+    "[mapping.wide.wellbeing.items]",
+    '"I\'ve been feeling useful" = "item_02"',
+    '"Raw Score" = "total"',
+    "```",
+    "",
+    "A block is a suffix added to each name (`.1` as pandas writes a repeated name, `_2`, ` (2)`, "
+    '`2`), or a pattern in which `{}` stands for the name, for a prefix: `blocks = ["Baseline {}", '
+    '"3m {}", "6m {}"]` reads `Baseline Date`, `3m Date`, `6m Date` for `Date`. Every block gives its '
+    "own rows, so a client's baseline and each review are all kept; a fully blank block (no such "
+    "review) gives none, and is no problem. Row numbers stay the file's, and each problem names the "
+    "block's own column (\"column 'Raw Score.1': ...\"). A column of `columns` that no block repeats "
+    "(the client's id) is kept on every block's rows; a block that lacks an item, the total or a "
+    "repeated column stops the file with the columns it lacks named. `ipseval map` finds the blocks "
+    "from the column names and proposes them; it also knows the WEMWBS and SWEMWBS items by their "
+    "statements ('I've been feeling useful'), as well as by number.",
     "",
     "### Fidelity with the items down the side",
     "",

@@ -315,6 +315,16 @@ class WideTable(_Section):
         "item columns (e.g. total = 'Total score'): checked against the sum of the row's items, each "
         "that differs named in a warning; never read as an item (ipseval totals the items itself).",
     )
+    blocks: list[str] = Field(
+        default_factory=list,
+        description="items_across: the file repeats its columns in blocks, one per form or review (a "
+        "client per row: the baseline, then each review beside it). Each block is a suffix added to "
+        "the names in columns, items and total ('' for the block written without one), e.g. blocks = "
+        "['', '.1', '.2'] for 'Review Date', 'Review Date.1', 'Review Date.2'; or a pattern in which "
+        "{} stands for the name, e.g. ['Baseline {}', '3m {}'] for 'Baseline Date', '3m Date'. Every "
+        "block gives its own rows (a fully blank block none); a column in columns that no block "
+        "repeats (the client's id) is kept on the rows of every block. ipseval map proposes it.",
+    )
 
 
 def _one_or_several(v: Any) -> Any:
@@ -333,7 +343,10 @@ class Mapping(_Section):
         description="Files laid out one column per item, per standard table (wellbeing, fidelity), "
         "e.g. [mapping.wide.fidelity] file = 'Team reviews' with [mapping.wide.fidelity.columns] and "
         "[mapping.wide.fidelity.items] 'Item 1' = 1; several files of one table (a TOP sheet and a "
-        "SURE sheet) as [[mapping.wide.wellbeing]], one per file. See data-standard.md, 'Wide files'.",
+        "SURE sheet) as [[mapping.wide.wellbeing]], one per file; a file with one row per client and "
+        "each review's columns repeated beside the last ('Review Date', 'Review Date.1', ...) as one "
+        "entry with blocks = ['', '.1', '.2'] (a suffix each, or a prefix as 'Baseline {}'). See "
+        "data-standard.md, 'Wide files'.",
     )
 
     columns: dict[str, dict[str, str]] = Field(

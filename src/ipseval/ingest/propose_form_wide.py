@@ -65,6 +65,7 @@ class WideChoice:
     blanks: list[WideBlank] = field(default_factory=list)
     teams: list[ValueChoice] = field(default_factory=list)  # items down: team -> area
     dates: DateChoice | None = None
+    blocks: list[str] = field(default_factory=list)  # columns repeated per form: kept as proposed
 
     @property
     def kind(self) -> str:
@@ -89,7 +90,7 @@ def wide_choice(w: WideProposal, saved: Settings | None, dates: DateChoice | Non
     teams = [ValueChoice(g.value, g.rows, g.code, g.code, g.confidence, g.how) for g in w.teams]
     out = WideChoice(
         w.local, w.standard, w.standard, w.confidence, w.how, w.layout, parts, list(w.item_columns),
-        w.instrument, w.instrument, blanks, teams, dates,
+        w.instrument, w.instrument, blanks, teams, dates, list(w.blocks),
     )  # fmt: skip
     entry = saved_entry(saved, w.local)
     if entry is not None and entry[0] == w.standard and entry[1].layout == w.layout:
@@ -122,6 +123,7 @@ def _as_saved(c: WideChoice, entry: WideTable) -> None:
             p.target, p.confidence, p.how = target, 1.0, SAVED
     if entry.instrument != c.instrument:
         c.instrument = entry.instrument
+    c.blocks = list(entry.blocks)
     kept = {norm_name(b) for b in entry.blanks}
     for b in c.blanks:
         b.blank = norm_name(b.value) in kept
@@ -177,6 +179,8 @@ def wide_entry(c: WideChoice) -> dict | None:
         entry["columns"] = {p.local: p.target for p in c.parts if p.target and not p.target.startswith(ITEM)}
     if c.instrument:
         entry["instrument"] = c.instrument
+    if c.blocks and c.layout != DOWN:
+        entry["blocks"] = list(c.blocks)
     blanks = [b.value for b in c.blanks if b.blank]
     return entry | ({"blanks": blanks} if blanks else {})
 

@@ -106,9 +106,13 @@ def total_column(columns: list[LocalColumn], items: dict[str, object]) -> tuple[
 
 
 def wide_items(local: LocalTable) -> tuple[str, dict[str, tuple[str, float, str]]] | None:
-    """A wellbeing file with one column per item of an instrument its name gives ('WEMWBS forms':
-    'Q1' ... 'Q14', 'Total'): (the instrument, item column -> (item_NN, how sure, why)), when the
-    columns give at least half of its item numbers; None otherwise."""
+    """A wellbeing file with one column per item of an instrument with built-in items: named for it
+    ('WEMWBS forms': 'Q1' ... 'Q14', 'Total'), or with the items headed by their statements ('I've
+    been feeling useful', propose_statements). (The instrument, item column -> (item_NN, how sure,
+    why)), with a column of the raw total beside them as the measure total, when the columns give
+    at least half of the instrument's items; None otherwise."""
+    from ipseval.ingest.propose_statements import statement_items, total_beside
+
     name = local.name.lower()
     instrument = next(
         (
@@ -118,12 +122,26 @@ def wide_items(local: LocalTable) -> tuple[str, dict[str, tuple[str, float, str]
         ),
         None,
     )
+    filled = [c.name for c in local.columns if c.values]
+    found: dict[str, int] = {}
+    if instrument is not None:
+        found = {c: k for c in filled if (k := item_of(c, BUILTIN_ITEMS[instrument][0]))}
+    how = "{} item {}: the number its name starts with (items are checked; their total is analysed)"
+    if instrument is None or 2 * len(set(found.values())) < BUILTIN_ITEMS[instrument][0]:
+        by_words = statement_items(filled, instrument)
+        if by_words is not None:
+            (instrument, found), how = (
+                by_words,
+                "{} item {}: its statement's words (items are checked; their total is analysed)",
+            )
     if instrument is None:
         return None
     n = BUILTIN_ITEMS[instrument][0]
-    found = {c.name: k for c in local.columns if (k := item_of(c.name, n)) and c.values}
     if 2 * len(set(found.values())) < n:
         return None
     sure = ITEM_ALL_SURE if len(set(found.values())) == n else ITEM_SURE
-    how = f"{instrument} item {{}}: the number its name starts with (items are checked; their total is analysed)"
-    return instrument, {col: (ITEM.format(k), sure, how.format(k)) for col, k in found.items()}
+    items = {col: (ITEM.format(k), sure, how.format(instrument, k)) for col, k in found.items()}
+    total = total_beside(local.columns, set(items))
+    if total is not None:
+        items[total] = ("total", TOTAL_SURE, f"each {instrument} form's raw total, beside its items")
+    return instrument, items

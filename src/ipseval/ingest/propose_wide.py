@@ -14,11 +14,13 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from ipseval.ingest.mapping import norm_name
+from ipseval.ingest.propose_blocks import Blocks, block_view, find_blocks
 from ipseval.ingest.propose_codes import CodeGuess, guess_code, means_not_recorded
 from ipseval.ingest.propose_columns import builtin_measures, wellbeing_codes
 from ipseval.ingest.propose_items import NO_TOTAL, total_column, wide_items
 from ipseval.ingest.propose_quote import toml_key, toml_str
 from ipseval.ingest.wide import WIDE_TABLES
+from ipseval.wellbeing.items import BUILTIN_ITEMS
 
 if TYPE_CHECKING:
     from ipseval.ingest.propose import TableProposal
@@ -48,48 +50,72 @@ class WideProposal:
     unplaced: list[str] = field(default_factory=list)  # items_down: rows of scores naming no item
     loose: list[str] = field(default_factory=list)  # items_down: the labels of those rows
     codes: list = field(default_factory=list)  # CodeGuess of item cells that are words for no value
+    blocks: list[str] = field(default_factory=list)  # a file whose columns repeat per form (propose_blocks)
+    read_in_blocks: int = 0  # with blocks: the columns of the file read, every block's
 
 
 def propose_wide(
     local: LocalTable, table: TableProposal, as_table: Callable[[str], TableProposal] | None = None
 ) -> WideProposal | None:
     """The wide mapping of ``local`` if many of its column names are item numbers or measures (only
-    for a file not already taken for another table: a caseload with drug columns is not wide).
+    for a file not already taken for another table: a caseload with drug columns is not wide, unless
+    it was a weak guess and the file gives every item of a questionnaire it names).
     ``as_table(standard)``: the columns of ``local`` proposed as that table, for the id columns of a
-    second wide file of a table another file was taken for (TOP beside SURE)."""
-    if table.standard not in (None, *WIDE_TABLES):
+    second wide file of a table another file was taken for (TOP beside SURE). A file whose columns
+    repeat per form (propose_blocks) is proposed as one block, with its blocks, when the items and
+    the form's date are among the repeated columns (forms on one date would be one form)."""
+    blocks = find_blocks([c.name for c in local.columns])
+    if blocks is not None:
+        w = _proposal(local, table, as_table, blocks)
+        dated = w is not None and any(
+            v in ("assessment_date", "review_date") and k in blocks.base.values()
+            for k, v in w.columns.items()
+        )
+        if w is not None and dated:
+            return w
+    return _proposal(local, table, as_table, None)
+
+
+def _proposal(
+    local: LocalTable,
+    table: TableProposal,
+    as_table: Callable[[str], TableProposal] | None,
+    blocks: Blocks | None,
+) -> WideProposal | None:
+    """propose_wide's proposal, of ``local`` as one block of ``blocks`` or (None) as it is."""
+    view = block_view(local, blocks) if blocks is not None else local
+    found = _items_of(view)
+    if found is None or (blocks is not None and not set(found[0]) & set(blocks.base.values())):
         return None
-    by_items = wide_items(local)  # 'WEMWBS forms': Q1 ... Q14, named for an instrument with items
-    if by_items is not None:
-        items, standard = {**_measures(local), **by_items[1]}, "wellbeing"
-    else:
-        items, standard = _fidelity_items(local), "fidelity"
-    if len(items) < MIN_ITEMS and by_items is None:
-        items, standard = _measures(local), "wellbeing"
-    if len(items) < MIN_ITEMS:
+    if not _may_be_wide(table, found, blocks is not None):
         return None
+    items, standard, by_items = found
     key_col, value_col = WIDE_TABLES[standard]
     skip = {key_col, value_col, "instrument"}
     if table.standard != standard and as_table is not None:
         table = as_table(standard)
-    columns = {
-        c.local: c.standard
-        for c in table.columns
-        if table.standard == standard and c.standard and c.standard not in skip and c.local not in items
-    }
+    base = blocks.base if blocks is not None else {}
+    columns: dict[str, str] = {}
+    for c in table.columns if table.standard == standard else ():
+        name = base.get(c.local, c.local)
+        if c.standard and c.standard not in skip and name not in items and c.standard not in columns.values():
+            columns.setdefault(name, c.standard)
     instrument = None
     if standard == "wellbeing":
         of = {m: i for i, m, _ in builtin_measures()}
-        found = sorted({of.get(str(t), "") for t, _, _ in items.values()} - {""})
-        instrument = by_items[0] if by_items else found[0] if found else "TOP"
-    total = total_column(local.columns, items) if standard == "fidelity" else None
-    unused = [c.name for c in local.columns if c.name not in items and c.name not in columns]
+        named = sorted({of.get(str(t), "") for t, _, _ in items.values()} - {""})
+        instrument = by_items[0] if by_items else named[0] if named else "TOP"
+    total = total_column(view.columns, items) if standard == "fidelity" else None
+    unused = [c.name for c in view.columns if c.name not in items and c.name not in columns]
     unused = [c for c in unused if total is None or c != total[0]]
-    share = len(items) / max(len(local.columns), 1)
-    how = f"{len(items)} of its {len(local.columns)} columns are {'IPS-25 items' if standard == 'fidelity' else 'wellbeing measures'}"
+    share = len(items) / max(len(view.columns), 1)
+    how = f"{len(items)} of its {len(view.columns)} columns are {'IPS-25 items' if standard == 'fidelity' else 'wellbeing measures'}"
     if by_items is not None and not any(m == "total" for m, _, _ in items.values()):
         how += f"; {NO_TOTAL.format('column')}"
-    blanks = _blank_words([v for c in local.columns if c.name in items for v in c.values])
+    if blocks is not None:
+        how += f"; {blocks.how}"
+    blanks = _blank_words([v for c in view.columns if c.name in items for v in c.values])
+    read = {*items, *columns, *(total[:1] if total else ())}
     return WideProposal(
         local.name,
         standard,
@@ -101,7 +127,52 @@ def propose_wide(
         unused,
         blanks,
         total=total,
+        blocks=blocks.blocks if blocks is not None else [],
+        read_in_blocks=sum(base.get(c.name, c.name) in read for c in local.columns) if blocks else 0,
     )
+
+
+Items = dict[str, tuple[str | int, float, str]]
+
+
+def _items_of(local: LocalTable) -> tuple[Items, str, tuple[str, Items] | None] | None:
+    """(item columns, the table they give, the questionnaire items found as wide_items gives them)
+    of a file with at least MIN_ITEMS of them; None otherwise."""
+    by_items = wide_items(local)  # 'WEMWBS forms': Q1 ... Q14, named for an instrument with items
+    if by_items is not None:
+        measures = _measures(local)
+        own = by_items[1]
+        if any(t == "total" for t, _, _ in measures.values()):  # the measures' own total kept
+            own = {k: v for k, v in own.items() if v[0] != "total"}
+        items, standard = {**measures, **own}, "wellbeing"
+    else:
+        items, standard = _fidelity_items(local), "fidelity"
+    if len(items) < MIN_ITEMS and by_items is None:
+        items, standard = _measures(local), "wellbeing"
+    if len(items) < MIN_ITEMS:
+        return None
+    return items, standard, by_items
+
+
+TAKEN_WEAKLY = 0.6  # a file taken for another table less surely than this may still be wide
+
+
+def _may_be_wide(
+    table: TableProposal, found: tuple[Items, str, tuple[str, Items] | None], in_blocks: bool
+) -> bool:
+    """Whether a file taken for ``table`` may be read wide: a file of no table or a wide table; or
+    one weakly taken for another whose items repeat in blocks ('Start TOP Date' read as a job's
+    start), or that gives every item of a questionnaire it names ('SWEMWBS reviews' with its seven
+    statements, taken for clients for its person id and locality)."""
+    if table.standard in (None, *WIDE_TABLES):
+        return True
+    if table.confidence >= TAKEN_WEAKLY:
+        return False
+    by_items = found[2]
+    if in_blocks or by_items is None:
+        return in_blocks
+    given = {t for t, _, _ in by_items[1].values() if t != "total"}
+    return len(given) == BUILTIN_ITEMS[by_items[0]][0]
 
 
 BLANKS_SURE = 0.7  # words for not recorded in the item columns: proposed as blanks, to check
@@ -179,6 +250,8 @@ def wide_mapping(w: WideProposal) -> dict:
         entry["blanks"] = [b for b, _ in w.blanks]
     if w.total:
         entry["total"] = w.total[0]
+    if w.blocks:
+        entry["blocks"] = list(w.blocks)
     if w.layout == "items_down":
         entry |= {
             "layout": w.layout,
@@ -223,6 +296,10 @@ def wide_toml(w: WideProposal, comment, check, several: bool = False) -> list[st
     if w.total:
         name, conf, how = w.total
         lines.append(f"total = {toml_str(name)}  # {check(conf)}{comment(how)}")
+    if w.blocks:
+        shown = ", ".join(toml_str(b) for b in w.blocks)
+        how = "{} is each name below" if any("{}" in b for b in w.blocks) else "each added to the names below"
+        lines.append(f"blocks = [{shown}]  # one row per client, its forms side by side: {how}")
     if w.layout == "items_down":
         from ipseval.ingest.propose_down import items_down_lines
 

@@ -98,6 +98,10 @@ def _read_entry(
     label, read, unused_entry = reader
     _now_used(dataset, unused_entry)
     try:
+        if wide.blocks:  # one file, its columns repeated per review (ingest.wide_blocks)
+            from ipseval.ingest.wide_blocks import read_blocks
+
+            return read_blocks(table, wide, settings, read, label, dataset.notes, where, _read)
         return _read(table, wide, settings, read, label, dataset.notes, where)
     except InputError as e:  # the reader's advice names the long table's mapping: name this entry's
         raise InputError(str(e).replace(f"[mapping.columns.{table}]", f"{where} columns")) from None
@@ -204,8 +208,18 @@ def _only(
 
 
 def _read(
-    table: str, wide: WideTable, settings: Settings, read: Read, label: str, notes: list[str], where: str
+    table: str,
+    wide: WideTable,
+    settings: Settings,
+    read: Read,
+    label: str,
+    notes: list[str],
+    where: str,
+    named: frozenset[str] = frozenset(),
+    block: str = "",
 ) -> tuple[RawTable | None, RawTable | None]:
+    """One wide entry read long (and its areas). ``named``: id columns whose read problems start
+    with the column's name (a block's own date); ``block``: the block read, said in its notes."""
     from ipseval.ingest.wide_down import blank_key
 
     key_col, value_col = WIDE_TABLES[table]
@@ -224,7 +238,9 @@ def _read(
         )
     parts: list[pl.DataFrame] = []
     section = (f"[mapping.columns.{table}]", f"{where} columns")  # the ids' columns are this entry's
-    problems = [replace(p, message=p.message.replace(*section)) for p in ids.read_problems]
+    problems = [
+        _of_column(replace(p, message=p.message.replace(*section)), wide, named) for p in ids.read_problems
+    ]
     not_recorded = {k for k, v in code_map(settings, table, value_col).items() if not v}
     no_row: dict[str, int] = {}
     flags = [ids.may_hold_controls, ids.may_hold_excel_errors, ids.may_hold_invisible]
@@ -250,7 +266,8 @@ def _read(
         )
     if blanked:
         words = ", ".join(f"'{b}'" for b in wide.blanks)
-        notes.append(f"{label}: {blanked} cells of {words} read as blank (blanks of {where})")
+        of = f"{where}, {block}" if block else where
+        notes.append(f"{label}: {blanked} cells of {words} read as blank (blanks of {of})")
     frame = pl.concat(parts, how="diagonal") if parts else ids.frame.clear()
     if wide.total is not None:  # each row's written total, checked against its items (ingest.totals)
         total = read(
@@ -293,6 +310,12 @@ def _read(
                 read_problems=[p for p in a.read_problems if p.column in cols],
             )
     return long, areas
+
+
+def _of_column(problem: CellProblem, wide: WideTable, named: frozenset[str]) -> CellProblem:
+    """A read problem of an id column listed in ``named``, saying which column of the file it is."""
+    local = next((k for k, v in wide.columns.items() if k in named and v == problem.column), None)
+    return problem if local is None else replace(problem, message=f"column '{local}': {problem.message}")
 
 
 def _cell(local: str) -> str:

@@ -3,7 +3,8 @@
 A table may take one wide file (``[mapping.wide.wellbeing]``) or several (``[[mapping.wide.wellbeing]]``,
 one per file: a TOP sheet and a SURE sheet); each entry is checked on its own, and one file gives
 one wide entry only. A mistake here is in the settings, not the data, so it stops the run (InputError)
-with the entry named.
+with the entry named. A file whose columns repeat per review gives one entry, with its blocks
+(ingest.wide_blocks).
 """
 
 from __future__ import annotations
@@ -44,10 +45,13 @@ def check_wide(settings: Settings) -> None:
             _check_layout(table, wide, where)
             if wide.layout == "items_across":
                 _check_across(table, wide, where)
+            _check_blocks(wide, where)
             key = table_key(wide.file)
             if key in seen:
                 raise InputError(
-                    f"{where}: '{wide.file}' is also read by {seen[key]}; one file gives one wide entry"
+                    f"{where}: '{wide.file}' is also read by {seen[key]}; one file gives one wide entry "
+                    "(a file that repeats its columns per review lists them in one entry, with its blocks: "
+                    'e.g. blocks = ["", ".1", ".2"])'
                 )
             seen[key] = where.removeprefix("settings ")
     areas = [w.file for sources in settings.mapping.wide.values() for w in sources if w.areas]
@@ -123,3 +127,25 @@ def _check_across(table: str, wide: WideTable, where: str) -> None:
             )
     if wide.areas and "local_authority" not in wide.areas.values():
         raise InputError(f"{where}.areas: map the column that names the area to 'local_authority'")
+
+
+def _check_blocks(wide: WideTable, where: str) -> None:
+    """Blocks apply to one row per client with each review's columns beside the last's; each is a
+    suffix or a pattern with one {} for the name, and no two name the same columns."""
+    from ipseval.ingest.wide_blocks import NAME, block_name
+
+    if not wide.blocks:
+        return
+    if wide.layout != "items_across":
+        raise InputError(f"{where}: blocks apply to layout 'items_across' only")
+    for b in wide.blocks:
+        if b.count(NAME) > 1:
+            raise InputError(f"{where}.blocks: '{b}' has {NAME} twice: write it once, where the name goes")
+    seen: dict[str, str] = {}
+    for b in wide.blocks:
+        key = norm_name(block_name("x", b))
+        if key in seen:
+            raise InputError(
+                f"{where}.blocks: '{seen[key]}' and '{b}' name the same columns: list each block once"
+            )
+        seen[key] = b
