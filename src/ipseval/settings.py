@@ -402,9 +402,10 @@ class Mapping(_Section):
         "apart (see [mapping.codes]: 'Activity Type'). Several files may give one table (an "
         "extract in parts: 'CONTACTS_P1.txt' = 'meetings' and 'CONTACTS_P2.txt' = 'meetings'): "
         "they are read as one, columns matched by name, each row's problems naming its own file "
-        "(sheets of a workbook likewise). In a folder, a file with no entry of its own whose name differs from a mapped file's only by a part "
-        "number or date (P1/P2, part1, 2023, 20240105) is read with it, said in a note; map it to "
-        "[] to leave it out.",
+        "(sheets of a workbook likewise). In a folder, a file with no entry of its own whose name "
+        "differs from a mapped file's only by part numbers or dates (P1/P2, part1, 2023, 20240105, "
+        "FY2019-20, Q1, Jan2024, a run's time 0603) and whose columns are (nearly) the same is read "
+        "with it, said in a note; map it to [] to leave it out.",
     )
     fixed: dict[str, dict[str, str]] = Field(
         default_factory=dict,

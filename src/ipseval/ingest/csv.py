@@ -29,6 +29,7 @@ from ipseval.ingest import (
     RawTable,
 )
 from ipseval.ingest import parts as parts_module
+from ipseval.ingest.decimal_commas import read_decimal_commas
 from ipseval.ingest.encoding import NotUtf8, TextFile, as_utf8, as_windows_1252
 from ipseval.ingest.mapping import mapped_to_nothing, resolve_columns, resolve_table, resolve_tables
 from ipseval.ingest.note_rows import (
@@ -198,6 +199,8 @@ def _read_text(text: TextFile, name: str, table: str, settings: Settings) -> Raw
         if n:
             unused.append(f"(column {i + 1}: blank header, {n} value{'s' if n != 1 else ''})")
     frame = df.select(*match.kept(lambda i: positional[i]), "_row")
+    frame, read_commas = read_decimal_commas(frame, table, layout.separator)
+    problems += read_commas
     return RawTable(
         name=table,
         file=name,

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ipseval.ingest.decimal_commas import reads_decimal_commas
 from ipseval.ingest.file_notes import shared_notes
 from ipseval.ingest.mapping import norm_name, table_key
 from ipseval.ingest.propose_area_names import name_area_codes
@@ -39,18 +41,20 @@ from ipseval.ingest.propose_dates import DateOrderProposal, propose_date_order
 from ipseval.ingest.propose_fill import propose_fill_down
 from ipseval.ingest.propose_filters import RowFilter, propose_filters
 from ipseval.ingest.propose_fixed import FixedProposal, propose_fixed
-from ipseval.ingest.propose_ids import choose_client_ids, choose_specialist_ids
+from ipseval.ingest.propose_ids import choose_client_ids, choose_specialist_ids, names_no_clients
 from ipseval.ingest.propose_items import instruments_of, propose_items
 from ipseval.ingest.propose_label_fit import label_fit
 from ipseval.ingest.propose_lookup_codes import by_lookup
 from ipseval.ingest.propose_lookups import Lookup, date_in_names, find_data_cut, lookup_for, text_lookups
 from ipseval.ingest.propose_measures import one_measure_each
+from ipseval.ingest.propose_messages import leave_out_messages
 from ipseval.ingest.propose_names import column_name_score, not_standard, table_name_score
 from ipseval.ingest.propose_novalue import value_guesses
 from ipseval.ingest.propose_parts import mark_parts
 from ipseval.ingest.propose_read import MAX_ROWS, LocalExport, LocalTable, read_export
+from ipseval.ingest.propose_referral import prefer_accepted
 from ipseval.ingest.propose_shared import by_shared_values
-from ipseval.ingest.propose_split import merged, part_groups, second_table, split_rows
+from ipseval.ingest.propose_split import align_parts, merged, part_groups, second_table, split_rows
 from ipseval.ingest.propose_staff import full_time_week
 from ipseval.ingest.propose_teams import area_for_team
 from ipseval.ingest.propose_values import Evidence, column_evidence, value_fit
@@ -262,11 +266,15 @@ def propose_export(export: LocalExport) -> Proposal:
         for name, spec in TABLES.items()
     }
     chosen = _named_tables(export)  # the reader takes these by their names whatever the settings say
+    groups = part_groups(export.tables)
+    later = {i for g in groups for i in g[1:]}  # a later part takes no table of its own
     rest = (
-        (s, i, n) for (i, n), (s, _) in table_scores.items() if i not in chosen and n not in chosen.values()
+        (s, i, n)
+        for (i, n), (s, _) in table_scores.items()
+        if i not in chosen and i not in later and n not in chosen.values()
     )
     chosen |= _assign(rest, ACCEPT_TABLE)
-    for group in part_groups(export.tables):  # parts of one extract give the tables their first part does
+    for group in groups:  # parts of one extract give the tables their first part does
         first = next((chosen[i] for i in group if i in chosen), None)
         chosen |= {i: first for i in group} if first else {}
     tables = []
@@ -280,8 +288,10 @@ def propose_export(export: LocalExport) -> Proposal:
             continue
         score, how = table_scores[i, name]
         tables.append(_table_proposal(t, TABLES[name], evidence[i], scores[i, name], score, how, lookups))
+    align_parts(groups, tables, partial(_part_codes, export, tables, evidence, lookups))
     by_shared_values(tables)
     mark_parts(tables)
+    leave_out_messages(tables)
     choose_client_ids(tables)
     choose_specialist_ids(tables, export.tables)
     _teams_to_areas(tables)
@@ -315,6 +325,16 @@ def propose_export(export: LocalExport) -> Proposal:
 Scores = dict[tuple[int, str], tuple[float, str]]
 
 
+def _part_codes(export, tables, evidence, lookups, i: int, column, standard: str) -> list[CodeGuess]:
+    """The guesses for the values of ``column`` of the ``i``-th file read as ``standard``."""
+    k = next(k for k, c in enumerate(export.tables[i].columns) if c.name == column.local)
+    ev = evidence[i][k]
+    lookup = lookup_for(column.local, ev.top, list(lookups))
+    blanks = max(0, export.tables[i].rows - ev.n)
+    commas = reads_decimal_commas(export.tables[i].separator)
+    return _codes(column_spec(tables[i].standard, standard), ev, lookup, blanks, commas)
+
+
 def _second_tables(export, tables, evidence, scores, explained, lookups) -> list[TableProposal]:
     """``tables`` and, after them, the second table of each file whose type column's labels name
     records of two tables (propose_split): its columns proposed from the same file."""
@@ -324,6 +344,8 @@ def _second_tables(export, tables, evidence, scores, explained, lookups) -> list
         if found is None:
             continue
         sibling, column = found
+        if sibling == "meetings" and names_no_clients(t, tables):
+            continue  # no client is named: its 'Telephone call' rows are calls to employers
         score, how = 0.6, f"its '{column}' labels name {sibling} too: the file gives both tables"
         sib = _table_proposal(
             export.tables[i], TABLES[sibling], evidence[i], scores[i, sibling], score, how, lookups
@@ -503,6 +525,11 @@ def _table_proposal(
         else:
             s, how = scores[k, DATE_OF_BIRTH]
             scores[k, DATE_OF_BIRTH] = (s, f"{how}; {why}; age at referral is worked out from it")
+    names = [c.name for c in table.columns]
+    if (swap := prefer_accepted(names, chosen, advice, lambda j: evidence[j].kind == "date")) is not None:
+        (s, how), (received, _) = scores[swap[0], "referral_date"], scores[swap[1], "referral_date"]
+        how += "; accepted onto the caseload, as the standard's referral_date is"
+        scores[swap[0], "referral_date"] = (max(s, received), how)
     columns = []
     for k, col in enumerate(table.columns):
         ranked = sorted(((s, std) for (j, std), (s, _) in scores.items() if j == k), reverse=True)
@@ -519,7 +546,8 @@ def _table_proposal(
             )
         lookup = lookup_for(col.name, evidence[k].top, list(lookups))
         blanks = max(0, table.rows - evidence[k].n)
-        codes = _codes(column_spec(spec.name, std), evidence[k], lookup, blanks)
+        commas = reads_decimal_commas(table.separator)
+        codes = _codes(column_spec(spec.name, std), evidence[k], lookup, blanks, commas)
         columns.append(ColumnProposal(col.name, std, round(confidence, 2), why, evidence[k], codes, others))
     missing = [c for c in spec.required_columns if c not in chosen.values()]
     return TableProposal(table.name, spec.name, round(score, 2), how, table.rows, columns, missing)
@@ -538,13 +566,16 @@ def _next_best(k: int, chosen: dict[int, str], scores: Scores, advice: dict[int,
         advice[k] = None
 
 
-def _codes(column: Column, ev: Evidence, lookup: Lookup | None = None, blanks: int = 0) -> list[CodeGuess]:
+def _codes(
+    column: Column, ev: Evidence, lookup: Lookup | None = None, blanks: int = 0, commas: bool = False
+) -> list[CodeGuess]:
     """Every distinct value of a coded or yes/no column, values validate reads alike taken together;
     a wellbeing measure or instrument column's labels against the built-in measures (TOP, SURE).
     A value a lookup explains (1 = Male on the cover sheet) is guessed from its label; the blank
-    cells of a tick column (only ✓ and blanks) are proposed as no, to check."""
+    cells of a tick column (only ✓ and blanks) are proposed as no, to check. ``commas``: the reader
+    reads the file's decimal commas (ingest.decimal_commas)."""
     if column.type in ("date", "integer", "number"):  # words and codes where a value should be
-        return value_guesses(column, ev.top, ev.serials > 0)
+        return value_guesses(column, ev.top, ev.serials > 0, commas)
     if column.name in WELLBEING_LABELS and column.type == "text":
         column = wellbeing_codes(column.name)
     if column is None or column.type not in ("code", "bool"):

@@ -35,6 +35,7 @@ from ipseval.ingest.propose_kinds import (
     meeting_without_mode,
     record_kind,
 )
+from ipseval.ingest.propose_messages import message_status_guess
 from ipseval.ingest.propose_names import ratio_bound
 from ipseval.ingest.propose_vocab import (
     CODE_NAMES,
@@ -234,6 +235,7 @@ def _guess(
             return found
     if column_name in LEAVE_OUT_COLUMNS:
         found = _leave_out(folded) or (_not_a_meeting(value) if column_name == MODE else None)
+        found = found or (message_status_guess(value) if column_name == "attended" else None)
         if found is not None:
             return found
     if means_not_recorded(value):

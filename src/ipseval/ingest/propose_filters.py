@@ -8,7 +8,7 @@ leaders and administrators beside the employment specialists; a referrals file h
 accepted. The settings leave such rows out by a column of the file
 (``[mapping.codes.<table>."<column>"]``: labels to ``keep``, ``"*" = "leave_out"``).
 
-Three kinds of column are proposed, always to check:
+Four kinds of column are proposed, always to check:
 
 - a type column whose lookup labels (the export's codebook) read as records of the table ('IPS 1:1
   appointment' for meetings, 'Paid job start' for jobs, 'Employment Specialist' for staff) for
@@ -18,6 +18,9 @@ Three kinds of column are proposed, always to check:
   Appointment', 'Case Note', 'Employer Engagement'), its labels read by propose_kinds: meetings
   kept, employer contacts and notes left out (and the employer contacts kept by the second table
   the file gives, propose_split);
+- a jobs (or staff) file's type column in plain words ('Outcome Type': 'Paid employment - new
+  start', 'Job retention - in work at referral', 'Voluntary work'): paid job starts kept, the
+  others left out;
 - a yes/no column named as accepted, eligible or included: yes kept, no left out.
 """
 
@@ -28,7 +31,8 @@ from dataclasses import dataclass, field
 
 from ipseval.ingest.mapping import LEAVE_OUT, norm_name
 from ipseval.ingest.propose_codes import CodeGuess
-from ipseval.ingest.propose_kinds import EMPLOYER_CONTACTS, MEETINGS, SURE_KIND, record_kind
+from ipseval.ingest.propose_ids import names_no_clients
+from ipseval.ingest.propose_kinds import EMPLOYER_CONTACTS, MEETINGS, SURE_KIND, KindGuess, record_kind
 from ipseval.ingest.propose_lookups import Lookup
 from ipseval.schema import BOOL_FALSE, BOOL_TRUE
 
@@ -36,11 +40,16 @@ KEEP = "keep"
 NAME_ONLY = 0.8  # a column proposed less surely than this gives way to the rows it says to keep
 FILTER_SURE = 0.6  # always to check: a person knows which rows their service counts
 MAX_TYPES = 30  # a type column has at most this many distinct values
+UNSAID_SHARE = 0.2  # a plain-words type column's rows whose labels name neither kind: at most this share
+UNSAID_SURE = 0.5  # ... each left out, less surely
 # Words of labels naming records of each standard table (the standard's own terms).
 RECORD_WORDS = {
     "meetings": ("appointment", "session", "meeting", "1 1", "one to one", "vocational profile", "review"),
     "employer_contacts": ("employer",),
-    "jobs": ("paid job", "job start", "paid employment", "paid work", "new job", "started work"),
+    "jobs": (
+        *("paid job", "job start", "paid employment", "paid work", "new job", "started work", "new start"),
+        *("self employment", "self employed", "employment start"),
+    ),
     "staff": ("employment specialist",),
 }
 # Words of labels naming rows that are no record of any of them, whatever else they say.
@@ -49,6 +58,14 @@ NOT_RECORD_WORDS = (
     *("team meeting", "treatment team", "voluntary", "volunteer", "education", "training", "retained"),
     *("held at referral", "at referral", "unpaid", "placement", "cancelled booking"),
 )
+# ... and no record of one table only: a job kept from before referral, or a later check that a
+# job is still held, is no job started (an in-work support meeting on retention is a meeting).
+NOT_RECORD_OF = {"jobs": ("retention", "work experience", "work trial", "sustainment", "sustained")}
+# What a record of each table is, for the labels kept or left out by their words.
+RECORD_MEANING = {
+    "jobs": "the standard's jobs are paid jobs started while on the caseload",
+    "staff": "the standard's staff are the employment specialists",
+}
 _TRUE, _FALSE = BOOL_TRUE | {"-1"}, BOOL_FALSE  # an Access-style flag: -1 yes, 0 no
 ACCEPTED_WORDS = ("accepted", "accept", "eligible", "included", "include", "inscope")
 
@@ -83,9 +100,13 @@ def _has(text: str, words: tuple[str, ...]) -> bool:
 def _reads_as(label: str, table: str) -> str:
     """keep when a label names a record of ``table`` (and nothing that is no record), else leave_out."""
     others = [w for t, ws in RECORD_WORDS.items() if t != table for w in ws]
-    if _has(label, NOT_RECORD_WORDS) or (_has(label, others) and not _has(label, RECORD_WORDS[table])):
+    if _has(label, _not_record(table)) or (_has(label, others) and not _has(label, RECORD_WORDS[table])):
         return LEAVE_OUT
     return KEEP if _has(label, RECORD_WORDS[table]) else LEAVE_OUT
+
+
+def _not_record(table: str) -> tuple[str, ...]:
+    return (*NOT_RECORD_WORDS, *NOT_RECORD_OF.get(table, ()))
 
 
 def type_filter(table: str, column: str, values: list[tuple[str, int]], lookup: Lookup) -> RowFilter | None:
@@ -110,21 +131,50 @@ def type_filter(table: str, column: str, values: list[tuple[str, int]], lookup: 
 
 
 def own_label_filter(
-    table: str, column: str, values: list[tuple[str, int]], blanks: int = 0
+    table: str, column: str, values: list[tuple[str, int]], blanks: int = 0, clients: bool = True
 ) -> RowFilter | None:
-    """:func:`kinds_filter` of a column whose name says it gives each row's kind ('Activity Type',
-    'Record category'); None for any other."""
-    return kinds_filter(table, column, values, blanks) if _type_name(column) else None
+    """:func:`kinds_filter` of a meetings or employer contacts column whose name says it gives each
+    row's kind ('Activity Type', 'Record category'), :func:`words_filter` of another table's (a
+    jobs file's 'Outcome Type'); None for any other. ``clients``: the file may name clients (in a
+    file of employer contacts naming none, 'Telephone call' is a call to an employer)."""
+    if table not in (MEETINGS, EMPLOYER_CONTACTS):
+        return words_filter(table, column, values)
+    return kinds_filter(table, column, values, blanks, clients) if _type_name(column) else None
 
 
-def kinds_filter(table: str, column: str, values: list[tuple[str, int]], blanks: int = 0) -> RowFilter | None:
+def words_filter(table: str, column: str, values: list[tuple[str, int]]) -> RowFilter | None:
+    """The rows a jobs or staff file's type column written in plain words keeps ('Outcome Type':
+    'Paid employment - new start' kept; 'Job retention - in work at referral', 'Voluntary work',
+    'Work placement (unpaid)' left out): labels naming records of ``table`` (RECORD_WORDS, and none
+    of NOT_RECORD_WORDS) kept, every other left out; None unless both are there."""
+    named = _type_name(column) or _has(column, ("outcome",))
+    if table not in RECORD_MEANING or not named or not 1 < len(values) <= MAX_TYPES:
+        return None
+    others = [w for t, ws in RECORD_WORDS.items() if t != table for w in ws]
+    entries, unsaid = [], 0
+    for value, rows in values:
+        code, sure = _reads_as(value, table), FILTER_SURE
+        if code == LEAVE_OUT and not _has(value, (*_not_record(table), *others)):
+            unsaid, sure = unsaid + rows, UNSAID_SURE  # its words say neither: a contract type, a sector
+        how = f"{'a record' if code == KEEP else 'not a record'} of {table} ({RECORD_MEANING[table]})"
+        entries.append(CodeGuess(value, rows, code, sure, how))
+    if {g.code for g in entries} != {KEEP, LEAVE_OUT} or unsaid > UNSAID_SHARE * sum(r for _, r in values):
+        return None
+    how = f"its labels, read by their words (no codebook explains them), say which rows are {table}"
+    return RowFilter(column, entries, how, every_other=True)
+
+
+def kinds_filter(
+    table: str, column: str, values: list[tuple[str, int]], blanks: int = 0, clients: bool = True
+) -> RowFilter | None:
     """The rows of ``table`` (meetings or employer_contacts) a type column in plain words keeps, its
     labels read by propose_kinds; None unless they name records of ``table`` and surely some that
     are not. Blank cells are left out of employer contacts (a meeting's type may go unsaid; an
-    employer contact's hardly)."""
+    employer contact's hardly). ``clients`` False: the file names no client, so a label naming a
+    meeting is how an employer was contacted."""
     if table not in (MEETINGS, EMPLOYER_CONTACTS) or not 1 < len(values) <= MAX_TYPES:
         return None
-    kinds = {value: record_kind(value) for value, _ in values}
+    kinds = {value: _kind(value, table, clients) for value, _ in values}
     keep = [v for v, k in kinds.items() if k.kind == table]
     if not any(kinds[v].confidence >= SURE_KIND for v in keep) or not any(
         k.kind != table and k.confidence >= SURE_KIND for k in kinds.values()
@@ -142,6 +192,14 @@ def kinds_filter(table: str, column: str, values: list[tuple[str, int]], blanks:
         )
     how = f"its labels, read by their words (no codebook explains them), say which rows are {table}"
     return RowFilter(column, entries, how, every_other=True, own_labels=True)
+
+
+def _kind(label: str, table: str, clients: bool) -> KindGuess:
+    kind = record_kind(label)
+    if clients or table != EMPLOYER_CONTACTS or kind.kind != MEETINGS:
+        return kind
+    how = f"{kind.how}, but the file names no client: a contact with an employer"
+    return KindGuess(EMPLOYER_CONTACTS, kind.confidence, how)
 
 
 TYPE_NAME_WORDS = ("type", "kind", "category", "class", "activity", "event", "entry", "record", "nature")
@@ -193,7 +251,10 @@ def propose_filters(tables: list, explained: list[list[Lookup | None]]) -> None:
             typed = lookup is not None and not _codes_read(c)
             found = type_filter(t.standard, c.local, values, lookup) if typed else None
             if lookup is None and c.standard is None:
-                found = found or own_label_filter(t.standard, c.local, values)
+                clients = t.standard != EMPLOYER_CONTACTS or not names_no_clients(t, tables)
+                found = found or own_label_filter(t.standard, c.local, values, clients=clients)
+            elif lookup is None:  # every label of a jobs or staff type column says what it is
+                found = found or words_filter(t.standard, c.local, values)
             found = found or accepted_filter(c.local, values)
             if found is None:
                 continue

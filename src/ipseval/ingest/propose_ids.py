@@ -73,16 +73,11 @@ def _by_values(t, known: set[str], source, clients) -> bool | None:
     COVERAGE of the clients); True when one does."""
     best = None
     for c in t.columns:
-        ev = c.evidence
         taken = c.standard not in (None, CLIENT_ID) and c.sure  # a sure guess for another column stays
-        if c.advice or ev.kind not in ("code", "text", "integer") or taken:
+        if c.advice or taken or (found := _clients_named(c, known)) is None:
             continue
-        mine = _keys([v for v, _ in ev.top])
-        matched = len(mine & known)
-        if not mine or matched / len(mine) < MATCHED or matched < max(MIN_MATCHED, COVERAGE * len(known)):
-            continue
-        if best is None or matched > best[0]:
-            best = (matched, len(mine), c)
+        if best is None or found[0] > best[0]:
+            best = (*found, c)
     if best is None:
         return None
     matched, distinct, chosen = best
@@ -110,6 +105,27 @@ def _by_values(t, known: set[str], source, clients) -> bool | None:
         chosen.how = f"{chosen.how}; {words}"
     t.missing = [m for m in t.missing if m != CLIENT_ID]
     return True
+
+
+def _clients_named(c, known: set[str]) -> tuple[int, int] | None:
+    """(clients' ids named, distinct values) of a column whose values are clients' ids (at least
+    MATCHED of its own values and COVERAGE of the clients), else None."""
+    if c.evidence.kind not in ("code", "text", "integer"):
+        return None
+    mine = _keys([v for v, _ in c.evidence.top])
+    matched = len(mine & known)
+    if not mine or matched / len(mine) < MATCHED or matched < max(MIN_MATCHED, COVERAGE * len(known)):
+        return None
+    return matched, len(mine)
+
+
+def names_no_clients(t, tables: list) -> bool:
+    """Whether the clients' ids are known (``tables``: the proposals) and no column of ``t`` holds
+    them: a file of employer contacts, whose 'Telephone call' rows are then no client meetings."""
+    clients = next((x for x in tables if x.standard == "clients"), None)
+    source = next((c for c in clients.columns if c.standard == CLIENT_ID), None) if clients else None
+    known = _keys([v for v, _ in source.evidence.top]) if source else set()
+    return bool(known) and t is not clients and all(_clients_named(c, known) is None for c in t.columns)
 
 
 def _not_a_row_id(t) -> None:

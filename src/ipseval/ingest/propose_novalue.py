@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from ipseval.ingest.decimal_commas import dotted
 from ipseval.ingest.mapping import norm_name
 from ipseval.ingest.propose_codes import BLANK, CodeGuess, fold, means_not_recorded
 from ipseval.ingest.propose_read import SERIAL_RANGE
@@ -65,6 +66,8 @@ FULL_TIME = "full time | fulltime | ft | whole time | full"
 OPEN_ENDED = ("discharge_date", "end_date", "follow_up_end")
 BLANK_MEANS_NEVER = ("engagement_date", "job_start_date")
 SENTINEL_SURE = 0.85  # a 999 that repeats; once it is marked CHECK
+DECIMAL_COMMA_SURE = 0.85  # '37,5' hours in a file that does not read decimal commas: 37.5
+_COMMA_READ = "a decimal comma, read as it is (the file's columns are not separated by commas)"
 MAX_LISTED = 10  # unread values listed for a person, per column
 
 
@@ -86,15 +89,19 @@ def no_value_word(value: str) -> str | None:
     return None
 
 
-def value_guesses(column: Column, top: Iterable[tuple[str, int]], serials: bool = False) -> list[CodeGuess]:
+def value_guesses(
+    column: Column, top: Iterable[tuple[str, int]], serials: bool = False, commas: bool = False
+) -> list[CodeGuess]:
     """A guess for each distinct value (``top``: value, cells) of a date or number column that
     validate does not read as it is, and for each it reads only with a unit or qualifier (said, not
-    proposed); ``serials``: the column holds workbook numbers in the range of date serials."""
+    proposed); ``serials``: the column holds workbook numbers in the range of date serials;
+    ``commas``: the reader reads decimal commas in the file (ingest.decimal_commas), which are then
+    said, else proposed as the number with a point."""
     if column.type not in ("date", "integer", "number"):
         return []
     top = list(top)
     values = [v for v, _ in top]
-    read = _dates_read(values, serials) if column.type == "date" else _numbers_read(values, column)
+    read = _dates_read(values, serials) if column.type == "date" else _numbers_read(values, column, commas)
     if column.name == LAST_WORKED:  # a month, a year or 'Never' is read too (validate_last_worked)
         read |= {v: v for v in values if month_span(v, Century()) or re.match(NEVER_WORKED, v)}
     out: list[CodeGuess] = []
@@ -106,7 +113,8 @@ def value_guesses(column: Column, top: Iterable[tuple[str, int]], serials: bool 
         as_read = read.get(value)
         if as_read is not None:
             if as_read != value:  # read with a unit or a qualifier: said as read
-                out.append(CodeGuess(value, rows, as_read, 1.0, "read as it is", as_is=True))
+                how = "read as it is" if dotted(value) != as_read else _COMMA_READ
+                out.append(CodeGuess(value, rows, as_read, 1.0, how, as_is=True))
             sentinel = _sentinel(value, rows, column) or _zero_hours(as_read, value, rows, column)
             if sentinel is not None:
                 out.append(sentinel)
@@ -149,6 +157,9 @@ def _word_guess(value: str, rows: int, column: Column) -> CodeGuess:
         return CodeGuess(value, rows, BLANK, 0.9, f"means not recorded: left blank (no {what})")
     if kind == "varies" and column.name == "hours_per_week":
         return CodeGuess(value, rows, BLANK, 0.85, "hours that vary: left blank (no one number of hours)")
+    if what == "number" and (point := dotted(value)) is not None:  # a comma-separated file or a sheet
+        how = f"a decimal comma: read as {point} (validate reads a decimal point only, here)"
+        return CodeGuess(value, rows, point, DECIMAL_COMMA_SURE, how)
     if column.name == "score" and (point := answer_point(value)) is not None:
         return CodeGuess(value, rows, point[0], 0.85, point[1])
     if column.name == "fte" and folded in _words(FULL_TIME):
@@ -205,13 +216,17 @@ def _dates_read(values: list[str], serials: bool) -> dict[str, str]:
     return out | {v: v for v, ok in zip(values, read.to_list(), strict=True) if ok}
 
 
-def _numbers_read(values: list[str], column: Column) -> dict[str, str]:
-    """value -> the number validate reads it as (as written when plain, else as the number)."""
+def _numbers_read(values: list[str], column: Column, commas: bool = False) -> dict[str, str]:
+    """value -> the number validate reads it as (as written when plain, else as the number);
+    ``commas``: decimal commas are read (a file separated by semicolons, ingest.decimal_commas)."""
     forms = FORMS.get(column.name, NumberForms())
     out: dict[str, str] = {}
     for v in values:
         if re.fullmatch(NUMBER, v.strip()):
             out[v] = v
+            continue
+        if commas and (point := dotted(v)) is not None:
+            out[v] = point
             continue
         x = number_in_text(v, forms, column.maximum)
         if x is not None:

@@ -3,7 +3,7 @@
 
 Map gives each standard table one file; a second part is left unmatched (or matched to another
 table it fits less well). When its name differs
-from a matched file's only by part numbers or dates (ingest.split_files) and its columns are
+from a matched file's only by part numbers or dates (ingest.part_names) and its columns are
 mostly the same (in any order), it is marked as a part of that file: validate reads it with
 that file's table(s) by itself (no entry needed), and the proposal says so instead of 'not read'.
 """
@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from ipseval.ingest.mapping import norm_name
-from ipseval.ingest.split_files import differ_by_part
+from ipseval.ingest.part_names import differ_by_part
 
 if TYPE_CHECKING:
     from ipseval.ingest.propose import TableProposal

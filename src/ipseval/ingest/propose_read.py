@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ class LocalTable:
     notes: list[str] = field(default_factory=list)  # how it was read: separator, title rows left out
     titles: tuple[str, ...] = ()  # the title rows above the header, as text
     footers: tuple[str, ...] = ()  # the one-cell lines of words below the rows (a report's footer)
+    separator: str | None = None  # what separates a CSV file's columns (None: a sheet)
 
 
 @dataclass
@@ -134,7 +135,8 @@ def _read_csv(path: Path) -> LocalTable | None:
 
 def _read_text(name: str, path: Path) -> LocalTable | None:
     layout, _ = csv_layout(path, name)
-    return _rows_to_table(name, _csv_rows(path, layout), layout)
+    table = _rows_to_table(name, _csv_rows(path, layout), layout)
+    return None if table is None else replace(table, separator=layout.separator)
 
 
 def _csv_rows(path: Path, layout: Layout) -> list[list[Any]]:

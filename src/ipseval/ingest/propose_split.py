@@ -10,30 +10,33 @@ when the meetings' mode column itself names employer contacts ('Face to face', '
 the employer contacts then read that column as face_to_face, every label of another kind left out.
 
 A warehouse also splits a long extract into part files ('IPS_CNTCT_P1_20240105.txt',
-'IPS_CNTCT_P2_20240105.txt'), named alike but for the part's number and with (nearly) the same
-columns, perhaps in another order: :func:`part_groups` finds them, and each part is proposed as the
-tables its first part is. :func:`merged` gives one proposal per standard table, its files' columns
-and codes taken together, as the settings hold them.
+'IPS_CNTCT_P2_20240105.txt'; one file a financial year, each stamped with its run's time:
+'Contacts_FY2019-20_20240108_0603.csv'), named alike but for part numbers and dates (part_names) and
+with (nearly) the same columns, perhaps in another order: :func:`part_groups` finds them, and each
+part is proposed as the tables its first part is (the later parts take no table of their own), its
+columns as the first part's (:func:`align_parts`). :func:`merged` gives one proposal per standard
+table, its files' columns and codes taken together, as the settings hold them.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import PurePath
 
+from ipseval.ingest import TEXT_SUFFIXES
 from ipseval.ingest.mapping import LEAVE_OUT, norm_name
+from ipseval.ingest.part_names import part_key, same_columns
 from ipseval.ingest.propose_codes import CodeGuess, guess_code
 from ipseval.ingest.propose_filters import RECORD_WORDS, kinds_filter, own_label_filter, type_filter
 from ipseval.ingest.propose_kinds import EMPLOYER_CONTACTS, MODE_UNSAID, SURE_KIND, record_kind
 from ipseval.ingest.propose_read import LocalTable
 from ipseval.schema import TABLES
 
-SAME_COLUMNS = 0.8  # share of the narrower part's headers the other part has too
 MIN_SAME_COLUMNS = 4  # a table cut by a word in its name has at least this many columns, all the same
 SIBLINGS = {"meetings": "employer_contacts", "employer_contacts": "meetings"}
 MODE, FACE_TO_FACE = "mode", "face_to_face"  # a meeting's mode; whether an employer contact was face to face
 MODE_AS_FACE_TO_FACE = 0.7  # the meetings' mode column read as the employer contacts' face_to_face: to check
-_PART = re.compile(r"(?i)(?<=[_\-\s])(?:p|part|pt)?0?\d(?=[_\-\s.])")
 
 
 def part_groups(tables: list[LocalTable]) -> list[list[int]]:
@@ -41,17 +44,34 @@ def part_groups(tables: list[LocalTable]) -> list[list[int]]:
     for a part number, and the same columns (see the module docstring)."""
     by: dict[str, list[int]] = {}
     for i, t in enumerate(tables):
-        key = _PART.sub("#", t.name)
-        if key != t.name:
+        key = part_key(_stem(t.name))
+        if key is not None:
             by.setdefault(key, []).append(i)
     out = []
     for group in by.values():
         first = {norm_name(c.name) for c in tables[group[0]].columns}
-        alike = [i for i in group if _alike(first, {norm_name(c.name) for c in tables[i].columns})]
+        alike = [i for i in group if same_columns(first, {norm_name(c.name) for c in tables[i].columns})]
         if len(alike) > 1:
             out.append(alike)
     grouped = {i for g in out for i in g}
     return out + _split_by_a_word([i for i in range(len(tables)) if i not in grouped], tables)
+
+
+def align_parts(groups: list[list[int]], tables: list, codes_for) -> None:
+    """The later parts of each group (``tables``: proposals by position) read as their first part
+    is: the settings map a column once for all the files of a table, so a column a later part
+    proposed otherwise (its own values too few to tell) takes the first part's standard column,
+    its values guessed for it (``codes_for(position, column, standard)``: the guesses)."""
+    for group in groups:
+        first = tables[group[0]]
+        held = {c.local: c for c in first.columns}
+        for i in group[1:]:
+            for c in tables[i].columns:
+                h = held.get(c.local)
+                if h is None or h.standard == c.standard or tables[i].standard != first.standard:
+                    continue
+                c.standard, c.confidence, c.how, c.advice = h.standard, h.confidence, h.how, h.advice
+                c.codes = codes_for(i, c, h.standard) if h.standard else []
 
 
 def _split_by_a_word(rest: list[int], tables: list[LocalTable]) -> list[list[int]]:
@@ -77,8 +97,9 @@ def _one_word_apart(a: list[str], b: list[str]) -> bool:
     return len(a) == len(b) > 1 and sum(x.lower() != y.lower() for x, y in zip(a, b, strict=True)) <= 1
 
 
-def _alike(a: set[str], b: set[str]) -> bool:
-    return bool(a and b) and len(a & b) >= SAME_COLUMNS * min(len(a), len(b))
+def _stem(name: str) -> str:
+    """A file's name without its suffix; a sheet's name as it is."""
+    return PurePath(name).stem if PurePath(name).suffix.lower() in TEXT_SUFFIXES else name
 
 
 def second_table(t, lookups: list) -> tuple[str, str] | None:

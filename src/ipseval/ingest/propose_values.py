@@ -4,7 +4,8 @@ or free text; and how well that fits a standard column. Blank words (NULL, N/A..
 blank, as validate reads them. Words that stand for no value ('Open', 'Not known', '-', 'varies')
 are counted apart, so a column of dates and 'Open' is still a date column (propose_novalue proposes
 what to read them as); numbers written with a unit or against the top of a scale ('16 hrs',
-'approx 24', '6/10') count as numbers, and dates with a two-digit year ('23-Jan-20') as dates.
+'approx 24', '6/10') or with a decimal comma ('37,5') count as numbers, and dates with a two-digit
+year ('23-Jan-20') as dates.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from ipseval.ingest.decimal_commas import dotted
 from ipseval.ingest.propose_codes import guess_codes, tick_column
 from ipseval.ingest.propose_novalue import no_value_word
 from ipseval.ingest.propose_read import LocalColumn
@@ -160,7 +162,7 @@ def column_evidence(col: LocalColumn) -> Evidence:
                 two_digit.append((first[key], k))
             if how in ("dmy", "mdy") and not example:
                 example = first[key]
-        x = float(key) if _NUMBER.match(key) else _thousands(key) or number_in_any_column(key)
+        x = float(key) if _NUMBER.match(key) else _other_number(key)
         if x is not None:
             numbers += k
             nums.append(x)
@@ -205,8 +207,14 @@ def column_evidence(col: LocalColumn) -> Evidence:
 _THOUSANDS_WRITTEN = re.compile(r"^\d{1,3}(?:,\d{3})+$")  # '182,400' people: validate reads a count so
 
 
-def _thousands(key: str) -> float | None:
-    return float(key.replace(",", "")) if _THOUSANDS_WRITTEN.match(key) else None
+def _other_number(key: str) -> float | None:
+    """The number a value holds that is not written plainly: thousands separated by commas, a
+    decimal comma ('37,5' hours: map proposes how it is read), a unit or a qualifier ('16 hrs')."""
+    if _THOUSANDS_WRITTEN.match(key):
+        return float(key.replace(",", ""))
+    if (point := dotted(key)) is not None:
+        return float(point)
+    return number_in_any_column(key)
 
 
 def value_fit(column: Column, ev: Evidence) -> float:

@@ -37,7 +37,9 @@ COLUMN_NAMES: dict[str, str] = {
     " | site | local area | borough of residence | team | locality team | service team | team name"
     " | area team",
     "referral_date": "referral dt | ref dt | date of ref | date referred | ref date | referred on | date of referral | referral received"
-    " | received date | referred | referral received date",
+    " | received date | referred | referral received date | referral accepted | referral accepted date"
+    " | accepted date | date accepted | accepted on | date allocated | allocated date | allocation date"
+    " | caseload start date | date added to caseload",
     "referral_source": "source | ref src | referred by | referrer | referral route | referral from"
     " | source of referral | referral agency | referring agency | ref source | pathway",
     "engagement_date": "engaged on | date engaged | eng date | vocational profile date | vp date"
@@ -94,7 +96,8 @@ COLUMN_NAMES: dict[str, str] = {
     "end_date": "job end | finished | left job | date left | job end date | placement end | ended | end"
     " | leaving date | left | termination date | term date",
     "hours_per_week": "hrs week | hours | weekly hours | hrs pw | contracted hours | hours pw | hrs"
-    " | hours a week",
+    " | hours a week | hours per week | hours worked | hours worked per week | weekly hours worked"
+    " | working hours | usual hours",
     "employer": "employer name | company | organisation | organization | business | workplace | account name",
     "sector": "industry | job type | occupation | job sector | role type | sic | sic code | sic section",
     "self_employed": "self employed | se | own business | self emp",
@@ -283,9 +286,17 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         " | ib | new style esa | new style jsa | esa support group | esa wrag | uc lcwra | uc not working"
         " | severe disablement allowance | sda | no work related requirements | uc no work related requirements"
         " | searching for work | work search | intensive work search | limited capability for work"
-        " | limited capability for work related activity | lcwra | lcw | work preparation",
+        " | limited capability for work related activity | lcwra | lcw | work preparation"
+        # Universal Credit's conditionality groups other than 'working enough': out of work
+        " | no work requirements | uc no work requirements | universal credit no work requirements"
+        " | universal credit no work related requirements | preparing for work | planning for work"
+        " | work focused interview | work focused interview only | all work related requirements"
+        " | uc searching for work | uc preparing for work | uc planning for work | not in work"
+        " | uc not in work | universal credit not in work | universal credit not working"
+        " | esa work related activity group | work related activity group | wrag | support group",
         "in_work": "in work | working tax credit | wtc | in work benefits | uc in work | uc working"
-        " | universal credit in work | universal credit working",
+        " | universal credit in work | universal credit working | working enough | uc working enough"
+        " | universal credit working enough | earnings top up | uc earnings top up | in work top up",
         "none": "none | no benefits | not claiming | nil | no benefit",
         "unknown": "unknown | not known",
     },
@@ -371,6 +382,11 @@ JUDGED_CODE_NAMES: dict[str, dict[str, tuple[str, str]]] = {
         "no": ("na", "Welsh for no; but NA often means not available (blank): check which this export means"),
     },
     "benefits": {
+        "in_work": (
+            "light touch | uc light touch | universal credit light touch",
+            "Universal Credit's light-touch group: working, on low earnings (in work), unless it holds"
+            " others here",
+        ),
         "none": (
             "pip | pip only | dla | dla only | personal independence payment | disability living allowance"
             " | carers allowance | carer allowance | carers | attendance allowance | child benefit"

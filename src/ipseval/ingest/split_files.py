@@ -7,8 +7,9 @@ column in a later part. Two ways make the parts one table:
 - ``[mapping.tables]`` maps each file to the same table (or tables);
 - a file with no entry of its own whose name differs from a mapped file's (or from another such
   file's, when the rest of the name is a table's) only by part numbers or dates (``P1``/``P2``,
-  ``part1``, ``2023``, ``20240105``) is read with it, said in a read note. Map it to ``[]`` to
-  leave it unread.
+  ``part1``, ``2023``, ``20240105``, ``FY2019-20``, ``Q1``, ``Jan2024``, a run's time ``0603``:
+  see part_names) and whose columns are (nearly) the same is read with it, said in a read note.
+  Map it to ``[]`` to leave it unread. Named alike but with other columns, it is not read (said so).
 
 Each part is read on its own by the ordinary reader, its columns matched by name (after the
 column mapping), so the order of the columns does not matter. The rows are then put together,
@@ -18,7 +19,6 @@ rows (a client_id given twice) see every part.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
@@ -28,40 +28,12 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ipseval.ingest import CellProblem, InputError, RawDataset, RawTable
-from ipseval.ingest.mapping import table_key
+from ipseval.ingest.mapping import norm_name, table_key
+from ipseval.ingest.part_names import differ_by_part, part_table, same_columns
 from ipseval.schema import TABLES
 
 if TYPE_CHECKING:
     from ipseval.settings import Settings
-
-# A name's words: split at spaces, underscores, hyphens and dots.
-_WORD_BREAK = re.compile(r"[\s_\-.]+")
-# A word that numbers a part or dates it: P1, part2, pt3, vol1, 2, 2023, 20240105, 2024-01 (split).
-_PART_WORD = re.compile(r"^(?:p|part|pt|vol|file|batch)?\d{1,8}$", re.IGNORECASE)
-
-
-def _words(stem: str) -> list[str]:
-    return [w for w in _WORD_BREAK.split(stem.strip().lower()) if w]
-
-
-def differ_by_part(a: str, b: str) -> bool:
-    """Whether file names (without suffix) ``a`` and ``b`` differ only in words that number or date
-    a part ('IPS_CNTCT_P1_20240105' and 'IPS_CNTCT_P2_20240105'; 'meetings_2023', 'meetings_2024')."""
-    x, y = _words(a), _words(b)
-    if len(x) != len(y) or x == y:
-        return False
-    return all(u == v or (_PART_WORD.match(u) and _PART_WORD.match(v)) for u, v in zip(x, y, strict=True))
-
-
-def part_table(stem: str) -> str | None:
-    """The standard table a part's name stands for once its part words are set aside
-    ('meetings_part2' -> meetings), or None (a name without part words, or no table's)."""
-    words = _words(stem)
-    rest = [w for w in words if not _PART_WORD.match(w)]
-    if len(rest) == len(words) or not rest:
-        return None
-    key = "".join(rest)
-    return next((t for t in TABLES if t.replace("_", "") == key), None)
 
 
 def parts_of(
@@ -77,7 +49,9 @@ def parts_of(
     added: list[Path] = []
     for p in candidates:
         twin = next((q for q in mapped if differ_by_part(q.stem, p.stem)), None)
-        if twin is not None:
+        if twin is not None and not _alike(p, twin, settings):
+            notes.append(unlike_note(p.name, twin.name))
+        elif twin is not None:
             added.append(p)
             _add(found, p, mapped[twin], unused)
             notes.append(part_note(p.name, twin.name, mapped[twin]))
@@ -85,7 +59,8 @@ def parts_of(
     for p in candidates:
         if p not in added and (table := part_table(p.stem)) is not None and table not in found:
             by_table.setdefault(table, []).append(p)
-    for table, paths in by_table.items():
+    for table, named in by_table.items():
+        paths = [p for p in named if p == named[0] or _alike(p, named[0], settings)]
         for p in paths if len(paths) > 1 else ():  # one file named so is no part of anything
             added.append(p)
             _add(found, p, [table], unused)
@@ -109,6 +84,31 @@ def _may_be_part(p: Path, settings: Settings) -> bool:
     key = table_key(p.name)
     wide = (w.file for sources in settings.mapping.wide.values() for w in sources)
     return not any(table_key(local) == key for local in (*settings.mapping.tables, *wide))
+
+
+def _alike(p: Path, twin: Path, settings: Settings) -> bool:
+    """Whether ``p`` has (nearly) the columns of ``twin``: named alike, other columns make another
+    table. A header that cannot be looked at here (not UTF-8) leaves it to the names."""
+    a, b = _header(p, settings), _header(twin, settings)
+    return a is None or b is None or same_columns(a, b)
+
+
+def _header(p: Path, settings: Settings) -> set[str] | None:
+    from ipseval.ingest.encoding import NotUtf8
+    from ipseval.ingest.sniff import csv_layout
+
+    try:
+        return {norm_name(c) for c in csv_layout(p, p.name, settings.input)[1] if c.strip()}
+    except (NotUtf8, InputError, OSError):
+        return None
+
+
+def unlike_note(file: str, with_file: str) -> str:
+    """The read note of a file named like a part of ``with_file`` whose columns are others."""
+    return (
+        f"{file} is named like a part of {with_file} but its columns are not the same: it was not read "
+        f"with it; if it is a part, map it in [mapping.tables]"
+    )
 
 
 def part_note(file: str, with_file: str, tables: list[str]) -> str:
