@@ -194,7 +194,10 @@ CODE_NAMES: dict[str, dict[str, str]] = {
     },
     "employed_at_referral": {
         "yes": "employed | in work | working | in employment | job retention",
-        "no": "unemployed | not working | out of work | not employed | not in work",
+        "no": "unemployed | not working | out of work | not employed | not in work | economically inactive"
+        " | inactive | student | in education | full time education | retired | long term sick | sick"
+        " | disabled | unable to work | carer | looking after family | looking after home | homemaker"
+        " | jobseeker | job seeker | seeking work | volunteer | voluntary work",
     },
     "self_employed": {"yes": "self employed | own business", "no": "employed | employee | paye"},
     "co_located": {"yes": "co located | colocated | based in team", "no": "separate | not co located"},
