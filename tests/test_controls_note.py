@@ -110,7 +110,7 @@ def test_a_term_with_one_level_stops_a_model_with_words_a_user_can_act_on():
     from ipseval.impact.design import ModelError, _level_orders
 
     one = pl.DataFrame({"time_band": ["weeks 0+"] * 3, "benefits": ["none"] * 3})
-    with pytest.raises(ModelError, match=r"too few job starts to follow the chance of a job over time"):
+    with pytest.raises(ModelError, match=r"merged into one .*cannot be followed over time"):
         _level_orders(one, ["time_band"], {})
     with pytest.raises(ModelError, match=r"leave it out of the model's controls .*model_controls"):
         _level_orders(one, ["benefits"], {})

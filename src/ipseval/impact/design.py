@@ -431,8 +431,8 @@ def check_rank(design: Design, xtx: np.ndarray | None = None) -> None:
 
 # Terms the models build themselves (not controls a user can drop): why one level stops them, in words
 _BUILT_IN_ONE_LEVEL = {
-    "time_band": "too few job starts to follow the chance of a job over time: every period since "
-    "engagement had to be merged into one ({ref})",
+    "time_band": "every period since engagement had to be merged into one ({ref}), so the chance of a "
+    "job cannot be followed over time",
     "cumulative_band": "every client's meetings fall in one band ({ref}), so there is nothing to compare",
     "meeting_band": "every client's meetings fall in one band ({ref}), so there is nothing to compare",
 }
