@@ -309,7 +309,9 @@ CODE_NAMES: dict[str, dict[str, str]] = {
         " | local authority housing",
         "private_rent": "private rent | private | private rented | private landlord | private tenant",
         "supported_temporary": "supported temporary | supported housing | supported | hostel | temporary"
-        " | temporary accommodation | b and b | refuge",
+        " | temporary accommodation | b and b | refuge | approved premises | probation hostel | bail hostel"
+        " | bail accommodation | cas3 | exempt accommodation | move on accommodation | rehab | residential rehab"
+        " | residential treatment | night shelter | emergency accommodation",
         "homeless": "homeless | nfa | no fixed abode | rough sleeping | sofa surfing | street homeless",
         "other": "other | family friends | living with family | with family | with friends | lodger",
         "unknown": "unknown | not known",
