@@ -604,3 +604,17 @@ def test_date_order_setting_decides_how_slashed_dates_read(tmp_path, order, writ
     s = Settings.model_validate({"input": {"date_order": order}})
     ds = run(tmp_path, s, clients=f"{CLIENTS_HEAD}\nC1,Leeds,{written}\nC2,Leeds,2023-01-01\n")
     assert ds.tables["clients"]["referral_date"].to_list() == [read, date(2023, 1, 1)]
+
+
+def test_area_names_differing_in_punctuation_are_one_area(tmp_path):
+    """'St. Aldwyn' beside 'St Aldwyn' (and '&' beside 'and', hyphens beside spaces) is one area,
+    said in a warning: left apart, it was a fifth area of four clients, silently."""
+    rows = ["C1,St Aldwyn", "C2,St Aldwyn", "C3,St. Aldwyn", "C4,Hammersmith & Fulham",
+            "C5,Hammersmith and Fulham", "C6,Kingston-upon-Thames", "C7,Kingston upon Thames",
+            "C8,Kingston upon Thames"]  # fmt: skip
+    clients = CLIENTS_HEAD + "\n" + "".join(f"{r},2023-01-01\n" for r in rows)
+    ds = run(tmp_path, clients=clients)
+    areas = ds.tables["clients"]["local_authority"].to_list()
+    assert areas == ["St Aldwyn"] * 3 + ["Hammersmith & Fulham"] * 2 + ["Kingston upon Thames"] * 3
+    merged = ds.problems.filter(pl.col("message").str.contains("spellings of one area"))
+    assert merged.height == 3

@@ -169,9 +169,14 @@ def _is_number(text: str) -> bool:
 
 
 def area_key(s: pl.Series) -> pl.Series:
-    """How area names are compared: case, surrounding and repeated spaces, invisible characters ignored."""
+    """How area names are compared: case, surrounding and repeated spaces, invisible characters,
+    full stops and apostrophes ignored, '&' read as 'and' and hyphens as spaces ('St. Aldwyn' is
+    'St Aldwyn', 'Kingston-upon-Thames' 'Kingston upon Thames')."""
     return (
         s.str.replace_many(INVISIBLE, [""] * len(INVISIBLE))
+        .str.replace_all(r"[.'’]", "")
+        .str.replace_all(r"&", " and ")
+        .str.replace_all(r"[-–]", " ")
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
         .str.to_lowercase()
