@@ -504,7 +504,7 @@ def test_map_command_writes_settings_beside_the_data_that_validate_then_uses(tmp
     assert again.exit_code == 2 and "--force" in again.output
     assert runner.invoke(app, ["map", str(data), "--force"]).exit_code == 0
     v = runner.invoke(app, ["validate", str(data)])
-    # RENT_PUBLIC and SHELTER are like no code: left for a person to decide, so their rows are named
+    # RENT_PUBLIC is like no code: left for a person to decide, so its rows are named
     assert v.exit_code == 1 and "RENT_PUBLIC" in " ".join(v.output.split()), v.output
 
 

@@ -152,10 +152,11 @@ def test_a_correction_is_saved_and_the_next_upload_needs_no_mapping(tmp_path):
     token = upload_token(page)
     form = chosen(page)
     rent, shelter = field_for(page, "‘RENT_PUBLIC’"), field_for(page, "‘SHELTER’")
-    assert form[rent] == form[shelter] == ""  # like no code: left for a person, never guessed as other
+    assert form[rent] == ""  # like no code: left for a person, never guessed as other
+    assert form[shelter] == "supported_temporary"  # a shelter is temporary housing, as expected.toml says
     r = c.post(
         f"/upload/{token}/mapping",
-        data={**form, rent: "social_rent", shelter: "supported_temporary", "csrf_token": csrf(page)},
+        data={**form, rent: "social_rent", "csrf_token": csrf(page)},
     )
     assert r.status_code == 200 and "0 errors" in r.text, r.text[:800]
     codes = ws.settings.mapping.codes["clients"]["housing_tenure"]
@@ -163,7 +164,6 @@ def test_a_correction_is_saved_and_the_next_upload_needs_no_mapping(tmp_path):
     entry = ws.audit_entries()[0]
     assert entry["action"] == "mapping saved" and entry["corrected"] == {
         "'participants.csv' › 'HousingStatus' = 'RENT_PUBLIC'": "no code → social_rent",
-        "'participants.csv' › 'HousingStatus' = 'SHELTER'": "no code → supported_temporary",
     }
     assert entry["changes"]["mapping.codes.clients.housing_tenure.RENT_PUBLIC"] == "(none) → social_rent"
     assert c.post(f"/upload/{token}/accept", data={"csrf_token": csrf(page)}).status_code == 200
